@@ -1,0 +1,40 @@
+import type { ErrorCode, ErrorInfo } from '../../shared/errors.js';
+
+/** Codes that are worth retrying without the user changing anything. */
+const RETRYABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set(['network', 'server-error', 'timeout', 'session-expired']);
+
+/**
+ * The one error type the engine throws. The message says what happened and what the user can do;
+ * it never contains a secret (password, token, ticket id or ticket URL).
+ */
+export class DiskFerryError extends Error {
+  override readonly name = 'DiskFerryError';
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  /** HTTP status behind the error, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean; status?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
+    this.status = options.status;
+  }
+
+  /** Plain data for the IPC bridge, reports and persistence. */
+  toInfo(): ErrorInfo {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+/** Turns anything thrown into a DiskFerryError (unknown errors become `internal`). */
+export function asDiskFerryError(err: unknown): DiskFerryError {
+  if (err instanceof DiskFerryError) return err;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e && e.code === 'ENOSPC') return new DiskFerryError('disk-full', 'The local disk is full. Free some space, then resume the transfer.', { cause: err });
+  if (e && (e.code === 'EACCES' || e.code === 'EPERM'))
+    return new DiskFerryError('io', `Permission denied: ${String(e.message ?? '')}. Check the file and folder permissions.`, { cause: err });
+  if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
+    return new DiskFerryError('io', `File system error: ${String(e.message ?? e.code)}`, { cause: err });
+  return new DiskFerryError('internal', `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}

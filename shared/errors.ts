@@ -1,0 +1,45 @@
+/** The closed set of error codes that cross every boundary (engine, CLI, IPC, UI). */
+export const ERROR_CODES = [
+  'bad-input', // a wrong argument, file or setting: the user must change something
+  'unsupported-image', // the local file cannot be uploaded as it is (backing file, encrypted, corrupt, empty)
+  'image-changed', // the local file changed while it was read
+  'auth-failed', // wrong user name or password, or the SSO refused the login
+  'session-expired', // the engine token stopped working and a new login failed
+  'tls-untrusted', // the server certificate is not signed by the trusted CA, or its pin changed
+  'network', // connection refused, reset, DNS, timeout
+  'engine-fault', // the engine answered a fault (400/409/500) with its own message
+  'not-found', // the engine does not know the object (disk, storage domain, transfer)
+  'conflict', // the object is locked or busy (409)
+  'ticket-gone', // imageio refused the ticket (403): expired, cancelled or removed
+  'server-error', // a 5xx from imageio or the engine
+  'protocol', // a broken or hostile answer: wrong length, bad JSON, wrong Content-Range, redirect
+  'transfer-failed', // the engine ended the transfer in finished_failure
+  'verification-failed', // checksums differ, or the engine's verification refused the volume
+  'timeout', // the engine did not reach the expected phase in time
+  'cancelled', // cancelled by the user
+  'disk-full', // no space left on the local disk
+  'io', // another local file-system error
+  'internal', // a bug in DiskFerry
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Plain-data description of an error, safe to cross the IPC bridge and to persist. */
+export interface ErrorInfo {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/** The envelope every IPC call returns. */
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
+
+/** Builds a successful Result. */
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+/** Builds a failed Result. */
+export function fail<T = never>(error: ErrorInfo): Result<T> {
+  return { ok: false, error };
+}

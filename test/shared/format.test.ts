@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, formatRate, parseSize } from '../../shared/format.js';
+
+describe('format', () => {
+  it('formats sizes with 1024-based units', () => {
+    expect(formatBytes(0)).toBe('0 bytes');
+    expect(formatBytes(512 * 1024 * 1024)).toBe('512.00 MiB');
+    expect(formatBytes(1.3 * 1024 ** 3)).toBe('1.30 GiB');
+    expect(formatBytes(null)).toBe('—');
+    expect(formatRate(1024 * 1024 * 412)).toBe('412.00 MiB/s');
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(38)).toBe('0:38');
+    expect(formatDuration(362)).toBe('6:02');
+    expect(formatDuration(3 * 3600 + 5)).toBe('3:00:05');
+    expect(formatDuration(null)).toBe('—');
+  });
+
+  it('parses sizes with suffixes and refuses garbage', () => {
+    expect(parseSize('200MiB')).toBe(200 * 1024 ** 2);
+    expect(parseSize('4m')).toBe(4 * 1024 ** 2);
+    expect(parseSize('1G')).toBe(1024 ** 3);
+    expect(parseSize('1048576')).toBe(1048576);
+    expect(parseSize('fast')).toBeNull();
+    expect(parseSize('-1')).toBeNull();
+  });
+});
