@@ -1,0 +1,135 @@
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { DiskFerryError } from '../errors.js';
+
+/** Formats DiskFerry recognises in a local file. */
+export type LocalImageFormat = 'raw' | 'qcow2' | 'iso';
+
+/** The parts of a qcow2 header that decide whether and how it can be uploaded. */
+export interface Qcow2HeaderInfo {
+  readonly version: 2 | 3;
+  readonly clusterBits: number;
+  readonly virtualSize: number;
+  readonly backingFile: string | null;
+  readonly encrypted: boolean;
+  readonly externalDataFile: boolean;
+  readonly compressionType: 'deflate' | 'zstd';
+  readonly extendedL2: boolean;
+  readonly l1Size: number;
+  readonly l1TableOffset: number;
+  readonly refcountTableOffset: number;
+  readonly incompatibleFeatures: bigint;
+}
+
+/** What probing a local file found (plain data). */
+export interface ImageProbe {
+  readonly path: string;
+  readonly name: string;
+  readonly format: LocalImageFormat;
+  /** Guest-visible size: the disk's provisioned size. */
+  readonly virtualSize: number;
+  /** Bytes of the file itself. */
+  readonly fileSize: number;
+  readonly contentType: 'data' | 'iso';
+  readonly qcow2: Qcow2HeaderInfo | null;
+  /** Modification time in epoch ms, to notice a file that changes during the upload. */
+  readonly mtimeMs: number;
+}
+
+const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
+const ISO_MAGIC = Buffer.from([0x01, 0x43, 0x44, 0x30, 0x30, 0x31, 0x01, 0x00]); // "\x01CD001\x01\x00" at 0x8000
+const ISO_OFFSET = 0x8000;
+const INCOMPAT_CORRUPT = 1n << 1n;
+const INCOMPAT_DATA_FILE = 1n << 2n;
+const INCOMPAT_COMPRESSION = 1n << 3n;
+const INCOMPAT_EXTL2 = 1n << 4n;
+const INCOMPAT_KNOWN = 0x1fn;
+
+function unsupported(message: string): DiskFerryError {
+  return new DiskFerryError('unsupported-image', message, { retryable: false });
+}
+
+/** Parses and validates a qcow2 header (the first 512 bytes of the file); throws unsupported-image. */
+export function parseQcow2Header(head: Buffer, fileSize: number, name: string): Qcow2HeaderInfo {
+  if (head.length < 72) throw unsupported(`${name} looks like a qcow2 image but its header is truncated. The file is damaged.`);
+  const version = head.readUInt32BE(4);
+  if (version !== 2 && version !== 3) throw unsupported(`${name} is a qcow2 image of version ${version}, which DiskFerry cannot read (versions 2 and 3 only).`);
+  const clusterBits = head.readUInt32BE(20);
+  if (clusterBits < 9 || clusterBits > 21) throw unsupported(`${name} has a corrupt qcow2 header (cluster bits ${clusterBits}). The file is damaged.`);
+  const virtualSize = Number(head.readBigUInt64BE(24));
+  if (!Number.isSafeInteger(virtualSize)) throw unsupported(`${name} has a corrupt qcow2 header (virtual size out of range).`);
+  const backingOffset = Number(head.readBigUInt64BE(8));
+  const backingSize = head.readUInt32BE(16);
+  const cryptMethod = head.readUInt32BE(32);
+  const incompatible = version === 3 && head.length >= 104 ? head.readBigUInt64BE(72) : 0n;
+  const headerLength = version === 3 && head.length >= 104 ? head.readUInt32BE(100) : 72;
+  const compressionByte = version === 3 && headerLength > 104 && head.length > 104 ? head[104] : 0;
+  let backingFile: string | null = null;
+  if (backingOffset !== 0 && backingSize > 0) {
+    backingFile =
+      backingOffset + backingSize <= head.length ? head.subarray(backingOffset, backingOffset + backingSize).toString('utf8') : '(unreadable name)';
+  }
+  const info: Qcow2HeaderInfo = {
+    version,
+    clusterBits,
+    virtualSize,
+    backingFile,
+    encrypted: cryptMethod !== 0,
+    externalDataFile: (incompatible & INCOMPAT_DATA_FILE) !== 0n,
+    compressionType: (incompatible & INCOMPAT_COMPRESSION) !== 0n && compressionByte === 1 ? 'zstd' : 'deflate',
+    extendedL2: (incompatible & INCOMPAT_EXTL2) !== 0n,
+    l1Size: head.readUInt32BE(36),
+    l1TableOffset: Number(head.readBigUInt64BE(40)),
+    refcountTableOffset: Number(head.readBigUInt64BE(48)),
+    incompatibleFeatures: incompatible,
+  };
+  if (info.backingFile !== null)
+    throw unsupported(
+      `${name} is a qcow2 image with a backing file (${info.backingFile}). Flatten it first: qemu-img convert -O qcow2 ${name} ${name.replace(/\.qcow2$/i, '')}-flat.qcow2`,
+    );
+  if (info.encrypted) throw unsupported(`${name} is an encrypted qcow2 image. Decrypt it first (qemu-img convert), then upload the copy.`);
+  if (info.externalDataFile) throw unsupported(`${name} keeps its data in an external data file, which cannot be uploaded. Convert it to a self-contained image first.`);
+  if ((incompatible & INCOMPAT_CORRUPT) !== 0n) throw unsupported(`${name} is marked corrupt by qemu. Repair it with qemu-img check -r all, or use a good copy.`);
+  if ((incompatible & ~INCOMPAT_KNOWN) !== 0n) throw unsupported(`${name} uses qcow2 features DiskFerry does not know. Convert it with qemu-img convert -O qcow2 first.`);
+  if (info.l1TableOffset >= fileSize && info.l1Size > 0) throw unsupported(`${name} is truncated: its qcow2 tables lie past the end of the file.`);
+  return info;
+}
+
+/**
+ * Detects raw, qcow2 and ISO files and refuses what cannot be uploaded, with a message that says
+ * what to do (protocol.md §4).
+ */
+export async function probeImage(path: string): Promise<ImageProbe> {
+  const name = basename(path);
+  let st;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT') throw new DiskFerryError('bad-input', `${path} does not exist.`, { cause: err, retryable: false });
+    if (code === 'EACCES' || code === 'EPERM') throw new DiskFerryError('bad-input', `${path} cannot be read: permission denied.`, { cause: err, retryable: false });
+    throw err;
+  }
+  if (st.isDirectory()) throw new DiskFerryError('bad-input', `${name} is a folder. Choose disk image files (raw, qcow2 or ISO).`, { retryable: false });
+  if (!st.isFile()) throw new DiskFerryError('bad-input', `${name} is not a regular file.`, { retryable: false });
+  if (st.size === 0) throw unsupported(`${name} is empty (0 bytes). There is nothing to upload.`);
+
+  const fh = await open(path, 'r').catch((err: unknown) => {
+    throw new DiskFerryError('bad-input', `${name} cannot be opened: ${(err as Error).message}`, { cause: err, retryable: false });
+  });
+  try {
+    const head = Buffer.alloc(Math.min(st.size, 64 * 1024));
+    await fh.read(head, 0, head.length, 0);
+    const base = { path, name, fileSize: st.size, mtimeMs: st.mtimeMs };
+    if (head.length >= 4 && head.readUInt32BE(0) === QCOW2_MAGIC) {
+      const qcow2 = parseQcow2Header(head, st.size, name);
+      return { ...base, format: 'qcow2', virtualSize: qcow2.virtualSize, contentType: 'data', qcow2 };
+    }
+    const isoMark = Buffer.alloc(ISO_MAGIC.length);
+    if (st.size >= ISO_OFFSET + ISO_MAGIC.length) await fh.read(isoMark, 0, isoMark.length, ISO_OFFSET);
+    const format: LocalImageFormat = isoMark.equals(ISO_MAGIC) ? 'iso' : 'raw';
+    return { ...base, format, virtualSize: st.size, contentType: format === 'iso' ? 'iso' : 'data', qcow2: null };
+  } finally {
+    await fh.close();
+  }
+}

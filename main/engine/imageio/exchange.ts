@@ -1,0 +1,153 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { cancelledError } from './retry.js';
+
+/** One HTTP request for exchange(). */
+export interface ExchangeRequest {
+  readonly method: 'GET' | 'PUT' | 'PATCH' | 'OPTIONS';
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  /** A Buffer is written together with the headers in one write; an async iterable is streamed. */
+  readonly body?: Buffer | AsyncIterable<Uint8Array> | null;
+  /** Longest wait for the response headers (it restarts while the body is being sent). */
+  readonly headersTimeout: number;
+  /** Longest gap between two body chunks of the response. */
+  readonly bodyTimeout: number;
+  readonly signal: AbortSignal;
+}
+
+/** The status line and headers of a response. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/**
+ * Receives a response body as it arrives. `accept` decides per response: true streams the body to
+ * `onData` (for data transfers), false collects it (for error texts). `onData` may return a promise
+ * to apply backpressure; the socket is paused until it settles. Throwing aborts the request.
+ */
+export interface BodyReceiver {
+  accept(head: ResponseHead): boolean;
+  onData(chunk: Buffer): void | Promise<void>;
+}
+
+/** A complete response: the head plus the collected body (empty when it was streamed). */
+export interface ExchangeResult extends ResponseHead {
+  readonly body: Buffer;
+}
+
+/**
+ * Sends one request on a dispatcher and resolves with the response. Collected bodies are limited to
+ * `collectLimit` bytes (the rest is read and dropped so the connection stays usable). With
+ * `headOnly`, a 200 response is cut after its headers, which closes that connection (the way the
+ * reference client learns a legacy server's size without downloading the image); other answers are
+ * collected as usual so their error text survives.
+ */
+export function exchange(
+  dispatcher: Dispatcher,
+  req: ExchangeRequest,
+  options: { receiver?: BodyReceiver; collectLimit?: number; headOnly?: boolean } = {},
+): Promise<ExchangeResult> {
+  const collectLimit = options.collectLimit ?? 1024 * 1024;
+  return new Promise<ExchangeResult>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | null = null;
+    let head: ResponseHead | null = null;
+    let streaming = false;
+    let chunks: Buffer[] = [];
+    let collected = 0;
+    let waiting: Promise<void> | null = null;
+    let ended = false;
+    let settled = false;
+
+    const settle = (err: unknown, result?: ExchangeResult) => {
+      if (settled) return;
+      settled = true;
+      req.signal.removeEventListener('abort', onAbort);
+      if (err === undefined && result) resolve(result);
+      else reject(err);
+    };
+    const abortWith = (err: unknown) => {
+      settle(err);
+      controller?.abort(err instanceof Error ? err : new Error(String(err)));
+    };
+    const onAbort = () => abortWith(cancelledError());
+    const finish = () => {
+      if (!head) return settle(new Error('response ended without headers'));
+      settle(undefined, { ...head, body: streaming ? Buffer.alloc(0) : Buffer.concat(chunks, collected) });
+      chunks = [];
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(ctrl) {
+        controller = ctrl;
+        if (settled) ctrl.abort(cancelledError());
+      },
+      onResponseStart(ctrl, status, headers) {
+        if (status < 200) return;
+        head = { status, headers };
+        if (options.headOnly && status === 200) {
+          settle(undefined, { ...head, body: Buffer.alloc(0) });
+          ctrl.abort(new Error('response cut after its headers'));
+          return;
+        }
+        try {
+          streaming = options.receiver?.accept(head) ?? false;
+        } catch (err) {
+          abortWith(err);
+        }
+      },
+      onResponseData(ctrl, chunk) {
+        if (settled) return;
+        if (!streaming) {
+          if (collected < collectLimit) {
+            const part = chunk.subarray(0, collectLimit - collected);
+            chunks.push(Buffer.from(part));
+            collected += part.length;
+          }
+          return;
+        }
+        let result: void | Promise<void>;
+        try {
+          result = options.receiver!.onData(chunk);
+        } catch (err) {
+          abortWith(err);
+          return;
+        }
+        if (result) {
+          ctrl.pause();
+          waiting = result.then(
+            () => {
+              waiting = null;
+              if (ended) finish();
+              else ctrl.resume();
+            },
+            (err: unknown) => abortWith(err),
+          );
+        }
+      },
+      onResponseEnd() {
+        ended = true;
+        if (!waiting) finish();
+      },
+      onResponseError(_ctrl, err) {
+        settle(err);
+      },
+    };
+
+    if (req.signal.aborted) return reject(cancelledError());
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    dispatcher.dispatch(
+      {
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        // undici streams any async iterable; its types only list Readable.
+        body: (req.body ?? null) as Dispatcher.DispatchOptions['body'],
+        headersTimeout: req.headersTimeout,
+        bodyTimeout: req.bodyTimeout,
+      },
+      handler,
+    );
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * Maps what goes wrong talking to the engine to DiskFerryErrors whose messages say what happened and
+ * what the user can do. Messages quote the engine's own fault text but never a secret.
+ */
+import { DiskFerryError } from '../errors.js';
+import { redact } from '../log.js';
+import { parseFault, parseSsoError } from './schemas.js';
+
+/** What a request was for (in messages) and which strings must never appear in them. */
+export interface RequestContext {
+  /** e.g. "Creating the disk 'fedora.qcow2'". */
+  readonly what: string;
+  /** The engine host, e.g. "engine.example.com:443". */
+  readonly where: string;
+  /** Token, password: removed from any text that reaches a message. */
+  readonly secrets: readonly string[];
+}
+
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
+
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
+
+/** The first known transport error code along the `cause` chain. */
+function transportCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || TLS_CODE.test(e.code))) return e.code;
+  }
+  return undefined;
+}
+
+/** True when the request stopped because its AbortSignal fired. */
+export function isAbort(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return !!e && (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || e.code === 'ABORT_ERR');
+}
+
+/** The error for a request the caller aborted. */
+export function cancelledError(what: string): DiskFerryError {
+  return new DiskFerryError('cancelled', `${what} was cancelled.`, { retryable: false });
+}
+
+/**
+ * A thrown transport error → `tls-untrusted` (the user must trust the engine CA), `network`
+ * (retryable) or, for anything else, null (the caller decides).
+ */
+export function transportError(err: unknown, ctx: RequestContext): DiskFerryError | null {
+  const code = transportCode(err);
+  if (code === undefined) return null;
+  const raw = redact(err instanceof Error ? err.message : String(err), ctx.secrets);
+  if (TLS_CODE.test(code))
+    return new DiskFerryError(
+      'tls-untrusted',
+      `${ctx.what}: the engine's certificate at ${ctx.where} is not trusted (${code}: ${raw}). ` +
+        "Trust the engine's CA: fetch it from the engine (check its fingerprint with your administrator) or import the CA file in the engine settings.",
+      { cause: err, retryable: false },
+    );
+  return new DiskFerryError('network', `${ctx.what}: could not reach the engine at ${ctx.where} (${code}: ${raw}). Check the network and the engine address.`, {
+    cause: err,
+    retryable: true,
+  });
+}
+
+/** Parses a body as JSON; undefined when it is not JSON. */
+export function tryJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "reason: detail" of an engine fault, cleaned of secrets; null when the body is no fault. */
+function faultText(body: Buffer, secrets: readonly string[]): string | null {
+  const fault = parseFault(tryJson(body));
+  if (!fault) return null;
+  const text = [fault.reason, fault.detail].filter((s): s is string => !!s).join(': ');
+  // Engine faults are short; a huge one is not worth showing whole.
+  return redact(text.length > 1000 ? `${text.slice(0, 1000)}…` : text, secrets);
+}
+
+/** An HTTP error answer of the REST API → a DiskFerryError (reference/engine.md §2.4). */
+export function httpError(status: number, body: Buffer, ctx: RequestContext): DiskFerryError {
+  const fault = faultText(body, ctx.secrets);
+  const said = fault ? `: ${fault}` : '';
+  const base = `${ctx.what} failed: the engine answered HTTP ${status}${said}`;
+  if (status === 404)
+    return new DiskFerryError('not-found', `${base}. The object does not exist (any more); refresh the list and try again.`, { status, retryable: false });
+  if (status === 409)
+    return new DiskFerryError('conflict', `${base}. The disk or storage domain is locked, busy or not active; wait until the engine has finished with it (or activate the domain), then try again.`, {
+      status,
+      retryable: false,
+    });
+  if (status === 403)
+    return new DiskFerryError('engine-fault', `${base}. Your user lacks the permission for this; ask your oVirt administrator.`, { status, retryable: false });
+  if (status === 429) return new DiskFerryError('server-error', `${base}. The engine is busy; DiskFerry tries again later.`, { status, retryable: true });
+  if (status >= 500 && fault === null)
+    return new DiskFerryError('server-error', `${base}. The engine has a problem; try again later or check the engine's logs.`, { status, retryable: true });
+  if (status >= 500)
+    // A 500 with a fault is the engine's verdict (e.g. illegal disks), not an outage: repeating it changes nothing.
+    return new DiskFerryError('engine-fault', `${base}. Check the engine's events for details.`, { status, retryable: false });
+  if (fault !== null)
+    return new DiskFerryError('engine-fault', `${base}. Change the request as the engine says, then try again.`, { status, retryable: false });
+  return new DiskFerryError('protocol', `${base} without an explanation. Check that the URL points at an oVirt engine.`, { status, retryable: false });
+}
+
+/** A 3xx: never followed, because the Authorization header must not reach another place. */
+export function redirectError(status: number, ctx: RequestContext): DiskFerryError {
+  return new DiskFerryError(
+    'protocol',
+    `${ctx.what}: the engine at ${ctx.where} answered with a redirect (HTTP ${status}), which DiskFerry does not follow. ` +
+      'Use the engine address exactly as the engine knows it (https://engine.example.com/ovirt-engine).',
+    { status, retryable: false },
+  );
+}
+
+/** An answer that should be JSON but is not (a login page, a proxy error page, garbage). */
+export function notJsonError(status: number, contentType: string | undefined, ctx: RequestContext): DiskFerryError {
+  return new DiskFerryError(
+    'protocol',
+    `${ctx.what}: the engine at ${ctx.where} answered HTTP ${status} with ${contentType ?? 'no content type'} instead of JSON. Check that the URL points at an oVirt engine.`,
+    { status, retryable: false },
+  );
+}
+
+/** An answer larger than any legitimate one. */
+export function oversizedError(limit: number, ctx: RequestContext): DiskFerryError {
+  return new DiskFerryError('protocol', `${ctx.what}: the engine's answer is larger than ${Math.round(limit / 1024 / 1024)} MiB, which DiskFerry refuses.`, {
+    retryable: false,
+  });
+}
+
+/** A failed SSO login (HTTP 400 JSON in either shape) → `auth-failed` with the engine's message. */
+export function ssoError(status: number, body: Buffer, ctx: RequestContext): DiskFerryError {
+  const sso = parseSsoError(tryJson(body));
+  if (status >= 500 && !sso)
+    return new DiskFerryError('server-error', `${ctx.what} failed: the engine's login service answered HTTP ${status}. Try again later.`, { status, retryable: true });
+  if (!sso) return new DiskFerryError('protocol', `${ctx.what} failed: the engine's login service answered HTTP ${status} without a usable error.`, { status, retryable: false });
+  const message = redact(sso.message, ctx.secrets);
+  const hint =
+    sso.code === 'access_denied' || sso.code === 'invalid_grant'
+      ? 'Check the user name (user@profile, e.g. admin@internal) and the password.'
+      : 'Check the engine address and the user name (user@profile).';
+  return new DiskFerryError('auth-failed', `${ctx.what} failed: ${message} (${sso.code}). ${hint}`, { status, retryable: false });
+}

@@ -1,0 +1,56 @@
+/**
+ * Engine SSO (reference/engine.md §1.1, §1.4): the OAuth password grant and the logout. The token
+ * endpoint compares `Accept` with `equals("application/json")`, so exactly that header is sent.
+ */
+import type { Dispatcher } from 'undici';
+import { DiskFerryError } from '../errors.js';
+import { notJsonError, redirectError, ssoError, tryJson, type RequestContext } from './engine-errors.js';
+import { parseToken } from './schemas.js';
+import { exchange } from './transport.js';
+import { joinUrl } from './urls.js';
+
+/** An access token and its absolute expiry (epoch ms, exact; null when the engine gave none). */
+export interface SsoToken {
+  readonly value: string;
+  readonly expiresAt: bigint | null;
+}
+
+/** How to reach the SSO endpoints. */
+export interface SsoEndpoint {
+  readonly dispatcher: Dispatcher;
+  /** `https://engine/ovirt-engine` */
+  readonly base: URL;
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+}
+
+const SSO_HEADERS = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } as const;
+
+/** Logs in with the password grant; `auth-failed` carries the engine's own message. */
+export async function requestToken(ep: SsoEndpoint, username: string, password: string, signal: AbortSignal, where: string): Promise<SsoToken> {
+  const ctx: RequestContext = { what: `Logging in to the engine as ${username}`, where, secrets: [password] };
+  const body = new URLSearchParams({ grant_type: 'password', scope: 'ovirt-app-api', username, password }).toString();
+  const url = joinUrl(ep.base, '/sso/oauth/token');
+  const res = await exchange(ep.dispatcher, { method: 'POST', url, headers: SSO_HEADERS, body, signal, timeoutMs: ep.timeoutMs, maxBytes: ep.maxBytes }, ctx);
+  if (res.status >= 300 && res.status < 400) throw redirectError(res.status, ctx);
+  if (res.status !== 200) throw ssoError(res.status, res.body, ctx);
+  const json = tryJson(res.body);
+  if (json === undefined) throw notJsonError(res.status, res.contentType, ctx);
+  const token = parseToken(json);
+  return { value: token.accessToken, expiresAt: token.expiresAt };
+}
+
+/** Ends the engine session behind `token` (`{}` on success, `{error…}` otherwise). */
+export async function revokeToken(ep: SsoEndpoint, token: string, signal: AbortSignal, where: string): Promise<void> {
+  const ctx: RequestContext = { what: 'Logging out of the engine', where, secrets: [token] };
+  const body = new URLSearchParams({ scope: 'ovirt-app-api', token }).toString();
+  const url = joinUrl(ep.base, '/services/sso-logout');
+  const res = await exchange(ep.dispatcher, { method: 'POST', url, headers: SSO_HEADERS, body, signal, timeoutMs: ep.timeoutMs, maxBytes: ep.maxBytes }, ctx);
+  if (res.status >= 300 && res.status < 400) throw redirectError(res.status, ctx);
+  const json = tryJson(res.body) as { error?: unknown } | undefined;
+  if (res.status !== 200 || (json && typeof json === 'object' && 'error' in json))
+    throw new DiskFerryError('engine-fault', `${ctx.what} failed (HTTP ${res.status}); the session ends by itself after 30 idle minutes.`, {
+      status: res.status,
+      retryable: false,
+    });
+}

@@ -1,0 +1,86 @@
+/**
+ * What each engine generation can do (protocol.md §1, reference/engine.md §6). Every decision that
+ * depends on the engine version goes through one of these predicates, so the table lives in one place.
+ */
+import type { EngineVersion } from './types.js';
+
+/** A version as [major, minor, build]; missing parts count as 0. */
+type Triple = readonly [number, number, number];
+
+/** True when `v` is at least `major.minor.build`. */
+export function versionAtLeast(v: EngineVersion, major: number, minor: number, build = 0): boolean {
+  const a: Triple = [v.major, v.minor, v.build];
+  const b: Triple = [major, minor, build];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return true;
+}
+
+/** `disk: {id}` and `snapshot: {id}` targets (4.2.0); older engines take `image: {id}` (the disk id). */
+export function supportsDiskTarget(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 2);
+}
+
+/** `transfer_url` straight to the host daemon (4.2.0); before, only `proxy_url`. */
+export function supportsTransferUrl(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 2);
+}
+
+/** The transfer `format` (raw → NBD backend: guest data, extents, zero) and disk `backup` (4.3.0). */
+export function supportsFormat(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 3);
+}
+
+/** Disk `content_type` (ISO disks on data domains) (4.2.1). */
+export function supportsContentType(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 2, 1);
+}
+
+/** The `inactivity_timeout` transfer attribute (4.2.3). */
+export function supportsInactivityTimeout(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 2, 3);
+}
+
+/** The `timeout_policy` transfer attribute (4.4.5). */
+export function supportsTimeoutPolicy(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 4, 5);
+}
+
+/** Finished transfer rows stay readable for 15–30 min (4.4.7); before, they vanish (404) at once. */
+export function keepsFinishedRows(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 4, 7);
+}
+
+/**
+ * The session dies unless the client calls `extend` (before 4.2, when the engine started extending
+ * tickets itself and, from 4.2.3, watching imageio's idle time instead).
+ */
+export function needsClientExtend(v: EngineVersion): boolean {
+  return !versionAtLeast(v, 4, 2);
+}
+
+/** The proxy needs the `signed_ticket` as its `Authorization` header (before 4.2). */
+export function needsSignedTicket(v: EngineVersion): boolean {
+  return !versionAtLeast(v, 4, 2);
+}
+
+/** A failed or cancelled upload deletes the disk, even one that existed before (4.2.4). */
+export function deletesDiskOnUploadFailure(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 2, 4);
+}
+
+/** `pause` is refused for downloads and `resume` only works from `paused_*` (4.3.0). */
+export function validatesPauseResume(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 3);
+}
+
+/** imageio disconnects clients idle longer than the transfer's `inactivity_timeout` (4.5.0). */
+export function imageioEnforcesInactivity(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 5);
+}
+
+/** Parses "4.5.7.1" / "4.3" style text (tests, user input); null when it is not a version. */
+export function parseVersionText(text: string): EngineVersion | null {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text.trim());
+  if (!m) return null;
+  return { major: Number(m[1]), minor: Number(m[2]), build: Number(m[3] ?? 0), revision: Number(m[4] ?? 0), full: text.trim() };
+}
