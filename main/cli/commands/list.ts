@@ -1,0 +1,51 @@
+import { formatBytes } from '../../../shared/format.js';
+import { parseCommand } from '../args.js';
+import type { CliContext } from '../context.js';
+
+/** Prints rows as an aligned text table. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** `diskferry storage-domains`: the domains with their real status and free space. */
+export async function runStorageDomains(ctx: CliContext, args: string[]): Promise<number> {
+  const { values } = parseCommand(args, {});
+  ctx.applyGlobals(values);
+  const { client } = await ctx.connect(values);
+  const domains = await client.storageDomains();
+  if (ctx.json) {
+    for (const d of domains) ctx.io.stdout.write(JSON.stringify(d) + '\n');
+    return 0;
+  }
+  ctx.io.stdout.write(
+    table(
+      ['NAME', 'TYPE', 'STORAGE', 'STATUS', 'FREE', 'USED'],
+      domains.map((d) => [d.name, d.type, `${d.storageType ?? '?'}${d.isBlock ? ' (block)' : ''}`, d.status, formatBytes(d.available), formatBytes(d.used)]),
+    ) + '\n',
+  );
+  return 0;
+}
+
+/** `diskferry disks [--search Q]`: disks with size, format and status. */
+export async function runDisks(ctx: CliContext, args: string[]): Promise<number> {
+  const { values } = parseCommand(args, { search: { type: 'string' }, max: { type: 'string' } });
+  ctx.applyGlobals(values);
+  const { client } = await ctx.connect(values);
+  const disks = await client.disks({
+    ...(values.search ? { search: values.search.includes('=') ? values.search : `name=${values.search}` } : {}),
+    ...(values.max ? { max: Number(values.max) } : {}),
+  });
+  if (ctx.json) {
+    for (const d of disks) ctx.io.stdout.write(JSON.stringify(d) + '\n');
+    return 0;
+  }
+  ctx.io.stdout.write(
+    table(
+      ['NAME', 'ID', 'SIZE', 'ACTUAL', 'FORMAT', 'STATUS'],
+      disks.map((d) => [d.name, d.id, formatBytes(d.provisionedSize), formatBytes(d.actualSize), `${d.format}${d.sparse ? ' sparse' : ''}`, d.status ?? '?']),
+    ) + '\n',
+  );
+  return 0;
+}

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { OvirtClient } from '../../engine/ovirt/client.js';
+import { fetchEngineCa } from '../../engine/trust/engine-ca.js';
+import { certificateFingerprint, splitPemBundle } from '../../engine/trust/tls.js';
+import { parseCommand } from '../args.js';
+import { required, type CliContext } from '../context.js';
+import { confirm, readPassword, UsageError } from '../password.js';
+
+/**
+ * `diskferry login`: saves an engine profile after checking the password. Without --ca-file it fetches
+ * the engine CA, shows its SHA-256 fingerprint and asks before trusting it (or takes
+ * --trust-fingerprint). The password is never stored.
+ */
+export async function runLogin(ctx: CliContext, args: string[]): Promise<number> {
+  const { values } = parseCommand(args, { 'trust-fingerprint': { type: 'string' }, name: { type: 'string' } });
+  ctx.applyGlobals(values);
+  const engineUrl = normalizeEngineUrl(required(values.engine, '--engine URL'));
+  const username = required(values.username, '--username USER@PROFILE');
+  if (!username.includes('@')) throw new UsageError(`--username must be USER@PROFILE (for example admin@internal), not '${username}'.`);
+
+  let caPem: string;
+  if (values['ca-file']) {
+    caPem = await readFile(values['ca-file'], 'utf8').catch((err: unknown) => {
+      throw new UsageError(`Cannot read the CA file ${values['ca-file']}: ${(err as Error).message}`);
+    });
+    if (splitPemBundle(caPem).length === 0) throw new UsageError(`${values['ca-file']} holds no PEM certificate.`);
+  } else {
+    const ca = await fetchEngineCa(engineUrl);
+    const wanted = values['trust-fingerprint'];
+    ctx.io.stderr.write(`The engine's CA certificate:\n  subject:     ${ca.subject}\n  valid until: ${new Date(ca.notAfter).toISOString()}\n  SHA-256:     ${ca.fingerprint}\n`);
+    if (wanted) {
+      if (normalizeFingerprint(wanted) !== normalizeFingerprint(ca.fingerprint))
+        throw new UsageError(`The engine's CA fingerprint is ${ca.fingerprint}, not the ${wanted} you gave. Nothing was saved.`);
+    } else if (!(await confirm('Trust this certificate for this engine and its hosts?'))) {
+      throw new UsageError('The CA was not trusted; nothing was saved. Compare the fingerprint with your engine (or pass --trust-fingerprint FP).');
+    }
+    caPem = ca.pem;
+  }
+  const fingerprint = certificateFingerprint(splitPemBundle(caPem)[0]!);
+  const trust = { caPem: [caPem], systemTrust: values['system-trust'] ?? false };
+  const password = await readPassword({ passwordFile: values['password-file'], prompt: `Password for ${username}: ` });
+  const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: ctx.log });
+  await client.login();
+  const version = await client.version();
+  await client.logout().catch(() => {});
+  const name = values.name ?? new URL(engineUrl).host;
+  await ctx.profiles.save({ name, engineUrl, username, caPem, caFingerprint: fingerprint, systemTrust: trust.systemTrust });
+  ctx.result(`Logged in to ${engineUrl} (oVirt ${version.full}) as ${username}. Saved as profile '${name}' (the password is not stored).`, {
+    profile: name,
+    engine_url: engineUrl,
+    username,
+    version: version.full,
+    ca_fingerprint: fingerprint,
+  });
+  return 0;
+}
+
+/** Accepts `https://engine` or `https://engine/ovirt-engine[/api]` and returns the `…/ovirt-engine` base. */
+export function normalizeEngineUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    throw new UsageError(`'${text}' is not an engine URL. Use the address you open the oVirt portal with, e.g. https://engine.example.com/ovirt-engine`);
+  }
+  if (url.protocol !== 'https:') throw new UsageError(`The engine URL must use https, not ${url.protocol.replace(':', '')}.`);
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
+  url.pathname = path.endsWith('/ovirt-engine') ? path : `${path}/ovirt-engine`;
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/$/, '');
+}
+
+function normalizeFingerprint(fp: string): string {
+  return fp.replace(/[^0-9a-f]/gi, '').toUpperCase();
+}

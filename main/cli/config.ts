@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../engine/fs/atomic.js';
+
+/** The per-user folder for DiskFerry's CLI files (profiles, queue), following each OS's convention. */
+export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env['DISKFERRY_CONFIG_DIR']) return env['DISKFERRY_CONFIG_DIR'];
+  if (platform === 'win32') return join(env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), 'DiskFerry');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'DiskFerry');
+  return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'diskferry');
+}
+
+const ProfileSchema = z.object({
+  name: z.string().min(1),
+  engineUrl: z.string().url(),
+  username: z.string().min(1),
+  caPem: z.string().nullable(),
+  caFingerprint: z.string().nullable(),
+  systemTrust: z.boolean().default(false),
+});
+
+/** One engine the CLI knows: where it is, who logs in, and which CA is trusted (never the password). */
+export type EngineProfile = z.infer<typeof ProfileSchema>;
+
+const ConfigSchema = z.object({
+  version: z.literal(1),
+  defaultProfile: z.string().nullable(),
+  profiles: z.array(ProfileSchema),
+});
+
+type Config = z.infer<typeof ConfigSchema>;
+
+/** Reads and writes the CLI's engine profiles in `<configDir>/engines.json`. */
+export class ProfileStore {
+  readonly path: string;
+
+  constructor(dir: string = configDir()) {
+    this.path = join(dir, 'engines.json');
+  }
+
+  private async load(): Promise<Config> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return { version: 1, defaultProfile: null, profiles: [] };
+      throw err;
+    }
+    const parsed = ConfigSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`${this.path} is not a valid DiskFerry profile file: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data;
+  }
+
+  /** All profiles and the default one's name. */
+  async list(): Promise<{ profiles: EngineProfile[]; defaultProfile: string | null }> {
+    const c = await this.load();
+    return { profiles: c.profiles, defaultProfile: c.defaultProfile };
+  }
+
+  /** The named profile, or the default one when no name is given. */
+  async get(name?: string): Promise<EngineProfile | null> {
+    const c = await this.load();
+    const wanted = name ?? c.defaultProfile;
+    return c.profiles.find((p) => p.name === wanted) ?? null;
+  }
+
+  /** Adds or replaces a profile and makes it the default. */
+  async save(profile: EngineProfile): Promise<void> {
+    const c = await this.load();
+    const profiles = c.profiles.filter((p) => p.name !== profile.name);
+    profiles.push(ProfileSchema.parse(profile));
+    await writeFileAtomic(this.path, JSON.stringify({ version: 1, defaultProfile: profile.name, profiles }, null, 2) + '\n');
+  }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * The `diskferry` command line: the same transfer engine as the app, for scripts and overnight jobs.
+ * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C; the transfer is cleaned up).
+ */
+import { writeFileSync } from 'node:fs';
+import { DiskFerryError } from '../engine/errors.js';
+import { UsageError } from './password.js';
+import { runLogin } from './commands/login.js';
+import { runStorageDomains, runDisks } from './commands/list.js';
+import { runUpload } from './commands/upload.js';
+import { runDownload } from './commands/download.js';
+import { CliContext } from './context.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+const USAGE = `diskferry — move VM disk images in and out of oVirt
+
+Usage:
+  diskferry login --engine URL --username USER@PROFILE [--password-file F] [--ca-file F] [--trust-fingerprint FP] [--name NAME]
+  diskferry storage-domains [--json]
+  diskferry disks [--search QUERY] [--json]
+  diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
+  diskferry download DISK… --output DIR [--workers N] [--overwrite] [--no-resume]
+  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F          (data plane only)
+  diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE  (data plane only)
+
+Options for every command:
+  --profile NAME         the engine profile to use (default: the last one you logged in to)
+  --engine URL --username USER@PROFILE   use an engine without a saved profile
+  --password-file F      read the password from F (else DISKFERRY_PASSWORD, else a prompt)
+  --ca-file F            trust this CA certificate (PEM) for the engine and its hosts
+  --system-trust         also trust the operating system's CAs
+  --insecure             do not verify TLS certificates (dangerous: for labs only)
+  --json                 machine-readable output: one JSON object a line
+  --quiet, -q            no progress output
+  --log-file F, --log-level error|warn|info|debug
+
+Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
+
+/** Runs the command line; returns the exit code. */
+export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(USAGE + '\n');
+    return command ? EXIT_OK : EXIT_USAGE;
+  }
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    io.stderr.write('\nInterrupted: cleaning up the transfer (press Ctrl-C again to quit at once)…\n');
+    interrupt.abort(new DiskFerryError('cancelled', 'Interrupted.', { retryable: false }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ctx = new CliContext(io, interrupt.signal);
+  try {
+    switch (command) {
+      case 'login':
+        return await runLogin(ctx, rest);
+      case 'storage-domains':
+        return await runStorageDomains(ctx, rest);
+      case 'disks':
+        return await runDisks(ctx, rest);
+      case 'upload':
+        return await runUpload(ctx, rest);
+      case 'download':
+        return await runDownload(ctx, rest);
+      default:
+        throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`diskferry: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (interrupt.signal.aborted) {
+      io.stderr.write(`diskferry: interrupted. ${err instanceof DiskFerryError && err.code !== 'cancelled' ? err.message : ''}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    ctx.reportError(err);
+    return EXIT_FAILED;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await ctx.close();
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /[/\\]cli[/\\]index\.[jt]s$/.test(process.argv[1]);
+/** With DISKFERRY_STATS_FILE set, the process writes its CPU time and peak memory there on exit (for benchmarks). */
+function recordStats(): void {
+  const file = process.env['DISKFERRY_STATS_FILE'];
+  if (!file) return;
+  const u = process.resourceUsage();
+  writeFileSync(file, JSON.stringify({ maxRssKiB: u.maxRSS, userCpuMs: u.userCPUTime / 1000, systemCpuMs: u.systemCPUTime / 1000 }));
+}
+
+if (isEntry) {
+  process.once('exit', recordStats);
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`diskferry: unexpected error: ${String(err)}\n`);
+      process.exitCode = EXIT_FAILED;
+    },
+  );
+}

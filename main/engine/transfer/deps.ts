@@ -1,0 +1,26 @@
+import type { Log } from '../log.js';
+import type { Timers } from '../timers.js';
+import type { TrustSettings } from '../trust/tls.js';
+import type { OvirtClient } from '../ovirt/client.js';
+
+/** The ports a transfer runs with; built by a composition root (CLI, app, web host, tests). */
+export interface TransferDeps {
+  readonly client: OvirtClient;
+  /** TLS trust for the imageio servers (the engine CA signs the hosts). */
+  readonly trust: TrustSettings;
+  readonly log: Log;
+  readonly timers: Timers;
+  readonly now: () => number;
+}
+
+/** Tunables shared by uploads and downloads. */
+export interface TransferTuning {
+  /** Data connections per transfer (1–8, capped by the server). */
+  readonly workers?: number;
+  /** Seconds of idleness after which the engine pauses or cancels the transfer (0 disables). */
+  readonly inactivityTimeout?: number;
+  /** Go through the engine's imageio proxy first. */
+  readonly preferProxy?: boolean;
+  /** How long to wait for the engine at each step (disk creation, transfer start, finalize). */
+  readonly engineTimeoutMs?: number;
+}

@@ -1,0 +1,116 @@
+import type { ImageTransfer, EngineVersion } from '../ovirt/types.js';
+import { needsSignedTicket } from '../ovirt/versions.js';
+import { openImageio, type ImageioSession } from '../imageio/session.js';
+import type { PlannedRange } from '../imageio/plan.js';
+import type { RangeSet } from '../../../shared/range-set.js';
+import { DiskFerryError } from '../errors.js';
+import type { TransferDeps, TransferTuning } from './deps.js';
+import { KeepAlive } from './keep-alive.js';
+import type { ProgressTracker } from './progress-tracker.js';
+import type { TransferControl } from './control.js';
+
+/** An open transfer: the engine's ImageTransfer, the data plane, and the keep-alive that spans both. */
+export interface OpenSession {
+  readonly transfer: ImageTransfer;
+  readonly imageio: ImageioSession;
+  readonly keepAlive: KeepAlive;
+}
+
+/** Default time to wait for each engine step (phase steps take up to ~10 s; disk creation can take minutes). */
+export const DEFAULT_ENGINE_TIMEOUT_MS = 5 * 60_000;
+
+/** Waits until the new transfer is `transferring`, opens the data plane and starts the keep-alive. */
+export async function openSession(
+  deps: TransferDeps,
+  transfer: ImageTransfer,
+  version: EngineVersion,
+  tuning: TransferTuning,
+  control: TransferControl,
+  tracker: ProgressTracker,
+): Promise<OpenSession> {
+  tracker.setState('initializing');
+  const ready = await deps.client.waitForTransferReady(transfer.id, {
+    signal: control.cancelSignal,
+    timeoutMs: tuning.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS,
+  });
+  const imageio = await openImageio({
+    transferUrl: ready.transferUrl,
+    proxyUrl: ready.proxyUrl,
+    signedTicket: needsSignedTicket(version) ? ready.signedTicket : null,
+    trust: deps.trust,
+    preferProxy: tuning.preferProxy ?? false,
+    log: deps.log,
+    signal: control.cancelSignal,
+  });
+  const keepAlive = new KeepAlive(
+    deps.timers,
+    {
+      extend: () => deps.client.extendTransfer(transfer.id),
+      ping: () => imageio.options(control.cancelSignal),
+    },
+    deps.log,
+    ready.inactivityTimeout ?? tuning.inactivityTimeout ?? 60,
+  );
+  keepAlive.start();
+  return { transfer: ready, imageio, keepAlive };
+}
+
+/**
+ * Runs the data phase with pause support: `run` gets the ranges still to do and a signal that pause
+ * aborts. While paused, `onPause` runs (engine pause for uploads), the keep-alive pings the ticket,
+ * and after resume `onResume` runs before the remaining ranges go again.
+ */
+export async function runDataPhase(options: {
+  plan: readonly PlannedRange[];
+  control: TransferControl;
+  tracker: ProgressTracker;
+  session: OpenSession;
+  done: RangeSet;
+  run: (remaining: PlannedRange[], signal: AbortSignal) => Promise<void>;
+  onPause?: () => Promise<void>;
+  onResume?: () => Promise<void>;
+}): Promise<void> {
+  const { control, tracker, session, done } = options;
+  for (;;) {
+    control.throwIfCancelled();
+    const remaining = remainingRanges(options.plan, done);
+    tracker.setState('transferring');
+    session.keepAlive.setDataFlowing(true);
+    try {
+      await options.run(remaining, control.runSignal);
+      return;
+    } catch (err) {
+      if (!control.paused || control.cancelled) throw err;
+    } finally {
+      session.keepAlive.setDataFlowing(false);
+    }
+    tracker.setState('paused');
+    await options.onPause?.();
+    await session.keepAlive.tick();
+    await control.waitForResume();
+    await options.onResume?.();
+  }
+}
+
+/**
+ * The parts of the plan not yet in `done`: whole ranges that were not started, and the missing
+ * pieces of ranges that were partly written (a resumed or paused download fetches only those).
+ */
+export function remainingRanges(plan: readonly PlannedRange[], done: RangeSet): PlannedRange[] {
+  const out: PlannedRange[] = [];
+  for (const r of plan) for (const g of done.gaps(r.start, r.start + r.length)) out.push({ start: g.start, length: g.end - g.start, zero: r.zero });
+  return out;
+}
+
+/** Text for "what happened to the disk" after a failed or cancelled upload. */
+export function diskFateAfterUploadFailure(diskName: string, deleted: boolean | null): string {
+  if (deleted === true) return `The engine deleted the disk '${diskName}'.`;
+  if (deleted === false) return `The disk '${diskName}' may still exist and be locked or illegal: check it in the oVirt Administration Portal and remove it.`;
+  return '';
+}
+
+/** The same error with a sentence added, keeping the code and retryable flag. */
+export function withContext(err: DiskFerryError, suffix: string): DiskFerryError {
+  if (!suffix) return err;
+  return new DiskFerryError(err.code, `${err.message} ${suffix}`.trim(), { cause: err, retryable: err.retryable, ...(err.status !== undefined ? { status: err.status } : {}) });
+}

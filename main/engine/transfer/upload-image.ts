@@ -1,0 +1,254 @@
+import { basename, extname } from 'node:path';
+import type { TransferProgress } from '../../../shared/model.js';
+import { RangeSet } from '../../../shared/range-set.js';
+import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { probeImage, type ImageProbe } from '../image/probe.js';
+import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
+import { planRanges, planTotals } from '../imageio/plan.js';
+import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
+import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
+import { supportsFormat, versionAtLeast } from '../ovirt/versions.js';
+import { TransferControl } from './control.js';
+import type { TransferDeps, TransferTuning } from './deps.js';
+import { ProgressTracker } from './progress-tracker.js';
+import { DEFAULT_ENGINE_TIMEOUT_MS, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
+
+/** What to upload where. */
+export interface UploadSpec {
+  readonly path: string;
+  /** Storage domain name or id. */
+  readonly storageDomain: string;
+  /** Disk name; default: the file name without its extension. */
+  readonly diskName?: string;
+  /** Disk format; default: cow for qcow2 files, raw otherwise. */
+  readonly diskFormat?: DiskFormat;
+  /** Allocate the whole disk now (required for raw disks on block storage, where it is implied). */
+  readonly preallocated?: boolean;
+  readonly description?: string;
+}
+
+/** What an upload did. */
+export interface UploadResult {
+  readonly diskId: string;
+  readonly diskName: string;
+  readonly storageDomain: string;
+  readonly format: DiskFormat;
+  readonly virtualSize: number;
+  readonly dataBytes: number;
+  readonly bytesOnWire: number;
+  readonly elapsedMs: number;
+  /** Time spent moving data, without disk creation and finalize. */
+  readonly dataPhaseMs: number;
+  readonly viaProxy: boolean;
+}
+
+/** How the image goes over the wire and into which disk. */
+export interface UploadPlan {
+  readonly diskName: string;
+  readonly format: DiskFormat;
+  readonly sparse: boolean;
+  readonly contentType: 'data' | 'iso';
+  /** `raw` selects the NBD backend (guest data, 4.3+); null sends the file's bytes as they are (FILE backend). */
+  readonly transferFormat: 'raw' | null;
+  readonly backup: 'incremental' | null;
+  readonly initialSize: number | null;
+  readonly notes: readonly string[];
+}
+
+/** Decides disk format, sparseness and transfer format (reference/engine.md §3.2, §4.10). Pure. */
+export function planUpload(probe: ImageProbe, spec: UploadSpec, domain: StorageDomain, version: EngineVersion, dataBytes: number | null): UploadPlan {
+  const notes: string[] = [];
+  const diskName = spec.diskName ?? basename(probe.name, extname(probe.name));
+  const iso = probe.format === 'iso';
+  const format: DiskFormat = iso ? 'raw' : (spec.diskFormat ?? (probe.format === 'qcow2' ? 'cow' : 'raw'));
+  if (iso && spec.diskFormat === 'cow') notes.push('ISO images are uploaded as raw disks.');
+  let sparse = !(spec.preallocated ?? false);
+  if (iso && sparse) sparse = false;
+  if (domain.isBlock && format === 'raw' && sparse) {
+    sparse = false;
+    notes.push(`${domain.name} is block storage, where raw disks are always preallocated.`);
+  }
+  const nbd = supportsFormat(version);
+  if (probe.format === 'qcow2' && format === 'raw' && !nbd)
+    throw new DiskFerryError('bad-input', `This engine (${version.full}) cannot convert qcow2 to a raw disk. Upload it as a cow disk, or convert it locally first.`, {
+      retryable: false,
+    });
+  if (probe.format !== 'qcow2' && format === 'cow' && !nbd)
+    throw new DiskFerryError('bad-input', `This engine (${version.full}) cannot store a raw image in a cow disk. Use --disk-format raw.`, { retryable: false });
+  // qcow2 files go as they are through the FILE backend into a cow disk (the engine checks them at
+  // finalize); raw and ISO go as guest data through the NBD backend where the engine has it.
+  const transferFormat: 'raw' | null = probe.format === 'qcow2' ? null : nbd ? 'raw' : null;
+  const backup = format === 'cow' && versionAtLeast(version, 4, 3) ? 'incremental' : null;
+  let initialSize: number | null = null;
+  if (format === 'cow' && sparse && domain.isBlock) {
+    initialSize = probe.format === 'qcow2' ? probe.fileSize : qcow2SizeEstimate(probe.virtualSize, dataBytes ?? probe.virtualSize);
+  }
+  return { diskName, format, sparse, contentType: iso ? 'iso' : 'data', transferFormat, backup, initialSize, notes };
+}
+
+/** Bytes a qcow2 (64 KiB clusters) needs to hold `dataBytes` of a `virtualSize` image, with margin. */
+export function qcow2SizeEstimate(virtualSize: number, dataBytes: number): number {
+  const cluster = 64 * 1024;
+  const clusters = Math.ceil(dataBytes / cluster);
+  const l2 = Math.ceil(Math.ceil(virtualSize / cluster) / (cluster / 8)) * cluster;
+  const refcounts = Math.ceil((clusters * 2) / cluster) * cluster + cluster;
+  return Math.ceil(((clusters * cluster + l2 + refcounts + 4 * cluster) * 1.1) / cluster) * cluster;
+}
+
+/**
+ * Uploads a local raw, ISO or qcow2 image into a new disk: probe, create the disk and wait until it is
+ * ok, create the transfer, wait for `transferring`, send the data with N workers (zero runs skipped on
+ * the new sparse disk), flush, finalize and wait for the engine's verdict. Any failure after the disk
+ * exists cancels the transfer, which makes the engine delete the disk; the error says so.
+ */
+export async function uploadImage(
+  deps: TransferDeps,
+  spec: UploadSpec,
+  options: { control?: TransferControl; tuning?: TransferTuning; onProgress?: (p: TransferProgress) => void } = {},
+): Promise<UploadResult> {
+  const control = options.control ?? new TransferControl();
+  const tuning = options.tuning ?? {};
+  const tracker = new ProgressTracker(deps.now, options.onProgress ?? (() => {}));
+  const timeoutMs = tuning.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS;
+  const { client, log } = deps;
+  tracker.setState('preparing');
+  const probe = await probeImage(spec.path);
+  const source: LocalImageSource = await RawFileSource.open(spec.path);
+  let disk: Disk | null = null;
+  let transferId: string | null = null;
+  let session: OpenSession | null = null;
+  try {
+    const version = await client.version();
+    const domain = await client.storageDomain(spec.storageDomain);
+    checkDomain(domain);
+    const extents = await source.extents({ signal: control.cancelSignal });
+    const plan0 = planRanges(extents);
+    const { dataBytes } = planTotals(plan0);
+    const plan = planUpload(probe, spec, domain, version, dataBytes);
+    for (const note of plan.notes) log.info(note);
+    const needed = plan.sparse ? (plan.initialSize ?? dataBytes) : probe.virtualSize;
+    if (domain.available !== null && needed > domain.available)
+      throw new DiskFerryError('bad-input', `${domain.name} has ${fmtGiB(domain.available)} free, not enough for ${probe.name} (${fmtGiB(needed)}). Choose another storage domain.`, {
+        retryable: false,
+      });
+    tracker.setTotal(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize);
+
+    disk = await client.createDisk({
+      name: plan.diskName,
+      description: spec.description ?? `Uploaded by DiskFerry from ${probe.name}`,
+      provisionedSize: probe.virtualSize,
+      format: plan.format,
+      sparse: plan.sparse,
+      ...(plan.initialSize !== null ? { initialSize: plan.initialSize } : {}),
+      contentType: plan.contentType,
+      ...(plan.backup ? { backup: plan.backup } : {}),
+      storageDomain: { id: domain.id },
+    });
+    log.info('disk created', { diskId: disk.id, name: plan.diskName });
+    disk = await client.waitForDiskOk(disk.id, { signal: control.cancelSignal, timeoutMs });
+
+    const transfer = await client.createTransfer({
+      diskId: disk.id,
+      direction: 'upload',
+      ...(plan.transferFormat ? { format: plan.transferFormat } : {}),
+      ...(tuning.inactivityTimeout !== undefined ? { inactivityTimeout: tuning.inactivityTimeout } : {}),
+    });
+    transferId = transfer.id;
+    session = await openSession(deps, transfer, version, tuning, control, tracker);
+    const s = session;
+    tracker.setConnection(Math.min(tuning.workers ?? 4, s.imageio.maxWriters), s.imageio.viaProxy);
+
+    // The FILE backend writes the file's bytes over whatever the new volume holds, so zeros must be
+    // written; a new sparse or cow disk read through NBD is all zeros, so zero runs are skipped.
+    const zeroMode: ZeroMode = plan.transferFormat === 'raw' && (plan.sparse || plan.format === 'cow') ? 'skip' : 'patch';
+    const wirePlan = plan.transferFormat === 'raw' ? plan0 : planRanges([{ start: 0, length: probe.fileSize, zero: false }]);
+    const done = new RangeSet();
+    await runDataPhase({
+      plan: wirePlan,
+      control,
+      tracker,
+      session: s,
+      done,
+      run: async (remaining, signal) => {
+        const before = done.size;
+        const wireBefore = tracker.wire;
+        await uploadRanges({
+          session: s.imageio,
+          source,
+          plan: remaining,
+          zeroMode,
+          ...(tuning.workers !== undefined ? { workers: tuning.workers } : {}),
+          signal,
+          onProgress: (p) => {
+            tracker.update(before + p.bytesDone, wireBefore + p.bytesOnWire);
+          },
+          onRangeDone: (r) => done.add(r.start, r.start + r.length),
+        });
+      },
+      onPause: () => client.pauseTransfer(transfer.id),
+      onResume: async () => {
+        await client.resumeTransfer(transfer.id);
+        await client.waitForTransferReady(transfer.id, { signal: control.cancelSignal, timeoutMs });
+      },
+    });
+    await source.checkUnchanged();
+
+    tracker.setState('finalizing');
+    s.keepAlive.stop();
+    await s.imageio.close();
+    await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'upload', signal: control.cancelSignal, timeoutMs });
+    tracker.setState('completed');
+    const snap = tracker.snapshot();
+    return {
+      diskId: disk.id,
+      diskName: plan.diskName,
+      storageDomain: domain.name,
+      format: plan.format,
+      virtualSize: probe.virtualSize,
+      dataBytes,
+      bytesOnWire: snap.bytesOnWire,
+      elapsedMs: snap.elapsedMs,
+      dataPhaseMs: tracker.dataPhaseMs,
+      viaProxy: s.imageio.viaProxy,
+    };
+  } catch (err) {
+    tracker.setState(control.cancelled ? 'cancelled' : 'failed');
+    const deleted = disk ? await cleanUpFailedUpload(deps, disk, transferId, timeoutMs) : null;
+    const e = control.cancelled ? new DiskFerryError('cancelled', 'The upload was cancelled.', { cause: err, retryable: false }) : asDiskFerryError(err);
+    throw withContext(e, disk ? diskFateAfterUploadFailure(disk.name, deleted) : '');
+  } finally {
+    session?.keepAlive.stop();
+    await session?.imageio.close().catch(() => {});
+    await source.close().catch(() => {});
+  }
+}
+
+function checkDomain(domain: StorageDomain): void {
+  if (domain.type !== 'data')
+    throw new DiskFerryError('bad-input', `${domain.name} is a ${domain.type} domain; disks can be uploaded only to data domains.`, { retryable: false });
+  if (domain.status !== 'active')
+    throw new DiskFerryError('bad-input', `${domain.name} is ${domain.status.replace(/_/g, ' ')}, not active. Activate it, or choose another storage domain.`, {
+      retryable: false,
+    });
+}
+
+/**
+ * After a failure: cancel the transfer (the engine then deletes the disk) or, when no transfer was
+ * created yet, delete the disk. Returns whether the disk is gone, or null when that is unknown.
+ */
+async function cleanUpFailedUpload(deps: TransferDeps, disk: Disk, transferId: string | null, timeoutMs: number): Promise<boolean | null> {
+  const { client, log } = deps;
+  const signal = AbortSignal.timeout(Math.min(timeoutMs, 120_000));
+  try {
+    if (transferId) await client.cancelTransfer(transferId);
+    else await client.deleteDisk(disk.id);
+    return await client.waitForDiskGone(disk.id, { signal, timeoutMs });
+  } catch (err) {
+    log.warn('cleanup after a failed upload did not complete', { diskId: disk.id, error: (err as Error).message });
+    return false;
+  }
+}
+
+function fmtGiB(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench`: throughput, CPU time and peak memory of the `diskferry` command line against the
+ * simulator, next to a baseline measured in the same run over the same TLS listener: curl sending the
+ * same data bytes in one PUT (and fetching them in one GET). Prints a table; `--markdown` prints it
+ * as Markdown for docs/benchmarks.md.
+ *
+ * Cases: a 1 GiB raw image with 512 MiB of data in 4 MiB runs between holes (upload and download),
+ * and an empty 100 GiB sparse image (upload).
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../simulator/simulator.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const markdown = process.argv.includes('--markdown');
+
+interface Row {
+  case: string;
+  wallS: number;
+  dataS: number;
+  dataBytes: number;
+  cpuS: number | null;
+  rssMiB: number | null;
+  note: string;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0 })));
+}
+
+/** 1 GiB with 512 MiB of data: 4 MiB of data, 4 MiB hole, repeated. Also writes the data bytes alone (for curl). */
+async function makeImages(dir: string): Promise<{ half: string; dataOnly: string; empty: string }> {
+  const half = join(dir, 'half.raw');
+  const dataOnly = join(dir, 'data-only.bin');
+  const empty = join(dir, 'empty-100g.raw');
+  const a = await open(half, 'w');
+  const b = await open(dataOnly, 'w');
+  await a.truncate(GiB);
+  const run = Buffer.alloc(4 * MiB);
+  for (let i = 0; i < 128; i++) {
+    for (let j = 0; j < run.length; j += 4) run.writeUInt32LE((Math.imul(i + 1, 2654435761) ^ j) >>> 0, j);
+    await a.write(run, 0, run.length, i * 8 * MiB);
+    await b.write(run, 0, run.length, i * 4 * MiB);
+  }
+  await a.close();
+  await b.close();
+  const e = await open(empty, 'w');
+  await e.truncate(100 * GiB);
+  await e.close();
+  return { half, dataOnly, empty };
+}
+
+/** A ticket on the host daemon for a fresh volume, as the engine would add it. */
+async function ticketFor(sim: Simulator, size: number, ops: string[]): Promise<string> {
+  const volume = randomUUID();
+  await sim.images.create(volume, size);
+  const uuid = randomUUID();
+  sim.daemon.tickets.add({ uuid, size, ops, timeout: 3600, url: `nbd:sim:${volume}`, inactivity_timeout: 600, sparse: true });
+  return sim.daemon.imageUrl(uuid);
+}
+
+async function curlBaseline(sim: Simulator, dataOnly: string, rows: Row[]): Promise<{ up: number; down: number }> {
+  const size = 512 * MiB;
+  const putUrl = await ticketFor(sim, size, ['write']);
+  const up = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-X', 'PUT', '-T', dataOnly, '-H', `Content-Range: bytes 0-${size - 1}/*`, `${putUrl}?flush=n`]);
+  if (up.code !== 0) throw new Error(`curl PUT failed: ${up.stderr}`);
+  const getUrl = putUrl; // the PUT ticket also allows read (write implies read)
+  const down = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-o', '/dev/null', '-H', `Range: bytes=0-${size - 1}`, getUrl]);
+  if (down.code !== 0) throw new Error(`curl GET failed: ${down.stderr}`);
+  rows.push({ case: 'curl PUT, 512 MiB, one request (baseline)', wallS: up.ms / 1000, dataS: up.ms / 1000, dataBytes: size, cpuS: null, rssMiB: null, note: '' });
+  rows.push({ case: 'curl GET, 512 MiB, one request (baseline)', wallS: down.ms / 1000, dataS: down.ms / 1000, dataBytes: size, cpuS: null, rssMiB: null, note: '' });
+  return { up: size / (up.ms / 1000), down: size / (down.ms / 1000) };
+}
+
+async function cli(work: string, args: string[]): Promise<{ result: Record<string, number>; wallS: number; cpuS: number; rssMiB: number }> {
+  const stats = join(work, `stats-${randomUUID()}.json`);
+  const env = { ...process.env, DISKFERRY_CONFIG_DIR: join(work, 'config'), DISKFERRY_STATS_FILE: stats };
+  const r = await run(process.execPath, ['dist/main/cli/index.js', ...args, '--json', '--password-file', join(work, 'pw')], env);
+  if (r.code !== 0) throw new Error(`diskferry ${args[0]} failed (${r.code}): ${r.stderr}`);
+  const result = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((o) => o['event'] === 'result') as Record<string, number>;
+  const s = JSON.parse(await readFile(stats, 'utf8')) as { maxRssKiB: number; userCpuMs: number; systemCpuMs: number };
+  return { result, wallS: r.ms / 1000, cpuS: (s.userCpuMs + s.systemCpuMs) / 1000, rssMiB: s.maxRssKiB / 1024 };
+}
+
+function fmt(rows: Row[], curl: { up: number; down: number }): string {
+  const head = ['case', 'wall s', 'data s', 'data MiB/s', 'vs curl', 'CPU s', 'CPU s/GiB data', 'peak RSS MiB', 'note'];
+  const lines = rows.map((r) => {
+    const rate = r.dataBytes / MiB / r.dataS;
+    const base = r.case.includes('download') || r.case.includes('GET') ? curl.down : curl.up;
+    return [
+      r.case,
+      r.wallS.toFixed(2),
+      r.dataS.toFixed(2),
+      rate.toFixed(0),
+      r.dataBytes > 0 ? `${(r.dataBytes / r.dataS / base).toFixed(2)}x` : '—',
+      r.cpuS === null ? '—' : r.cpuS.toFixed(2),
+      r.cpuS === null || r.dataBytes === 0 ? '—' : (r.cpuS / (r.dataBytes / GiB)).toFixed(2),
+      r.rssMiB === null ? '—' : r.rssMiB.toFixed(0),
+      r.note,
+    ];
+  });
+  if (markdown) return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  return [head, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  process.stderr.write('bench: building the command line…\n');
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node.json'], { stdio: 'inherit' });
+  const work = await mkdtemp(join(tmpdir(), 'diskferry-bench-'));
+  const sim = await startSimulator({ fast: true, dataDir: join(work, 'sim') });
+  try {
+    await writeFile(join(work, 'pw'), sim.password);
+    const images = await makeImages(work);
+    const rows: Row[] = [];
+    process.stderr.write('bench: curl baseline…\n');
+    const curl = await curlBaseline(sim, images.dataOnly, rows);
+    await cli(work, ['login', '--engine', sim.engineUrl, '--username', sim.username, '--ca-file', sim.caFile]);
+
+    process.stderr.write('bench: diskferry upload 1 GiB (512 MiB data)…\n');
+    const up = await cli(work, ['upload', images.half, '--storage-domain', 'data-nfs', '--name', 'bench-half']);
+    rows.push({ case: 'diskferry upload, 1 GiB raw, 512 MiB data', wallS: up.wallS, dataS: up.result['data_phase']!, dataBytes: 512 * MiB, cpuS: up.cpuS, rssMiB: up.rssMiB, note: '4 workers' });
+
+    process.stderr.write('bench: diskferry download 1 GiB (512 MiB data)…\n');
+    const out = join(work, 'out');
+    await mkdir(out);
+    const down = await cli(work, ['download', 'bench-half', '--output', out]);
+    rows.push({ case: 'diskferry download, 1 GiB raw, 512 MiB data', wallS: down.wallS, dataS: down.result['data_phase']!, dataBytes: 512 * MiB, cpuS: down.cpuS, rssMiB: down.rssMiB, note: '4 workers' });
+    const same = execFileSync('cmp', [images.half, join(out, 'bench-half.raw')]).length === 0;
+
+    process.stderr.write('bench: diskferry upload of an empty 100 GiB sparse image…\n');
+    const empty = await cli(work, ['upload', images.empty, '--storage-domain', 'data-nfs', '--name', 'bench-empty']);
+    rows.push({ case: 'diskferry upload, empty 100 GiB sparse', wallS: empty.wallS, dataS: Math.max(empty.result['data_phase']!, 0.001), dataBytes: 0, cpuS: empty.cpuS, rssMiB: empty.rssMiB, note: 'wall time includes disk creation and finalize' });
+
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / GiB).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+    process.stdout.write(`\nMachine: ${machine}\nDownloaded bytes identical to the source: ${same ? 'yes' : 'NO'}\n\n${fmt(rows, curl)}\n`);
+  } finally {
+    await sim.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
