@@ -122,7 +122,7 @@ export async function startImageioServer(options: ImageioServerOptions): Promise
   const tlsServer = createTlsServer({ key: options.tls.key, cert: options.tls.cert, allowHalfOpen: true, noDelay: true }, (socket) =>
     accept(socket, dataSockets, ctx, routes, true),
   );
-  tlsServer.on('tlsClientError', () => {}); // a failed handshake only concerns that client
+  tlsServer.on('tlsClientError', (_err, socket) => socket.destroy()); // a failed handshake only concerns that client: drop it so close() does not wait
   const data = await listen(tlsServer, options.port ?? 0, dataSockets);
 
   let control: Listener | null = null;
