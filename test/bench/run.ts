@@ -7,12 +7,33 @@
  * Cases: a 1 GiB raw image with 512 MiB of data in 4 MiB runs between holes (upload and download),
  * and an empty 100 GiB sparse image (upload).
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../simulator/simulator.js';
+import { createInterface } from 'node:readline';
+import { OvirtClient } from '../../main/engine/ovirt/client.js';
+import { silentLog } from '../../main/engine/log.js';
+
+/** The simulator as a separate process, as a real server would be. */
+interface Sim {
+  readonly child: ChildProcess;
+  readonly engineUrl: string;
+  readonly username: string;
+  readonly password: string;
+  readonly caFile: string;
+}
+
+async function startSim(dataDir: string): Promise<Sim> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/simulator/cli.ts', '--fast', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the simulator exited (${code})`)));
+  });
+  const info = JSON.parse(line) as { engine_url: string; username: string; password: string; ca_file: string };
+  return { child, engineUrl: info.engine_url, username: info.username, password: info.password, caFile: info.ca_file };
+}
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -60,23 +81,26 @@ async function makeImages(dir: string): Promise<{ half: string; dataOnly: string
   return { half, dataOnly, empty };
 }
 
-/** A ticket on the host daemon for a fresh volume, as the engine would add it. */
-async function ticketFor(sim: Simulator, size: number, ops: string[]): Promise<string> {
-  const volume = randomUUID();
-  await sim.images.create(volume, size);
-  const uuid = randomUUID();
-  sim.daemon.tickets.add({ uuid, size, ops, timeout: 3600, url: `nbd:sim:${volume}`, inactivity_timeout: 600, sparse: true });
-  return sim.daemon.imageUrl(uuid);
-}
-
-async function curlBaseline(sim: Simulator, dataOnly: string, rows: Row[]): Promise<{ up: number; down: number }> {
+/**
+ * curl through a real transfer: the engine creates the disk and the upload transfer, curl PUTs the
+ * 512 MiB of data in one request to transfer_url; then a download transfer and one ranged GET.
+ */
+async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<{ up: number; down: number }> {
   const size = 512 * MiB;
-  const putUrl = await ticketFor(sim, size, ['write']);
-  const up = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-X', 'PUT', '-T', dataOnly, '-H', `Content-Range: bytes 0-${size - 1}/*`, `${putUrl}?flush=n`]);
+  const caPem = await readFile(sim.caFile, 'utf8');
+  const client = new OvirtClient({ engineUrl: sim.engineUrl, username: sim.username, password: () => sim.password, trust: { caPem: [caPem] }, log: silentLog });
+  await client.login();
+  const disk = await client.createDisk({ name: 'curl-baseline', provisionedSize: size, format: 'raw', sparse: true, storageDomain: { name: 'data-nfs' } });
+  await client.waitForDiskOk(disk.id, { timeoutMs: 60_000 });
+  const put = await client.waitForTransferReady(await client.createTransfer({ diskId: disk.id, direction: 'upload', format: 'raw' }), { timeoutMs: 60_000 });
+  const up = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-X', 'PUT', '-T', dataOnly, '-H', `Content-Range: bytes 0-${size - 1}/*`, `${put.transferUrl}?flush=n`]);
   if (up.code !== 0) throw new Error(`curl PUT failed: ${up.stderr}`);
-  const getUrl = putUrl; // the PUT ticket also allows read (write implies read)
-  const down = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-o', '/dev/null', '-H', `Range: bytes=0-${size - 1}`, getUrl]);
+  await client.finishTransfer(put.id, { diskId: disk.id, direction: 'upload', timeoutMs: 60_000 });
+  const get = await client.waitForTransferReady(await client.createTransfer({ diskId: disk.id, direction: 'download', format: 'raw' }), { timeoutMs: 60_000 });
+  const down = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-o', '/dev/null', '-H', `Range: bytes=0-${size - 1}`, get.transferUrl!]);
   if (down.code !== 0) throw new Error(`curl GET failed: ${down.stderr}`);
+  await client.finishTransfer(get.id, { diskId: disk.id, direction: 'download', timeoutMs: 60_000 });
+  await client.logout();
   rows.push({ case: 'curl PUT, 512 MiB, one request (baseline)', wallS: up.ms / 1000, dataS: up.ms / 1000, dataBytes: size, cpuS: null, rssMiB: null, note: '' });
   rows.push({ case: 'curl GET, 512 MiB, one request (baseline)', wallS: down.ms / 1000, dataS: down.ms / 1000, dataBytes: size, cpuS: null, rssMiB: null, note: '' });
   return { up: size / (up.ms / 1000), down: size / (down.ms / 1000) };
@@ -122,7 +146,7 @@ async function main(): Promise<void> {
   process.stderr.write('bench: building the command line…\n');
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node.json'], { stdio: 'inherit' });
   const work = await mkdtemp(join(tmpdir(), 'diskferry-bench-'));
-  const sim = await startSimulator({ fast: true, dataDir: join(work, 'sim') });
+  const sim = await startSim(join(work, 'sim'));
   try {
     await writeFile(join(work, 'pw'), sim.password);
     const images = await makeImages(work);
@@ -149,7 +173,8 @@ async function main(): Promise<void> {
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / GiB).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
     process.stdout.write(`\nMachine: ${machine}\nDownloaded bytes identical to the source: ${same ? 'yes' : 'NO'}\n\n${fmt(rows, curl)}\n`);
   } finally {
-    await sim.close();
+    sim.child.kill('SIGTERM');
+    await new Promise((r) => sim.child.once('exit', r));
     await rm(work, { recursive: true, force: true });
   }
 }
