@@ -1,5 +1,6 @@
 import { DiskFerryError } from '../errors.js';
 import { redact } from '../log.js';
+import { isTlsCode, transportCode } from '../net-errors.js';
 
 /** Where an error happened, for messages: what we tried, on which server, and which secrets to hide. */
 export interface ErrorContext {
@@ -45,46 +46,15 @@ export function protocolError(message: string, ctx: ErrorContext, cause?: unknow
   return new DiskFerryError('protocol', redact(`${ctx.what} on ${ctx.where}: ${message}`, ctx.secrets), { retryable: false, cause });
 }
 
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-  'UND_ERR_INFO',
-]);
-
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
-
-function codeOf(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || TLS_CODE.test(e.code))) return e.code;
-  }
-  return undefined;
-}
-
 /** True when the error is a TLS verification or handshake failure. */
 export function isTlsFailure(err: unknown): boolean {
-  const code = codeOf(err);
-  return code !== undefined && TLS_CODE.test(code);
+  const code = transportCode(err);
+  return code !== undefined && isTlsCode(code);
 }
 
 /** True for failures below HTTP (refused, reset, timeout, DNS, TLS): the ones that justify trying proxy_url. */
 export function isTransportFailure(err: unknown): boolean {
-  return codeOf(err) !== undefined;
+  return transportCode(err) !== undefined;
 }
 
 /**
@@ -93,11 +63,11 @@ export function isTransportFailure(err: unknown): boolean {
  * that are not transport failures.
  */
 export function transportError(err: unknown, ctx: ErrorContext): DiskFerryError | null {
-  const code = codeOf(err);
+  const code = transportCode(err);
   if (code === undefined) return null;
   const raw = err instanceof Error ? err.message : String(err);
   const detail = redact(`${code}: ${raw}`, ctx.secrets);
-  if (TLS_CODE.test(code))
+  if (isTlsCode(code))
     return new DiskFerryError(
       'tls-untrusted',
       `${ctx.what}: the TLS connection to ${ctx.where} failed (${detail}). Check that the engine CA is trusted in the engine settings.`,

@@ -5,6 +5,7 @@
 import { DiskFerryError } from '../errors.js';
 import { redact } from '../log.js';
 import { parseFault, parseSsoError } from './schemas.js';
+import { isTlsCode, transportCode } from '../net-errors.js';
 
 /** What a request was for (in messages) and which strings must never appear in them. */
 export interface RequestContext {
@@ -14,37 +15,6 @@ export interface RequestContext {
   readonly where: string;
   /** Token, password: removed from any text that reaches a message. */
   readonly secrets: readonly string[];
-}
-
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-]);
-
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
-
-/** The first known transport error code along the `cause` chain. */
-function transportCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || TLS_CODE.test(e.code))) return e.code;
-  }
-  return undefined;
 }
 
 /** True when the request stopped because its AbortSignal fired. */
@@ -66,7 +36,7 @@ export function transportError(err: unknown, ctx: RequestContext): DiskFerryErro
   const code = transportCode(err);
   if (code === undefined) return null;
   const raw = redact(err instanceof Error ? err.message : String(err), ctx.secrets);
-  if (TLS_CODE.test(code))
+  if (isTlsCode(code))
     return new DiskFerryError(
       'tls-untrusted',
       `${ctx.what}: the engine's certificate at ${ctx.where} is not trusted (${code}: ${raw}). ` +
