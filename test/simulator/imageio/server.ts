@@ -65,10 +65,12 @@ const internals = new WeakMap<ImageioServer, ServerContext>();
 interface Listener {
   readonly server: Server;
   readonly sockets: Set<Socket>;
+  /** TCP connections that may not have reached `sockets` yet (TLS handshake in progress). */
+  readonly raw: Set<Socket>;
   readonly port: number;
 }
 
-async function listen(server: Server, port: number, sockets: Set<Socket>): Promise<Listener> {
+async function listen(server: Server, port: number, sockets: Set<Socket>, raw: Set<Socket> = new Set()): Promise<Listener> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // Backlog 40 like imageio: "10 transfers x 4 connections".
@@ -79,7 +81,7 @@ async function listen(server: Server, port: number, sockets: Set<Socket>): Promi
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('imageio simulator: no TCP address');
-  return { server, sockets, port: address.port };
+  return { server, sockets, raw, port: address.port };
 }
 
 function accept(socket: Socket, sockets: Set<Socket>, ctx: ServerContext, routes: readonly Route[], withFaults: boolean): void {
@@ -96,6 +98,7 @@ function accept(socket: Socket, sockets: Set<Socket>, ctx: ServerContext, routes
 async function closeListener(l: Listener): Promise<void> {
   const closed = new Promise<void>((resolve) => l.server.close(() => resolve()));
   for (const s of l.sockets) s.destroy();
+  for (const s of l.raw) s.destroy();
   await closed;
 }
 
@@ -123,7 +126,13 @@ export async function startImageioServer(options: ImageioServerOptions): Promise
     accept(socket, dataSockets, ctx, routes, true),
   );
   tlsServer.on('tlsClientError', (_err, socket) => socket.destroy()); // a failed handshake only concerns that client: drop it so close() does not wait
-  const data = await listen(tlsServer, options.port ?? 0, dataSockets);
+  // Connections still in their TLS handshake are not in dataSockets yet; close() must end them too.
+  const rawSockets = new Set<Socket>();
+  tlsServer.on('connection', (raw: Socket) => {
+    rawSockets.add(raw);
+    raw.on('close', () => rawSockets.delete(raw));
+  });
+  const data = await listen(tlsServer, options.port ?? 0, dataSockets, rawSockets);
 
   let control: Listener | null = null;
   if (options.controlPort !== null && options.controlPort !== undefined) {

@@ -1,0 +1,119 @@
+/**
+ * Downloads against every engine generation: a seeded disk and a freshly uploaded one come down as
+ * sparse raw files equal to the disk, the `.part` file and its journal are gone, and the disk is `ok`
+ * again. An interrupted download keeps `.part` + journal and a second run fetches only what is missing.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransferControl } from '../../main/engine/transfer/control.js';
+import { downloadDisk } from '../../main/engine/transfer/download-disk.js';
+import { PartFile } from '../../main/engine/transfer/part-file.js';
+import { uploadImage } from '../../main/engine/transfer/upload-image.js';
+import { DiskFerryError } from '../../main/engine/errors.js';
+import {
+  allocatedBytes,
+  expectDiskEqualsFile,
+  exists,
+  expectFileEqualsDisk,
+  expectFileEqualsSeed,
+  makeSparseImage,
+  MiB,
+  seededDiskId,
+  SMALL_RUNS,
+  SMALL_SIZE,
+  startHarness,
+  TUNING,
+  VERSIONS,
+  type Harness,
+} from './helpers.js';
+
+const SEEDED = 'web-01-disk1'; // 512 MiB, 12 MiB of data, raw preallocated, its VM is down
+
+describe.each(VERSIONS)('download from engine %s', (version) => {
+  let h: Harness;
+  let src: string;
+  let uploadedId: string;
+  beforeAll(async () => {
+    h = await startHarness(version);
+    src = join(h.dir, 'roundtrip.raw');
+    await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
+    uploadedId = (await uploadImage(h.deps, { path: src, storageDomain: 'data-nfs', diskName: 'roundtrip' }, { tuning: TUNING })).diskId;
+    await expectDiskEqualsFile(h.sim, uploadedId, src);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('downloads a seeded disk into a sparse file equal to the disk', async () => {
+    const out = join(h.dir, 'seeded');
+    await mkdir(out);
+    const result = await downloadDisk(h.deps, { disk: SEEDED, output: { dir: out } }, { tuning: TUNING });
+
+    expect(result.path).toBe(join(out, `${SEEDED}.raw`));
+    expect(result.virtualSize).toBe(512 * MiB);
+    await expectFileEqualsSeed(SEEDED, result.path);
+    expect(await allocatedBytes(result.path)).toBeLessThan(64 * MiB);
+    expect(await exists(PartFile.partPath(result.path))).toBe(false);
+    expect(await exists(PartFile.journalPath(result.path))).toBe(false);
+    expect(h.sim.engine.state.disks.get(seededDiskId(SEEDED))?.status).toBe('ok');
+    if (version !== '4.1') expect(result.bytesOnWire).toBeLessThan(32 * MiB);
+  });
+
+  it('downloads an uploaded disk by id into the given file', async () => {
+    const file = join(h.dir, 'roundtrip-down.img');
+
+    const result = await downloadDisk(h.deps, { disk: uploadedId, output: { file } }, { tuning: TUNING });
+
+    expect(result.diskId).toBe(uploadedId);
+    expect(result.diskName).toBe('roundtrip');
+    expect(result.path).toBe(file);
+    await expectFileEqualsDisk(h.sim, uploadedId, file);
+    await expectFileEqualsDisk(h.sim, uploadedId, src);
+    expect(await allocatedBytes(file)).toBeLessThan(SMALL_SIZE / 2);
+    expect(await exists(PartFile.partPath(file))).toBe(false);
+    expect(await exists(PartFile.journalPath(file))).toBe(false);
+    expect(h.sim.engine.state.disks.get(uploadedId)?.status).toBe('ok');
+  });
+
+  it('resumes an interrupted download and fetches only the missing ranges', async () => {
+    const file = join(h.dir, 'resumed.raw');
+    // Slow the data plane so the cancel lands in the middle of the data.
+    h.sim.faults.bandwidthBytesPerSecond = 4 * MiB;
+    const control = new TransferControl();
+    let cancelledAt = 0;
+    const first = downloadDisk(h.deps, { disk: 'roundtrip', output: { file } }, {
+      control,
+      tuning: { ...TUNING, workers: 1 },
+      onProgress: (p) => {
+        if (p.state === 'transferring' && p.bytesOnWire >= 2 * MiB && cancelledAt === 0) {
+          cancelledAt = p.bytesOnWire;
+          control.cancel();
+        }
+      },
+    });
+    const err = await first.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    h.sim.faults.bandwidthBytesPerSecond = null;
+    expect(err).toBeInstanceOf(DiskFerryError);
+    expect((err as DiskFerryError).code).toBe('cancelled');
+    expect((err as DiskFerryError).message).toContain('.part');
+    expect(await exists(file)).toBe(false);
+    expect(await exists(PartFile.partPath(file))).toBe(true);
+    expect(await exists(PartFile.journalPath(file))).toBe(true);
+    // A download is always finalized, never cancelled: the disk is usable again.
+    expect(h.sim.engine.state.disks.get(uploadedId)?.status).toBe('ok');
+
+    const second = await downloadDisk(h.deps, { disk: 'roundtrip', output: { file } }, { tuning: TUNING });
+
+    expect(second.resumedBytes).toBeGreaterThan(0);
+    expect(second.bytesOnWire + second.resumedBytes).toBeLessThanOrEqual(second.dataBytes);
+    expect(second.bytesOnWire).toBeLessThan(second.dataBytes);
+    expect(second.resumedBytes).toBeGreaterThanOrEqual(cancelledAt - 4 * MiB);
+    await expectFileEqualsDisk(h.sim, uploadedId, file);
+    expect(await exists(PartFile.partPath(file))).toBe(false);
+    expect(await exists(PartFile.journalPath(file))).toBe(false);
+  });
+});
