@@ -11,7 +11,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { OvirtClient } from '../../main/engine/ovirt/client.js';
 import { silentLog } from '../../main/engine/log.js';
@@ -97,7 +97,7 @@ async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<{ 
   if (up.code !== 0) throw new Error(`curl PUT failed: ${up.stderr}`);
   await client.finishTransfer(put.id, { diskId: disk.id, direction: 'upload', timeoutMs: 60_000 });
   const get = await client.waitForTransferReady(await client.createTransfer({ diskId: disk.id, direction: 'download', format: 'raw' }), { timeoutMs: 60_000 });
-  const down = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-o', '/dev/null', '-H', `Range: bytes=0-${size - 1}`, get.transferUrl!]);
+  const down = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-o', join(dirname(dataOnly), 'curl-get.bin'), '-H', `Range: bytes=0-${size - 1}`, get.transferUrl!]);
   if (down.code !== 0) throw new Error(`curl GET failed: ${down.stderr}`);
   await client.finishTransfer(get.id, { diskId: disk.id, direction: 'download', timeoutMs: 60_000 });
   await client.logout();
