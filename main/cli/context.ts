@@ -5,6 +5,8 @@ import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
+import { TransferControl } from '../engine/transfer/control.js';
+import type { TransferProgress } from '../../shared/model.js';
 import { ProfileStore, type EngineProfile } from './config.js';
 import { readPassword, UsageError } from './password.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
@@ -66,6 +68,32 @@ export class CliContext {
     if (this.logToFile) this.log.error('command failed', { code: e.code, error: e.message });
     if (this.json) this.io.stdout.write(JSON.stringify({ event: 'error', code: e.code, message: e.message, retryable: e.retryable }) + '\n');
     this.io.stderr.write(`diskferry: ${e.message}\n`);
+  }
+
+  /**
+   * Runs one transfer per item, one after the other, each with its own control and progress line: a
+   * failure is reported and the next item goes on; an interrupt stops them all. Returns the exit code.
+   */
+  async eachTransfer(
+    items: readonly string[],
+    run: (item: string, control: TransferControl, onProgress: (p: TransferProgress) => void) => Promise<void>,
+  ): Promise<number> {
+    let failures = 0;
+    for (const item of items) {
+      this.signal.throwIfAborted();
+      const control = new TransferControl(this.signal);
+      const printer = this.progress();
+      try {
+        await run(item, control, (p) => printer.update(item, p));
+        printer.finish();
+      } catch (err) {
+        printer.finish();
+        if (this.signal.aborted) throw err;
+        failures++;
+        this.reportError(err);
+      }
+    }
+    return failures > 0 ? 1 : 0;
   }
 
   /** TLS trust from --ca-file / --system-trust / --insecure, or from the profile. */

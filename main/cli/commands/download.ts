@@ -3,8 +3,6 @@ import { parseCommand, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import { downloadDisk } from '../../engine/transfer/download-disk.js';
-import { TransferControl } from '../../engine/transfer/control.js';
-import { asDiskFerryError } from '../../engine/errors.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { downloadFromTicket } from './data-plane.js';
 
@@ -32,33 +30,16 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   if (!isDir) throw new UsageError(`--output ${output} is not an existing folder.`);
 
   const deps = await ctx.connect(values);
-  let failures = 0;
-  for (const disk of positionals) {
-    ctx.signal.throwIfAborted();
-    const control = new TransferControl(ctx.signal);
-    const printer = ctx.progress();
-    try {
-      const r = await downloadDisk(
-        deps,
-        { disk, output: { dir: output }, overwrite: values.overwrite ?? false, resume: !(values['no-resume'] ?? false) },
-        {
-          control,
-          tuning: { ...(workers !== undefined ? { workers } : {}), preferProxy: values['use-proxy'] ?? false },
-          onProgress: (p) => printer.update(disk, p),
-        },
-      );
-      printer.finish();
-      const secs = r.elapsedMs / 1000;
-      ctx.result(
-        `Downloaded disk '${r.diskName}' to ${r.path}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data${r.resumedBytes ? `, ${formatBytes(r.resumedBytes)} kept from an earlier run` : ''}) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}.`,
-        { disk_id: r.diskId, disk_name: r.diskName, path: r.path, size: r.virtualSize, data_bytes: r.dataBytes, resumed_bytes: r.resumedBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy },
-      );
-    } catch (err) {
-      printer.finish();
-      if (ctx.signal.aborted) throw err;
-      failures++;
-      ctx.reportError(asDiskFerryError(err));
-    }
-  }
-  return failures > 0 ? 1 : 0;
+  return ctx.eachTransfer(positionals, async (disk, control, onProgress) => {
+    const r = await downloadDisk(
+      deps,
+      { disk, output: { dir: output }, overwrite: values.overwrite ?? false, resume: !(values['no-resume'] ?? false) },
+      { control, tuning: { ...(workers !== undefined ? { workers } : {}), preferProxy: values['use-proxy'] ?? false }, onProgress },
+    );
+    const secs = r.elapsedMs / 1000;
+    ctx.result(
+      `Downloaded disk '${r.diskName}' to ${r.path}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data${r.resumedBytes ? `, ${formatBytes(r.resumedBytes)} kept from an earlier run` : ''}) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}.`,
+      { disk_id: r.diskId, disk_name: r.diskName, path: r.path, size: r.virtualSize, data_bytes: r.dataBytes, resumed_bytes: r.resumedBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy },
+    );
+  });
 }

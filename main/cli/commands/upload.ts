@@ -2,8 +2,6 @@ import { parseCommand, parseChoice, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import { uploadImage } from '../../engine/transfer/upload-image.js';
-import { TransferControl } from '../../engine/transfer/control.js';
-import { asDiskFerryError } from '../../engine/errors.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from './data-plane.js';
 
@@ -34,43 +32,30 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
   if (inactivity !== undefined && (!Number.isInteger(inactivity) || inactivity < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
 
   const deps = await ctx.connect(values);
-  let failures = 0;
-  for (const file of positionals) {
-    ctx.signal.throwIfAborted();
-    const control = new TransferControl(ctx.signal);
-    const printer = ctx.progress();
-    try {
-      const r = await uploadImage(
-        deps,
-        {
-          path: file,
-          storageDomain,
-          ...(values.name ? { diskName: values.name } : {}),
-          ...(diskFormat ? { diskFormat } : {}),
-          preallocated: values.preallocated ?? false,
+  return ctx.eachTransfer(positionals, async (file, control, onProgress) => {
+    const r = await uploadImage(
+      deps,
+      {
+        path: file,
+        storageDomain,
+        ...(values.name ? { diskName: values.name } : {}),
+        ...(diskFormat ? { diskFormat } : {}),
+        preallocated: values.preallocated ?? false,
+      },
+      {
+        control,
+        tuning: {
+          ...(workers !== undefined ? { workers } : {}),
+          ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
+          preferProxy: values['use-proxy'] ?? false,
         },
-        {
-          control,
-          tuning: {
-            ...(workers !== undefined ? { workers } : {}),
-            ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
-            preferProxy: values['use-proxy'] ?? false,
-          },
-          onProgress: (p) => printer.update(file, p),
-        },
-      );
-      printer.finish();
-      const secs = r.elapsedMs / 1000;
-      ctx.result(
-        `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}.`,
-        { file, disk_id: r.diskId, disk_name: r.diskName, storage_domain: r.storageDomain, size: r.virtualSize, data_bytes: r.dataBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy },
-      );
-    } catch (err) {
-      printer.finish();
-      if (ctx.signal.aborted) throw err;
-      failures++;
-      ctx.reportError(asDiskFerryError(err));
-    }
-  }
-  return failures > 0 ? 1 : 0;
+        onProgress,
+      },
+    );
+    const secs = r.elapsedMs / 1000;
+    ctx.result(
+      `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}.`,
+      { file, disk_id: r.diskId, disk_name: r.diskName, storage_domain: r.storageDomain, size: r.virtualSize, data_bytes: r.dataBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy },
+    );
+  });
 }
