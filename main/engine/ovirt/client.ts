@@ -19,6 +19,7 @@ import {
 import { wait } from './timing.js';
 import type { Disk, DiskFormat, EngineVersion, ImageTransfer, StorageDomain, TimeoutPolicy, TransferDirection } from './types.js';
 import { supportsContentType, supportsDiskTarget, supportsFormat, supportsInactivityTimeout, supportsTimeoutPolicy } from './versions.js';
+import { explainUntrustedServer } from '../trust/peer-certificate.js';
 
 /** Construction options: the connection's, plus the poll cadence of the waits. */
 export interface OvirtClientOptions extends EngineConnectionOptions {
@@ -79,9 +80,18 @@ export class OvirtClient implements TransferWaitApi {
     return this.conn.where;
   }
 
-  /** Logs in (SSO password grant). Later calls log in again by themselves after a 401. */
-  login(signal?: AbortSignal): Promise<void> {
-    return this.conn.login(signal);
+  /**
+   * Logs in (SSO password grant). Later calls log in again by themselves after a 401. When the
+   * engine's certificate is not trusted, the error names the trusted CA and what the server presents.
+   */
+  async login(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.conn.login(signal);
+    } catch (err) {
+      if (err instanceof DiskFerryError && err.code === 'tls-untrusted' && !this.options.trust.insecure)
+        throw await explainUntrustedServer(this.options.engineUrl, this.options.trust, err);
+      throw err;
+    }
   }
 
   /** Ends the engine session and closes idle connections (a later call logs in again); never throws. */
