@@ -74,6 +74,26 @@ describe.each(VERSIONS)('faults on engine %s', (version) => {
     await expectDiskEqualsFile(h.sim, r.diskId, image);
   });
 
+  it('asks the engine and goes on when imageio refuses an expired ticket in the middle of a transfer', async () => {
+    let expired = false;
+    const onProgress = (p: { state: string; bytesOnWire: number }) => {
+      if (p.state === 'transferring' && !expired) {
+        expired = true;
+        h.sim.faults.expireTicket = true;
+      }
+    };
+    const r = await uploadImage(h.deps, { path: image, storageDomain: 'data-nfs', diskName: `exp-${version}` }, { tuning: { ...TUNING, workers: 1 }, onProgress });
+    expect(expired).toBe(true);
+    expect(h.sim.faults.expireTicket).toBe(false); // a request really met the expired ticket
+    await expectDiskEqualsFile(h.sim, r.diskId, image);
+    expired = false;
+    const out = join(h.dir, `exp-${version}.raw`);
+    await downloadDisk(h.deps, { disk: r.diskId, output: { file: out } }, { tuning: { ...TUNING, workers: 1 }, onProgress });
+    expect(expired).toBe(true);
+    expect(h.sim.faults.expireTicket).toBe(false);
+    await expectDiskEqualsFile(h.sim, r.diskId, out);
+  });
+
   it('cancels an upload: the error says the engine deleted the disk, and it is gone', async () => {
     h.sim.faults.bandwidthBytesPerSecond = 2 * MiB; // slow enough to cancel mid-way
     const control = new TransferControl();

@@ -9,7 +9,7 @@ import { TransferControl } from './control.js';
 import type { TransferDeps, TransferTuning } from './deps.js';
 import { PartFile, ensureTargetFree } from './part-file.js';
 import { ProgressTracker } from './progress-tracker.js';
-import { DEFAULT_ENGINE_TIMEOUT_MS, openSession, runDataPhase, type OpenSession } from './session.js';
+import { recoverTransferTicket, DEFAULT_ENGINE_TIMEOUT_MS, openSession, runDataPhase, type OpenSession } from './session.js';
 
 /** What to download where. */
 export interface DownloadSpec {
@@ -118,6 +118,7 @@ export async function downloadDisk(
       tracker,
       session: s,
       done: p.done,
+      recoverTicket: () => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs),
       run: async (remaining, signal) => {
         const before = p.done.size;
         const wireBefore = tracker.wire;

@@ -55,10 +55,15 @@ export async function openSession(
   return { transfer: ready, imageio, keepAlive };
 }
 
+/** How many times a refused ticket (403) may be recovered through the engine in one data phase. */
+const MAX_TICKET_RECOVERIES = 3;
+
 /**
  * Runs the data phase with pause support: `run` gets the ranges still to do and a signal that pause
  * aborts. While paused, `onPause` runs (engine pause for uploads), the keep-alive pings the ticket,
- * and after resume `onResume` runs before the remaining ranges go again.
+ * and after resume `onResume` runs before the remaining ranges go again. When imageio refuses the
+ * ticket (403: expired or removed), imageio cannot say why, so the engine is asked through
+ * `recoverTicket`: if the transfer is still alive the remaining ranges go again.
  */
 export async function runDataPhase(options: {
   plan: readonly PlannedRange[];
@@ -69,8 +74,10 @@ export async function runDataPhase(options: {
   run: (remaining: PlannedRange[], signal: AbortSignal) => Promise<void>;
   onPause?: () => Promise<void>;
   onResume?: () => Promise<void>;
+  recoverTicket?: () => Promise<boolean>;
 }): Promise<void> {
   const { control, tracker, session, done } = options;
+  let recoveries = 0;
   for (;;) {
     control.throwIfCancelled();
     const remaining = remainingRanges(options.plan, done);
@@ -80,7 +87,16 @@ export async function runDataPhase(options: {
       await options.run(remaining, control.runSignal);
       return;
     } catch (err) {
-      if (!control.paused || control.cancelled) throw err;
+      if (control.cancelled) throw err;
+      if (!control.paused) {
+        const gone = err instanceof DiskFerryError && err.code === 'ticket-gone';
+        if (!gone || !options.recoverTicket || recoveries >= MAX_TICKET_RECOVERIES) throw err;
+        recoveries++;
+        session.keepAlive.setDataFlowing(false);
+        tracker.setState('retrying');
+        if (!(await options.recoverTicket())) throw err;
+        continue;
+      }
     } finally {
       session.keepAlive.setDataFlowing(false);
     }
@@ -100,6 +116,22 @@ export function remainingRanges(plan: readonly PlannedRange[], done: RangeSet): 
   const out: PlannedRange[] = [];
   for (const r of plan) for (const g of done.gaps(r.start, r.start + r.length)) out.push({ start: g.start, length: g.end - g.start, zero: r.zero });
   return out;
+}
+
+/**
+ * After imageio refused the ticket: asks the engine whether the transfer is still alive. A transfer
+ * the engine paused (for example after a failed ticket extension) is resumed; one still transferring
+ * gets its ticket refreshed by the engine. Returns false when the transfer has ended.
+ */
+export async function recoverTransferTicket(deps: TransferDeps, transferId: string, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+  const t = await deps.client.transfer(transferId, signal);
+  if (!t) return false;
+  deps.log.warn('imageio refused the ticket; asking the engine', { phase: t.phase });
+  if (t.phase === 'paused_system' || t.phase === 'paused_user') await deps.client.resumeTransfer(transferId, signal);
+  else if (t.phase !== 'transferring' && t.phase !== 'resuming') return false;
+  await deps.client.extendTransfer(transferId, signal).catch(() => {});
+  await deps.client.waitForTransferReady(transferId, { signal, timeoutMs });
+  return true;
 }
 
 /** Text for "what happened to the disk" after a failed or cancelled upload. */

@@ -11,7 +11,7 @@ import { supportsFormat, versionAtLeast } from '../ovirt/versions.js';
 import { TransferControl } from './control.js';
 import type { TransferDeps, TransferTuning } from './deps.js';
 import { ProgressTracker } from './progress-tracker.js';
-import { DEFAULT_ENGINE_TIMEOUT_MS, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
+import { recoverTransferTicket, DEFAULT_ENGINE_TIMEOUT_MS, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
 
 /** What to upload where. */
 export interface UploadSpec {
@@ -169,6 +169,7 @@ export async function uploadImage(
       tracker,
       session: s,
       done,
+      recoverTicket: () => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs),
       run: async (remaining, signal) => {
         const before = done.size;
         const wireBefore = tracker.wire;
