@@ -94,6 +94,26 @@ describe.each(VERSIONS)('faults on engine %s', (version) => {
     await expectDiskEqualsFile(h.sim, r.diskId, out);
   });
 
+  it('waits for an engine that stops answering just when the upload is finalized', async () => {
+    let outage: Promise<void> | null = null;
+    const onProgress = (p: { state: string }) => {
+      if (p.state === 'finalizing' && !outage) {
+        h.sim.faults.engineUnavailable = true;
+        outage = new Promise((resolve) =>
+          setTimeout(() => {
+            h.sim.faults.engineUnavailable = false;
+            resolve();
+          }, 2500),
+        );
+      }
+    };
+    const r = await uploadImage(h.deps, { path: image, storageDomain: 'data-nfs', diskName: `down-${version}` }, { tuning: TUNING, onProgress });
+    expect(outage).not.toBeNull();
+    await outage;
+    expect(h.sim.engine.state.disks.get(r.diskId)?.status).toBe('ok');
+    await expectDiskEqualsFile(h.sim, r.diskId, image);
+  });
+
   it('cancels an upload: the error says the engine deleted the disk, and it is gone', async () => {
     h.sim.faults.bandwidthBytesPerSecond = 2 * MiB; // slow enough to cancel mid-way
     const control = new TransferControl();

@@ -41,6 +41,24 @@ export const DEFAULT_FINISH_TIMEOUT_MS = 300_000;
 /** `paused_system` while starting → `resume`, at most this many times. */
 export const DEFAULT_MAX_RESUMES = 3;
 
+/**
+ * Runs an engine call, repeating it while the engine cannot be reached or answers 5xx, until the
+ * deadline: a transfer whose data is all sent must not be lost because the engine was restarting
+ * when it was time to finalize. Actions are safe to repeat (they request a phase), and so are GETs.
+ */
+async function whileEngineAway<T>(deps: WaitDeps, deadline: number, signal: AbortSignal, what: string, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const away = err instanceof DiskFerryError && err.retryable && (err.code === 'network' || err.code === 'server-error');
+      if (!away || deps.now() >= deadline) throw err;
+      deps.log.warn('the engine is not answering; waiting for it', { what, attempt, error: err.message });
+      await wait(deps.timers, Math.min(10_000, deps.pollIntervalMs * 2 ** Math.min(attempt, 6)), signal, what);
+    }
+  }
+}
+
 /** Phases after which the transfer can only end in failure. */
 const FAILING = new Set(['cancelled', 'cancelled_system', 'cancelled_user', 'finalizing_failure', 'finalizing_cleanup', 'finished_cleanup', 'finished_failure']);
 
@@ -120,12 +138,12 @@ export async function finishTransfer(
           { retryable: false },
         )
       : transferFailed(`The engine reported that download ${id} failed: ${why}. Download it again.`);
-  await api.finalizeTransfer(id, signal);
   const deadline = deps.now() + timeoutMs;
+  await whileEngineAway(deps, deadline, signal, 'Finalizing the transfer', () => api.finalizeTransfer(id, signal));
   for (;;) {
-    const t = await api.transfer(id, signal);
+    const t = await whileEngineAway(deps, deadline, signal, 'Waiting for the engine to finish the transfer', () => api.transfer(id, signal));
     if (!t) {
-      const disk = await api.disk(options.diskId, signal);
+      const disk = await whileEngineAway(deps, deadline, signal, 'Reading the disk', () => api.disk(options.diskId, signal));
       if (disk?.status === 'ok') return { confirmedBy: 'disk' };
       throw failed(disk ? `the transfer ended and the disk is ${disk.status ?? 'in an unknown state'}` : 'the transfer ended and the disk was removed');
     }
@@ -154,10 +172,10 @@ export async function cancelTransferAndWait(
 ): Promise<{ readonly phase: 'finished_failure' | 'finished_success' | 'gone' }> {
   const signal = options.signal ?? new AbortController().signal;
   const timeoutMs = options.timeoutMs ?? DEFAULT_FINISH_TIMEOUT_MS;
-  await api.cancelTransfer(id, signal);
   const deadline = deps.now() + timeoutMs;
+  await whileEngineAway(deps, deadline, signal, 'Cancelling the transfer', () => api.cancelTransfer(id, signal));
   for (;;) {
-    const t = await api.transfer(id, signal);
+    const t = await whileEngineAway(deps, deadline, signal, 'Waiting for the engine to cancel the transfer', () => api.transfer(id, signal));
     if (!t) return { phase: 'gone' };
     // finished_success: the cancel came after the end (4.5.3+ ignores it).
     if (t.phase === 'finished_failure') return { phase: 'finished_failure' };
