@@ -204,3 +204,23 @@ describe('bad input loses nothing (engine 4.5)', () => {
     expect(h.sim.engine.state.disks.get([...h.sim.engine.state.disks.values()].find((d) => d.name === 'vm-running-disk')!.id)?.status).toBe('ok');
   });
 });
+
+describe('a slow data server (engine 4.5)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('4.5');
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('does not lose a transfer whose requests take longer than the inactivity timeout', async () => {
+    const image = join(h.dir, 'slow.raw');
+    await makeSparseImage(image, 8 * MiB, [{ start: 0, length: 2 * MiB }]);
+    h.sim.faults.latencyMs = 1300;
+    const r = await uploadImage(h.deps, { path: image, storageDomain: 'data-nfs', diskName: 'slow' }, { tuning: { ...TUNING, inactivityTimeout: 1, workers: 1 } });
+    h.sim.faults.latencyMs = 0;
+    expect(h.sim.engine.state.disks.get(r.diskId)?.status).toBe('ok');
+    await expectDiskEqualsFile(h.sim, r.diskId, image);
+  });
+});

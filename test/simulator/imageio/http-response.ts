@@ -46,8 +46,9 @@ export class Response {
   }
 
   private async head(): Promise<Buffer> {
+    // A slow server is busy, not idle: the delay must not trip the connection's idle timeout.
     const latency = this.latencyMs();
-    if (latency > 0) await sleep(latency);
+    if (latency > 0) await this.conn.withoutIdleTimeout(() => sleep(latency));
     this.started = true;
     let text = `HTTP/1.1 ${this.status} ${REASONS[this.status] ?? ''}\r\nserver: imageio/${IMAGEIO_VERSION}\r\ndate: ${httpDate()}\r\n`;
     for (const [name, value] of this.headers) text += `${name}: ${value}\r\n`;
