@@ -1,6 +1,8 @@
 import type { Log } from '../log.js';
 import type { Timers } from '../timers.js';
 import type { TrustSettings } from '../trust/tls.js';
+import type { TransferProgress } from '../../../shared/model.js';
+import type { TransferControl } from './control.js';
 import type { OvirtClient } from '../ovirt/client.js';
 
 /** The ports a transfer runs with; built by a composition root (CLI, app, web host, tests). */
@@ -23,4 +25,13 @@ export interface TransferTuning {
   readonly preferProxy?: boolean;
   /** How long to wait for the engine at each step (disk creation, transfer start, finalize). */
   readonly engineTimeoutMs?: number;
+}
+
+/** What every transfer call takes besides its spec. */
+export interface TransferOptions {
+  /** Pause, resume and cancel from outside; a fresh one when absent. */
+  readonly control?: TransferControl;
+  readonly tuning?: TransferTuning;
+  /** Coalesced progress snapshots; state changes arrive at once. */
+  readonly onProgress?: (p: TransferProgress) => void;
 }

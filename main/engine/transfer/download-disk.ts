@@ -1,15 +1,12 @@
 import { join } from 'node:path';
-import type { TransferProgress } from '../../../shared/model.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { downloadRanges } from '../imageio/download.js';
 import type { Disk } from '../ovirt/types.js';
 import { supportsFormat } from '../ovirt/versions.js';
-import { TransferControl } from './control.js';
-import type { TransferDeps, TransferTuning } from './deps.js';
+import type { TransferDeps, TransferOptions } from './deps.js';
 import { PartFile, ensureTargetFree } from './part-file.js';
-import { ProgressTracker } from './progress-tracker.js';
-import { recoverTransferTicket, DEFAULT_ENGINE_TIMEOUT_MS, openSession, runDataPhase, type OpenSession } from './session.js';
+import { beginRun, recoverTransferTicket, openSession, runDataPhase, type OpenSession } from './session.js';
 
 /** What to download where. */
 export interface DownloadSpec {
@@ -69,14 +66,10 @@ export async function resolveDisk(deps: TransferDeps, idOrName: string, signal?:
 export async function downloadDisk(
   deps: TransferDeps,
   spec: DownloadSpec,
-  options: { control?: TransferControl; tuning?: TransferTuning; onProgress?: (p: TransferProgress) => void } = {},
+  options: TransferOptions = {},
 ): Promise<DownloadResult> {
-  const control = options.control ?? new TransferControl();
-  const tuning = options.tuning ?? {};
-  const tracker = new ProgressTracker(deps.now, options.onProgress ?? (() => {}));
-  const timeoutMs = tuning.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS;
+  const { control, tuning, tracker, timeoutMs } = beginRun(deps, options);
   const { client, log } = deps;
-  tracker.setState('preparing');
   const version = await client.version();
   const disk = await resolveDisk(deps, spec.disk, control.cancelSignal);
   if (disk.status !== 'ok')
@@ -118,7 +111,7 @@ export async function downloadDisk(
       tracker,
       session: s,
       done: p.done,
-      recoverTicket: () => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs),
+      recoverTicket: (attempt) => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs, attempt),
       run: async (remaining, signal) => {
         const before = p.done.size;
         const wireBefore = tracker.wire;

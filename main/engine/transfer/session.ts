@@ -4,16 +4,25 @@ import { openImageio, type ImageioSession } from '../imageio/session.js';
 import type { PlannedRange } from '../imageio/plan.js';
 import type { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError } from '../errors.js';
-import type { TransferDeps, TransferTuning } from './deps.js';
+import { sleep } from '../timers.js';
+import type { TransferDeps, TransferOptions, TransferTuning } from './deps.js';
 import { KeepAlive } from './keep-alive.js';
-import type { ProgressTracker } from './progress-tracker.js';
-import type { TransferControl } from './control.js';
+import { ProgressTracker } from './progress-tracker.js';
+import { TransferControl } from './control.js';
 
 /** An open transfer: the engine's ImageTransfer, the data plane, and the keep-alive that spans both. */
 export interface OpenSession {
   readonly transfer: ImageTransfer;
   readonly imageio: ImageioSession;
   readonly keepAlive: KeepAlive;
+}
+
+/** The per-run state both directions start with. */
+export function beginRun(deps: TransferDeps, options: TransferOptions): { control: TransferControl; tuning: TransferTuning; tracker: ProgressTracker; timeoutMs: number } {
+  const tuning = options.tuning ?? {};
+  const tracker = new ProgressTracker(deps.now, options.onProgress ?? (() => {}));
+  tracker.setState('preparing');
+  return { control: options.control ?? new TransferControl(), tuning, tracker, timeoutMs: tuning.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS };
 }
 
 /** Default time to wait for each engine step (phase steps take up to ~10 s; disk creation can take minutes). */
@@ -74,7 +83,7 @@ export async function runDataPhase(options: {
   run: (remaining: PlannedRange[], signal: AbortSignal) => Promise<void>;
   onPause?: () => Promise<void>;
   onResume?: () => Promise<void>;
-  recoverTicket?: () => Promise<boolean>;
+  recoverTicket?: (attempt: number) => Promise<boolean>;
 }): Promise<void> {
   const { control, tracker, session, done } = options;
   let recoveries = 0;
@@ -94,7 +103,7 @@ export async function runDataPhase(options: {
         recoveries++;
         session.keepAlive.setDataFlowing(false);
         tracker.setState('retrying');
-        if (!(await options.recoverTicket())) throw err;
+        if (!(await options.recoverTicket(recoveries))) throw err;
         continue;
       }
     } finally {
@@ -123,7 +132,9 @@ export function remainingRanges(plan: readonly PlannedRange[], done: RangeSet): 
  * the engine paused (for example after a failed ticket extension) is resumed; one still transferring
  * gets its ticket refreshed by the engine. Returns false when the transfer has ended.
  */
-export async function recoverTransferTicket(deps: TransferDeps, transferId: string, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+export async function recoverTransferTicket(deps: TransferDeps, transferId: string, signal: AbortSignal, timeoutMs: number, attempt = 1): Promise<boolean> {
+  // The engine refreshes tickets on its own poll (up to ~10 s apart): give it time before asking.
+  await sleep(deps.timers, Math.min(10_000, 500 * 2 ** attempt), signal);
   const t = await deps.client.transfer(transferId, signal);
   if (!t) return false;
   deps.log.warn('imageio refused the ticket; asking the engine', { phase: t.phase });

@@ -1,5 +1,4 @@
 import { basename, extname } from 'node:path';
-import type { TransferProgress } from '../../../shared/model.js';
 import { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { probeImage, type ImageProbe } from '../image/probe.js';
@@ -8,10 +7,8 @@ import { planRanges, planTotals } from '../imageio/plan.js';
 import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
 import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
 import { supportsFormat, versionAtLeast } from '../ovirt/versions.js';
-import { TransferControl } from './control.js';
-import type { TransferDeps, TransferTuning } from './deps.js';
-import { ProgressTracker } from './progress-tracker.js';
-import { recoverTransferTicket, DEFAULT_ENGINE_TIMEOUT_MS, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
+import type { TransferDeps, TransferOptions } from './deps.js';
+import { beginRun, recoverTransferTicket, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
 
 /** What to upload where. */
 export interface UploadSpec {
@@ -104,14 +101,10 @@ export function qcow2SizeEstimate(virtualSize: number, dataBytes: number): numbe
 export async function uploadImage(
   deps: TransferDeps,
   spec: UploadSpec,
-  options: { control?: TransferControl; tuning?: TransferTuning; onProgress?: (p: TransferProgress) => void } = {},
+  options: TransferOptions = {},
 ): Promise<UploadResult> {
-  const control = options.control ?? new TransferControl();
-  const tuning = options.tuning ?? {};
-  const tracker = new ProgressTracker(deps.now, options.onProgress ?? (() => {}));
-  const timeoutMs = tuning.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS;
+  const { control, tuning, tracker, timeoutMs } = beginRun(deps, options);
   const { client, log } = deps;
-  tracker.setState('preparing');
   const probe = await probeImage(spec.path);
   const source: LocalImageSource = await RawFileSource.open(spec.path);
   let disk: Disk | null = null;
@@ -169,7 +162,7 @@ export async function uploadImage(
       tracker,
       session: s,
       done,
-      recoverTicket: () => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs),
+      recoverTicket: (attempt) => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs, attempt),
       run: async (remaining, signal) => {
         const before = done.size;
         const wireBefore = tracker.wire;
