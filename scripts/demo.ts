@@ -1,13 +1,16 @@
 /**
- * `npm run demo`: starts the built-in oVirt simulator and runs a round trip through the `diskferry`
- * command line against it — log in (trusting the engine CA by its fingerprint), list storage domains
- * and disks, upload a generated sparse image, download it back and a seeded disk, and compare bytes.
- * (The desktop window needs the Electron runtime; this round trip needs only Node.)
+ * `npm run demo`: starts the built-in oVirt simulator and the web host (the real app core behind the
+ * desktop window's IPC contract, over a local WebSocket), and prints the URL to open in a browser —
+ * the DiskFerry window without the Electron runtime.
+ *
+ * `npm run demo -- --cli`: instead, a round trip through the `diskferry` command line — log in
+ * (trusting the engine CA by its fingerprint), list storage domains and disks, upload a generated
+ * sparse image, download it back and a seeded disk, and compare bytes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,7 +57,29 @@ async function makeImage(path: string): Promise<void> {
   await fh.close();
 }
 
-async function main(): Promise<void> {
+/** The window in a browser: simulator + app core + web host, until Ctrl-C. */
+async function webDemo(): Promise<void> {
+  const { startDemoWebHost } = await import('../test/web-host/host.js');
+  say('Starting the oVirt simulator, the DiskFerry app core and its web host on 127.0.0.1');
+  const running = await startDemoWebHost({ selectDemo: true });
+  const built = await stat(join(process.cwd(), 'dist', 'renderer', 'index.html')).then(
+    () => true,
+    () => false,
+  );
+  say(`Open this address in a browser:\n\n   ${running.host.url}\n`);
+  process.stdout.write(
+    (built ? '' : 'The window is not built yet (dist/renderer/ is missing): build the renderer first; until then the page shows the live API only.\n') +
+      'The demo engine (the simulator) is already added and selected. Ctrl-C stops everything.\n',
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await running.close();
+}
+
+/** The command-line round trip. */
+async function cliDemo(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'diskferry-demo-'));
   say('Starting the oVirt simulator (engine 4.5 + imageio daemon and proxy on 127.0.0.1)');
   const { child, info } = await startSimulator(join(work, 'sim'));
@@ -94,6 +119,7 @@ async function main(): Promise<void> {
   }
 }
 
+const main = process.argv.includes('--cli') ? cliDemo : webDemo;
 main().catch((err: unknown) => {
   process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

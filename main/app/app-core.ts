@@ -1,0 +1,183 @@
+/**
+ * The Electron-free app core: engine profiles and connections, the catalog, upload planning, the
+ * transfer queue and the settings, behind the invoke handlers of the IPC contract. The Electron main
+ * process and the web host both build one with their ports and carry its handlers and change
+ * notices to the window.
+ */
+import type { AppInfo, EventChannel, EventChannels } from '../../shared/ipc.js';
+import { CatalogService } from './catalog-service.js';
+import { ChangeBus, type ChangeNotice } from './change-bus.js';
+import type { InvokeHandlers } from './dispatch.js';
+import { EnginesService } from './engines-service.js';
+import type { AppPorts } from './ports.js';
+import { SettingsService } from './settings-service.js';
+import { LocalTransferQueue } from './transfers/local-queue.js';
+import type { TransferQueuePort } from './transfers/queue-port.js';
+import type { TransferRecord } from './transfers/record.js';
+import { TransfersService } from './transfers/transfers-service.js';
+import { planUploads } from './upload-planning.js';
+
+/** Tunables, mostly for tests. */
+export interface AppCoreOptions {
+  /** Engine poll cadence (default 1 s). */
+  readonly pollIntervalMs?: number;
+  /** Engine step timeout (default 5 min). */
+  readonly engineTimeoutMs?: number;
+  /** First retry delay (default 5 s). */
+  readonly retryBaseMs?: number;
+}
+
+/** See the file comment. */
+export class AppCore {
+  readonly handlers: InvokeHandlers;
+  private readonly bus = new ChangeBus();
+  private readonly settings: SettingsService;
+  private readonly engines: EnginesService;
+  private readonly catalog: CatalogService;
+  private readonly transfers: TransfersService;
+  private readonly queue: TransferQueuePort;
+  private busy = false;
+
+  private constructor(
+    private readonly ports: AppPorts,
+    options: AppCoreOptions,
+  ) {
+    this.settings = new SettingsService(ports.store, this.bus, ports.log);
+    this.engines = new EnginesService(ports, this.bus, (id) => this.transfers.hasWork(id), options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {});
+    this.catalog = new CatalogService(this.engines, ports.now);
+    this.transfers = new TransfersService({
+      engines: this.engines,
+      catalog: this.catalog,
+      settings: this.settings,
+      desktop: ports.desktop,
+      now: ports.now,
+      newId: ports.newId,
+      ...(options.engineTimeoutMs !== undefined ? { engineTimeoutMs: options.engineTimeoutMs } : {}),
+    });
+    this.queue = new LocalTransferQueue({
+      run: this.transfers.run,
+      settings: () => this.settings.get(),
+      store: ports.store,
+      timers: ports.timers,
+      now: ports.now,
+      log: ports.log,
+      onFinished: (r) => this.finished(r),
+      ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+    });
+    this.transfers.attach(this.queue);
+    this.queue.subscribe((urgent) => {
+      this.bus.changed('transfers:changed', urgent);
+      this.updateDesktop();
+    });
+    this.handlers = this.buildHandlers();
+  }
+
+  /** Builds the core and loads settings, profiles and the queue. */
+  static async create(ports: AppPorts, options: AppCoreOptions = {}): Promise<AppCore> {
+    const core = new AppCore(ports, options);
+    await core.settings.load();
+    await core.engines.load();
+    await core.queue.load();
+    return core;
+  }
+
+  /** Subscribes to change notices (feed them to an EventPump). */
+  subscribe(listener: (notice: ChangeNotice) => void): () => void {
+    return this.bus.subscribe(listener);
+  }
+
+  /** The current payload of an event channel. */
+  snapshot<E extends EventChannel>(channel: E): EventChannels[E] {
+    const payloads: { [K in EventChannel]: () => EventChannels[K] } = {
+      'transfers:changed': () => this.transfers.snapshot(),
+      'engines:changed': () => this.engines.state(),
+      'settings:changed': () => this.settings.get(),
+    };
+    return payloads[channel]();
+  }
+
+  /** True while transfers run or wait (the quit confirmation asks then). */
+  hasUnfinishedTransfers(): boolean {
+    return this.transfers.hasWork();
+  }
+
+  /** The settings now (hosts read confirmQuit, preventSleep). */
+  currentSettings(): ReturnType<SettingsService['get']> {
+    return this.settings.get();
+  }
+
+  /** Stops the queue (saving it) and logs out of every engine. */
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.engines.close();
+    this.ports.desktop.setBusy(false);
+    this.ports.desktop.setProgress(null);
+  }
+
+  private appInfo(): AppInfo {
+    const h = this.ports.host;
+    return { name: h.name, version: h.version, host: h.host, platform: h.platform, demoAvailable: this.engines.demoAvailable, nativeDialogs: h.nativeDialogs, canReveal: h.canReveal };
+  }
+
+  private buildHandlers(): InvokeHandlers {
+    const { engines, catalog, transfers, settings } = this;
+    return {
+      'engines:list': () => engines.state(),
+      'engines:add': (r) => engines.add(r),
+      'engines:fetchCa': (r) => engines.fetchCa(r),
+      'engines:trust': (r) => engines.trust(r),
+      'engines:test': (r) => engines.test(r),
+      'engines:remove': (r) => engines.remove(r.id),
+      'engines:select': (r) => engines.select(r),
+      'engines:demo': () => engines.demo(),
+      'catalog:storageDomains': (r) => catalog.storageDomains(r),
+      'catalog:disks': (r) => catalog.disks(r),
+      'transfers:planUploads': (r) => planUploads(r.paths, this.suggestedDomain()),
+      'transfers:addUploads': (r) => transfers.addUploads(r),
+      'transfers:addDownloads': (r) => transfers.addDownloads(r),
+      'transfers:pause': (r) => transfers.pause(r.id),
+      'transfers:resume': (r) => transfers.resume(r.id),
+      'transfers:cancel': (r) => transfers.cancel(r.id),
+      'transfers:retry': (r) => transfers.retry(r.id),
+      'transfers:remove': (r) => transfers.remove(r.id),
+      'transfers:reveal': (r) => transfers.reveal(r.id),
+      'transfers:move': (r) => transfers.move(r.id, r.to),
+      'transfers:list': () => transfers.snapshot(),
+      'settings:get': () => settings.get(),
+      'settings:set': async (patch) => {
+        const next = await settings.set(patch);
+        this.queue.settingsChanged();
+        this.updateDesktop();
+        return next;
+      },
+      'dialogs:openFiles': async (r) => ({ paths: await this.ports.dialogs.openFiles(r) }),
+      'dialogs:chooseFolder': async (r) => ({ path: await this.ports.dialogs.chooseFolder(r) }),
+      'app:info': () => this.appInfo(),
+    };
+  }
+
+  /** The storage domain last used on the selected engine. */
+  private suggestedDomain(): string | null {
+    const selected = this.engines.state().selectedId;
+    return selected === null ? null : (this.settings.get().lastStorageDomain[selected] ?? null);
+  }
+
+  private finished(r: TransferRecord): void {
+    if (!this.settings.get().notifications) return;
+    const verb = r.direction === 'upload' ? 'Upload' : 'Download';
+    const what = r.state === 'completed' ? 'finished' : r.state === 'failed' ? 'failed' : 'was cancelled';
+    this.ports.desktop.notify(`${verb} ${what}`, r.state === 'failed' && r.error ? `${r.name}: ${r.error.message}` : r.name);
+  }
+
+  private updateDesktop(): void {
+    const snap = this.transfers.snapshot();
+    const running = snap.transfers.filter((t) => t.progress.bytesTotal !== null && (t.state === 'transferring' || t.state === 'preparing' || t.state === 'initializing' || t.state === 'finalizing'));
+    const busy = snap.summary.running > 0 && this.settings.get().preventSleep;
+    if (busy !== this.busy) {
+      this.busy = busy;
+      this.ports.desktop.setBusy(busy);
+    }
+    const total = running.reduce((s, t) => s + (t.progress.bytesTotal ?? 0), 0);
+    this.ports.desktop.setProgress(total > 0 ? running.reduce((s, t) => s + t.progress.bytesDone, 0) / total : null);
+  }
+}

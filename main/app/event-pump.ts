@@ -1,0 +1,68 @@
+/**
+ * Coalesces change notices into event sends for one window (or one WebSocket client): at most one
+ * send per channel every `intervalMs`, the latest snapshot each time; urgent notices (state changes,
+ * terminal transitions) go out at once. Used by both hosts.
+ */
+import type { EventChannel, EventChannels } from '../../shared/ipc.js';
+import type { Timers } from '../engine/timers.js';
+import type { ChangeNotice } from './change-bus.js';
+
+/** Default: four updates a second at most. */
+export const DEFAULT_EVENT_INTERVAL_MS = 250;
+
+/** Ports of a pump. */
+export interface EventPumpOptions {
+  readonly snapshot: <E extends EventChannel>(channel: E) => EventChannels[E];
+  readonly send: <E extends EventChannel>(channel: E, payload: EventChannels[E]) => void;
+  readonly timers: Timers;
+  readonly now: () => number;
+  readonly intervalMs?: number;
+}
+
+/** See the file comment. */
+export class EventPump {
+  private readonly lastSent = new Map<EventChannel, number>();
+  private readonly timers = new Map<EventChannel, unknown>();
+  private closed = false;
+
+  constructor(private readonly o: EventPumpOptions) {}
+
+  /** Feeds a change notice. */
+  notify(notice: ChangeNotice): void {
+    if (this.closed) return;
+    const { channel } = notice;
+    const interval = this.o.intervalMs ?? DEFAULT_EVENT_INTERVAL_MS;
+    const since = this.o.now() - (this.lastSent.get(channel) ?? -Infinity);
+    if (notice.urgent || since >= interval) {
+      this.flush(channel);
+      return;
+    }
+    if (this.timers.has(channel)) return;
+    this.timers.set(
+      channel,
+      this.o.timers.setTimeout(() => {
+        this.timers.delete(channel);
+        this.flush(channel);
+      }, interval - since),
+    );
+  }
+
+  /** Sends the channel's current snapshot now. */
+  flush(channel: EventChannel): void {
+    if (this.closed) return;
+    const pending = this.timers.get(channel);
+    if (pending !== undefined) {
+      this.o.timers.clearTimeout(pending);
+      this.timers.delete(channel);
+    }
+    this.lastSent.set(channel, this.o.now());
+    this.o.send(channel, this.o.snapshot(channel));
+  }
+
+  /** Stops sending (window closed, socket gone). */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) this.o.timers.clearTimeout(t);
+    this.timers.clear();
+  }
+}

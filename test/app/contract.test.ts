@@ -1,0 +1,76 @@
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { ok } from '../../shared/errors.js';
+import { EVENT_CHANNELS, INVOKE_CHANNELS, type IpcTransport } from '../../shared/ipc.js';
+import { DEFAULT_SETTINGS, EVENT_SCHEMAS, INVOKE_SCHEMAS, SettingsSchema } from '../../shared/schemas/index.js';
+import { createDiskFerryApi } from '../../preload/api.js';
+
+describe('the IPC contract', () => {
+  it('has a request and response schema for every invoke channel and one for every event', () => {
+    expect(Object.keys(INVOKE_SCHEMAS).sort()).toEqual([...INVOKE_CHANNELS].sort());
+    expect(Object.keys(EVENT_SCHEMAS).sort()).toEqual([...EVENT_CHANNELS].sort());
+  });
+
+  it('reaches every invoke channel and event from the named API', async () => {
+    const invoked = new Set<string>();
+    const subscribed = new Set<string>();
+    const transport: IpcTransport = {
+      invoke: (channel) => {
+        invoked.add(channel);
+        return Promise.resolve(ok(null as never));
+      },
+      on: (event) => {
+        subscribed.add(event);
+        return () => {};
+      },
+    };
+    const api = createDiskFerryApi(transport);
+    for (const group of Object.values(api) as Array<Record<string, unknown>>) {
+      for (const [name, fn] of Object.entries(group)) {
+        if (typeof fn !== 'function' || name === 'pathForFile') continue;
+        const r: unknown = name === 'onChanged' ? (fn as (cb: () => void) => unknown)(() => {}) : await (fn as (...a: unknown[]) => Promise<unknown>)('x', 'top');
+        expect(r).toBeDefined();
+      }
+    }
+    expect([...invoked].sort()).toEqual([...INVOKE_CHANNELS].sort());
+    expect([...subscribed].sort()).toEqual([...EVENT_CHANNELS].sort());
+  });
+
+  it('accepts no payload as undefined, null or {} and refuses unknown keys', () => {
+    const list = INVOKE_SCHEMAS['engines:list'].request;
+    expect(list.safeParse(undefined).success).toBe(true);
+    expect(list.safeParse(null).success).toBe(true);
+    expect(list.safeParse({}).success).toBe(true);
+    expect(list.safeParse({ a: 1 }).success).toBe(false);
+    expect(INVOKE_SCHEMAS['transfers:pause'].request.safeParse({ id: 't', extra: true }).success).toBe(false);
+    expect(INVOKE_SCHEMAS['catalog:disks'].request.safeParse(undefined).success).toBe(true);
+    expect(INVOKE_SCHEMAS['settings:set'].request.safeParse({ maxConcurrent: 9 }).success).toBe(false);
+    expect(INVOKE_SCHEMAS['settings:set'].request.safeParse({ sneaky: 1 }).success).toBe(false);
+    expect(INVOKE_SCHEMAS['settings:set'].request.safeParse({ scheduleWindow: { start: '22:00', end: '06:00' } }).success).toBe(true);
+    expect(INVOKE_SCHEMAS['engines:add'].request.safeParse({ engineUrl: 'e', username: 'a@b', password: 'p', savePassword: false, trust: { kind: 'pem' } }).success).toBe(false);
+  });
+
+  it('has valid default settings', () => {
+    expect(SettingsSchema.safeParse(DEFAULT_SETTINGS).success).toBe(true);
+  });
+});
+
+describe('packaging', () => {
+  it('has a valid electron-builder.yml with the fuses on and the icons it names', async () => {
+    const require = createRequire(import.meta.url);
+    const yaml = require('js-yaml') as { load(text: string): Record<string, unknown> };
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as { validateConfiguration(c: unknown, l: unknown): Promise<void> };
+    const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
+    const config = yaml.load(await readFile('electron-builder.yml', 'utf8'));
+    await validateConfiguration(config, new DebugLogger(false));
+    expect(config['electronFuses']).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    expect((config['linux'] as { target: string[] }).target).toEqual(['AppImage', 'deb', 'rpm']);
+    for (const icon of ['build/icon.png', 'build/icons/512x512.png', 'build/icons/16x16.png']) expect((await stat(icon)).size).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventPump } from '../../main/app/event-pump.js';
+import { realTimers } from '../../main/engine/timers.js';
+
+describe('EventPump coalescing', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const setup = () => {
+    let version = 0;
+    const sent: Array<{ channel: string; payload: unknown }> = [];
+    const pump = new EventPump({
+      snapshot: () => ({ version }) as never,
+      send: (channel, payload) => sent.push({ channel, payload }),
+      timers: realTimers,
+      now: () => Date.now(),
+      intervalMs: 250,
+    });
+    return { pump, sent, bump: () => ++version };
+  };
+
+  it('sends the first change at once, then at most one per interval with the latest snapshot', () => {
+    const { pump, sent, bump } = setup();
+    bump();
+    pump.notify({ channel: 'transfers:changed', urgent: false });
+    for (let i = 0; i < 50; i++) {
+      bump();
+      pump.notify({ channel: 'transfers:changed', urgent: false });
+    }
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(250);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.payload).toEqual({ version: 51 });
+    vi.advanceTimersByTime(1000);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('sends urgent changes (state transitions) immediately', () => {
+    const { pump, sent } = setup();
+    pump.notify({ channel: 'transfers:changed', urgent: false });
+    pump.notify({ channel: 'transfers:changed', urgent: true });
+    pump.notify({ channel: 'transfers:changed', urgent: true });
+    expect(sent).toHaveLength(3);
+  });
+
+  it('coalesces each channel on its own and stops after close', () => {
+    const { pump, sent } = setup();
+    pump.notify({ channel: 'transfers:changed', urgent: false });
+    pump.notify({ channel: 'engines:changed', urgent: false });
+    expect(sent.map((s) => s.channel)).toEqual(['transfers:changed', 'engines:changed']);
+    pump.notify({ channel: 'transfers:changed', urgent: false });
+    pump.close();
+    vi.advanceTimersByTime(1000);
+    expect(sent).toHaveLength(2);
+  });
+});

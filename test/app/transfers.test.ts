@@ -1,0 +1,157 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TransferView } from '../../shared/ipc.js';
+import { TransfersSnapshotSchema } from '../../shared/schemas/index.js';
+import { expectDiskEqualsFile, expectFileEqualsSeed, makeQcow2WithBacking, makeSparseImage, MiB, seededDiskId, SMALL_RUNS, SMALL_SIZE } from '../integration/helpers.js';
+import { startCore, until, type CoreHarness } from './helpers.js';
+
+describe('app core: transfers against the simulator', () => {
+  let h: CoreHarness;
+  let dataNfs: string;
+  beforeAll(async () => {
+    h = await startCore();
+    await h.call('engines:demo', undefined);
+    dataNfs = (await h.call('catalog:storageDomains', {})).find((d) => d.name === 'data-nfs')!.id;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const transfer = (id: string): TransferView => {
+    const t = h.snapshot('transfers:changed').transfers.find((x) => x.id === id);
+    if (!t) throw new Error(`no transfer ${id}`);
+    return t;
+  };
+  const settled = (id: string) => until(() => ['completed', 'failed', 'cancelled'].includes(transfer(id).state), 20_000, `transfer ${id} to end`);
+
+  it('plans uploads: format and size per file, problems in words', async () => {
+    const raw = join(h.dir, 'fedora.raw');
+    const bad = join(h.dir, 'child.qcow2');
+    const empty = join(h.dir, 'empty.img');
+    await makeSparseImage(raw, SMALL_SIZE, SMALL_RUNS);
+    await makeQcow2WithBacking(bad, 64 * MiB);
+    await writeFile(empty, '');
+    const plan = await h.call('transfers:planUploads', { paths: [raw, bad, empty, join(h.dir, 'missing.raw')] });
+    expect(plan.items[0]).toMatchObject({ fileName: 'fedora.raw', format: 'raw', virtualSize: SMALL_SIZE, diskName: 'fedora', diskFormat: 'raw', problem: null });
+    expect(plan.items[1]!.problem).toMatchObject({ code: 'unsupported-image' });
+    expect(plan.items[1]!.problem!.message).toMatch(/backing file.*qemu-img convert/);
+    expect(plan.items[2]!.problem?.message).toMatch(/empty/);
+    expect(plan.items[3]!.problem?.code).toBe('bad-input');
+  });
+
+  it('uploads a planned file end to end; the disk holds its bytes; the domain is remembered', async () => {
+    const raw = join(h.dir, 'fedora.raw');
+    const [added] = await h.call('transfers:addUploads', { items: [{ path: raw, storageDomainId: dataNfs, diskName: 'app-upload' }] });
+    expect(added).toMatchObject({ direction: 'upload', diskName: 'app-upload', storageDomainName: 'data-nfs', cancelDeletesDisk: true });
+    await settled(added!.id);
+    const done = transfer(added!.id);
+    expect(done.state, done.error?.message).toBe('completed');
+    expect(done.progress.bytesDone).toBe(SMALL_SIZE);
+    expect(done.timeline.map((t) => t.state)).toEqual(expect.arrayContaining(['queued', 'preparing', 'transferring', 'finalizing', 'completed']));
+    await expectDiskEqualsFile(h.sim, done.diskId!, raw);
+    const plan = await h.call('transfers:planUploads', { paths: [raw] });
+    expect(plan.storageDomainId).toBe(dataNfs);
+    expect(h.notifications.some((n) => n.title === 'Upload finished')).toBe(true);
+  });
+
+  it('downloads disks into a folder by template, renaming around an existing file', async () => {
+    const folder = join(h.dir, 'downloads');
+    await mkdir(folder);
+    await writeFile(join(folder, 'web-01-disk1.raw'), 'old');
+    const added = await h.call('transfers:addDownloads', {
+      diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0')],
+      folder,
+      format: 'raw',
+      nameTemplate: '{vm}-{disk}.{ext}',
+      existing: 'rename',
+    });
+    expect(added.map((t) => t.localPath)).toEqual([join(folder, 'web-01-disk1 (2).raw'), join(folder, 'db01-disk0.raw')]);
+    for (const t of added) await settled(t.id);
+    for (const t of added) expect(transfer(t.id).state, transfer(t.id).error?.message).toBe('completed');
+    await expectFileEqualsSeed('web-01-disk1', join(folder, 'web-01-disk1 (2).raw'));
+    const skipped = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', existing: 'skip' });
+    expect(skipped).toEqual([]);
+  });
+
+  it('refuses qcow2 output and relative folders with words', async () => {
+    const r1 = await h.invoke('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: h.dir, format: 'qcow2', existing: 'rename' });
+    expect(!r1.ok && r1.error.code).toBe('bad-input');
+    const r2 = await h.invoke('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: 'relative/dir', format: 'raw', existing: 'rename' });
+    expect(!r2.ok && r2.error.message).toMatch(/full folder path/);
+  });
+
+  it('pauses and resumes a running upload, which then completes', async () => {
+    h.sim.faults.latencyMs = 30;
+    const path = join(h.dir, 'slow.raw');
+    await makeSparseImage(path, 64 * MiB, [{ start: 0, length: 32 * MiB }]);
+    const [t] = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'paused-upload' }] });
+    await until(() => transfer(t!.id).state === 'transferring', 15_000, 'transferring');
+    await h.call('transfers:pause', { id: t!.id });
+    await until(() => transfer(t!.id).state === 'paused', 15_000, 'paused');
+    expect(transfer(t!.id).actions).toMatchObject({ resume: true, pause: false, cancel: true });
+    h.sim.faults.latencyMs = 0;
+    await h.call('transfers:resume', { id: t!.id });
+    await settled(t!.id);
+    expect(transfer(t!.id).state, transfer(t!.id).error?.message).toBe('completed');
+  });
+
+  it('cancels a running upload: the engine deletes the disk and the error says so', async () => {
+    h.sim.faults.latencyMs = 50;
+    const path = join(h.dir, 'cancel.raw');
+    await makeSparseImage(path, 64 * MiB, [{ start: 0, length: 32 * MiB }]);
+    const [t] = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'cancelled-upload' }] });
+    await until(() => transfer(t!.id).state === 'transferring', 15_000, 'transferring');
+    await h.call('transfers:cancel', { id: t!.id });
+    await settled(t!.id);
+    h.sim.faults.latencyMs = 0;
+    const v = transfer(t!.id);
+    expect(v.state).toBe('cancelled');
+    expect(v.error?.message).toMatch(/deleted the disk 'cancelled-upload'/);
+    expect(v.actions).toMatchObject({ retry: true, remove: true, cancel: false });
+    expect([...h.sim.engine.state.disks.values()].some((d) => d.name === 'cancelled-upload')).toBe(false);
+    await h.call('transfers:remove', { id: t!.id });
+    expect(h.snapshot('transfers:changed').transfers.some((x) => x.id === t!.id)).toBe(false);
+  });
+
+  it('runs at most maxConcurrent at once, in queue order, and reorders pending jobs', async () => {
+    await h.call('settings:set', { maxConcurrent: 1 });
+    h.sim.faults.latencyMs = 20;
+    const folder = join(h.dir, 'serial');
+    await mkdir(folder);
+    const added = await h.call('transfers:addDownloads', {
+      diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0'), seededDiskId('empty-10g')],
+      folder,
+      format: 'raw',
+      existing: 'overwrite',
+    });
+    await h.call('transfers:move', { id: added[2]!.id, to: 'top' });
+    const starts: string[] = [];
+    await until(() => {
+      const snap = h.snapshot('transfers:changed');
+      const running = snap.transfers.filter((t) => added.some((a) => a.id === t.id) && ['preparing', 'initializing', 'transferring', 'finalizing'].includes(t.state));
+      expect(running.length).toBeLessThanOrEqual(1);
+      for (const r of running) if (!starts.includes(r.id)) starts.push(r.id);
+      return added.every((a) => ['completed', 'failed'].includes(transfer(a.id).state));
+    }, 30_000);
+    for (const a of added) expect(transfer(a.id).state, transfer(a.id).error?.message).toBe('completed');
+    h.sim.faults.latencyMs = 0;
+    await h.call('settings:set', { maxConcurrent: 2 });
+    // The first job started as it was added; the moved one went next.
+    expect(starts).toEqual([added[0]!.id, added[2]!.id, added[1]!.id]);
+  });
+
+  it('answers snapshots that match the schema, with a summary', () => {
+    const snap = h.snapshot('transfers:changed');
+    expect(TransfersSnapshotSchema.safeParse(snap).success).toBe(true);
+    expect(snap.summary.completed).toBeGreaterThanOrEqual(5);
+    expect(JSON.stringify(snap)).not.toContain(h.sim.password);
+  });
+
+  it('keeps the history over a restart', async () => {
+    const before = h.snapshot('transfers:changed').transfers.length;
+    await h.restart();
+    await h.call('engines:demo', undefined);
+    expect(h.snapshot('transfers:changed').transfers.length).toBe(before);
+  });
+});
