@@ -90,6 +90,18 @@ export default tseslint.config(
     },
   },
   {
+    // Raw ipcMain/ipcRenderer only inside the typed wrappers (style.md: one contract, typed wrappers).
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['main/ipc/**', 'main/index.ts', 'preload/**', 'test/**'], // main/index.ts only hands ipcMain to the wrappers
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name=/Sync$/][callee.object.name='fs']", message: 'No *Sync fs calls in app code.' },
+        { selector: "ImportSpecifier[imported.name=/^ipc(Main|Renderer)$/]", message: 'Use the typed IPC wrappers in main/ipc and preload, not raw ipcMain/ipcRenderer.' },
+      ],
+    },
+  },
+  {
     files: ['bin/**/*.js', '*.config.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
