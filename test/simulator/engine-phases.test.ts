@@ -153,6 +153,14 @@ describe('FILE-backend verification of cow disks (4.5)', () => {
     expect(await uploadCow(undefined, qcow2Header(512n))).toBe('finished_failure');
   });
 
+  test('a qcow2 that does not open (its L1 table lies past the end of the volume) fails', async () => {
+    const header = qcow2Header();
+    header.writeBigUInt64BE(1n << 30n, 24); // 1 GiB virtual: 2 L1 entries
+    header.writeUInt32BE(2, 36);
+    header.writeBigUInt64BE(1n << 40n, 40); // ... at 1 TiB
+    expect(await uploadCow(undefined, header)).toBe('finished_failure');
+  });
+
   test('through NBD (format raw) qemu-nbd writes the qcow2 itself: any guest data passes', async () => {
     expect(await uploadCow('raw', Buffer.alloc(512, 7))).toBe('finished_success');
   });

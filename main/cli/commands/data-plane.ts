@@ -1,9 +1,12 @@
-import { openImageio } from '../../engine/imageio/session.js';
+import { openImageio, type ImageioSession } from '../../engine/imageio/session.js';
 import { planRanges, planTotals } from '../../engine/imageio/plan.js';
 import { uploadRanges } from '../../engine/imageio/upload.js';
 import { downloadRanges } from '../../engine/imageio/download.js';
 import { probeImage } from '../../engine/image/probe.js';
-import { RawFileSource } from '../../engine/image/raw-source.js';
+import { openLocalSource } from '../../engine/image/local-source.js';
+import { qcow2Layout } from '../../engine/image/qcow2-layout.js';
+import { Qcow2PartTarget, type PartTarget } from '../../engine/image/qcow2-writer.js';
+import { TransferDigest, VERIFY_OFF } from '../../engine/image/verify.js';
 import { PartFile, ensureTargetFree } from '../../engine/transfer/part-file.js';
 import { ProgressTracker } from '../../engine/transfer/progress-tracker.js';
 import { formatBytes, formatDuration } from '../../../shared/format.js';
@@ -32,74 +35,120 @@ async function open(ctx: CliContext, values: DataPlaneValues) {
   });
 }
 
+/** How a data-plane-only upload reads the file and checks the result. */
+export interface TicketUploadOptions {
+  readonly workers?: number;
+  /** Send a qcow2's container bytes instead of its guest data. */
+  readonly asIs: boolean;
+  readonly verify: boolean;
+}
+
 /**
- * Uploads one file to an existing imageio ticket (no engine involved): the file's bytes as they are,
- * zero runs sent as PATCH zero because the target's content is unknown.
+ * Uploads one file to an existing imageio ticket (no engine involved): its guest data (a qcow2 is
+ * read natively unless `asIs`), zero runs sent as PATCH zero because the target's content is unknown,
+ * then the server's checksum compared with the one computed while sending.
  */
-export async function uploadToTicket(ctx: CliContext, values: DataPlaneValues, file: string, workers: number | undefined): Promise<number> {
+export async function uploadToTicket(ctx: CliContext, values: DataPlaneValues, file: string, options: TicketUploadOptions): Promise<number> {
   const probe = await probeImage(file);
-  const session = await open(ctx, values);
-  const source = await RawFileSource.open(file);
+  // Opened before the network, so a damaged qcow2 is refused first.
+  const source = await openLocalSource(probe, { asIs: options.asIs });
+  let session: ImageioSession | null = null;
   const printer = ctx.progress();
   const tracker = new ProgressTracker(Date.now, (p) => printer.update(file, p));
   try {
+    session = await open(ctx, values);
     const plan = planRanges(await source.extents({ signal: ctx.signal }));
-    tracker.setTotal(probe.fileSize);
+    const digest = options.verify ? await TransferDigest.create(source.size) : null;
+    digest?.addZeroRanges(plan);
+    tracker.setTotal(source.size);
     tracker.setState('transferring');
     const r = await uploadRanges({
       session,
-      source,
+      source: digest ? digest.source(source) : source,
       plan,
       zeroMode: 'patch',
-      ...(workers !== undefined ? { workers } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
       signal: ctx.signal,
       onProgress: (p) => tracker.update(p.bytesDone, p.bytesOnWire),
     });
     await source.checkUnchanged();
+    const verification = digest
+      ? await digest.verify(session, ctx.signal, { local: file, consequence: 'The data on the server is not what was read from the file; upload it again.' })
+      : VERIFY_OFF;
     tracker.setState('completed');
     printer.finish();
     const snap = tracker.snapshot();
-    ctx.result(`Uploaded ${file} to ${session.url}: ${formatBytes(probe.fileSize)} (${formatBytes(planTotals(plan).dataBytes)} of data) in ${formatDuration(snap.elapsedMs / 1000)}.`, {
-      file,
-      size: probe.fileSize,
-      on_wire: r.bytesOnWire,
-      elapsed: snap.elapsedMs / 1000,
-    });
+    const what = probe.format === 'qcow2' ? (options.asIs ? ' (the qcow2 file as it is)' : ' (the guest data of the qcow2 image)') : '';
+    ctx.result(
+      `Uploaded ${file}${what} to ${session.url}: ${formatBytes(source.size)} (${formatBytes(planTotals(plan).dataBytes)} of data) in ${formatDuration(snap.elapsedMs / 1000)}; ${verification.note}.`,
+      { file, size: source.size, on_wire: r.bytesOnWire, elapsed: snap.elapsedMs / 1000, digest: verification.digest, verified: verification.verified, verification: verification.note },
+    );
     return 0;
   } finally {
     await source.close();
-    await session.close();
+    await session?.close();
   }
 }
 
-/** Downloads an existing imageio ticket into a sparse file (no engine involved). */
-export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValues, output: string, workers: number | undefined, overwrite: boolean): Promise<number> {
-  await ensureTargetFree(output, overwrite);
+/** How a data-plane-only download writes and checks the file. */
+export interface TicketDownloadOptions {
+  readonly workers?: number;
+  readonly overwrite: boolean;
+  readonly format: 'raw' | 'qcow2';
+  readonly verify: boolean;
+}
+
+/** Downloads an existing imageio ticket into a sparse raw or qcow2 file (no engine involved). */
+export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValues, output: string, options: TicketDownloadOptions): Promise<number> {
+  await ensureTargetFree(output, options.overwrite);
   const session = await open(ctx, values);
   const printer = ctx.progress();
   const tracker = new ProgressTracker(Date.now, (p) => printer.update(output, p));
-  let part: PartFile | null = null;
+  let part: PartTarget | null = null;
   try {
     const extents = session.features.extents ? await session.extents(ctx.signal) : [{ start: 0, length: await session.size(ctx.signal), zero: false }];
     const size = extents.reduce((end, e) => Math.max(end, e.start + e.length), 0);
     const plan = planRanges(extents);
-    part = await PartFile.open(output, size, `ticket:${size}`, { resume: false });
+    const layout = options.format === 'qcow2' ? qcow2Layout(size, extents.filter((e) => !e.zero)) : null;
+    const file = await PartFile.open(output, layout?.fileSize ?? size, `ticket:${size}`, { resume: false });
+    part = file; // closed by `finally` even if writing the qcow2 metadata fails
+    part = layout ? await Qcow2PartTarget.attach(file, layout) : file;
     const p = part;
+    const digest = options.verify ? await TransferDigest.create(size) : null;
+    digest?.addZeroRanges(plan);
     tracker.setTotal(size);
     tracker.setState('transferring');
     await downloadRanges({
       session,
       plan,
-      sink: { write: (offset, data) => p.write(offset, data) },
-      ...(workers !== undefined ? { workers } : {}),
+      sink: {
+        write: (offset, data) => {
+          digest?.add(offset, data);
+          return p.write(offset, data);
+        },
+      },
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
       signal: ctx.signal,
       onProgress: (pr) => tracker.update(pr.bytesDone, pr.bytesOnWire),
     });
+    const verification = digest
+      ? await digest.verify(session, ctx.signal, {
+          local: 'the downloaded file',
+          consequence: `The file was kept as ${PartFile.partPath(output)}, but it is not a good copy; download it again.`,
+        })
+      : VERIFY_OFF;
     await p.complete();
     part = null;
     tracker.setState('completed');
     printer.finish();
-    ctx.result(`Downloaded ${formatBytes(size)} from ${session.url} to ${output}.`, { path: output, size });
+    ctx.result(`Downloaded ${formatBytes(size)} from ${session.url} to ${output} (${options.format}); ${verification.note}.`, {
+      path: output,
+      size,
+      format: options.format,
+      digest: verification.digest,
+      verified: verification.verified,
+      verification: verification.note,
+    });
     return 0;
   } finally {
     await part?.close();

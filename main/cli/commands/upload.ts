@@ -4,6 +4,7 @@ import { UsageError } from '../password.js';
 import { uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from './data-plane.js';
+import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
 
 /** `diskferry upload FILE… --storage-domain NAME …`, or the data-plane-only form with --transfer-url. */
 export async function runUpload(ctx: CliContext, args: string[]): Promise<number> {
@@ -17,14 +18,18 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
     'use-proxy': { type: 'boolean' },
     'transfer-url': { type: 'string' },
     'proxy-url': { type: 'string' },
+    'as-is': { type: 'boolean' },
+    ...VERIFY_OPTIONS,
   });
   ctx.applyGlobals(values);
   if (positionals.length === 0) throw new UsageError('Name at least one image file to upload.');
   const workers = parseWorkers(values.workers);
+  const verify = parseVerify(values);
   if (values['transfer-url'] || values['proxy-url']) {
     if (positionals.length !== 1) throw new UsageError('The data-plane-only upload takes exactly one file.');
-    return uploadToTicket(ctx, values, positionals[0]!, workers);
+    return uploadToTicket(ctx, values, positionals[0]!, { ...(workers !== undefined ? { workers } : {}), asIs: values['as-is'] ?? false, verify });
   }
+  if (values['as-is']) throw new UsageError('--as-is works only with --transfer-url; through the engine, the engine version decides how a qcow2 is sent.');
   const storageDomain = required(values['storage-domain'], '--storage-domain NAME');
   if (values.name && positionals.length > 1) throw new UsageError('--name works with one file only; several files are named after themselves.');
   const diskFormat = parseChoice('disk-format', values['disk-format'], ['raw', 'cow'] as const);
@@ -41,6 +46,7 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
         ...(values.name ? { diskName: values.name } : {}),
         ...(diskFormat ? { diskFormat } : {}),
         preallocated: values.preallocated ?? false,
+        verify,
       },
       {
         control,
@@ -54,8 +60,8 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
     );
     const secs = r.elapsedMs / 1000;
     ctx.result(
-      `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}.`,
-      { file, disk_id: r.diskId, disk_name: r.diskName, storage_domain: r.storageDomain, size: r.virtualSize, data_bytes: r.dataBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy },
+      `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}; ${r.verification}.`,
+      { file, disk_id: r.diskId, disk_name: r.diskName, storage_domain: r.storageDomain, size: r.virtualSize, data_bytes: r.dataBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy, digest: r.digest, verified: r.verified, verification: r.verification, report: r.report },
     );
   });
 }

@@ -37,7 +37,7 @@ export function isBlkhashAlgorithm(name: string): name is BlkhashAlgorithm {
 const zeroDigestCache = new Map<string, Uint8Array>();
 
 /** Digest of a block of `length` zero bytes, cached for full blocks (the zero fast path). */
-async function zeroBlockDigest(algorithm: BlkhashAlgorithm, length: number, blockSize: number): Promise<Uint8Array> {
+export async function zeroBlockDigest(algorithm: BlkhashAlgorithm, length: number, blockSize: number): Promise<Uint8Array> {
   const key = `${algorithm}:${length}`;
   const cached = zeroDigestCache.get(key);
   if (cached) return cached;
@@ -134,4 +134,48 @@ export async function blockDigest(algorithm: BlkhashAlgorithm, data: Uint8Array)
   const h = await newHasher(algorithm);
   h.update(data);
   return h.digest();
+}
+
+/** One block's hash in progress; many can be open at once. */
+export interface BlockHashState {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+/**
+ * Independent per-block hash states for blocks that complete out of order. BLAKE2b shares one WASM
+ * instance: each state is saved after every update and loaded before the next (a few hundred bytes),
+ * so any number of blocks can be open without an instance each.
+ */
+export async function createBlockHashStates(algorithm: BlkhashAlgorithm): Promise<() => BlockHashState> {
+  if (algorithm === 'blake2b') {
+    const wasm = await createBLAKE2b(256);
+    return () => {
+      wasm.init();
+      let saved = wasm.save();
+      return {
+        update(data) {
+          wasm.load(saved);
+          wasm.update(data);
+          saved = wasm.save();
+        },
+        digest: () => {
+          wasm.load(saved);
+          return wasm.digest('binary');
+        },
+      };
+    };
+  }
+  const name = algorithm === 'blake2s' ? 'blake2s256' : algorithm;
+  return () => {
+    const h = createHash(name);
+    return { update: (d) => void h.update(d), digest: () => h.digest() };
+  };
+}
+
+/** The outer hash of blkhash over the block digests in order: H(d_1 || … || d_n), as hex. */
+export async function combineBlockDigests(algorithm: BlkhashAlgorithm, digests: Iterable<Uint8Array>): Promise<string> {
+  const outer = await newHasher(algorithm);
+  for (const d of digests) outer.update(d);
+  return Buffer.from(outer.digest()).toString('hex');
 }

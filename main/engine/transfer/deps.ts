@@ -34,4 +34,11 @@ export interface TransferOptions {
   readonly tuning?: TransferTuning;
   /** Coalesced progress snapshots; state changes arrive at once. */
   readonly onProgress?: (p: TransferProgress) => void;
+  /**
+   * Called, and awaited, the moment the engine has created the upload's disk (transferId null) and
+   * the transfer: a queue persists the ids so that after a crash it can find what to resume or clean up.
+   */
+  readonly onCreated?: (ids: { readonly diskId: string; readonly transferId: string | null }) => Promise<void> | void;
+  /** Awaited before `bytes` more data cross the network: a bandwidth limit shared by several transfers. */
+  readonly throttle?: (bytes: number, signal: AbortSignal) => Promise<void>;
 }

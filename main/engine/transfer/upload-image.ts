@@ -3,11 +3,16 @@ import { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { probeImage, type ImageProbe } from '../image/probe.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
+import { openLocalSource } from '../image/local-source.js';
+import { TransferDigest, VERIFY_OFF } from '../image/verify.js';
 import { planRanges, planTotals } from '../imageio/plan.js';
 import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
 import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
-import { supportsFormat, versionAtLeast } from '../ovirt/versions.js';
+import { deletesDiskOnUploadFailure, supportsFormat, versionAtLeast } from '../ovirt/versions.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
+import { reattachUpload, type UploadAttachment } from './reattach.js';
+import { throttledSource } from './throttled-source.js';
+import { transferReport, type TransferReport } from './transfer-report.js';
 import { beginRun, recoverTransferTicket, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
 
 /** What to upload where. */
@@ -22,6 +27,14 @@ export interface UploadSpec {
   /** Allocate the whole disk now (required for raw disks on block storage, where it is implied). */
   readonly preallocated?: boolean;
   readonly description?: string;
+  /** Compare the blkhash of the data with the server's before finalize (default true; needs imageio 2). */
+  readonly verify?: boolean;
+}
+
+/** Upload-only options: continue the transfer of an interrupted run instead of creating a new disk. */
+export interface UploadImageOptions extends TransferOptions {
+  /** The disk and transfer an earlier run created, still `transferring` or `paused_*` on the engine. */
+  readonly reattach?: UploadAttachment;
 }
 
 /** What an upload did. */
@@ -37,6 +50,12 @@ export interface UploadResult {
   /** Time spent moving data, without disk creation and finalize. */
   readonly dataPhaseMs: number;
   readonly viaProxy: boolean;
+  /** The blkhash of what was sent (guest data, or the file's bytes as they are); null when not computed. */
+  readonly digest: string | null;
+  /** true: the server's checksum matched; null: not compared (`verification` says why). */
+  readonly verified: boolean | null;
+  readonly verification: string;
+  readonly report: TransferReport;
 }
 
 /** How the image goes over the wire and into which disk. */
@@ -72,13 +91,13 @@ export function planUpload(probe: ImageProbe, spec: UploadSpec, domain: StorageD
     });
   if (probe.format !== 'qcow2' && format === 'cow' && !nbd)
     throw new DiskFerryError('bad-input', `This engine (${version.full}) cannot store a raw image in a cow disk. Use --disk-format raw.`, { retryable: false });
-  // qcow2 files go as they are through the FILE backend into a cow disk (the engine checks them at
-  // finalize); raw and ISO go as guest data through the NBD backend where the engine has it.
-  const transferFormat: 'raw' | null = probe.format === 'qcow2' ? null : nbd ? 'raw' : null;
+  // Where the engine has the NBD backend every image goes as guest data (a qcow2 is read natively);
+  // older engines get the file's bytes as they are (FILE backend), a qcow2 into a cow disk.
+  const transferFormat: 'raw' | null = nbd ? 'raw' : null;
   const backup = format === 'cow' && versionAtLeast(version, 4, 3) ? 'incremental' : null;
   let initialSize: number | null = null;
   if (format === 'cow' && sparse && domain.isBlock) {
-    initialSize = probe.format === 'qcow2' ? probe.fileSize : qcow2SizeEstimate(probe.virtualSize, dataBytes ?? probe.virtualSize);
+    initialSize = probe.format === 'qcow2' && !nbd ? probe.fileSize : qcow2SizeEstimate(probe.virtualSize, dataBytes ?? probe.virtualSize);
   }
   return { diskName, format, sparse, contentType: iso ? 'iso' : 'data', transferFormat, backup, initialSize, notes };
 }
@@ -101,19 +120,27 @@ export function qcow2SizeEstimate(virtualSize: number, dataBytes: number): numbe
 export async function uploadImage(
   deps: TransferDeps,
   spec: UploadSpec,
-  options: TransferOptions = {},
+  options: UploadImageOptions = {},
 ): Promise<UploadResult> {
   const { control, tuning, tracker, timeoutMs } = beginRun(deps, options);
   const { client, log } = deps;
+  const startedAt = deps.now();
   const probe = await probeImage(spec.path);
-  const source: LocalImageSource = await RawFileSource.open(spec.path);
+  // A qcow2 is opened as guest data first, so a damaged one is refused before anything is created.
+  let source: LocalImageSource = await openLocalSource(probe);
   let disk: Disk | null = null;
   let transferId: string | null = null;
   let session: OpenSession | null = null;
+  let version: EngineVersion | null = null;
   try {
-    const version = await client.version();
+    version = await client.version();
     const domain = await client.storageDomain(spec.storageDomain);
     checkDomain(domain);
+    if (probe.format === 'qcow2' && !supportsFormat(version)) {
+      await source.extents({ signal: control.cancelSignal }); // validates every table before the bytes go as they are
+      await source.close();
+      source = await RawFileSource.open(spec.path);
+    }
     const extents = await source.extents({ signal: control.cancelSignal });
     const plan0 = planRanges(extents);
     const { dataBytes } = planTotals(plan0);
@@ -126,7 +153,8 @@ export async function uploadImage(
       });
     tracker.setTotal(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize);
 
-    disk = await client.createDisk({
+    const attached = options.reattach ? await reattachUpload(deps, options.reattach, plan.format, control.cancelSignal) : null;
+    disk = attached?.disk ?? await client.createDisk({
       name: plan.diskName,
       description: spec.description ?? `Uploaded by DiskFerry from ${probe.name}`,
       provisionedSize: probe.virtualSize,
@@ -137,16 +165,20 @@ export async function uploadImage(
       ...(plan.backup ? { backup: plan.backup } : {}),
       storageDomain: { id: domain.id },
     });
-    log.info('disk created', { diskId: disk.id, name: plan.diskName });
-    disk = await client.waitForDiskOk(disk.id, { signal: control.cancelSignal, timeoutMs });
+    if (!attached) {
+      log.info('disk created', { diskId: disk.id, name: plan.diskName });
+      await options.onCreated?.({ diskId: disk.id, transferId: null });
+      disk = await client.waitForDiskOk(disk.id, { signal: control.cancelSignal, timeoutMs });
+    }
 
-    const transfer = await client.createTransfer({
+    const transfer = attached?.transfer ?? await client.createTransfer({
       diskId: disk.id,
       direction: 'upload',
       ...(plan.transferFormat ? { format: plan.transferFormat } : {}),
       ...(tuning.inactivityTimeout !== undefined ? { inactivityTimeout: tuning.inactivityTimeout } : {}),
     });
     transferId = transfer.id;
+    if (!attached) await options.onCreated?.({ diskId: disk.id, transferId });
     session = await openSession(deps, transfer, version, tuning, control, tracker);
     const s = session;
     tracker.setConnection(Math.min(tuning.workers ?? 4, s.imageio.maxWriters), s.imageio.viaProxy);
@@ -156,6 +188,9 @@ export async function uploadImage(
     const zeroMode: ZeroMode = plan.transferFormat === 'raw' && (plan.sparse || plan.format === 'cow') ? 'skip' : 'patch';
     const wirePlan = plan.transferFormat === 'raw' ? plan0 : planRanges([{ start: 0, length: probe.fileSize, zero: false }]);
     const done = new RangeSet();
+    const digest = (spec.verify ?? true) ? await TransferDigest.create(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize) : null;
+    digest?.addZeroRanges(wirePlan);
+    const sent = digest ? digest.source(source) : source;
     await runDataPhase({
       plan: wirePlan,
       control,
@@ -168,7 +203,7 @@ export async function uploadImage(
         const wireBefore = tracker.wire;
         await uploadRanges({
           session: s.imageio,
-          source,
+          source: options.throttle ? throttledSource(sent, options.throttle, () => control.runSignal) : sent,
           plan: remaining,
           zeroMode,
           ...(tuning.workers !== undefined ? { workers: tuning.workers } : {}),
@@ -188,11 +223,32 @@ export async function uploadImage(
     await source.checkUnchanged();
 
     tracker.setState('finalizing');
+    // Before finalize: a mismatch fails the upload, which cancels it, so the disk is never kept as good.
+    const verification = digest
+      ? await digest.verify(s.imageio, control.cancelSignal, { local: `the local image ${probe.name}`, consequence: 'The upload was cancelled so that the disk is not kept.' })
+      : VERIFY_OFF;
+    if (verification.verified === null && digest) log.info(verification.note);
     s.keepAlive.stop();
     await s.imageio.close();
     await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'upload', signal: control.cancelSignal, timeoutMs });
     tracker.setState('completed');
     const snap = tracker.snapshot();
+    const report = transferReport({
+      direction: 'upload',
+      outcome: 'completed',
+      source: spec.path,
+      target: `${plan.diskName} (${disk.id}) on ${domain.name}`,
+      localFormat: probe.format,
+      virtualSize: probe.virtualSize,
+      dataBytes,
+      bytesOnWire: snap.bytesOnWire,
+      verification,
+      startedAt,
+      finishedAt: deps.now(),
+      elapsedMs: snap.elapsedMs,
+      dataPhaseMs: tracker.dataPhaseMs,
+      viaProxy: s.imageio.viaProxy,
+    });
     return {
       diskId: disk.id,
       diskName: plan.diskName,
@@ -204,10 +260,14 @@ export async function uploadImage(
       elapsedMs: snap.elapsedMs,
       dataPhaseMs: tracker.dataPhaseMs,
       viaProxy: s.imageio.viaProxy,
+      digest: verification.digest,
+      verified: verification.verified,
+      verification: verification.note,
+      report,
     };
   } catch (err) {
     tracker.setState(control.cancelled ? 'cancelled' : 'failed');
-    const deleted = disk ? await cleanUpFailedUpload(deps, disk, transferId, timeoutMs) : null;
+    const deleted = disk ? await cleanUpFailedUpload(deps, disk, transferId, version, timeoutMs) : null;
     const e = control.cancelled ? new DiskFerryError('cancelled', 'The upload was cancelled.', { cause: err, retryable: false }) : asDiskFerryError(err);
     throw withContext(e, disk ? diskFateAfterUploadFailure(disk.name, deleted) : '');
   } finally {
@@ -227,16 +287,18 @@ function checkDomain(domain: StorageDomain): void {
 }
 
 /**
- * After a failure: cancel the transfer (the engine then deletes the disk) or, when no transfer was
- * created yet, delete the disk. Returns whether the disk is gone, or null when that is unknown.
+ * After a failure: cancel the transfer and wait until the engine has ended it; from 4.2.4 the engine
+ * then deletes the disk itself, older engines leave it (illegal), so it is deleted here, as it is when
+ * no transfer was created yet. Returns whether the disk is gone, or null when that is unknown.
  */
-async function cleanUpFailedUpload(deps: TransferDeps, disk: Disk, transferId: string | null, timeoutMs: number): Promise<boolean | null> {
+async function cleanUpFailedUpload(deps: TransferDeps, disk: Disk, transferId: string | null, version: EngineVersion | null, timeoutMs: number): Promise<boolean | null> {
   const { client, log } = deps;
-  const signal = AbortSignal.timeout(Math.min(timeoutMs, 120_000));
+  const limit = Math.min(timeoutMs, 120_000);
+  const signal = AbortSignal.timeout(limit);
   try {
-    if (transferId) await client.cancelTransfer(transferId);
-    else await client.deleteDisk(disk.id);
-    return await client.waitForDiskGone(disk.id, { signal, timeoutMs });
+    if (transferId) await client.cancelTransferAndWait(transferId, { signal, timeoutMs: limit });
+    if (!transferId || !version || !deletesDiskOnUploadFailure(version)) await client.deleteDisk(disk.id, signal);
+    return await client.waitForDiskGone(disk.id, { signal, timeoutMs: limit });
   } catch (err) {
     log.warn('cleanup after a failed upload did not complete', { diskId: disk.id, error: (err as Error).message });
     return false;

@@ -2,6 +2,8 @@
  * VerifyUntrustedVolume at upload finalize (reference/engine.md §4.5 item 3): the format qemu-img
  * would detect must match the disk, and a qcow2 must have no backing file.
  */
+import { Qcow2Reader } from '../../../main/engine/image/qcow2-reader.js';
+import type { SimImage } from '../image-store.js';
 import type { EngineContext } from './context.js';
 import type { DiskRecord, TransferRecord } from './model.js';
 
@@ -27,7 +29,8 @@ export function readVolumeHeader(head: Buffer): VolumeHeader {
 /**
  * True when the uploaded volume passes verification. Through NBD a cow disk is written by qemu-nbd,
  * so only a raw disk holding qcow2 bytes can mismatch; through the FILE backend the bytes are the
- * volume itself and must match the disk format. The failFinalizeVerification fault fails one call.
+ * volume itself and must match the disk format, and a qcow2 must open (qemu-img info reads its header
+ * and L1 table: a damaged one fails). The failFinalizeVerification fault fails one call.
  */
 export async function verifyUploadedVolume(ctx: EngineContext, t: TransferRecord, disk: DiskRecord): Promise<boolean> {
   if (ctx.faults.failFinalizeVerification) {
@@ -39,5 +42,21 @@ export async function verifyUploadedVolume(ctx: EngineContext, t: TransferRecord
   const header = readVolumeHeader(await image.read(0, 16));
   if (disk.format === 'raw') return !header.qcow2;
   if (t.backend === 'nbd') return true;
-  return header.qcow2 && (header.version === 2 || header.version === 3) && header.backingFileOffset === 0n;
+  return header.qcow2 && (header.version === 2 || header.version === 3) && header.backingFileOffset === 0n && (await opensAsQcow2(image));
+}
+
+/** True when the volume's bytes open as a qcow2 without a backing file (our reader's checks). */
+async function opensAsQcow2(image: SimImage): Promise<boolean> {
+  const io = {
+    size: image.size,
+    read: async (offset: number, buffer: Buffer) => {
+      const n = Math.max(0, Math.min(buffer.length, image.size - offset));
+      await image.readInto(offset, buffer.subarray(0, n));
+      return n;
+    },
+  };
+  return Qcow2Reader.open(io, 'volume').then(
+    () => true,
+    () => false,
+  );
 }
