@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { expectFileEqualsSeed, makeSparseImage, SMALL_RUNS, SMALL_SIZE, startHarness, expectDiskEqualsFile, type Harness } from './helpers.js';
+import { expectFileEqualsDisk, expectFileEqualsSeed, makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, expectDiskEqualsFile, type Harness } from './helpers.js';
 
 /** A stream that keeps what is written, typed as the process streams main() expects. */
-function capture(): NodeJS.WriteStream & { text: () => string } {
+function capture(onWrite?: (text: string) => void): NodeJS.WriteStream & { text: () => string } {
   const chunks: string[] = [];
   const w = new Writable({
     write(chunk: Buffer, _enc, cb) {
       chunks.push(chunk.toString());
+      onWrite?.(chunk.toString());
       cb();
     },
   }) as unknown as NodeJS.WriteStream & { text: () => string };
@@ -95,10 +96,10 @@ describe('diskferry command line', () => {
 
     const out = join(h.dir, 'downloads');
     await mkdir(out);
-    const down = await run('download', 'cli-disk', 'fedora-40-root', '--output', out, '--password-file', pw, '--quiet');
+    const down = await run('download', 'cli-disk', '--output', out, '--password-file', pw, '--quiet');
     expect(down.code).toBe(0);
-    expect(down.out).toMatch(/Downloaded disk 'fedora-40-root'/);
-    await expectFileEqualsSeed('fedora-40-root', join(out, 'fedora-40-root.raw'));
+    expect(down.out).toMatch(/Downloaded disk 'cli-disk' to .*cli-disk\.raw/);
+    await expectFileEqualsDisk(h.sim, result['disk_id'] as string, join(out, 'cli-disk.raw'));
     const all = up.out + up.err + down.out + down.err;
     expect(all).not.toContain(h.sim.password);
     expect(all).not.toMatch(/\/images\/[0-9a-f-]{36}/); // no ticket URL
@@ -111,6 +112,30 @@ describe('diskferry command line', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/No disk 'no-such-disk'/);
     await expectFileEqualsSeed('web-01-disk1', join(out, 'web-01-disk1.raw'));
+  });
+
+  it('stops an upload on Ctrl-C with exit code 130, and the engine deletes the new disk', async () => {
+    const src = join(h.dir, 'interrupted.raw');
+    await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
+    h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
+    let interrupted = false;
+    const stdout = capture((text) => {
+      if (!interrupted && text.includes('"phase":"transferring"')) {
+        interrupted = true;
+        process.emit('SIGINT');
+      }
+    });
+    const stderr = capture();
+    try {
+      const code = await main(['upload', src, '--storage-domain', 'data-nfs', '--name', 'cli-interrupted', '--json', '--password-file', pw], { stdout, stderr });
+      expect(interrupted).toBe(true);
+      expect(code).toBe(130);
+      expect(stderr.text()).toMatch(/Interrupted: cleaning up/);
+      expect([...h.sim.engine.state.disks.values()].some((d) => d.name === 'cli-interrupted')).toBe(false);
+      expect(process.listenerCount('SIGINT')).toBe(0);
+    } finally {
+      h.resetFaults();
+    }
   });
 
   it('exits 2 on usage errors', async () => {

@@ -57,17 +57,30 @@ describe.each(VERSIONS)('pause and resume on engine %s', (version) => {
         },
       },
     );
-    // The engine learns about the pause: its transfer goes to paused_user.
-    await until(() => {
+    // Sample the engine's phases of this transfer as they change.
+    const phases: string[] = [];
+    const sampler = setInterval(() => {
       diskId ??= [...h.sim.engine.state.disks.values()].find((d) => d.name === `paused-upload-${version}`)?.id ?? null;
-      return diskId !== null && transferPhasesOf(h.sim, diskId).includes('paused_user');
-    }, 10_000, 'the engine phase paused_user');
-    expect(states.at(-1)).toBe('paused');
-    h.sim.faults.bandwidthBytesPerSecond = null;
-    control.resume();
+      const phase = diskId === null ? undefined : transferPhasesOf(h.sim, diskId)[0];
+      if (phase !== undefined && phase !== phases.at(-1)) phases.push(phase);
+    }, 2);
+    try {
+      // The engine learns about the pause: its transfer goes to paused_user.
+      await until(() => phases.at(-1) === 'paused_user', 10_000, 'the engine phase paused_user');
+      expect(states.at(-1)).toBe('paused');
+      h.sim.faults.bandwidthBytesPerSecond = null;
+      control.resume();
+      await until(() => phases.at(-1) !== 'paused_user', 10_000, 'the engine to leave paused_user');
+    } finally {
+      clearInterval(sampler);
+    }
     const result = await running;
 
+    // ...and back: resuming (or straight) to transferring after paused_user.
+    expect(phases.slice(phases.indexOf('paused_user') + 1)[0]).toMatch(/^(resuming|transferring)$/);
+
     expect(pausedAtWire).toBeGreaterThan(0);
+    expect(pausedAtWire).toBeLessThan(result.bytesOnWire); // the pause landed before the end of the data
     expect(states.filter((s) => s === 'transferring').length).toBeGreaterThanOrEqual(1);
     expect(states.indexOf('paused')).toBeLessThan(states.lastIndexOf('transferring'));
     expect(states.at(-1)).toBe('completed');

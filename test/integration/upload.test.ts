@@ -46,6 +46,19 @@ describe.each(VERSIONS)('upload to engine %s', (version) => {
     }
   });
 
+  it('uploads a sparse raw image to block storage as a preallocated raw disk', async () => {
+    const path = join(h.dir, 'to-block.raw');
+    await makeSparseImage(path, SMALL_SIZE, SMALL_RUNS);
+    const result = await uploadImage(h.deps, { path, storageDomain: 'data-iscsi', diskName: `block-${version}` }, { tuning: TUNING });
+
+    const disk = h.sim.engine.state.disks.get(result.diskId);
+    expect(disk?.status).toBe('ok');
+    expect(disk?.format).toBe('raw');
+    expect(disk?.sparse).toBe(false); // raw disks on block storage are always preallocated
+    expect(h.logLines.some((l) => l.includes('data-iscsi is block storage'))).toBe(true);
+    await expectDiskEqualsFile(h.sim, result.diskId, path);
+  });
+
   it('uploads an ISO into a preallocated raw disk with content type iso', async () => {
     const path = join(h.dir, 'install.iso');
     await makeIso(path, 8 * MiB);

@@ -75,6 +75,12 @@ export function httpError(status: number, body: Buffer, ctx: RequestContext): Di
   const base = `${ctx.what} failed: the engine answered HTTP ${status}${said}`;
   if (status === 404)
     return new DiskFerryError('not-found', `${base}. The object does not exist (any more); refresh the list and try again.`, { status, retryable: false });
+  // The engine answers 409 for space problems too; "locked or busy" would send the user waiting in vain.
+  if (status === 409 && fault !== null && /disk space|space low|low disk|not enough space|critical space/i.test(fault))
+    return new DiskFerryError('bad-input', `${base}. The storage domain has too little free space: choose another one, or free space on it.`, {
+      status,
+      retryable: false,
+    });
   if (status === 409)
     return new DiskFerryError('conflict', `${base}. The disk or storage domain is locked, busy or not active; wait until the engine has finished with it (or activate the domain), then try again.`, {
       status,

@@ -1,4 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { downloadRanges } from '../imageio/download.js';
@@ -6,6 +8,12 @@ import type { Disk } from '../ovirt/types.js';
 import { supportsFormat } from '../ovirt/versions.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { PartFile, ensureTargetFree } from './part-file.js';
+import { qcow2Layout } from '../image/qcow2-layout.js';
+import { Qcow2PartTarget, type PartTarget } from '../image/qcow2-writer.js';
+import { Qcow2FileSource } from '../image/qcow2-source.js';
+import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
+import { TransferDigest, VERIFY_OFF } from '../image/verify.js';
+import { transferReport, type TransferReport } from './transfer-report.js';
 import { beginRun, recoverTransferTicket, openSession, runDataPhase, type OpenSession } from './session.js';
 
 /** What to download where. */
@@ -18,6 +26,10 @@ export interface DownloadSpec {
   readonly overwrite?: boolean;
   /** Continue an interrupted download from its journal (default true). */
   readonly resume?: boolean;
+  /** Output format: sparse raw (default) or a sparse qcow2 v3 written natively. */
+  readonly format?: 'raw' | 'qcow2';
+  /** Compare the blkhash of the data with the server's before finalize (default true; needs imageio 2). */
+  readonly verify?: boolean;
 }
 
 /** What a download did. */
@@ -34,6 +46,13 @@ export interface DownloadResult {
   /** Time spent moving data, without disk creation and finalize. */
   readonly dataPhaseMs: number;
   readonly viaProxy: boolean;
+  readonly format: 'raw' | 'qcow2';
+  /** The blkhash of the guest data written; null when not computed. */
+  readonly digest: string | null;
+  /** true: the server's checksum matched; null: not compared (`verification` says why). */
+  readonly verified: boolean | null;
+  readonly verification: string;
+  readonly report: TransferReport;
 }
 
 /** A file name for a disk: its name with characters that are unsafe on any OS replaced. */
@@ -70,13 +89,20 @@ export async function downloadDisk(
 ): Promise<DownloadResult> {
   const { control, tuning, tracker, timeoutMs } = beginRun(deps, options);
   const { client, log } = deps;
+  const startedAt = deps.now();
+  const format = spec.format ?? 'raw';
   const version = await client.version();
   const disk = await resolveDisk(deps, spec.disk, control.cancelSignal);
   if (disk.status !== 'ok')
     throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`);
-  const path = 'file' in spec.output ? spec.output.file : join(spec.output.dir, fileNameForDisk(disk));
+  const path = 'file' in spec.output ? spec.output.file : join(spec.output.dir, fileNameForDisk(disk, format));
   await ensureTargetFree(path, spec.overwrite ?? false);
   const nbd = supportsFormat(version);
+  // Without the NBD backend a cow disk comes as its qcow2 volume, not as guest data to re-encode.
+  if (format === 'qcow2' && !nbd && disk.format === 'cow')
+    throw new DiskFerryError('bad-input', `This engine (${version.full}) sends the cow disk '${disk.name}' as its qcow2 volume, not as guest data, so it cannot be written as a new qcow2. Download it as raw: the file is then that qcow2 volume.`, {
+      retryable: false,
+    });
 
   const transfer = await client.createTransfer({
     diskId: disk.id,
@@ -85,19 +111,28 @@ export async function downloadDisk(
     ...(tuning.inactivityTimeout !== undefined ? { inactivityTimeout: tuning.inactivityTimeout } : {}),
   });
   let session: OpenSession | null = null;
-  let part: PartFile | null = null;
+  let part: PartTarget | null = null;
   let journalTimer: unknown = null;
   try {
+    await options.onCreated?.({ diskId: disk.id, transferId: transfer.id });
     session = await openSession(deps, transfer, version, tuning, control, tracker);
     const s = session;
-    const extents = s.imageio.features.extents ? await s.imageio.extents(control.cancelSignal) : [{ start: 0, length: await s.imageio.size(control.cancelSignal), zero: false }];
+    // The first request after OPTIONS may already meet an expired ticket (legacy servers read the size with a GET).
+    const extents = await withTicketRecovery(
+      async () => (s.imageio.features.extents ? s.imageio.extents(control.cancelSignal) : [{ start: 0, length: await s.imageio.size(control.cancelSignal), zero: false }]),
+      (attempt) => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs, attempt),
+    );
     const size = extents.reduce((end, e) => Math.max(end, e.start + e.length), 0);
     if (disk.provisionedSize !== null && nbd && size !== disk.provisionedSize)
       log.warn('the data server reports a size different from the disk', { diskSize: disk.provisionedSize, serverSize: size });
     tracker.setTotal(size);
     tracker.setConnection(Math.min(tuning.workers ?? 4, s.imageio.maxReaders), s.imageio.viaProxy);
     const plan = planRanges(extents);
-    part = await PartFile.open(path, size, `${disk.id}:${size}`, { resume: spec.resume ?? true });
+    // A qcow2 target's layout follows from the extents; the journal resumes only into the same layout.
+    const layout = format === 'qcow2' ? qcow2Layout(size, extents.filter((e) => !e.zero)) : null;
+    const file = await PartFile.open(path, layout?.fileSize ?? size, layout ? `${disk.id}:${size}:qcow2:${layout.id}` : `${disk.id}:${size}`, { resume: spec.resume ?? true });
+    part = file; // closed by `finally` even if writing the qcow2 metadata fails
+    part = layout ? await Qcow2PartTarget.attach(file, layout) : file;
     const p = part;
     const resumedBytes = resumedData(plan, p);
     if (resumedBytes > 0) log.info('resuming a download', { disk: disk.name, bytesPresent: resumedBytes });
@@ -105,6 +140,13 @@ export async function downloadDisk(
 
     // Zero ranges need nothing: the part file is sparse. They count as done at once.
     for (const r of plan) if (r.zero) p.markDone(r.start, r.length);
+    const digest = (spec.verify ?? true) ? await TransferDigest.create(size) : null;
+    if (digest) {
+      digest.addZeroRanges(plan);
+      // Only the bytes an earlier run already wrote are read back; the rest is hashed as it arrives.
+      const present = plan.filter((r) => !r.zero).flatMap((r) => [...p.done.within(r.start, r.start + r.length)]);
+      if (present.length > 0) await withLocalSource(PartFile.partPath(path), layout !== null, (src) => digest.addFrom(src, present, control.cancelSignal));
+    }
     await runDataPhase({
       plan,
       control,
@@ -122,6 +164,8 @@ export async function downloadDisk(
           // whole image on a legacy server), and an interrupted run must keep what it already has.
           sink: {
             write: async (offset, data) => {
+              await options.throttle?.(data.length, signal);
+              digest?.add(offset, data);
               await p.write(offset, data);
               p.markDone(offset, data.length);
             },
@@ -137,6 +181,29 @@ export async function downloadDisk(
     });
     deps.timers.clearInterval(journalTimer);
     journalTimer = null;
+    // Right after the data, before the fsync of a large file: the engine ends a fully read download by
+    // itself once its ticket is idle. A mismatch keeps the file as .part and drops its journal (saved
+    // first, so nothing rewrites it), so the next run downloads everything again instead of resuming.
+    const verification = digest && p.done.covers(0, size)
+      ? await digest
+          .verify(s.imageio, control.cancelSignal, {
+            local: `the downloaded file`,
+            consequence: `The file was kept as ${PartFile.partPath(path)}, but it is not a good copy of disk '${disk.name}'. Download the disk again: the next run starts from the beginning.`,
+            whenTicketGone: async () => {
+              const t = await client.transfer(transfer.id, control.cancelSignal).catch(() => null);
+              const ended = !t || t.phase === 'finalizing_success' || t.phase === 'finished_success';
+              return ended ? 'not verified: the engine ended the transfer before the server computed its checksum' : null;
+            },
+          })
+          .catch(async (err: unknown) => {
+            if (err instanceof DiskFerryError && err.code === 'verification-failed') {
+              await p.saveJournal();
+              await rm(PartFile.journalPath(path), { force: true });
+            }
+            throw err;
+          })
+      : VERIFY_OFF;
+    if (verification.verified === null && digest) log.info(verification.note);
     await p.saveJournal();
     if (!p.done.covers(0, size)) throw new DiskFerryError('internal', 'The download ended with ranges missing; the partial file was kept. Run the download again to fetch them.');
 
@@ -148,17 +215,39 @@ export async function downloadDisk(
     part = null;
     tracker.setState('completed');
     const snap = tracker.snapshot();
+    const dataBytes = planTotals(plan).dataBytes;
+    const report = transferReport({
+      direction: 'download',
+      outcome: 'completed',
+      source: `${disk.name} (${disk.id})`,
+      target: path,
+      localFormat: format,
+      virtualSize: size,
+      dataBytes,
+      bytesOnWire: snap.bytesOnWire,
+      verification,
+      startedAt,
+      finishedAt: deps.now(),
+      elapsedMs: snap.elapsedMs,
+      dataPhaseMs: tracker.dataPhaseMs,
+      viaProxy: s.imageio.viaProxy,
+    });
     return {
       diskId: disk.id,
       diskName: disk.name,
       path,
       virtualSize: size,
-      dataBytes: planTotals(plan).dataBytes,
+      dataBytes,
       resumedBytes,
       bytesOnWire: snap.bytesOnWire,
       elapsedMs: snap.elapsedMs,
       dataPhaseMs: tracker.dataPhaseMs,
       viaProxy: s.imageio.viaProxy,
+      format,
+      digest: verification.digest,
+      verified: verification.verified,
+      verification: verification.note,
+      report,
     };
   } catch (err) {
     tracker.setState(control.cancelled ? 'cancelled' : 'failed');
@@ -166,7 +255,8 @@ export async function downloadDisk(
     await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'download', signal: AbortSignal.timeout(120_000), timeoutMs: 120_000 }).catch((e: unknown) => {
       log.warn('finalizing the failed download did not complete', { error: (e as Error).message });
     });
-    const kept = part ? ` The partial file ${PartFile.partPath(path)} was kept; run the same download again to continue where it stopped.` : '';
+    const unverified = err instanceof DiskFerryError && err.code === 'verification-failed';
+    const kept = part && !unverified ? ` The partial file ${PartFile.partPath(path)} was kept; run the same download again to continue where it stopped.` : '';
     const e = control.cancelled ? new DiskFerryError('cancelled', 'The download was cancelled.', { cause: err, retryable: false }) : asDiskFerryError(err);
     throw new DiskFerryError(e.code, `${e.message}${kept}`, { cause: e, retryable: e.retryable });
   } finally {
@@ -177,7 +267,28 @@ export async function downloadDisk(
   }
 }
 
-function resumedData(plan: readonly PlannedRange[], part: PartFile): number {
+/** Runs `fn`; when imageio refuses the ticket (403), asks the engine to recover it and tries again, a few times. */
+async function withTicketRecovery<T>(fn: () => Promise<T>, recover: (attempt: number) => Promise<boolean>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof DiskFerryError) || err.code !== 'ticket-gone' || attempt > 3 || !(await recover(attempt))) throw err;
+    }
+  }
+}
+
+/** Opens the partial file as guest data (raw, or qcow2 through the reader) for the duration of `fn`. */
+async function withLocalSource(partPath: string, qcow2: boolean, fn: (source: LocalImageSource) => Promise<void>): Promise<void> {
+  const source = qcow2 ? await Qcow2FileSource.open(partPath) : await RawFileSource.open(partPath);
+  try {
+    await fn(source);
+  } finally {
+    await source.close();
+  }
+}
+
+function resumedData(plan: readonly PlannedRange[], part: { readonly done: RangeSet }): number {
   let bytes = 0;
   for (const r of plan) if (!r.zero) for (const d of part.done.within(r.start, r.start + r.length)) bytes += d.end - d.start;
   return bytes;

@@ -81,12 +81,14 @@ describe('disks', () => {
     expect((err as Error).message).toMatch(/Disk configuration \(COW Preallocated backup-None\) is incompatible with the storage domain type/);
   });
 
-  it('reports a full storage domain as a conflict with the engine text', async () => {
+  it('reports a full storage domain as a space problem with the engine text, not as a lock to wait for', async () => {
     const err = await t.client
       .createDisk({ name: 'inv-c', provisionedSize: 100 * GiB, format: 'raw', sparse: false, storageDomain: { name: 'data-full' } })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'conflict', status: 409 });
+    expect(err).toMatchObject({ code: 'bad-input', status: 409 });
     expect((err as Error).message).toContain('Low disk space on Storage Domain data-full');
+    expect((err as Error).message).toMatch(/too little free space: choose another one/);
+    expect((err as Error).message).not.toMatch(/locked/);
   });
 
   it('refuses a size that is not a positive integer before asking the engine', async () => {
