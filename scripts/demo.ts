@@ -60,16 +60,22 @@ async function makeImage(path: string): Promise<void> {
 /** The window in a browser: simulator + app core + web host, until Ctrl-C. */
 async function webDemo(): Promise<void> {
   const { startDemoWebHost } = await import('../test/web-host/host.js');
-  say('Starting the oVirt simulator, the DiskFerry app core and its web host on 127.0.0.1');
-  const running = await startDemoWebHost({ selectDemo: true });
   const built = await stat(join(process.cwd(), 'dist', 'renderer', 'index.html')).then(
     () => true,
     () => false,
   );
+  if (!built) {
+    say('Building the window (Vite, once)');
+    await new Promise<void>((resolve, reject) => {
+      const vite = spawn(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+      vite.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited with code ${code}`))));
+    });
+  }
+  say('Starting the oVirt simulator, the DiskFerry app core and its web host on 127.0.0.1');
+  const running = await startDemoWebHost({ selectDemo: true });
   say(`Open this address in a browser:\n\n   ${running.host.url}\n`);
   process.stdout.write(
-    (built ? '' : 'The window is not built yet (dist/renderer/ is missing): build the renderer first; until then the page shows the live API only.\n') +
-      'The demo engine (the simulator) is already added and selected. Ctrl-C stops everything.\n',
+    'This is the DiskFerry window served to a browser (the Electron runtime is not needed); the demo engine (the simulator) is already added and selected. Ctrl-C stops everything.\n',
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

@@ -23,6 +23,7 @@ export interface EventPumpOptions {
 export class EventPump {
   private readonly lastSent = new Map<EventChannel, number>();
   private readonly timers = new Map<EventChannel, unknown>();
+  private readonly urgent = new Set<EventChannel>();
   private closed = false;
 
   constructor(private readonly o: EventPumpOptions) {}
@@ -33,7 +34,24 @@ export class EventPump {
     const { channel } = notice;
     const interval = this.o.intervalMs ?? DEFAULT_EVENT_INTERVAL_MS;
     const since = this.o.now() - (this.lastSent.get(channel) ?? -Infinity);
-    if (notice.urgent || since >= interval) {
+    if (notice.urgent) {
+      // At once, but one snapshot for a burst: adding 1,000 jobs in one call must not send 1,000
+      // full snapshots back to back (they pile up in the socket's buffer).
+      if (this.urgent.has(channel)) return;
+      const pending = this.timers.get(channel);
+      if (pending !== undefined) this.o.timers.clearTimeout(pending);
+      this.urgent.add(channel);
+      this.timers.set(
+        channel,
+        this.o.timers.setTimeout(() => {
+          this.urgent.delete(channel);
+          this.timers.delete(channel);
+          this.flush(channel);
+        }, 0),
+      );
+      return;
+    }
+    if (since >= interval && !this.timers.has(channel)) {
       this.flush(channel);
       return;
     }
@@ -55,6 +73,7 @@ export class EventPump {
       this.o.timers.clearTimeout(pending);
       this.timers.delete(channel);
     }
+    this.urgent.delete(channel);
     this.lastSent.set(channel, this.o.now());
     this.o.send(channel, this.o.snapshot(channel));
   }

@@ -39,12 +39,16 @@ describe('EventPump coalescing', () => {
     expect(sent).toHaveLength(2);
   });
 
-  it('sends urgent changes (state transitions) immediately', () => {
+  it('sends urgent changes (state transitions) at once, one snapshot for a burst in the same tick', () => {
     const { pump, sent } = setup();
     pump.notify({ channel: 'transfers:changed', urgent: false });
+    expect(sent).toHaveLength(1);
+    for (let i = 0; i < 1000; i++) pump.notify({ channel: 'transfers:changed', urgent: true });
+    vi.advanceTimersByTime(0);
+    expect(sent).toHaveLength(2);
     pump.notify({ channel: 'transfers:changed', urgent: true });
-    pump.notify({ channel: 'transfers:changed', urgent: true });
-    expect(sent).toHaveLength(3);
+    vi.advanceTimersByTime(0);
+    expect(sent).toHaveLength(3); // not held back by the 250 ms interval
   });
 
   it('coalesces each channel on its own and stops after close', () => {

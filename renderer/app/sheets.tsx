@@ -1,0 +1,101 @@
+/** The open sheet, wired to the store and the controller. */
+import { useMemo } from 'react';
+import { AddEngineSheet } from '../components/add-engine-sheet.js';
+import { DownloadPlanSheet } from '../components/download-plan-sheet.js';
+import { ReportSheet } from '../components/report-sheet.js';
+import { SettingsSheet } from '../components/settings-sheet.js';
+import { ConfirmCancelSheet, PasswordSheet, PathsSheet } from '../components/small-sheets.js';
+import { UploadPlanSheet } from '../components/upload-plan-sheet.js';
+import { useLocale } from '../hooks/use-locale.js';
+import { historySummary, inHistory } from '../state/selectors.js';
+import { useAppState, useController } from './context.js';
+
+/** Renders the sheet the store says is open. */
+export function Sheets() {
+  const c = useController();
+  const locale = useLocale();
+  const sheet = useAppState((s) => s.sheet);
+  const settings = useAppState((s) => s.settings);
+  const info = useAppState((s) => s.info);
+  const catalog = useAppState((s) => s.catalog);
+  const engines = useAppState((s) => s.engines);
+  if (!sheet) return null;
+  const window = settings?.scheduleWindow ?? null;
+  const nativeDialogs = info?.nativeDialogs ?? false;
+  const chooseFolder = (current: string) => c.chooseFolder(current || null);
+
+  switch (sheet.kind) {
+    case 'add-engine':
+      return <AddEngineSheet locale={locale} onFetchCa={c.fetchCa} onAdd={c.addEngine} onClose={c.closeSheet} />;
+    case 'settings':
+      return settings && <SettingsSheet settings={settings} nativeDialogs={nativeDialogs} onChooseFolder={chooseFolder} onSave={c.setSettings} onClose={c.closeSheet} />;
+    case 'paths':
+      return <PathsSheet names={sheet.names} onSubmit={(paths) => void c.planUploads(paths)} onClose={c.closeSheet} />;
+    case 'upload-plan':
+      return (
+        <UploadPlanSheet
+          plan={sheet.plan}
+          domains={catalog.domains}
+          window={window}
+          locale={locale}
+          onStart={async (request) => {
+            const r = await c.startUploads(request);
+            return r.ok ? null : r.error;
+          }}
+          onClose={c.closeSheet}
+        />
+      );
+    case 'download-plan': {
+      const ids = new Set(sheet.diskIds);
+      return (
+        settings && (
+          <DownloadPlanSheet
+            disks={catalog.disks.filter((d) => ids.has(d.id))}
+            settings={settings}
+            window={window}
+            locale={locale}
+            nativeDialogs={nativeDialogs}
+            now={Date.now()}
+            onChooseFolder={chooseFolder}
+            onStart={async (request, remember) => {
+              if (remember)
+                await c.setSettings({ downloadFolder: request.folder, downloadNameTemplate: request.nameTemplate ?? settings.downloadNameTemplate, downloadFormat: request.format, existingFilePolicy: request.existing });
+              const r = await c.startDownloads(request);
+              return r.ok ? null : r.error;
+            }}
+            onClose={c.closeSheet}
+          />
+        )
+      );
+    }
+    case 'confirm-cancel':
+      return <ConfirmCancel transferId={sheet.transferId} />;
+    case 'password': {
+      const profile = engines.profiles.find((p) => p.id === sheet.engineId);
+      if (!profile) return null;
+      return <PasswordSheet profile={profile} onSubmit={(password, save) => c.unlockEngine(profile.id, password, save)} onClose={c.closeSheet} />;
+    }
+    case 'report':
+      return <Report />;
+  }
+}
+
+// The two sheets that show transfers subscribe to them themselves, so the other sheets (an upload
+// plan of a thousand rows) do not re-render with every progress snapshot.
+
+/** The cancel warning, for as long as its transfer exists. */
+function ConfirmCancel({ transferId }: { readonly transferId: string }) {
+  const c = useController();
+  const transfer = useAppState((s) => s.transfers.transfers.find((t) => t.id === transferId));
+  if (!transfer) return null;
+  return <ConfirmCancelSheet transfer={transfer} onConfirm={() => void c.cancel(transfer.id)} onClose={c.closeSheet} />;
+}
+
+/** The history report. */
+function Report() {
+  const c = useController();
+  const locale = useLocale();
+  const transfers = useAppState((s) => s.transfers);
+  const history = useMemo(() => transfers.transfers.filter(inHistory), [transfers]);
+  return <ReportSheet history={history} summary={historySummary(history)} locale={locale} onClose={c.closeSheet} />;
+}

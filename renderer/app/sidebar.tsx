@@ -1,0 +1,74 @@
+/** The left pane: engines, storage domains and disks of the selected engine. */
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { DiskTable } from '../components/disk-table.js';
+import { DomainList } from '../components/domain-list.js';
+import { EngineList } from '../components/engine-list.js';
+import { useLocale } from '../hooks/use-locale.js';
+import { filterAndSortDisks, type DiskSort, type DiskSortKey } from '../state/selectors.js';
+import { useAppState, useController } from './context.js';
+
+/** The sidebar container. */
+export function Sidebar() {
+  const { t } = useTranslation();
+  const c = useController();
+  const locale = useLocale();
+  const engines = useAppState((s) => s.engines);
+  const catalog = useAppState((s) => s.catalog);
+  const selectedDiskIds = useAppState((s) => s.selectedDiskIds);
+  const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<DiskSort>({ key: 'name', descending: false });
+  const [testLine, setTestLine] = useState<string | null>(null);
+  const disks = useMemo(() => filterAndSortDisks(catalog.disks, search, sort), [catalog.disks, search, sort]);
+  const selected = engines.profiles.find((p) => p.id === engines.selectedId);
+
+  const test = async (id: string) => {
+    setTestLine(t('sidebar.testing'));
+    const r = await c.testEngine(id);
+    setTestLine(r.ok ? t('sidebar.testOk', { version: r.value.engineVersion, ms: r.value.elapsedMs }) : r.error.message);
+  };
+  const onSort = (key: DiskSortKey) => setSort((s) => (s.key === key ? { key, descending: !s.descending } : { key, descending: key !== 'name' && key !== 'format' && key !== 'status' }));
+
+  return (
+    <nav className="sidebar" aria-label={t('sidebar.label')}>
+      <EngineList
+        profiles={engines.profiles}
+        selectedId={engines.selectedId}
+        testLine={testLine}
+        onSelect={(id) => {
+          setTestLine(null);
+          void c.selectEngine(id);
+        }}
+        onTest={(id) => void test(id)}
+        onRemove={(id) => void c.removeEngine(id)}
+        onAdd={() => c.openSheet({ kind: 'add-engine' })}
+      />
+      {selected?.status === 'connected' && (
+        <>
+          {catalog.error && (
+            <p className="error-text small pad" role="alert">
+              {catalog.error.message}
+            </p>
+          )}
+          <DomainList domains={catalog.domains} locale={locale} />
+          <DiskTable
+            disks={disks}
+            total={catalog.disks.length}
+            search={search}
+            sort={sort}
+            selectedIds={selectedDiskIds}
+            locale={locale}
+            loading={catalog.loading}
+            onSearch={setSearch}
+            onSort={onSort}
+            onToggle={c.toggleDisk}
+            onSelectAll={c.selectDisks}
+            onDownload={() => c.openDownloadPlan(selectedDiskIds)}
+            onRefresh={() => void c.loadCatalog(true)}
+          />
+        </>
+      )}
+      {selected && selected.status === 'connecting' && <p className="muted pad">{t('connection.connecting')}</p>}
+    </nav>
+  );
+}

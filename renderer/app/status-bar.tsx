@@ -1,0 +1,22 @@
+/** The status bar: the drop hint, and what runs now at what total rate. */
+import { useTranslation } from 'react-i18next';
+import { useLocale } from '../hooks/use-locale.js';
+import { formatRate } from '../lib/format.js';
+import { useAppState } from './context.js';
+
+/** The status bar container. */
+export function StatusBar() {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const summary = useAppState((s) => s.transfers.summary);
+  const connected = useAppState((s) => s.engines.profiles.some((p) => p.id === s.engines.selectedId && p.status === 'connected'));
+  return (
+    <footer className="status-bar" role="status" aria-live="off">
+      <span className="muted">{connected ? t('status.dropHint') : t('status.connectFirst')}</span>
+      <span className="spacer" />
+      <span data-testid="status-totals">
+        {t('status.totals', { running: summary.running, pending: summary.pending, rate: summary.running > 0 ? formatRate(summary.rate, locale) : '—' })}
+      </span>
+    </footer>
+  );
+}

@@ -1,0 +1,142 @@
+/**
+ * The download plan: the chosen disks with the file names the template gives, the folder, the
+ * name template, raw or qcow2, what to do with existing files, start now or in the window.
+ */
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ErrorInfo } from '../../shared/errors.js';
+import type { AddDownloadsRequest, DiskView, ExistingFilePolicy, OutputFormat, ScheduleWindow, Settings, StartMode } from '../../shared/ipc.js';
+import { formatBytes } from '../lib/format.js';
+import { previewFileName, unknownPlaceholders } from '../lib/name-preview.js';
+import { Sheet } from './sheet.js';
+import { StartChoice } from './start-choice.js';
+
+/** Props of the sheet. */
+export interface DownloadPlanSheetProps {
+  readonly disks: readonly DiskView[];
+  readonly settings: Settings;
+  readonly window: ScheduleWindow | null;
+  readonly locale: string;
+  readonly nativeDialogs: boolean;
+  readonly now: number;
+  readonly onChooseFolder: (current: string) => Promise<string | null>;
+  /** Starts the downloads; `remember` also saves folder, template, format and policy as defaults. */
+  readonly onStart: (request: AddDownloadsRequest, remember: boolean) => Promise<ErrorInfo | null>;
+  readonly onClose: () => void;
+}
+
+/** The sheet. */
+export function DownloadPlanSheet({ disks, settings, window: schedule, locale, nativeDialogs, now, onChooseFolder, onStart, onClose }: DownloadPlanSheetProps) {
+  const { t } = useTranslation();
+  const [folder, setFolder] = useState(settings.downloadFolder ?? '');
+  const [template, setTemplate] = useState(settings.downloadNameTemplate);
+  const [format, setFormat] = useState<OutputFormat>(settings.downloadFormat);
+  const [existing, setExisting] = useState<ExistingFilePolicy>(settings.existingFilePolicy);
+  const [start, setStart] = useState<StartMode>('now');
+  const [remember, setRemember] = useState(true);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [busy, setBusy] = useState(false);
+  const unknown = unknownPlaceholders(template);
+  const canStart = !busy && folder.trim() !== '' && template.trim() !== '' && unknown.length === 0 && disks.length > 0;
+  const total = disks.reduce((sum, d) => sum + (d.provisionedSize ?? 0), 0);
+
+  const submit = async () => {
+    if (!canStart) return;
+    setBusy(true);
+    const err = await onStart({ diskIds: disks.map((d) => d.id), folder: folder.trim(), format, nameTemplate: template.trim(), existing, start }, remember);
+    setBusy(false);
+    setError(err);
+  };
+
+  return (
+    <Sheet
+      title={t('download.title', { count: disks.length })}
+      onClose={onClose}
+      onSubmit={() => void submit()}
+      wide
+      testId="download-plan"
+      footer={
+        <>
+          <button type="button" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="primary" disabled={!canStart}>
+            {t('download.start', { count: disks.length })}
+          </button>
+        </>
+      }
+    >
+      <div className="field">
+        <label htmlFor="download-folder">{t('download.folder')}</label>
+        <div className="input-row">
+          <input id="download-folder" type="text" className="mono" value={folder} placeholder={t('download.folderPlaceholder')} onChange={(e) => setFolder(e.target.value)} required />
+          {nativeDialogs && (
+            <button type="button" onClick={() => void onChooseFolder(folder).then((p) => p && setFolder(p))}>
+              {t('common.choose')}
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor="download-template">{t('download.template')}</label>
+        <input id="download-template" type="text" className="mono" value={template} onChange={(e) => setTemplate(e.target.value)} aria-describedby="download-template-help" />
+        <span id="download-template-help" className={unknown.length ? 'error-text small' : 'muted small'}>
+          {unknown.length ? t('download.unknownPlaceholder', { names: unknown.map((u) => `{${u}}`).join(', ') }) : t('download.templateHelp')}
+        </span>
+      </div>
+      <table className="dense-table plan-table">
+        <thead>
+          <tr>
+            <th>{t('download.disk')}</th>
+            <th className="num">{t('download.size')}</th>
+            <th>{t('download.fileName')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {disks.map((d) => (
+            <tr key={d.id} data-testid="plan-row">
+              <td className="col-name">{d.name}</td>
+              <td className="num">{formatBytes(d.provisionedSize, locale)}</td>
+              <td className="mono">{previewFileName(template, d, format, now)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <td>{t('download.total')}</td>
+            <td className="num">{formatBytes(total, locale)}</td>
+            <td />
+          </tr>
+        </tfoot>
+      </table>
+      <fieldset className="radio-row">
+        <legend>{t('download.format')}</legend>
+        {(['raw', 'qcow2'] as const).map((f) => (
+          <label key={f}>
+            <input type="radio" name="format" checked={format === f} onChange={() => setFormat(f)} />
+            {t(`format.${f}`)}
+          </label>
+        ))}
+      </fieldset>
+      <label className="field">
+        <span>{t('download.existing')}</span>
+        <select value={existing} onChange={(e) => setExisting(e.target.value as ExistingFilePolicy)}>
+          <option value="rename">{t('existing.rename')}</option>
+          <option value="overwrite">{t('existing.overwrite')}</option>
+          <option value="skip">{t('existing.skip')}</option>
+        </select>
+        <span className="muted small">{t('download.partNote')}</span>
+      </label>
+      <StartChoice value={start} window={schedule} onChange={setStart} />
+      <label className="check">
+        <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+        {t('download.remember')}
+      </label>
+      {error && (
+        <p className="error-text" role="alert">
+          {error.message}
+        </p>
+      )}
+    </Sheet>
+  );
+}

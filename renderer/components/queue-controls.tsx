@@ -1,0 +1,98 @@
+/**
+ * The queue's global controls: transfers at once, a bandwidth limit, and the overnight window.
+ * Edits are committed on change (selects, checkbox) or on blur/Enter (text), then echoed back by
+ * main's settings event.
+ */
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ScheduleWindow, Settings, SettingsPatch } from '../../shared/ipc.js';
+import { bandwidthLimitText, parseBandwidthLimit, scheduleWindowOf } from '../lib/limits.js';
+
+/** Props of the controls. */
+export interface QueueControlsProps {
+  readonly settings: Settings;
+  readonly onChange: (patch: SettingsPatch) => void;
+}
+
+const DEFAULT_WINDOW: ScheduleWindow = { start: '22:00', end: '06:00' };
+
+/** The controls. */
+export function QueueControls({ settings, onChange }: QueueControlsProps) {
+  const { t } = useTranslation();
+  const [limit, setLimit] = useState(bandwidthLimitText(settings.bandwidthLimit));
+  const [limitInvalid, setLimitInvalid] = useState(false);
+  const [start, setStart] = useState(settings.scheduleWindow?.start ?? DEFAULT_WINDOW.start);
+  const [end, setEnd] = useState(settings.scheduleWindow?.end ?? DEFAULT_WINDOW.end);
+  // Optimistic copies: the control changes at once, main's settings event confirms (or corrects) it.
+  const [windowOn, setWindowOn] = useState(settings.scheduleWindow !== null);
+  const [concurrent, setConcurrent] = useState(settings.maxConcurrent);
+  useEffect(() => setWindowOn(settings.scheduleWindow !== null), [settings.scheduleWindow]);
+  useEffect(() => setConcurrent(settings.maxConcurrent), [settings.maxConcurrent]);
+  useEffect(() => setLimit(bandwidthLimitText(settings.bandwidthLimit)), [settings.bandwidthLimit]);
+  useEffect(() => {
+    if (settings.scheduleWindow) {
+      setStart(settings.scheduleWindow.start);
+      setEnd(settings.scheduleWindow.end);
+    }
+  }, [settings.scheduleWindow]);
+
+  const commitLimit = () => {
+    const parsed = parseBandwidthLimit(limit);
+    setLimitInvalid(!parsed.ok);
+    if (parsed.ok && parsed.value !== settings.bandwidthLimit) onChange({ bandwidthLimit: parsed.value });
+  };
+  const commitWindow = (s: string, e: string) => {
+    const w = scheduleWindowOf(s, e);
+    if (w && settings.scheduleWindow && (w.start !== settings.scheduleWindow.start || w.end !== settings.scheduleWindow.end)) onChange({ scheduleWindow: w });
+  };
+
+  return (
+    <div className="queue-controls" role="group" aria-label={t('queue.controls')}>
+      <label>
+        {t('queue.concurrency')}
+        <select
+          value={concurrent}
+          onChange={(e) => {
+            setConcurrent(Number(e.target.value));
+            onChange({ maxConcurrent: Number(e.target.value) });
+          }}
+        >
+          {[1, 2, 3, 4, 5, 6, 7, 8].map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('queue.limit')}
+        <input
+          type="text"
+          inputMode="decimal"
+          className={limitInvalid ? 'narrow invalid' : 'narrow'}
+          placeholder={t('queue.noLimit')}
+          value={limit}
+          aria-invalid={limitInvalid}
+          title={t('queue.limitHelp')}
+          onChange={(e) => setLimit(e.target.value)}
+          onBlur={commitLimit}
+          onKeyDown={(e) => e.key === 'Enter' && commitLimit()}
+        />
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={windowOn}
+          onChange={(e) => {
+            setWindowOn(e.target.checked);
+            onChange({ scheduleWindow: e.target.checked ? (scheduleWindowOf(start, end) ?? DEFAULT_WINDOW) : null });
+          }}
+        />
+        {t('queue.window')}
+      </label>
+      <input type="time" aria-label={t('queue.windowStart')} value={start} disabled={!windowOn} onChange={(e) => setStart(e.target.value)} onBlur={() => commitWindow(start, end)} />
+      <span aria-hidden="true">–</span>
+      <input type="time" aria-label={t('queue.windowEnd')} value={end} disabled={!windowOn} onChange={(e) => setEnd(e.target.value)} onBlur={() => commitWindow(start, end)} />
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+/** A transfer's details: phase timeline, where the data goes, attempts, notes, the last error. */
+import { useTranslation } from 'react-i18next';
+import type { TransferView } from '../../shared/ipc.js';
+import { formatBytes, formatDuration, formatTime } from '../lib/format.js';
+
+/** Props of the details. */
+export interface TransferDetailsProps {
+  readonly transfer: TransferView;
+  readonly locale: string;
+}
+
+/** The details block under an expanded row. */
+export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) {
+  const { t } = useTranslation();
+  const route = tr.progress.viaProxy === null ? '—' : tr.progress.viaProxy ? t('details.routeProxy') : t('details.routeDirect');
+  return (
+    <div className="transfer__details" data-testid="transfer-details">
+      <ol className="timeline" aria-label={t('details.timeline')}>
+        {tr.timeline.map((step, i) => (
+          <li key={`${step.state}-${i}`}>
+            <span className="timeline__time">{formatTime(step.at, locale)}</span> {t(`state.${step.state}`)}
+          </li>
+        ))}
+      </ol>
+      <dl className="facts">
+        <dt>{tr.direction === 'upload' ? t('details.source') : t('details.target')}</dt>
+        <dd className="mono">{tr.localPath}</dd>
+        <dt>{t('details.disk')}</dt>
+        <dd>
+          {tr.diskName}
+          {tr.diskId && <span className="muted mono"> {tr.diskId}</span>}
+        </dd>
+        {tr.storageDomainName && (
+          <>
+            <dt>{t('details.domain')}</dt>
+            <dd>{tr.storageDomainName}</dd>
+          </>
+        )}
+        <dt>{t('details.format')}</dt>
+        <dd>
+          {tr.localFormat ?? '—'} → {tr.diskFormat ?? '—'}
+        </dd>
+        <dt>{t('details.route')}</dt>
+        <dd>{route}</dd>
+        <dt>{t('details.moved')}</dt>
+        <dd>
+          {t('details.movedValue', {
+            done: formatBytes(tr.progress.bytesDone, locale),
+            total: formatBytes(tr.progress.bytesTotal, locale),
+            wire: formatBytes(tr.progress.bytesOnWire, locale),
+          })}
+        </dd>
+        <dt>{t('details.elapsed')}</dt>
+        <dd>{formatDuration(tr.progress.elapsedMs / 1000)}</dd>
+        <dt>{t('details.attempts')}</dt>
+        <dd>{tr.attempts}</dd>
+        {tr.error && (
+          <>
+            <dt>{t('details.error')}</dt>
+            <dd className="error-text">
+              {tr.error.message} <span className="muted mono">({tr.error.code})</span>
+            </dd>
+          </>
+        )}
+      </dl>
+      {tr.notes.length > 0 && (
+        <ul className="notes">
+          {tr.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

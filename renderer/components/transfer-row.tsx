@@ -1,0 +1,106 @@
+/**
+ * One transfer: direction, name → target, progress bar, percent, rate, time left; under it the
+ * phase in words (with the reason and what to do for a failure) and the actions main allows.
+ * Expands to its details. Keyboard: Enter toggles details, Alt+↑/↓ reorders (handled by the list).
+ */
+import type { KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ScheduleWindow, TransferView } from '../../shared/ipc.js';
+import { formatBytes, formatDuration, formatPercent, formatRate, fractionDone } from '../lib/format.js';
+import { errorHint, phaseText, rowActions, type RowAction } from '../lib/transfer-text.js';
+import { Icon } from './icon.js';
+import { ProgressBar } from './progress-bar.js';
+import { TransferDetails } from './transfer-details.js';
+
+/** What a row can ask for. */
+export interface TransferRowHandlers {
+  readonly onAction: (t: TransferView, action: RowAction) => void;
+  readonly onMove: (t: TransferView, to: 'top' | 'up' | 'down' | 'bottom') => void;
+  readonly onToggle: (id: string) => void;
+}
+
+/** Props of a row. */
+export interface TransferRowProps extends TransferRowHandlers {
+  readonly transfer: TransferView;
+  readonly expanded: boolean;
+  readonly window: ScheduleWindow | null;
+  readonly locale: string;
+  readonly onKeyDown: (e: KeyboardEvent<HTMLDivElement>, t: TransferView) => void;
+}
+
+const RUNNING_STATES = new Set(['transferring', 'finalizing', 'verifying']);
+
+/** A transfer row. */
+export function TransferRow({ transfer: tr, expanded, window, locale, onAction, onMove, onToggle, onKeyDown }: TransferRowProps) {
+  const { t } = useTranslation();
+  const phase = phaseText(tr, window);
+  const hint = tr.state === 'failed' || tr.state === 'retrying' ? errorHint(tr.error) : null;
+  const fraction = fractionDone(tr.progress.bytesDone, tr.progress.bytesTotal);
+  const showRate = RUNNING_STATES.has(tr.state);
+  const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : tr.localPath;
+  const arrow = tr.direction === 'upload' ? '↑' : '↓';
+  const details: string[] = [];
+  if (tr.state === 'transferring' && tr.progress.connections > 0) details.push(t('row.connections', { count: tr.progress.connections }));
+  if (tr.state === 'transferring' && tr.progress.viaProxy !== null) details.push(tr.progress.viaProxy ? t('row.viaProxy') : t('row.direct'));
+  if (tr.attempts > 1) details.push(t('row.attempt', { count: tr.attempts }));
+  return (
+    <div
+      className={`transfer transfer--${phase.tone}${expanded ? ' transfer--expanded' : ''}`}
+      role="listitem"
+      tabIndex={0}
+      aria-expanded={expanded}
+      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phase.params) })}
+      data-transfer-id={tr.id}
+      data-state={tr.state}
+      data-testid="transfer-row"
+      onKeyDown={(e) => onKeyDown(e, tr)}
+    >
+      <div className="transfer__line">
+        <span className={`transfer__dir transfer__dir--${tr.direction}`} aria-hidden="true">
+          {arrow}
+        </span>
+        <button type="button" className="transfer__name" onClick={() => onToggle(tr.id)} title={tr.localPath} tabIndex={-1}>
+          {tr.name}
+          <span className="muted"> → {target}</span>
+        </button>
+        <ProgressBar fraction={tr.state === 'completed' ? 1 : fraction} tone={phase.tone} label={t('row.progress', { name: tr.name })} />
+        <span className="transfer__num transfer__pct">{formatPercent(tr.state === 'completed' ? 1 : fraction, locale)}</span>
+        <span className="transfer__num transfer__size">{formatBytes(tr.progress.bytesTotal, locale)}</span>
+        <span className="transfer__num transfer__rate">{showRate ? formatRate(tr.progress.rate, locale) : ''}</span>
+        <span className="transfer__num transfer__eta">{showRate && tr.progress.etaSeconds !== null ? t('row.left', { time: formatDuration(tr.progress.etaSeconds) }) : ''}</span>
+      </div>
+      <div className="transfer__line transfer__line--second">
+        <span className={`transfer__phase tone-${phase.tone}`} data-testid="transfer-phase">
+          {t(phase.key, phase.params)}
+          {details.length > 0 && <span className="muted"> · {details.join(' · ')}</span>}
+        </span>
+        <span className="transfer__actions">
+          {tr.actions.move && (
+            <>
+              <button type="button" className="icon" aria-label={t('action.moveUp')} title={t('action.moveUp')} tabIndex={-1} onClick={() => onMove(tr, 'up')}>
+                <Icon name="up" />
+              </button>
+              <button type="button" className="icon" aria-label={t('action.moveDown')} title={t('action.moveDown')} tabIndex={-1} onClick={() => onMove(tr, 'down')}>
+                <Icon name="down" />
+              </button>
+            </>
+          )}
+          {rowActions(tr.actions).map((a) => (
+            <button key={a} type="button" className={`icon icon--${a}`} aria-label={t(`action.${a}`)} title={t(`action.${a}`)} onClick={() => onAction(tr, a)}>
+              <Icon name={a} />
+            </button>
+          ))}
+          <button type="button" className="icon" aria-label={expanded ? t('action.hideDetails') : t('action.details')} title={expanded ? t('action.hideDetails') : t('action.details')} onClick={() => onToggle(tr.id)}>
+            <Icon name={expanded ? 'collapse' : 'expand'} />
+          </button>
+        </span>
+      </div>
+      {hint && (
+        <div className="transfer__hint" data-testid="transfer-hint">
+          {t(hint.key, hint.params)}
+        </div>
+      )}
+      {expanded && <TransferDetails transfer={tr} locale={locale} />}
+    </div>
+  );
+}

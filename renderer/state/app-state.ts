@@ -1,0 +1,69 @@
+/**
+ * The window's one store: what main last sent (engines, settings, transfers), the catalog of the
+ * selected engine, and the little UI state several panes share (selected disks, the open sheet,
+ * notices). Plain readonly data; changed only by the reducer.
+ */
+import type { ErrorInfo } from '../../shared/errors.js';
+import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, UploadPlan } from '../../shared/ipc.js';
+
+/** The modal sheet on top of the window, if any. */
+export type Sheet =
+  | { readonly kind: 'add-engine' }
+  | { readonly kind: 'settings' }
+  /** Typed paths, where the host cannot give dropped files' paths (the web host). */
+  | { readonly kind: 'paths'; readonly names: readonly string[] }
+  | { readonly kind: 'upload-plan'; readonly plan: UploadPlan }
+  | { readonly kind: 'download-plan'; readonly diskIds: readonly string[] }
+  | { readonly kind: 'confirm-cancel'; readonly transferId: string }
+  | { readonly kind: 'password'; readonly engineId: string }
+  | { readonly kind: 'report' };
+
+/** A short message at the bottom of the window: an action's error, or a note. */
+export interface Notice {
+  readonly id: number;
+  readonly tone: 'error' | 'info';
+  /** Text from main (already in words), or an i18n key when `translate`. */
+  readonly text: string;
+  readonly translate: boolean;
+}
+
+/** The catalog of the selected engine. */
+export interface CatalogState {
+  readonly engineId: string | null;
+  readonly domains: readonly StorageDomainView[];
+  readonly disks: readonly DiskView[];
+  readonly loading: boolean;
+  readonly error: ErrorInfo | null;
+}
+
+/** Everything the window renders from. */
+export interface AppState {
+  /** The first snapshots arrived. */
+  readonly ready: boolean;
+  /** The API could not be reached at start (shown instead of the window). */
+  readonly fatal: ErrorInfo | null;
+  readonly info: AppInfo | null;
+  readonly engines: EnginesState;
+  readonly settings: Settings | null;
+  readonly transfers: TransfersSnapshot;
+  readonly catalog: CatalogState;
+  readonly selectedDiskIds: readonly string[];
+  readonly expandedTransferIds: readonly string[];
+  readonly sheet: Sheet | null;
+  readonly notices: readonly Notice[];
+}
+
+/** The store before anything arrived. */
+export const INITIAL_STATE: AppState = {
+  ready: false,
+  fatal: null,
+  info: null,
+  engines: { profiles: [], selectedId: null },
+  settings: null,
+  transfers: { seq: -1, transfers: [], summary: { running: 0, pending: 0, completed: 0, failed: 0, rate: 0 } },
+  catalog: { engineId: null, domains: [], disks: [], loading: false, error: null },
+  selectedDiskIds: [],
+  expandedTransferIds: [],
+  sheet: null,
+  notices: [],
+};

@@ -1,0 +1,223 @@
+/**
+ * The window's actions: each calls the core through the API and feeds the store. Events from the
+ * core (engines, settings, transfers) are the store's main input; answers to calls only fill gaps
+ * (the catalog, plans) or become notices when they fail. No state of its own besides subscriptions.
+ */
+import type { ErrorInfo, Result } from '../../shared/errors.js';
+import type {
+  AddDownloadsRequest,
+  AddEngineRequest,
+  AddUploadsRequest,
+  CaCertificateInfo,
+  EngineTestResult,
+  MoveTransferRequest,
+  SettingsPatch,
+  TransferView,
+} from '../../shared/ipc.js';
+import type { DiskFerryApi } from '../lib/api.js';
+import type { Sheet } from './app-state.js';
+import type { Store } from './store.js';
+
+/** The controller's interface (what the panes may ask for). */
+export type Controller = ReturnType<typeof createController>;
+
+/** How many disks the catalog asks for. */
+const DISK_LIMIT = 2000;
+
+/**
+ * Uploads queued per call: a thousand-file plan goes in a few calls, which keeps each answer and
+ * the burst of snapshots that follows it bounded (see renderer/CONTRACT-REQUESTS.md, item 1).
+ */
+const ADD_BATCH = 250;
+
+/** Builds the controller over an API and a store. */
+export function createController(api: DiskFerryApi, store: Store) {
+  const { dispatch } = store;
+  const unsubscribes: (() => void)[] = [];
+  let completedSeen = -1;
+
+  const notifyError = (error: ErrorInfo) => dispatch({ type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false } });
+  /** Runs a call whose failure only needs telling. */
+  const run = async <T>(call: Promise<Result<T>>): Promise<T | null> => {
+    const r = await call;
+    if (r.ok) return r.value;
+    notifyError(r.error);
+    return null;
+  };
+
+  const loadCatalog = async (refresh = false): Promise<void> => {
+    const engineId = store.getState().engines.selectedId;
+    if (!engineId) return;
+    dispatch({ type: 'catalog/loading', engineId });
+    const [domains, disks] = await Promise.all([api.catalog.storageDomains({ refresh }), api.catalog.disks({ max: DISK_LIMIT })]);
+    if (!domains.ok) dispatch({ type: 'catalog/failed', engineId, error: domains.error });
+    else if (!disks.ok) dispatch({ type: 'catalog/failed', engineId, error: disks.error });
+    else dispatch({ type: 'catalog/loaded', engineId, domains: domains.value, disks: disks.value });
+  };
+
+  /** Loads the catalog when the selected engine is connected and its catalog is not loaded yet. */
+  const followConnection = () => {
+    const s = store.getState();
+    const selected = s.engines.profiles.find((p) => p.id === s.engines.selectedId);
+    // Finished transfers change the disks (a new upload, a released lock): read them again.
+    // Everything is decided before loading, because loading dispatches (and so re-enters here).
+    const completed = s.transfers.summary.completed;
+    const moreCompleted = completedSeen >= 0 && completed > completedSeen;
+    completedSeen = completed;
+    if (selected?.status !== 'connected' || s.catalog.loading) return;
+    if (s.catalog.engineId !== selected.id) void loadCatalog();
+    else if (moreCompleted) void loadCatalog(true);
+  };
+
+  const planUploads = async (paths: readonly string[]): Promise<void> => {
+    if (paths.length === 0) return;
+    const plan = await run(api.transfers.planUploads(paths));
+    if (plan) dispatch({ type: 'sheet/open', sheet: { kind: 'upload-plan', plan } });
+  };
+
+  return {
+    /** Subscribes to the core's events, then reads every snapshot once. */
+    async start(): Promise<void> {
+      unsubscribes.push(
+        api.engines.onChanged((engines) => dispatch({ type: 'engines', engines })),
+        api.settings.onChanged((settings) => dispatch({ type: 'settings', settings })),
+        api.transfers.onChanged((snapshot) => dispatch({ type: 'transfers', snapshot })),
+        store.subscribe(followConnection),
+      );
+      const [info, engines, settings, transfers] = await Promise.all([api.app.info(), api.engines.list(), api.settings.get(), api.transfers.list()]);
+      for (const r of [info, engines, settings, transfers]) {
+        if (!r.ok) {
+          dispatch({ type: 'fatal', error: r.error });
+          return;
+        }
+      }
+      if (engines.ok) dispatch({ type: 'engines', engines: engines.value });
+      if (settings.ok) dispatch({ type: 'settings', settings: settings.value });
+      if (transfers.ok) dispatch({ type: 'transfers', snapshot: transfers.value });
+      if (info.ok) dispatch({ type: 'ready', info: info.value });
+      followConnection();
+    },
+    stop(): void {
+      for (const u of unsubscribes.splice(0)) u();
+    },
+
+    loadCatalog,
+    async selectEngine(id: string): Promise<void> {
+      const profile = store.getState().engines.profiles.find((p) => p.id === id);
+      if (profile && !profile.passwordSaved && profile.status !== 'connected') {
+        dispatch({ type: 'sheet/open', sheet: { kind: 'password', engineId: id } });
+        return;
+      }
+      const r = await run(api.engines.select({ id }));
+      if (r) dispatch({ type: 'engines', engines: r });
+    },
+    /** Selects with a typed password; the sheet shows the failure. */
+    async unlockEngine(id: string, password: string, savePassword: boolean): Promise<Result<null>> {
+      const r = await api.engines.select({ id, password, savePassword });
+      if (!r.ok) return r;
+      dispatch({ type: 'engines', engines: r.value });
+      const profile = r.value.profiles.find((p) => p.id === id);
+      if (profile?.status === 'failed' && profile.error) return { ok: false, error: profile.error };
+      dispatch({ type: 'sheet/close' });
+      return { ok: true, value: null };
+    },
+    fetchCa(engineUrl: string): Promise<Result<CaCertificateInfo>> {
+      return api.engines.fetchCa({ engineUrl });
+    },
+    /** Adds a profile (the core checks the login first); the sheet shows the failure. */
+    async addEngine(request: AddEngineRequest): Promise<Result<null>> {
+      const r = await api.engines.add(request);
+      if (!r.ok) return r;
+      dispatch({ type: 'sheet/close' });
+      const engines = await api.engines.list();
+      if (engines.ok) dispatch({ type: 'engines', engines: engines.value });
+      return { ok: true, value: null };
+    },
+    testEngine(id: string): Promise<Result<EngineTestResult>> {
+      return api.engines.test({ id });
+    },
+    async removeEngine(id: string): Promise<void> {
+      const r = await run(api.engines.remove(id));
+      if (r) dispatch({ type: 'engines', engines: r });
+    },
+    async tryDemo(): Promise<void> {
+      if ((await run(api.engines.demo())) === null) return;
+      const engines = await api.engines.list();
+      if (engines.ok) dispatch({ type: 'engines', engines: engines.value });
+    },
+
+    /** "Add files…": the native dialog where there is one, else the typed-paths sheet. */
+    async addFiles(): Promise<void> {
+      if (!store.getState().info?.nativeDialogs) {
+        dispatch({ type: 'sheet/open', sheet: { kind: 'paths', names: [] } });
+        return;
+      }
+      const picked = await run(api.dialogs.openFiles({}));
+      if (picked) await planUploads(picked.paths);
+    },
+    /** Files dropped on the window: plan those with paths; ask for the paths of the others. */
+    async dropped(paths: readonly string[], unlocated: readonly string[]): Promise<void> {
+      if (paths.length > 0) await planUploads(paths);
+      else if (unlocated.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'paths', names: unlocated } });
+    },
+    planUploads,
+    /** Queues the confirmed plan, in batches so each answer (and snapshot burst) stays small. */
+    async startUploads(request: AddUploadsRequest): Promise<Result<null>> {
+      for (let i = 0; i < request.items.length; i += ADD_BATCH) {
+        const r = await api.transfers.addUploads({ ...request, items: request.items.slice(i, i + ADD_BATCH) });
+        if (!r.ok) return i === 0 ? r : { ok: false, error: { ...r.error, message: `${r.error.message} (${i} of ${request.items.length} were queued.)` } };
+      }
+      dispatch({ type: 'sheet/close' });
+      return { ok: true, value: null };
+    },
+    openDownloadPlan(diskIds: readonly string[]): void {
+      if (diskIds.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'download-plan', diskIds } });
+    },
+    async startDownloads(request: AddDownloadsRequest): Promise<Result<null>> {
+      const r = await api.transfers.addDownloads(request);
+      if (!r.ok) return r;
+      dispatch({ type: 'sheet/close' });
+      dispatch({ type: 'disks/select', ids: [] });
+      return { ok: true, value: null };
+    },
+    async chooseFolder(defaultPath: string | null): Promise<string | null> {
+      const r = await run(api.dialogs.chooseFolder(defaultPath ? { defaultPath } : {}));
+      return r?.path ?? null;
+    },
+
+    pause: (id: string) => void run(api.transfers.pause(id)),
+    resume: (id: string) => void run(api.transfers.resume(id)),
+    retry: (id: string) => void run(api.transfers.retry(id)),
+    remove: (id: string) => void run(api.transfers.remove(id)),
+    move: (id: string, to: MoveTransferRequest['to']) => void run(api.transfers.move(id, to)),
+    async reveal(id: string): Promise<void> {
+      const r = await run(api.transfers.reveal(id));
+      if (r && !r.shown) dispatch({ type: 'notice/add', notice: { tone: 'info', text: r.path, translate: false } });
+    },
+    /** Cancel, after a warning when the engine will delete the upload's disk. */
+    requestCancel(t: Pick<TransferView, 'id' | 'cancelDeletesDisk'>): void {
+      if (t.cancelDeletesDisk) dispatch({ type: 'sheet/open', sheet: { kind: 'confirm-cancel', transferId: t.id } });
+      else void run(api.transfers.cancel(t.id));
+    },
+    async cancel(id: string): Promise<void> {
+      dispatch({ type: 'sheet/close' });
+      await run(api.transfers.cancel(id));
+    },
+
+    /** Saves settings; a refusal becomes a notice and the answer null. */
+    async setSettings(patch: SettingsPatch): Promise<boolean> {
+      const r = await run(api.settings.set(patch));
+      if (r) dispatch({ type: 'settings', settings: r });
+      return r !== null;
+    },
+
+    openSheet: (sheet: Sheet) => dispatch({ type: 'sheet/open', sheet }),
+    closeSheet: () => dispatch({ type: 'sheet/close' }),
+    toggleDisk: (id: string) => dispatch({ type: 'disks/toggle', id }),
+    selectDisks: (ids: readonly string[]) => dispatch({ type: 'disks/select', ids }),
+    toggleTransfer: (id: string) => dispatch({ type: 'transfer/toggle', id }),
+    dismissNotice: (id: number) => dispatch({ type: 'notice/dismiss', id }),
+    /** A note in words (an i18n key). */
+    note: (key: string) => dispatch({ type: 'notice/add', notice: { tone: 'info', text: key, translate: true } }),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The only place the store's state changes: a pure function of (state, action). Snapshots from main
+ * replace what they cover; an older transfers snapshot than the one held is ignored.
+ */
+import type { ErrorInfo } from '../../shared/errors.js';
+import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot } from '../../shared/ipc.js';
+import type { AppState, Notice, Sheet } from './app-state.js';
+
+/** What can happen to the store. */
+export type Action =
+  | { readonly type: 'ready'; readonly info: AppInfo }
+  | { readonly type: 'fatal'; readonly error: ErrorInfo }
+  | { readonly type: 'engines'; readonly engines: EnginesState }
+  | { readonly type: 'settings'; readonly settings: Settings }
+  | { readonly type: 'transfers'; readonly snapshot: TransfersSnapshot }
+  | { readonly type: 'catalog/loading'; readonly engineId: string }
+  | { readonly type: 'catalog/loaded'; readonly engineId: string; readonly domains: readonly StorageDomainView[]; readonly disks: readonly DiskView[] }
+  | { readonly type: 'catalog/failed'; readonly engineId: string; readonly error: ErrorInfo }
+  | { readonly type: 'disks/select'; readonly ids: readonly string[] }
+  | { readonly type: 'disks/toggle'; readonly id: string }
+  | { readonly type: 'transfer/toggle'; readonly id: string }
+  | { readonly type: 'sheet/open'; readonly sheet: Sheet }
+  | { readonly type: 'sheet/close' }
+  | { readonly type: 'notice/add'; readonly notice: Omit<Notice, 'id'> }
+  | { readonly type: 'notice/dismiss'; readonly id: number };
+
+/** At most this many notices are kept; older ones drop off. */
+const MAX_NOTICES = 4;
+
+/** The next state. */
+export function reduce(state: AppState, action: Action): AppState {
+  switch (action.type) {
+    case 'ready':
+      return { ...state, ready: true, info: action.info };
+    case 'fatal':
+      return { ...state, fatal: action.error };
+    case 'engines': {
+      const changed = action.engines.selectedId !== state.engines.selectedId;
+      return changed
+        ? { ...state, engines: action.engines, catalog: { engineId: null, domains: [], disks: [], loading: false, error: null }, selectedDiskIds: [] }
+        : { ...state, engines: action.engines };
+    }
+    case 'settings':
+      return { ...state, settings: action.settings };
+    case 'transfers': {
+      if (action.snapshot.seq < state.transfers.seq) return state;
+      const ids = new Set(action.snapshot.transfers.map((t) => t.id));
+      const expanded = state.expandedTransferIds.filter((id) => ids.has(id));
+      return { ...state, transfers: action.snapshot, expandedTransferIds: expanded.length === state.expandedTransferIds.length ? state.expandedTransferIds : expanded };
+    }
+    case 'catalog/loading':
+      if (action.engineId !== state.engines.selectedId) return state;
+      return { ...state, catalog: { ...state.catalog, engineId: action.engineId, loading: true, error: null } };
+    case 'catalog/loaded': {
+      if (action.engineId !== state.engines.selectedId) return state;
+      const known = new Set(action.disks.map((d) => d.id));
+      return {
+        ...state,
+        catalog: { engineId: action.engineId, domains: action.domains, disks: action.disks, loading: false, error: null },
+        selectedDiskIds: state.selectedDiskIds.filter((id) => known.has(id)),
+      };
+    }
+    case 'catalog/failed':
+      if (action.engineId !== state.engines.selectedId) return state;
+      return { ...state, catalog: { ...state.catalog, engineId: action.engineId, loading: false, error: action.error } };
+    case 'disks/select':
+      return { ...state, selectedDiskIds: [...new Set(action.ids)] };
+    case 'disks/toggle':
+      return {
+        ...state,
+        selectedDiskIds: state.selectedDiskIds.includes(action.id) ? state.selectedDiskIds.filter((id) => id !== action.id) : [...state.selectedDiskIds, action.id],
+      };
+    case 'transfer/toggle':
+      return {
+        ...state,
+        expandedTransferIds: state.expandedTransferIds.includes(action.id)
+          ? state.expandedTransferIds.filter((id) => id !== action.id)
+          : [...state.expandedTransferIds, action.id],
+      };
+    case 'sheet/open':
+      return { ...state, sheet: action.sheet };
+    case 'sheet/close':
+      return { ...state, sheet: null };
+    case 'notice/add': {
+      const id = (state.notices[state.notices.length - 1]?.id ?? 0) + 1;
+      return { ...state, notices: [...state.notices, { ...action.notice, id }].slice(-MAX_NOTICES) };
+    }
+    case 'notice/dismiss':
+      return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
+  }
+}

@@ -1,0 +1,53 @@
+/** First run and adding an engine: the empty state teaches, the CA fingerprint is shown and trusted. */
+import { expect, shot, test } from './fixtures.js';
+
+test.describe('first run', () => {
+  test.use({ demo: false });
+
+  test('adds the simulator engine after showing and trusting its CA fingerprint', async ({ app, host }) => {
+    await expect(app.getByRole('heading', { name: 'Add an engine' })).toBeVisible();
+    await expect(app.getByRole('heading', { name: 'Try the demo engine' })).toBeVisible();
+    await shot(app, 'first-run');
+
+    await app.getByRole('button', { name: 'Add an engine…' }).click();
+    const sheet = app.getByTestId('add-engine');
+    await sheet.getByLabel('Engine address').fill(host.sim.engineUrl);
+    await sheet.getByLabel('User (user@profile)').fill(host.sim.username);
+    await sheet.getByLabel('Password', { exact: true }).fill(host.sim.password);
+    await expect(sheet.getByRole('button', { name: 'Test and add' })).toBeDisabled();
+    await sheet.getByRole('button', { name: 'Get the certificate' }).click();
+    const fingerprint = sheet.getByTestId('ca-fingerprint');
+    const normalise = (fp: string) => fp.replace(/[^0-9a-f]/gi, '').toUpperCase();
+    await expect(fingerprint).not.toBeEmpty();
+    expect(normalise(await fingerprint.innerText())).toBe(normalise(host.sim.caFingerprint));
+    await sheet.getByLabel('The fingerprints match: trust this CA').check();
+    await shot(sheet, 'add-engine-fingerprint');
+    await sheet.getByRole('button', { name: 'Test and add' }).click();
+
+    await expect(sheet).toBeHidden();
+    await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
+    await expect(app.getByTestId('domains')).toContainText('data-nfs');
+    await expect(app.getByTestId('disks')).toContainText('fedora-40-root');
+    await app.getByRole('button', { name: 'Test connection' }).click();
+    await expect(app.getByRole('status').filter({ hasText: 'Connected: oVirt 4.5' })).toBeVisible();
+  });
+
+  test('refuses a wrong password with the engine’s reason and saves nothing', async ({ app, host }) => {
+    await app.getByRole('button', { name: 'Add an engine…' }).click();
+    const sheet = app.getByTestId('add-engine');
+    await sheet.getByLabel('Engine address').fill(host.sim.engineUrl);
+    await sheet.getByLabel('Password', { exact: true }).fill('not-the-password');
+    await sheet.getByRole('button', { name: 'Get the certificate' }).click();
+    await sheet.getByLabel('The fingerprints match: trust this CA').check();
+    await sheet.getByRole('button', { name: 'Test and add' }).click();
+    await expect(sheet.getByRole('alert')).toBeVisible();
+    await sheet.getByRole('button', { name: 'Cancel' }).click();
+    await expect(app.getByTestId('first-run')).toBeVisible();
+  });
+
+  test('tries the demo engine from the empty state', async ({ app }) => {
+    await app.getByRole('button', { name: 'Try the demo engine' }).click();
+    await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
+    await expect(app.getByTestId('disks')).toContainText('web-01-disk1');
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Fixtures of the end-to-end tests: a fresh web host (simulator + app core + server) per test, the
+ * page opened on it, a temporary folder, and helpers to drop files, wait for transfer states and
+ * save screenshots of the main screens (test-results/screenshots/).
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { startDemoWebHost, type DemoWebHost } from '../web-host/host.js';
+
+/** Where screenshots of the main screens go (the best are copied to docs/screenshots/). */
+export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');
+
+interface Fixtures {
+  /** Start with the demo engine added and selected (else: first run). */
+  readonly demo: boolean;
+  readonly host: DemoWebHost;
+  readonly workDir: string;
+  readonly app: Page;
+}
+
+export const test = base.extend<Fixtures>({
+  demo: [true, { option: true }],
+  host: async ({ demo }, use) => {
+    const host = await startDemoWebHost({ selectDemo: demo });
+    await use(host);
+    await host.close();
+  },
+  // Playwright needs the destructuring pattern even when a fixture uses no other fixture.
+  // eslint-disable-next-line no-empty-pattern
+  workDir: async ({}, use) => {
+    const dir = await mkdtemp(join(tmpdir(), 'diskferry-e2e-'));
+    await use(dir);
+    await rm(dir, { recursive: true, force: true });
+  },
+  app: async ({ page, host, demo }, use) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/favicon/.test(m.location().url)) errors.push(m.text());
+    });
+    await page.goto(host.host.url);
+    if (demo) await expect(page.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
+    else await expect(page.getByTestId('first-run')).toBeVisible();
+    await use(page);
+    expect(errors, 'errors in the page (CSP violations, exceptions)').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Saves a screenshot of the window (or of one element). */
+export async function shot(target: Page | Locator, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await target.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), animations: 'disabled' });
+}
+
+/**
+ * Drops files on the window the way a file manager does: File objects (whose local path a browser
+ * page cannot know) plus a `text/uri-list` naming them.
+ */
+export async function dropFiles(page: Page, paths: readonly string[]): Promise<void> {
+  const uris = paths.map((p) => pathToFileURL(p).href).join('\r\n');
+  const names = paths.map((p) => p.split('/').pop() ?? p);
+  const dataTransfer = await page.evaluateHandle(
+    ({ uris, names }) => {
+      // Runs in the page; this file is compiled without the DOM library, hence the local types.
+      interface PageDataTransfer {
+        readonly items: { add(file: unknown): void };
+        setData(format: string, data: string): void;
+      }
+      const page = globalThis as unknown as { DataTransfer: new () => PageDataTransfer; File: new (bits: string[], name: string) => unknown };
+      const dt = new page.DataTransfer();
+      for (const name of names) dt.items.add(new page.File(['x'], name));
+      dt.setData('text/uri-list', uris);
+      return dt;
+    },
+    { uris, names },
+  );
+  await page.dispatchEvent('body', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('body', 'dragover', { dataTransfer });
+  await expect(page.locator('.drop-overlay')).toBeVisible();
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+}
+
+/** The queue row of a transfer by its name. */
+export function queueRow(page: Page, name: string): Locator {
+  return page.getByTestId('queue-list').getByTestId('transfer-row').filter({ hasText: name });
+}
+
+/** Opens the history list (if closed) and returns the row of a finished transfer. */
+export async function historyRow(page: Page, name: string): Promise<Locator> {
+  const toggle = page.getByRole('button', { name: /History|履歴/ });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  return page.getByTestId('history-list').getByTestId('transfer-row').filter({ hasText: name });
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { bandwidthLimitText, isInsideWindow, isTimeOfDay, parseBandwidthLimit, scheduleWindowOf } from '../../renderer/lib/limits.js';
+
+describe('queue limits', () => {
+  it('parses bandwidth limits as typed', () => {
+    expect(parseBandwidthLimit('200 MiB/s')).toEqual({ ok: true, value: 200 * 1024 * 1024 });
+    expect(parseBandwidthLimit('1.5G')).toEqual({ ok: true, value: 1.5 * 1024 ** 3 });
+    expect(parseBandwidthLimit('512 KiB/sec')).toEqual({ ok: true, value: 512 * 1024 });
+  });
+
+  it('treats an empty field or 0 as no limit', () => {
+    expect(parseBandwidthLimit('')).toEqual({ ok: true, value: null });
+    expect(parseBandwidthLimit('  0 ')).toEqual({ ok: true, value: null });
+  });
+
+  it('refuses words and limits below 64 KiB/s', () => {
+    expect(parseBandwidthLimit('fast')).toEqual({ ok: false });
+    expect(parseBandwidthLimit('10K')).toEqual({ ok: false });
+  });
+
+  it('shows a limit back in the unit it was typed in', () => {
+    expect(bandwidthLimitText(200 * 1024 * 1024)).toBe('200 MiB/s');
+    expect(bandwidthLimitText(512 * 1024)).toBe('512 KiB/s');
+    expect(bandwidthLimitText(null)).toBe('');
+    expect(parseBandwidthLimit(bandwidthLimitText(300 * 1024))).toEqual({ ok: true, value: 300 * 1024 });
+  });
+
+  it('accepts only HH:MM windows with distinct ends', () => {
+    expect(isTimeOfDay('22:00')).toBe(true);
+    expect(isTimeOfDay('24:00')).toBe(false);
+    expect(isTimeOfDay('7:00')).toBe(false);
+    expect(scheduleWindowOf('22:00', '06:00')).toEqual({ start: '22:00', end: '06:00' });
+    expect(scheduleWindowOf('22:00', '22:00')).toBeNull();
+  });
+
+  it('knows when a window spanning midnight is open', () => {
+    const overnight = { start: '22:00', end: '06:00' };
+    expect(isInsideWindow(overnight, 23 * 60)).toBe(true);
+    expect(isInsideWindow(overnight, 5 * 60 + 59)).toBe(true);
+    expect(isInsideWindow(overnight, 6 * 60)).toBe(false);
+    expect(isInsideWindow({ start: '09:00', end: '17:00' }, 12 * 60)).toBe(true);
+    expect(isInsideWindow({ start: '09:00', end: '17:00' }, 18 * 60)).toBe(false);
+  });
+});

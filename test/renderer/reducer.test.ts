@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { EnginesState, TransfersSnapshot } from '../../shared/ipc.js';
+import { INITIAL_STATE } from '../../renderer/state/app-state.js';
+import { reduce } from '../../renderer/state/reducer.js';
+import { createStore } from '../../renderer/state/store.js';
+import { disk, transfer } from './fixtures.js';
+
+const summary = { running: 0, pending: 0, completed: 0, failed: 0, rate: 0 };
+const snapshot = (seq: number, ids: string[]): TransfersSnapshot => ({ seq, transfers: ids.map((id) => transfer({ id })), summary });
+const engines = (selectedId: string | null): EnginesState => ({ profiles: [], selectedId });
+
+describe('store reducer', () => {
+  it('ignores a transfers snapshot older than the one held', () => {
+    const s1 = reduce(INITIAL_STATE, { type: 'transfers', snapshot: snapshot(5, ['a']) });
+    const s2 = reduce(s1, { type: 'transfers', snapshot: snapshot(4, ['b']) });
+    expect(s2).toBe(s1);
+  });
+
+  it('forgets expanded rows whose transfer is gone', () => {
+    let s = reduce(INITIAL_STATE, { type: 'transfers', snapshot: snapshot(1, ['a', 'b']) });
+    s = reduce(s, { type: 'transfer/toggle', id: 'a' });
+    s = reduce(s, { type: 'transfer/toggle', id: 'b' });
+    s = reduce(s, { type: 'transfers', snapshot: snapshot(2, ['b']) });
+    expect(s.expandedTransferIds).toEqual(['b']);
+  });
+
+  it('clears the catalog and the disk selection when another engine is selected', () => {
+    let s = reduce(INITIAL_STATE, { type: 'engines', engines: engines('e1') });
+    s = reduce(s, { type: 'catalog/loaded', engineId: 'e1', domains: [], disks: [disk({ id: 'd1', name: 'x' })] });
+    s = reduce(s, { type: 'disks/toggle', id: 'd1' });
+    expect(s.selectedDiskIds).toEqual(['d1']);
+    s = reduce(s, { type: 'engines', engines: engines('e2') });
+    expect(s.catalog.disks).toEqual([]);
+    expect(s.selectedDiskIds).toEqual([]);
+  });
+
+  it('drops a catalog answer for an engine no longer selected', () => {
+    const s = reduce(INITIAL_STATE, { type: 'engines', engines: engines('e2') });
+    expect(reduce(s, { type: 'catalog/loaded', engineId: 'e1', domains: [], disks: [] })).toBe(s);
+  });
+
+  it('keeps only selected disks that still exist after a reload', () => {
+    let s = reduce(INITIAL_STATE, { type: 'engines', engines: engines('e1') });
+    s = reduce(s, { type: 'disks/select', ids: ['d1', 'd2', 'd1'] });
+    expect(s.selectedDiskIds).toEqual(['d1', 'd2']);
+    s = reduce(s, { type: 'catalog/loaded', engineId: 'e1', domains: [], disks: [disk({ id: 'd2', name: 'y' })] });
+    expect(s.selectedDiskIds).toEqual(['d2']);
+  });
+
+  it('keeps the last few notices', () => {
+    let s = INITIAL_STATE;
+    for (let i = 0; i < 6; i++) s = reduce(s, { type: 'notice/add', notice: { tone: 'error', text: `e${i}`, translate: false } });
+    expect(s.notices.map((n) => n.text)).toEqual(['e2', 'e3', 'e4', 'e5']);
+    expect(new Set(s.notices.map((n) => n.id)).size).toBe(4);
+  });
+
+  it('notifies subscribers only when the state changed', () => {
+    const store = createStore(INITIAL_STATE);
+    let calls = 0;
+    store.subscribe(() => calls++);
+    store.dispatch({ type: 'transfers', snapshot: snapshot(3, ['a']) });
+    store.dispatch({ type: 'transfers', snapshot: snapshot(1, ['b']) });
+    expect(calls).toBe(1);
+  });
+});
