@@ -10,6 +10,7 @@ import { runLogin } from './commands/login.js';
 import { runStorageDomains, runDisks } from './commands/list.js';
 import { runUpload } from './commands/upload.js';
 import { runDownload } from './commands/download.js';
+import { runQueue, QUEUE_USAGE } from './commands/queue.js';
 import { CliContext } from './context.js';
 
 export const EXIT_OK = 0;
@@ -27,6 +28,8 @@ Usage:
   diskferry download DISK… --output DIR [--workers N] [--overwrite] [--no-resume]
   diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F          (data plane only)
   diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE  (data plane only)
+  diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
+${QUEUE_USAGE}
 
 Options for every command:
   --profile NAME         the engine profile to use (default: the last one you logged in to)
@@ -69,6 +72,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
         return await runUpload(ctx, rest);
       case 'download':
         return await runDownload(ctx, rest);
+      case 'queue':
+        return await runQueue(ctx, rest);
       default:
         throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
     }

@@ -1,0 +1,151 @@
+/** How `diskferry queue` shows jobs and events: one line per event, or one JSON object a line. */
+import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
+import type { QueueJob } from '../../engine/queue/job.js';
+import type { QueueEvent } from '../../engine/queue/queue-types.js';
+import type { RunReport } from '../../engine/queue/report.js';
+import { table } from './list.js';
+
+/** The short id shown to users (any unique prefix is accepted back). */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** Where a job goes, in words. */
+export function jobTarget(job: QueueJob): string {
+  return job.kind === 'upload' ? `${job.upload.path} → ${job.upload.storageDomain}` : `${job.download.diskName ?? job.download.disk} → ${job.download.outputDir}`;
+}
+
+function percent(job: QueueJob): string {
+  const { bytesDone, bytesTotal } = job.progress;
+  return bytesTotal ? `${Math.floor((bytesDone / bytesTotal) * 100)}%` : '';
+}
+
+/** A job as one JSON-able object (snake_case like the rest of the CLI's JSON). */
+export function jobJson(job: QueueJob): Record<string, unknown> {
+  return {
+    job: job.id,
+    kind: job.kind,
+    name: job.label,
+    engine: job.engine,
+    state: job.state,
+    priority: job.priority,
+    attempts: job.attempts,
+    transferred: job.progress.bytesDone,
+    size: job.progress.bytesTotal,
+    on_wire: job.progress.bytesOnWire,
+    rate: job.progress.rate === null ? null : Math.round(job.progress.rate),
+    disk_id: job.diskId,
+    ...(job.kind === 'upload' ? { file: job.upload.path, storage_domain: job.upload.storageDomain } : { disk: job.download.disk, output: job.download.outputDir }),
+    ...(job.result ? { result: job.result } : {}),
+    ...(job.error ? { error: job.error } : {}),
+    ...(job.nextAttemptAt !== null ? { next_attempt_at: new Date(job.nextAttemptAt).toISOString() } : {}),
+  };
+}
+
+/** The `queue list` table. */
+export function jobsTable(jobs: readonly QueueJob[]): string {
+  return table(
+    ['ID', 'STATE', 'KIND', 'NAME', 'DONE', 'TRIES', 'WHERE', 'NOTE'],
+    jobs.map((j) => [shortId(j.id), j.state, j.kind, j.label, percent(j), String(j.attempts), jobTarget(j), j.error?.message.slice(0, 80) ?? '']),
+  );
+}
+
+/** Prints queue events to the CLI's streams. */
+export class QueueEventPrinter {
+  private readonly lastTenth = new Map<string, number>();
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly json: boolean,
+    private readonly quiet: boolean,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Prints one event (text progress only at each tenth, to keep logs readable). */
+  print(e: QueueEvent): void {
+    if (this.json) return this.line(JSON.stringify(this.eventJson(e)));
+    switch (e.type) {
+      case 'added':
+        return this.line(`+ ${shortId(e.job.id)} ${e.job.kind} ${jobTarget(e.job)}`);
+      case 'state':
+        return this.line(`${shortId(e.job.id)} ${e.job.label}: ${this.stateText(e.job)}`);
+      case 'progress': {
+        const tenth = e.job.progress.bytesTotal ? Math.floor((e.job.progress.bytesDone / e.job.progress.bytesTotal) * 10) : -1;
+        if (this.quiet || tenth === this.lastTenth.get(e.job.id)) return;
+        this.lastTenth.set(e.job.id, tenth);
+        return this.line(`${shortId(e.job.id)} ${e.job.label}: ${percent(e.job)} of ${formatBytes(e.job.progress.bytesTotal)}, ${formatRate(e.job.progress.rate)}`);
+      }
+      case 'updated':
+      case 'reordered':
+        return;
+      case 'removed':
+        return this.line(`- ${shortId(e.jobId)} removed`);
+      case 'window':
+        return this.line(`schedule window ${e.open ? 'open' : 'closed'}${e.nextChangeAt !== null ? `; ${e.open ? 'closes' : 'opens'} at ${new Date(e.nextChangeAt).toLocaleString()}` : ''}`);
+      case 'idle':
+        return this.line(e.report ? reportSummary(e.report) : 'Nothing to do.');
+    }
+  }
+
+  private stateText(job: QueueJob): string {
+    if (job.state === 'failed') return `failed: ${job.error?.message ?? 'unknown error'}`;
+    if (job.state === 'retrying') {
+      const wait = job.nextAttemptAt === null ? null : Math.max(0, (job.nextAttemptAt - this.now()) / 1000);
+      return `retrying in ${formatDuration(wait)} (attempt ${job.attempts} failed: ${job.error?.message ?? 'unknown error'})`;
+    }
+    if (job.state === 'waiting') return 'waiting for the schedule window';
+    if (job.state === 'completed' && job.result) {
+      const r = job.result;
+      const secs = job.activeMs / 1000;
+      return `completed: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data${r.resumedBytes ? `, ${formatBytes(r.resumedBytes)} kept from before` : ''}) in ${formatDuration(secs)}, ${formatRate(secs > 0 ? r.dataBytes / secs : null)}${r.path ? ` → ${r.path}` : ` → disk ${r.diskId}`}`;
+    }
+    return job.state;
+  }
+
+  private eventJson(e: QueueEvent): Record<string, unknown> {
+    switch (e.type) {
+      case 'added':
+      case 'progress':
+      case 'updated':
+        return { event: e.type, ...jobJson(e.job) };
+      case 'state':
+        return { event: 'state', from: e.from, ...jobJson(e.job) };
+      case 'removed':
+        return { event: 'removed', job: e.jobId };
+      case 'reordered':
+        return { event: 'reordered', order: e.order };
+      case 'window':
+        return { event: 'window', open: e.open, next_change_at: e.nextChangeAt === null ? null : new Date(e.nextChangeAt).toISOString() };
+      case 'idle':
+        return { event: 'report', report: e.report };
+    }
+  }
+
+  private line(text: string): void {
+    this.out.write(text + '\n');
+  }
+}
+
+/** One line about a batch. */
+export function reportSummary(report: RunReport): string {
+  const t = report.totals;
+  return `Done: ${t.completed} completed, ${t.failed} failed, ${t.cancelled} cancelled; ${formatBytes(t.bytes)} in ${formatDuration(t.durationMs / 1000)} of transfer time.`;
+}
+
+/** The `queue report` table. */
+export function reportTable(report: RunReport): string {
+  return table(
+    ['JOB', 'OUTCOME', 'SOURCE', 'TARGET', 'BYTES', 'TIME', 'RATE', 'DIGEST', 'REASON'],
+    report.rows.map((r) => [
+      shortId(r.jobId),
+      r.outcome,
+      r.source,
+      r.target,
+      formatBytes(r.bytes),
+      formatDuration(r.durationMs / 1000),
+      formatRate(r.averageRate),
+      r.digest ?? '',
+      r.reason ?? '',
+    ]),
+  );
+}

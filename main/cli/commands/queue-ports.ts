@@ -1,0 +1,161 @@
+/**
+ * The CLI's side of the transfer queue: where its files live, the lock that lets one `queue run` at a
+ * time own the queue (and the inbox through which `queue add` reaches a running one), keeping the
+ * machine awake with systemd-inhibit or caffeinate, notifications as terminal lines, and report files.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../engine/fs/atomic.js';
+import type { Log } from '../../engine/log.js';
+import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job.js';
+import type { NotificationPort, PowerPort } from '../../engine/queue/ports.js';
+import { reportCsv, type ReportSink, type RunReport } from '../../engine/queue/report.js';
+import { configDir } from '../config.js';
+import { UsageError } from '../password.js';
+
+/** The queue's files in the config folder. */
+export interface QueuePaths {
+  readonly file: string;
+  readonly lock: string;
+  readonly inbox: string;
+  readonly reports: string;
+}
+
+/** Where the queue lives (`<configDir>/queue.json` and friends). */
+export function queuePaths(dir: string = configDir()): QueuePaths {
+  return { file: join(dir, 'queue.json'), lock: join(dir, 'queue.lock'), inbox: join(dir, 'queue-inbox'), reports: join(dir, 'reports') };
+}
+
+async function alive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+  // A killed process stays in the table as a zombie until its parent reaps it (in containers whose
+  // init does not reap, for a long time): it holds no lock any more.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  const state = stat === null ? '' : stat.charAt(stat.lastIndexOf(')') + 2);
+  return state !== 'Z' && state !== 'X';
+}
+
+/** The pid of the `queue run` that owns the queue now, or null (a lock left by a killed run does not count). */
+export async function liveRunPid(paths: QueuePaths): Promise<number | null> {
+  const text = await readFile(paths.lock, 'utf8').catch(() => null);
+  const pid = text === null ? NaN : Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && (await alive(pid)) ? pid : null;
+}
+
+/** Takes the run lock; throws when another live `queue run` holds it. Returns the release function. */
+export async function acquireRunLock(paths: QueuePaths): Promise<() => Promise<void>> {
+  for (let i = 0; i < 3; i++) {
+    const owner = await liveRunPid(paths);
+    if (owner !== null) throw new UsageError(`Another 'diskferry queue run' is working on this queue (process ${owner}). Add jobs with 'diskferry queue add'; it picks them up.`);
+    await rm(paths.lock, { force: true });
+    try {
+      const fh = await open(paths.lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(paths.lock, { force: true });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+  }
+  throw new UsageError('Could not take the queue lock; another run is starting. Try again.');
+}
+
+/** Refuses a change to the queue file while a run owns it (it would overwrite the change). */
+export async function ensureNoRun(paths: QueuePaths, what: string): Promise<void> {
+  const pid = await liveRunPid(paths);
+  if (pid !== null) throw new UsageError(`A 'diskferry queue run' (process ${pid}) owns the queue; ${what} after it ends, or stop it first.`);
+}
+
+/** Hands new jobs to the running `queue run` (one file each, written atomically). */
+export async function postToInbox(paths: QueuePaths, jobs: readonly NewJob[]): Promise<void> {
+  for (const job of jobs) await writeFileAtomic(join(paths.inbox, `${Date.now()}-${randomBytes(4).toString('hex')}.job.json`), JSON.stringify(job));
+}
+
+/** Takes the jobs waiting in the inbox (oldest first); unreadable files are logged and removed. */
+export async function takeInbox(paths: QueuePaths, log: Log): Promise<NewJob[]> {
+  const names = (await readdir(paths.inbox).catch(() => [] as string[])).filter((n) => n.endsWith('.job.json')).sort();
+  const out: NewJob[] = [];
+  for (const name of names) {
+    const file = join(paths.inbox, name);
+    const parsed = NewJobSchema.safeParse(await readFile(file, 'utf8').then((t) => JSON.parse(t) as unknown, () => null));
+    if (parsed.success) out.push(parsed.data);
+    else log.warn('ignoring an unreadable queue inbox file', { file });
+    await rm(file, { force: true });
+  }
+  return out;
+}
+
+/**
+ * Keeps the computer from sleeping while bytes move: `systemd-inhibit` on Linux (it holds the lock
+ * while its `cat` reads our stdin pipe, so the lock ends with this process even after kill -9) and
+ * `caffeinate -w` on macOS. Elsewhere, or when the tool is missing or refused, it does nothing and
+ * says so once in the log.
+ */
+export function createCliPower(log: Log, platform: NodeJS.Platform = process.platform): PowerPort {
+  let child: ChildProcess | null = null;
+  let usable = platform === 'linux' || platform === 'darwin';
+  const giveUp = (why: string) => {
+    if (usable) log.info('cannot keep the computer awake', { why });
+    usable = false;
+    child = null;
+  };
+  return {
+    setAwake(awake) {
+      if (awake && !child && usable) {
+        const [cmd, args] =
+          platform === 'darwin'
+            ? ['caffeinate', ['-i', '-w', String(process.pid)]]
+            : ['systemd-inhibit', ['--what=sleep:idle', '--who=DiskFerry', '--why=Transferring disk images', '--mode=block', 'cat']];
+        const c = spawn(cmd!, args as string[], { stdio: ['pipe', 'ignore', 'ignore'] });
+        child = c;
+        c.on('error', (err) => giveUp(`${cmd}: ${err.message}`));
+        c.on('exit', (code) => {
+          if (child === c && code !== 0 && code !== null) giveUp(`${cmd} exited with ${code}`);
+          if (child === c) child = null;
+        });
+        c.stdin?.on('error', () => {});
+        c.unref();
+        (c.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+      } else if (!awake && child) {
+        const c = child;
+        child = null;
+        c.stdin?.end();
+        c.kill();
+      }
+    },
+  };
+}
+
+/** Notifications as lines on stderr. */
+export function terminalNotifications(stderr: NodeJS.WritableStream): NotificationPort {
+  return { notify: (n) => void stderr.write(`diskferry: ${n.title}: ${n.body}\n`) };
+}
+
+/** A file-name-safe timestamp. */
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[:.]/g, '-');
+}
+
+/** Writes each report as JSON and CSV into the reports folder (the history) and next to the downloads. */
+export function reportFiles(paths: QueuePaths, log: Log): ReportSink {
+  return {
+    async write(report: RunReport, jobs: readonly QueueJob[]) {
+      const base = `diskferry-report-${stamp(report.createdAt)}`;
+      const dirs = new Set([paths.reports, ...jobs.filter((j) => j.kind === 'download').map((j) => (j.kind === 'download' ? j.download.outputDir : ''))]);
+      for (const dir of dirs) {
+        try {
+          await writeFileAtomic(join(dir, `${base}.json`), JSON.stringify(report, null, 2) + '\n', { mode: 0o644 });
+          await writeFileAtomic(join(dir, `${base}.csv`), reportCsv(report), { mode: 0o644 });
+        } catch (err) {
+          log.warn('could not write the run report', { dir, error: (err as Error).message });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The real JobRunner: runs a job with uploadImage / downloadDisk on the engine it names, after
+ * recovering what an interrupted attempt left there (recovery.ts).
+ */
+import { DiskFerryError } from '../errors.js';
+import type { TransferDeps, TransferTuning } from '../transfer/deps.js';
+import { downloadDisk, resolveDisk } from '../transfer/download-disk.js';
+import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/session.js';
+import { uploadImage } from '../transfer/upload-image.js';
+import type { JobResult, QueueJob } from './job.js';
+import { discardJob, recoverUpload, releaseDownload, uploadDescription } from './recovery.js';
+import type { JobRunner, RunContext } from './runner.js';
+
+/** How the engine runner reaches engines. */
+export interface EngineRunnerOptions {
+  /**
+   * The deps for the engine a job names (logged in). Called at the start of every attempt, so a host
+   * caches connections itself; a failure to connect fails the attempt (network and 5xx retry).
+   */
+  readonly connect: (engine: string) => Promise<TransferDeps>;
+  /** Tuning for every transfer (a job's own `workers` wins). */
+  readonly tuning?: TransferTuning;
+}
+
+/** A JobRunner backed by the transfer engine. */
+export function createEngineRunner(options: EngineRunnerOptions): JobRunner {
+  const timeoutMs = options.tuning?.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS;
+  return {
+    async run(job, ctx) {
+      const deps = await options.connect(job.engine);
+      const tuning: TransferTuning = { ...options.tuning, ...(job.workers !== null ? { workers: job.workers } : {}) };
+      return job.kind === 'upload' ? runUpload(deps, job, ctx, tuning, timeoutMs) : runDownload(deps, job, ctx, tuning, timeoutMs);
+    },
+    async discard(job) {
+      const deps = await options.connect(job.engine).catch(() => null);
+      if (deps) await discardJob(deps, job, timeoutMs);
+    },
+  };
+}
+
+async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, ctx: RunContext, tuning: TransferTuning, timeoutMs: number): Promise<JobResult> {
+  const start = await recoverUpload(deps, job, ctx.control.cancelSignal, timeoutMs);
+  if (start.kind === 'done') {
+    ctx.note('The engine had finished this upload before DiskFerry stopped; nothing was sent again.');
+    return {
+      diskId: start.disk.id,
+      diskName: start.disk.name,
+      path: null,
+      virtualSize: start.disk.provisionedSize ?? job.progress.bytesTotal ?? 0,
+      dataBytes: job.progress.bytesDone,
+      resumedBytes: 0,
+      bytesOnWire: 0,
+      digest: null,
+    };
+  }
+  if (start.kind === 'fresh' && (job.diskId !== null || job.transferId !== null)) await ctx.remember({ diskId: null, transferId: null });
+  if (start.kind === 'reattach') ctx.note(`Continued transfer ${start.transferId} of disk ${start.diskId} after an interruption (all data sent again).`);
+  const u = job.upload;
+  const r = await uploadImage(
+    deps,
+    {
+      path: u.path,
+      storageDomain: u.storageDomain,
+      ...(u.diskName !== undefined ? { diskName: u.diskName } : {}),
+      ...(u.diskFormat !== undefined ? { diskFormat: u.diskFormat } : {}),
+      ...(u.preallocated !== undefined ? { preallocated: u.preallocated } : {}),
+      description: uploadDescription(job),
+    },
+    {
+      control: ctx.control,
+      tuning,
+      onProgress: ctx.onProgress,
+      throttle: ctx.throttle,
+      onCreated: (ids) => ctx.remember(ids),
+      ...(start.kind === 'reattach' ? { reattach: { diskId: start.diskId, transferId: start.transferId } } : {}),
+    },
+  );
+  return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: 0, bytesOnWire: r.bytesOnWire, digest: digestOf(r) };
+}
+
+async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download' }, ctx: RunContext, tuning: TransferTuning, timeoutMs: number): Promise<JobResult> {
+  const signal = ctx.control.cancelSignal;
+  await releaseDownload(deps, job, signal, timeoutMs);
+  const disk = await resolveDisk(deps, job.diskId ?? job.download.disk, signal);
+  // The journal of the partial file carries the disk id and size too, so a different disk never
+  // continues it; saying so here explains why a long download started from zero.
+  if (job.diskId !== null && disk.id !== job.diskId) throw new DiskFerryError('not-found', `Disk ${job.diskId} is gone from the engine.`, { retryable: false });
+  if (job.download.size !== null && disk.provisionedSize !== null && disk.provisionedSize !== job.download.size)
+    ctx.note(`Disk '${disk.name}' changed size since it was queued (${job.download.size} → ${disk.provisionedSize} bytes); any partial file is started over.`);
+  if (job.diskId === null) await ctx.remember({ diskId: disk.id });
+  const r = await downloadDisk(
+    deps,
+    { disk: disk.id, output: { dir: job.download.outputDir }, overwrite: job.download.overwrite ?? false, resume: true },
+    { control: ctx.control, tuning, onProgress: ctx.onProgress, throttle: ctx.throttle, onCreated: (ids) => ctx.remember({ transferId: ids.transferId }) },
+  );
+  return {
+    diskId: r.diskId,
+    diskName: r.diskName,
+    path: r.path,
+    virtualSize: r.virtualSize,
+    dataBytes: r.dataBytes,
+    resumedBytes: r.resumedBytes,
+    bytesOnWire: r.bytesOnWire,
+    digest: digestOf(r),
+  };
+}
+
+/** A digest the result carries (verification may add one), else null. */
+function digestOf(result: object): string | null {
+  const d = (result as { digest?: unknown }).digest;
+  return typeof d === 'string' ? d : null;
+}

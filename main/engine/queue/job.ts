@@ -1,0 +1,180 @@
+/**
+ * A queued transfer as the queue keeps and persists it: what to move (an upload or a download),
+ * where it stands (state, attempts, progress), what the engine created for it (disk and transfer
+ * ids, saved the moment they exist so a crash leaves nothing unknown) and how it ended.
+ * Plain data, parsed with a schema when read back from the store.
+ */
+import { z } from 'zod';
+import { ErrorInfoSchema, TransferStateSchema } from '../../../shared/schemas/common.js';
+
+/** What an upload job sends where. */
+export const UploadTargetSchema = z.object({
+  /** The local image (raw, qcow2 or ISO). */
+  path: z.string().min(1),
+  /** Storage domain name or id. */
+  storageDomain: z.string().min(1),
+  diskName: z.string().min(1).optional(),
+  diskFormat: z.enum(['raw', 'cow']).optional(),
+  preallocated: z.boolean().optional(),
+});
+/** What an upload job sends where. */
+export type UploadTarget = z.infer<typeof UploadTargetSchema>;
+
+/** What a download job fetches where. */
+export const DownloadTargetSchema = z.object({
+  /** Disk id (or exact name when it was not resolved when queued). */
+  disk: z.string().min(1),
+  /** The disk's name when queued, for listings and reports. */
+  diskName: z.string().nullable().default(null),
+  /** The folder the file goes to (named after the disk). */
+  outputDir: z.string().min(1),
+  overwrite: z.boolean().optional(),
+  /** The disk's virtual size when queued; a different size later means a different disk. */
+  size: z.number().int().nonnegative().nullable().default(null),
+});
+/** What a download job fetches where. */
+export type DownloadTarget = z.infer<typeof DownloadTargetSchema>;
+
+/** How a job ended well. */
+export const JobResultSchema = z.object({
+  diskId: z.string(),
+  diskName: z.string(),
+  /** The downloaded file, for downloads. */
+  path: z.string().nullable(),
+  virtualSize: z.number().nonnegative(),
+  /** Bytes of data in the image (holes and zero runs not counted). */
+  dataBytes: z.number().nonnegative(),
+  /** Bytes a resumed download already had from an earlier run. */
+  resumedBytes: z.number().nonnegative(),
+  /** Bytes that crossed the network in the successful run. */
+  bytesOnWire: z.number().nonnegative(),
+  /** A checksum of the result when the transfer computed one. */
+  digest: z.string().nullable(),
+});
+/** How a job ended well. */
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+/** The last progress of a job (persisted every few seconds while it runs). */
+export const JobProgressSchema = z.object({
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative().nullable(),
+  bytesOnWire: z.number().nonnegative(),
+  rate: z.number().nullable(),
+});
+/** The last progress of a job. */
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+const JobCommonSchema = z.object({
+  id: z.string().min(1),
+  /** Which engine the job talks to (a CLI profile name, an app engine id): per-engine limits and connections. */
+  engine: z.string().min(1),
+  /** A short name for listings: the file name or the disk name. */
+  label: z.string(),
+  /** The storage domain the job uses (per-domain limit); null when unknown. */
+  storageDomainKey: z.string().nullable().default(null),
+  /** Higher runs first; equal priorities run in queue order. */
+  priority: z.number().int().default(0),
+  /** `window`: runs only inside the schedule window (when there is one); `now`: whenever a slot is free. */
+  start: z.enum(['now', 'window']).default('window'),
+  /** Data connections for this transfer (1–8); null = the queue's default. */
+  workers: z.number().int().min(1).max(8).nullable().default(null),
+  state: TransferStateSchema,
+  attempts: z.number().int().nonnegative(),
+  /** When a retrying job may run again (epoch ms). */
+  nextAttemptAt: z.number().nullable(),
+  /** The disk the engine created for an upload, or the disk a download reads. */
+  diskId: z.string().nullable(),
+  /** The engine transfer of the current or interrupted run. */
+  transferId: z.string().nullable(),
+  /** The run reached finalize: with the transfer gone and the disk ok after a crash, the upload is done. */
+  finalizing: z.boolean().default(false),
+  progress: JobProgressSchema,
+  error: ErrorInfoSchema.nullable(),
+  result: JobResultSchema.nullable(),
+  notes: z.array(z.string()),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  /** Time spent in runs (not waiting), for the report's rate. */
+  activeMs: z.number().nonnegative(),
+  /** Set once the job appeared in a run report. */
+  reportedAt: z.number().nullable(),
+});
+
+/** One job in the queue. */
+export const QueueJobSchema = z.discriminatedUnion('kind', [
+  JobCommonSchema.extend({ kind: z.literal('upload'), upload: UploadTargetSchema }),
+  JobCommonSchema.extend({ kind: z.literal('download'), download: DownloadTargetSchema }),
+]);
+/** One job in the queue. */
+export type QueueJob = z.infer<typeof QueueJobSchema>;
+
+/** What a caller gives to add a job; everything else starts at its default. */
+export type NewJob = { readonly engine: string; readonly label?: string; readonly storageDomainKey?: string | null; readonly priority?: number; readonly start?: 'now' | 'window'; readonly workers?: number | null } & (
+  | { readonly kind: 'upload'; readonly upload: UploadTarget }
+  | { readonly kind: 'download'; readonly download: DownloadTarget }
+);
+
+/** A fresh job record for `spec`. */
+export function createJob(spec: NewJob, id: string, now: number): QueueJob {
+  const common = {
+    id,
+    engine: spec.engine,
+    label: spec.label ?? defaultLabel(spec),
+    storageDomainKey: spec.storageDomainKey ?? null,
+    priority: spec.priority ?? 0,
+    start: spec.start ?? 'window',
+    workers: spec.workers ?? null,
+    state: 'queued' as const,
+    attempts: 0,
+    nextAttemptAt: null,
+    diskId: spec.kind === 'download' && /^[0-9a-f-]{36}$/i.test(spec.download.disk) ? spec.download.disk : null,
+    transferId: null,
+    finalizing: false,
+    progress: { bytesDone: 0, bytesTotal: spec.kind === 'download' ? spec.download.size : null, bytesOnWire: 0, rate: null },
+    error: null,
+    result: null,
+    notes: [],
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    activeMs: 0,
+    reportedAt: null,
+  };
+  return spec.kind === 'upload' ? { ...common, kind: 'upload', upload: { ...spec.upload } } : { ...common, kind: 'download', download: { ...spec.download } };
+}
+
+function defaultLabel(spec: NewJob): string {
+  if (spec.kind === 'download') return spec.download.diskName ?? spec.download.disk;
+  return spec.upload.diskName ?? spec.upload.path.split(/[/\\]/).pop() ?? spec.upload.path;
+}
+
+/** A key that is equal for two jobs that would do the same work (a second one would duplicate it). */
+export function workKey(job: Pick<QueueJob, 'engine'> & ({ kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget })): string {
+  if (job.kind === 'download') return `download\u0000${job.engine}\u0000${job.download.disk}\u0000${job.download.outputDir}`;
+  return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? ''}`;
+}
+
+/** What a caller gives to add a job, as a schema (IPC payloads, the CLI's inbox files). */
+export const NewJobSchema: z.ZodType<NewJob> = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('upload'),
+    engine: z.string().min(1),
+    label: z.string().optional(),
+    storageDomainKey: z.string().nullable().optional(),
+    priority: z.number().int().optional(),
+    start: z.enum(['now', 'window']).optional(),
+    workers: z.number().int().min(1).max(8).nullable().optional(),
+    upload: UploadTargetSchema,
+  }),
+  z.object({
+    kind: z.literal('download'),
+    engine: z.string().min(1),
+    label: z.string().optional(),
+    storageDomainKey: z.string().nullable().optional(),
+    priority: z.number().int().optional(),
+    start: z.enum(['now', 'window']).optional(),
+    workers: z.number().int().min(1).max(8).nullable().optional(),
+    download: DownloadTargetSchema,
+  }),
+]);

@@ -1,0 +1,122 @@
+/**
+ * What an interrupted job left on the engine, and what to do with it before the next attempt. The job
+ * record holds the disk and transfer ids from the moment the engine created them, so after a crash,
+ * kill -9 or failed cleanup nothing is left behind unknown: an upload transfer that is still alive is
+ * re-attached, anything else is cancelled or deleted before the upload starts again, and a download's
+ * open transfer is finalized so its disk is unlocked.
+ */
+import { basename, extname } from 'node:path';
+import { DiskFerryError } from '../errors.js';
+import type { Disk, ImageTransfer } from '../ovirt/types.js';
+import { sleep } from '../timers.js';
+import type { TransferDeps } from '../transfer/deps.js';
+import type { QueueJob } from './job.js';
+
+/** How the next upload attempt begins. */
+export type UploadStart =
+  | { readonly kind: 'fresh' }
+  | { readonly kind: 'reattach'; readonly diskId: string; readonly transferId: string }
+  /** The engine finished the upload before the process died: nothing to send. */
+  | { readonly kind: 'done'; readonly disk: Disk };
+
+/** Phases in which an upload transfer can be taken over and continued. */
+const REATTACHABLE = new Set(['initializing', 'transferring', 'resuming', 'paused_system', 'paused_user']);
+const FINISHED = new Set(['finished_success', 'finished_failure', 'finished_cleanup']);
+
+/** The tag that ties a disk to its job, written into the disk's description. */
+export function jobTag(jobId: string): string {
+  return `[diskferry job ${jobId}]`;
+}
+
+/** The disk description an upload job gives its disk. */
+export function uploadDescription(job: QueueJob & { kind: 'upload' }): string {
+  return `Uploaded by DiskFerry from ${basename(job.upload.path)} ${jobTag(job.id)}`;
+}
+
+/** Decides how an upload attempt begins, cleaning up what cannot be continued. */
+export async function recoverUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, signal: AbortSignal, timeoutMs: number): Promise<UploadStart> {
+  const { client, log } = deps;
+  if (job.diskId === null) {
+    // A run that died between POST /disks and saving the answer left a disk only its tag can find.
+    if (job.attempts > 1) await removeTaggedDisks(deps, job, signal, timeoutMs);
+    return { kind: 'fresh' };
+  }
+  let transfer = job.transferId ? await client.transfer(job.transferId, signal) : null;
+  if (transfer && REATTACHABLE.has(transfer.phase)) return { kind: 'reattach', diskId: job.diskId, transferId: transfer.id };
+  if (transfer && !FINISHED.has(transfer.phase)) transfer = await endTransfer(deps, transfer, signal, timeoutMs);
+  const disk = await client.disk(job.diskId, signal);
+  if (!disk) return { kind: 'fresh' };
+  // Only finalize makes an upload succeed, and only this job finalizes its transfer: the engine's
+  // word (finished_success), or a vanished row after our finalize with the disk ok, means it is done.
+  const succeeded = transfer ? transfer.phase === 'finished_success' : job.finalizing;
+  if (succeeded && disk.status === 'ok') return { kind: 'done', disk };
+  log.warn('removing the disk of an interrupted upload before starting it again', { diskId: disk.id, status: disk.status });
+  await deleteDiskAndWait(deps, disk.id, signal, timeoutMs);
+  return { kind: 'fresh' };
+}
+
+/**
+ * Before a download attempt: an earlier run's transfer that is still open keeps the disk locked, so
+ * it is finalized (downloads are never cancelled). Only network trouble is thrown (retry later).
+ */
+export async function releaseDownload(deps: TransferDeps, job: QueueJob & { kind: 'download' }, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  if (!job.transferId || !job.diskId) return;
+  const t = await deps.client.transfer(job.transferId, signal);
+  if (!t || FINISHED.has(t.phase)) return;
+  deps.log.warn('finalizing the open transfer of an interrupted download', { transfer: t.id, phase: t.phase });
+  try {
+    await deps.client.finishTransfer(t.id, { diskId: job.diskId, direction: 'download', signal, timeoutMs });
+  } catch (err) {
+    if (err instanceof DiskFerryError && err.retryable) throw err;
+    deps.log.warn('the interrupted download transfer did not end cleanly', { transfer: t.id, error: (err as Error).message });
+  }
+}
+
+/** Everything a job left on the engine goes (cancel or removal of a job without a run). Never throws. */
+export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: number): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs);
+    if (job.state === 'completed') return;
+    const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : null;
+    if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
+    if (job.diskId && (await deps.client.disk(job.diskId, signal))) await deleteDiskAndWait(deps, job.diskId, signal, timeoutMs);
+    else if (!job.diskId && job.attempts > 0) await removeTaggedDisks(deps, job, signal, timeoutMs);
+  } catch (err) {
+    deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: (err as Error).message });
+  }
+}
+
+/**
+ * Ends a transfer that cannot be continued: one being finalized is left to finish (cancelling it
+ * could undo a success), any other is cancelled (the engine then deletes an upload's disk).
+ */
+async function endTransfer(deps: TransferDeps, t: ImageTransfer, signal: AbortSignal, timeoutMs: number): Promise<ImageTransfer | null> {
+  if (t.phase.startsWith('finalizing')) {
+    const deadline = deps.now() + timeoutMs;
+    for (let cur: ImageTransfer | null = t; ; ) {
+      if (!cur || FINISHED.has(cur.phase)) return cur;
+      if (deps.now() > deadline) throw new DiskFerryError('timeout', `Transfer ${t.id} is still ${cur.phase}; trying again later.`);
+      await sleep(deps.timers, 1000, signal);
+      cur = await deps.client.transfer(t.id, signal);
+    }
+  }
+  const end = await deps.client.cancelTransferAndWait(t.id, { signal, timeoutMs });
+  return end.phase === 'gone' ? null : { ...t, phase: end.phase };
+}
+
+async function deleteDiskAndWait(deps: TransferDeps, diskId: string, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  await deps.client.deleteDisk(diskId, signal);
+  if (!(await deps.client.waitForDiskGone(diskId, { signal, timeoutMs })))
+    throw new DiskFerryError('conflict', `The engine has not removed disk ${diskId} yet; trying again later.`);
+}
+
+async function removeTaggedDisks(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const name = job.upload.diskName ?? basename(job.upload.path, extname(job.upload.path));
+  const tag = jobTag(job.id);
+  const disks = await deps.client.disks({ search: `name=${name}`, signal });
+  for (const d of disks.filter((x) => x.name === name && (x.description ?? '').includes(tag))) {
+    deps.log.warn('removing a disk an interrupted upload created', { diskId: d.id });
+    await deleteDiskAndWait(deps, d.id, signal, timeoutMs);
+  }
+}

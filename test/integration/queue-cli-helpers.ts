@@ -1,0 +1,98 @@
+/**
+ * The `diskferry` command line for the queue tests: in process through main() (add, list, report…),
+ * and `queue run` as a real child process (tsx, in its own process group so kill -9 reaches the node
+ * process tsx starts), with its JSON event lines collected.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { main } from '../../main/cli/index.js';
+import type { Harness } from './helpers.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+
+/** A `queue run` child process. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly events: Array<Record<string, unknown>>;
+  readonly stderr: string[];
+  readonly exited: Promise<number | null>;
+}
+
+function capture(): NodeJS.WriteStream & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  }) as unknown as NodeJS.WriteStream & { text: () => string };
+  w.text = () => chunks.join('');
+  return w;
+}
+
+/** The CLI bound to one simulator and one config folder. */
+export class CliHarness {
+  readonly configDir: string;
+  readonly pw: string;
+  private readonly children: ChildProcess[] = [];
+  private readonly savedEnv = process.env;
+
+  constructor(private readonly h: Harness) {
+    this.configDir = join(h.dir, 'config');
+    this.pw = join(h.dir, 'pw');
+  }
+
+  /** Points the CLI at the config folder, writes the password file and logs in (profile `sim`). */
+  async setUp(): Promise<void> {
+    process.env = { ...this.savedEnv, DISKFERRY_CONFIG_DIR: this.configDir };
+    delete process.env['DISKFERRY_PASSWORD'];
+    await writeFile(this.pw, this.h.sim.password + '\n');
+    const login = await this.cli('login', '--engine', this.h.sim.engineUrl, '--username', this.h.sim.username, '--password-file', this.pw, '--trust-fingerprint', this.h.sim.caFingerprint, '--name', 'sim');
+    expect(login.code, login.err).toBe(0);
+  }
+
+  /** Kills children still running and restores the environment. */
+  tearDown(): void {
+    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) this.signal(c, 'SIGKILL');
+    process.env = this.savedEnv;
+  }
+
+  /** Runs `diskferry ARGS…` in this process. */
+  async cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const stdout = capture();
+    const stderr = capture();
+    const code = await main(argv, { stdout, stderr });
+    return { code, out: stdout.text(), err: stderr.text() };
+  }
+
+  /** Starts `diskferry queue run --json --password-file PW ARGS…` as a child process. */
+  startRun(...args: string[]): RunningCli {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/cli/index.ts', 'queue', 'run', '--json', '--password-file', this.pw, ...args], {
+      cwd: ROOT,
+      env: { ...this.savedEnv, DISKFERRY_CONFIG_DIR: this.configDir },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.push(child);
+    const events: Array<Record<string, unknown>> = [];
+    const stderr: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (l) => events.push(JSON.parse(l) as Record<string, unknown>));
+    createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    return { child, events, stderr, exited };
+  }
+
+  /** Sends a signal to the child's whole process group (tsx and the node process it runs). */
+  signal(child: ChildProcess, signal: NodeJS.Signals): void {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
