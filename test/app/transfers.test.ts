@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransferView } from '../../shared/ipc.js';
@@ -74,9 +74,17 @@ describe('app core: transfers against the simulator', () => {
     expect(skipped).toEqual([]);
   });
 
-  it('refuses qcow2 output and relative folders with words', async () => {
-    const r1 = await h.invoke('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: h.dir, format: 'qcow2', existing: 'rename' });
-    expect(!r1.ok && r1.error.code).toBe('bad-input');
+  it('downloads as qcow2 when asked, and refuses relative folders with words', async () => {
+    const folder = join(h.dir, 'qcow2-out');
+    await mkdir(folder);
+    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'qcow2', existing: 'rename' });
+    await settled(t!.id);
+    expect(transfer(t!.id).state, transfer(t!.id).error?.message).toBe('completed');
+    const head = Buffer.alloc(4);
+    const fh = await open(join(folder, 'db01-disk0.qcow2'), 'r');
+    await fh.read(head, 0, 4, 0);
+    await fh.close();
+    expect(head.toString('latin1')).toBe('QFI\xfb');
     const r2 = await h.invoke('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: 'relative/dir', format: 'raw', existing: 'rename' });
     expect(!r2.ok && r2.error.message).toMatch(/full folder path/);
   });

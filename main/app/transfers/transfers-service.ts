@@ -87,8 +87,6 @@ export class TransfersService {
 
   /** Queues downloads of disks of the selected engine into a folder, named by the template. */
   async addDownloads(request: AddDownloadsRequest): Promise<TransferView[]> {
-    if (request.format === 'qcow2')
-      throw new DiskFerryError('bad-input', 'Downloading as qcow2 is not available yet in this build. Choose raw (the file stays sparse).', { retryable: false });
     if (!isAbsolute(request.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${request.folder} is relative).`, { retryable: false });
     const folderStat = await stat(request.folder).catch(() => null);
     if (!folderStat?.isDirectory()) throw new DiskFerryError('bad-input', `The folder ${request.folder} does not exist. Create it or choose another.`, { retryable: false });
@@ -212,7 +210,11 @@ export class TransfersService {
       );
       return { diskId: result.diskId };
     }
-    const result = await downloadDisk(deps, { disk: r.diskId!, output: { file: r.localPath }, overwrite: r.overwrite, resume: true }, { control, tuning, onProgress });
+    const result = await downloadDisk(
+      deps,
+      { disk: r.diskId!, output: { file: r.localPath }, overwrite: r.overwrite, resume: true, format: r.localFormat === 'qcow2' ? 'qcow2' : 'raw' },
+      { control, tuning, onProgress },
+    );
     return { diskId: result.diskId, localPath: result.path };
   };
 }
