@@ -44,15 +44,16 @@ describe('transfer queue: kill -9 and restart', () => {
     ];
     const diskId = await addSimDisk(h.sim, 'kill-dl', 64 * MiB, dlRuns);
     const file = join(h.dir, 'kill-up.raw');
+    // More data than the download, so it is surely still sending when the download's journal has a piece.
     await makeSparseImage(file, 64 * MiB, [
-      { start: 0, length: 12 * MiB },
-      { start: 40 * MiB, length: 12 * MiB },
+      { start: 0, length: 20 * MiB },
+      { start: 40 * MiB, length: 20 * MiB },
     ]);
     expect((await c.cli('queue', 'add', 'download', diskId, '--output', out, '--password-file', c.pw)).code).toBe(0);
     const added = await c.cli('queue', 'add', 'upload', file, '--storage-domain', 'data-nfs', '--password-file', c.pw);
     expect(added.code, added.err).toBe(0);
 
-    // One connection per transfer at 8 MiB/s in all: each job takes about 6 s.
+    // One connection per transfer at 8 MiB/s in all: the download takes about 6 s, the upload 10 s.
     const first = c.startRun('--limit', '8MiB/s', '--workers', '1');
     const target = downloadPath(out, 'kill-dl');
     const uploadJob = () => first.events.filter((e) => e['kind'] === 'upload' && e['disk_id']).at(-1);

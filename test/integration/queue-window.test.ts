@@ -27,15 +27,16 @@ describe('transfer queue: schedule window', () => {
     const out = join(h.dir, 'out');
     await mkdir(out);
     const file = join(h.dir, 'night.raw');
-    await makeSparseImage(file, 16 * MiB, [
-      { start: 0, length: 6 * MiB },
-      { start: 8 * MiB, length: 6 * MiB },
+    // The upload has twice the data, so it is surely still sending when the download has its first piece.
+    await makeSparseImage(file, 32 * MiB, [
+      { start: 0, length: 12 * MiB },
+      { start: 16 * MiB, length: 12 * MiB },
     ]);
     const diskId = await addSimDisk(h.sim, 'night-dl', 16 * MiB, [
       { start: MiB, length: 6 * MiB },
       { start: 9 * MiB, length: 6 * MiB },
     ]);
-    // Monday 21:59 UTC; 1 MiB/s per connection (two each), so both take about 6 s: still running at 06:00.
+    // Monday 21:59 UTC; 1 MiB/s per connection (two each): the download takes about 6 s, the upload 12 s.
     const clock = new FakeClock(Date.parse('2024-01-01T21:59:00Z'));
     h.sim.faults.bandwidthBytesPerSecond = MiB;
     const { q } = await openSimQueue(h, { windows: [parseWindow('22:00-06:00')] }, { now: clock.now, timers: clock.timers, calendar: utcCalendar });
