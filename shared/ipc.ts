@@ -22,6 +22,7 @@
  */
 import type { ErrorInfo, Result } from './errors.js';
 import type { DiskFormat, OutputFormat, TransferDirection, TransferProgress, TransferState } from './model.js';
+import type { StorageDomainStatus } from './model.js';
 
 export type { ErrorInfo, Result } from './errors.js';
 export type { DiskFormat, OutputFormat, TransferDirection, TransferProgress, TransferState } from './model.js';
@@ -141,18 +142,7 @@ export interface EngineIdRequest {
 // ---------------------------------------------------------------------------------------------
 // Catalog (of the selected engine)
 
-/** Real status of a storage domain (inside its data center), or `unattached`. */
-export type StorageDomainStatus =
-  | 'active'
-  | 'inactive'
-  | 'locked'
-  | 'mixed'
-  | 'unattached'
-  | 'maintenance'
-  | 'preparing_for_maintenance'
-  | 'detaching'
-  | 'activating'
-  | 'unknown';
+export type { StorageDomainStatus } from './model.js';
 
 /** A storage domain of the selected engine. */
 export interface StorageDomainView {

@@ -53,3 +53,16 @@ export type DiskFormat = 'raw' | 'cow';
 
 /** Local file formats for downloads. */
 export type OutputFormat = 'raw' | 'qcow2';
+
+/** Real status of a storage domain (inside its data center), or `unattached`. */
+export type StorageDomainStatus =
+  | 'active'
+  | 'inactive'
+  | 'locked'
+  | 'mixed'
+  | 'unattached'
+  | 'maintenance'
+  | 'preparing_for_maintenance'
+  | 'detaching'
+  | 'activating'
+  | 'unknown';

@@ -2,6 +2,7 @@
  * Plain, readonly data the engine REST client returns (reference/engine.md §3, §4). Sizes are bytes
  * as numbers (they fit in 2^53); a size the engine did not report is null, never -1.
  */
+import type { StorageDomainStatus } from '../../../shared/model.js';
 
 /** `product_info.version` of `GET /ovirt-engine/api`. */
 export interface EngineVersion {
@@ -13,18 +14,7 @@ export interface EngineVersion {
   readonly full: string;
 }
 
-/** Real status of a storage domain (inside its data center), or `unattached`. */
-export type StorageDomainStatus =
-  | 'active'
-  | 'inactive'
-  | 'locked'
-  | 'mixed'
-  | 'unattached'
-  | 'maintenance'
-  | 'preparing_for_maintenance'
-  | 'detaching'
-  | 'activating'
-  | 'unknown';
+export type { StorageDomainStatus } from '../../../shared/model.js';
 
 /** A storage domain with the status read from its data center. */
 export interface StorageDomain {
