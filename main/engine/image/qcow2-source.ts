@@ -1,8 +1,8 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { asDiskFerryError } from '../errors.js';
 import { Qcow2Reader } from './qcow2-reader.js';
-import type { LocalExtent, LocalImageSource } from './raw-source.js';
+import { ensureFileUnchanged, type LocalExtent, type LocalImageSource } from './raw-source.js';
 
 /**
  * A local qcow2 file read as guest data, with no qemu: what an upload over a `format: raw` transfer
@@ -54,14 +54,8 @@ export class Qcow2FileSource implements LocalImageSource {
     return this.extentCache;
   }
 
-  async checkUnchanged(): Promise<void> {
-    const st = await stat(this.path);
-    if (st.size !== this.fileSize || st.mtimeMs !== this.mtimeMs)
-      throw new DiskFerryError(
-        'image-changed',
-        `${this.path} changed while it was being uploaded (size or modification time differs). Stop whatever writes to it, then upload it again.`,
-        { retryable: false },
-      );
+  checkUnchanged(): Promise<void> {
+    return ensureFileUnchanged(this.path, this.fileSize, this.mtimeMs);
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,17 @@ export interface LocalImageSource {
   close(): Promise<void>;
 }
 
+/** Throws image-changed when the file's size or modification time differs from what was opened. */
+export async function ensureFileUnchanged(path: string, size: number, mtimeMs: number): Promise<void> {
+  const st = await stat(path);
+  if (st.size !== size || st.mtimeMs !== mtimeMs)
+    throw new DiskFerryError(
+      'image-changed',
+      `${path} changed while it was being uploaded (size or modification time differs). Stop whatever writes to it, then upload it again.`,
+      { retryable: false },
+    );
+}
+
 /** Turns sorted data ranges into extents covering [0, size). */
 export function rangesToExtents(data: readonly ByteRange[], size: number): LocalExtent[] {
   const out: LocalExtent[] = [];
@@ -76,14 +87,8 @@ export class RawFileSource implements LocalImageSource {
     return rangesToExtents(data, this.size);
   }
 
-  async checkUnchanged(): Promise<void> {
-    const st = await stat(this.path);
-    if (st.size !== this.size || st.mtimeMs !== this.mtimeMs)
-      throw new DiskFerryError(
-        'image-changed',
-        `${this.path} changed while it was being uploaded (size or modification time differs). Stop whatever writes to it, then upload it again.`,
-        { retryable: false },
-      );
+  checkUnchanged(): Promise<void> {
+    return ensureFileUnchanged(this.path, this.size, this.mtimeMs);
   }
 
   async close(): Promise<void> {
