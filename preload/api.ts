@@ -31,6 +31,7 @@ import type {
   StorageDomainsRequest,
   StorageDomainView,
   TestEngineRequest,
+  TransfersChange,
   TransfersSnapshot,
   TransferView,
   UploadPlan,
@@ -71,7 +72,7 @@ export interface DiskFerryApi {
     reveal(id: string): Promise<Result<RevealResult>>;
     move(id: string, to: MoveTransferRequest['to']): Promise<Result<null>>;
     list(): Promise<Result<TransfersSnapshot>>;
-    onChanged: Subscribe<TransfersSnapshot>;
+    onChanged: Subscribe<TransfersChange>;
   };
   readonly settings: {
     get(): Promise<Result<Settings>>;

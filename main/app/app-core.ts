@@ -4,7 +4,7 @@
  * process and the web host both build one with their ports and carry its handlers and change
  * notices to the window.
  */
-import type { AppInfo, EventChannel, EventChannels } from '../../shared/ipc.js';
+import type { AppInfo, EventChannel, EventStates } from '../../shared/ipc.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import type { InvokeHandlers } from './dispatch.js';
@@ -86,9 +86,9 @@ export class AppCore {
     return this.bus.subscribe(listener);
   }
 
-  /** The current payload of an event channel. */
-  snapshot<E extends EventChannel>(channel: E): EventChannels[E] {
-    const payloads: { [K in EventChannel]: () => EventChannels[K] } = {
+  /** The current state of an event channel (the hosts' EventPump turns it into the payload). */
+  snapshot<E extends EventChannel>(channel: E): EventStates[E] {
+    const payloads: { [K in EventChannel]: () => EventStates[K] } = {
       'transfers:changed': () => this.transfers.snapshot(),
       'engines:changed': () => this.engines.state(),
       'settings:changed': () => this.settings.get(),
@@ -142,7 +142,11 @@ export class AppCore {
       'transfers:remove': (r) => transfers.remove(r.id),
       'transfers:reveal': (r) => transfers.reveal(r.id),
       'transfers:move': (r) => transfers.move(r.id, r.to),
-      'transfers:list': () => transfers.snapshot(),
+      'transfers:list': () => {
+        // The window lost track (or just started): every window's next event is a whole snapshot.
+        this.bus.changed('transfers:changed', true, true);
+        return transfers.snapshot();
+      },
       'settings:get': () => settings.get(),
       'settings:set': async (patch) => {
         const next = await settings.set(patch);

@@ -4,6 +4,8 @@ import type { EventChannel } from '../../shared/ipc.js';
 export interface ChangeNotice {
   readonly channel: EventChannel;
   readonly urgent: boolean;
+  /** The window re-read the whole state (`transfers:list`): the next event carries it whole. */
+  readonly resync?: boolean;
 }
 
 /** Tells subscribers that a snapshot changed; the hosts pull the snapshot and coalesce (EventPump). */
@@ -19,7 +21,7 @@ export class ChangeBus {
   }
 
   /** Announces a change. */
-  changed(channel: EventChannel, urgent = false): void {
-    for (const l of [...this.listeners]) l({ channel, urgent });
+  changed(channel: EventChannel, urgent = false, resync = false): void {
+    for (const l of [...this.listeners]) l(resync ? { channel, urgent, resync } : { channel, urgent });
   }
 }

@@ -1,18 +1,20 @@
 /**
  * Coalesces change notices into event sends for one window (or one WebSocket client): at most one
- * send per channel every `intervalMs`, the latest snapshot each time; urgent notices (state changes,
- * terminal transitions) go out at once. Used by both hosts.
+ * send per channel every `intervalMs`, the latest state each time; urgent notices (state changes,
+ * terminal transitions) go out at once. Transfers go out as deltas against what this window was
+ * last sent (TransfersDeltaEncoder). Used by both hosts.
  */
-import type { EventChannel, EventChannels } from '../../shared/ipc.js';
+import type { EventChannel, EventChannels, EventStates } from '../../shared/ipc.js';
 import type { Timers } from '../engine/timers.js';
 import type { ChangeNotice } from './change-bus.js';
+import { TransfersDeltaEncoder } from './transfer-deltas.js';
 
 /** Default: four updates a second at most. */
 export const DEFAULT_EVENT_INTERVAL_MS = 250;
 
 /** Ports of a pump. */
 export interface EventPumpOptions {
-  readonly snapshot: <E extends EventChannel>(channel: E) => EventChannels[E];
+  readonly snapshot: <E extends EventChannel>(channel: E) => EventStates[E];
   readonly send: <E extends EventChannel>(channel: E, payload: EventChannels[E]) => void;
   readonly timers: Timers;
   readonly now: () => number;
@@ -24,6 +26,7 @@ export class EventPump {
   private readonly lastSent = new Map<EventChannel, number>();
   private readonly timers = new Map<EventChannel, unknown>();
   private readonly urgent = new Set<EventChannel>();
+  private readonly transfers = new TransfersDeltaEncoder();
   private closed = false;
 
   constructor(private readonly o: EventPumpOptions) {}
@@ -32,6 +35,8 @@ export class EventPump {
   notify(notice: ChangeNotice): void {
     if (this.closed) return;
     const { channel } = notice;
+    // Someone re-read the whole list: this window may be one that lost track, so send it whole.
+    if (notice.resync) this.transfers.reset();
     const interval = this.o.intervalMs ?? DEFAULT_EVENT_INTERVAL_MS;
     const since = this.o.now() - (this.lastSent.get(channel) ?? -Infinity);
     if (notice.urgent) {
@@ -75,7 +80,17 @@ export class EventPump {
     }
     this.urgent.delete(channel);
     this.lastSent.set(channel, this.o.now());
-    this.o.send(channel, this.o.snapshot(channel));
+    this.o.send(channel, this.payload(channel));
+  }
+
+  private payload<E extends EventChannel>(channel: E): EventChannels[E] {
+    const state = this.o.snapshot(channel);
+    const encoders: { [K in EventChannel]: (s: EventStates[K]) => EventChannels[K] } = {
+      'transfers:changed': (s) => this.transfers.encode(s),
+      'engines:changed': (s) => s,
+      'settings:changed': (s) => s,
+    };
+    return encoders[channel](state);
   }
 
   /** Stops sending (window closed, socket gone). */

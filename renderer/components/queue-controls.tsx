@@ -3,7 +3,7 @@
  * Edits are committed on change (selects, checkbox) or on blur/Enter (text), then echoed back by
  * main's settings event.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, Settings, SettingsPatch } from '../../shared/ipc.js';
 import { bandwidthLimitText, parseBandwidthLimit, scheduleWindowOf } from '../lib/limits.js';
@@ -29,10 +29,12 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
   useEffect(() => setWindowOn(settings.scheduleWindow !== null), [settings.scheduleWindow]);
   useEffect(() => setConcurrent(settings.maxConcurrent), [settings.maxConcurrent]);
   useEffect(() => setLimit(bandwidthLimitText(settings.bandwidthLimit)), [settings.bandwidthLimit]);
+  // The time field being edited: main's echo of an earlier commit must not overwrite what is typed.
+  const editing = useRef<'start' | 'end' | null>(null);
   useEffect(() => {
     if (settings.scheduleWindow) {
-      setStart(settings.scheduleWindow.start);
-      setEnd(settings.scheduleWindow.end);
+      if (editing.current !== 'start') setStart(settings.scheduleWindow.start);
+      if (editing.current !== 'end') setEnd(settings.scheduleWindow.end);
     }
   }, [settings.scheduleWindow]);
 
@@ -90,9 +92,31 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
         />
         {t('queue.window')}
       </label>
-      <input type="time" aria-label={t('queue.windowStart')} value={start} disabled={!windowOn} onChange={(e) => setStart(e.target.value)} onBlur={() => commitWindow(start, end)} />
+      <input
+        type="time"
+        aria-label={t('queue.windowStart')}
+        value={start}
+        disabled={!windowOn}
+        onFocus={() => (editing.current = 'start')}
+        onChange={(e) => setStart(e.target.value)}
+        onBlur={() => {
+          editing.current = null;
+          commitWindow(start, end);
+        }}
+      />
       <span aria-hidden="true">–</span>
-      <input type="time" aria-label={t('queue.windowEnd')} value={end} disabled={!windowOn} onChange={(e) => setEnd(e.target.value)} onBlur={() => commitWindow(start, end)} />
+      <input
+        type="time"
+        aria-label={t('queue.windowEnd')}
+        value={end}
+        disabled={!windowOn}
+        onFocus={() => (editing.current = 'end')}
+        onChange={(e) => setEnd(e.target.value)}
+        onBlur={() => {
+          editing.current = null;
+          commitWindow(start, end);
+        }}
+      />
     </div>
   );
 }

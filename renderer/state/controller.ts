@@ -17,6 +17,7 @@ import type {
 import type { DiskFerryApi } from '../lib/api.js';
 import type { Sheet } from './app-state.js';
 import type { Store } from './store.js';
+import { applyTransfersChange } from './transfers-change.js';
 
 /** The controller's interface (what the panes may ask for). */
 export type Controller = ReturnType<typeof createController>;
@@ -24,10 +25,7 @@ export type Controller = ReturnType<typeof createController>;
 /** How many disks the catalog asks for. */
 const DISK_LIMIT = 2000;
 
-/**
- * Uploads queued per call: a thousand-file plan goes in a few calls, which keeps each answer and
- * the burst of snapshots that follows it bounded (see renderer/CONTRACT-REQUESTS.md, item 1).
- */
+/** Uploads queued per call: a thousand-file plan goes in a few calls, which keeps each answer bounded. */
 const ADD_BATCH = 250;
 
 /** Builds the controller over an API and a store. */
@@ -69,6 +67,19 @@ export function createController(api: DiskFerryApi, store: Store) {
     else if (moreCompleted) void loadCatalog(true);
   };
 
+  /** Re-reads the whole list after a missed event; the core then sends whole snapshots again. */
+  let resyncing = false;
+  const resyncTransfers = async (): Promise<void> => {
+    if (resyncing) return;
+    resyncing = true;
+    try {
+      const r = await api.transfers.list();
+      if (r.ok) dispatch({ type: 'transfers', snapshot: r.value });
+    } finally {
+      resyncing = false;
+    }
+  };
+
   const planUploads = async (paths: readonly string[]): Promise<void> => {
     if (paths.length === 0) return;
     const plan = await run(api.transfers.planUploads(paths));
@@ -81,7 +92,12 @@ export function createController(api: DiskFerryApi, store: Store) {
       unsubscribes.push(
         api.engines.onChanged((engines) => dispatch({ type: 'engines', engines })),
         api.settings.onChanged((settings) => dispatch({ type: 'settings', settings })),
-        api.transfers.onChanged((snapshot) => dispatch({ type: 'transfers', snapshot })),
+        api.transfers.onChanged((change) => {
+          const held = store.getState().transfers;
+          const next = applyTransfersChange(held, change);
+          if (next === 'resync') void resyncTransfers();
+          else if (next !== held) dispatch({ type: 'transfers', snapshot: next });
+        }),
         store.subscribe(followConnection),
       );
       const [info, engines, settings, transfers] = await Promise.all([api.app.info(), api.engines.list(), api.settings.get(), api.transfers.list()]);

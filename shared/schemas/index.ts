@@ -34,6 +34,7 @@ import {
   PlanUploadsRequestSchema,
   RevealResultSchema,
   TransferIdRequestSchema,
+  TransfersChangeSchema,
   TransfersSnapshotSchema,
   TransferViewSchema,
   UploadPlanSchema,
@@ -89,7 +90,7 @@ export const INVOKE_SCHEMAS: InvokeSchemaMap = {
 
 /** Payload schema of every event channel. */
 export const EVENT_SCHEMAS: { readonly [E in EventChannel]: z.ZodType<EventChannels[E]> } = {
-  'transfers:changed': TransfersSnapshotSchema,
+  'transfers:changed': TransfersChangeSchema,
   'engines:changed': EnginesStateSchema,
   'settings:changed': SettingsSchema,
 };

@@ -7,6 +7,7 @@ import type {
   PlanUploadsRequest,
   RevealResult,
   TransferIdRequest,
+  TransfersChange,
   TransfersSnapshot,
   TransferView,
   UploadPlan,
@@ -107,16 +108,28 @@ export const TransferViewSchema: z.ZodType<TransferView> = z.object({
   }),
 });
 
-export const TransfersSnapshotSchema: z.ZodType<TransfersSnapshot> = z.object({
-  seq: z.number().int().nonnegative(),
-  transfers: z.array(TransferViewSchema),
-  summary: z.object({
-    running: z.number().int().nonnegative(),
-    pending: z.number().int().nonnegative(),
-    completed: z.number().int().nonnegative(),
-    failed: z.number().int().nonnegative(),
-    rate: z.number().nonnegative(),
-  }),
+const TransfersSummarySchema = z.object({
+  running: z.number().int().nonnegative(),
+  pending: z.number().int().nonnegative(),
+  completed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  rate: z.number().nonnegative(),
 });
+
+const snapshotShape = { seq: z.number().int().nonnegative(), transfers: z.array(TransferViewSchema), summary: TransfersSummarySchema };
+
+export const TransfersSnapshotSchema: z.ZodType<TransfersSnapshot> = z.object(snapshotShape);
+
+export const TransfersChangeSchema: z.ZodType<TransfersChange> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('snapshot'), ...snapshotShape }),
+  z.object({
+    kind: z.literal('delta'),
+    baseSeq: z.number().int().nonnegative(),
+    seq: z.number().int().nonnegative(),
+    changed: z.array(TransferViewSchema),
+    order: z.array(z.string()),
+    summary: TransfersSummarySchema,
+  }),
+]);
 
 export const RevealResultSchema: z.ZodType<RevealResult> = z.object({ path: z.string(), shown: z.boolean() });

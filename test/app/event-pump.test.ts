@@ -13,8 +13,10 @@ describe('EventPump coalescing', () => {
   const setup = () => {
     let version = 0;
     const sent: Array<{ channel: string; payload: unknown }> = [];
+    const summary = { running: 0, pending: 0, completed: 0, failed: 0, rate: 0 };
     const pump = new EventPump({
-      snapshot: () => ({ version }) as never,
+      // Transfers go through the delta encoder, which needs a real snapshot shape.
+      snapshot: (channel) => (channel === 'transfers:changed' ? { seq: version, transfers: [], summary } : { version }) as never,
       send: (channel, payload) => sent.push({ channel, payload }),
       timers: realTimers,
       now: () => Date.now(),
@@ -34,7 +36,7 @@ describe('EventPump coalescing', () => {
     expect(sent).toHaveLength(1);
     vi.advanceTimersByTime(250);
     expect(sent).toHaveLength(2);
-    expect(sent[1]!.payload).toEqual({ version: 51 });
+    expect(sent[1]!.payload).toMatchObject({ kind: 'delta', seq: 51 });
     vi.advanceTimersByTime(1000);
     expect(sent).toHaveLength(2);
   });

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../../shared/errors.js';
-import type { EventChannel, EventChannels, InvokeChannel, InvokeRequest, InvokeResponse } from '../../shared/ipc.js';
+import type { EventChannel, EventStates, InvokeChannel, InvokeRequest, InvokeResponse } from '../../shared/ipc.js';
 import { INVOKE_SCHEMAS } from '../../shared/schemas/index.js';
 import { AppCore, type AppCoreOptions } from '../../main/app/app-core.js';
 import { dispatch } from '../../main/app/dispatch.js';
@@ -31,7 +31,7 @@ export interface CoreHarness {
   invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<Result<InvokeResponse<C>>>;
   /** Invokes and returns the value, failing the test on an error Result. */
   call<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<InvokeResponse<C>>;
-  snapshot<E extends EventChannel>(channel: E): EventChannels[E];
+  snapshot<E extends EventChannel>(channel: E): EventStates[E];
   /** Builds a second core on the same store (an app restart); `between` runs while no core runs. */
   restart(between?: () => Promise<void>): Promise<AppCore>;
   close(): Promise<void>;

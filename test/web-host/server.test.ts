@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { TransfersSnapshot } from '../../shared/ipc.js';
 import { EVENT_SCHEMAS } from '../../shared/schemas/index.js';
+import { applyTransfersChange } from '../../renderer/state/transfers-change.js';
 import { seededDiskId } from '../integration/helpers.js';
 import { createWebSocketApi } from './client.js';
 import { startDemoWebHost, type DemoWebHost } from './host.js';
@@ -101,10 +102,14 @@ describe('web host', () => {
     const bad = await api.transfers.pause('no-such-transfer');
     expect(bad).toMatchObject({ ok: false, error: { code: 'not-found' } });
 
+    // The window's way: apply each event (a snapshot, then deltas) to what it holds.
     const snapshots: TransfersSnapshot[] = [];
-    const unsubscribe = api.transfers.onChanged((s) => {
-      expect(EVENT_SCHEMAS['transfers:changed'].safeParse(s).success).toBe(true);
-      snapshots.push(s);
+    const held = (await api.transfers.list()) as { ok: true; value: TransfersSnapshot };
+    const unsubscribe = api.transfers.onChanged((change) => {
+      expect(EVENT_SCHEMAS['transfers:changed'].safeParse(change).success).toBe(true);
+      const next = applyTransfersChange(snapshots.at(-1) ?? held.value, change);
+      if (next === 'resync') throw new Error(`a ${change.kind} event did not apply`);
+      snapshots.push(next);
     });
     const added = await api.transfers.addDownloads({ diskIds: [seededDiskId('db01-disk0')], folder: w.dataDir, format: 'raw', existing: 'overwrite' });
     expect(added.ok).toBe(true);
