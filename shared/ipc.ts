@@ -21,6 +21,7 @@
  * Changes after the first version are listed here:
  * - `transfers:changed` carries `TransfersChange` (a snapshot, then deltas) instead of a whole
  *   snapshot each time: with 1,000 jobs a snapshot was ~820 KB four times a second.
+ * - `DiskView.vmNames`: the VMs a disk is attached to (the catalog's VM column and `{vm}`).
  * - `Settings.maxPerStorageDomain` (the queue's per-storage-domain limit).
  */
 import type { ErrorInfo, Result } from './errors.js';
@@ -188,6 +189,8 @@ export interface DiskView {
   readonly storageDomainIds: readonly string[];
   /** Names of `storageDomainIds` where known. */
   readonly storageDomainNames: readonly string[];
+  /** Names of the VMs the disk is attached to (sorted; [] for a floating disk); null when unknown. */
+  readonly vmNames: readonly string[] | null;
   /** An image disk that is `ok`: can be downloaded now. */
   readonly downloadable: boolean;
 }

@@ -1,6 +1,7 @@
 /** Storage domains and disks of the selected engine, as the window shows them. */
 import type { DiskQuery, DiskView, StorageDomainsRequest, StorageDomainView } from '../../shared/ipc.js';
 import type { Disk, StorageDomain } from '../engine/ovirt/types.js';
+import { vmNamesByDisk } from '../engine/ovirt/vms.js';
 import type { EnginesService } from './engines-service.js';
 
 /** Storage domain lists are reused for this long unless a refresh is asked. */
@@ -22,8 +23,8 @@ export function storageDomainView(sd: StorageDomain): StorageDomainView {
   };
 }
 
-/** The window's view of a disk. */
-export function diskView(d: Disk, domainNames: ReadonlyMap<string, string>): DiskView {
+/** The window's view of a disk; `vmNames` null when the VMs could not be read. */
+export function diskView(d: Disk, domainNames: ReadonlyMap<string, string>, vmNames: ReadonlyMap<string, readonly string[]> | null): DiskView {
   return {
     id: d.id,
     name: d.name,
@@ -39,6 +40,7 @@ export function diskView(d: Disk, domainNames: ReadonlyMap<string, string>): Dis
       const name = domainNames.get(id);
       return name === undefined ? [] : [name];
     }),
+    vmNames: vmNames === null ? null : (vmNames.get(d.id) ?? []),
     downloadable: d.status === 'ok' && (d.storageType === null || d.storageType === 'image'),
   };
 }
@@ -69,12 +71,14 @@ export class CatalogService {
     const id = this.engines.selectedId();
     const client = await this.engines.connect(id);
     const search = diskSearch(query.search);
-    const [disks, domains] = await Promise.all([
+    const [disks, domains, vmNames] = await Promise.all([
       client.disks({ ...(search !== undefined ? { search } : {}), max: query.max ?? DEFAULT_MAX_DISKS }),
       this.domains(id, false).catch(() => [] as StorageDomain[]),
+      // A user who may not list VMs still gets the disks, without VM names.
+      client.vms().then(vmNamesByDisk, () => null),
     ]);
     const names = new Map(domains.map((sd) => [sd.id, sd.name]));
-    return disks.map((d) => diskView(d, names));
+    return disks.map((d) => diskView(d, names, vmNames));
   }
 
   /** The raw storage domains of an engine (cached a few seconds). */

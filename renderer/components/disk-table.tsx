@@ -5,7 +5,7 @@
 import { useTranslation } from 'react-i18next';
 import type { DiskView } from '../../shared/ipc.js';
 import { formatBytes } from '../lib/format.js';
-import type { DiskSort, DiskSortKey } from '../state/selectors.js';
+import { diskVmText, type DiskSort, type DiskSortKey } from '../state/selectors.js';
 
 /** Rows rendered at most (a catalog can hold thousands of disks). */
 export const DISK_ROWS_SHOWN = 300;
@@ -30,6 +30,7 @@ export interface DiskTableProps {
 
 const COLUMNS: readonly { key: DiskSortKey; className: string }[] = [
   { key: 'name', className: 'col-name' },
+  { key: 'vm', className: 'col-vm' },
   { key: 'provisionedSize', className: 'num' },
   { key: 'actualSize', className: 'num' },
   { key: 'format', className: '' },
@@ -96,6 +97,9 @@ export function DiskTable(props: DiskTableProps) {
                 </td>
                 <td className="col-name" title={`${d.name}\n${d.id}\n${d.storageDomainNames.join(', ')}`}>
                   {d.name}
+                </td>
+                <td className="col-vm" title={d.vmNames === null ? t('disks.vmUnknown') : undefined}>
+                  {diskVmText(d) ?? (d.vmNames === null ? '?' : '—')}
                 </td>
                 <td className="num">{formatBytes(d.provisionedSize, locale)}</td>
                 <td className="num">{formatBytes(d.actualSize, locale)}</td>

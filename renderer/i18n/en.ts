@@ -78,6 +78,7 @@ export const en = {
     select: 'Select {{name}}',
     col: {
       name: 'Name',
+      vm: 'VM',
       provisionedSize: 'Size',
       actualSize: 'Actual',
       format: 'Format',
@@ -85,6 +86,7 @@ export const en = {
     },
     status: { ok: 'ok', locked: 'locked', illegal: 'illegal' },
     none: 'This engine has no disks.',
+    vmUnknown: 'The engine did not say which VM uses this disk (listing VMs needs a permission this user may not have).',
     noMatch: 'No disk matches the search.',
     more_one: '{{count}} more disk: narrow the search.',
     more_other: '{{count}} more disks: narrow the search.',

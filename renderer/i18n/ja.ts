@@ -80,6 +80,7 @@ export const ja = {
     select: '{{name}} を選択',
     col: {
       name: '名前',
+      vm: 'VM',
       provisionedSize: 'サイズ',
       actualSize: '実サイズ',
       format: '形式',
@@ -87,6 +88,7 @@ export const ja = {
     },
     status: { ok: '正常', locked: 'ロック中', illegal: '不正' },
     none: 'このエンジンにはディスクがありません。',
+    vmUnknown: 'このディスクを使用している VM をエンジンが返しませんでした（VM の一覧表示権限がない可能性があります）。',
     noMatch: '検索に一致するディスクはありません。',
     more_other: 'ほかに {{count}} 件あります。検索で絞り込んでください。',
     selected_other: '{{count}} 件選択',

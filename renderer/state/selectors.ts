@@ -68,7 +68,12 @@ export function historySummary(history: readonly Pick<TransferView, 'state' | 'd
 }
 
 /** Columns the disk list sorts by. */
-export type DiskSortKey = 'name' | 'provisionedSize' | 'actualSize' | 'format' | 'status';
+export type DiskSortKey = 'name' | 'vm' | 'provisionedSize' | 'actualSize' | 'format' | 'status';
+
+/** The VM column's text: the VMs a disk is attached to; null for a floating disk or when unknown. */
+export function diskVmText(d: DiskView): string | null {
+  return d.vmNames && d.vmNames.length > 0 ? d.vmNames.join(', ') : null;
+}
 
 /** A sort order. */
 export interface DiskSort {
@@ -80,8 +85,8 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'bas
 
 /** Compares two disks by one column; unknown values (null) sort last either way. */
 function compareBy(key: DiskSortKey, a: DiskView, b: DiskView): number {
-  const x = a[key];
-  const y = b[key];
+  const x = key === 'vm' ? diskVmText(a) : a[key];
+  const y = key === 'vm' ? diskVmText(b) : b[key];
   if (x === y) return 0;
   if (x === null) return 1;
   if (y === null) return -1;
@@ -95,11 +100,12 @@ function compareBy(key: DiskSortKey, a: DiskView, b: DiskView): number {
 export function filterAndSortDisks(disks: readonly DiskView[], search: string, sort: DiskSort): DiskView[] {
   const words = search.trim().toLowerCase().split(/\s+/).filter(Boolean);
   const matches = words.length === 0 ? [...disks] : disks.filter((d) => {
-    const hay = `${d.name} ${d.id} ${d.storageDomainNames.join(' ')}`.toLowerCase();
+    const hay = `${d.name} ${d.id} ${d.storageDomainNames.join(' ')} ${(d.vmNames ?? []).join(' ')}`.toLowerCase();
     return words.every((w) => hay.includes(w.replace(/\*/g, '')));
   });
   return matches.sort((a, b) => {
-    const nullsLast = (a[sort.key] === null) !== (b[sort.key] === null);
+    const value = (d: DiskView) => (sort.key === 'vm' ? diskVmText(d) : d[sort.key]);
+    const nullsLast = (value(a) === null) !== (value(b) === null);
     const c = compareBy(sort.key, a, b);
     const directed = sort.descending && !nullsLast ? -c : c;
     return directed !== 0 ? directed : collator.compare(a.name, b.name);

@@ -27,6 +27,7 @@ export const DiskViewSchema: z.ZodType<DiskView> = z.object({
   contentType: z.string().nullable(),
   storageDomainIds: z.array(z.string()),
   storageDomainNames: z.array(z.string()),
+  vmNames: z.array(z.string()).nullable(),
   downloadable: z.boolean(),
 });
 

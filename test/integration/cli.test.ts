@@ -83,6 +83,18 @@ describe('diskferry command line', () => {
     expect(domains.find((d) => d.name === 'data-nfs')?.status).toBe('active');
   });
 
+  it('lists disks with the VM each is attached to', async () => {
+    const r = await run('disks', '--password-file', pw);
+    expect(r.code).toBe(0);
+    const line = (name: string) => r.out.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
+    expect(r.out.split('\n')[0]).toMatch(/^NAME +ID +VM +SIZE/);
+    expect(line('web-01-disk1')).toMatch(/ web-01 /);
+    expect(line('fedora-40-root')).toMatch(/ - /);
+    const json = await run('disks', '--json', '--password-file', pw);
+    const disks = json.out.trim().split('\n').map((l) => JSON.parse(l) as { name: string; vmNames: string[] | null });
+    expect(disks.find((d) => d.name === 'vm-running-disk')?.vmNames).toEqual(['app-01']);
+  });
+
   it('uploads and downloads with JSON progress and a result event, and keeps secrets out', async () => {
     const src = join(h.dir, 'cli.raw');
     await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);

@@ -42,6 +42,7 @@ export function disk(over: Partial<DiskView> & Pick<DiskView, 'id' | 'name'>): D
     contentType: 'data',
     storageDomainIds: ['sd1'],
     storageDomainNames: ['data-nfs'],
+    vmNames: [],
     downloadable: true,
     ...over,
   };

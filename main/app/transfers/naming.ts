@@ -1,48 +1,9 @@
-/** Download file names from the user's template, and the existing-file policy. */
+/** Where a download goes: the existing-file policy. The names come from shared/file-names.ts. */
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { ExistingFilePolicy, OutputFormat } from '../../../shared/ipc.js';
+import type { ExistingFilePolicy } from '../../../shared/ipc.js';
 
-/** Placeholders a template may use. */
-export interface NameFields {
-  readonly disk: string;
-  readonly id: string;
-  readonly vm: string | null;
-  readonly ext: OutputFormat;
-  /** Epoch ms, for `{date}`. */
-  readonly now: number;
-}
-
-/** Replaces characters unsafe in a file name on any OS. */
-export function safeFileName(name: string): string {
-  // Control characters are as unsafe in file names as the reserved punctuation.
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim().slice(0, 200);
-  return cleaned === '' ? 'disk' : cleaned;
-}
-
-/** Expands `{disk}`, `{id}`, `{vm}`, `{ext}`, `{date}`; an empty `{vm}` takes one adjacent separator with it. */
-export function expandTemplate(template: string, f: NameFields): string {
-  const date = new Date(f.now).toISOString().slice(0, 10);
-  let t = template;
-  if (!f.vm) t = t.replace(/\{vm\}[-_. ]?|[-_ ]?\{vm\}/g, '');
-  const out = t.replace(/\{(disk|id|vm|ext|date)\}/g, (_, key: string) => {
-    switch (key) {
-      case 'disk':
-        return f.disk || f.id;
-      case 'id':
-        return f.id;
-      case 'vm':
-        return f.vm ?? '';
-      case 'ext':
-        return f.ext;
-      default:
-        return date;
-    }
-  });
-  const name = safeFileName(out);
-  return extname(name) === '' ? `${name}.${f.ext}` : name;
-}
+export { expandTemplate, safeFileName, type NameFields } from '../../../shared/file-names.js';
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(

@@ -1,6 +1,7 @@
 import { formatBytes } from '../../../shared/format.js';
 import { parseCommand } from '../args.js';
 import type { CliContext } from '../context.js';
+import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
 
 /** Prints rows as an aligned text table. */
 export function table(headers: string[], rows: string[][]): string {
@@ -28,23 +29,36 @@ export async function runStorageDomains(ctx: CliContext, args: string[]): Promis
   return 0;
 }
 
-/** `diskferry disks [--search Q]`: disks with size, format and status. */
+/** `diskferry disks [--search Q]`: disks with their VMs, size, format and status. */
 export async function runDisks(ctx: CliContext, args: string[]): Promise<number> {
   const { values } = parseCommand(args, { search: { type: 'string' }, max: { type: 'string' } });
   ctx.applyGlobals(values);
   const { client } = await ctx.connect(values);
-  const disks = await client.disks({
-    ...(values.search ? { search: values.search.includes('=') ? values.search : `name=${values.search}` } : {}),
-    ...(values.max ? { max: Number(values.max) } : {}),
-  });
+  const [disks, vmNames] = await Promise.all([
+    client.disks({
+      ...(values.search ? { search: values.search.includes('=') ? values.search : `name=${values.search}` } : {}),
+      ...(values.max ? { max: Number(values.max) } : {}),
+    }),
+    // A user who may not list VMs still gets the disks; the VM column then says '?'.
+    client.vms().then(vmNamesByDisk, () => null),
+  ]);
+  const vmsOf = (id: string): string[] | null => (vmNames === null ? null : (vmNames.get(id) ?? []));
   if (ctx.json) {
-    for (const d of disks) ctx.io.stdout.write(JSON.stringify(d) + '\n');
+    for (const d of disks) ctx.io.stdout.write(JSON.stringify({ ...d, vmNames: vmsOf(d.id) }) + '\n');
     return 0;
   }
   ctx.io.stdout.write(
     table(
-      ['NAME', 'ID', 'SIZE', 'ACTUAL', 'FORMAT', 'STATUS'],
-      disks.map((d) => [d.name, d.id, formatBytes(d.provisionedSize), formatBytes(d.actualSize), `${d.format}${d.sparse ? ' sparse' : ''}`, d.status ?? '?']),
+      ['NAME', 'ID', 'VM', 'SIZE', 'ACTUAL', 'FORMAT', 'STATUS'],
+      disks.map((d) => [
+        d.name,
+        d.id,
+        vmsOf(d.id)?.join(',') || (vmNames === null ? '?' : '-'),
+        formatBytes(d.provisionedSize),
+        formatBytes(d.actualSize),
+        `${d.format}${d.sparse ? ' sparse' : ''}`,
+        d.status ?? '?',
+      ]),
     ) + '\n',
   );
   return 0;

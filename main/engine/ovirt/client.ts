@@ -8,6 +8,7 @@ import { realTimers } from '../timers.js';
 import { EngineConnection, type ApiCall, type EngineConnectionOptions } from './engine-connection.js';
 import { parseCollection, parseDisk, parseEngineVersion, parseImageTransfer } from './schemas.js';
 import { loadStorageDomains } from './storage-domains.js';
+import { loadVmDisks, type VmDisks } from './vms.js';
 import {
   cancelTransferAndWait,
   finishTransfer,
@@ -141,6 +142,12 @@ export class OvirtClient implements TransferWaitApi {
   async disks(query: { search?: string; max?: number; signal?: AbortSignal } = {}): Promise<Disk[]> {
     const json = await this.api({ method: 'GET', path: '/disks', query: { search: query.search, max: query.max }, what: 'Listing the disks', signal: query.signal });
     return parseCollection(json, 'disk', 'the disk list', parseDisk, (err) => this.options.log.warn('skipping a disk the client cannot read', { error: err.message }));
+  }
+
+  /** Every VM with the ids of its disks (for the disks' VM names). */
+  async vms(query: { max?: number; signal?: AbortSignal } = {}): Promise<VmDisks[]> {
+    const version = await this.version(query.signal);
+    return loadVmDisks((c) => this.api({ ...c, signal: query.signal }), version, this.options.log, query.max);
   }
 
   /** One disk; null when the engine does not know it. */

@@ -145,7 +145,8 @@ function brokenAnswer(what: string, error: z.ZodError): DiskFerryError {
   });
 }
 
-function parseWith<S extends z.ZodType>(schema: S, json: unknown, what: string): z.output<S> {
+/** Parses with `schema`, or throws a `protocol` error naming `what`. */
+export function parseWith<S extends z.ZodType>(schema: S, json: unknown, what: string): z.output<S> {
   const r = schema.safeParse(json);
   if (!r.success) throw brokenAnswer(what, r.error);
   return r.data;

@@ -30,6 +30,7 @@ import {
   listStorageDomains,
 } from './storage-domains.js';
 import { addTransfer, getTransfer, listTransfers, transferAction } from './transfers.js';
+import { listVmDiskAttachments, listVms } from './vms.js';
 
 type ApiHandler = (ctx: EngineContext, r: ApiRequest) => Reply | Promise<Reply>;
 
@@ -58,6 +59,8 @@ const ROUTES: readonly Route[] = [
   route('POST', 'disks', addDisk),
   route('GET', 'disks/:id', getDisk),
   route('DELETE', 'disks/:id', deleteDisk),
+  route('GET', 'vms', listVms),
+  route('GET', 'vms/:id/diskattachments', listVmDiskAttachments),
   route('GET', 'imagetransfers', (ctx) => listTransfers(ctx)),
   route('POST', 'imagetransfers', addTransfer),
   route('GET', 'imagetransfers/:id', getTransfer),

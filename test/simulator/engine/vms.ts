@@ -1,0 +1,53 @@
+/**
+ * Virtual machines, read-only: the list (with `follow=disk_attachments` from 4.2 on, as the real
+ * engine's `follow` parameter) and a VM's disk attachments, which is how a client learns which VM a
+ * disk belongs to. A disk attachment's id is the disk's id, as on the real engine.
+ */
+import { API, type EngineContext } from './context.js';
+import { notFound, ok, type ApiRequest, type Reply } from './http-util.js';
+import { bool, collection, links, ref } from './json.js';
+import { versionAtLeast, type VmRecord } from './model.js';
+
+type Json = Record<string, unknown>;
+
+function attachmentJson(vm: VmRecord, diskId: string, index: number): Json {
+  return {
+    ...ref(`vms/${vm.id}/diskattachments`, diskId),
+    active: bool(true),
+    bootable: bool(index === 0),
+    interface: 'virtio_scsi',
+    pass_discard: bool(false),
+    read_only: bool(false),
+    uses_scsi_reservation: bool(false),
+    disk: ref('disks', diskId),
+    vm: ref('vms', vm.id),
+  };
+}
+
+function attachmentsJson(vm: VmRecord): Json {
+  return collection('disk_attachment', vm.diskIds.map((id, i) => attachmentJson(vm, id, i)));
+}
+
+function vmJson(vm: VmRecord, follow: boolean): Json {
+  const href = `${API}/vms/${vm.id}`;
+  return {
+    ...ref('vms', vm.id),
+    name: vm.name,
+    status: vm.status,
+    link: links(href, ['diskattachments', 'nics', 'snapshots']),
+    ...(follow ? { disk_attachments: attachmentsJson(vm) } : {}),
+  };
+}
+
+/** GET /vms; `follow=disk_attachments` inlines each VM's attachments (4.2 and later). */
+export function listVms(ctx: EngineContext, r: ApiRequest): Reply {
+  const follow = versionAtLeast(ctx.version, '4.3') && (r.query.get('follow') ?? '').split(',').includes('disk_attachments');
+  return ok(collection('vm', [...ctx.state.vms.values()].map((vm) => vmJson(vm, follow))));
+}
+
+/** GET /vms/{id}/diskattachments. */
+export function listVmDiskAttachments(ctx: EngineContext, r: ApiRequest): Reply {
+  const vm = ctx.state.vms.get(r.params['id'] ?? '');
+  if (!vm) throw notFound();
+  return ok(attachmentsJson(vm));
+}
