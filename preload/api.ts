@@ -49,6 +49,8 @@ export interface DiskFerryApi {
     fetchCa(request: FetchCaRequest): Promise<Result<CaCertificateInfo>>;
     trust(id: string, fingerprint: string): Promise<Result<EngineProfileView>>;
     test(request: TestEngineRequest): Promise<Result<EngineTestResult>>;
+    /** Logs in with what `add` would save, without saving anything. */
+    testNew(request: AddEngineRequest): Promise<Result<EngineTestResult>>;
     remove(id: string): Promise<Result<EnginesState>>;
     select(request: SelectEngineRequest): Promise<Result<EnginesState>>;
     /** Adds and selects the built-in simulator (only when `app.info().demoAvailable`). */
@@ -109,6 +111,7 @@ export function createDiskFerryApi(transport: IpcTransport, pathForFile: (file: 
       fetchCa: (request) => invoke('engines:fetchCa', request),
       trust: (id, fingerprint) => invoke('engines:trust', { id, fingerprint }),
       test: (request) => invoke('engines:test', request),
+      testNew: (request) => invoke('engines:testNew', request),
       remove: (id) => invoke('engines:remove', { id }),
       select: (request) => invoke('engines:select', request),
       demo: () => invoke('engines:demo', undefined),

@@ -22,6 +22,7 @@
  * - `transfers:changed` carries `TransfersChange` (a snapshot, then deltas) instead of a whole
  *   snapshot each time: with 1,000 jobs a snapshot was ~820 KB four times a second.
  * - `DiskView.vmNames`: the VMs a disk is attached to (the catalog's VM column and `{vm}`).
+ * - `engines:testNew`: logs in with an `AddEngineRequest` without saving anything.
  * - `Settings.maxPerStorageDomain` (the queue's per-storage-domain limit).
  */
 import type { ErrorInfo, Result } from './errors.js';
@@ -119,7 +120,7 @@ export interface TestEngineRequest {
   readonly password?: string;
 }
 
-/** `engines:test` answer. */
+/** `engines:test` and `engines:testNew` answer. */
 export interface EngineTestResult {
   readonly engineVersion: string;
   /** Milliseconds the login and version read took. */
@@ -492,6 +493,7 @@ export interface InvokeChannels {
   'engines:fetchCa': { request: FetchCaRequest; response: CaCertificateInfo };
   'engines:trust': { request: TrustEngineRequest; response: EngineProfileView };
   'engines:test': { request: TestEngineRequest; response: EngineTestResult };
+  'engines:testNew': { request: AddEngineRequest; response: EngineTestResult };
   'engines:remove': { request: EngineIdRequest; response: EnginesState };
   'engines:select': { request: SelectEngineRequest; response: EnginesState };
   'engines:demo': { request: void; response: EngineProfileView };
@@ -543,6 +545,7 @@ export const INVOKE_CHANNELS = [
   'engines:fetchCa',
   'engines:trust',
   'engines:test',
+  'engines:testNew',
   'engines:remove',
   'engines:select',
   'engines:demo',

@@ -127,6 +127,7 @@ export class AppCore {
       'engines:fetchCa': (r) => engines.fetchCa(r),
       'engines:trust': (r) => engines.trust(r),
       'engines:test': (r) => engines.test(r),
+      'engines:testNew': (r) => engines.testNew(r),
       'engines:remove': (r) => engines.remove(r.id),
       'engines:select': (r) => engines.select(r),
       'engines:demo': () => engines.demo(),

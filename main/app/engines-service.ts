@@ -89,27 +89,9 @@ export class EnginesService {
 
   /** Checks the login, then saves and selects the new profile. Nothing is saved when the login fails. */
   async add(request: AddEngineRequest): Promise<EngineProfileView> {
-    const engineUrl = engineBaseUrl(engineUrlFromInput(request.engineUrl)).href;
-    let ca: { pem: string; fingerprint: string; subject: string } | null = null;
-    if (request.trust.kind === 'fingerprint') ca = this.takePending(request.trust.fingerprint);
-    else if (request.trust.kind === 'pem') {
-      const parsed = parseCaPem(request.trust.pem, 'The imported file');
-      ca = { pem: parsed.pem, fingerprint: parsed.fingerprint, subject: parsed.subject };
-    }
     if (request.savePassword && !this.ports.secrets.isAvailable())
       throw new DiskFerryError('bad-input', 'This computer offers no keychain to encrypt the password, so it cannot be saved. Add the engine without saving it.', { retryable: false });
-    const draft: StoredProfile = {
-      id: this.ports.newId(),
-      name: request.name ?? new URL(engineUrl).hostname,
-      engineUrl,
-      username: request.username,
-      caPem: ca?.pem ?? null,
-      caFingerprint: ca?.fingerprint ?? null,
-      caSubject: ca?.subject ?? null,
-      systemTrust: ca === null ? true : (request.systemTrust ?? false),
-      passwordCipher: null,
-      demo: false,
-    };
+    const draft = this.draftProfile(request);
     const client = this.newClient(draft, request.password);
     let version: string;
     try {
@@ -124,6 +106,42 @@ export class EnginesService {
     this.connections.set(profile.id, { info: { status: 'connected', engineVersion: version, error: null }, client, pending: null });
     await this.save({ ...this.doc, selectedId: profile.id, profiles: [...this.doc.profiles, profile] });
     return profileView(profile, this.connections.get(profile.id)?.info);
+  }
+
+  /** Logs in with what `add` would save, reads the version, logs out; saves nothing, keeps the fetched CA. */
+  async testNew(request: AddEngineRequest): Promise<EngineTestResult> {
+    const started = this.ports.now();
+    const client = this.newClient(this.draftProfile(request), request.password);
+    try {
+      await client.login();
+      const version = await client.version();
+      return { engineVersion: version.full, elapsedMs: this.ports.now() - started };
+    } finally {
+      await client.logout().catch(() => {});
+    }
+  }
+
+  /** The profile an add request describes (not saved). */
+  private draftProfile(request: AddEngineRequest): StoredProfile {
+    const engineUrl = engineBaseUrl(engineUrlFromInput(request.engineUrl)).href;
+    let ca: { pem: string; fingerprint: string; subject: string } | null = null;
+    if (request.trust.kind === 'fingerprint') ca = this.takePending(request.trust.fingerprint);
+    else if (request.trust.kind === 'pem') {
+      const parsed = parseCaPem(request.trust.pem, 'The imported file');
+      ca = { pem: parsed.pem, fingerprint: parsed.fingerprint, subject: parsed.subject };
+    }
+    return {
+      id: this.ports.newId(),
+      name: request.name ?? new URL(engineUrl).hostname,
+      engineUrl,
+      username: request.username,
+      caPem: ca?.pem ?? null,
+      caFingerprint: ca?.fingerprint ?? null,
+      caSubject: ca?.subject ?? null,
+      systemTrust: ca === null ? true : (request.systemTrust ?? false),
+      passwordCipher: null,
+      demo: false,
+    };
   }
 
   /** Pins the CA last fetched with this fingerprint for an existing profile, and reconnects. */

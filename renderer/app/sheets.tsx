@@ -26,7 +26,7 @@ export function Sheets() {
 
   switch (sheet.kind) {
     case 'add-engine':
-      return <AddEngineSheet locale={locale} onFetchCa={c.fetchCa} onAdd={c.addEngine} onClose={c.closeSheet} />;
+      return <AddEngineSheet locale={locale} onFetchCa={c.fetchCa} onAdd={c.addEngine} onTest={c.testNewEngine} onClose={c.closeSheet} />;
     case 'settings':
       return settings && <SettingsSheet settings={settings} nativeDialogs={nativeDialogs} onChooseFolder={chooseFolder} onSave={c.setSettings} onClose={c.closeSheet} />;
     case 'paths':

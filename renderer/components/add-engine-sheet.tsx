@@ -1,12 +1,13 @@
 /**
  * Add an engine: its address, user@profile and password; then how to trust it — fetch the engine
- * CA and compare its SHA-256 fingerprint, import a CA file, or rely on the system's CAs. "Test and
- * add" logs in once (nothing is saved when that fails).
+ * CA and compare its SHA-256 fingerprint, import a CA file, or rely on the system's CAs. "Test
+ * connection" logs in and shows the engine version without saving; "Test and add" logs in once more
+ * and saves (nothing is saved when that fails).
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo, Result } from '../../shared/errors.js';
-import type { AddEngineRequest, CaCertificateInfo, EngineTrustChoice } from '../../shared/ipc.js';
+import type { AddEngineRequest, CaCertificateInfo, EngineTestResult, EngineTrustChoice } from '../../shared/ipc.js';
 import { formatDateTime } from '../lib/format.js';
 import { Sheet } from './sheet.js';
 
@@ -15,13 +16,14 @@ export interface AddEngineSheetProps {
   readonly locale: string;
   readonly onFetchCa: (engineUrl: string) => Promise<Result<CaCertificateInfo>>;
   readonly onAdd: (request: AddEngineRequest) => Promise<Result<null>>;
+  readonly onTest: (request: AddEngineRequest) => Promise<Result<EngineTestResult>>;
   readonly onClose: () => void;
 }
 
 type TrustKind = EngineTrustChoice['kind'];
 
 /** The sheet. */
-export function AddEngineSheet({ locale, onFetchCa, onAdd, onClose }: AddEngineSheetProps) {
+export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: AddEngineSheetProps) {
   const { t } = useTranslation();
   const [url, setUrl] = useState('');
   const [username, setUsername] = useState('admin@internal');
@@ -34,7 +36,8 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onClose }: AddEngineS
   const [pem, setPem] = useState<{ name: string; text: string } | null>(null);
   const [systemTrust, setSystemTrust] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const [busy, setBusy] = useState<'ca' | 'add' | null>(null);
+  const [busy, setBusy] = useState<'ca' | 'add' | 'test' | null>(null);
+  const [tested, setTested] = useState<EngineTestResult | null>(null);
 
   const fetchCa = async () => {
     setBusy('ca');
@@ -53,13 +56,29 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onClose }: AddEngineS
     trustKind === 'fingerprint' ? (ca && caAccepted ? { kind: 'fingerprint', fingerprint: ca.fingerprint } : null) : trustKind === 'pem' ? (pem ? { kind: 'pem', pem: pem.text } : null) : { kind: 'system' };
   const canAdd = busy === null && url.trim() !== '' && username.includes('@') && password !== '' && trust !== null;
 
+  const request = (): AddEngineRequest | null =>
+    canAdd && trust ? { engineUrl: url.trim(), username: username.trim(), password, savePassword, trust, systemTrust, ...(name.trim() ? { name: name.trim() } : {}) } : null;
+
   const add = async () => {
-    if (!canAdd || !trust) return;
+    const r0 = request();
+    if (!r0) return;
     setBusy('add');
     setError(null);
-    const r = await onAdd({ engineUrl: url.trim(), username: username.trim(), password, savePassword, trust, systemTrust, ...(name.trim() ? { name: name.trim() } : {}) });
+    const r = await onAdd(r0);
     setBusy(null);
     if (!r.ok) setError(r.error);
+  };
+
+  const test = async () => {
+    const r0 = request();
+    if (!r0) return;
+    setBusy('test');
+    setError(null);
+    setTested(null);
+    const r = await onTest(r0);
+    setBusy(null);
+    if (r.ok) setTested(r.value);
+    else setError(r.error);
   };
 
   return (
@@ -72,6 +91,9 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onClose }: AddEngineS
         <>
           <button type="button" onClick={onClose}>
             {t('common.cancel')}
+          </button>
+          <button type="button" disabled={!canAdd} onClick={() => void test()}>
+            {busy === 'test' ? t('addEngine.testing') : t('addEngine.test')}
           </button>
           <button type="submit" className="primary" disabled={!canAdd}>
             {busy === 'add' ? t('addEngine.testing') : t('addEngine.add')}
@@ -161,6 +183,11 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onClose }: AddEngineS
           </label>
         )}
       </fieldset>
+      {tested && !error && (
+        <p className="ok-text" role="status" data-testid="engine-tested">
+          {t('addEngine.connected', { version: tested.engineVersion })}
+        </p>
+      )}
       {error && (
         <p className="error-text" role="alert">
           {error.message}

@@ -270,6 +270,8 @@ export const en = {
     trustSystem: 'Trust only the system’s certificate authorities',
     alsoSystem: 'Also trust the system’s certificate authorities',
     add: 'Test and add',
+    test: 'Test connection',
+    connected: 'Connected: oVirt {{version}}. Nothing is saved until you add it.',
     testing: 'Logging in…',
   },
   password: {

@@ -264,6 +264,8 @@ export const ja = {
     trustSystem: 'システムの認証局だけを信頼する',
     alsoSystem: 'システムの認証局も信頼する',
     add: 'テストして追加',
+    test: '接続をテスト',
+    connected: '接続しました: oVirt {{version}}。追加するまで何も保存されません。',
     testing: 'ログイン中…',
   },
   password: {

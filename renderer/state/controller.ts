@@ -149,6 +149,9 @@ export function createController(api: DiskFerryApi, store: Store) {
       if (engines.ok) dispatch({ type: 'engines', engines: engines.value });
       return { ok: true, value: null };
     },
+    testNewEngine(request: AddEngineRequest): Promise<Result<EngineTestResult>> {
+      return api.engines.testNew(request);
+    },
     testEngine(id: string): Promise<Result<EngineTestResult>> {
       return api.engines.test({ id });
     },

@@ -65,6 +65,7 @@ export const INVOKE_SCHEMAS: InvokeSchemaMap = {
   'engines:fetchCa': { request: FetchCaRequestSchema, response: CaCertificateInfoSchema },
   'engines:trust': { request: TrustEngineRequestSchema, response: EngineProfileViewSchema },
   'engines:test': { request: TestEngineRequestSchema, response: EngineTestResultSchema },
+  'engines:testNew': { request: AddEngineRequestSchema, response: EngineTestResultSchema },
   'engines:remove': { request: EngineIdRequestSchema, response: EnginesStateSchema },
   'engines:select': { request: SelectEngineRequestSchema, response: EnginesStateSchema },
   'engines:demo': { request: NoPayload, response: EngineProfileViewSchema },

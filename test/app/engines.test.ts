@@ -44,6 +44,21 @@ describe('app core: engine profiles and connections', () => {
     expect((await h.call('engines:list', undefined)).profiles.length).toBe(before);
   });
 
+  it('tests a new engine without saving it, and reports a wrong password the same way add does', async () => {
+    const before = JSON.stringify(h.store.documents.get('engines'));
+    const ca = await h.call('engines:fetchCa', { engineUrl: h.sim.engineUrl });
+    const request = { engineUrl: h.sim.engineUrl, username: h.sim.username, password: h.sim.password, savePassword: true, trust: { kind: 'fingerprint' as const, fingerprint: ca.fingerprint } };
+    const tested = await h.call('engines:testNew', request);
+    expect(tested.engineVersion).toMatch(/^4\.5/);
+    const wrong = await h.invoke('engines:testNew', { ...request, password: 'wrong-password' });
+    expect(wrong.ok || wrong.error.code).toBe('auth-failed');
+    expect(JSON.stringify(h.store.documents.get('engines'))).toBe(before);
+    // The fetched CA is still there for the add that follows a successful test.
+    const added = await h.call('engines:add', { ...request, savePassword: false, name: 'tested-first' });
+    expect(added.status).toBe('connected');
+    await h.call('engines:remove', { id: added.id });
+  });
+
   it('refuses a fingerprint that was never fetched', async () => {
     const r = await h.invoke('engines:add', {
       engineUrl: h.sim.engineUrl,
@@ -101,7 +116,9 @@ describe('app core: engine profiles and connections', () => {
     expect(domains.find((d) => d.name === 'iso-old')?.acceptsUploads).toBe(false);
     const disks = await h.call('catalog:disks', { search: 'web*' });
     expect(disks.map((d) => d.name)).toEqual(['web-01-disk1']);
-    expect(disks[0]).toMatchObject({ downloadable: true, storageDomainNames: ['data-nfs'] });
+    expect(disks[0]).toMatchObject({ downloadable: true, storageDomainNames: ['data-nfs'], vmNames: ['web-01'] });
+    const floating = await h.call('catalog:disks', { search: 'fedora*' });
+    expect(floating[0]?.vmNames).toEqual([]);
   });
 
   it('never sends a password, token or ticket to the window', () => {

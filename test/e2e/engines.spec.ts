@@ -22,12 +22,19 @@ test.describe('first run', () => {
     expect(normalise(await fingerprint.innerText())).toBe(normalise(host.sim.caFingerprint));
     await sheet.getByLabel('The fingerprints match: trust this CA').check();
     await shot(sheet, 'add-engine-fingerprint');
+    // Testing first saves nothing: the sheet stays and says which engine answered.
+    await sheet.getByRole('button', { name: 'Test connection' }).click();
+    await expect(sheet.getByTestId('engine-tested')).toContainText('Connected: oVirt 4.5');
+    await expect(app.getByTestId('first-run')).toBeVisible();
     await sheet.getByRole('button', { name: 'Test and add' }).click();
 
     await expect(sheet).toBeHidden();
     await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
     await expect(app.getByTestId('domains')).toContainText('data-nfs');
     await expect(app.getByTestId('disks')).toContainText('fedora-40-root');
+    // The VM column: the engine says which VM a disk is attached to.
+    await expect(app.getByTestId('disks').getByRole('row').filter({ hasText: 'web-01-disk1' })).toContainText('web-01');
+    await expect(app.getByTestId('disks').getByRole('row').filter({ hasText: 'vm-running-disk' })).toContainText('app-01');
     await app.getByRole('button', { name: 'Test connection' }).click();
     await expect(app.getByRole('status').filter({ hasText: 'Connected: oVirt 4.5' })).toBeVisible();
   });
@@ -39,6 +46,9 @@ test.describe('first run', () => {
     await sheet.getByLabel('Password', { exact: true }).fill('not-the-password');
     await sheet.getByRole('button', { name: 'Get the certificate' }).click();
     await sheet.getByLabel('The fingerprints match: trust this CA').check();
+    await sheet.getByRole('button', { name: 'Test connection' }).click();
+    await expect(sheet.getByRole('alert')).toBeVisible();
+    await expect(sheet.getByTestId('engine-tested')).toHaveCount(0);
     await sheet.getByRole('button', { name: 'Test and add' }).click();
     await expect(sheet.getByRole('alert')).toBeVisible();
     await sheet.getByRole('button', { name: 'Cancel' }).click();
