@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createBLAKE2b, type IHasher } from 'hash-wasm';
+import type { BlkhashThread } from './blkhash-thread.js';
 
 /** The blkhash defaults of ovirt-imageio: BLAKE2b-256 over 4 MiB blocks. */
 export const BLKHASH_DEFAULT_ALGORITHM = 'blake2b';
@@ -138,18 +139,62 @@ export async function blockDigest(algorithm: BlkhashAlgorithm, data: Uint8Array)
 
 /** One block's hash in progress; many can be open at once. */
 export interface BlockHashState {
+  /** Adds bytes; `data` may be reused by the caller once this returns. */
   update(data: Uint8Array): void;
-  digest(): Uint8Array;
+  /** The block's digest (a promise while updates are still running on the hash thread). */
+  digest(): Uint8Array | Promise<Uint8Array>;
+}
+
+const noop = () => {};
+
+/**
+ * A BLAKE2b block state whose updates run on `thread` while its buffer pool has room: the bytes are
+ * copied into a pooled buffer (the caller reuses its own) and chained after the block's earlier
+ * updates. When the pool is empty and the block has nothing in flight, the update runs here at once.
+ * If the thread fails, the digest fails (an `internal` error), never silently differs.
+ */
+function threadedState(wasm: IHasher, thread: BlkhashThread): BlockHashState {
+  wasm.init();
+  let saved = wasm.save();
+  let busy: Promise<Uint8Array> | null = null;
+  return {
+    update(data) {
+      const chunk = thread.copy(data, busy !== null);
+      if (!chunk) {
+        wasm.load(saved);
+        wasm.update(data);
+        saved = wasm.save();
+        return;
+      }
+      const next: Promise<Uint8Array> = busy ? busy.then((state) => thread.update(state, chunk)) : thread.update(saved, chunk);
+      busy = next;
+      next.then((state) => {
+        if (busy === next) {
+          busy = null;
+          saved = state;
+        }
+      }, noop); // digest() sees a failure through `busy`
+    },
+    digest() {
+      const final = (state: Uint8Array) => {
+        wasm.load(state);
+        return wasm.digest('binary');
+      };
+      return busy ? busy.then(final) : final(saved);
+    },
+  };
 }
 
 /**
  * Independent per-block hash states for blocks that complete out of order. BLAKE2b shares one WASM
  * instance: each state is saved after every update and loaded before the next (a few hundred bytes),
- * so any number of blocks can be open without an instance each.
+ * so any number of blocks can be open without an instance each. With a `thread`, BLAKE2b updates run
+ * on it (see threadedState).
  */
-export async function createBlockHashStates(algorithm: BlkhashAlgorithm): Promise<() => BlockHashState> {
+export async function createBlockHashStates(algorithm: BlkhashAlgorithm, thread?: BlkhashThread): Promise<() => BlockHashState> {
   if (algorithm === 'blake2b') {
     const wasm = await createBLAKE2b(256);
+    if (thread) return () => threadedState(wasm, thread);
     return () => {
       wasm.init();
       let saved = wasm.save();

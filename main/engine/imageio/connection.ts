@@ -1,9 +1,10 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
+import { DataSocket } from './data-socket.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import type { Log } from '../log.js';
-import { exchange, type BodyReceiver, type ExchangeRequest, type ExchangeResult } from './exchange.js';
-import { protocolError, statusError, transportError, type ErrorContext } from './http-errors.js';
+import { exchange, type BodyReceiver, type ExchangeRequest, type ExchangeResult, type ResponseHead } from './exchange.js';
+import { BROKEN_SERVER_HINT, protocolError, statusError, transportError, type ErrorContext } from './http-errors.js';
 import { PutBody, type PieceBuffers, type RangeSource } from './put-body.js';
 import { RangeReceiver, type RangeSink } from './range-receiver.js';
 import { backoffDelay, cancelledError, type RetryPolicy, type Sleep } from './retry.js';
@@ -48,17 +49,55 @@ export interface ConnectionDeps {
   readonly timeouts: ImageioTimeouts;
 }
 
+/** An OPTIONS answer is a few hundred bytes; anything near this is not imageio. */
+const MAX_OPTIONS_BYTES = 64 * 1024;
+
+/** The largest extents or checksum answer accepted (a very fragmented multi-TiB disk stays far below it). */
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Collects a 200 answer up to `limit` bytes. A larger one, announced or streamed, is refused at once
+ * instead of being drained: a hostile server could otherwise stall the transfer with an endless or
+ * falsely announced body. Other answers are left to exchange(), which keeps the start of their text.
+ */
+function boundedBody(limit: number, ctx: ErrorContext): BodyReceiver & { body(res: ExchangeResult): Buffer } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const tooLarge = () =>
+    protocolError(
+      `the answer is larger than ${limit >= 1024 * 1024 ? `${limit / 1024 / 1024} MiB` : `${limit / 1024} KiB`}, which DiskFerry refuses`,
+      ctx,
+    );
+  return {
+    accept(head: ResponseHead): boolean {
+      if (head.status !== 200) return false;
+      const declared = Number(head.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+      return true;
+    },
+    onData(chunk: Buffer): void {
+      size += chunk.length;
+      if (size > limit) throw tooLarge();
+      chunks.push(Buffer.from(chunk));
+    },
+    body: (res) => (res.status === 200 ? Buffer.concat(chunks, size) : res.body),
+  };
+}
+
 /** Which failures a request may repeat: transport failures only, or also 5xx answers. */
 type RetryOn = 'network' | 'network-and-5xx';
 
 /**
- * One keep-alive connection to an imageio server (its own undici Client and socket, TCP_NODELAY,
- * no pipelining). Data requests reconnect and retry idempotent work a bounded number of times.
+ * One keep-alive connection to an imageio server (TCP_NODELAY, no pipelining): ranged GETs on a
+ * DataSocket, everything else on its own undici Client. A worker uses one kind of request, so it
+ * holds one socket. Data requests reconnect and retry idempotent work a bounded number of times.
  */
 export class ImageioConnection {
   /** Requests repeated after a failure (for statistics and tests). */
   retries = 0;
   private readonly client: Client;
+  /** The socket of ranged GETs (data downloads), opened on first use. */
+  private data: DataSocket | null = null;
   private zeros: Buffer | null = null;
 
   constructor(
@@ -79,7 +118,9 @@ export class ImageioConnection {
   /** OPTIONS on the ticket: raw result (the session parses it). Touches the ticket. */
   async options(signal: AbortSignal, attempts?: number): Promise<ExchangeResult> {
     return this.withRetry('Asking the data server for its options', 'network-and-5xx', signal, attempts, async (ctx) => {
-      const res = await this.send(ctx, { method: 'OPTIONS', path: this.endpoint.path, signal });
+      const rx = boundedBody(MAX_OPTIONS_BYTES, ctx);
+      const answer = await this.send(ctx, { method: 'OPTIONS', path: this.endpoint.path, signal }, rx);
+      const res = { ...answer, body: rx.body(answer) };
       if (res.status === 200 || res.status === 204 || res.status === 405) return res;
       throw statusError(res.status, res.body, ctx);
     });
@@ -88,12 +129,13 @@ export class ImageioConnection {
   /** GET `path` (relative to the ticket path, e.g. `/extents?context=zero`) and parse the JSON answer. */
   async getJson(suffix: string, what: string, signal: AbortSignal): Promise<unknown> {
     return this.withRetry(what, 'network-and-5xx', signal, undefined, async (ctx) => {
-      const res = await this.send(ctx, { method: 'GET', path: this.endpoint.path + suffix, signal, long: true }, undefined, 256 * 1024 * 1024);
+      const rx = boundedBody(MAX_JSON_BYTES, ctx);
+      const res = await this.send(ctx, { method: 'GET', path: this.endpoint.path + suffix, signal, long: true }, rx);
       if (res.status !== 200) throw statusError(res.status, res.body, ctx);
       try {
-        return JSON.parse(res.body.toString('utf8')) as unknown;
+        return JSON.parse(rx.body(res).toString('utf8')) as unknown;
       } catch (err) {
-        throw new DiskFerryError('protocol', `${ctx.what} on ${ctx.where}: the answer is not valid JSON.`, { cause: err, retryable: false });
+        throw new DiskFerryError('protocol', `${ctx.what} on ${ctx.where}: the answer is not valid JSON. ${BROKEN_SERVER_HINT}`, { cause: err, retryable: false });
       }
     });
   }
@@ -106,7 +148,7 @@ export class ImageioConnection {
       );
       if (res.status !== 200) throw statusError(res.status, res.body, ctx);
       const size = Number(res.headers['content-length']);
-      if (!Number.isSafeInteger(size) || size < 0) throw new DiskFerryError('protocol', `${ctx.what} on ${ctx.where}: no usable Content-Length.`, { retryable: false });
+      if (!Number.isSafeInteger(size) || size < 0) throw new DiskFerryError('protocol', `${ctx.what} on ${ctx.where}: no usable Content-Length. ${BROKEN_SERVER_HINT}`, { retryable: false });
       return size;
     });
   }
@@ -121,9 +163,11 @@ export class ImageioConnection {
       const start = offset + done;
       const want = length - done;
       const receiver = new RangeReceiver(start, want, buffers, sink, ctx);
-      const headers = { range: `bytes=${start}-${start + want - 1}` };
+      const req = this.request({ method: 'GET', path: this.endpoint.path, headers: { range: `bytes=${start}-${start + want - 1}` }, signal });
       try {
-        const res = await this.send(ctx, { method: 'GET', path: this.endpoint.path, headers, signal }, receiver);
+        const res = await this.dataSocket()
+          .get(req.path, req.headers, receiver, signal)
+          .catch((err: unknown) => this.rethrow(err, ctx));
         if (res.status !== 206) throw statusError(res.status, res.body, ctx);
         await receiver.finish();
       } finally {
@@ -174,7 +218,17 @@ export class ImageioConnection {
 
   /** Closes the socket. */
   async close(): Promise<void> {
+    this.data?.close();
     await this.client.destroy().catch(() => {});
+  }
+
+  /**
+   * Ranged GETs bypass undici: its WASM parser copies every body chunk once more, which made a
+   * download cost about twice curl's CPU. Everything else (small answers) stays on undici.
+   */
+  private dataSocket(): DataSocket {
+    const { tls, timeouts } = this.deps;
+    return (this.data ??= new DataSocket({ origin: this.endpoint.origin, tls, connectMs: timeouts.connectMs, readMs: timeouts.readMs, idleMs: timeouts.idleMs }));
   }
 
   private async patch(op: Record<string, unknown>, what: string, retryOn: RetryOn, signal: AbortSignal): Promise<void> {

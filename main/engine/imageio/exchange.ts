@@ -30,6 +30,13 @@ export interface ResponseHead {
 export interface BodyReceiver {
   accept(head: ResponseHead): boolean;
   onData(chunk: Buffer): void | Promise<void>;
+  /**
+   * Optional, for a socket that can read into the receiver's memory (DataSocket): free space, at most
+   * `max` bytes, where the next body bytes may be read directly; null when there is none now.
+   */
+  window?(max: number): Buffer | null;
+  /** After `n` bytes were read into the start of the last window: accounts for them as onData would. */
+  commit?(n: number): void | Promise<void>;
 }
 
 /** A complete response: the head plus the collected body (empty when it was streamed). */
@@ -39,7 +46,7 @@ export interface ExchangeResult extends ResponseHead {
 
 /**
  * Sends one request on a dispatcher and resolves with the response. Collected bodies are limited to
- * `collectLimit` bytes (the rest is read and dropped so the connection stays usable). With
+ * `collectLimit` bytes (a longer one is cut there and its connection closed). With
  * `headOnly`, a 200 response is cut after its headers, which closes that connection (the way the
  * reference client learns a legacy server's size without downloading the image); other answers are
  * collected as usual so their error text survives.
@@ -100,10 +107,13 @@ export function exchange(
       onResponseData(ctrl, chunk) {
         if (settled) return;
         if (!streaming) {
-          if (collected < collectLimit) {
-            const part = chunk.subarray(0, collectLimit - collected);
-            chunks.push(Buffer.from(part));
-            collected += part.length;
+          const part = chunk.subarray(0, collectLimit - collected);
+          chunks.push(Buffer.from(part));
+          collected += part.length;
+          // Past the limit the answer is cut, not drained: a hostile endless body would stall the request forever.
+          if (part.length < chunk.length) {
+            finish();
+            ctrl.abort(new Error('answer cut at the collect limit'));
           }
           return;
         }

@@ -32,6 +32,14 @@ export function statusError(status: number, body: Uint8Array, ctx: ErrorContext)
       status,
       retryable: false,
     });
+  if (status >= 300 && status < 400)
+    // Following it would hand the ticket (the path) and any signed ticket to a host the engine never named.
+    return new DiskFerryError(
+      'protocol',
+      `${ctx.what} on ${ctx.where} was answered with a redirect (HTTP ${status}), which DiskFerry never follows: the transfer ticket is valid only on the server the engine named. ` +
+        "Check that the engine's transfer_url and proxy_url point at ovirt-imageio itself, not at a web server or proxy in front of it.",
+      { status, retryable: false },
+    );
   if (status >= 500) return new DiskFerryError('server-error', `${base} The data server had a problem; DiskFerry retries automatically.`, { status, retryable: true });
   if (status === 400 || status === 416)
     return new DiskFerryError('protocol', `${base} The server refused the request as invalid; this is a bug in DiskFerry, please report it.`, {
@@ -41,9 +49,13 @@ export function statusError(status: number, body: Uint8Array, ctx: ErrorContext)
   return new DiskFerryError('protocol', `${base} The server gave an unexpected answer.`, { status, retryable: false });
 }
 
+/** What the user can do about a data server that answers what imageio never would. */
+export const BROKEN_SERVER_HINT =
+  "DiskFerry stopped so that nothing wrong is written. Check that the engine's transfer_url and proxy_url lead to ovirt-imageio itself (not to a web server or proxy in front of it), then run the transfer again.";
+
 /** A malformed but successful-looking answer (wrong length, bad JSON, wrong Content-Range). */
 export function protocolError(message: string, ctx: ErrorContext, cause?: unknown): DiskFerryError {
-  return new DiskFerryError('protocol', redact(`${ctx.what} on ${ctx.where}: ${message}`, ctx.secrets), { retryable: false, cause });
+  return new DiskFerryError('protocol', redact(`${ctx.what} on ${ctx.where}: ${message}. ${BROKEN_SERVER_HINT}`, ctx.secrets), { retryable: false, cause });
 }
 
 /** True when the error is a TLS verification or handshake failure. */
@@ -70,7 +82,8 @@ export function transportError(err: unknown, ctx: ErrorContext): DiskFerryError 
   if (isTlsCode(code))
     return new DiskFerryError(
       'tls-untrusted',
-      `${ctx.what}: the TLS connection to ${ctx.where} failed (${detail}). Check that the engine CA is trusted in the engine settings.`,
+      `${ctx.what}: the TLS connection to ${ctx.where} failed (${detail}), so DiskFerry stopped before sending the transfer ticket. ` +
+        "The data server's certificate must be issued by the trusted engine CA for the host name the engine gave: ask your administrator to check that host's imageio certificate, and check that the engine CA is trusted in the engine settings.",
       { cause: err, retryable: false },
     );
   return new DiskFerryError('network', `${ctx.what}: the connection to ${ctx.where} failed (${detail}). Check the network; DiskFerry retries automatically.`, {

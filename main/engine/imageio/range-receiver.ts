@@ -69,6 +69,20 @@ export class RangeReceiver implements BodyReceiver {
     }
   }
 
+  window(max: number): Buffer | null {
+    const room = Math.min(this.current.length - this.fill, max, this.length - this.queued - this.fill);
+    return room > 0 ? this.current.subarray(this.fill, this.fill + room) : null;
+  }
+
+  commit(n: number): void | Promise<void> {
+    if (this.queued + this.fill + n > this.length) throw protocolError('the server sent more bytes than requested', this.ctx);
+    this.fill += n;
+    if (this.fill < this.current.length) return;
+    // Full: hand it off now, or once the older write is done (the window stays closed meanwhile).
+    if (this.writing) return this.writing.then(() => this.handOff());
+    this.handOff();
+  }
+
   /** Writes the last partial buffer and waits for every write; checks that the whole range arrived. */
   async finish(): Promise<void> {
     await this.writing;

@@ -1,3 +1,4 @@
+import { DiskFerryError } from '../errors.js';
 import type { ExchangeResult } from './exchange.js';
 
 /** What a data server can do, from `OPTIONS /images/{ticket}` (reference/imageio.md §3). */
@@ -32,11 +33,12 @@ function limit(value: unknown): number {
 }
 
 /**
- * Parses an OPTIONS response (status 200, 204 or 405). 405 and 204 mean a legacy server; a 200
- * whose body is not a JSON object means no features, like the reference client. Unknown features
- * are ignored.
+ * Parses an OPTIONS response (status 200, 204 or 405). 405 and 204 mean a legacy server. A 200
+ * whose body is not a JSON object is refused (`protocol`): the reference client reads it as "no
+ * features", but no imageio answers so, and a web server or portal that answers 200 to everything
+ * would then "accept" a whole upload. Unknown features are ignored.
  */
-export function parseServerOptions(res: Pick<ExchangeResult, 'status' | 'body'>): ServerOptions {
+export function parseServerOptions(res: Pick<ExchangeResult, 'status' | 'body'>, where = 'The data server'): ServerOptions {
   if (res.status === 405 || res.status === 204) return { legacy: true, features: NO_FEATURES, maxReaders: 1, maxWriters: 1 };
   let json: unknown;
   try {
@@ -44,7 +46,13 @@ export function parseServerOptions(res: Pick<ExchangeResult, 'status' | 'body'>)
   } catch {
     json = null;
   }
-  const o = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new DiskFerryError(
+      'protocol',
+      `${where} answered OPTIONS with something that is not imageio's JSON. Check that the engine's transfer_url and proxy_url point at ovirt-imageio itself, not at a web server or proxy in front of it.`,
+      { retryable: false },
+    );
+  const o = json as Record<string, unknown>;
   const list = Array.isArray(o['features']) ? (o['features'] as unknown[]) : [];
   const has = (name: string) => list.includes(name);
   return {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DiskFerryError } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
+import { BROKEN_SERVER_HINT } from './http-errors.js';
 import { DEFAULT_TIMEOUTS, ImageioConnection, type ConnectionDeps, type ImageioEndpoint, type ImageioTimeouts } from './connection.js';
 import { parseServerOptions, type ImageioFeatures, type ServerOptions } from './server-options.js';
 import { DEFAULT_RETRY_POLICY, backoffDelay, cancelledError, timerSleep, type RetryPolicy, type Sleep } from './retry.js';
@@ -62,7 +63,7 @@ function endpointFor(url: string, viaProxy: boolean, signedTicket: string | null
   }
   const m = /^\/images\/([^/]+)$/.exec(u.pathname);
   if (u.protocol !== 'https:' || !m)
-    throw new DiskFerryError('protocol', `The engine gave an unexpected data server address on ${u.host}; expected https://host:port/images/<ticket>.`, {
+    throw new DiskFerryError('protocol', `The engine gave an unexpected data server address on ${u.host}; expected https://host:port/images/<ticket>. Check the engine's imageio configuration with your administrator.`, {
       retryable: false,
     });
   const secrets = [decodeURIComponent(m[1]!), m[1]!];
@@ -102,7 +103,7 @@ export async function openImageio(options: OpenImageioOptions): Promise<ImageioS
   for (const endpoint of candidates) {
     const control = new ImageioConnection(endpoint, deps);
     try {
-      const parsed = parseServerOptions(await control.options(options.signal, 1));
+      const parsed = parseServerOptions(await control.options(options.signal, 1), `The data server on ${endpoint.display}`);
       options.log.info('imageio: connected', { server: endpoint.display, legacy: parsed.legacy, ...parsed.features, maxReaders: parsed.maxReaders, maxWriters: parsed.maxWriters });
       return new ImageioSession(endpoint, parsed, control, deps);
     } catch (err) {
@@ -163,11 +164,11 @@ export class ImageioSession {
     }
     const json = await this.control.getJson(`/extents?context=${context}`, 'Reading the image extents', signal);
     const parsed = extentSchema.safeParse(json);
-    if (!parsed.success) throw new DiskFerryError('protocol', `The data server on ${this.url} sent malformed extents.`, { retryable: false });
+    if (!parsed.success) throw new DiskFerryError('protocol', `The data server on ${this.url} sent malformed extents. ${BROKEN_SERVER_HINT}`, { retryable: false });
     let pos = 0;
     const out: ImageExtent[] = [];
     for (const e of parsed.data) {
-      if (e.start !== pos) throw new DiskFerryError('protocol', `The data server on ${this.url} sent extents with a gap or overlap at byte ${pos}.`, { retryable: false });
+      if (e.start !== pos) throw new DiskFerryError('protocol', `The data server on ${this.url} sent extents with a gap or overlap at byte ${pos}. ${BROKEN_SERVER_HINT}`, { retryable: false });
       pos += e.length;
       if (e.length === 0) continue;
       out.push({ start: e.start, length: e.length, zero: e.zero ?? false, hole: e.hole ?? false, ...(e.dirty === undefined ? {} : { dirty: e.dirty }) });
@@ -191,7 +192,7 @@ export class ImageioSession {
     if (options.blockSize) query.set('block_size', String(options.blockSize));
     const suffix = `/checksum${query.size > 0 ? `?${query.toString()}` : ''}`;
     const parsed = checksumSchema.safeParse(await this.control.getJson(suffix, 'Computing the image checksum', signal));
-    if (!parsed.success) throw new DiskFerryError('protocol', `The data server on ${this.url} sent a malformed checksum.`, { retryable: false });
+    if (!parsed.success) throw new DiskFerryError('protocol', `The data server on ${this.url} sent a malformed checksum. ${BROKEN_SERVER_HINT}`, { retryable: false });
     return { algorithm: parsed.data.algorithm, blockSize: parsed.data.block_size, checksum: parsed.data.checksum };
   }
 

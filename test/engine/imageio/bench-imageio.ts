@@ -7,8 +7,11 @@
  * (TMPDIR on tmpfs keeps the disk's writeback out of the figures; the server keeps its volumes there.)
  *
  * The server runs in a child process, so client and server each get a core, as with curl.
+ * Each DiskFerry GET is repeated with the blkhash a verified download computes (on the main thread,
+ * then on the opt-in hash thread); BENCH_THREADS=1 prints the CPU time of each client thread.
  */
 import { spawn, execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomFillSync, randomUUID } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +24,20 @@ import { planRanges } from '../../../main/engine/imageio/plan.js';
 import { uploadRanges } from '../../../main/engine/imageio/upload.js';
 import { downloadRanges } from '../../../main/engine/imageio/download.js';
 import { silentLog } from '../../../main/engine/log.js';
+import { BlkhashAccumulator } from '../../../main/engine/image/blkhash-accumulator.js';
 
 const MiB = 1024 * 1024;
+/** CPU ms of each thread of this process so far, from /proc (Linux): which threads a GET keeps busy. */
+function threadsCpu(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    m.set(`${t}:${comm}`, (Number(f[11]) + Number(f[12])) * 10);
+  }
+  return m;
+}
 
 /** Child mode: a simulated daemon; each stdin line "<size>" adds a write+read ticket and prints its URL. */
 async function serve(): Promise<void> {
@@ -116,10 +131,24 @@ async function main(): Promise<void> {
     const putCpu = cpuSince(c0);
     record(`diskferry PUT x${w} (data, before flush)`, dataDone - t0, putCpu);
     record(`diskferry PUT x${w} (with final flush)`, performance.now() - t0, putCpu);
+    const th0 = threadsCpu();
     t0 = performance.now();
     c0 = process.cpuUsage();
     await downloadRanges({ session, plan, workers: w, pieceSize, sink: { write: async () => {} }, signal });
     record(`diskferry GET x${w}`, performance.now() - t0, cpuSince(c0));
+    // BENCH_THREADS=1: CPU per thread during the plain GET (the main thread, libuv's pool, V8's GC helpers).
+    if (process.env['BENCH_THREADS']) {
+      for (const [k, v] of threadsCpu()) if (v - (th0.get(k) ?? 0) > 0) console.log('  thread', k, v - (th0.get(k) ?? 0), 'ms');
+    }
+    // The same download, hashed for verification as a real download is (blkhash, BLAKE2b-256, 4 MiB blocks).
+    for (const thread of [false, true]) {
+      const acc = await BlkhashAccumulator.create(size, { thread });
+      t0 = performance.now();
+      c0 = process.cpuUsage();
+      await downloadRanges({ session, plan, workers: w, pieceSize, sink: { write: async (offset, data) => acc.add(offset, data) }, signal });
+      await acc.digest();
+      record(`diskferry GET x${w} + blkhash${thread ? ' (hash thread)' : ''}`, performance.now() - t0, cpuSince(c0));
+    }
     await src.close();
     await session.close();
   };

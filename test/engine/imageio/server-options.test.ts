@@ -34,9 +34,8 @@ describe('parseServerOptions', () => {
     });
   });
 
-  it('treats invalid JSON as no features', () => {
-    const parsed = parseServerOptions(res(200, '<html>'));
-    expect(parsed.legacy).toBe(false);
-    expect(parsed.features.extents).toBe(false);
+  it('refuses a 200 whose body is not a JSON object (no imageio answers so)', () => {
+    expect(() => parseServerOptions(res(200, '<html>'))).toThrow(expect.objectContaining({ code: 'protocol' }));
+    expect(() => parseServerOptions(res(200, '["extents"]'))).toThrow(expect.objectContaining({ code: 'protocol' }));
   });
 });

@@ -1,0 +1,135 @@
+/**
+ * The ranged-GET path on its own socket (DataSocket behind ImageioConnection.get): answers a correct
+ * imageio never gives are refused or survived as such, and the connection is kept alive between ranges.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ImageioConnection, DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../main/engine/imageio/connection.js';
+import { parseResponseHead } from '../../../main/engine/imageio/data-socket.js';
+import { allocPieceBuffers } from '../../../main/engine/imageio/put-body.js';
+import { silentLog } from '../../../main/engine/log.js';
+import { startRawServer, type RawRequest } from './raw-server.js';
+
+const TICKET = 'c0ffee00-1111-4222-8333-944455556666';
+const deps: ConnectionDeps = {
+  tls: {},
+  log: silentLog,
+  sleep: async () => {},
+  random: () => 0.5,
+  retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
+  timeouts: DEFAULT_TIMEOUTS,
+};
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+async function setup(respond: (req: RawRequest) => void | Promise<void>) {
+  const server = await startRawServer(respond);
+  const conn = new ImageioConnection({ origin: server.origin, path: `/images/${TICKET}`, display: 'raw (direct)', viaProxy: false, secrets: [TICKET], authorization: null }, deps);
+  closers.push(() => conn.close(), () => server.close());
+  return { server, conn };
+}
+
+const DATA = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
+const range = (req: RawRequest) => /range: bytes=(\d+)-(\d+)/i.exec(req.head)!.slice(1).map(Number) as [number, number];
+const partial = (a: number, b: number) => Buffer.concat([Buffer.from(`HTTP/1.1 206 Partial Content\r\ncontent-range: bytes ${a}-${b}/100\r\ncontent-length: ${b - a + 1}\r\n\r\n`), DATA.subarray(a, b + 1)]);
+const signal = () => new AbortController().signal;
+
+async function fetch(conn: ImageioConnection, offset: number, length: number): Promise<Buffer> {
+  const out = Buffer.alloc(100);
+  await conn.get(offset, length, allocPieceBuffers(16), async (at, chunk) => void chunk.copy(out, at), signal());
+  return out.subarray(offset, offset + length);
+}
+
+describe('ranged GET on its own socket', () => {
+  it('keeps one connection alive across ranges, each request with its Host and Range', async () => {
+    const { server, conn } = await setup((req) => {
+      const [a, b] = range(req);
+      req.socket.write(partial(a, b));
+    });
+    expect((await fetch(conn, 0, 50)).equals(DATA.subarray(0, 50))).toBe(true);
+    expect((await fetch(conn, 50, 50)).equals(DATA.subarray(50))).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.socket).toBe(server.requests[0]!.socket);
+    expect(server.requests[0]!.head).toMatch(/^GET \/images\/[^ ]+ HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nrange: bytes=0-49$/);
+  });
+
+  it('skips an interim 100 answer and reads the 206 after it', async () => {
+    const { conn } = await setup((req) => {
+      const [a, b] = range(req);
+      req.socket.write(Buffer.concat([Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'), partial(a, b)]));
+    });
+    expect((await fetch(conn, 10, 20)).equals(DATA.subarray(10, 30))).toBe(true);
+  });
+
+  it('decodes a chunked 503 error text, retries it, and then takes the data', async () => {
+    let n = 0;
+    const { server, conn } = await setup((req) => {
+      const [a, b] = range(req);
+      if (n++ > 0) return void req.socket.write(partial(a, b));
+      req.socket.write('HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: chunked\r\n\r\n5\r\nbusy \r\n4;x=y\r\nnow\n\r\n0\r\n\r\n');
+    });
+    expect((await fetch(conn, 0, 100)).equals(DATA)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    expect(conn.retries).toBe(1);
+  });
+
+  it('puts a 403 text into the error, without the ticket id, and does not retry', async () => {
+    const { server, conn } = await setup((req) => {
+      const text = `You are not allowed to access this resource: No such ticket ${TICKET}\n`;
+      req.socket.write(`HTTP/1.1 403 Forbidden\r\ncontent-length: ${text.length}\r\n\r\n${text}`);
+    });
+    const err = (await fetch(conn, 0, 10).catch((e: unknown) => e)) as Error & { code: string };
+    expect(err.code).toBe('ticket-gone');
+    expect(err.message).toContain('No such ticket');
+    expect(err.message).not.toContain(TICKET);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuses bytes past the announced end of a 206 as a protocol error', async () => {
+    const { conn } = await setup((req) => {
+      const [a, b] = range(req);
+      req.socket.write(Buffer.concat([partial(a, b), Buffer.from('garbage')]));
+    });
+    await expect(fetch(conn, 0, 10)).rejects.toMatchObject({ code: 'protocol' });
+  });
+
+  it('refuses a 206 with a Content-Range for other bytes', async () => {
+    const { conn } = await setup((req) => {
+      req.socket.write('HTTP/1.1 206 Partial Content\r\ncontent-range: bytes 1-10/100\r\ncontent-length: 10\r\n\r\n0123456789');
+    });
+    await expect(fetch(conn, 0, 10)).rejects.toMatchObject({ code: 'protocol' });
+  });
+
+  it('refuses a garbled status line as a protocol error, without retrying', async () => {
+    const { server, conn } = await setup((req) => void req.socket.write('HTTP/1.1 2O6 Partial\r\ncontent-length: 10\r\n\r\n0123456789'));
+    await expect(fetch(conn, 0, 10)).rejects.toMatchObject({ code: 'protocol' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('asks again for the rest when the server closes the connection mid-body', async () => {
+    let n = 0;
+    const { server, conn } = await setup((req) => {
+      const [a, b] = range(req);
+      if (n++ > 0) return void req.socket.write(partial(a, b));
+      const whole = partial(a, b);
+      req.socket.end(whole.subarray(0, whole.length - (b - a + 1) + 40)); // head + 40 bytes, then FIN
+    });
+    expect((await fetch(conn, 0, 100)).equals(DATA)).toBe(true);
+    expect(server.requests.length).toBe(2);
+    expect(range(server.requests[1]!)[0]).toBe(32); // two full 16-byte buffers were kept
+  });
+});
+
+describe('parseResponseHead', () => {
+  it('reads the status and lower-cased headers, and joins repeated ones', () => {
+    expect(parseResponseHead('HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\nX-A: 1\r\nx-a: 2')).toEqual({
+      status: 206,
+      headers: { 'content-length': '5', 'x-a': '1, 2' },
+    });
+  });
+
+  it('refuses two different Content-Length headers', () => {
+    expect(() => parseResponseHead('HTTP/1.1 206 Partial Content\r\ncontent-length: 5\r\ncontent-length: 6')).toThrow(/Content-Length/);
+  });
+});
