@@ -51,7 +51,7 @@ if (!app.requestSingleInstanceLock()) {
       dialogs: electronDialogs(() => win),
       desktop: electronDesktop(() => win),
       demo,
-      host: { name: 'DiskFerry', version: app.getVersion(), host: 'electron', platform: process.platform, nativeDialogs: true, canReveal: true },
+      host: { name: 'DiskFerry', version: app.getVersion(), host: 'electron', platform: process.platform, nativeDialogs: true, canReveal: true, locale: app.getLocale() },
       log,
       timers: realTimers,
       now: Date.now,
@@ -59,7 +59,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
     serveAppScheme(join(root, 'dist', 'renderer'));
-    registerHandlers({ ipcMain, handlers: core.handlers, allowedOrigins, log });
+    registerHandlers({ ipcMain, handlers: core.handlers, allowedOrigins, windowContents: () => (win && !win.isDestroyed() ? win.webContents : null), log });
 
     const openWindow = () => {
       const w = createMainWindow({

@@ -10,9 +10,18 @@ export function originOf(url: string): string | null {
   }
 }
 
-/** True when the frame URL belongs to one of the allowed origins (`app://diskferry`, a dev server). */
+/**
+ * True when the frame URL belongs to one of the allowed origins (`app://diskferry`, a dev server).
+ * A URL with user info (`app://x@diskferry/`) is never one of ours.
+ */
 export function isTrustedFrameUrl(frameUrl: string | null | undefined, allowedOrigins: readonly string[]): boolean {
   if (!frameUrl) return false;
-  const origin = originOf(frameUrl);
-  return origin !== null && allowedOrigins.includes(origin);
+  let u: URL;
+  try {
+    u = new URL(frameUrl);
+  } catch {
+    return false;
+  }
+  if (u.username !== '' || u.password !== '') return false;
+  return allowedOrigins.includes(`${u.protocol}//${u.host}`);
 }

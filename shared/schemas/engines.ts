@@ -57,7 +57,7 @@ export const EngineTrustChoiceSchema: z.ZodType<EngineTrustChoice> = z.discrimin
 export const AddEngineRequestSchema: z.ZodType<AddEngineRequest> = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   engineUrl: EngineUrlSchema,
-  username: z.string().trim().regex(/^[^@\s]+@[^@\s]+$/, 'USER@PROFILE, for example admin@internal'),
+  username: z.string().trim().max(512).regex(/^[^@\s]+@[^@\s]+$/, 'USER@PROFILE, for example admin@internal'),
   password: PasswordSchema,
   savePassword: z.boolean(),
   trust: EngineTrustChoiceSchema,

@@ -152,10 +152,11 @@ describe('IPC handler registration', () => {
       ipcMain: { handle: (channel: string, fn: never) => electron.handlers.set(channel, fn), removeHandler: (c: string) => removed.push(c) } as never,
       handlers: h.core.handlers,
       allowedOrigins: [APP_ORIGIN],
+      windowContents: () => ({ id: 1 }),
       log: { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} },
     });
     expect([...electron.handlers.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
-    const call = (url: string, channel: string, payload: unknown, parent: unknown = null) => electron.handlers.get(channel)!({ senderFrame: { url, parent } }, payload);
+    const call = (url: string, channel: string, payload: unknown, parent: unknown = null) => electron.handlers.get(channel)!({ sender: { id: 1 }, senderFrame: { url, parent } }, payload);
     expect(await call(`${APP_ORIGIN}/index.html`, 'app:info', undefined)).toMatchObject({ ok: true, value: { name: 'DiskFerry' } });
     expect(await call('https://evil.example/', 'app:info', undefined)).toMatchObject({ ok: false, error: { code: 'bad-input' } });
     expect(await call(`${APP_ORIGIN}/index.html`, 'app:info', undefined, {})).toMatchObject({ ok: false });

@@ -16,11 +16,13 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { fail } from '../../shared/errors.js';
 import type { EventChannel, EventChannels } from '../../shared/ipc.js';
 import type { AppCore } from '../../main/app/app-core.js';
 import { dispatch } from '../../main/app/dispatch.js';
 import { EventPump } from '../../main/app/event-pump.js';
 import type { Log } from '../../main/engine/log.js';
+import { payloadProblem } from '../../main/ipc/payload-guard.js';
 import { realTimers } from '../../main/engine/timers.js';
 import { CLIENT_SCRIPT_PATH, IPC_PATH, MAX_FRAME_BYTES, type EventFrame, type InvokeFrame, type ResultFrame } from './protocol.js';
 
@@ -31,7 +33,8 @@ export const DEFAULT_RENDERER_DIR = resolve(here, '..', '..', 'dist', 'renderer'
 
 /** Options of the web host. */
 export interface WebHostOptions {
-  readonly core: AppCore;
+  /** The app core (only its handlers and change notices are used). */
+  readonly core: Pick<AppCore, 'handlers' | 'snapshot' | 'subscribe'>;
   readonly log: Log;
   /** Default 0: a free port. */
   readonly port?: number;
@@ -198,14 +201,27 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       ...(options.eventIntervalMs !== undefined ? { intervalMs: options.eventIntervalMs } : {}),
     });
     const unsubscribe = core.subscribe((n) => pump.notify(n));
+    // A frame beyond maxPayload, or a broken one, is an 'error' on this socket (ws then closes it,
+    // 1009 / 1002); without a listener it would be an uncaught exception that ends the host.
+    ws.on('error', (err) => log.warn('web host closed a socket after a protocol error', { error: err.message }));
     ws.on('message', (data, isBinary) => {
       let frame: InvokeFrame;
       try {
         if (isBinary) throw new Error('binary frame');
         frame = JSON.parse(String(data)) as InvokeFrame;
-        if (frame.type !== 'invoke' || !Number.isSafeInteger(frame.id)) throw new Error('not an invoke frame');
+        if (typeof frame !== 'object' || frame === null || frame.type !== 'invoke' || !Number.isSafeInteger(frame.id) || typeof frame.channel !== 'string') {
+          throw new Error('not an invoke frame');
+        }
       } catch {
+        log.warn('web host closed a socket after a malformed frame');
         ws.close(1003, 'unsupported frame');
+        return;
+      }
+      // The same plain-data check as Electron's handlers (main/ipc/handle.ts), then schema and core.
+      const problem = payloadProblem(frame.payload);
+      if (problem !== null) {
+        log.warn('web host refused a malformed payload', { channel: frame.channel.slice(0, 100), problem });
+        send({ type: 'result', id: frame.id, result: fail({ code: 'bad-input', message: `Invalid request: ${problem}.`, retryable: false }) });
         return;
       }
       void dispatch(core.handlers, frame.channel, frame.payload, log).then((result) => send({ type: 'result', id: frame.id, result }));

@@ -6,6 +6,7 @@
  * `signedTicket` hook) and give the engine the matching key.
  */
 import { createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { recordSecret } from '../secret-ledger.js';
 
 /** ImageTransferClientTicketValidityInSeconds. */
 export const SIGNED_TICKET_VALIDITY_S = 3600;
@@ -52,7 +53,9 @@ export function issueSignedTicket(
     signedFields: SIGNED_FIELDS,
     signature: sign('sha256', payload(base), keyPem).toString('base64'),
   };
-  return Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64');
+  const ticket = Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64');
+  recordSecret('signed-ticket', ticket);
+  return ticket;
 }
 
 /** True when `authorization` is a ticket signed by the key of `cert`, valid now, for `ticketId`. */

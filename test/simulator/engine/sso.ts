@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineContext } from './context.js';
 import type { TokenRecord } from './model.js';
 import { readBody, sendJson, sendText } from './http-util.js';
+import { recordSecret } from '../secret-ledger.js';
 
 /** UserSessionTimeOutInterval: an engine session idles out after 30 min without REST calls. */
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
@@ -72,6 +73,7 @@ export async function handleTokenRequest(ctx: EngineContext, req: IncomingMessag
   if (problem) return ssoError(res, scope, 'access_denied', `Cannot authenticate user '${username}': ${problem}.`);
 
   const token = randomBytes(64).toString('base64url');
+  recordSecret('access-token', token);
   ctx.state.tokens.set(token, { token, user: username, lastUsed: ctx.now() });
   sendJson(res, 200, { access_token: token, token_type: 'bearer', scope, exp: NO_EXPIRY });
 }

@@ -1,0 +1,221 @@
+/**
+ * The secrets scan of the test suite's output: reads the simulator's ledger (test/simulator/
+ * secret-ledger.ts) and searches files — captured test output, logs, reports, journals, queue
+ * stores — for every secret in it. A finding names the file, the line and the kind of secret, never
+ * the secret. Used by scripts/test-unit.ts; tested by test/scripts/secret-scan.test.ts.
+ *
+ * Matching is one pass per file with a rolling hash of each secret's first characters (a bit filter,
+ * then a map, then an exact compare), so the cost grows with the bytes scanned, not with bytes times
+ * secrets: thousands of secrets over tens of megabytes take about a second.
+ */
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+/** One ledger entry. */
+export interface Secret {
+  readonly kind: string;
+  readonly value: string;
+}
+
+/** A secret found where it must not be. */
+export interface Finding {
+  /** The file, with any secret in its path replaced by `<kind>`. */
+  readonly file: string;
+  readonly kind: string;
+  /** 1-based line of the first occurrence in the file; 0 when the secret is in the file's path. */
+  readonly line: number;
+}
+
+/** What a scan looked at and found. */
+export interface ScanResult {
+  readonly findings: readonly Finding[];
+  readonly filesScanned: number;
+  readonly bytesScanned: number;
+  /** Files left out: disk images (large and binary, or beyond `maxFileBytes`), or not regular files. */
+  readonly filesSkipped: number;
+  /** Deliberate holders of a secret that were let off (see `isDeliberateHolder`). */
+  readonly filesExempted: number;
+  readonly secretsSearched: number;
+  /** Ledger values shorter than `minSecretLength`, not searched (they would match by chance). */
+  readonly secretsTooShort: number;
+}
+
+/** Scan options. */
+export interface ScanOptions {
+  /** Default 64 MiB: bigger files are disk images, not logs or reports. */
+  readonly maxFileBytes?: number;
+  /** Default 1 MiB: a bigger file is searched only when its first 64 KiB hold no NUL byte (text). */
+  readonly alwaysScanBytes?: number;
+  /** Default 8. */
+  readonly minSecretLength?: number;
+}
+
+const PREFIX = 8;
+const FILTER_BITS = 1 << 22;
+const BASE = 0x01000193;
+
+/** B^(PREFIX-1) in 32-bit arithmetic, to drop the oldest character from the rolling hash. */
+const DROP = (() => {
+  let p = 1;
+  for (let i = 1; i < PREFIX; i++) p = Math.imul(p, BASE);
+  return p;
+})();
+
+function hashPrefix(s: string): number {
+  let h = 0;
+  for (let i = 0; i < PREFIX; i++) h = (Math.imul(h, BASE) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * Files that hold a secret on purpose, by a name convention the tests follow: a password file passed
+ * to `--password-file` is named `pw` or `*.pw`, and may hold a password — only a password: a token
+ * or ticket in it is still a finding.
+ */
+export function isDeliberateHolder(file: string, kind: string): boolean {
+  const name = basename(file);
+  return kind === 'password' && (name === 'pw' || name.endsWith('.pw'));
+}
+
+/** Reads the ledger (JSON lines); unreadable lines are an error, a missing file is an empty ledger. */
+export async function readLedger(file: string): Promise<Secret[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const seen = new Map<string, Secret>();
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    let entry: Partial<Secret>;
+    try {
+      entry = JSON.parse(line) as Partial<Secret>;
+    } catch {
+      throw new Error(`secret ledger line ${i + 1} is not JSON`);
+    }
+    if (typeof entry.kind !== 'string' || typeof entry.value !== 'string') throw new Error(`secret ledger line ${i + 1} lacks kind or value`);
+    seen.set(entry.value, { kind: entry.kind, value: entry.value });
+  }
+  return [...seen.values()];
+}
+
+/** A matcher for many secrets at once. */
+export class SecretMatcher {
+  private readonly filter = new Uint8Array(FILTER_BITS / 8);
+  private readonly byHash = new Map<number, Secret[]>();
+  readonly searched: number;
+  readonly tooShort: number;
+
+  constructor(secrets: readonly Secret[], minLength = 8) {
+    let searched = 0;
+    let tooShort = 0;
+    for (const s of secrets) {
+      if (s.value.length < Math.max(minLength, PREFIX)) {
+        tooShort++;
+        continue;
+      }
+      searched++;
+      const h = hashPrefix(s.value);
+      this.filter[(h & (FILTER_BITS - 1)) >>> 3]! |= 1 << (h & 7);
+      const list = this.byHash.get(h);
+      if (list) list.push(s);
+      else this.byHash.set(h, [s]);
+    }
+    this.searched = searched;
+    this.tooShort = tooShort;
+  }
+
+  /** Each secret found in `text` (once), with the offset of its first occurrence. */
+  find(text: string): Array<{ secret: Secret; offset: number }> {
+    const found = new Map<string, { secret: Secret; offset: number }>();
+    if (this.searched === 0 || text.length < PREFIX) return [];
+    let h = 0;
+    for (let i = 0; i < text.length; i++) {
+      if (i >= PREFIX) h = (h - Math.imul(text.charCodeAt(i - PREFIX), DROP)) | 0;
+      h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
+      if (i < PREFIX - 1) continue;
+      if ((this.filter[(h & (FILTER_BITS - 1)) >>> 3]! & (1 << (h & 7))) === 0) continue;
+      const candidates = this.byHash.get(h);
+      if (!candidates) continue;
+      const start = i - PREFIX + 1;
+      for (const s of candidates) if (!found.has(s.value) && text.startsWith(s.value, start)) found.set(s.value, { secret: s, offset: start });
+    }
+    return [...found.values()];
+  }
+
+  /** `text` with every secret in it replaced by `<kind>` (for printing paths). */
+  redact(text: string): string {
+    let out = text;
+    for (const { secret } of this.find(text)) out = out.split(secret.value).join(`<${secret.kind}>`);
+    return out;
+  }
+}
+
+/** True when the file's first 64 KiB hold a NUL byte: a disk image, not a log or a report. */
+async function looksBinary(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).includes(0);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Every file under the roots (a root may be a file), recursively, without following links. */
+async function* filesUnder(roots: readonly string[]): AsyncGenerator<{ path: string; size: number } | { path: string; skipped: true }> {
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const path = stack.pop()!;
+    const st = await lstat(path).catch(() => null);
+    if (!st) continue;
+    if (st.isDirectory()) {
+      const names = await readdir(path).catch(() => [] as string[]);
+      for (const n of names) stack.push(join(path, n));
+    } else if (st.isFile()) yield { path, size: st.size };
+    else yield { path, skipped: true };
+  }
+}
+
+/** Searches every file under `roots` for every secret; see the module comment. */
+export async function scanForSecrets(roots: readonly string[], secrets: readonly Secret[], options: ScanOptions = {}): Promise<ScanResult> {
+  const maxFileBytes = options.maxFileBytes ?? 64 * 1024 * 1024;
+  const alwaysScanBytes = options.alwaysScanBytes ?? 1024 * 1024;
+  const matcher = new SecretMatcher(secrets, options.minSecretLength);
+  const findings: Finding[] = [];
+  let filesScanned = 0;
+  let bytesScanned = 0;
+  let filesSkipped = 0;
+  const exempted = new Set<string>();
+  for await (const f of filesUnder(roots)) {
+    if ('skipped' in f || f.size > maxFileBytes || (f.size > alwaysScanBytes && (await looksBinary(f.path).catch(() => true)))) {
+      filesSkipped++;
+      continue;
+    }
+    const buf = await readFile(f.path).catch(() => null);
+    if (!buf) {
+      filesSkipped++;
+      continue;
+    }
+    filesScanned++;
+    bytesScanned += buf.length;
+    const shownPath = matcher.redact(f.path);
+    for (const { secret } of matcher.find(f.path)) findings.push({ file: shownPath, kind: secret.kind, line: 0 });
+    // latin1 maps every byte to one character: ASCII secrets match in text and binary files alike.
+    const text = buf.toString('latin1');
+    for (const { secret, offset } of matcher.find(text)) {
+      if (isDeliberateHolder(f.path, secret.kind)) {
+        exempted.add(f.path);
+        continue;
+      }
+      let line = 1;
+      for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+      findings.push({ file: shownPath, kind: secret.kind, line });
+    }
+  }
+  findings.sort((a, b) => a.file.localeCompare(b.file) || a.kind.localeCompare(b.kind));
+  return { findings, filesScanned, bytesScanned, filesSkipped, filesExempted: exempted.size, secretsSearched: matcher.searched, secretsTooShort: matcher.tooShort };
+}

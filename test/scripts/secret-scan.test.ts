@@ -1,0 +1,138 @@
+/**
+ * The secrets scan of scripts/test-unit.ts finds what it must: a real simulator records its secrets
+ * in a ledger of this test's own (so the suite-wide scan does not see them), secrets are planted in
+ * files the way a leak would put them, and the scan must report each (file, line, kind) without
+ * printing the secret — and let off only a password in a file named as a password file. Also: the
+ * setup file that keeps what tests delete keeps it.
+ */
+import { request } from 'node:https';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installPreserveOnRemove } from '../../scripts/preserve-on-remove.js';
+import { readLedger, scanForSecrets, SecretMatcher, type Secret } from '../../scripts/secret-scan.js';
+import { SECRET_LEDGER_ENV } from '../simulator/secret-ledger.js';
+import { startSimulator } from '../simulator/simulator.js';
+
+/** Logs in to the simulator's SSO; resolves with the access token. */
+function login(engineUrl: string, caPem: string, username: string, password: string): Promise<string> {
+  const body = new URLSearchParams({ grant_type: 'password', scope: 'ovirt-app-api', username, password }).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(`${engineUrl}/sso/oauth/token`, { method: 'POST', ca: caPem, headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { access_token?: string };
+        if (json.access_token) resolve(json.access_token);
+        else reject(new Error(`login failed with HTTP ${res.statusCode}`));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('secret scan', () => {
+  let dir: string;
+  let secrets: Secret[];
+  let password: string;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'diskferry-scan-'));
+    const saved = process.env[SECRET_LEDGER_ENV];
+    process.env[SECRET_LEDGER_ENV] = join(dir, 'ledger.jsonl');
+    try {
+      const sim = await startSimulator({ fast: true, seed: false });
+      try {
+        password = sim.password;
+        token = await login(sim.engineUrl, sim.caPem, sim.username, sim.password);
+      } finally {
+        await sim.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env[SECRET_LEDGER_ENV];
+      else process.env[SECRET_LEDGER_ENV] = saved;
+    }
+    secrets = await readLedger(join(dir, 'ledger.jsonl'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gets the password, the Basic credentials and the token from the simulator', () => {
+    const kinds = new Map(secrets.map((s) => [s.value, s.kind]));
+    expect(kinds.get(password)).toBe('password');
+    expect(kinds.get(token)).toBe('access-token');
+    expect([...kinds.values()]).toContain('basic-credentials');
+  });
+
+  it('reports each planted secret by file, line and kind, never by value, and lets off only password files', async () => {
+    const out = join(dir, 'out');
+    await mkdir(join(out, 'logs'), { recursive: true });
+    await writeFile(join(out, 'logs', 'run.log'), `start\nGET /api ok\nPOST /api/disks Authorization: Bearer ${token}\nend\n`);
+    await writeFile(join(out, 'report.json'), JSON.stringify({ outcome: 'completed', engine: 'https://127.0.0.1/ovirt-engine' }));
+    await writeFile(join(out, 'pw'), password + '\n');
+    await writeFile(join(out, 'admin.pw'), password);
+    await writeFile(join(out, 'pw-copy.txt'), `password=${password}`);
+    await mkdir(join(out, 'config'));
+    await writeFile(join(out, 'config', 'pw'), token);
+    await writeFile(join(out, 'image.raw'), Buffer.concat([Buffer.alloc(4096), Buffer.from(token), Buffer.alloc(4096)]));
+    await writeFile(join(out, `cache-${token}.json`), '{}');
+    await writeFile(join(out, 'huge.log'), 'x'.repeat(200_000) + token);
+    await writeFile(join(out, 'big-text.log'), 'x\n'.repeat(20_000) + token);
+    await writeFile(join(out, 'big-image.raw'), Buffer.concat([Buffer.alloc(20_000), Buffer.from(token)]));
+
+    const scan = await scanForSecrets([out], secrets, { maxFileBytes: 100_000, alwaysScanBytes: 10_000 });
+    const found = scan.findings.map((f) => `${relative(out, f.file)}:${f.line}:${f.kind}`).sort();
+    expect(found).toEqual(['big-text.log:20001:access-token', 'cache-<access-token>.json:0:access-token', 'config/pw:1:access-token', 'image.raw:1:access-token', 'logs/run.log:3:access-token', 'pw-copy.txt:1:password'].sort());
+    expect(scan.filesExempted).toBe(2);
+    expect(scan.filesSkipped).toBe(2);
+    expect(scan.filesScanned).toBe(9);
+    const printed = JSON.stringify(scan);
+    expect(printed).not.toContain(token);
+    expect(printed).not.toContain(password);
+  });
+
+  it('finds a secret anywhere in a text among thousands, including ones sharing a prefix', () => {
+    const many: Secret[] = Array.from({ length: 5000 }, () => ({ kind: 'ticket-id', value: randomBytes(16).toString('hex') }));
+    const twin = { kind: 'access-token', value: many[0]!.value.slice(0, 10) + 'twin-suffix' };
+    const short = { kind: 'password', value: 'pw1' };
+    const matcher = new SecretMatcher([...many, twin, short]);
+    expect(matcher.searched).toBe(5001);
+    expect(matcher.tooShort).toBe(1);
+    const filler = 'lorem ipsum 0123456789abcdef '.repeat(20_000);
+    const text = many[4999]!.value + filler + twin.value + filler + many[0]!.value;
+    const hits = matcher.find(text).map((h) => h.secret.value);
+    expect(hits.sort()).toEqual([many[0]!.value, many[4999]!.value, twin.value].sort());
+    expect(matcher.find(filler + 'pw1')).toEqual([]);
+  });
+
+  it('keeps what is removed under the temp root, and only that', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'diskferry-preserve-'));
+    const into = join(root, '..', `${root.split('/').pop()!}-kept`);
+    const uninstall = installPreserveOnRemove(root, into);
+    try {
+      await mkdir(join(root, 'run', 'logs'), { recursive: true });
+      await writeFile(join(root, 'run', 'logs', 'queue.log'), 'line\n');
+      await writeFile(join(root, 'run', 'disk.raw'), Buffer.alloc(2 * 1024 * 1024));
+      await rm(join(root, 'run'), { recursive: true, force: true });
+      mkdirSync(join(root, 'sync'));
+      writeFileSync(join(root, 'sync', 'report.json'), '{}');
+      rmSync(join(root, 'sync'), { recursive: true });
+      const kept = (await readdir(into, { recursive: true })).map(String);
+      expect(kept.filter((p) => p.endsWith('queue.log') || p.endsWith('report.json')).length).toBe(2);
+      expect(kept.filter((p) => p.endsWith('disk.raw'))).toEqual([]);
+      const log = kept.find((p) => p.endsWith('queue.log'))!;
+      expect(await readFile(join(into, log), 'utf8')).toBe('line\n');
+      await expect(readdir(join(root, 'run'))).rejects.toThrow();
+    } finally {
+      uninstall();
+      await rm(root, { recursive: true, force: true });
+      await rm(into, { recursive: true, force: true });
+    }
+  });
+});
