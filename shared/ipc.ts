@@ -23,6 +23,7 @@
  *   snapshot each time: with 1,000 jobs a snapshot was ~820 KB four times a second.
  * - `DiskView.vmNames`: the VMs a disk is attached to (the catalog's VM column and `{vm}`).
  * - `engines:testNew`: logs in with an `AddEngineRequest` without saving anything.
+ * - `Settings.verify` and `TransferView.checksum`: the checksum comparison with the data server.
  * - `Settings.maxPerStorageDomain` (the queue's per-storage-domain limit).
  */
 import type { ErrorInfo, Result } from './errors.js';
@@ -274,7 +275,7 @@ export interface AddDownloadsRequest {
   readonly diskIds: readonly string[];
   /** An absolute folder path. */
   readonly folder: string;
-  /** `qcow2` is refused (bad-input) until the engine writes qcow2 downloads. */
+  /** `qcow2` writes a sparse qcow2 v3 file. */
   readonly format: OutputFormat;
   /** Default `{disk}.{ext}`. */
   readonly nameTemplate?: string;
@@ -341,7 +342,26 @@ export interface TransferView {
   readonly notes: readonly string[];
   /** Cancelling (or a failure of) this upload deletes the disk on the engine: confirm first. */
   readonly cancelDeletesDisk: boolean;
+  /** How the data was checked, once completed; null before (and for transfers that predate it). */
+  readonly checksum: TransferChecksum | null;
   readonly actions: TransferActions;
+}
+
+/**
+ * The blkhash of the guest data (computed while it moved) against the data server's `/checksum`. A
+ * mismatch fails the transfer (its `error` says so); here it either matched or was not compared.
+ */
+export interface TransferChecksum {
+  /** `blake2b` (imageio's default, 256-bit digests), … */
+  readonly algorithm: string;
+  readonly blockSize: number;
+  /** Hex digests; null when not computed (verification off) or not asked (server without it). */
+  readonly local: string | null;
+  readonly server: string | null;
+  /** true: they match; null: not compared (`note` says why). */
+  readonly verified: boolean | null;
+  /** One line: verified, or why not. */
+  readonly note: string;
 }
 
 /** Totals for the status bar. */
@@ -417,6 +437,8 @@ export interface Settings {
   readonly maxRetries: number;
   /** Go through the engine's imageio proxy first. */
   readonly preferProxy: boolean;
+  /** Compare a checksum of the data with the data server's before finalize (blkhash; needs imageio 2). */
+  readonly verify: boolean;
   /** Engine inactivity timeout for our transfers, seconds (0 disables). */
   readonly inactivityTimeout: number;
   readonly downloadFolder: string | null;

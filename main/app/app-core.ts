@@ -4,16 +4,16 @@
  * process and the web host both build one with their ports and carry its handlers and change
  * notices to the window.
  */
-import type { AppInfo, EventChannel, EventStates } from '../../shared/ipc.js';
+import type { AppInfo, EventChannel, EventStates, TransferView } from '../../shared/ipc.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
+import { notificationLanguage, notificationTitle } from './notification-text.js';
 import type { InvokeHandlers } from './dispatch.js';
 import { EnginesService } from './engines-service.js';
 import type { AppPorts } from './ports.js';
 import { SettingsService } from './settings-service.js';
-import { LocalTransferQueue } from './transfers/local-queue.js';
+import { EngineQueueAdapter } from './transfers/engine-queue-adapter.js';
 import type { TransferQueuePort } from './transfers/queue-port.js';
-import type { TransferRecord } from './transfers/record.js';
 import { TransfersService } from './transfers/transfers-service.js';
 import { planUploads } from './upload-planning.js';
 
@@ -23,7 +23,7 @@ export interface AppCoreOptions {
   readonly pollIntervalMs?: number;
   /** Engine step timeout (default 5 min). */
   readonly engineTimeoutMs?: number;
-  /** First retry delay (default 5 s). */
+  /** First retry delay (default 10 s, doubling up to 5 min). */
   readonly retryBaseMs?: number;
 }
 
@@ -37,6 +37,8 @@ export class AppCore {
   private readonly transfers: TransfersService;
   private readonly queue: TransferQueuePort;
   private busy = false;
+  /** The queue says bytes are moving. */
+  private awake = false;
 
   private constructor(
     private readonly ports: AppPorts,
@@ -52,16 +54,20 @@ export class AppCore {
       desktop: ports.desktop,
       now: ports.now,
       newId: ports.newId,
-      ...(options.engineTimeoutMs !== undefined ? { engineTimeoutMs: options.engineTimeoutMs } : {}),
     });
-    this.queue = new LocalTransferQueue({
-      run: this.transfers.run,
-      settings: () => this.settings.get(),
+    this.queue = new EngineQueueAdapter({
       store: ports.store,
+      settings: () => this.settings.get(),
+      connect: (engineId) => this.engines.transferDeps(engineId),
       timers: ports.timers,
       now: ports.now,
       log: ports.log,
       onFinished: (r) => this.finished(r),
+      onAwake: (awake) => {
+        this.awake = awake;
+        this.updateDesktop();
+      },
+      ...(options.engineTimeoutMs !== undefined ? { engineTimeoutMs: options.engineTimeoutMs } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     });
     this.transfers.attach(this.queue);
@@ -167,17 +173,17 @@ export class AppCore {
     return selected === null ? null : (this.settings.get().lastStorageDomain[selected] ?? null);
   }
 
-  private finished(r: TransferRecord): void {
-    if (!this.settings.get().notifications) return;
-    const verb = r.direction === 'upload' ? 'Upload' : 'Download';
-    const what = r.state === 'completed' ? 'finished' : r.state === 'failed' ? 'failed' : 'was cancelled';
-    this.ports.desktop.notify(`${verb} ${what}`, r.state === 'failed' && r.error ? `${r.name}: ${r.error.message}` : r.name);
+  private finished(r: TransferView): void {
+    const s = this.settings.get();
+    if (!s.notifications) return;
+    const title = notificationTitle(r.direction, r.state, notificationLanguage(s.language, this.ports.host.locale));
+    if (title !== null) this.ports.desktop.notify(title, r.state === 'failed' && r.error ? `${r.name}: ${r.error.message}` : r.name);
   }
 
   private updateDesktop(): void {
     const snap = this.transfers.snapshot();
     const running = snap.transfers.filter((t) => t.progress.bytesTotal !== null && (t.state === 'transferring' || t.state === 'preparing' || t.state === 'initializing' || t.state === 'finalizing'));
-    const busy = snap.summary.running > 0 && this.settings.get().preventSleep;
+    const busy = this.awake && this.settings.get().preventSleep;
     if (busy !== this.busy) {
       this.busy = busy;
       this.ports.desktop.setBusy(busy);

@@ -63,6 +63,8 @@ export interface HostInfo {
   readonly platform: string;
   readonly nativeDialogs: boolean;
   readonly canReveal: boolean;
+  /** The OS locale (`ja-JP`, …), for texts the core shows itself (notifications). */
+  readonly locale?: string;
 }
 
 /** Everything the core needs. */

@@ -25,6 +25,7 @@ type Draft = Pick<
   | 'connectionsPerTransfer'
   | 'maxRetries'
   | 'preferProxy'
+  | 'verify'
   | 'inactivityTimeout'
   | 'notifications'
   | 'preventSleep'
@@ -126,6 +127,10 @@ export function SettingsSheet({ settings, nativeDialogs, onChooseFolder, onSave,
             {t('settings.routeProxy')}
           </label>
         </div>
+        <label className="check">
+          <input type="checkbox" checked={d.verify} onChange={(e) => set('verify', e.target.checked)} />
+          {t('settings.verify')}
+        </label>
         <p className="muted small">{t('settings.verification')}</p>
       </fieldset>
       <fieldset>

@@ -1,4 +1,4 @@
-/** A transfer's details: phase timeline, where the data goes, attempts, notes, the last error. */
+/** A transfer's details: phase timeline, where the data goes, attempts, the checksum, notes, the last error. */
 import { useTranslation } from 'react-i18next';
 import type { TransferView } from '../../shared/ipc.js';
 import { formatBytes, formatDuration, formatTime } from '../lib/format.js';
@@ -54,6 +54,16 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
         <dd>{formatDuration(tr.progress.elapsedMs / 1000)}</dd>
         <dt>{t('details.attempts')}</dt>
         <dd>{tr.attempts}</dd>
+        {tr.checksum && (
+          <>
+            <dt>{t('details.checksum')}</dt>
+            <dd data-testid="transfer-checksum" title={tr.checksum.note}>
+              {tr.checksum.verified ? t('details.verified') : t('details.notVerified')}
+              {tr.checksum.local && <span className="muted mono digest"> {tr.checksum.algorithm} {tr.checksum.local}</span>}
+              {!tr.checksum.verified && <span className="muted"> — {tr.checksum.note}</span>}
+            </dd>
+          </>
+        )}
         {tr.error && (
           <>
             <dt>{t('details.error')}</dt>

@@ -1,24 +1,26 @@
 /** Schemas of settings, dialogs and app payloads. */
 import { z } from 'zod';
 import type { AppInfo, ChooseFolderRequest, ChooseFolderResult, OpenFilesRequest, OpenFilesResult, Settings, SettingsPatch } from '../ipc.js';
-import { OutputFormatSchema, PathSchema } from './common.js';
+import { IdSchema, OutputFormatSchema, PathSchema } from './common.js';
 
 const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
 
 /** The settings, field by field, with their bounds. */
 const settingsShape = {
   maxConcurrent: z.number().int().min(1).max(8),
+  maxPerStorageDomain: z.number().int().min(1).max(8).nullable(),
   connectionsPerTransfer: z.number().int().min(1).max(8),
   bandwidthLimit: z.number().int().min(64 * 1024).nullable(),
-  scheduleWindow: z.object({ start: TimeOfDaySchema, end: TimeOfDaySchema }).nullable(),
+  scheduleWindow: z.strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema }).nullable(),
   maxRetries: z.number().int().min(0).max(10),
   preferProxy: z.boolean(),
+  verify: z.boolean(),
   inactivityTimeout: z.number().int().min(0).max(24 * 3600),
   downloadFolder: PathSchema.nullable(),
   downloadNameTemplate: z.string().trim().min(1).max(255),
   downloadFormat: OutputFormatSchema,
   existingFilePolicy: z.enum(['rename', 'overwrite', 'skip']),
-  lastStorageDomain: z.record(z.string(), z.string()),
+  lastStorageDomain: z.record(IdSchema, IdSchema),
   theme: z.enum(['system', 'light', 'dark']),
   language: z.enum(['system', 'en', 'ja']),
   notifications: z.boolean(),
@@ -34,6 +36,8 @@ export const SettingsPatchSchema: z.ZodType<SettingsPatch> = z.strictObject(sett
 /** Defaults for a first start (and for fields a stored file lacks). */
 export const DEFAULT_SETTINGS: Settings = {
   maxConcurrent: 2,
+  maxPerStorageDomain: null,
+  verify: true,
   connectionsPerTransfer: 4,
   bandwidthLimit: null,
   scheduleWindow: null,

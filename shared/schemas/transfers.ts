@@ -97,6 +97,16 @@ export const TransferViewSchema: z.ZodType<TransferView> = z.object({
   timeline: z.array(z.object({ state: TransferStateSchema, at: z.number() })),
   notes: z.array(z.string()),
   cancelDeletesDisk: z.boolean(),
+  checksum: z
+    .object({
+      algorithm: z.string(),
+      blockSize: z.number().int().positive(),
+      local: z.string().nullable(),
+      server: z.string().nullable(),
+      verified: z.boolean().nullable(),
+      note: z.string(),
+    })
+    .nullable(),
   actions: z.object({
     pause: z.boolean(),
     resume: z.boolean(),

@@ -1,17 +1,259 @@
+/**
+ * The app core's queue is the engine's TransferQueue: through the app core's handlers against the
+ * simulator, its settings (bandwidth limit, window, concurrency, per-storage-domain limit) are
+ * enforced, the user's actions work, failures are retried, and a restart recovers what was running
+ * (a download continues from its journal). Nothing asserts on elapsed time; the bandwidth test
+ * measures bytes over a window with a generous tolerance.
+ */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../main/app/node-ports.js';
-import { newRecord, transfersDocument } from '../../main/app/transfers/record.js';
-import { expectFileEqualsSeed, seededDiskId } from '../integration/helpers.js';
+import type { TransferView } from '../../shared/ipc.js';
+import { expectDiskEqualsFile, expectFileEqualsSeed, makeSparseImage, MiB, seededDiskId } from '../integration/helpers.js';
 import { startCore, until, type CoreHarness } from './helpers.js';
 
-describe('app core queue: retries and recovery after a restart', () => {
+const ENDED = ['completed', 'failed', 'cancelled'];
+
+/** `HH:MM` local time, `minutes` from now. */
+function hhmm(minutes: number): string {
+  const d = new Date(Date.now() + minutes * 60_000);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Least-squares slope of (t ms, bytes) samples, in bytes per second. */
+function slope(samples: ReadonlyArray<readonly [number, number]>): number {
+  const n = samples.length;
+  const mt = samples.reduce((s, [t]) => s + t, 0) / n;
+  const mb = samples.reduce((s, [, b]) => s + b, 0) / n;
+  const num = samples.reduce((s, [t, b]) => s + (t - mt) * (b - mb), 0);
+  const den = samples.reduce((s, [t]) => s + (t - mt) ** 2, 0);
+  return (num / den) * 1000;
+}
+
+/** When a transfer's runs began and ended, from its timeline: [first start, end]. */
+function span(t: TransferView): [number, number] {
+  const start = t.timeline.find((s) => s.state === 'preparing')!.at;
+  const end = t.timeline.findLast((s) => ENDED.includes(s.state))!.at;
+  return [start, end];
+}
+
+describe('app core queue: the engine TransferQueue behind the app', () => {
+  let h: CoreHarness;
+  let dataNfs: string;
+  let dataIscsi: string;
+  beforeAll(async () => {
+    h = await startCore();
+    await h.call('engines:demo', undefined);
+    const domains = await h.call('catalog:storageDomains', {});
+    dataNfs = domains.find((d) => d.name === 'data-nfs')!.id;
+    dataIscsi = domains.find((d) => d.name === 'data-iscsi')!.id;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const view = (id: string): TransferView => {
+    const t = h.snapshot('transfers:changed').transfers.find((x) => x.id === id);
+    if (!t) throw new Error(`no transfer ${id}`);
+    return t;
+  };
+  const settled = (id: string, timeoutMs = 60_000) => until(() => ENDED.includes(view(id).state), timeoutMs, `transfer ${id} to end`);
+  const folder = async (name: string) => {
+    const dir = join(h.dir, name);
+    await mkdir(dir);
+    return dir;
+  };
+  /** The engine queue's job as persisted in the app's `transfers` document. */
+  const storedJob = (id: string) => {
+    const doc = h.store.documents.get('transfers') as { version: number; queue: { jobs: Array<{ id: string; result: { resumedBytes: number } | null }> } };
+    return doc.queue.jobs.find((j) => j.id === id);
+  };
+
+  it('enforces the bandwidth limit of the settings over all running transfers, and lifts it at once', { timeout: 120_000 }, async () => {
+    const LIMIT = 8 * MiB;
+    const WARMUP_MS = 1500;
+    const WINDOW_MS = 5000;
+    await h.call('settings:set', { bandwidthLimit: LIMIT, maxConcurrent: 2 });
+    const src = join(h.dir, 'bw-up.raw');
+    await makeSparseImage(src, 128 * MiB, [{ start: 0, length: 96 * MiB }]);
+    const [up] = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'bw-upload' }] });
+    const [down] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('fedora-40-root')], folder: await folder('bw'), format: 'raw', existing: 'overwrite' });
+    const ids = [up!.id, down!.id];
+    const onWire = () => ids.reduce((sum, id) => sum + view(id).progress.bytesOnWire, 0);
+    const samples: Array<[number, number]> = [];
+    try {
+      await until(() => ids.every((id) => view(id).progress.bytesOnWire > 0), 60_000, 'bytes to move');
+      const t0 = Date.now();
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          const t = Date.now() - t0;
+          if (t >= WARMUP_MS) samples.push([t, onWire()]);
+          if (t >= WARMUP_MS + WINDOW_MS) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 100);
+      });
+      // Both still had data to move at the end of the window: the rate is the limit's.
+      for (const id of ids) expect(view(id).state).toBe('transferring');
+    } finally {
+      await h.call('settings:set', { bandwidthLimit: null });
+    }
+    const rate = slope(samples);
+    // Generous bounds for a shared, busy machine: unlimited, the simulator moves many times the limit.
+    expect(rate, `measured ${(rate / MiB).toFixed(2)} MiB/s`).toBeLessThan(LIMIT * 1.25);
+    expect(rate, `measured ${(rate / MiB).toFixed(2)} MiB/s`).toBeGreaterThan(LIMIT * 0.5);
+
+    for (const id of ids) await settled(id);
+    expect(view(up!.id).state, view(up!.id).error?.message).toBe('completed');
+    expect(view(down!.id).state, view(down!.id).error?.message).toBe('completed');
+    await expectDiskEqualsFile(h.sim, view(up!.id).diskId!, src);
+    await expectFileEqualsSeed('fedora-40-root', view(down!.id).localPath);
+  });
+
+  it('keeps window jobs waiting outside the window, holds a running one when it closes, and runs them when it opens', async () => {
+    const dir = await folder('window');
+    // Open now: the window job starts.
+    await h.call('settings:set', { scheduleWindow: { start: hhmm(-60), end: hhmm(60) } });
+    // Slow (per data connection), so that the closing window meets it running.
+    h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
+    const [running] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('fedora-40-root')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
+    await until(() => view(running!.id).progress.bytesOnWire >= 8 * MiB, 30_000, 'the window job to move data');
+    // Closed: the running download is held (stopped with its journal), new window jobs wait, `now` jobs run.
+    await h.call('settings:set', { scheduleWindow: { start: hhmm(120), end: hhmm(180) } });
+    await until(() => view(running!.id).state === 'waiting', 30_000, 'the running job to be held');
+    h.sim.faults.bandwidthBytesPerSecond = null;
+    const [later] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
+    expect(view(later!.id).state).toBe('waiting');
+    const [now] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('empty-10g')], folder: dir, format: 'raw', existing: 'overwrite', start: 'now' });
+    await settled(now!.id);
+    expect(view(now!.id).state, view(now!.id).error?.message).toBe('completed');
+    expect(view(later!.id).state).toBe('waiting');
+    expect(view(running!.id).state).toBe('waiting');
+
+    await h.call('settings:set', { scheduleWindow: null });
+    await settled(running!.id);
+    await settled(later!.id);
+    expect(view(running!.id).state, view(running!.id).error?.message).toBe('completed');
+    expect(view(later!.id).state, view(later!.id).error?.message).toBe('completed');
+    expect(view(running!.id).timeline.map((s) => s.state)).toEqual(expect.arrayContaining(['transferring', 'waiting', 'queued', 'completed']));
+    // The second run continued from the journal of the first.
+    expect(storedJob(running!.id)!.result!.resumedBytes).toBeGreaterThan(0);
+    await expectFileEqualsSeed('db01-disk0', view(later!.id).localPath);
+  });
+
+  it('runs at most maxPerStorageDomain on one storage domain while another domain runs beside it', async () => {
+    await h.call('settings:set', { maxConcurrent: 3, maxPerStorageDomain: 1 });
+    h.sim.faults.latencyMs = 20;
+    const items = [];
+    for (const [i, sd] of [dataNfs, dataNfs, dataIscsi].entries()) {
+      const path = join(h.dir, `per-domain-${i}.raw`);
+      await makeSparseImage(path, 32 * MiB, [{ start: 0, length: 12 * MiB }]);
+      items.push({ path, storageDomainId: sd, diskName: `per-domain-${i}` });
+    }
+    const added = await h.call('transfers:addUploads', { items });
+    for (const t of added) await settled(t.id);
+    h.sim.faults.latencyMs = 0;
+    await h.call('settings:set', { maxConcurrent: 2, maxPerStorageDomain: null });
+    const [nfsA, nfsB, iscsi] = added.map((t) => view(t.id));
+    for (const t of [nfsA!, nfsB!, iscsi!]) expect(t.state, t.error?.message).toBe('completed');
+    const [a, b] = [span(nfsA!), span(nfsB!)].sort((x, y) => x[0] - y[0]);
+    expect(b![0], 'the second upload to data-nfs started only after the first ended').toBeGreaterThanOrEqual(a![1]);
+    const [c0, c1] = span(iscsi!);
+    expect(c0 < a![1] && c1 > a![0], 'the data-iscsi upload ran beside the first data-nfs one').toBe(true);
+  });
+
+  it('pauses, resumes, moves, cancels, retries and removes transfers', async () => {
+    await h.call('settings:set', { maxConcurrent: 1 });
+    h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
+    const dir = await folder('actions');
+    const [first, second, third] = await h.call('transfers:addDownloads', {
+      diskIds: [seededDiskId('fedora-40-root'), seededDiskId('db01-disk0'), seededDiskId('web-01-disk1')],
+      folder: dir,
+      format: 'raw',
+      existing: 'overwrite',
+    });
+    await until(() => view(first!.id).state === 'transferring', 30_000, 'the first to run');
+    // A pending job is held back, and moved.
+    expect((await h.call('transfers:pause', { id: second!.id })).state).toBe('paused');
+    await h.call('transfers:move', { id: third!.id, to: 'top' });
+    expect(h.snapshot('transfers:changed').transfers.map((t) => t.id).indexOf(third!.id)).toBeLessThan(h.snapshot('transfers:changed').transfers.map((t) => t.id).indexOf(first!.id));
+    // A running download pauses and resumes.
+    await h.call('transfers:pause', { id: first!.id });
+    await until(() => view(first!.id).state === 'paused', 15_000, 'paused');
+    expect(view(first!.id).actions).toMatchObject({ resume: true, pause: false, cancel: true });
+    // A paused job holds its slot: nothing else starts meanwhile.
+    expect(view(third!.id).state).toBe('queued');
+    await h.call('transfers:resume', { id: first!.id });
+    await until(() => view(first!.id).state === 'transferring', 15_000, 'transferring again');
+    // Cancelled: the partial file stays; it can be retried, and removed once ended.
+    await h.call('transfers:cancel', { id: first!.id });
+    await settled(first!.id);
+    expect(view(first!.id).state).toBe('cancelled');
+    expect(view(first!.id).actions).toMatchObject({ retry: true, remove: true, cancel: false });
+    const removeRunning = await h.invoke('transfers:remove', { id: third!.id });
+    expect(!removeRunning.ok && removeRunning.error.code).toBe('conflict');
+    h.sim.faults.bandwidthBytesPerSecond = null;
+    await h.call('transfers:retry', { id: first!.id });
+    await h.call('transfers:resume', { id: second!.id });
+    for (const t of [first!, second!, third!]) await settled(t.id);
+    for (const t of [first!, second!, third!]) expect(view(t.id).state, view(t.id).error?.message).toBe('completed');
+    await expectFileEqualsSeed('web-01-disk1', view(third!.id).localPath);
+    await h.call('transfers:remove', { id: first!.id });
+    expect(h.snapshot('transfers:changed').transfers.some((t) => t.id === first!.id)).toBe(false);
+    await h.call('settings:set', { maxConcurrent: 2 });
+  });
+
+  it('retries a transfer after a retryable engine failure, then completes', async () => {
+    const dir = await folder('retry');
+    // Held outside a closed schedule window until the engine is down.
+    await h.call('settings:set', { scheduleWindow: { start: hhmm(120), end: hhmm(180) } });
+    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('web-01-disk1')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
+    expect(view(t!.id).state).toBe('waiting');
+    h.sim.faults.engineUnavailable = true;
+    await h.call('settings:set', { scheduleWindow: null });
+    await until(() => view(t!.id).state === 'retrying', 30_000, 'a retry');
+    expect(view(t!.id).error?.code).toBe('server-error');
+    expect(view(t!.id).error?.retryable).toBe(true);
+    h.sim.faults.engineUnavailable = false;
+    await settled(t!.id);
+    expect(view(t!.id).state, view(t!.id).error?.message).toBe('completed');
+    expect(view(t!.id).attempts).toBeGreaterThanOrEqual(2);
+    expect(view(t!.id).error).toBeNull();
+  });
+
+  it('after a restart of the app core, continues an interrupted download from its journal and re-attaches an upload', async () => {
+    const dir = await folder('restart');
+    h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
+    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('fedora-40-root')], folder: dir, format: 'raw', existing: 'overwrite' });
+    const src = join(h.dir, 'restart-up.raw');
+    await makeSparseImage(src, 96 * MiB, [{ start: 0, length: 64 * MiB }]);
+    const [u] = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'restart-upload' }] });
+    await until(() => view(t!.id).progress.bytesOnWire >= 16 * MiB && view(u!.id).progress.bytesOnWire > 0, 60_000, 'some data');
+    await h.restart(async () => {
+      h.sim.faults.bandwidthBytesPerSecond = null;
+    });
+    await h.call('engines:demo', undefined);
+    await settled(t!.id);
+    await settled(u!.id);
+    expect(view(u!.id).state, view(u!.id).error?.message).toBe('completed');
+    expect(view(u!.id).notes.join(' ')).toMatch(/Continued transfer .* after an interruption/);
+    await expectDiskEqualsFile(h.sim, view(u!.id).diskId!, src);
+    const v = view(t!.id);
+    expect(v.state, v.error?.message).toBe('completed');
+    // Saved as queued when the core closed, run again by the new one.
+    const states = v.timeline.map((s) => s.state);
+    expect(states.indexOf('queued', states.indexOf('transferring')), states.join(' ')).toBeGreaterThan(states.indexOf('transferring'));
+    expect(storedJob(t!.id)!.result!.resumedBytes).toBeGreaterThan(0);
+    await expectFileEqualsSeed('fedora-40-root', v.localPath);
+  });
+});
+
+describe('app core queue: transfers saved by the interim queue', () => {
   let h: CoreHarness;
   let engineId: string;
   beforeAll(async () => {
-    const store = new MemoryStore();
-    h = await startCore({ store });
+    h = await startCore();
     engineId = (await h.call('engines:demo', undefined)).id;
   });
   afterAll(async () => {
@@ -20,45 +262,53 @@ describe('app core queue: retries and recovery after a restart', () => {
 
   const view = (id: string) => h.snapshot('transfers:changed').transfers.find((t) => t.id === id)!;
 
-  it('retries a transfer after a retryable engine failure, then completes', async () => {
-    const folder = join(h.dir, 'retry');
-    await mkdir(folder);
-    // Held outside a closed schedule window until the engine is down.
-    const minute = new Date().getHours() * 60 + new Date().getMinutes();
-    const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-    await h.call('settings:set', { scheduleWindow: { start: hhmm(minute + 120), end: hhmm(minute + 180) } });
-    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('web-01-disk1')], folder, format: 'raw', existing: 'overwrite', start: 'window' });
-    expect(view(t!.id).state).toBe('waiting');
-    h.sim.faults.engineUnavailable = true;
-    await h.call('settings:set', { scheduleWindow: null });
-    await until(() => view(t!.id).timeline.some((s) => s.state === 'retrying'), 30_000, 'a retry');
-    expect(view(t!.id).error?.code).toBe('server-error');
-    h.sim.faults.engineUnavailable = false;
-    await until(() => ['completed', 'failed'].includes(view(t!.id).state), 30_000, 'the end');
-    expect(view(t!.id).state, view(t!.id).error?.message).toBe('completed');
-    expect(view(t!.id).attempts).toBeGreaterThanOrEqual(2);
-  });
-
-  it('after a restart, resumes an interrupted download and fails an interrupted upload with what to check', async () => {
-    const folder = join(h.dir, 'recover');
-    await mkdir(folder);
+  it('are moved to the engine queue: history kept, a running download continues, a running upload fails with what to check', async () => {
+    const dir = join(h.dir, 'migrate');
+    await mkdir(dir);
     const now = Date.now();
-    const common = { engineId, engineName: 'Demo', storageDomainId: null, storageDomainName: null, start: 'now' as const, now, bytesTotal: null };
-    const download = {
-      ...newRecord({ ...common, id: 'd1', direction: 'download', name: 'web-01-disk1', localPath: join(folder, 'web.raw'), diskId: seededDiskId('web-01-disk1'), diskName: 'web-01-disk1', localFormat: 'raw', diskFormat: 'raw' }),
-      state: 'transferring' as const,
-      running: true,
+    const progress = (state: string, total: number | null) => ({ state, bytesDone: 0, bytesTotal: total, bytesOnWire: 0, rate: null, etaSeconds: null, elapsedMs: 0, connections: 0, viaProxy: null });
+    const record = (id: string, direction: 'upload' | 'download', state: string, running: boolean, fields: Record<string, unknown>) => ({
+      id,
+      direction,
+      engineId,
+      engineName: 'Demo',
+      diskId: null,
+      storageDomainId: null,
+      storageDomainName: null,
+      localFormat: 'raw',
+      diskFormat: 'raw',
+      preallocated: false,
+      overwrite: false,
+      state,
+      running,
+      progress: progress(state, null),
+      error: null,
+      attempts: 1,
+      start: 'now',
+      createdAt: now - 1000,
+      startedAt: now - 500,
+      finishedAt: state === 'completed' ? now - 100 : null,
+      timeline: [{ state: 'queued', at: now - 1000 }, { state, at: now - 500 }],
+      notes: [],
+      ...fields,
+    });
+    const v1 = {
+      version: 1,
+      transfers: [
+        record('d1', 'download', 'transferring', true, { name: 'web-01-disk1', localPath: join(dir, 'web.raw'), diskId: seededDiskId('web-01-disk1'), diskName: 'web-01-disk1' }),
+        record('u1', 'upload', 'transferring', true, { name: 'x.raw', localPath: join(dir, 'x.raw'), diskName: 'x', storageDomainId: 'sd', storageDomainName: 'data-nfs' }),
+        record('old', 'upload', 'completed', false, { name: 'y.raw', localPath: join(dir, 'y.raw'), diskName: 'y', diskId: 'disk-y', storageDomainId: 'sd', storageDomainName: 'data-nfs' }),
+      ],
     };
-    const upload = {
-      ...newRecord({ ...common, id: 'u1', direction: 'upload', name: 'x.raw', localPath: join(folder, 'x.raw'), diskId: null, diskName: 'x', localFormat: 'raw', diskFormat: 'raw' }),
-      state: 'transferring' as const,
-      running: true,
-    };
-    await h.restart(() => h.store.write('transfers', transfersDocument([download, upload])));
+    await h.restart(() => h.store.write('transfers', v1));
     await h.call('engines:demo', undefined);
     expect(view('u1').state).toBe('failed');
     expect(view('u1').error?.message).toMatch(/closed while this upload ran.*'x'/);
-    await until(() => view('d1').state === 'completed', 30_000, 'the recovered download');
-    await expectFileEqualsSeed('web-01-disk1', join(folder, 'web.raw'));
+    expect(view('old')).toMatchObject({ state: 'completed', diskId: 'disk-y', storageDomainName: 'data-nfs' });
+    await until(() => ['completed', 'failed'].includes(view('d1').state), 30_000, 'the migrated download');
+    expect(view('d1').state, view('d1').error?.message).toBe('completed');
+    await expectFileEqualsSeed('web-01-disk1', join(dir, 'web.raw'));
+    expect((h.store.documents.get('transfers') as { version: number }).version).toBe(2);
+    expect(h.logLines.some((l) => l.includes('moved the saved transfers to the new queue'))).toBe(true);
   });
 });

@@ -1,55 +1,82 @@
+/**
+ * Pure parts of the app's queue adapter: how engine queue jobs map to the window's transfer views
+ * (state words, progress, errors, actions), how the app's settings map to the queue's, and the
+ * download file names.
+ */
 import { describe, expect, it } from 'vitest';
-import { insideWindow } from '../../main/app/transfers/schedule.js';
-import { nextState } from '../../main/app/transfers/states.js';
+import { DEFAULT_SETTINGS, TransferViewSchema } from '../../shared/schemas/index.js';
+import { createJob, type QueueJob } from '../../main/engine/queue/job.js';
+import { queueSettingsOf } from '../../main/app/transfers/engine-queue-adapter.js';
+import { transferView, type TransferMeta } from '../../main/app/transfers/record.js';
 import { expandTemplate, safeFileName } from '../../main/app/transfers/naming.js';
 
-describe('transfer state transitions', () => {
-  it('starts queued and waiting jobs only', () => {
-    expect(nextState('queued', { type: 'start' }, false)).toBe('preparing');
-    expect(nextState('waiting', { type: 'start' }, false)).toBe('preparing');
-    expect(nextState('paused', { type: 'start' }, false)).toBeNull();
-    expect(nextState('completed', { type: 'start' }, false)).toBeNull();
+const META: TransferMeta = {
+  direction: 'download',
+  engineName: 'prod',
+  name: 'db01-disk0',
+  localPath: '/dl/db01-disk0.qcow2',
+  diskName: 'db01-disk0',
+  storageDomainName: null,
+  localFormat: 'qcow2',
+  diskFormat: 'cow',
+  bytesTotal: 1000,
+  notes: ['queued from the window'],
+};
+
+function job(patch: Partial<QueueJob> = {}): QueueJob {
+  const j = createJob({ id: 'j1', kind: 'download', engine: 'e1', label: 'db01-disk0', start: 'now', download: { disk: 'd1', diskName: 'db01-disk0', outputDir: '/dl', file: '/dl/db01-disk0.qcow2', size: 1000, format: 'qcow2' } }, 'x', 1000);
+  return { ...j, ...patch } as QueueJob;
+}
+
+describe('transfer views of engine queue jobs', () => {
+  it('keeps the job\'s state, attempts, times, timeline and error, and the display fields', () => {
+    const error = { code: 'server-error' as const, message: 'The engine answered 503. It is retried.', retryable: true };
+    const v = transferView(job({ state: 'retrying', attempts: 2, error, startedAt: 2000, notes: ['retrying'], timeline: [{ state: 'queued', at: 1000 }, { state: 'retrying', at: 3000 }] }), META, null);
+    expect(TransferViewSchema.safeParse(v).success).toBe(true);
+    expect(v).toMatchObject({ id: 'j1', state: 'retrying', engineId: 'e1', engineName: 'prod', attempts: 2, error, startedAt: 2000, localFormat: 'qcow2', diskFormat: 'cow', localPath: '/dl/db01-disk0.qcow2' });
+    expect(v.progress.state).toBe('retrying');
+    expect(v.timeline.map((t) => t.state)).toEqual(['queued', 'retrying']);
+    expect(v.notes).toEqual(['queued from the window', 'retrying']);
+    expect(v.actions).toMatchObject({ pause: true, resume: false, cancel: true, retry: false, remove: false, move: true });
   });
 
-  it('pauses a waiting job at once and a running one through its run', () => {
-    expect(nextState('queued', { type: 'pause' }, false)).toBe('paused');
-    expect(nextState('transferring', { type: 'pause' }, true)).toBe('paused');
-    expect(nextState('failed', { type: 'pause' }, false)).toBeNull();
-    expect(nextState('paused', { type: 'resume' }, false)).toBe('queued');
-    expect(nextState('paused', { type: 'resume' }, true)).toBe('transferring');
+  it('shows the run\'s live progress while it runs, and none of it once it stopped', () => {
+    const live = { state: 'transferring' as const, bytesDone: 400, bytesTotal: 1000, bytesOnWire: 300, rate: 100, etaSeconds: 6, elapsedMs: 4000, connections: 4, viaProxy: false };
+    const running = job({ state: 'transferring', progress: { bytesDone: 400, bytesTotal: 1000, bytesOnWire: 300, rate: 100 } });
+    expect(transferView(running, META, live).progress).toMatchObject({ bytesDone: 400, rate: 100, etaSeconds: 6, connections: 4, viaProxy: false });
+    const paused = transferView({ ...running, state: 'paused' }, META, { ...live, state: 'paused' });
+    expect(paused.progress).toMatchObject({ state: 'paused', rate: null, etaSeconds: null });
+    expect(paused.actions).toMatchObject({ pause: false, resume: true, cancel: true });
+    const failed = transferView({ ...running, state: 'failed', activeMs: 5000 }, META, null);
+    expect(failed.progress).toMatchObject({ bytesDone: 400, rate: null, connections: 0, elapsedMs: 5000, viaProxy: null });
+    expect(failed.actions).toMatchObject({ retry: true, remove: true, cancel: false, pause: false, move: false });
   });
 
-  it('takes engine phases only while a run exists, never a terminal one', () => {
-    expect(nextState('preparing', { type: 'phase', state: 'transferring' }, true)).toBe('transferring');
-    expect(nextState('preparing', { type: 'phase', state: 'transferring' }, false)).toBeNull();
-    expect(nextState('transferring', { type: 'phase', state: 'completed' }, true)).toBeNull();
+  it('cannot pause a run that finalizes; an upload\'s cancel deletes its disk until it ends', () => {
+    expect(transferView(job({ state: 'finalizing' }), META, null).actions.pause).toBe(false);
+    const upload = { ...META, direction: 'upload' as const };
+    expect(transferView(job({ state: 'transferring' }), upload, null).cancelDeletesDisk).toBe(true);
+    expect(transferView(job({ state: 'completed' }), upload, null).cancelDeletesDisk).toBe(false);
   });
 
-  it('fails into retrying or failed, and retries finished jobs on request', () => {
-    expect(nextState('transferring', { type: 'fail', willRetry: true }, true)).toBe('retrying');
-    expect(nextState('transferring', { type: 'fail', willRetry: false }, true)).toBe('failed');
-    expect(nextState('retrying', { type: 'retry' }, false)).toBe('queued');
-    expect(nextState('cancelled', { type: 'retry' }, false)).toBe('queued');
-    expect(nextState('completed', { type: 'retry' }, false)).toBeNull();
-    expect(nextState('completed', { type: 'cancel' }, false)).toBeNull();
-  });
-
-  it('recovers interrupted runs: downloads queue again, uploads fail', () => {
-    expect(nextState('transferring', { type: 'recover', resumable: true }, true)).toBe('queued');
-    expect(nextState('transferring', { type: 'recover', resumable: false }, true)).toBe('failed');
-    expect(nextState('queued', { type: 'recover', resumable: false }, false)).toBe('queued');
+  it('names the downloaded file from the result once done', () => {
+    const result = { diskId: 'd1', diskName: 'db01-disk0', path: '/dl/other.qcow2', virtualSize: 1000, dataBytes: 10, resumedBytes: 0, bytesOnWire: 10, digest: null };
+    expect(transferView(job({ state: 'completed', result }), META, null).localPath).toBe('/dl/other.qcow2');
   });
 });
 
-describe('schedule window', () => {
-  it('handles windows inside a day and across midnight', () => {
-    expect(insideWindow({ start: '09:00', end: '17:00' }, 9 * 60)).toBe(true);
-    expect(insideWindow({ start: '09:00', end: '17:00' }, 17 * 60)).toBe(false);
-    expect(insideWindow({ start: '22:00', end: '06:00' }, 23 * 60)).toBe(true);
-    expect(insideWindow({ start: '22:00', end: '06:00' }, 5 * 60 + 59)).toBe(true);
-    expect(insideWindow({ start: '22:00', end: '06:00' }, 12 * 60)).toBe(false);
-    expect(insideWindow({ start: '00:00', end: '00:00' }, 12 * 60)).toBe(true);
+describe('queue settings from the app settings', () => {
+  it('maps concurrency, the per-domain limit, the window, the bandwidth limit and retries', () => {
+    const s = queueSettingsOf({ ...DEFAULT_SETTINGS, maxConcurrent: 3, maxPerStorageDomain: 1, scheduleWindow: { start: '22:00', end: '06:00' }, bandwidthLimit: 1048576, maxRetries: 2 });
+    expect(s.limits).toEqual({ concurrency: 3, perEngine: null, perStorageDomain: 1 });
+    expect(s.windows).toEqual([{ start: '22:00', end: '06:00' }]);
+    expect(s.bandwidth).toBe(1048576);
+    expect(s.retry.maxAttempts).toBe(3);
+    const none = queueSettingsOf(DEFAULT_SETTINGS, 50);
+    expect(none).toMatchObject({ windows: [], bandwidth: null, limits: { perStorageDomain: null } });
+    expect(none.retry.baseDelayMs).toBe(50);
   });
+
 });
 
 describe('download names', () => {

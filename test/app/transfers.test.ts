@@ -48,6 +48,8 @@ describe('app core: transfers against the simulator', () => {
     const done = transfer(added!.id);
     expect(done.state, done.error?.message).toBe('completed');
     expect(done.progress.bytesDone).toBe(SMALL_SIZE);
+    expect(done.checksum).toMatchObject({ algorithm: 'blake2b', verified: true, local: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(done.checksum!.server).toBe(done.checksum!.local);
     expect(done.timeline.map((t) => t.state)).toEqual(expect.arrayContaining(['queued', 'preparing', 'transferring', 'finalizing', 'completed']));
     await expectDiskEqualsFile(h.sim, done.diskId!, raw);
     const plan = await h.call('transfers:planUploads', { paths: [raw] });
@@ -58,7 +60,7 @@ describe('app core: transfers against the simulator', () => {
   it('downloads disks into a folder by template, renaming around an existing file', async () => {
     const folder = join(h.dir, 'downloads');
     await mkdir(folder);
-    await writeFile(join(folder, 'web-01-disk1.raw'), 'old');
+    await writeFile(join(folder, 'web-01-web-01-disk1.raw'), 'old');
     const added = await h.call('transfers:addDownloads', {
       diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0')],
       folder,
@@ -66,10 +68,13 @@ describe('app core: transfers against the simulator', () => {
       nameTemplate: '{vm}-{disk}.{ext}',
       existing: 'rename',
     });
-    expect(added.map((t) => t.localPath)).toEqual([join(folder, 'web-01-disk1 (2).raw'), join(folder, 'db01-disk0.raw')]);
+    // {vm}: web-01-disk1 is attached to VM web-01; db01-disk0 floats, so {vm} and its dash drop out.
+    expect(added.map((t) => t.localPath)).toEqual([join(folder, 'web-01-web-01-disk1 (2).raw'), join(folder, 'db01-disk0.raw')]);
     for (const t of added) await settled(t.id);
     for (const t of added) expect(transfer(t.id).state, transfer(t.id).error?.message).toBe('completed');
-    await expectFileEqualsSeed('web-01-disk1', join(folder, 'web-01-disk1 (2).raw'));
+    await expectFileEqualsSeed('web-01-disk1', join(folder, 'web-01-web-01-disk1 (2).raw'));
+    // Verified by default: the blkhash matched the data server's.
+    for (const t of added) expect(transfer(t.id).checksum).toMatchObject({ algorithm: 'blake2b', verified: expect.anything() });
     const skipped = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', existing: 'skip' });
     expect(skipped).toEqual([]);
   });
@@ -77,7 +82,11 @@ describe('app core: transfers against the simulator', () => {
   it('downloads as qcow2 when asked, and refuses relative folders with words', async () => {
     const folder = join(h.dir, 'qcow2-out');
     await mkdir(folder);
+    // With verification turned off in the settings, nothing is compared and the view says so.
+    // Notifications follow the window's language.
+    await h.call('settings:set', { verify: false, language: 'ja' });
     const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'qcow2', existing: 'rename' });
+    expect(t).toMatchObject({ localFormat: 'qcow2', diskFormat: 'cow', localPath: join(folder, 'db01-disk0.qcow2') });
     await settled(t!.id);
     expect(transfer(t!.id).state, transfer(t!.id).error?.message).toBe('completed');
     const head = Buffer.alloc(4);
@@ -85,6 +94,9 @@ describe('app core: transfers against the simulator', () => {
     await fh.read(head, 0, 4, 0);
     await fh.close();
     expect(head.toString('latin1')).toBe('QFI\xfb');
+    expect(transfer(t!.id).checksum).toMatchObject({ local: null, server: null, verified: null, note: expect.stringMatching(/turned off/) });
+    expect(h.notifications.some((n) => n.title === 'ダウンロードが完了しました' && n.body === 'db01-disk0')).toBe(true);
+    await h.call('settings:set', { verify: true, language: 'system' });
     const r2 = await h.invoke('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: 'relative/dir', format: 'raw', existing: 'rename' });
     expect(!r2.ok && r2.error.message).toMatch(/full folder path/);
   });

@@ -29,6 +29,10 @@ test('drops a qcow2 and an ISO, plans them and uploads both to completion', asyn
 
   await expect(app.getByTestId('history-summary')).toContainText('2 uploaded', { timeout: 45_000 });
   for (const name of ['fedora-e2e.qcow2', 'boot-e2e.iso']) await expect(await historyRow(app, name)).toHaveAttribute('data-state', 'completed');
+  // The details say the data matched the data server's checksum, with the digest.
+  const done = await historyRow(app, 'fedora-e2e.qcow2');
+  await done.getByRole('button', { name: 'Details' }).click();
+  await expect(done.getByTestId('transfer-checksum')).toContainText(/✓ matches the data server’s blake2b [0-9a-f]{64}/);
   await expect(app.getByTestId('disks')).toContainText('fedora-e2e');
   await expect(app.getByTestId('disks')).toContainText('boot-e2e');
   // What the engine now holds: the ISO as an iso-content disk, the qcow2 as a cow disk.

@@ -25,6 +25,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     timeline: [],
     notes: [],
     cancelDeletesDisk: false,
+    checksum: null,
     actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true },
     ...over,
   };

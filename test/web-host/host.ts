@@ -63,7 +63,7 @@ export async function startDemoWebHost(options: DemoWebHostOptions = {}): Promis
     dialogs: noDialogs,
     desktop: webDesktop(log),
     demo: { start: () => Promise.resolve({ engineUrl: sim.engineUrl, username: sim.username, password: sim.password, caPem: sim.caPem }) },
-    host: { name: 'DiskFerry', version: '0.1.0', host: 'web', platform: process.platform, nativeDialogs: false, canReveal: false },
+    host: { name: 'DiskFerry', version: '0.1.0', host: 'web', platform: process.platform, nativeDialogs: false, canReveal: false, locale: Intl.DateTimeFormat().resolvedOptions().locale },
     log,
     timers: realTimers,
     now: Date.now,

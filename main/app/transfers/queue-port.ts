@@ -1,51 +1,38 @@
 /**
- * The narrow queue interface the app core needs. `LocalTransferQueue` implements it now; the engine's
- * TransferQueue (main/engine/queue/) plugs in through an adapter when it lands.
+ * The narrow queue interface the app core needs. `EngineQueueAdapter` (engine-queue-adapter.ts)
+ * implements it with the engine's TransferQueue (main/engine/queue/).
  */
-import type { MoveTransferRequest } from '../../../shared/ipc.js';
-import type { TransferProgress } from '../../../shared/model.js';
-import type { TransferControl } from '../../engine/transfer/control.js';
-import type { TransferRecord } from './record.js';
+import type { MoveTransferRequest, TransferView } from '../../../shared/ipc.js';
+import type { NewJob } from '../../engine/queue/job.js';
+import type { TransferMeta } from './record.js';
 
-/** What a finished run reports back. */
-export interface RunOutcome {
-  /** The disk the upload created, or the disk downloaded. */
-  readonly diskId: string;
-  /** Where the download landed. */
-  readonly localPath?: string;
+/** One transfer to queue: the engine job (with its id) and the app's display fields. */
+export interface NewTransfer {
+  readonly job: NewJob & { readonly id: string };
+  readonly meta: TransferMeta;
 }
 
-/** Runs one attempt of a transfer with the engine code; rejects with a DiskFerryError. */
-export type TransferRunner = (record: TransferRecord, control: TransferControl, onProgress: (p: TransferProgress) => void) => Promise<RunOutcome>;
-
-/** The queue settings read at each decision. */
-export interface QueueSettings {
-  readonly maxConcurrent: number;
-  readonly maxRetries: number;
-  /** Local `HH:MM` window for `start: 'window'` jobs; null = always open. */
-  readonly scheduleWindow: { readonly start: string; readonly end: string } | null;
-}
-
-/** The queue as the app core uses it. */
+/** The queue as the app core uses it. Actions that do not apply now throw `conflict`; unknown ids `not-found`. */
 export interface TransferQueuePort {
-  /** Restores persisted records (after a restart) and starts what may start. */
+  /** Restores the persisted queue (recovering what ran when the app stopped) and starts it. */
   load(): Promise<void>;
-  /** Appends new records (state `queued`) and starts what may start. */
-  add(records: readonly TransferRecord[]): void;
+  /** Appends transfers (state `queued`, or `waiting` outside the window) and starts what may start. */
+  add(transfers: readonly NewTransfer[]): Promise<void>;
   pause(id: string): void;
   resume(id: string): void;
-  /** A running upload is cancelled on the engine (which deletes its disk). */
+  /** A running upload is cancelled on the engine (which deletes its disk); a download keeps its partial file. */
   cancel(id: string): void;
   retry(id: string): void;
-  remove(id: string): void;
+  /** Only finished transfers; what a failed upload left on the engine is cleaned up. */
+  remove(id: string): Promise<void>;
   move(id: string, to: MoveTransferRequest['to']): void;
-  get(id: string): TransferRecord;
+  get(id: string): TransferView;
   /** Queue order. */
-  list(): readonly TransferRecord[];
-  /** Called after every change; `urgent` for state changes, not for progress. */
+  list(): readonly TransferView[];
+  /** Called after changes (coalesced per tick); `urgent` for state changes, not for progress. */
   subscribe(listener: (urgent: boolean) => void): () => void;
-  /** Re-reads the settings (after `settings:set`) and starts what may start. */
+  /** Re-reads the settings (after `settings:set`): limits, window, bandwidth and retries apply at once. */
   settingsChanged(): void;
-  /** Stops the runs (downloads keep their journal; uploads are cancelled) and saves. */
+  /** Stops the runs without losing anything (downloads keep their journal; uploads are paused on the engine) and saves. */
   close(): Promise<void>;
 }

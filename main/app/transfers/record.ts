@@ -1,129 +1,136 @@
-/** The app core's record of one transfer (persisted), and its view for the window. */
+/**
+ * What the app keeps of a transfer besides the engine queue's job (the display fields the window
+ * shows and the job does not carry), the persisted document that holds both, and the window's view
+ * of a job. The job (main/engine/queue/job.ts) is the truth for state, attempts, progress, errors
+ * and times; the view maps it to the contract's `TransferView` with the same state words.
+ */
 import { z } from 'zod';
-import type { StartMode, TransferActions, TransferView } from '../../../shared/ipc.js';
-import type { TransferProgress, TransferState } from '../../../shared/model.js';
-import { ErrorInfoSchema, TransferProgressSchema, TransferStateSchema } from '../../../shared/schemas/index.js';
-import { isActive, isFinished, isPending } from './states.js';
+import type { TransferActions, TransferView } from '../../../shared/ipc.js';
+import type { TransferProgress } from '../../../shared/model.js';
+import type { QueueJob } from '../../engine/queue/job.js';
+import { isHoldable, isPending, isTerminal } from '../../engine/queue/states.js';
 
-const TransferRecordSchema = z.object({
-  id: z.string(),
+/** The app's display fields of one transfer, fixed when it is queued. */
+export const TransferMetaSchema = z.object({
   direction: z.enum(['upload', 'download']),
-  engineId: z.string(),
   engineName: z.string(),
+  /** The file name (upload) or the disk name (download). */
   name: z.string(),
+  /** Upload: the source file. Download: the target file. */
   localPath: z.string(),
-  diskId: z.string().nullable(),
   diskName: z.string(),
-  storageDomainId: z.string().nullable(),
   storageDomainName: z.string().nullable(),
   localFormat: z.enum(['raw', 'qcow2', 'iso']).nullable(),
   diskFormat: z.enum(['raw', 'cow']).nullable(),
-  preallocated: z.boolean(),
-  overwrite: z.boolean(),
-  state: TransferStateSchema,
-  /** A run (engine session) existed when this was saved. */
-  running: z.boolean(),
-  progress: TransferProgressSchema,
-  error: ErrorInfoSchema.nullable(),
-  attempts: z.number().int().nonnegative(),
-  start: z.enum(['now', 'window']),
-  createdAt: z.number(),
-  startedAt: z.number().nullable(),
-  finishedAt: z.number().nullable(),
-  timeline: z.array(z.object({ state: TransferStateSchema, at: z.number() })),
+  /** The image's guest size when queued (an upload's job learns it only when it runs). */
+  bytesTotal: z.number().nonnegative().nullable(),
+  /** Notes made when queued (the job adds its own). */
   notes: z.array(z.string()),
 });
+/** The app's display fields of one transfer. */
+export type TransferMeta = z.infer<typeof TransferMetaSchema>;
 
-/** One transfer as the core keeps it. */
-export type TransferRecord = z.infer<typeof TransferRecordSchema>;
+/** The persisted `transfers` document: the engine queue's document and the display fields by job id. */
+export const AppTransfersDocumentSchema = z.object({
+  version: z.literal(2),
+  /** The engine queue's document (parsed by the queue itself). */
+  queue: z.unknown(),
+  meta: z.record(z.string(), TransferMetaSchema),
+});
+/** The persisted `transfers` document. */
+export type AppTransfersDocument = z.infer<typeof AppTransfersDocumentSchema>;
 
-const TransfersDocumentSchema = z.object({ version: z.literal(1), transfers: z.array(TransferRecordSchema) });
+/** The live progress of a running job (what the transfer last reported), when it has a run. */
+export type LiveProgress = TransferProgress | null;
 
-/** Parses the stored queue; null when it is unreadable. */
-export function parseTransfersDocument(value: unknown): TransferRecord[] | null {
-  if (value === undefined || value === null) return [];
-  const parsed = TransfersDocumentSchema.safeParse(value);
-  return parsed.success ? parsed.data.transfers : null;
-}
-
-/** The document to persist. */
-export function transfersDocument(records: readonly TransferRecord[]): unknown {
-  return { version: 1, transfers: records };
-}
-
-/** A progress snapshot before anything ran. */
-export function initialProgress(state: TransferState, bytesTotal: number | null): TransferProgress {
-  return { state, bytesDone: 0, bytesTotal, bytesOnWire: 0, rate: null, etaSeconds: null, elapsedMs: 0, connections: 0, viaProxy: null };
-}
-
-/** A new record with the common defaults. */
-export function newRecord(
-  fields: Pick<TransferRecord, 'id' | 'direction' | 'engineId' | 'engineName' | 'name' | 'localPath' | 'diskId' | 'diskName' | 'storageDomainId' | 'storageDomainName' | 'localFormat' | 'diskFormat'> & {
-    preallocated?: boolean;
-    overwrite?: boolean;
-    start: StartMode;
-    now: number;
-    bytesTotal: number | null;
-    notes?: string[];
-  },
-): TransferRecord {
-  const { now, bytesTotal, start, preallocated, overwrite, notes, ...rest } = fields;
+/** Which actions apply now (the same rules the engine queue enforces). */
+export function transferActions(job: QueueJob, meta: TransferMeta): TransferActions {
+  const s = job.state;
   return {
-    ...rest,
-    preallocated: preallocated ?? false,
-    overwrite: overwrite ?? false,
-    state: 'queued',
-    running: false,
-    progress: initialProgress('queued', bytesTotal),
-    error: null,
-    attempts: 0,
-    start,
-    createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    timeline: [{ state: 'queued', at: now }],
-    notes: notes ?? [],
+    pause: isHoldable(s) || isPending(s),
+    resume: s === 'paused',
+    cancel: !isTerminal(s),
+    retry: s === 'failed' || s === 'cancelled',
+    remove: isTerminal(s),
+    reveal: meta.direction === 'upload' || s === 'completed' || job.progress.bytesDone > 0 || job.startedAt !== null,
+    move: isPending(s) || s === 'paused',
   };
 }
 
-/** Which actions apply now. */
-export function transferActions(r: TransferRecord): TransferActions {
+/** The progress the window shows: the run's own report while it runs, else what the job kept. */
+function progressOf(job: QueueJob, meta: TransferMeta, live: LiveProgress): TransferProgress {
+  const p = job.progress;
+  const running = live !== null && !isTerminal(job.state);
+  const bytesTotal = p.bytesTotal ?? meta.bytesTotal;
   return {
-    pause: (isActive(r.state) && r.state !== 'finalizing' && r.state !== 'verifying') || isPending(r.state),
-    resume: r.state === 'paused',
-    cancel: !isFinished(r.state),
-    retry: r.state === 'failed' || r.state === 'cancelled',
-    remove: isFinished(r.state),
-    reveal: r.direction === 'upload' || r.state === 'completed' || r.progress.bytesDone > 0 || r.running,
-    move: isPending(r.state) || (r.state === 'paused' && !r.running),
+    state: job.state,
+    bytesDone: p.bytesDone,
+    bytesTotal,
+    bytesOnWire: p.bytesOnWire,
+    rate: running && job.state !== 'paused' && job.state !== 'waiting' ? (live.rate ?? p.rate) : null,
+    etaSeconds: running && job.state !== 'paused' && job.state !== 'waiting' ? live.etaSeconds : null,
+    elapsedMs: running ? live.elapsedMs : job.activeMs,
+    connections: running ? live.connections : 0,
+    viaProxy: running ? live.viaProxy : null,
   };
 }
 
-/** The window's view of a record. */
-export function transferView(r: TransferRecord): TransferView {
+/** The window's view of a job. */
+export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgress): TransferView {
+  const localPath = job.kind === 'download' && job.result?.path ? job.result.path : meta.localPath;
   return {
-    id: r.id,
-    direction: r.direction,
-    state: r.state,
-    engineId: r.engineId,
-    engineName: r.engineName,
-    name: r.name,
-    localPath: r.localPath,
-    diskId: r.diskId,
-    diskName: r.diskName,
-    storageDomainName: r.storageDomainName,
-    localFormat: r.localFormat,
-    diskFormat: r.diskFormat,
-    progress: { ...r.progress, state: r.state },
-    error: r.error,
-    attempts: r.attempts,
-    start: r.start,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    timeline: r.timeline,
-    notes: r.notes,
-    cancelDeletesDisk: r.direction === 'upload' && !isFinished(r.state),
-    actions: transferActions(r),
+    id: job.id,
+    direction: meta.direction,
+    state: job.state,
+    engineId: job.engine,
+    engineName: meta.engineName,
+    name: meta.name,
+    localPath,
+    diskId: job.diskId,
+    diskName: job.result?.diskName ?? meta.diskName,
+    storageDomainName: meta.storageDomainName,
+    localFormat: meta.localFormat,
+    diskFormat: meta.diskFormat,
+    progress: progressOf(job, meta, live),
+    error: job.error,
+    attempts: job.attempts,
+    start: job.start,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    timeline: job.timeline,
+    notes: [...meta.notes, ...job.notes],
+    cancelDeletesDisk: meta.direction === 'upload' && !isTerminal(job.state),
+    checksum: job.state === 'completed' && job.result?.checksum ? { ...job.result.checksum, local: job.result.digest } : null,
+    actions: transferActions(job, meta),
   };
+}
+
+/** Display fields for a job the app did not queue itself (none should exist; a safe fallback). */
+export function fallbackMeta(job: QueueJob): TransferMeta {
+  return job.kind === 'upload'
+    ? {
+        direction: 'upload',
+        engineName: job.engine,
+        name: job.upload.path.split(/[/\\]/).pop() ?? job.label,
+        localPath: job.upload.path,
+        diskName: job.upload.diskName ?? job.label,
+        storageDomainName: job.upload.storageDomain,
+        localFormat: null,
+        diskFormat: job.upload.diskFormat ?? null,
+        bytesTotal: null,
+        notes: [],
+      }
+    : {
+        direction: 'download',
+        engineName: job.engine,
+        name: job.label,
+        localPath: job.download.file ?? job.download.outputDir,
+        diskName: job.download.diskName ?? job.label,
+        storageDomainName: null,
+        localFormat: job.download.format ?? 'raw',
+        diskFormat: null,
+        bytesTotal: job.download.size,
+        notes: [],
+      };
 }

@@ -1,25 +1,20 @@
 /**
- * `transfers:*`: turns confirmed plans into queued records, runs them with the engine code
- * (uploadImage / downloadDisk) through the queue, and answers snapshots for the window.
+ * `transfers:*`: turns confirmed plans into jobs of the engine's transfer queue (through the app's
+ * queue port), and answers snapshots for the window.
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute } from 'node:path';
 import type { AddDownloadsRequest, AddUploadsRequest, MoveTransferRequest, RevealResult, TransfersSnapshot, TransferView } from '../../../shared/ipc.js';
-import type { TransferProgress } from '../../../shared/model.js';
 import { DiskFerryError } from '../../engine/errors.js';
 import { probeImage } from '../../engine/image/probe.js';
-import type { TransferControl } from '../../engine/transfer/control.js';
-import type { TransferTuning } from '../../engine/transfer/deps.js';
-import { downloadDisk } from '../../engine/transfer/download-disk.js';
-import { uploadImage } from '../../engine/transfer/upload-image.js';
+import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { EnginesService } from '../engines-service.js';
 import type { DesktopPort } from '../ports.js';
 import type { SettingsService } from '../settings-service.js';
+import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
 import { expandTemplate, targetPath } from './naming.js';
-import type { RunOutcome, TransferQueuePort } from './queue-port.js';
-import { newRecord, transferView, type TransferRecord } from './record.js';
-import { isActive, isFinished, isPending } from './states.js';
+import type { NewTransfer, TransferQueuePort } from './queue-port.js';
 
 /** Ports and tunables of the service. */
 export interface TransfersServiceOptions {
@@ -29,8 +24,6 @@ export interface TransfersServiceOptions {
   readonly desktop: DesktopPort;
   readonly now: () => number;
   readonly newId: () => string;
-  /** Engine step timeout (tests use a short one). */
-  readonly engineTimeoutMs?: number;
 }
 
 /** See the file comment. */
@@ -40,7 +33,7 @@ export class TransfersService {
 
   constructor(private readonly o: TransfersServiceOptions) {}
 
-  /** Connects the queue (built with `run` as its runner). */
+  /** Connects the queue. */
   attach(queue: TransferQueuePort): void {
     this.queue = queue;
   }
@@ -50,39 +43,43 @@ export class TransfersService {
     const engineId = this.o.engines.selectedId();
     const profile = this.o.engines.profile(engineId);
     const domains = await this.o.catalog.domains(engineId, false);
-    const records: TransferRecord[] = [];
+    const verify = this.o.settings.get().verify;
+    const transfers: NewTransfer[] = [];
     for (const item of request.items) {
       const sd = domains.find((d) => d.id === item.storageDomainId);
       if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${item.storageDomainId}. Refresh the storage domains.`, { retryable: false });
       if (sd.type !== 'data' || sd.status !== 'active')
         throw new DiskFerryError('bad-input', `${sd.name} does not take uploads (it is a ${sd.type} domain, ${sd.status}). Choose an active data domain.`, { retryable: false });
       const probe = await probeImage(item.path);
-      records.push(
-        newRecord({
+      const diskFormat = probe.format === 'iso' ? 'raw' : (item.diskFormat ?? (probe.format === 'qcow2' ? 'cow' : 'raw'));
+      transfers.push({
+        job: {
           id: this.o.newId(),
+          kind: 'upload',
+          engine: engineId,
+          label: item.diskName,
+          storageDomainKey: sd.id,
+          start: request.start ?? 'now',
+          upload: { path: probe.path, storageDomain: sd.id, diskName: item.diskName, diskFormat, preallocated: item.preallocated ?? false, ...(verify ? {} : { verify: false }) },
+        },
+        meta: {
           direction: 'upload',
-          engineId,
           engineName: profile.name,
           name: probe.name,
           localPath: probe.path,
-          diskId: null,
           diskName: item.diskName,
-          storageDomainId: sd.id,
           storageDomainName: sd.name,
           localFormat: probe.format,
-          diskFormat: probe.format === 'iso' ? 'raw' : (item.diskFormat ?? (probe.format === 'qcow2' ? 'cow' : 'raw')),
-          preallocated: item.preallocated ?? false,
-          start: request.start ?? 'now',
-          now: this.o.now(),
+          diskFormat,
           bytesTotal: probe.virtualSize,
           notes: sd.isBlock && probe.format !== 'qcow2' ? [`${sd.name} is block storage: raw disks there are preallocated.`] : [],
-        }),
-      );
+        },
+      });
     }
-    const last = records.at(-1)?.storageDomainId;
-    if (last) await this.o.settings.set({ lastStorageDomain: { ...this.o.settings.get().lastStorageDomain, [engineId]: last } });
-    this.queue.add(records);
-    return records.map((r) => transferView(this.queue.get(r.id)));
+    const last = transfers.at(-1)?.job;
+    if (last?.kind === 'upload') await this.o.settings.set({ lastStorageDomain: { ...this.o.settings.get().lastStorageDomain, [engineId]: last.upload.storageDomain } });
+    await this.queue.add(transfers);
+    return transfers.map((t) => this.queue.get(t.job.id));
   }
 
   /** Queues downloads of disks of the selected engine into a folder, named by the template. */
@@ -93,63 +90,80 @@ export class TransfersService {
     const engineId = this.o.engines.selectedId();
     const profile = this.o.engines.profile(engineId);
     const client = await this.o.engines.connect(engineId);
-    const disks = await Promise.all(request.diskIds.map((id) => client.disk(id)));
     const template = request.nameTemplate ?? '{disk}.{ext}';
+    const [disks, vmNames] = await Promise.all([
+      Promise.all(request.diskIds.map((id) => client.disk(id))),
+      // `{vm}` needs the VMs; a user who may not list them gets the names without it.
+      template.includes('{vm}') ? client.vms().then(vmNamesByDisk, () => null) : null,
+    ]);
+    const verify = this.o.settings.get().verify;
     const taken = new Set<string>();
-    const records: TransferRecord[] = [];
+    const transfers: NewTransfer[] = [];
     for (const [i, disk] of disks.entries()) {
       if (!disk) throw new DiskFerryError('not-found', `The engine has no disk ${request.diskIds[i]!} any more. Refresh the disk list.`, { retryable: false });
-      const fileName = expandTemplate(template, { disk: disk.name, id: disk.id, vm: null, ext: request.format, now: this.o.now() });
+      const fileName = expandTemplate(template, { disk: disk.name, id: disk.id, vm: vmNames?.get(disk.id)?.[0] ?? null, ext: request.format, now: this.o.now() });
       const target = await targetPath(request.folder, fileName, request.existing, taken);
       if (!target) continue;
       taken.add(target.path);
-      records.push(
-        newRecord({
+      transfers.push({
+        job: {
           id: this.o.newId(),
+          kind: 'download',
+          engine: engineId,
+          label: disk.name,
+          storageDomainKey: disk.storageDomainIds[0] ?? null,
+          start: request.start ?? 'now',
+          download: {
+            disk: disk.id,
+            diskName: disk.name,
+            outputDir: dirname(target.path),
+            file: target.path,
+            size: disk.provisionedSize,
+            format: request.format,
+            ...(target.overwrite ? { overwrite: true } : {}),
+            ...(verify ? {} : { verify: false }),
+          },
+        },
+        meta: {
           direction: 'download',
-          engineId,
           engineName: profile.name,
           name: disk.name,
           localPath: target.path,
-          diskId: disk.id,
           diskName: disk.name,
-          storageDomainId: null,
           storageDomainName: null,
           localFormat: request.format,
           diskFormat: disk.format,
-          overwrite: target.overwrite,
-          start: request.start ?? 'now',
-          now: this.o.now(),
           bytesTotal: disk.provisionedSize,
-        }),
-      );
+          notes: [],
+        },
+      });
     }
-    this.queue.add(records);
-    return records.map((r) => transferView(this.queue.get(r.id)));
+    await this.queue.add(transfers);
+    return transfers.map((t) => this.queue.get(t.job.id));
   }
 
   pause(id: string): TransferView {
     this.queue.pause(id);
-    return transferView(this.queue.get(id));
+    return this.queue.get(id);
   }
 
   resume(id: string): TransferView {
     this.queue.resume(id);
-    return transferView(this.queue.get(id));
+    return this.queue.get(id);
   }
 
   cancel(id: string): TransferView {
     this.queue.cancel(id);
-    return transferView(this.queue.get(id));
+    return this.queue.get(id);
   }
 
   retry(id: string): TransferView {
     this.queue.retry(id);
-    return transferView(this.queue.get(id));
+    return this.queue.get(id);
   }
 
-  remove(id: string): null {
-    this.queue.remove(id);
+  async remove(id: string): Promise<null> {
+    await this.queue.remove(id);
     return null;
   }
 
@@ -171,12 +185,12 @@ export class TransfersService {
   /** The whole list for the window: pending and running in queue order, then finished, newest first. */
   snapshot(): TransfersSnapshot {
     const all = this.queue.list();
-    const open = all.filter((r) => !isFinished(r.state));
-    const done = all.filter((r) => isFinished(r.state)).sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+    const open = all.filter((r) => !isTerminal(r.state));
+    const done = all.filter((r) => isTerminal(r.state)).sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
     const running = all.filter((r) => isActive(r.state));
     return {
       seq: ++this.seq,
-      transfers: [...open, ...done].map(transferView),
+      transfers: [...open, ...done],
       summary: {
         running: running.length,
         pending: all.filter((r) => isPending(r.state) || r.state === 'paused').length,
@@ -189,32 +203,6 @@ export class TransfersService {
 
   /** True while transfers run or wait (quit confirmation, profile removal). */
   hasWork(engineId?: string): boolean {
-    return this.queue.list().some((r) => !isFinished(r.state) && (engineId === undefined || r.engineId === engineId));
+    return this.queue.list().some((r) => !isTerminal(r.state) && (engineId === undefined || r.engineId === engineId));
   }
-
-  /** The queue's runner: one attempt of one transfer with the engine code. */
-  readonly run = async (r: TransferRecord, control: TransferControl, onProgress: (p: TransferProgress) => void): Promise<RunOutcome> => {
-    const deps = await this.o.engines.transferDeps(r.engineId);
-    const s = this.o.settings.get();
-    const tuning: TransferTuning = {
-      workers: s.connectionsPerTransfer,
-      inactivityTimeout: s.inactivityTimeout,
-      preferProxy: s.preferProxy,
-      ...(this.o.engineTimeoutMs !== undefined ? { engineTimeoutMs: this.o.engineTimeoutMs } : {}),
-    };
-    if (r.direction === 'upload') {
-      const result = await uploadImage(
-        deps,
-        { path: r.localPath, storageDomain: r.storageDomainId!, diskName: r.diskName, ...(r.diskFormat ? { diskFormat: r.diskFormat } : {}), preallocated: r.preallocated },
-        { control, tuning, onProgress },
-      );
-      return { diskId: result.diskId };
-    }
-    const result = await downloadDisk(
-      deps,
-      { disk: r.diskId!, output: { file: r.localPath }, overwrite: r.overwrite, resume: true, format: r.localFormat === 'qcow2' ? 'qcow2' : 'raw' },
-      { control, tuning, onProgress },
-    );
-    return { diskId: result.diskId, localPath: result.path };
-  };
 }

@@ -13,6 +13,7 @@ import { jobJson, shortId } from './queue-output.js';
 import { openQueue } from './queue-open.js';
 import { postToInbox, liveRunPid, queuePaths } from './queue-ports.js';
 import { runQueueUntilIdle } from './queue-run.js';
+import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
 
 /** Options of `queue add` (besides the global ones). */
 export const QUEUE_ADD_OPTIONS = {
@@ -25,7 +26,21 @@ export const QUEUE_ADD_OPTIONS = {
   priority: { type: 'string' },
   now: { type: 'boolean' },
   workers: { type: 'string', short: 'w' },
+  format: { type: 'string' },
+  ...VERIFY_OPTIONS,
 } as const;
+
+/** How a download job writes its file: `--format raw|qcow2` and `--verify` / `--no-verify`, as `diskferry download` takes them. */
+export interface DownloadChoices {
+  readonly format: 'raw' | 'qcow2';
+  readonly verify: boolean;
+}
+
+/** Reads `--format` and `--verify` / `--no-verify` (the defaults: raw, verified). */
+export function parseDownloadChoices(values: { format?: string | undefined; verify?: boolean | undefined; 'no-verify'?: boolean | undefined }): DownloadChoices {
+  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
+  return { format, verify: parseVerify(values) };
+}
 
 /** The engine key jobs carry: the profile name, or the engine URL when no profile is used. */
 export async function engineKey(ctx: CliContext, values: { engine?: string | undefined; profile?: string | undefined }): Promise<string> {
@@ -48,8 +63,10 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
     workers: parseWorkers(values.workers) ?? null,
   };
   const key = await engineKey(ctx, values);
+  const verify = parseVerify(values);
   let specs: NewJob[];
   if (kind === 'upload') {
+    if (values.format !== undefined) throw new UsageError('--format is for downloads; an upload keeps the image as it is (see --disk-format).');
     const domainName = required(values['storage-domain'], '--storage-domain NAME');
     if (values.name && positionals.length > 1) throw new UsageError('--name works with one file only; several files are named after themselves.');
     const diskFormat = parseChoice('disk-format', values['disk-format'], ['raw', 'cow'] as const);
@@ -69,28 +86,30 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
         ...(values.name ? { diskName: values.name } : {}),
         ...(diskFormat ? { diskFormat } : {}),
         ...(values.preallocated ? { preallocated: true } : {}),
+        ...(verify ? {} : { verify: false }),
       },
     }));
   } else {
+    const choices = parseDownloadChoices(values);
     const output = await outputDir(required(values.output, '--output DIR'));
     const deps = await ctx.connect(values);
     const disks: Disk[] = [];
     for (const d of positionals) disks.push(await resolveDisk(deps, d));
-    specs = disks.map((d) => downloadJob(key, d, output, values.overwrite ?? false, common));
+    specs = disks.map((d) => downloadJob(key, d, output, values.overwrite ?? false, common, choices));
   }
   await submitJobs(ctx, specs);
   return 0;
 }
 
 /** A download job for a resolved disk. */
-export function downloadJob(engine: string, d: Disk, outputDir: string, overwrite: boolean, common: Pick<NewJob, 'priority' | 'start' | 'workers'>): NewJob {
+export function downloadJob(engine: string, d: Disk, outputDir: string, overwrite: boolean, common: Pick<NewJob, 'priority' | 'start' | 'workers'>, choices: DownloadChoices): NewJob {
   return {
     kind: 'download',
     engine,
     label: d.name,
     storageDomainKey: d.storageDomainIds[0] ?? null,
     ...common,
-    download: { disk: d.id, diskName: d.name, outputDir, size: d.provisionedSize, ...(overwrite ? { overwrite: true } : {}) },
+    download: { disk: d.id, diskName: d.name, outputDir, size: d.provisionedSize, ...(overwrite ? { overwrite: true } : {}), format: choices.format, verify: choices.verify },
   };
 }
 
@@ -145,16 +164,26 @@ export function parseInteger(value: string | undefined, name: string, min = -1_0
  */
 export async function queueAndRunDownloads(
   ctx: CliContext,
-  values: Parameters<CliContext['connect']>[0] & { all?: boolean | undefined; search?: string | undefined; 'storage-domain'?: string | undefined; overwrite?: boolean | undefined; workers?: string | undefined },
+  values: Parameters<CliContext['connect']>[0] & {
+    all?: boolean | undefined;
+    search?: string | undefined;
+    'storage-domain'?: string | undefined;
+    overwrite?: boolean | undefined;
+    workers?: string | undefined;
+    format?: string | undefined;
+    verify?: boolean | undefined;
+    'no-verify'?: boolean | undefined;
+  },
   output: string,
 ): Promise<number> {
+  const choices = parseDownloadChoices(values);
   const dir = await outputDir(output);
   const key = await engineKey(ctx, values);
   const deps = await ctx.connect(values);
   const disks = await findDisks(deps, { all: values.all ?? false, search: values.search, storageDomain: values['storage-domain'] });
   if (disks.length === 0) throw new UsageError('No disk matches; nothing was queued. List them with diskferry disks --search QUERY.');
   const workers = parseWorkers(values.workers) ?? null;
-  await submitJobs(ctx, disks.map((d) => downloadJob(key, d, dir, values.overwrite ?? false, { priority: 0, start: 'now', workers })));
+  await submitJobs(ctx, disks.map((d) => downloadJob(key, d, dir, values.overwrite ?? false, { priority: 0, start: 'now', workers }, choices)));
   if ((await liveRunPid(queuePaths())) !== null) return 0;
   return runQueueUntilIdle(ctx, values);
 }

@@ -12,7 +12,7 @@ export function shortId(id: string): string {
 
 /** Where a job goes, in words. */
 export function jobTarget(job: QueueJob): string {
-  return job.kind === 'upload' ? `${job.upload.path} → ${job.upload.storageDomain}` : `${job.download.diskName ?? job.download.disk} → ${job.download.outputDir}`;
+  return job.kind === 'upload' ? `${job.upload.path} → ${job.upload.storageDomain}` : `${job.download.diskName ?? job.download.disk} → ${job.download.file ?? job.download.outputDir}${job.download.format === 'qcow2' ? ' (qcow2)' : ''}`;
 }
 
 function percent(job: QueueJob): string {

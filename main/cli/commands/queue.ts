@@ -12,8 +12,8 @@ import { ensureNoRun, queuePaths } from './queue-ports.js';
 import { runQueueRun } from './queue-run.js';
 
 /** Usage lines of the queue commands (for the CLI's help). */
-export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--priority N] [--now]
-  diskferry queue add download DISK… --output DIR [--overwrite] [--priority N] [--now]
+export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--no-verify] [--priority N] [--now]
+  diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--overwrite] [--priority N] [--now]
   diskferry queue list [--json]
   diskferry queue run [--window [DAYS] HH:MM-HH:MM]… [--limit RATE] [--window-limit RATE] [--concurrency N]
                       [--per-engine N] [--per-storage-domain N] [--retries N] [--retry-delay S] [--workers N] [--json]

@@ -2,11 +2,15 @@
  * The real JobRunner: runs a job with uploadImage / downloadDisk on the engine it names, after
  * recovering what an interrupted attempt left there (recovery.ts).
  */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DiskFerryError } from '../errors.js';
+import type { Disk } from '../ovirt/types.js';
+import { PartFile } from '../transfer/part-file.js';
 import type { TransferDeps, TransferTuning } from '../transfer/deps.js';
-import { downloadDisk, resolveDisk } from '../transfer/download-disk.js';
+import { downloadDisk, fileNameForDisk, resolveDisk, type DownloadResult } from '../transfer/download-disk.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/session.js';
-import { uploadImage } from '../transfer/upload-image.js';
+import { uploadImage, type UploadResult } from '../transfer/upload-image.js';
 import type { JobResult, QueueJob } from './job.js';
 import { discardJob, recoverUpload, releaseDownload, uploadDescription } from './recovery.js';
 import type { JobRunner, RunContext } from './runner.js';
@@ -64,6 +68,7 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
       ...(u.diskName !== undefined ? { diskName: u.diskName } : {}),
       ...(u.diskFormat !== undefined ? { diskFormat: u.diskFormat } : {}),
       ...(u.preallocated !== undefined ? { preallocated: u.preallocated } : {}),
+      ...(u.verify !== undefined ? { verify: u.verify } : {}),
       description: uploadDescription(job),
     },
     {
@@ -75,7 +80,7 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
       ...(start.kind === 'reattach' ? { reattach: { diskId: start.diskId, transferId: start.transferId } } : {}),
     },
   );
-  return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: 0, bytesOnWire: r.bytesOnWire, digest: digestOf(r) };
+  return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: 0, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
 }
 
 async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download' }, ctx: RunContext, tuning: TransferTuning, timeoutMs: number): Promise<JobResult> {
@@ -88,9 +93,22 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
   if (job.download.size !== null && disk.provisionedSize !== null && disk.provisionedSize !== job.download.size)
     ctx.note(`Disk '${disk.name}' changed size since it was queued (${job.download.size} → ${disk.provisionedSize} bytes); any partial file is started over.`);
   if (job.diskId === null) await ctx.remember({ diskId: disk.id });
+  const d = job.download;
+  const earlier = await finishedEarlier(deps, job, disk, signal);
+  if (earlier) {
+    ctx.note('An earlier run had finished this download before DiskFerry stopped; nothing was fetched again.');
+    return earlier;
+  }
   const r = await downloadDisk(
     deps,
-    { disk: disk.id, output: { dir: job.download.outputDir }, overwrite: job.download.overwrite ?? false, resume: true },
+    {
+      disk: disk.id,
+      output: d.file !== undefined ? { file: d.file } : { dir: d.outputDir },
+      overwrite: d.overwrite ?? false,
+      resume: true,
+      format: d.format ?? 'raw',
+      ...(d.verify !== undefined ? { verify: d.verify } : {}),
+    },
     { control: ctx.control, tuning, onProgress: ctx.onProgress, throttle: ctx.throttle, onCreated: (ids) => ctx.remember({ transferId: ids.transferId }) },
   );
   return {
@@ -101,12 +119,31 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
     dataBytes: r.dataBytes,
     resumedBytes: r.resumedBytes,
     bytesOnWire: r.bytesOnWire,
-    digest: digestOf(r),
+    digest: r.digest,
+    checksum: checksumOf(r),
   };
 }
 
-/** A digest the result carries (verification may add one), else null. */
-function digestOf(result: object): string | null {
-  const d = (result as { digest?: unknown }).digest;
-  return typeof d === 'string' ? d : null;
+/**
+ * A download whose earlier attempt completed the file (only a complete file carries the final name,
+ * after the engine finished the transfer) but died before the queue recorded it: the job's own
+ * transfer ended in success and the file is there without its `.part`. Its journal leftovers go.
+ */
+async function finishedEarlier(deps: TransferDeps, job: QueueJob & { kind: 'download' }, disk: Disk, signal: AbortSignal): Promise<JobResult | null> {
+  const d = job.download;
+  if (job.transferId === null || d.overwrite) return null;
+  const path = d.file ?? join(d.outputDir, fileNameForDisk(disk, d.format ?? 'raw'));
+  const [file, part] = await Promise.all([stat(path).catch(() => null), stat(PartFile.partPath(path)).catch(() => null)]);
+  if (!file?.isFile() || part) return null;
+  const t = await deps.client.transfer(job.transferId, signal);
+  if (t ? t.phase !== 'finished_success' : disk.provisionedSize !== file.size) return null;
+  await PartFile.removeJournal(path);
+  const dataBytes = Math.min(file.size, file.blocks * 512);
+  return { diskId: disk.id, diskName: disk.name, path, virtualSize: file.size, dataBytes, resumedBytes: dataBytes, bytesOnWire: 0, digest: null };
+}
+
+/** How the transfer's checksum compared with the server's, for the job's result. */
+function checksumOf(r: UploadResult | DownloadResult): NonNullable<JobResult['checksum']> {
+  const c = r.report.checksum;
+  return { algorithm: c.algorithm, blockSize: c.blockSize, server: c.server, verified: r.verified, note: r.verification };
 }

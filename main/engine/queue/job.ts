@@ -16,6 +16,8 @@ export const UploadTargetSchema = z.object({
   diskName: z.string().min(1).optional(),
   diskFormat: z.enum(['raw', 'cow']).optional(),
   preallocated: z.boolean().optional(),
+  /** Compare checksums with the server before finalize (default true; needs imageio 2). */
+  verify: z.boolean().optional(),
 });
 /** What an upload job sends where. */
 export type UploadTarget = z.infer<typeof UploadTargetSchema>;
@@ -26,9 +28,15 @@ export const DownloadTargetSchema = z.object({
   disk: z.string().min(1),
   /** The disk's name when queued, for listings and reports. */
   diskName: z.string().nullable().default(null),
-  /** The folder the file goes to (named after the disk). */
+  /** The folder the file goes to (named after the disk unless `file` names it). */
   outputDir: z.string().min(1),
+  /** The exact file to write (inside `outputDir`); absent = `<disk name>.<format>` in `outputDir`. */
+  file: z.string().min(1).optional(),
   overwrite: z.boolean().optional(),
+  /** Output format: sparse raw (default) or qcow2. */
+  format: z.enum(['raw', 'qcow2']).optional(),
+  /** Compare checksums with the server before finalize (default true; needs imageio 2). */
+  verify: z.boolean().optional(),
   /** The disk's virtual size when queued; a different size later means a different disk. */
   size: z.number().int().nonnegative().nullable().default(null),
 });
@@ -50,6 +58,17 @@ export const JobResultSchema = z.object({
   bytesOnWire: z.number().nonnegative(),
   /** A checksum of the result when the transfer computed one. */
   digest: z.string().nullable(),
+  /** The comparison with the server's checksum (absent in jobs saved before it was recorded). */
+  checksum: z
+    .object({
+      algorithm: z.string(),
+      blockSize: z.number().int().positive(),
+      server: z.string().nullable(),
+      /** true: matched; null: not compared (`note` says why). A mismatch fails the job instead. */
+      verified: z.boolean().nullable(),
+      note: z.string(),
+    })
+    .optional(),
 });
 /** How a job ended well. */
 export type JobResult = z.infer<typeof JobResultSchema>;
@@ -79,6 +98,8 @@ const JobCommonSchema = z.object({
   /** Data connections for this transfer (1–8); null = the queue's default. */
   workers: z.number().int().min(1).max(8).nullable().default(null),
   state: TransferStateSchema,
+  /** States entered, in order, with epoch ms (the last 50). */
+  timeline: z.array(z.object({ state: TransferStateSchema, at: z.number() })).default([]),
   attempts: z.number().int().nonnegative(),
   /** When a retrying job may run again (epoch ms). */
   nextAttemptAt: z.number().nullable(),
@@ -109,8 +130,11 @@ export const QueueJobSchema = z.discriminatedUnion('kind', [
 /** One job in the queue. */
 export type QueueJob = z.infer<typeof QueueJobSchema>;
 
-/** What a caller gives to add a job; everything else starts at its default. */
-export type NewJob = { readonly engine: string; readonly label?: string; readonly storageDomainKey?: string | null; readonly priority?: number; readonly start?: 'now' | 'window'; readonly workers?: number | null } & (
+/**
+ * What a caller gives to add a job; everything else starts at its default. `id` lets a host key its
+ * own records by the job id (default: a new random id).
+ */
+export type NewJob = { readonly id?: string; readonly engine: string; readonly label?: string; readonly storageDomainKey?: string | null; readonly priority?: number; readonly start?: 'now' | 'window'; readonly workers?: number | null } & (
   | { readonly kind: 'upload'; readonly upload: UploadTarget }
   | { readonly kind: 'download'; readonly download: DownloadTarget }
 );
@@ -118,7 +142,7 @@ export type NewJob = { readonly engine: string; readonly label?: string; readonl
 /** A fresh job record for `spec`. */
 export function createJob(spec: NewJob, id: string, now: number): QueueJob {
   const common = {
-    id,
+    id: spec.id ?? id,
     engine: spec.engine,
     label: spec.label ?? defaultLabel(spec),
     storageDomainKey: spec.storageDomainKey ?? null,
@@ -126,6 +150,7 @@ export function createJob(spec: NewJob, id: string, now: number): QueueJob {
     start: spec.start ?? 'window',
     workers: spec.workers ?? null,
     state: 'queued' as const,
+    timeline: [{ state: 'queued' as const, at: now }],
     attempts: 0,
     nextAttemptAt: null,
     diskId: spec.kind === 'download' && /^[0-9a-f-]{36}$/i.test(spec.download.disk) ? spec.download.disk : null,
@@ -151,7 +176,7 @@ function defaultLabel(spec: NewJob): string {
 
 /** A key that is equal for two jobs that would do the same work (a second one would duplicate it). */
 export function workKey(job: Pick<QueueJob, 'engine'> & ({ kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget })): string {
-  if (job.kind === 'download') return `download\u0000${job.engine}\u0000${job.download.disk}\u0000${job.download.outputDir}`;
+  if (job.kind === 'download') return `download\u0000${job.engine}\u0000${job.download.disk}\u0000${job.download.file ?? `${job.download.outputDir}\u0000${job.download.format ?? 'raw'}`}`;
   return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? ''}`;
 }
 
@@ -159,6 +184,7 @@ export function workKey(job: Pick<QueueJob, 'engine'> & ({ kind: 'upload'; uploa
 export const NewJobSchema: z.ZodType<NewJob> = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('upload'),
+    id: z.string().min(1).optional(),
     engine: z.string().min(1),
     label: z.string().optional(),
     storageDomainKey: z.string().nullable().optional(),
@@ -169,6 +195,7 @@ export const NewJobSchema: z.ZodType<NewJob> = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('download'),
+    id: z.string().min(1).optional(),
     engine: z.string().min(1),
     label: z.string().optional(),
     storageDomainKey: z.string().nullable().optional(),

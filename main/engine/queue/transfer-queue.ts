@@ -102,7 +102,9 @@ export class TransferQueue {
       const key = workKey(spec);
       const dup = pendingKeys.get(key);
       if (dup) throw new DiskFerryError('bad-input', `${spec.label ?? 'This transfer'} is already in the queue (job ${dup}).`, { retryable: false });
-      const job = createJob(spec, this.ports.newId?.() ?? randomUUID(), now);
+      if (spec.id !== undefined && (this.jobs.some((j) => j.id === spec.id) || added.some((j) => j.id === spec.id)))
+        throw new DiskFerryError('bad-input', `The queue already has a job ${spec.id}.`, { retryable: false });
+      const job = createJob(spec, spec.id ?? this.ports.newId?.() ?? randomUUID(), now);
       pendingKeys.set(key, job.id);
       added.push(job);
     }
@@ -188,13 +190,30 @@ export class TransferQueue {
     this.pump();
   }
 
-  /** Moves a job one place up or down, or to the top or bottom of the queue. */
+  /**
+   * Moves a job one place up or down among the unfinished jobs (finished ones keep their places
+   * and are stepped over), or to the top or bottom of the queue.
+   */
   move(id: string, to: 'up' | 'down' | 'top' | 'bottom'): void {
     const i = this.jobs.findIndex((j) => j.id === id);
     if (i < 0) this.get(id);
+    const job = this.jobs[i]!;
     const rest = this.jobs.filter((j) => j.id !== id);
-    const at = to === 'top' ? 0 : to === 'bottom' ? rest.length : to === 'up' ? Math.max(0, i - 1) : Math.min(rest.length, i + 1);
-    rest.splice(at, 0, this.jobs[i]!);
+    let at: number;
+    if (to === 'top') at = 0;
+    else if (to === 'bottom') at = rest.length;
+    else if (to === 'up') {
+      // Before the nearest unfinished job above (rest[k] for k < i is the job at k).
+      let k = i - 1;
+      while (k >= 0 && isTerminal(rest[k]!.state)) k--;
+      at = Math.max(0, k);
+    } else {
+      // After the nearest unfinished job below (rest[k] for k >= i is the job at k + 1).
+      let k = i;
+      while (k < rest.length && isTerminal(rest[k]!.state)) k++;
+      at = Math.min(rest.length, k + 1);
+    }
+    rest.splice(at, 0, job);
     this.jobs = rest;
     this.persistence.save();
     this.emit({ type: 'reordered', order: this.jobs.map((j) => j.id) });
@@ -242,7 +261,7 @@ export class TransferQueue {
     for (const [id, run] of this.runs) {
       run.stop = 'shutdown';
       const job = this.get(id);
-      if (run.paused) continue; // its data phase already stopped; the engine session stays for the next start
+      if (run.paused && job.kind === 'upload') continue; // its data phase already stopped; the engine session stays for the next start
       if (job.kind === 'upload' && isHoldable(job.state)) {
         const acked = new Promise<void>((resolve) => (run.pausedAck = resolve));
         this.pauseRun(run);
@@ -259,6 +278,9 @@ export class TransferQueue {
     for (const j of this.jobs) if (isActive(j.state)) this.apply(j.id, { type: 'interrupted' });
     this.setAwake(false);
     await this.persistence.saveNow().catch(() => {});
+    // Saved: paused uploads now stop their local run (keep-alive, connections) and leave the engine
+    // transfer paused for the next start, so a host that lives on (the app's web host) keeps nothing running.
+    for (const run of this.runs.values()) if (run.paused) run.control.detach();
     this.batch.abandon();
   }
 
@@ -434,7 +456,8 @@ export class TransferQueue {
       return;
     }
     if (next === job.state) return;
-    this.update(id, (j) => ({ ...j, state: next, ...(note ? { notes: [...j.notes, note].slice(-20) } : {}) }));
+    const at = this.ports.now();
+    this.update(id, (j) => ({ ...j, state: next, timeline: [...j.timeline, { state: next, at }].slice(-50), ...(note ? { notes: [...j.notes, note].slice(-20) } : {}) }));
     this.persistence.save();
     this.emit({ type: 'state', job: this.get(id), from: job.state });
   }

@@ -9,6 +9,7 @@ export class TransferControl {
   private readonly cancelController = new AbortController();
   private runController = new AbortController();
   private pausedFlag = false;
+  private detachedFlag = false;
   private resumeWaiters: Array<() => void> = [];
 
   constructor(parent?: AbortSignal) {
@@ -38,6 +39,11 @@ export class TransferControl {
     return this.cancelController.signal.aborted;
   }
 
+  /** True once detached: the run stopped locally and left its engine transfer as it was. */
+  get detached(): boolean {
+    return this.detachedFlag;
+  }
+
   /** Pauses the data phase (no effect when already paused or cancelled). */
   pause(): void {
     if (this.pausedFlag || this.cancelled) return;
@@ -64,6 +70,16 @@ export class TransferControl {
     const waiters = this.resumeWaiters;
     this.resumeWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * Stops the run here without ending its transfer on the engine (a paused upload a later process
+   * re-attaches): like cancel() for the local run, but its cleanup leaves the engine alone.
+   */
+  detach(): void {
+    if (this.cancelled) return;
+    this.detachedFlag = true;
+    this.cancel();
   }
 
   /** Resolves on resume(); rejects with `cancelled` on cancel(). */

@@ -92,12 +92,14 @@ export async function runDataPhase(options: {
     const remaining = remainingRanges(options.plan, done);
     tracker.setState('transferring');
     session.keepAlive.setDataFlowing(true);
+    const runSignal = control.runSignal;
     try {
-      await options.run(remaining, control.runSignal);
+      await options.run(remaining, runSignal);
       return;
     } catch (err) {
       if (control.cancelled) throw err;
-      if (!control.paused) {
+      // Only a pause aborts the run signal (besides cancel); a resume may already have followed it.
+      if (!runSignal.aborted) {
         const gone = err instanceof DiskFerryError && err.code === 'ticket-gone';
         if (!gone || !options.recoverTicket || recoveries >= MAX_TICKET_RECOVERIES) throw err;
         recoveries++;
@@ -109,6 +111,8 @@ export async function runDataPhase(options: {
     } finally {
       session.keepAlive.setDataFlowing(false);
     }
+    // Paused and resumed before the data phase had stopped: go on with what is left.
+    if (!control.paused) continue;
     tracker.setState('paused');
     await options.onPause?.();
     await session.keepAlive.tick();

@@ -267,6 +267,8 @@ export async function uploadImage(
     };
   } catch (err) {
     tracker.setState(control.cancelled ? 'cancelled' : 'failed');
+    // Detached: the transfer stays on the engine (paused) for a later run to re-attach.
+    if (control.detached) throw new DiskFerryError('cancelled', 'The upload was stopped; its transfer stays paused on the engine.', { cause: err, retryable: false });
     const deleted = disk ? await cleanUpFailedUpload(deps, disk, transferId, version, timeoutMs) : null;
     const e = control.cancelled ? new DiskFerryError('cancelled', 'The upload was cancelled.', { cause: err, retryable: false }) : asDiskFerryError(err);
     throw withContext(e, disk ? diskFateAfterUploadFailure(disk.name, deleted) : '');

@@ -251,6 +251,7 @@ describe('TransferQueue', () => {
     for (const id of [up!.id, dl!.id, paused!.id]) runner.get(id).ctx.onProgress(progress('transferring', 5));
     q.pause(paused!.id);
     const upRun = runner.get(up!.id);
+    const pausedRun = runner.get(paused!.id);
     // No clock advance below: close() must not wait out its grace period for anything.
     const closing = q.close();
     expect(upRun.ctx.control.paused).toBe(true);
@@ -258,9 +259,12 @@ describe('TransferQueue', () => {
     await closing;
     const saved = parseQueueDocument(await store.read())!;
     expect(saved.jobs.map((j) => j.state)).toEqual(['queued', 'queued', 'paused']);
-    // The download was stopped (its run ended), the uploads were paused (their runs stay open).
+    // The download was stopped (its run ended); the uploads were paused, then detached once saved:
+    // their local runs ended without ending their engine transfers (left paused for the next start).
     expect(runner.open.has(dl!.id)).toBe(false);
-    expect(runner.get(paused!.id).ctx.control.paused).toBe(true);
+    expect(upRun.ctx.control.detached).toBe(true);
+    expect(pausedRun.ctx.control.paused && pausedRun.ctx.control.detached).toBe(true);
+    expect(runner.open.has(paused!.id)).toBe(false);
     await expect(q.add([upload(3)])).rejects.toThrow(/closed/);
   });
 
@@ -280,3 +284,60 @@ describe('TransferQueue', () => {
     expect(q.reports().map((r) => r.id)).toEqual([first!.id, second!.id]);
   });
 });
+
+describe('TransferQueue: timeline, caller ids and moves', () => {
+  it('records every state a job enters, with the time', async () => {
+    const { q, clock, runner } = await setup();
+    const [a] = await q.add([upload(1)]);
+    q.start();
+    await settle();
+    await clock.advance(5000);
+    runner.get(a!.id).ctx.onProgress(progress('transferring', 10));
+    runner.get(a!.id).succeed();
+    await settle();
+    expect(q.get(a!.id).timeline).toEqual([
+      { state: 'queued', at: MON_NOON },
+      { state: 'preparing', at: MON_NOON },
+      { state: 'transferring', at: MON_NOON + 5000 },
+      { state: 'completed', at: MON_NOON + 5000 },
+    ]);
+  });
+
+  it('takes a caller id for a job and refuses one already used', async () => {
+    const { q } = await setup();
+    const [a] = await q.add([upload(1, { id: 'mine-1' })]);
+    expect(a!.id).toBe('mine-1');
+    expect(q.get('mine-1').state).toBe('queued');
+    await expect(q.add([upload(2, { id: 'mine-1' })])).rejects.toThrow(/already has a job mine-1/);
+  });
+
+  it('moves a job up or down past finished jobs, to the next unfinished one', async () => {
+    const { q, runner } = await setup({ limits: { concurrency: 1, perEngine: null, perStorageDomain: null } });
+    const [a, done, b, c] = await q.add([upload(1), upload(2), upload(3), upload(4)]);
+    q.pause(a!.id);
+    q.start();
+    await settle();
+    runner.get(done!.id).succeed();
+    await settle();
+    q.pause(b!.id);
+    q.pause(c!.id);
+    expect(q.get(done!.id).state).toBe('completed');
+    q.move(b!.id, 'up');
+    expect(q.list().map((j) => j.id)).toEqual([b!.id, a!.id, done!.id, c!.id]);
+    q.move(a!.id, 'down');
+    expect(q.list().map((j) => j.id)).toEqual([b!.id, done!.id, c!.id, a!.id]);
+  });
+
+  it('keeps a download\'s format and verification choice and hands them to the runner', async () => {
+    const store = new MemoryQueueStore();
+    const { q, runner } = await setup({}, store);
+    const [d] = await q.add([{ kind: 'download', engine: 'e1', start: 'now', download: { disk: 'disk-1', diskName: 'd', outputDir: '/out', size: 10, format: 'qcow2', verify: false } }]);
+    q.start();
+    await settle();
+    const job = runner.get(d!.id).job;
+    expect(job.kind === 'download' && job.download).toMatchObject({ format: 'qcow2', verify: false });
+    const saved = parseQueueDocument(await store.read())!.jobs[0]!;
+    expect(saved.kind === 'download' && saved.download).toMatchObject({ format: 'qcow2', verify: false });
+  });
+});
+
