@@ -28,6 +28,11 @@ export interface FaultSettings {
   transferUrlUnreachable: boolean;
   /** The engine REST API answers 503 to everything but this flag's reset (engine down). */
   engineUnavailable: boolean;
+  /**
+   * transfer_url and proxy_url of new transfers point at this origin (`https://host:port`, a stand-in
+   * data server such as a hostile one) instead of the simulated daemon and proxy; null: off.
+   */
+  dataServerOrigin: string | null;
 }
 
 /** The defaults: no fault. */
@@ -44,6 +49,7 @@ export function noFaults(): FaultSettings {
     failFinalizeVerification: false,
     transferUrlUnreachable: false,
     engineUnavailable: false,
+    dataServerOrigin: null,
   };
 }
 
@@ -54,7 +60,9 @@ export function applyFaults(target: FaultSettings, patch: Record<string, unknown
   for (const [name, raw] of Object.entries(patch)) {
     if (!(name in target)) throw new Error(`Unknown fault '${name}'. Known faults: ${Object.keys(target).join(', ')}`);
     const key = name as keyof FaultSettings;
-    if (NUMERIC.has(key)) {
+    if (key === 'dataServerOrigin') {
+      target.dataServerOrigin = raw === null || raw === '' || raw === 'null' ? null : String(raw);
+    } else if (NUMERIC.has(key)) {
       const value = raw === null || raw === 'null' || raw === '' ? null : Number(raw);
       if (value !== null && (!Number.isFinite(value) || value < 0)) throw new Error(`Fault '${name}' needs a number >= 0`);
       (target as unknown as Record<string, number | null>)[key] = key === 'latencyMs' ? (value ?? 0) : value;

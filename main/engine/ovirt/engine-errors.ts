@@ -36,6 +36,14 @@ export function transportError(err: unknown, ctx: RequestContext): DiskFerryErro
   const code = transportCode(err);
   if (code === undefined) return null;
   const raw = redact(err instanceof Error ? err.message : String(err), ctx.secrets);
+  // The CA is trusted but the certificate names another host: trusting a CA again would not help.
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new DiskFerryError(
+      'tls-untrusted',
+      `${ctx.what}: the certificate of the engine at ${ctx.where} is for another name (${raw}), so nothing was sent. ` +
+        'Use the engine address exactly as its certificate names it (https://engine.example.com/ovirt-engine).',
+      { cause: err, retryable: false },
+    );
   if (isTlsCode(code))
     return new DiskFerryError(
       'tls-untrusted',
@@ -111,18 +119,24 @@ export function redirectError(status: number, ctx: RequestContext): DiskFerryErr
 
 /** An answer that should be JSON but is not (a login page, a proxy error page, garbage). */
 export function notJsonError(status: number, contentType: string | undefined, ctx: RequestContext): DiskFerryError {
+  // "application/json instead of JSON" would read as nonsense: say that the promised JSON is broken.
+  const got = contentType && /json/i.test(contentType) ? `${contentType} that is not valid JSON` : `${contentType ?? 'no content type'} instead of JSON`;
   return new DiskFerryError(
     'protocol',
-    `${ctx.what}: the engine at ${ctx.where} answered HTTP ${status} with ${contentType ?? 'no content type'} instead of JSON. Check that the URL points at an oVirt engine.`,
+    `${ctx.what}: the engine at ${ctx.where} answered HTTP ${status} with ${got}. Check that the URL points at an oVirt engine (and not at a proxy or login portal in front of it).`,
     { status, retryable: false },
   );
 }
 
 /** An answer larger than any legitimate one. */
 export function oversizedError(limit: number, ctx: RequestContext): DiskFerryError {
-  return new DiskFerryError('protocol', `${ctx.what}: the engine's answer is larger than ${Math.round(limit / 1024 / 1024)} MiB, which DiskFerry refuses.`, {
-    retryable: false,
-  });
+  const size = limit >= 1024 * 1024 ? `${Math.round(limit / 1024 / 1024)} MiB` : `${Math.ceil(limit / 1024)} KiB`;
+  return new DiskFerryError(
+    'protocol',
+    `${ctx.what}: the answer of the engine at ${ctx.where} is larger than ${size}, which DiskFerry refuses. ` +
+      'Check that the URL points at an oVirt engine (and not at a proxy or portal in front of it).',
+    { retryable: false },
+  );
 }
 
 /** A failed SSO login (HTTP 400 JSON in either shape) → `auth-failed` with the engine's message. */

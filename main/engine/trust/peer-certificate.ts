@@ -1,6 +1,7 @@
 import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { DiskFerryError } from '../errors.js';
+import { transportCode } from '../net-errors.js';
 import { certificateFingerprint, splitPemBundle, type TrustSettings } from './tls.js';
 
 /** What a server presented, for the "the certificate changed" message (plain data). */
@@ -8,6 +9,8 @@ export interface PresentedCertificate {
   readonly subject: string;
   readonly issuer: string;
   readonly fingerprint: string;
+  /** The names the certificate is valid for (`DNS:a, IP Address:b`), empty when it has none. */
+  readonly names: string;
   /** Fingerprint of the issuing CA when the server sent it in its chain, else null. */
   readonly issuerFingerprint: string | null;
 }
@@ -41,6 +44,7 @@ export function inspectPeerCertificate(url: string, timeoutMs = 10_000): Promise
         subject: new X509Certificate(leaf.raw).subject.replace(/\n/g, ', '),
         issuer: new X509Certificate(leaf.raw).issuer.replace(/\n/g, ', '),
         fingerprint: leaf.fingerprint256,
+        names: leaf.subjectaltname ?? '',
         issuerFingerprint: issuerCert?.fingerprint256 ?? null,
       });
     });
@@ -60,6 +64,15 @@ export async function explainUntrustedServer(url: string, trust: TrustSettings, 
   }
   const trusted = trust.caPem.flatMap(splitPemBundle).map(certificateFingerprint);
   const host = new URL(url).host;
+  // A trusted CA signed it, but for another host: "the CA did not sign it" would send the admin hunting for the wrong problem.
+  if (transportCode(original) === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new DiskFerryError(
+      'tls-untrusted',
+      `The server at ${host} presents a certificate for another name (${presented.names || presented.subject}), so DiskFerry stopped before sending anything. ` +
+        `The server's certificate: ${presented.fingerprint} (${presented.subject}), issued by ${presented.issuer}. ` +
+        'Use the engine address exactly as its certificate names it (https://engine.example.com/ovirt-engine); if that is not the engine you meant, do not continue.',
+      { cause: original, retryable: false },
+    );
   return new DiskFerryError(
     'tls-untrusted',
     `The server at ${host} presents a certificate that the trusted CA did not sign, so DiskFerry stopped before sending anything. ` +

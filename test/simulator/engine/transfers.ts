@@ -22,6 +22,7 @@ import { isFinishedPhase, versionAtLeast, type DiskRecord, type TransferBackend,
 import { purgeFinishedTransfers, schedulePoll, startSession } from './phase-poller.js';
 import { extendTickets, ticketSize } from './session.js';
 import { issueSignedTicket } from './signed-ticket.js';
+import { recordSecret } from '../secret-ledger.js';
 
 /** TransferImageClientInactivityTimeoutInSeconds. */
 export const DEFAULT_INACTIVITY_TIMEOUT_S = 60;
@@ -86,7 +87,12 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
   const id = randomUUID();
   const ticketId = randomUUID();
   const now = ctx.now();
-  const transferUrl = ctx.faults.transferUrlUnreachable ? `https://127.0.0.1:${ctx.unreachablePort}/images/${ticketId}` : ctx.daemon.imageUrl(ticketId);
+  const standIn = ctx.faults.dataServerOrigin;
+  const transferUrl = standIn
+    ? `${standIn}/images/${ticketId}`
+    : ctx.faults.transferUrlUnreachable
+      ? `https://127.0.0.1:${ctx.unreachablePort}/images/${ticketId}`
+      : ctx.daemon.imageUrl(ticketId);
   const t: TransferRecord = {
     id,
     diskId: disk.id,
@@ -100,7 +106,7 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
     ticketId,
     ticketSize: ticketSize(ctx, disk, direction, backend),
     transferUrl,
-    proxyUrl: ctx.proxy.imageUrl(ticketId),
+    proxyUrl: standIn ? `${standIn}/images/${ticketId}` : ctx.proxy.imageUrl(ticketId),
     signedTicket: v43 ? null : issueSignedTicket(ctx.signingKey, { ticketId, daemonUrl: ctx.daemon.imageUrl(ticketId), transferId: id, nowMs: now }),
     viaSnapshot,
     phase: 'initializing',
@@ -113,6 +119,9 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
     createdAt: now,
     finishedAt: null,
   };
+  recordSecret('ticket-id', ticketId);
+  recordSecret('transfer-url', t.transferUrl);
+  recordSecret('proxy-url', t.proxyUrl);
   disk.status = 'locked'; // lockImage(), for downloads too
   ctx.state.transfers.set(id, t);
   startSession(ctx, t);
