@@ -5,12 +5,19 @@ import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
+import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import type { TransferProgress } from '../../shared/model.js';
 import { ProfileStore, type EngineProfile } from './config.js';
 import { readPassword, UsageError } from './password.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
 import type { GLOBAL_OPTIONS } from './args.js';
+
+/** Ports the command line can be given instead of the real ones. */
+export interface CliPorts {
+  /** The file system downloads write to. */
+  readonly files?: FilePort;
+}
 
 type GlobalValues = { [K in keyof typeof GLOBAL_OPTIONS]?: (typeof GLOBAL_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -27,6 +34,7 @@ export class CliContext {
   constructor(
     readonly io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
     readonly signal: AbortSignal,
+    private readonly ports: CliPorts = {},
   ) {}
 
   /** The log (redacted; to --log-file, or warnings to stderr). */
@@ -135,7 +143,7 @@ export class CliContext {
     const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: this.log });
     await client.login();
     this.client = client;
-    return { client, trust, log: this.log, timers: realTimers, now: Date.now };
+    return { client, trust, log: this.log, timers: realTimers, now: Date.now, ...(this.ports.files ? { files: this.ports.files } : {}) };
   }
 
   /** Logs out of the engine (on exit). */

@@ -11,7 +11,7 @@ import { runStorageDomains, runDisks } from './commands/list.js';
 import { runUpload } from './commands/upload.js';
 import { runDownload } from './commands/download.js';
 import { runQueue, QUEUE_USAGE } from './commands/queue.js';
-import { CliContext } from './context.js';
+import { CliContext, type CliPorts } from './context.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -44,8 +44,8 @@ Options for every command:
 
 Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
 
-/** Runs the command line; returns the exit code. */
-export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process): Promise<number> {
+/** Runs the command line; returns the exit code. `ports` replaces real ones (tests: a file system that fills up). */
+export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, ports: CliPorts = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.stdout.write(USAGE + '\n');
@@ -59,7 +59,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const ctx = new CliContext(io, interrupt.signal);
+  const ctx = new CliContext(io, interrupt.signal, ports);
   try {
     switch (command) {
       case 'login':

@@ -247,6 +247,12 @@ export class OvirtClient implements TransferWaitApi {
     return parseImageTransfer(json, spec.diskId ?? spec.imageId ?? null);
   }
 
+  /** Every image transfer the engine lists (finished rows too, while it keeps them). */
+  async transfers(signal?: AbortSignal): Promise<ImageTransfer[]> {
+    const json = await this.api({ method: 'GET', path: '/imagetransfers', what: 'Listing the image transfers', signal });
+    return parseCollection(json, 'image_transfer', 'the transfer list', (item) => parseImageTransfer(item), (err) => this.options.log.warn('skipping a transfer the client cannot read', { error: err.message }));
+  }
+
   /** One image transfer; null when the engine does not know it (any more). */
   async transfer(id: string, signal?: AbortSignal): Promise<ImageTransfer | null> {
     const json = await this.api({ method: 'GET', path: `/imagetransfers/${seg(id)}`, what: `Reading transfer ${id}`, signal, allow404: true });

@@ -41,7 +41,8 @@ export async function recoverUpload(deps: TransferDeps, job: QueueJob & { kind: 
     if (job.attempts > 1) await removeTaggedDisks(deps, job, signal, timeoutMs);
     return { kind: 'fresh' };
   }
-  let transfer = job.transferId ? await client.transfer(job.transferId, signal) : null;
+  // A run killed between the engine creating the transfer and saving its id left one only the disk names.
+  let transfer = job.transferId ? await client.transfer(job.transferId, signal) : await unsavedTransfer(deps, job.diskId, signal);
   if (transfer && REATTACHABLE.has(transfer.phase)) return { kind: 'reattach', diskId: job.diskId, transferId: transfer.id };
   if (transfer && !FINISHED.has(transfer.phase)) transfer = await endTransfer(deps, transfer, signal, timeoutMs);
   const disk = await client.disk(job.diskId, signal);
@@ -78,13 +79,20 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
   try {
     if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs);
     if (job.state === 'completed') return;
-    const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : null;
+    const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : job.diskId ? await unsavedTransfer(deps, job.diskId, signal) : null;
     if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
     if (job.diskId && (await deps.client.disk(job.diskId, signal))) await deleteDiskAndWait(deps, job.diskId, signal, timeoutMs);
     else if (!job.diskId && job.attempts > 0) await removeTaggedDisks(deps, job, signal, timeoutMs);
   } catch (err) {
     deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: (err as Error).message });
   }
+}
+
+/** The open upload transfer of an upload job's own disk whose id the job never saved, if any. */
+async function unsavedTransfer(deps: TransferDeps, diskId: string, signal: AbortSignal): Promise<ImageTransfer | null> {
+  const open = (await deps.client.transfers(signal)).filter((t) => t.diskId === diskId && t.direction === 'upload' && !FINISHED.has(t.phase));
+  if (open.length > 0) deps.log.warn('found the transfer of an interrupted upload whose id was not saved', { transfer: open[0]!.id, phase: open[0]!.phase });
+  return open[0] ?? null;
 }
 
 /**

@@ -27,12 +27,14 @@ export function retryDelay(attempt: number, policy: RetryPolicy, random: () => n
  * Whether another run can help. The error's own flag covers network, 5xx, timeouts and expired
  * sessions. Two more are worth another run for a queue, though not for a one-shot command: a disk
  * locked by another transfer (409; locks end), and a transfer the engine kept in `paused_system`
- * while starting it (it could not set up the ticket; the host may be back later). A ticket gone for
+ * (an upload) or ended (a download: `cancelled_system`) while starting it (it could not set up the
+ * ticket; the host may be back later). A ticket gone for
  * good, bad input, a changed image and a failed verification fail at once.
  */
 export function isRetryable(err: DiskFerryError): boolean {
   if (err.code === 'cancelled') return false;
   if (err.retryable) return true;
   if (err.code === 'conflict') return true;
-  return err.code === 'transfer-failed' && /paused_system/.test(err.message);
+  // A download the engine could not set up a ticket for is ended (cancelled_system, then failure), not paused.
+  return err.code === 'transfer-failed' && /paused_system|\) while starting it/.test(err.message);
 }

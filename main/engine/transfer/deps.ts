@@ -4,6 +4,7 @@ import type { TrustSettings } from '../trust/tls.js';
 import type { TransferProgress } from '../../../shared/model.js';
 import type { TransferControl } from './control.js';
 import type { OvirtClient } from '../ovirt/client.js';
+import type { FilePort } from '../fs/file-port.js';
 
 /** The ports a transfer runs with; built by a composition root (CLI, app, web host, tests). */
 export interface TransferDeps {
@@ -13,6 +14,8 @@ export interface TransferDeps {
   readonly log: Log;
   readonly timers: Timers;
   readonly now: () => number;
+  /** Where downloads write their partial file and journal; the real file system when absent. */
+  readonly files?: FilePort;
 }
 
 /** Tunables shared by uploads and downloads. */

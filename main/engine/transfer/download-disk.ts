@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { ensureFreeSpace } from '../fs/free-space.js';
 import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { downloadRanges } from '../imageio/download.js';
 import type { Disk } from '../ovirt/types.js';
@@ -123,19 +124,30 @@ export async function downloadDisk(
       (attempt) => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs, attempt),
     );
     const size = extents.reduce((end, e) => Math.max(end, e.start + e.length), 0);
+    // Guest data (NBD) always spans exactly the disk's virtual size: anything else would give a short
+    // or padded copy passed off as the disk, so nothing is written.
     if (disk.provisionedSize !== null && nbd && size !== disk.provisionedSize)
-      log.warn('the data server reports a size different from the disk', { diskSize: disk.provisionedSize, serverSize: size });
+      throw new DiskFerryError(
+        'protocol',
+        `The data server describes ${size} bytes, but disk '${disk.name}' has ${disk.provisionedSize}. Nothing was written. Ask the oVirt administrator to check the disk and its imageio server, then try again.`,
+        { retryable: false },
+      );
     tracker.setTotal(size);
     tracker.setConnection(Math.min(tuning.workers ?? 4, s.imageio.maxReaders), s.imageio.viaProxy);
     const plan = planRanges(extents);
     // A qcow2 target's layout follows from the extents; the journal resumes only into the same layout.
     const layout = format === 'qcow2' ? qcow2Layout(size, extents.filter((e) => !e.zero)) : null;
-    const file = await PartFile.open(path, layout?.fileSize ?? size, layout ? `${disk.id}:${size}:qcow2:${layout.id}` : `${disk.id}:${size}`, { resume: spec.resume ?? true });
+    const file = await PartFile.open(path, layout?.fileSize ?? size, layout ? `${disk.id}:${size}:qcow2:${layout.id}` : `${disk.id}:${size}`, {
+      resume: spec.resume ?? true,
+      ...(deps.files ? { files: deps.files } : {}),
+    });
     part = file; // closed by `finally` even if writing the qcow2 metadata fails
     part = layout ? await Qcow2PartTarget.attach(file, layout) : file;
     const p = part;
     const resumedBytes = resumedData(plan, p);
     if (resumedBytes > 0) log.info('resuming a download', { disk: disk.name, bytesPresent: resumedBytes });
+    // Not enough room for the data still to come: say so before writing, not when the disk fills.
+    await ensureFreeSpace(dirname(path), planTotals(plan).dataBytes - resumedBytes, `Downloading disk '${disk.name}'`);
     journalTimer = deps.timers.setInterval(() => void p.saveJournal().catch(() => {}), 2000);
 
     // Zero ranges need nothing: the part file is sparse. They count as done at once.
@@ -157,6 +169,9 @@ export async function downloadDisk(
       run: async (remaining, signal) => {
         const before = p.done.size;
         const wireBefore = tracker.wire;
+        // One positional write at a time: ext4 serialises buffered writes to a file anyway, and
+        // parallel writers stalled each other (one the kernel throttles sleeps holding the lock).
+        let lastWrite: Promise<unknown> = Promise.resolve();
         await downloadRanges({
           session: s.imageio,
           plan: remaining,
@@ -165,8 +180,15 @@ export async function downloadDisk(
           sink: {
             write: async (offset, data) => {
               await options.throttle?.(data.length, signal);
-              digest?.add(offset, data);
-              await p.write(offset, data);
+              // The write is queued first, so hashing on this thread overlaps the copy into the file
+              // (both only read `data`, which stays ours until this function returns).
+              const written = lastWrite.then(() => p.write(offset, data));
+              lastWrite = written.catch(() => {});
+              try {
+                digest?.add(offset, data);
+              } finally {
+                await written;
+              }
               p.markDone(offset, data.length);
             },
           },
@@ -252,13 +274,22 @@ export async function downloadDisk(
   } catch (err) {
     tracker.setState(control.cancelled ? 'cancelled' : 'failed');
     // Downloads always end with finalize, never cancel: the disk goes back to ok either way.
-    await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'download', signal: AbortSignal.timeout(120_000), timeoutMs: 120_000 }).catch((e: unknown) => {
-      log.warn('finalizing the failed download did not complete', { error: (e as Error).message });
-    });
+    const released = await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'download', signal: AbortSignal.timeout(120_000), timeoutMs: 120_000 }).then(
+      () => true,
+      (e: unknown) => {
+        log.warn('finalizing the failed download did not complete', { error: (e as Error).message });
+        return false;
+      },
+    );
     const unverified = err instanceof DiskFerryError && err.code === 'verification-failed';
-    const kept = part && !unverified ? ` The partial file ${PartFile.partPath(path)} was kept; run the same download again to continue where it stopped.` : '';
+    // Saved now, not only when `finally` closes the file: the message must not promise a resume the journal cannot give.
+    const journaled = part && !unverified ? await part.saveJournal().then(() => true, () => false) : false;
+    const kept = journaled ? ` The partial file ${PartFile.partPath(path)} was kept; run the same download again to continue where it stopped.` : '';
     const e = control.cancelled ? new DiskFerryError('cancelled', 'The download was cancelled.', { cause: err, retryable: false }) : asDiskFerryError(err);
-    throw new DiskFerryError(e.code, `${e.message}${kept}`, { cause: e, retryable: e.retryable });
+    const engine = e.code === 'cancelled' || e.code === 'verification-failed' ? '' : released
+      ? ` The transfer on the engine was closed: disk '${disk.name}' is not locked.`
+      : ` The transfer on the engine could not be closed: disk '${disk.name}' may stay locked until the engine ends the transfer by itself.`;
+    throw new DiskFerryError(e.code, `${e.message}${kept}${engine}`, { cause: e, retryable: e.retryable });
   } finally {
     if (journalTimer !== null) deps.timers.clearInterval(journalTimer);
     session?.keepAlive.stop();

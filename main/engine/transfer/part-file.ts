@@ -1,7 +1,10 @@
-import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { nodeFiles, type FilePort, type WritableFile } from '../fs/file-port.js';
 import { isZero, ZERO_BLOCK } from '../image/zero-scan.js';
 
 /** The journal kept beside a `.part` file so an interrupted download fetches only what is missing. */
@@ -12,7 +15,19 @@ interface Journal {
   readonly size: number;
   /** Completed byte ranges [start, end). */
   readonly done: Array<[number, number]>;
+  /** A hash of the fields above: a journal torn by a crash during an in-place rewrite never parses as valid. */
+  readonly check?: string;
 }
+
+function journalCheck(j: Pick<Journal, 'identity' | 'size' | 'done'>): string {
+  return createHash('sha256').update(JSON.stringify([j.identity, j.size, j.done])).digest('hex').slice(0, 16);
+}
+
+/**
+ * The journal is padded with spaces (which JSON ignores) to a multiple of this size, so that on a
+ * full disk it can still be rewritten in place, inside blocks the file already owns.
+ */
+const JOURNAL_BLOCK = 64 * 1024;
 
 /**
  * A download target: `NAME.part` written at offsets (holes stay holes), a journal of completed
@@ -25,7 +40,8 @@ export class PartFile {
 
   private constructor(
     readonly finalPath: string,
-    private readonly fh: FileHandle,
+    private readonly fh: WritableFile,
+    private readonly files: FilePort,
     readonly size: number,
     private readonly identity: string,
     done: RangeSet,
@@ -49,7 +65,8 @@ export class PartFile {
    * Opens the target. With `resume`, a matching journal (same identity and size) keeps its completed
    * ranges; anything else starts from an empty sparse file.
    */
-  static async open(finalPath: string, size: number, identity: string, options: { resume: boolean }): Promise<PartFile> {
+  static async open(finalPath: string, size: number, identity: string, options: { resume: boolean; files?: FilePort }): Promise<PartFile> {
+    const files = options.files ?? nodeFiles;
     const part = PartFile.partPath(finalPath);
     let done = new RangeSet();
     if (options.resume) {
@@ -58,12 +75,19 @@ export class PartFile {
       if (journal && journal.identity === identity && journal.size === size && partSize === size)
         done = RangeSet.from(journal.done.map(([start, end]) => ({ start, end })));
     }
+    let fh: WritableFile | null = null;
     try {
       const fresh = done.count === 0;
-      const fh = await open(part, fresh ? 'w' : 'r+');
+      fh = await files.open(part, fresh ? 'w' : 'r+');
       await fh.truncate(size);
-      return new PartFile(finalPath, fh, size, identity, done, fresh);
+      const file = new PartFile(finalPath, fh, files, size, identity, done, fresh);
+      // The journal exists from the start (its space reserved), so a disk that fills up later cannot
+      // stop it from recording what was written.
+      file.dirty = true;
+      await file.saveJournal();
+      return file;
     } catch (err) {
+      await fh?.close().catch(() => {});
       throw asDiskFerryError(err);
     }
   }
@@ -109,14 +133,41 @@ export class PartFile {
   async saveJournal(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await this.fh.datasync();
-    const journal: Journal = {
-      version: 1,
-      identity: this.identity,
-      size: this.size,
-      done: this.done.toArray().map((r) => [r.start, r.end]),
-    };
-    await writeFileAtomic(PartFile.journalPath(this.finalPath), JSON.stringify(journal));
+    try {
+      await this.fh.datasync();
+      const done = this.done.toArray().map((r): [number, number] => [r.start, r.end]);
+      const journal: Journal = { version: 1, identity: this.identity, size: this.size, done, check: journalCheck({ identity: this.identity, size: this.size, done }) };
+      const text = JSON.stringify(journal);
+      const padded = text.padEnd(Math.max(1, Math.ceil(text.length / JOURNAL_BLOCK)) * JOURNAL_BLOCK, ' ');
+      const path = PartFile.journalPath(this.finalPath);
+      await writeFileAtomic(path, padded, { files: this.files }).catch(async (err: unknown) => {
+        if ((err as { code?: unknown }).code !== 'ENOSPC' || !(await this.rewriteInPlace(path, padded))) throw err;
+      });
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    }
+  }
+
+  /**
+   * On a full disk: overwrites the journal in place when the new one fits in the old one's size, so no
+   * new block is needed. A crash in the middle leaves a mix of old and new text that fails to parse
+   * or fails its check, which the next run treats as no journal: it can lose the progress, never
+   * claim bytes that are not there. Returns false when it does not fit.
+   */
+  private async rewriteInPlace(path: string, padded: string): Promise<boolean> {
+    const current = await stat(path).then((s) => s.size, () => -1);
+    const data = Buffer.from(padded);
+    if (current < data.length) return false;
+    const fh = await this.files.open(path, 'r+');
+    try {
+      for (let written = 0; written < data.length; ) written += (await fh.write(data, written, data.length - written, written)).bytesWritten;
+      await fh.truncate(data.length);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    return true;
   }
 
   /** fsyncs, renames NAME.part to NAME and removes the journal. */
@@ -124,7 +175,19 @@ export class PartFile {
     await this.fh.sync();
     await this.fh.close();
     await rename(PartFile.partPath(this.finalPath), this.finalPath);
-    await rm(PartFile.journalPath(this.finalPath), { force: true });
+    await PartFile.removeJournal(this.finalPath);
+  }
+
+  /**
+   * Removes the journal of a complete file, and the temporary journal files (`NAME.part.journal.<random>.tmp`)
+   * a process killed in the middle of a journal save left behind: nothing reads them.
+   */
+  static async removeJournal(finalPath: string): Promise<void> {
+    await rm(PartFile.journalPath(finalPath), { force: true });
+    const prefix = `${basename(PartFile.journalPath(finalPath))}.`;
+    const names = await readdir(dirname(finalPath)).catch(() => [] as string[]);
+    for (const name of names)
+      if (name.startsWith(prefix) && /^[0-9a-f]+\.tmp$/.test(name.slice(prefix.length))) await rm(join(dirname(finalPath), name), { force: true });
   }
 
   /** Closes the file, keeping `.part` and the journal for a later resume. */
@@ -138,6 +201,7 @@ async function readJournal(path: string): Promise<Journal | null> {
   try {
     const j = JSON.parse(await readFile(path, 'utf8')) as Journal;
     if (j.version !== 1 || !Array.isArray(j.done)) return null;
+    if (j.check !== undefined && j.check !== journalCheck(j)) return null;
     return j;
   } catch {
     return null;

@@ -1,0 +1,60 @@
+/**
+ * "Not enough free space" is said before a download writes anything: on a real, small file system
+ * (a tmpfs mounted for the test, where the machine allows it) a disk whose data does not fit is
+ * refused with the numbers, the engine's transfer is closed (the disk is not left locked), and no
+ * final file appears. The same download into a folder with room then completes.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downloadDisk } from '../../main/engine/transfer/download-disk.js';
+import { expectFileEqualsSeed, seededDiskId, startHarness, TUNING, type Harness } from './helpers.js';
+
+/** Mounts a tmpfs of `sizeMiB` at `dir`; false when this machine does not allow mounts (a container). */
+function mountTmpfs(dir: string, sizeMiB: number): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m`, 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SEEDED = 'fedora-40-root'; // 2 GiB virtual, 192 MiB of data
+
+describe('free space checked before a download', () => {
+  let h: Harness;
+  let small: string;
+  let mounted = false;
+  beforeAll(async () => {
+    h = await startHarness('4.5');
+    small = join(h.dir, 'small-fs');
+    await mkdir(small);
+    mounted = mountTmpfs(small, 96);
+  });
+  afterAll(async () => {
+    if (mounted) execFileSync('umount', [small]);
+    await h?.close();
+  });
+
+  it('refuses a disk whose data does not fit, says by how much, and leaves the disk unlocked', async (ctx) => {
+    if (!mounted) ctx.skip(); // covered by test/engine/fs/free-space.test.ts on machines without mount rights
+    const err = await downloadDisk(h.deps, { disk: SEEDED, output: { dir: small } }, { tuning: TUNING }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'disk-full', retryable: false });
+    expect((err as Error).message).toMatch(/needs about 192(\.00)? MiB more, but .* has .* free\. Free some space or choose another folder/);
+    expect((err as Error).message).toMatch(/is not locked/);
+    expect(h.sim.engine.state.disks.get(seededDiskId(SEEDED))?.status).toBe('ok');
+    expect((await readdir(small)).filter((f) => !f.endsWith('.part') && !f.endsWith('.journal'))).toEqual([]);
+    // Nothing was written: the file system is as empty as before.
+    expect(Number(execFileSync('df', ['--output=used', '-B1', small]).toString().split('\n')[1])).toBeLessThan(1024 * 1024);
+  });
+
+  it('downloads the same disk into a folder with room', async () => {
+    const roomy = join(h.dir, 'roomy');
+    await mkdir(roomy);
+    const result = await downloadDisk(h.deps, { disk: SEEDED, output: { dir: roomy } }, { tuning: TUNING });
+    await expectFileEqualsSeed(SEEDED, result.path);
+    await rm(roomy, { recursive: true });
+  });
+});
