@@ -21,8 +21,11 @@ export function isInvokeChannel(name: unknown): name is InvokeChannel {
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'The request is not valid.';
-  const where = issue.path.length > 0 ? issue.path.join('.') : 'the request';
-  return `Invalid ${where}: ${issue.message}.`;
+  // Names from the request are echoed only when short, and unknown keys not at all: the text goes
+  // back to the window and into logs, so it must not carry whatever a broken caller sent.
+  const where = issue.path.length > 0 ? issue.path.map((p) => (String(p).length <= 40 ? String(p) : '…')).join('.') : 'the request';
+  const what = issue.code === 'unrecognized_keys' ? 'unexpected fields' : issue.message;
+  return `Invalid ${where}: ${what}.`;
 }
 
 /** Runs one invoke; always resolves with a Result. */

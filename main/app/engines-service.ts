@@ -109,9 +109,14 @@ export class EnginesService {
   }
 
   /** Logs in with what `add` would save, reads the version, logs out; saves nothing, keeps the fetched CA. */
-  async testNew(request: AddEngineRequest): Promise<EngineTestResult> {
+  testNew(request: AddEngineRequest): Promise<EngineTestResult> {
+    return this.probe(this.draftProfile(request), request.password);
+  }
+
+  /** Logs in with a fresh client, reads the version and logs out. */
+  private async probe(profile: StoredProfile, password: string): Promise<EngineTestResult> {
     const started = this.ports.now();
-    const client = this.newClient(this.draftProfile(request), request.password);
+    const client = this.newClient(profile, password);
     try {
       await client.login();
       const version = await client.version();
@@ -160,15 +165,7 @@ export class EnginesService {
     const p = this.profile(request.id);
     const password = request.password ?? (await this.knownPassword(p));
     if (password === null) throw needsPassword(p);
-    const started = this.ports.now();
-    const client = this.newClient(p, password);
-    try {
-      await client.login();
-      const version = await client.version();
-      return { engineVersion: version.full, elapsedMs: this.ports.now() - started };
-    } finally {
-      await client.logout().catch(() => {});
-    }
+    return this.probe(p, password);
   }
 
   /** Removes a profile (refused while its transfers run). */

@@ -158,3 +158,18 @@ describe('main IPC handlers', () => {
     }
   });
 });
+
+describe('the error text of a refused payload', () => {
+  it('names the field but never echoes unknown keys or long names from the request', async () => {
+    const { dispatch } = await import('../../main/app/dispatch.js');
+    const log = createLog({ level: 'error', write: () => {} });
+    const handlers = {} as InvokeHandlers;
+    const stray = await dispatch(handlers, 'transfers:pause', { id: 'a', 'secret-looking-key-4f1d': 1 }, log);
+    expect(stray).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    expect(!stray.ok && stray.error.message).toBe('Invalid the request: unexpected fields.');
+    const long = 'k'.repeat(120);
+    const deep = await dispatch(handlers, 'settings:set', { lastStorageDomain: { [long]: 5 } }, log);
+    expect(!deep.ok && deep.error.message).toMatch(/^Invalid lastStorageDomain\.…: /);
+    expect(!deep.ok && deep.error.message).not.toContain(long);
+  });
+});

@@ -4,24 +4,10 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
+import { capture } from './capture.js';
 import { expectFileEqualsDisk, expectFileEqualsSeed, makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, expectDiskEqualsFile, type Harness } from './helpers.js';
-
-/** A stream that keeps what is written, typed as the process streams main() expects. */
-function capture(onWrite?: (text: string) => void): NodeJS.WriteStream & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      onWrite?.(chunk.toString());
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
 
 describe('diskferry command line', () => {
   let h: Harness;

@@ -5,24 +5,12 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
 import { makeQcow2, makeSourceRaw, qemuCheck, qemuCompare, qemuRaw } from '../engine/image/qcow2-fixtures.js';
 import { startImageioFixture, type ImageioFixture } from '../engine/imageio/sim-fixture.js';
 import { expectDiskEqualsFile, startHarness, type Harness } from './helpers.js';
-
-function capture(): NodeJS.WriteStream & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
+import { capture } from './capture.js';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = capture();

@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { main } from '../../main/cli/index.js';
 import type { Harness } from './helpers.js';
+import { capture } from './capture.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -21,18 +21,6 @@ export interface RunningCli {
   readonly events: Array<Record<string, unknown>>;
   readonly stderr: string[];
   readonly exited: Promise<number | null>;
-}
-
-function capture(): NodeJS.WriteStream & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
 }
 
 /** The CLI bound to one simulator and one config folder. */

@@ -10,7 +10,6 @@
  * FilePort of full-disk.ts, whose failing writes get their ENOSPC from the kernel (/dev/full).
  */
 import { readdir, open } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
 import { DiskFerryError } from '../../main/engine/errors.js';
@@ -24,6 +23,7 @@ import { addSimDisk, downloadPath, openSimQueue } from '../integration/queue-hel
 import { expectEngineClean, journaledData, journaledRanges } from './engine-checks.js';
 import { FREE_SPACE_MARGIN } from '../../main/engine/fs/free-space.js';
 import { makeSmallDisk, type SmallDisk } from './full-disk.js';
+import { capture } from '../integration/capture.js';
 
 /** 24 MiB of data in a 64 MiB disk, on a file system with room for it (and the free-space margin). */
 const SIZE = 64 * MiB;
@@ -41,18 +41,6 @@ const PIECE = 4 * MiB;
 
 /** The one-line message of a full disk, with the engine told. */
 const FULL_MESSAGE = /The local disk is full\. Free some space, then resume the transfer\. The partial file .*\.part was kept; run the same download again to continue where it stopped\. The transfer on the engine was closed: disk '[^']+' is not locked\./;
-
-function capture(): NodeJS.WriteStream & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
 
 /**
  * Fills the disk once `FILL_AT` bytes of the download are on it (polling the partial file, the way

@@ -6,27 +6,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_FAILED, main } from '../../main/cli/index.js';
 import { fingerprintOf } from '../simulator/pki.js';
 import { startScriptedEngine, type EngineTarget, type EngineAnswer } from './hostile-engine-server.js';
 import { createHostilePki, reply, requestLine, startCanary, type HostilePki, type HostileServer } from './hostile-servers.js';
+import { capture } from '../integration/capture.js';
 
 const PASSWORD = 'pw-cli-canary-91d0c7';
-
-/** A stream that keeps what is written, typed as the process streams main() expects. */
-function capture(): NodeJS.WriteStream & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
 
 let pki: HostilePki;
 let canary: HostileServer;

@@ -5,6 +5,7 @@
  * with backoff, persists every change through the store port, and after a restart recovers what was
  * running. Every state change goes through `nextState` (states.ts). Listeners get events.
  */
+import { moveJob, type MoveTo } from './order.js';
 import { randomUUID } from 'node:crypto';
 import type { TransferProgress, TransferState } from '../../../shared/model.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
@@ -190,31 +191,10 @@ export class TransferQueue {
     this.pump();
   }
 
-  /**
-   * Moves a job one place up or down among the unfinished jobs (finished ones keep their places
-   * and are stepped over), or to the top or bottom of the queue.
-   */
-  move(id: string, to: 'up' | 'down' | 'top' | 'bottom'): void {
-    const i = this.jobs.findIndex((j) => j.id === id);
-    if (i < 0) this.get(id);
-    const job = this.jobs[i]!;
-    const rest = this.jobs.filter((j) => j.id !== id);
-    let at: number;
-    if (to === 'top') at = 0;
-    else if (to === 'bottom') at = rest.length;
-    else if (to === 'up') {
-      // Before the nearest unfinished job above (rest[k] for k < i is the job at k).
-      let k = i - 1;
-      while (k >= 0 && isTerminal(rest[k]!.state)) k--;
-      at = Math.max(0, k);
-    } else {
-      // After the nearest unfinished job below (rest[k] for k >= i is the job at k + 1).
-      let k = i;
-      while (k < rest.length && isTerminal(rest[k]!.state)) k++;
-      at = Math.min(rest.length, k + 1);
-    }
-    rest.splice(at, 0, job);
-    this.jobs = rest;
+  /** Moves a job (see `moveJob`). */
+  move(id: string, to: MoveTo): void {
+    if (!this.jobs.some((j) => j.id === id)) this.get(id);
+    this.jobs = moveJob(this.jobs, id, to);
     this.persistence.save();
     this.emit({ type: 'reordered', order: this.jobs.map((j) => j.id) });
     this.pump();
