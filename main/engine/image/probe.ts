@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DiskFerryError } from '../errors.js';
+import { foreignFormat } from './foreign-formats.js';
 
 /** Formats DiskFerry recognises in a local file. */
 export type LocalImageFormat = 'raw' | 'qcow2' | 'iso';
@@ -125,6 +126,10 @@ export async function probeImage(path: string): Promise<ImageProbe> {
       const qcow2 = parseQcow2Header(head, st.size, name);
       return { ...base, format: 'qcow2', virtualSize: qcow2.virtualSize, contentType: 'data', qcow2 };
     }
+    const tail = st.size >= 1024 ? Buffer.alloc(512) : null;
+    if (tail) await fh.read(tail, 0, 512, st.size - 512);
+    const foreign = foreignFormat(head, tail);
+    if (foreign) throw unsupported(`${name} is ${foreign.what}, not a raw, qcow2 or ISO image. ${foreign.fix.replaceAll('FILE', name)}`);
     const isoMark = Buffer.alloc(ISO_MAGIC.length);
     if (st.size >= ISO_OFFSET + ISO_MAGIC.length) await fh.read(isoMark, 0, isoMark.length, ISO_OFFSET);
     const format: LocalImageFormat = isoMark.equals(ISO_MAGIC) ? 'iso' : 'raw';

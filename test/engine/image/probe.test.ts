@@ -83,6 +83,34 @@ describe('probeImage', () => {
     await expectRefusal(join(dir, 'trunc.qcow2'), 'unsupported-image', /truncated/);
   });
 
+  it('refuses other hypervisors\' images, archives and compressed files with the conversion to run', async () => {
+    const head = (at: number, bytes: Buffer | string, size = 64 * 1024) => {
+      const b = Buffer.alloc(size, 0x11);
+      Buffer.from(bytes).copy(b, at);
+      return b;
+    };
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['disk.vmdk', head(0, 'KDMV'), /is a VMware VMDK image, not a raw, qcow2 or ISO image\. Convert it first, for example: qemu-img convert -f vmdk -O qcow2 disk\.vmdk disk\.vmdk\.qcow2/],
+      ['disk-desc.vmdk', head(0, '# Disk DescriptorFile\nversion=1\n'), /VMDK descriptor/],
+      ['disk.vhdx', head(0, 'vhdxfile'), /Hyper-V VHDX/],
+      ['disk.vhd', head(0, 'conectix'), /-f vpc/],
+      ['fixed.vhd', Buffer.concat([Buffer.alloc(4096, 0x22), head(0, 'conectix', 512)]), /fixed-size Hyper-V/],
+      ['disk.vdi', head(0x40, Buffer.from([0x7f, 0x10, 0xda, 0xbe])), /VirtualBox VDI/],
+      ['vm.ova', head(257, 'ustar'), /tar archive \(an OVA\?\), not a raw, qcow2 or ISO image\. Extract the disk image/],
+      ['disk.raw.gz', head(0, Buffer.from([0x1f, 0x8b, 0x08])), /gzip-compressed.*gunzip -k disk\.raw\.gz/],
+      ['disk.raw.xz', head(0, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])), /xz-compressed/],
+      ['disk.raw.zst', head(0, Buffer.from([0x28, 0xb5, 0x2f, 0xfd])), /zstd-compressed/],
+      ['disk.zip', head(0, Buffer.from([0x50, 0x4b, 0x03, 0x04])), /zip archive/],
+    ];
+    for (const [name, bytes, text] of cases) {
+      await writeFile(join(dir, name), bytes);
+      await expectRefusal(join(dir, name), 'unsupported-image', text);
+    }
+    // A raw disk may start with anything else: an MBR, a file system, random data.
+    await writeFile(join(dir, 'mbr.raw'), head(510, Buffer.from([0x55, 0xaa])));
+    expect((await probeImage(join(dir, 'mbr.raw'))).format).toBe('raw');
+  });
+
   it('refuses empty files, folders and missing files with what to do', async () => {
     await writeFile(join(dir, 'empty.raw'), '');
     await expectRefusal(join(dir, 'empty.raw'), 'unsupported-image', /empty/);
