@@ -24,6 +24,7 @@
  * - `DiskView.vmNames`: the VMs a disk is attached to (the catalog's VM column and `{vm}`).
  * - `engines:testNew`: logs in with an `AddEngineRequest` without saving anything.
  * - `Settings.verify` and `TransferView.checksum`: the checksum comparison with the data server.
+ * - `UploadPlanItem.sameNameDisks`: disks of the same name already on the engine.
  * - `Settings.maxPerStorageDomain` (the queue's per-storage-domain limit).
  */
 import type { ErrorInfo, Result } from './errors.js';
@@ -229,6 +230,11 @@ export interface UploadPlanItem {
   readonly diskFormat: DiskFormat;
   /** Why this file cannot be uploaded, in words with the fix; null when it can. */
   readonly problem: ErrorInfo | null;
+  /**
+   * Disks the selected engine already has with the suggested name (oVirt allows duplicates, which
+   * are hard to tell apart later); null when not checked (no engine connected, a very large plan).
+   */
+  readonly sameNameDisks: number | null;
 }
 
 /** `transfers:planUploads` answer: the sheet the user confirms. */

@@ -139,7 +139,7 @@ export class AppCore {
       'engines:demo': () => engines.demo(),
       'catalog:storageDomains': (r) => catalog.storageDomains(r),
       'catalog:disks': (r) => catalog.disks(r),
-      'transfers:planUploads': (r) => planUploads(r.paths, this.suggestedDomain()),
+      'transfers:planUploads': (r) => planUploads(r.paths, this.suggestedDomain(), (names) => this.countDisksByName(names)),
       'transfers:addUploads': (r) => transfers.addUploads(r),
       'transfers:addDownloads': (r) => transfers.addDownloads(r),
       'transfers:pause': (r) => transfers.pause(r.id),
@@ -165,6 +165,25 @@ export class AppCore {
       'dialogs:chooseFolder': async (r) => ({ path: await this.ports.dialogs.chooseFolder(r) }),
       'app:info': () => this.appInfo(),
     };
+  }
+
+  /** Disks of the selected engine per name (exact match), or null without a connected engine. */
+  private async countDisksByName(names: readonly string[]): Promise<ReadonlyMap<string, number> | null> {
+    const selected = this.engines.state().selectedId;
+    if (selected === null) return null;
+    const client = await this.engines.connect(selected);
+    const counts = new Map<string, number>();
+    // Names with search metacharacters cannot be matched exactly; they are left unchecked (0).
+    const searchable = names.filter((n) => /^[^*"'\\]+$/.test(n));
+    for (let i = 0; i < searchable.length; i += 4) {
+      await Promise.all(
+        searchable.slice(i, i + 4).map(async (name) => {
+          const disks = await client.disks({ search: `name="${name}"`, max: 100 });
+          counts.set(name, disks.filter((d) => d.name === name).length);
+        }),
+      );
+    }
+    return counts;
   }
 
   /** The storage domain last used on the selected engine. */

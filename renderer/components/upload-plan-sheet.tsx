@@ -130,6 +130,11 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
                       {item.problem.message}
                     </div>
                   )}
+                  {!item.problem && item.sameNameDisks !== null && item.sameNameDisks > 0 && r.diskName === item.diskName && (
+                    <div className="warn-text small" data-testid="same-name">
+                      {t('upload.sameName', { name: item.diskName, count: item.sameNameDisks })}
+                    </div>
+                  )}
                 </td>
                 <td>{item.format ? t(`format.${item.format}`) : '—'}</td>
                 <td className="num">{formatBytes(item.virtualSize, locale)}</td>

@@ -291,6 +291,8 @@ export const en = {
     check_other: 'Check {{count}} files',
   },
   upload: {
+    sameName_one: 'The engine already has {{count}} disk named {{name}}. oVirt keeps both; rename this one to tell them apart.',
+    sameName_other: 'The engine already has {{count}} disks named {{name}}. oVirt keeps them all; rename this one to tell them apart.',
     title_one: 'Upload {{count}} image',
     title_other: 'Upload {{count}} images',
     domain: 'Storage domain',

@@ -284,6 +284,7 @@ export const ja = {
     check_other: '{{count}} 件のファイルを確認',
   },
   upload: {
+    sameName_other: 'エンジンには {{name}} という名前のディスクが既に {{count}} 個あります。oVirt は両方を保持します。区別できるよう名前を変更してください。',
     title_other: '{{count}} 件のイメージをアップロード',
     domain: 'ストレージドメイン',
     chooseDomain: 'ストレージドメインを選択',

@@ -41,6 +41,7 @@ export const UploadPlanItemSchema: z.ZodType<UploadPlanItem> = z.object({
   diskName: z.string(),
   diskFormat: DiskFormatSchema,
   problem: ErrorInfoSchema.nullable(),
+  sameNameDisks: z.number().int().nonnegative().nullable(),
 });
 
 export const UploadPlanSchema: z.ZodType<UploadPlan> = z.object({ items: z.array(UploadPlanItemSchema), storageDomainId: z.string().nullable() });

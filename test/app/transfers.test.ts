@@ -38,6 +38,13 @@ describe('app core: transfers against the simulator', () => {
     expect(plan.items[1]!.problem!.message).toMatch(/backing file.*qemu-img convert/);
     expect(plan.items[2]!.problem?.message).toMatch(/empty/);
     expect(plan.items[3]!.problem?.code).toBe('bad-input');
+    // oVirt allows two disks of one name: the plan says when the suggested name is taken.
+    expect(plan.items[0]!.sameNameDisks).toBe(0);
+    expect(plan.items[1]!.sameNameDisks).toBeNull();
+    const clash = join(h.dir, 'web-01-disk1.raw');
+    await makeSparseImage(clash, SMALL_SIZE, SMALL_RUNS);
+    const again = await h.call('transfers:planUploads', { paths: [clash] });
+    expect(again.items[0]).toMatchObject({ diskName: 'web-01-disk1', sameNameDisks: 1 });
   });
 
   it('uploads a planned file end to end; the disk holds its bytes; the domain is remembered', async () => {

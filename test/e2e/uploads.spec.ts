@@ -39,6 +39,15 @@ test('drops a qcow2 and an ISO, plans them and uploads both to completion', asyn
   const disks = await host.core.handlers['catalog:disks']({ search: '*-e2e' });
   expect(disks.find((d) => d.name === 'boot-e2e')?.contentType).toBe('iso');
   expect(disks.find((d) => d.name === 'fedora-e2e')?.format).toBe('cow');
+
+  // Dropping the same image again: the plan says the engine already has a disk of that name, until
+  // the name is changed.
+  await dropFiles(app, [qcow2]);
+  const again = app.getByTestId('upload-plan');
+  await expect(again.getByTestId('same-name')).toContainText('already has 1 disk named fedora-e2e');
+  await again.getByRole('textbox').fill('fedora-e2e-2');
+  await expect(again.getByTestId('same-name')).toHaveCount(0);
+  await again.getByRole('button', { name: 'Cancel' }).click();
 });
 
 test('cancelling an upload warns that the engine deletes the disk', async ({ app, host, workDir }) => {
