@@ -100,6 +100,17 @@ const ROWS: Row[] = [
     says: /expected Content-Range/,
   },
   {
+    name: 'get: a 206 without Content-Range',
+    kind: 'get',
+    answer: (req, image) => {
+      const [a, b] = asked(req);
+      reply(req.socket, 206, {}, image.subarray(a, b + 1));
+    },
+    op: 'get',
+    code: 'protocol',
+    says: /expected Content-Range for bytes 0-\d+, got none/,
+  },
+  {
     name: 'get: a 206 whose Content-Length is shorter than the range',
     kind: 'get',
     answer: (req, image) => {

@@ -39,12 +39,11 @@ export class RangeReceiver implements BodyReceiver {
     const contentLength = Number(head.headers['content-length']);
     if (contentLength !== this.length)
       throw protocolError(`expected Content-Length ${this.length}, got ${String(head.headers['content-length'])}`, this.ctx);
+    // A 206 says which bytes it carries (RFC 9110 §14.4); without that, they could be any.
     const range = head.headers['content-range'];
-    if (typeof range === 'string') {
-      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range.trim());
-      if (!m || Number(m[1]) !== this.offset || Number(m[2]) !== this.offset + this.length - 1)
-        throw protocolError(`expected Content-Range for bytes ${this.offset}-${this.offset + this.length - 1}, got '${range}'`, this.ctx);
-    }
+    const m = typeof range === 'string' ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range.trim()) : null;
+    if (!m || Number(m[1]) !== this.offset || Number(m[2]) !== this.offset + this.length - 1)
+      throw protocolError(`expected Content-Range for bytes ${this.offset}-${this.offset + this.length - 1}, got ${typeof range === 'string' ? `'${range}'` : 'none'}`, this.ctx);
     return true;
   }
 
