@@ -203,9 +203,13 @@ export async function downloadDisk(
     });
     deps.timers.clearInterval(journalTimer);
     journalTimer = null;
-    // Right after the data, before the fsync of a large file: the engine ends a fully read download by
-    // itself once its ticket is idle. A mismatch keeps the file as .part and drops its journal (saved
-    // first, so nothing rewrites it), so the next run downloads everything again instead of resuming.
+    // The data's fsync (inside saveJournal) runs while the server computes its checksum: both take
+    // a while on a large image, and neither needs the other.
+    const journaled = p.saveJournal();
+    journaled.catch(() => {}); // awaited below, on every path
+    // Right after the data: the engine ends a fully read download by itself once its ticket is idle.
+    // A mismatch keeps the file as .part and drops its journal (after the save in flight, so nothing
+    // rewrites it), so the next run downloads everything again instead of resuming.
     const verification = digest && p.done.covers(0, size)
       ? await digest
           .verify(s.imageio, control.cancelSignal, {
@@ -218,6 +222,7 @@ export async function downloadDisk(
             },
           })
           .catch(async (err: unknown) => {
+            await journaled.catch(() => {});
             if (err instanceof DiskFerryError && err.code === 'verification-failed') {
               await p.saveJournal();
               await rm(PartFile.journalPath(path), { force: true });
@@ -226,6 +231,7 @@ export async function downloadDisk(
           })
       : VERIFY_OFF;
     if (verification.verified === null && digest) log.info(verification.note);
+    await journaled;
     await p.saveJournal();
     if (!p.done.covers(0, size)) throw new DiskFerryError('internal', 'The download ended with ranges missing; the partial file was kept. Run the download again to fetch them.');
 
