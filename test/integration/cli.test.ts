@@ -90,8 +90,8 @@ describe('diskferry command line', () => {
     expect(events.some((e) => e['phase'] === 'transferring')).toBe(true);
     const result = events.find((e) => e['event'] === 'result')!;
     expect(result['disk_name']).toBe('cli-disk');
+    expect(up.err).not.toMatch(/already has/);
     await expectDiskEqualsFile(h.sim, result['disk_id'] as string, src);
-
     const out = join(h.dir, 'downloads');
     await mkdir(out);
     const down = await run('download', 'cli-disk', '--output', out, '--password-file', pw, '--quiet');
@@ -101,6 +101,11 @@ describe('diskferry command line', () => {
     const all = up.out + up.err + down.out + down.err;
     expect(all).not.toContain(h.sim.password);
     expect(all).not.toMatch(/\/images\/[0-9a-f-]{36}/); // no ticket URL
+
+    // The same name again: oVirt accepts it, DiskFerry says so (and the name is then ambiguous).
+    const twice = await run('upload', src, '--storage-domain', 'data-nfs', '--name', 'cli-disk', '--quiet', '--password-file', pw);
+    expect(twice.code).toBe(0);
+    expect(twice.err).toContain(`diskferry: note: the engine already has a disk named 'cli-disk' (${String(result['disk_id'])}); this upload creates another.`);
   });
 
   it('exits 1 when one of several downloads fails, after finishing the others', async () => {

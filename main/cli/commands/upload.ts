@@ -1,6 +1,8 @@
+import { basename, extname } from 'node:path';
 import { parseCommand, parseChoice, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
+import type { OvirtClient } from '../../engine/ovirt/client.js';
 import { uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from './data-plane.js';
@@ -38,6 +40,7 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
 
   const deps = await ctx.connect(values);
   return ctx.eachTransfer(positionals, async (file, control, onProgress) => {
+    await noteSameName(ctx, deps.client, values.name ?? basename(file, extname(file)));
     const r = await uploadImage(
       deps,
       {
@@ -64,4 +67,15 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
       { file, disk_id: r.diskId, disk_name: r.diskName, storage_domain: r.storageDomain, size: r.virtualSize, data_bytes: r.dataBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy, digest: r.digest, verified: r.verified, verification: r.verification, report: r.report },
     );
   });
+}
+
+/** oVirt accepts two disks of one name, which are hard to tell apart later: say so before creating another. */
+async function noteSameName(ctx: CliContext, client: OvirtClient, name: string): Promise<void> {
+  if (/[*"'\\]/.test(name)) return; // not searchable exactly
+  const same = await client.disks({ search: `name="${name}"`, max: 10 }).then(
+    (disks) => disks.filter((d) => d.name === name),
+    () => [],
+  );
+  if (same.length > 0)
+    ctx.io.stderr.write(`diskferry: note: the engine already has ${same.length === 1 ? 'a disk' : `${same.length} disks`} named '${name}' (${same.map((d) => d.id).join(', ')}); this upload creates another. Use --name to tell them apart.\n`);
 }
