@@ -14,7 +14,8 @@ import { Qcow2PartTarget, type PartTarget } from '../image/qcow2-writer.js';
 import { Qcow2FileSource } from '../image/qcow2-source.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { TransferDigest, VERIFY_OFF } from '../image/verify.js';
-import { transferReport, type TransferReport } from './transfer-report.js';
+import { completedRun, type CompletedRun } from './transfer-report.js';
+import { safeFileName } from '../../../shared/file-names.js';
 import { beginRun, recoverTransferTicket, openSession, runDataPhase, type OpenSession } from './session.js';
 
 /** What to download where. */
@@ -34,7 +35,7 @@ export interface DownloadSpec {
 }
 
 /** What a download did. */
-export interface DownloadResult {
+export interface DownloadResult extends CompletedRun {
   readonly diskId: string;
   readonly diskName: string;
   readonly path: string;
@@ -42,26 +43,12 @@ export interface DownloadResult {
   readonly dataBytes: number;
   /** Bytes already present from an earlier, interrupted run. */
   readonly resumedBytes: number;
-  readonly bytesOnWire: number;
-  readonly elapsedMs: number;
-  /** Time spent moving data, without disk creation and finalize. */
-  readonly dataPhaseMs: number;
-  readonly viaProxy: boolean;
   readonly format: 'raw' | 'qcow2';
-  /** The blkhash of the guest data written; null when not computed. */
-  readonly digest: string | null;
-  /** true: the server's checksum matched; null: not compared (`verification` says why). */
-  readonly verified: boolean | null;
-  readonly verification: string;
-  readonly report: TransferReport;
 }
 
 /** A file name for a disk: its name with characters that are unsafe on any OS replaced. */
 export function fileNameForDisk(disk: Pick<Disk, 'name' | 'id'>, extension = 'raw'): string {
-  // Control characters are as unsafe in file names as the reserved punctuation.
-  // eslint-disable-next-line no-control-regex
-  const base = (disk.name || disk.id).replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/^\.+/, '_').slice(0, 200);
-  return `${base}.${extension}`;
+  return `${safeFileName(disk.name || disk.id)}.${extension}`;
 }
 
 /** Finds a disk by id, or by exact name (refusing ambiguous names). */
@@ -244,22 +231,6 @@ export async function downloadDisk(
     tracker.setState('completed');
     const snap = tracker.snapshot();
     const dataBytes = planTotals(plan).dataBytes;
-    const report = transferReport({
-      direction: 'download',
-      outcome: 'completed',
-      source: `${disk.name} (${disk.id})`,
-      target: path,
-      localFormat: format,
-      virtualSize: size,
-      dataBytes,
-      bytesOnWire: snap.bytesOnWire,
-      verification,
-      startedAt,
-      finishedAt: deps.now(),
-      elapsedMs: snap.elapsedMs,
-      dataPhaseMs: tracker.dataPhaseMs,
-      viaProxy: s.imageio.viaProxy,
-    });
     return {
       diskId: disk.id,
       diskName: disk.name,
@@ -267,15 +238,22 @@ export async function downloadDisk(
       virtualSize: size,
       dataBytes,
       resumedBytes,
-      bytesOnWire: snap.bytesOnWire,
-      elapsedMs: snap.elapsedMs,
-      dataPhaseMs: tracker.dataPhaseMs,
-      viaProxy: s.imageio.viaProxy,
       format,
-      digest: verification.digest,
-      verified: verification.verified,
-      verification: verification.note,
-      report,
+      ...completedRun({
+        direction: 'download',
+        source: `${disk.name} (${disk.id})`,
+        target: path,
+        localFormat: format,
+        virtualSize: size,
+        dataBytes,
+        bytesOnWire: snap.bytesOnWire,
+        verification,
+        startedAt,
+        finishedAt: deps.now(),
+        elapsedMs: snap.elapsedMs,
+        dataPhaseMs: tracker.dataPhaseMs,
+        viaProxy: s.imageio.viaProxy,
+      }),
     };
   } catch (err) {
     tracker.setState(control.cancelled ? 'cancelled' : 'failed');

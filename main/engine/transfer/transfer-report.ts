@@ -47,3 +47,33 @@ export function transferReport(
     error: error ?? null,
   };
 }
+
+/** The fields both directions' results share at the end of a completed run, report included. */
+export interface CompletedRun {
+  readonly bytesOnWire: number;
+  readonly elapsedMs: number;
+  /** Time spent moving data, without disk creation and finalize. */
+  readonly dataPhaseMs: number;
+  readonly viaProxy: boolean;
+  /** The blkhash of the data moved; null when not computed. */
+  readonly digest: string | null;
+  /** true: the server's checksum matched; null: not compared (`verification` says why). */
+  readonly verified: boolean | null;
+  readonly verification: string;
+  readonly report: TransferReport;
+}
+
+/** The shared result fields and the report of a completed transfer. */
+export function completedRun(parts: Omit<Parameters<typeof transferReport>[0], 'outcome' | 'error'>): CompletedRun {
+  const v = parts.verification;
+  return {
+    bytesOnWire: parts.bytesOnWire,
+    elapsedMs: parts.elapsedMs,
+    dataPhaseMs: parts.dataPhaseMs,
+    viaProxy: parts.viaProxy,
+    digest: v.digest,
+    verified: v.verified,
+    verification: v.note,
+    report: transferReport({ ...parts, outcome: 'completed' }),
+  };
+}

@@ -12,7 +12,7 @@ import { deletesDiskOnUploadFailure, supportsFormat, versionAtLeast } from '../o
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { reattachUpload, type UploadAttachment } from './reattach.js';
 import { throttledSource } from './throttled-source.js';
-import { transferReport, type TransferReport } from './transfer-report.js';
+import { completedRun, type CompletedRun } from './transfer-report.js';
 import { beginRun, recoverTransferTicket, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
 
 /** What to upload where. */
@@ -38,24 +38,13 @@ export interface UploadImageOptions extends TransferOptions {
 }
 
 /** What an upload did. */
-export interface UploadResult {
+export interface UploadResult extends CompletedRun {
   readonly diskId: string;
   readonly diskName: string;
   readonly storageDomain: string;
   readonly format: DiskFormat;
   readonly virtualSize: number;
   readonly dataBytes: number;
-  readonly bytesOnWire: number;
-  readonly elapsedMs: number;
-  /** Time spent moving data, without disk creation and finalize. */
-  readonly dataPhaseMs: number;
-  readonly viaProxy: boolean;
-  /** The blkhash of what was sent (guest data, or the file's bytes as they are); null when not computed. */
-  readonly digest: string | null;
-  /** true: the server's checksum matched; null: not compared (`verification` says why). */
-  readonly verified: boolean | null;
-  readonly verification: string;
-  readonly report: TransferReport;
 }
 
 /** How the image goes over the wire and into which disk. */
@@ -233,22 +222,6 @@ export async function uploadImage(
     await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'upload', signal: control.cancelSignal, timeoutMs });
     tracker.setState('completed');
     const snap = tracker.snapshot();
-    const report = transferReport({
-      direction: 'upload',
-      outcome: 'completed',
-      source: spec.path,
-      target: `${plan.diskName} (${disk.id}) on ${domain.name}`,
-      localFormat: probe.format,
-      virtualSize: probe.virtualSize,
-      dataBytes,
-      bytesOnWire: snap.bytesOnWire,
-      verification,
-      startedAt,
-      finishedAt: deps.now(),
-      elapsedMs: snap.elapsedMs,
-      dataPhaseMs: tracker.dataPhaseMs,
-      viaProxy: s.imageio.viaProxy,
-    });
     return {
       diskId: disk.id,
       diskName: plan.diskName,
@@ -256,14 +229,21 @@ export async function uploadImage(
       format: plan.format,
       virtualSize: probe.virtualSize,
       dataBytes,
-      bytesOnWire: snap.bytesOnWire,
-      elapsedMs: snap.elapsedMs,
-      dataPhaseMs: tracker.dataPhaseMs,
-      viaProxy: s.imageio.viaProxy,
-      digest: verification.digest,
-      verified: verification.verified,
-      verification: verification.note,
-      report,
+      ...completedRun({
+        direction: 'upload',
+        source: spec.path,
+        target: `${plan.diskName} (${disk.id}) on ${domain.name}`,
+        localFormat: probe.format,
+        virtualSize: probe.virtualSize,
+        dataBytes,
+        bytesOnWire: snap.bytesOnWire,
+        verification,
+        startedAt,
+        finishedAt: deps.now(),
+        elapsedMs: snap.elapsedMs,
+        dataPhaseMs: tracker.dataPhaseMs,
+        viaProxy: s.imageio.viaProxy,
+      }),
     };
   } catch (err) {
     tracker.setState(control.cancelled ? 'cancelled' : 'failed');
