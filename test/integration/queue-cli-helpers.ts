@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import type { Harness } from './helpers.js';
+import { startHarness, type Harness } from './helpers.js';
 import { capture } from './capture.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -83,4 +83,19 @@ export class CliHarness {
       // already gone
     }
   }
+}
+
+/** A 4.5 simulator with the CLI set up against it, for one test file (close it in afterAll). */
+export async function startCliHarness(): Promise<{ h: Harness; c: CliHarness; close(): Promise<void> }> {
+  const h = await startHarness('4.5');
+  const c = new CliHarness(h);
+  await c.setUp();
+  return {
+    h,
+    c,
+    close: async () => {
+      c.tearDown();
+      await h.close();
+    },
+  };
 }

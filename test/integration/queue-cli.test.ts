@@ -7,22 +7,18 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueueDocument } from '../../main/engine/queue/store.js';
-import { exists, expectDiskEqualsFile, expectFileEqualsDisk, expectFileEqualsSeed, KiB, makeSparseImage, MiB, seededDiskId, startHarness, until, type Harness } from './helpers.js';
-import { CliHarness } from './queue-cli-helpers.js';
+import { exists, expectDiskEqualsFile, expectFileEqualsDisk, expectFileEqualsSeed, KiB, makeSparseImage, MiB, seededDiskId, until, type Harness } from './helpers.js';
+import { startCliHarness, type CliHarness } from './queue-cli-helpers.js';
 import { addSimDisk, downloadPath } from './queue-helpers.js';
 
 describe('diskferry queue', () => {
   let h: Harness;
   let c: CliHarness;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    h = await startHarness('4.5');
-    c = new CliHarness(h);
-    await c.setUp();
+    ({ h, c, close } = await startCliHarness());
   });
-  afterAll(async () => {
-    c?.tearDown();
-    await h?.close();
-  });
+  afterAll(() => close?.());
 
   const listed = async () => (await c.cli('queue', 'list', '--json')).out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { job: string; name: string; state: string; priority: number });
   const queueDoc = async () => parseQueueDocument(JSON.parse(await readFile(join(c.configDir, 'queue.json'), 'utf8')))!;

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueueDocument } from '../../main/engine/queue/store.js';
 import { PartFile } from '../../main/engine/transfer/part-file.js';
 import { RangeSet } from '../../shared/range-set.js';
-import { expectDiskEqualsFile, expectFileEqualsDisk, exists, makeSparseImage, MiB, startHarness, transferPhasesOf, until, type DataRun, type Harness } from './helpers.js';
-import { CliHarness } from './queue-cli-helpers.js';
+import { expectDiskEqualsFile, expectFileEqualsDisk, exists, makeSparseImage, MiB, transferPhasesOf, until, type DataRun, type Harness } from './helpers.js';
+import { startCliHarness, type CliHarness } from './queue-cli-helpers.js';
 import { addSimDisk, downloadPath } from './queue-helpers.js';
 
 /** Data bytes of `runs` that the journal of a part file marks done. */
@@ -25,15 +25,11 @@ async function journaledData(finalPath: string, runs: readonly DataRun[]): Promi
 describe('transfer queue: kill -9 and restart', () => {
   let h: Harness;
   let c: CliHarness;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    h = await startHarness('4.5');
-    c = new CliHarness(h);
-    await c.setUp();
+    ({ h, c, close } = await startCliHarness());
   });
-  afterAll(async () => {
-    c?.tearDown();
-    await h?.close();
-  });
+  afterAll(() => close?.());
 
   it('finishes a killed download and upload after a restart, without re-sending journaled ranges', { timeout: 60_000 }, async () => {
     const out = join(h.dir, 'out');

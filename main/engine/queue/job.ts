@@ -180,28 +180,19 @@ export function workKey(job: Pick<QueueJob, 'engine'> & ({ kind: 'upload'; uploa
   return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? ''}`;
 }
 
+/** The fields of a new job that do not depend on its kind. */
+const newJobCommon = {
+  id: z.string().min(1).optional(),
+  engine: z.string().min(1),
+  label: z.string().optional(),
+  storageDomainKey: z.string().nullable().optional(),
+  priority: z.number().int().optional(),
+  start: z.enum(['now', 'window']).optional(),
+  workers: z.number().int().min(1).max(8).nullable().optional(),
+};
+
 /** What a caller gives to add a job, as a schema (IPC payloads, the CLI's inbox files). */
 export const NewJobSchema: z.ZodType<NewJob> = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('upload'),
-    id: z.string().min(1).optional(),
-    engine: z.string().min(1),
-    label: z.string().optional(),
-    storageDomainKey: z.string().nullable().optional(),
-    priority: z.number().int().optional(),
-    start: z.enum(['now', 'window']).optional(),
-    workers: z.number().int().min(1).max(8).nullable().optional(),
-    upload: UploadTargetSchema,
-  }),
-  z.object({
-    kind: z.literal('download'),
-    id: z.string().min(1).optional(),
-    engine: z.string().min(1),
-    label: z.string().optional(),
-    storageDomainKey: z.string().nullable().optional(),
-    priority: z.number().int().optional(),
-    start: z.enum(['now', 'window']).optional(),
-    workers: z.number().int().min(1).max(8).nullable().optional(),
-    download: DownloadTargetSchema,
-  }),
+  z.object({ kind: z.literal('upload'), ...newJobCommon, upload: UploadTargetSchema }),
+  z.object({ kind: z.literal('download'), ...newJobCommon, download: DownloadTargetSchema }),
 ]);

@@ -7,21 +7,17 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueueDocument } from '../../../main/engine/queue/store.js';
-import { expectFileEqualsSeed, startHarness, type Harness } from '../../integration/helpers.js';
-import { CliHarness } from '../../integration/queue-cli-helpers.js';
+import { expectFileEqualsSeed, type Harness } from '../../integration/helpers.js';
+import { startCliHarness, type CliHarness } from '../../integration/queue-cli-helpers.js';
 
 describe('queued downloads: format and verification', () => {
   let h: Harness;
   let c: CliHarness;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    h = await startHarness('4.5');
-    c = new CliHarness(h);
-    await c.setUp();
+    ({ h, c, close } = await startCliHarness());
   });
-  afterAll(async () => {
-    c?.tearDown();
-    await h?.close();
-  });
+  afterAll(() => close?.());
 
   const queueDoc = async () => parseQueueDocument(JSON.parse(await readFile(join(c.configDir, 'queue.json'), 'utf8')))!;
 
