@@ -200,8 +200,8 @@ export class AppCore {
   }
 
   private updateDesktop(): void {
-    const snap = this.transfers.snapshot();
-    const running = snap.transfers.filter((t) => t.progress.bytesTotal !== null && (t.state === 'transferring' || t.state === 'preparing' || t.state === 'initializing' || t.state === 'finalizing'));
+    // Every change comes here: only the running transfers' views are built, not the whole list.
+    const running = this.transfers.running().filter((t) => t.progress.bytesTotal !== null);
     const busy = this.awake && this.settings.get().preventSleep;
     if (busy !== this.busy) {
       this.busy = busy;

@@ -25,6 +25,8 @@ export interface CoreHarness {
   readonly dir: string;
   readonly logLines: string[];
   readonly notifications: Array<{ title: string; body: string }>;
+  /** Every taskbar progress the core set (a fraction, or null for none). */
+  readonly progress: Array<number | null>;
   /** Every response value, serialized, for "no secret crossed" checks. */
   readonly wire: string[];
   /** Invokes through dispatch; the response is checked against its schema. */
@@ -43,13 +45,14 @@ export async function startCore(options: { simulator?: SimulatorOptions; core?: 
   const dir = await mkdtemp(join(tmpdir(), 'diskferry-app-'));
   const logLines: string[] = [];
   const notifications: Array<{ title: string; body: string }> = [];
+  const progress: Array<number | null> = [];
   const wire: string[] = [];
   const store = options.store ?? new MemoryStore();
   const desktop: DesktopPort = {
     reveal: () => Promise.resolve(false),
     notify: (title, body) => notifications.push({ title, body }),
     setBusy: () => {},
-    setProgress: () => {},
+    setProgress: (p) => progress.push(p),
   };
   const ports: AppPorts = {
     store,
@@ -84,6 +87,7 @@ export async function startCore(options: { simulator?: SimulatorOptions; core?: 
     dir,
     logLines,
     notifications,
+    progress,
     wire,
     invoke,
     async call(channel, request) {

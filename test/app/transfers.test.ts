@@ -62,6 +62,9 @@ describe('app core: transfers against the simulator', () => {
     const plan = await h.call('transfers:planUploads', { paths: [raw] });
     expect(plan.storageDomainId).toBe(dataNfs);
     expect(h.notifications.some((n) => n.title === 'Upload finished')).toBe(true);
+    // The taskbar showed the running upload's progress, and nothing once it ended.
+    expect(h.progress.some((p) => p !== null && p > 0 && p <= 1)).toBe(true);
+    expect(h.progress.at(-1)).toBeNull();
   });
 
   it('downloads disks into a folder by template, renaming around an existing file', async () => {

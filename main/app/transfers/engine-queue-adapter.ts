@@ -17,7 +17,7 @@ import type { QueueEvent, QueueSettings } from '../../engine/queue/queue-types.j
 import { DEFAULT_RETRY_POLICY } from '../../engine/queue/retry-policy.js';
 import type { JobRunner } from '../../engine/queue/runner.js';
 import type { Calendar } from '../../engine/queue/schedule.js';
-import { isPending, isTerminal } from '../../engine/queue/states.js';
+import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
 import { parseQueueDocument, type QueueDocument, type QueueStore } from '../../engine/queue/store.js';
 import { TransferQueue } from '../../engine/queue/transfer-queue.js';
 import type { Timers } from '../../engine/timers.js';
@@ -202,6 +202,13 @@ export class EngineQueueAdapter implements TransferQueuePort {
   list(): readonly TransferView[] {
     return this.q()
       .list()
+      .map((j) => this.view(j));
+  }
+
+  running(): readonly TransferView[] {
+    return this.q()
+      .list()
+      .filter((j) => isActive(j.state))
       .map((j) => this.view(j));
   }
 

@@ -29,6 +29,8 @@ export interface TransferQueuePort {
   get(id: string): TransferView;
   /** Queue order. */
   list(): readonly TransferView[];
+  /** Only the transfers that run now (preparing … verifying): cheap to ask on every change. */
+  running(): readonly TransferView[];
   /** Called after changes (coalesced per tick); `urgent` for state changes, not for progress. */
   subscribe(listener: (urgent: boolean) => void): () => void;
   /** Re-reads the settings (after `settings:set`): limits, window, bandwidth and retries apply at once. */

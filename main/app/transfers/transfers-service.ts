@@ -201,6 +201,11 @@ export class TransfersService {
     };
   }
 
+  /** The transfers that run now (for the taskbar progress, on every change). */
+  running(): readonly TransferView[] {
+    return this.queue.running();
+  }
+
   /** True while transfers run or wait (quit confirmation, profile removal). */
   hasWork(engineId?: string): boolean {
     return this.queue.list().some((r) => !isTerminal(r.state) && (engineId === undefined || r.engineId === engineId));
