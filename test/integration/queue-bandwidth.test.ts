@@ -15,7 +15,9 @@ import { addSimDisk, downloadPath, openSimQueue } from './queue-helpers.js';
 const SOAK = process.env['DISKFERRY_SOAK'] === '1';
 const LIMIT = 8 * MiB;
 const WARMUP_MS = 1500;
-const WINDOW_MS = SOAK ? 30_000 : 5_000;
+// Progress moves in 4 MiB pieces, about two a second at the limit: over 5 s the staircase alone could
+// bend the fitted slope by up to ~10%, the tolerance itself; over 10 s it is half that.
+const WINDOW_MS = SOAK ? 30_000 : 10_000;
 /** Data per job: four jobs together outlast warm-up and window by a margin. */
 const DATA_PER_JOB = Math.ceil(((LIMIT * (WARMUP_MS + WINDOW_MS + 3000)) / 1000 / 4 / MiB)) * MiB;
 
