@@ -37,6 +37,7 @@ const JOURNAL_BLOCK = 64 * 1024;
 export class PartFile {
   readonly done: RangeSet;
   private dirty = false;
+  private saving: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly finalPath: string,
@@ -129,13 +130,24 @@ export class PartFile {
     this.dirty = true;
   }
 
-  /** Persists the journal (after an fsync, so it never claims bytes that are not on disk). */
-  async saveJournal(): Promise<void> {
+  /**
+   * Persists the journal (after an fsync, so it never claims bytes that are not on disk). Saves run
+   * one at a time, in call order: a periodic save and the final one never race to write an older list.
+   */
+  saveJournal(): Promise<void> {
+    const next = this.saving.then(() => this.saveJournalNow());
+    this.saving = next.catch(() => {});
+    return next;
+  }
+
+  private async saveJournalNow(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
     try {
-      await this.fh.datasync();
+      // The ranges are taken before the sync: writes still running meanwhile (the periodic save runs
+      // beside the download) are recorded by the next save, after their own sync.
       const done = this.done.toArray().map((r): [number, number] => [r.start, r.end]);
+      await this.fh.datasync();
       const journal: Journal = { version: 1, identity: this.identity, size: this.size, done, check: journalCheck({ identity: this.identity, size: this.size, done }) };
       const text = JSON.stringify(journal);
       const padded = text.padEnd(Math.max(1, Math.ceil(text.length / JOURNAL_BLOCK)) * JOURNAL_BLOCK, ' ');
