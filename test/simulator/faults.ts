@@ -10,6 +10,8 @@ export interface FaultSettings {
   dropAfterBytes: number | null;
   /** Answer 500 to the Nth PUT from now (1 = the next PUT). */
   failNthPut: number | null;
+  /** Answer 500 to the Nth PATCH flush from now (1 = the next flush): the server failed to store the data written since the last flush. */
+  failNthFlush: number | null;
   /** Added latency, in ms, before every imageio response. */
   latencyMs: number;
   /** Bandwidth cap, bytes per second, over the body bytes of each imageio connection. */
@@ -40,6 +42,7 @@ export function noFaults(): FaultSettings {
   return {
     dropAfterBytes: null,
     failNthPut: null,
+    failNthFlush: null,
     latencyMs: 0,
     bandwidthBytesPerSecond: null,
     expireTicket: false,
@@ -53,7 +56,7 @@ export function noFaults(): FaultSettings {
   };
 }
 
-const NUMERIC = new Set<keyof FaultSettings>(['dropAfterBytes', 'failNthPut', 'latencyMs', 'bandwidthBytesPerSecond']);
+const NUMERIC = new Set<keyof FaultSettings>(['dropAfterBytes', 'failNthPut', 'failNthFlush', 'latencyMs', 'bandwidthBytesPerSecond']);
 
 /** Applies `name=value` pairs (the --fault flag) or a JSON patch to the settings; throws on unknown names. */
 export function applyFaults(target: FaultSettings, patch: Record<string, unknown>): void {

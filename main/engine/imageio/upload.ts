@@ -25,6 +25,12 @@ export interface UploadOptions {
   readonly pieceSize?: number;
   /** How many times a 5xx may make us resend everything since the last flush (default 3). */
   readonly maxReplays?: number;
+  /**
+   * Bytes written between flushes while the upload runs (default 128 MiB; 0: only the final flush).
+   * The worker that crosses the mark flushes on its own connection while the others keep sending, so a
+   * server that writes through its page cache stores the data as it comes instead of all at the end.
+   */
+  readonly flushEvery?: number;
   readonly onProgress?: (progress: CopyProgress) => void;
   /**
    * Called when the server acknowledged a range (or a zero range was skipped), for a resume journal.
@@ -42,6 +48,9 @@ export interface CopyResult extends CopyProgress {
   /** Times everything since the last flush was sent again after a 5xx on PUT or flush. */
   readonly replays: number;
 }
+
+/** Bytes written between the flushes sent while an upload runs. */
+export const DEFAULT_FLUSH_EVERY = 128 * 1024 * 1024;
 
 function isServerError(err: unknown): err is DiskFerryError {
   return err instanceof DiskFerryError && err.code === 'server-error';
@@ -77,6 +86,9 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
   const flushParam = features.flush ? false : null;
   let sinceFlush = new Set<PlannedRange>();
   let replays = 0;
+  const flushEvery = options.flushEvery ?? DEFAULT_FLUSH_EVERY;
+  let unflushed = 0;
+  let flushing = false;
 
   const replay = async (failed: PlannedRange | null, err: DiskFerryError, signal: AbortSignal) => {
     if (replays >= maxReplays) throw err;
@@ -89,26 +101,52 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
     queue.push(...redo);
   };
 
+  /** A flush while the other workers keep sending; it covers the ranges acknowledged before it was sent. */
+  const flushAlong = async (conn: ImageioConnection, workerSignal: AbortSignal) => {
+    if (!features.flush || flushEvery <= 0 || unflushed < flushEvery || flushing) return;
+    flushing = true;
+    unflushed = 0;
+    const set = sinceFlush;
+    const flushed = [...set];
+    try {
+      await conn.flush(workerSignal);
+      // After a replay (a 5xx elsewhere meanwhile) `sinceFlush` is a new set: its ranges were sent
+      // again after this flush began, so this flush does not cover them.
+      if (sinceFlush === set) for (const r of flushed) set.delete(r);
+    } catch (err) {
+      if (!isServerError(err)) throw err;
+      await replay(null, err, workerSignal);
+    } finally {
+      flushing = false;
+    }
+  };
+
   const worker = async (index: number, workerSignal: AbortSignal) => {
     const conn = (connections[index] ??= session.connection());
     const buffers = allocPieceBuffers(options.pieceSize ?? DEFAULT_PIECE_SIZE);
     for (let range = await queue.take(); range; range = await queue.take()) {
       const r: PlannedRange = range;
       try {
-        if (r.zero && zeroMode === 'patch') {
-          await conn.zero(r.start, r.length, workerSignal);
-        } else {
-          const source = r.zero ? null : options.source;
-          const onSent = (n: number) => progress.piece(r, n, true);
-          await conn.put(r.start, r.length, { source, buffers, flush: flushParam, onSent }, workerSignal);
+        try {
+          if (r.zero && zeroMode === 'patch') {
+            await conn.zero(r.start, r.length, workerSignal);
+          } else {
+            const source = r.zero ? null : options.source;
+            const onSent = (n: number) => progress.piece(r, n, true);
+            await conn.put(r.start, r.length, { source, buffers, flush: flushParam, onSent }, workerSignal);
+          }
+          if (features.flush) sinceFlush.add(r);
+          progress.complete(r);
+          options.onRangeDone?.(r);
+        } catch (err) {
+          progress.abandon(r);
+          if (!isServerError(err) || (r.zero && zeroMode === 'patch')) throw err;
+          await replay(r, err, workerSignal);
+          continue;
         }
-        if (features.flush) sinceFlush.add(r);
-        progress.complete(r);
-        options.onRangeDone?.(r);
-      } catch (err) {
-        progress.abandon(r);
-        if (!isServerError(err) || (r.zero && zeroMode === 'patch')) throw err;
-        await replay(r, err, workerSignal);
+        unflushed += r.length;
+        // Before queue.done(): a replay it causes must queue its ranges while this range still counts as taken.
+        await flushAlong(conn, workerSignal);
       } finally {
         queue.done();
       }

@@ -68,6 +68,33 @@ describe('data-plane faults', () => {
     expect((await t.image.read(0, size)).equals(bytes)).toBe(true);
   });
 
+  it('flushes while the upload runs, and after a 500 on such a flush resends only what it covered', async () => {
+    const size = 16 * MiB;
+    const { bytes, extents } = makeImage(size, [[0, size]]);
+    const { fx, t, s } = await setup(size);
+    fx.faults.failNthFlush = 1;
+    const plan = planRanges(extents, { maxRequest: 4 * MiB });
+    const result = await uploadRanges({ session: s, source: bufferSource(bytes), plan, workers: 1, zeroMode: 'skip', flushEvery: 8 * MiB, signal: signal() });
+    expect(fx.faults.failNthFlush).toBeNull(); // the fault fired
+    expect(result.replays).toBe(1);
+    // The first flush came after 8 MiB, not at the end: only those 8 MiB were sent again.
+    expect(result.bytesOnWire).toBe(size + 8 * MiB);
+    expect((await t.image.read(0, size)).equals(bytes)).toBe(true);
+  });
+
+  it('keeps every byte with flushes along the way, several workers and a failing flush among them', async () => {
+    const size = 48 * MiB;
+    const { bytes, extents } = makeImage(size, [[0, 20 * MiB], [24 * MiB, 20 * MiB]]);
+    const { fx, t, s } = await setup(size);
+    fx.faults.failNthFlush = 2;
+    const plan = planRanges(extents, { maxRequest: 2 * MiB });
+    const result = await uploadRanges({ session: s, source: bufferSource(bytes), plan, workers: 4, zeroMode: 'skip', flushEvery: 4 * MiB, signal: signal() });
+    expect(fx.faults.failNthFlush).toBeNull(); // a second flush happened before the end
+    expect(result.replays).toBe(1);
+    expect(result.bytesDone).toBe(size);
+    expect((await t.image.read(0, size)).equals(bytes)).toBe(true);
+  });
+
   it('gives up with server-error when 500s keep coming', async () => {
     const size = 4 * MiB;
     const { bytes, extents } = makeImage(size, [[0, size]]);

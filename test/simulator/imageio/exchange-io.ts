@@ -54,6 +54,18 @@ export function takeDropAfterBytes(ex: Exchange): number | null {
   return n;
 }
 
+/** The failNthFlush fault: counts down per PATCH flush; true for the one that must fail. */
+export function takeFailFlush(ex: Exchange): boolean {
+  const { faults } = ex.server;
+  if (faults.failNthFlush === null) return false;
+  if (faults.failNthFlush <= 1) {
+    faults.failNthFlush = null;
+    return true;
+  }
+  faults.failNthFlush -= 1;
+  return false;
+}
+
 /** The failNthPut fault: counts down per PUT; true for the one that must fail. */
 export function takeFailPut(ex: Exchange): boolean {
   const { faults } = ex.server;

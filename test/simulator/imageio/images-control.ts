@@ -1,7 +1,7 @@
 import { ZERO_STEP } from './backends.js';
 import type { Exchange, ImageioPersonality } from './context.js';
-import { allowCors, expireTicketIfArmed, readWholeBody } from './exchange-io.js';
-import { checkAllowedRange, HttpError } from './http-errors.js';
+import { allowCors, expireTicketIfArmed, readWholeBody, takeFailFlush } from './exchange-io.js';
+import { checkAllowedRange, HttpError, SERVER_FAILED } from './http-errors.js';
 import { OperationCanceled, openSessionOrDeny, runOperation } from './session.js';
 import { validateBoolean, validateEnum, validateInteger } from './validate.js';
 
@@ -51,6 +51,7 @@ async function zero(ex: Exchange, id: string, msg: Record<string, unknown>): Pro
 async function flush(ex: Exchange, id: string): Promise<void> {
   expireTicketIfArmed(ex, id);
   const session = openSessionOrDeny(ex, id, 'write');
+  if (takeFailFlush(ex)) throw new HttpError(500, SERVER_FAILED);
   await runOperation(ex, session, 0, () => session.backend.flush());
 }
 
