@@ -10,7 +10,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +41,27 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const markdown = process.argv.includes('--markdown');
 /** `--profile DIR`: the diskferry processes write V8 CPU profiles there (for finding where the time goes). */
+/**
+ * Memory conditions (see docs/benchmarks.md, "Memory on this VM"). This machine is a VM whose balloon
+ * driver hands free memory back to the host (virtio-balloon free page reporting) about 2 s after the
+ * guest frees it; the first write into such memory costs a host fault per page, about 2.5 s of system
+ * CPU per GiB here. Which pages a case gets then decides its time more than its code does: a 4 MiB
+ * write asks the page cache for large folios, which come from exactly the blocks that were handed
+ * back, while curl's 16 KiB writes are served from small leftovers that mostly were not.
+ *
+ * - `warm` (default): as on a physical machine, every case writes into memory the VM already backs.
+ *   Before each case the bench fills a ballast file with as many pages as the case will write, then
+ *   gives them back (truncating the file) a little ahead of the case's own writes, so they are reused
+ *   before the balloon can take them.
+ * - `cold` (`--memory cold`): every case starts after a 6 s pause, so the memory freed by the case before
+ *   has been handed back, as the runs before 2026-11-27 07:30 measured (with a bias towards small writes).
+ */
+const memoryMode = process.argv.includes('--memory') ? process.argv[process.argv.indexOf('--memory') + 1] : 'warm';
+if (memoryMode !== 'warm' && memoryMode !== 'cold') throw new Error(`--memory must be warm or cold, not ${memoryMode}`);
+/** `--profile DIR`: the diskferry processes write V8 CPU profiles there (for finding where the time goes). */
+/** `--rounds N` (default 3): every case N times; the table shows medians, the ratios their range. */
+const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 3;
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a whole number of at least 1');
 const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
 
 interface Row {
@@ -53,8 +74,21 @@ interface Row {
   dataS: number;
   dataBytes: number;
   cpuS: number | null;
+  /** The part of cpuS spent in the kernel (page cache copies, TLS socket reads, fsync). */
+  sysS?: number | null;
   rssMiB: number | null;
   note: string;
+  /** Throughput against the same round's curl, one per round. */
+  ratios?: number[];
+  /** "move" time of curl's GET over this row's, one per round. */
+  moveRatios?: number[];
+}
+
+/** curl's figures in one round: bytes per second up and down, and its GET's move time. */
+interface Baseline {
+  readonly up: number;
+  readonly down: number;
+  readonly downMoveS: number | null;
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux only; null elsewhere). */
@@ -76,11 +110,18 @@ function cpuSince(pid: number | undefined, before: number | null): number | null
 /** The simulator's pid, for its CPU time per case. */
 let serverPid: number | undefined;
 
-/** Bytes a process has written with write/pwrite so far (`wchar` of /proc/PID/io), or null. */
+/** Bytes a process and its children (curl under GNU time) have written with write/pwrite so far (`wchar` of /proc/PID/io), or null. */
 function writtenBytes(pid: number | undefined): number | null {
   try {
     const m = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-    return m ? Number(m[1]) : null;
+    if (!m) return null;
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      // no children, or a kernel without the file
+    }
+    return children.reduce((sum, c) => sum + (writtenBytes(c) ?? 0), Number(m[1]));
   } catch {
     return null;
   }
@@ -94,13 +135,13 @@ function writtenBytes(pid: number | undefined): number | null {
  * of the data), so the error is about one piece either way.
  */
 function watchWrites(pid: number | undefined, bytes: number): () => number | null {
-  let base: number | null = null;
+  // The process is new: everything it writes counts (a first sample may come after curl's first megabytes).
+  const base = 0;
   let start: number | null = null;
   let end: number | null = null;
   const timer = setInterval(() => {
     const w = writtenBytes(pid);
     if (w === null) return;
-    base ??= w;
     if (start === null && w - base >= bytes * 0.01) start = performance.now();
     if (end === null && w - base >= bytes * 0.99) end = performance.now();
   }, 5);
@@ -110,7 +151,48 @@ function watchWrites(pid: number | undefined, bytes: number): () => number | nul
   };
 }
 
-function run(
+/** Where the ballast file goes (the work folder, on the same file system as the cases' files). */
+let ballastDir = tmpdir();
+const BALLAST_BYTES = GiB;
+/** How far ahead of the case's writes the ballast's pages are given back. */
+const BALLAST_LEAD = 256 * MiB;
+
+/**
+ * A file whose page-cache pages are given back to the kernel, a slice at a time, just before a case
+ * needs them (see `memoryMode`). It is written in 4 MiB writes (large folios, like the cases' own)
+ * and synced, so giving it back frees clean pages and causes no disk writes during the case.
+ */
+class Ballast {
+  private released = 0;
+  private constructor(
+    private readonly path: string,
+    private readonly fd: number,
+  ) {}
+
+  static create(): Ballast {
+    const path = join(ballastDir, `ballast-${randomUUID()}`);
+    const fd = openSync(path, 'w');
+    const chunk = Buffer.alloc(4 * MiB, 1);
+    for (let pos = 0; pos < BALLAST_BYTES; pos += chunk.length) writeSync(fd, chunk, 0, chunk.length, pos);
+    fdatasyncSync(fd);
+    return new Ballast(path, fd);
+  }
+
+  /** Gives back pages so that `bytes` plus the lead have been freed. */
+  releaseUpTo(bytes: number): void {
+    const target = Math.min(BALLAST_BYTES, bytes + BALLAST_LEAD);
+    if (target <= this.released) return;
+    ftruncateSync(this.fd, BALLAST_BYTES - target);
+    this.released = target;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    rmSync(this.path, { force: true });
+  }
+}
+
+async function run(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -118,15 +200,44 @@ function run(
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number; moveS: number | null }> {
   // Every case starts with no dirty pages left by the one before, which would otherwise throttle its
   // writes (the kernel slows down writers while earlier data waits for the disk).
+  const ballast = memoryMode === 'warm' ? Ballast.create() : null;
   execFileSync('sync');
+  if (memoryMode === 'cold') await new Promise((r) => setTimeout(r, 6000));
   const t0 = performance.now();
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const moved = watchBytes ? watchWrites(child.pid, watchBytes) : () => null;
+  // The case's own writes and the server's (an upload's data lands in the simulator's volume).
+  const written0 = (writtenBytes(serverPid) ?? 0) + (writtenBytes(child.pid) ?? 0);
+  ballast?.releaseUpTo(0);
+  const pacer = ballast ? setInterval(() => ballast.releaseUpTo((writtenBytes(serverPid) ?? 0) + (writtenBytes(child.pid) ?? 0) - written0), 5) : null;
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0, moveS: moved() })));
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      if (pacer) clearInterval(pacer);
+      ballast?.close();
+      resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0, moveS: moved() });
+    }),
+  );
+}
+
+/**
+ * curl with its own CPU time and peak RSS, through GNU time when the machine has it (as diskferry's
+ * are measured from inside the process).
+ */
+async function curl(
+  args: string[],
+  work: string,
+  watchBytes?: number,
+): Promise<{ code: number; stderr: string; ms: number; moveS: number | null; cpuS: number | null; sysS: number | null; rssMiB: number | null }> {
+  const timed = existsSync('/usr/bin/time');
+  const stats = join(work, `curl-${randomUUID()}.time`);
+  const r = timed ? await run('/usr/bin/time', ['-f', '%U %S %M', '-o', stats, 'curl', ...args], process.env, watchBytes) : await run('curl', args, process.env, watchBytes);
+  if (!timed) return { ...r, cpuS: null, sysS: null, rssMiB: null };
+  const [user, sys, rssKiB] = (await readFile(stats, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
+  return { ...r, cpuS: user! + sys!, sysS: sys!, rssMiB: rssKiB! / 1024 };
 }
 
 /** 1 GiB with 512 MiB of data: 4 MiB of data, 4 MiB hole, repeated. Also writes the data bytes alone (for curl). */
@@ -155,7 +266,7 @@ async function makeImages(dir: string): Promise<{ half: string; dataOnly: string
  * curl through a real transfer: the engine creates the disk and the upload transfer, curl PUTs the
  * 512 MiB of data in one request to transfer_url; then a download transfer and one ranged GET.
  */
-async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<{ up: number; down: number; downMoveS: number | null }> {
+async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<Baseline> {
   const size = 512 * MiB;
   const caPem = await readFile(sim.caFile, 'utf8');
   const client = new OvirtClient({ engineUrl: sim.engineUrl, username: sim.username, password: () => sim.password, trust: { caPem: [caPem] }, log: silentLog });
@@ -164,13 +275,13 @@ async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<{ 
   await client.waitForDiskOk(disk.id, { timeoutMs: 60_000 });
   const put = await client.waitForTransferReady(await client.createTransfer({ diskId: disk.id, direction: 'upload', format: 'raw' }), { timeoutMs: 60_000 });
   let cpu0 = processCpuS(sim.child.pid);
-  const up = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-X', 'PUT', '-T', dataOnly, '-H', `Content-Range: bytes 0-${size - 1}/*`, `${put.transferUrl}?flush=n`]);
+  const up = await curl(['-sS', '--fail', '--cacert', sim.caFile, '-X', 'PUT', '-T', dataOnly, '-H', `Content-Range: bytes 0-${size - 1}/*`, `${put.transferUrl}?flush=n`], dirname(dataOnly));
   if (up.code !== 0) throw new Error(`curl PUT failed: ${up.stderr}`);
   const upServer = cpuSince(sim.child.pid, cpu0);
   await client.finishTransfer(put.id, { diskId: disk.id, direction: 'upload', timeoutMs: 60_000 });
   const get = await client.waitForTransferReady(await client.createTransfer({ diskId: disk.id, direction: 'download', format: 'raw' }), { timeoutMs: 60_000 });
   cpu0 = processCpuS(sim.child.pid);
-  const down = await run('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-o', join(dirname(dataOnly), 'curl-get.bin'), '-H', `Range: bytes=0-${size - 1}`, get.transferUrl!], process.env, size);
+  const down = await curl(['-sS', '--fail', '--cacert', sim.caFile, '-o', join(dirname(dataOnly), 'curl-get.bin'), '-H', `Range: bytes=0-${size - 1}`, get.transferUrl!], dirname(dataOnly), size);
   if (down.code !== 0) throw new Error(`curl GET failed: ${down.stderr}`);
   const downServer = cpuSince(sim.child.pid, cpu0);
   // curl leaves its file in the page cache; diskferry fsyncs a download before calling it complete.
@@ -181,8 +292,8 @@ async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<{ 
   const synced = { ms: performance.now() - t0 };
   await client.finishTransfer(get.id, { diskId: disk.id, direction: 'download', timeoutMs: 60_000 });
   await client.logout();
-  rows.push({ case: 'curl PUT, 512 MiB, one request (baseline)', wallS: up.ms / 1000, dataS: up.ms / 1000, dataBytes: size, cpuS: null, serverCpuS: upServer, rssMiB: null, note: '' });
-  rows.push({ case: 'curl GET, 512 MiB, one request (baseline)', wallS: down.ms / 1000, dataS: down.ms / 1000, moveS: down.moveS, dataBytes: size, cpuS: null, serverCpuS: downServer, rssMiB: null, note: '' });
+  rows.push({ case: 'curl PUT, 512 MiB, one request (baseline)', wallS: up.ms / 1000, dataS: up.ms / 1000, dataBytes: size, cpuS: up.cpuS, sysS: up.sysS, serverCpuS: upServer, rssMiB: up.rssMiB, note: '' });
+  rows.push({ case: 'curl GET, 512 MiB, one request (baseline)', wallS: down.ms / 1000, dataS: down.ms / 1000, moveS: down.moveS, dataBytes: size, cpuS: down.cpuS, sysS: down.sysS, serverCpuS: downServer, rssMiB: down.rssMiB, note: '' });
   const durableS = (down.ms + synced.ms) / 1000;
   rows.push({ case: 'curl GET then fsync of the file (durability of diskferry)', wallS: durableS, dataS: durableS, dataBytes: size, cpuS: null, serverCpuS: null, rssMiB: null, note: 'not the baseline; for comparison' });
   return { up: size / (up.ms / 1000), down: size / (down.ms / 1000), downMoveS: down.moveS };
@@ -192,7 +303,7 @@ async function cli(
   work: string,
   args: string[],
   watchBytes?: number,
-): Promise<{ result: Record<string, number>; wallS: number; cpuS: number; serverCpuS: number | null; moveS: number | null; rssMiB: number }> {
+): Promise<{ result: Record<string, number>; wallS: number; cpuS: number; sysS: number; serverCpuS: number | null; moveS: number | null; rssMiB: number }> {
   const cpu0 = processCpuS(serverPid);
   const stats = join(work, `stats-${randomUUID()}.json`);
   const env = { ...process.env, DISKFERRY_CONFIG_DIR: join(work, 'config'), DISKFERRY_STATS_FILE: stats };
@@ -205,23 +316,36 @@ async function cli(
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .find((o) => o['event'] === 'result') as Record<string, number>;
   const s = JSON.parse(await readFile(stats, 'utf8')) as { maxRssKiB: number; userCpuMs: number; systemCpuMs: number };
-  return { result, wallS: r.ms / 1000, cpuS: (s.userCpuMs + s.systemCpuMs) / 1000, serverCpuS: cpuSince(serverPid, cpu0), moveS: r.moveS, rssMiB: s.maxRssKiB / 1024 };
+  return { result, wallS: r.ms / 1000, cpuS: (s.userCpuMs + s.systemCpuMs) / 1000, sysS: s.systemCpuMs / 1000, serverCpuS: cpuSince(serverPid, cpu0), moveS: r.moveS, rssMiB: s.maxRssKiB / 1024 };
 }
 
-function fmt(rows: Row[], curl: { up: number; down: number; downMoveS: number | null }): string {
-  const head = ['case', 'wall s', 'data s', 'data MiB/s', 'vs curl', 'move s', 'move vs curl', 'CPU s', 'CPU s/GiB data', 'server CPU s', 'peak RSS MiB', 'note'];
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** "0.96x", or "0.96x (0.90-1.02)" over several rounds. */
+function ratio(xs: readonly number[] | undefined): string {
+  if (!xs || xs.length === 0) return '—';
+  const m = `${median(xs).toFixed(2)}x`;
+  return xs.length > 1 ? `${m} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})` : m;
+}
+
+function fmt(rows: Row[]): string {
+  const head = ['case', 'wall s', 'data s', 'data MiB/s', 'vs curl', 'move s', 'move vs curl', 'CPU s', 'of which sys s', 'CPU s/GiB data', 'server CPU s', 'peak RSS MiB', 'note'];
   const lines = rows.map((r) => {
     const rate = r.dataBytes / MiB / r.dataS;
-    const base = r.case.includes('download') || r.case.includes('GET') ? curl.down : curl.up;
     return [
       r.case,
       r.wallS.toFixed(2),
       r.dataS.toFixed(2),
       rate.toFixed(0),
-      r.dataBytes > 0 ? `${(r.dataBytes / r.dataS / base).toFixed(2)}x` : '—',
+      ratio(r.ratios),
       typeof r.moveS === 'number' ? r.moveS.toFixed(2) : '—',
-      typeof r.moveS === 'number' && curl.downMoveS !== null ? `${(curl.downMoveS / r.moveS).toFixed(2)}x` : '—',
+      ratio(r.moveRatios),
       r.cpuS === null ? '—' : r.cpuS.toFixed(2),
+      typeof r.sysS === 'number' ? r.sysS.toFixed(2) : '—',
       r.cpuS === null || r.dataBytes === 0 ? '—' : (r.cpuS / (r.dataBytes / GiB)).toFixed(2),
       r.serverCpuS === null || r.serverCpuS === undefined ? '—' : r.serverCpuS.toFixed(2),
       r.rssMiB === null ? '—' : r.rssMiB.toFixed(0),
@@ -233,6 +357,62 @@ function fmt(rows: Row[], curl: { up: number; down: number; downMoveS: number | 
   return [head, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
+/** One round of every case; names carry the round so rounds never meet each other's disks. */
+async function oneRound(round: number, sim: Sim, images: { half: string; dataOnly: string; empty: string }, work: string): Promise<{ rows: Row[]; curl: Baseline; same: boolean }> {
+  const rows: Row[] = [];
+  const tag = `r${round}`;
+  process.stderr.write(`bench: round ${round}: curl baseline…\n`);
+  const curl = await curlBaseline(sim, images.dataOnly, rows);
+
+  process.stderr.write(`bench: round ${round}: diskferry upload 1 GiB (512 MiB data)…\n`);
+  const up = await cli(work, ['upload', images.half, '--storage-domain', 'data-nfs', '--name', `bench-half-${tag}`]);
+  rows.push({ case: 'diskferry upload, 1 GiB raw, 512 MiB data', wallS: up.wallS, dataS: up.result['data_phase']!, dataBytes: 512 * MiB, cpuS: up.cpuS, sysS: up.sysS, serverCpuS: up.serverCpuS, rssMiB: up.rssMiB, note: '4 workers' });
+
+  // The same upload without the local blkhash and the server's /checksum: what verification costs.
+  process.stderr.write(`bench: round ${round}: diskferry upload 1 GiB (512 MiB data), --no-verify…\n`);
+  const upBare = await cli(work, ['upload', images.half, '--storage-domain', 'data-nfs', '--name', `bench-half-bare-${tag}`, '--no-verify']);
+  rows.push({ case: 'diskferry upload, same, --no-verify', wallS: upBare.wallS, dataS: upBare.result['data_phase']!, dataBytes: 512 * MiB, cpuS: upBare.cpuS, sysS: upBare.sysS, serverCpuS: upBare.serverCpuS, rssMiB: upBare.rssMiB, note: '4 workers, not verified' });
+
+  process.stderr.write(`bench: round ${round}: diskferry download 1 GiB (512 MiB data)…\n`);
+  const out = join(work, `out-${tag}`);
+  await mkdir(out);
+  const down = await cli(work, ['download', `bench-half-${tag}`, '--output', out], 512 * MiB);
+  rows.push({ case: 'diskferry download, 1 GiB raw, 512 MiB data', wallS: down.wallS, dataS: down.result['data_phase']!, moveS: down.moveS, dataBytes: 512 * MiB, cpuS: down.cpuS, sysS: down.sysS, serverCpuS: down.serverCpuS, rssMiB: down.rssMiB, note: '4 workers' });
+  const same = execFileSync('cmp', [images.half, join(out, `bench-half-${tag}.raw`)]).length === 0;
+
+  // The same download without the local blkhash and the server's /checksum: what verification costs.
+  process.stderr.write(`bench: round ${round}: diskferry download 1 GiB (512 MiB data), --no-verify…\n`);
+  const bareOut = join(work, `out-bare-${tag}`);
+  await mkdir(bareOut);
+  const bare = await cli(work, ['download', `bench-half-${tag}`, '--output', bareOut, '--no-verify'], 512 * MiB);
+  rows.push({ case: 'diskferry download, same, --no-verify', wallS: bare.wallS, dataS: bare.result['data_phase']!, moveS: bare.moveS, dataBytes: 512 * MiB, cpuS: bare.cpuS, sysS: bare.sysS, serverCpuS: bare.serverCpuS, rssMiB: bare.rssMiB, note: '4 workers, not verified' });
+  const sameBare = execFileSync('cmp', [images.half, join(bareOut, `bench-half-${tag}.raw`)]).length === 0;
+
+  process.stderr.write(`bench: round ${round}: diskferry upload of an empty 100 GiB sparse image…\n`);
+  const empty = await cli(work, ['upload', images.empty, '--storage-domain', 'data-nfs', '--name', `bench-empty-${tag}`]);
+  rows.push({ case: 'diskferry upload, empty 100 GiB sparse', wallS: empty.wallS, dataS: Math.max(empty.result['data_phase']!, 0.001), dataBytes: 0, cpuS: empty.cpuS, sysS: empty.sysS, serverCpuS: empty.serverCpuS, rssMiB: empty.rssMiB, note: 'wall time includes disk creation and finalize' });
+  await rm(out, { recursive: true, force: true });
+  await rm(bareOut, { recursive: true, force: true });
+  // Each row's ratios against this round's curl, so rounds on a busier machine compare like with like.
+  for (const r of rows) {
+    const base = r.case.includes('download') || r.case.includes('GET') ? curl.down : curl.up;
+    if (r.dataBytes > 0) r.ratios = [r.dataBytes / r.dataS / base];
+    if (typeof r.moveS === 'number' && curl.downMoveS !== null) r.moveRatios = [curl.downMoveS / r.moveS];
+  }
+  return { rows, curl, same: same && sameBare };
+}
+
+/** Per case, the round with the median data time, carrying every round's ratios. */
+function medianRows(rounds: Row[][]): Row[] {
+  return rounds[0]!.map((_, i) => {
+    const all = rounds.map((rows) => rows[i]!);
+    const mid = [...all].sort((a, b) => a.dataS - b.dataS)[Math.floor((all.length - 1) / 2)]!;
+    const ratios = all.flatMap((r) => r.ratios ?? []);
+    const moveRatios = all.flatMap((r) => r.moveRatios ?? []);
+    return { ...mid, ...(ratios.length > 0 ? { ratios } : {}), ...(moveRatios.length > 0 ? { moveRatios } : {}) };
+  });
+}
+
 async function main(): Promise<void> {
   process.stderr.write('bench: building the command line…\n');
   try {
@@ -242,40 +422,20 @@ async function main(): Promise<void> {
     process.stderr.write('bench: tsc reported type errors; benchmarking the emitted build anyway\n');
   }
   const work = await mkdtemp(join(tmpdir(), 'diskferry-bench-'));
+  ballastDir = work;
   const sim = await startSim(join(work, 'sim'));
   serverPid = sim.child.pid;
   try {
     await writeFile(join(work, 'pw'), sim.password);
     const images = await makeImages(work);
-    const rows: Row[] = [];
-    process.stderr.write('bench: curl baseline…\n');
-    const curl = await curlBaseline(sim, images.dataOnly, rows);
     await cli(work, ['login', '--engine', sim.engineUrl, '--username', sim.username, '--ca-file', sim.caFile]);
-
-    process.stderr.write('bench: diskferry upload 1 GiB (512 MiB data)…\n');
-    const up = await cli(work, ['upload', images.half, '--storage-domain', 'data-nfs', '--name', 'bench-half']);
-    rows.push({ case: 'diskferry upload, 1 GiB raw, 512 MiB data', wallS: up.wallS, dataS: up.result['data_phase']!, dataBytes: 512 * MiB, cpuS: up.cpuS, serverCpuS: up.serverCpuS, rssMiB: up.rssMiB, note: '4 workers' });
-
-    process.stderr.write('bench: diskferry download 1 GiB (512 MiB data)…\n');
-    const out = join(work, 'out');
-    await mkdir(out);
-    const down = await cli(work, ['download', 'bench-half', '--output', out], 512 * MiB);
-    rows.push({ case: 'diskferry download, 1 GiB raw, 512 MiB data', wallS: down.wallS, dataS: down.result['data_phase']!, moveS: down.moveS, dataBytes: 512 * MiB, cpuS: down.cpuS, serverCpuS: down.serverCpuS, rssMiB: down.rssMiB, note: '4 workers' });
-    const same = execFileSync('cmp', [images.half, join(out, 'bench-half.raw')]).length === 0;
-
-    // The same download without the local blkhash and the server's /checksum: what verification costs.
-    process.stderr.write('bench: diskferry download 1 GiB (512 MiB data), --no-verify…\n');
-    const bareOut = join(work, 'out-bare');
-    await mkdir(bareOut);
-    const bare = await cli(work, ['download', 'bench-half', '--output', bareOut, '--no-verify'], 512 * MiB);
-    rows.push({ case: 'diskferry download, same, --no-verify', wallS: bare.wallS, dataS: bare.result['data_phase']!, moveS: bare.moveS, dataBytes: 512 * MiB, cpuS: bare.cpuS, serverCpuS: bare.serverCpuS, rssMiB: bare.rssMiB, note: '4 workers, not verified' });
-
-    process.stderr.write('bench: diskferry upload of an empty 100 GiB sparse image…\n');
-    const empty = await cli(work, ['upload', images.empty, '--storage-domain', 'data-nfs', '--name', 'bench-empty']);
-    rows.push({ case: 'diskferry upload, empty 100 GiB sparse', wallS: empty.wallS, dataS: Math.max(empty.result['data_phase']!, 0.001), dataBytes: 0, cpuS: empty.cpuS, serverCpuS: empty.serverCpuS, rssMiB: empty.rssMiB, note: 'wall time includes disk creation and finalize' });
-
+    const results = [];
+    for (let round = 1; round <= rounds; round++) results.push(await oneRound(round, sim, images, work));
+    const same = results.every((r) => r.same);
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / GiB).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
-    process.stdout.write(`\nMachine: ${machine}\nDownloaded bytes identical to the source: ${same ? 'yes' : 'NO'}\n\n${fmt(rows, curl)}\n`);
+    process.stdout.write(
+      `\nMachine: ${machine}\nMemory: ${memoryMode} (see docs/benchmarks.md, "Memory on this VM")\nRounds: ${rounds}; each row is the round with the median data time, "vs curl" the median of each round's ratio to that round's curl (range in brackets)\nDownloaded bytes identical to the source: ${same ? 'yes' : 'NO'}\n\n${fmt(medianRows(results.map((r) => r.rows)))}\n`,
+    );
   } finally {
     sim.child.kill('SIGTERM');
     await new Promise((r) => sim.child.once('exit', r));
