@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../engine/fs/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../engine/fs/atomic.js';
 import type { DocumentName, DocumentStore, SecretCipher } from './ports.js';
 
 /** One `<name>.json` file per document, written atomically, readable only by the user. */
@@ -14,6 +14,8 @@ export class JsonFileStore implements DocumentStore {
   constructor(private readonly dir: string) {}
 
   async read(name: DocumentName): Promise<unknown> {
+    // A save cut short by a kill leaves its temporary file beside the document; one a minute old is no save in flight.
+    await removeStaleTemps(join(this.dir, `${name}.json`), 60_000);
     try {
       return JSON.parse(await readFile(join(this.dir, `${name}.json`), 'utf8')) as unknown;
     } catch (err) {

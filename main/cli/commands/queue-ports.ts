@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../engine/fs/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Log } from '../../engine/log.js';
 import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job.js';
 import type { NotificationPort, PowerPort } from '../../engine/queue/ports.js';
@@ -58,6 +58,9 @@ export async function acquireRunLock(paths: QueuePaths): Promise<() => Promise<v
       const fh = await open(paths.lock, 'wx');
       await fh.writeFile(String(process.pid));
       await fh.close();
+      // Saves of queue.json cut short by a kill -9 leave their temporary files; a minute old is
+      // far older than any save still running (a `queue add` without a run writes the file too).
+      await removeStaleTemps(paths.file, 60_000);
       return () => rm(paths.lock, { force: true });
     } catch (err) {
       if ((err as { code?: string }).code !== 'EEXIST') throw err;

@@ -1,7 +1,32 @@
-import { rename, rm, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { nodeFiles, type FilePort } from './file-port.js';
+
+const TEMP_SUFFIX = '.tmp';
+/** The temporary files writeFileAtomic makes beside `name`: `name.<12 hex digits>.tmp`. */
+const tempPattern = (name: string) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+
+/**
+ * Removes the temporary files a process killed in the middle of writeFileAtomic(path) left beside
+ * it. Only those at least `olderThanMs` old: a younger one may belong to a save running right now.
+ * Returns how many were removed; a folder that cannot be read removes nothing.
+ */
+export async function removeStaleTemps(path: string, olderThanMs: number, now: number = Date.now()): Promise<number> {
+  const dir = dirname(path);
+  const pattern = tempPattern(basename(path));
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    if (!pattern.test(name)) continue;
+    const file = join(dir, name);
+    const mtime = await stat(file).then((s) => s.mtimeMs, () => null);
+    if (mtime === null || now - mtime < olderThanMs) continue;
+    await rm(file, { force: true });
+    removed++;
+  }
+  return removed;
+}
 
 /**
  * Writes a file so that a crash or kill -9 leaves either the old or the new content, never a torn
@@ -9,7 +34,7 @@ import { nodeFiles, type FilePort } from './file-port.js';
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number; files?: FilePort } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = `${path}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
   const fh = await (options.files ?? nodeFiles).open(tmp, 'w', options.mode ?? 0o600);
   try {
     await fh.writeFile(data);

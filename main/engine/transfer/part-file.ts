@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../fs/atomic.js';
 import { nodeFiles, type FilePort, type WritableFile } from '../fs/file-port.js';
 import { isZero, ZERO_BLOCK } from '../image/zero-scan.js';
 
@@ -196,10 +195,7 @@ export class PartFile {
    */
   static async removeJournal(finalPath: string): Promise<void> {
     await rm(PartFile.journalPath(finalPath), { force: true });
-    const prefix = `${basename(PartFile.journalPath(finalPath))}.`;
-    const names = await readdir(dirname(finalPath)).catch(() => [] as string[]);
-    for (const name of names)
-      if (name.startsWith(prefix) && /^[0-9a-f]+\.tmp$/.test(name.slice(prefix.length))) await rm(join(dirname(finalPath), name), { force: true });
+    await removeStaleTemps(PartFile.journalPath(finalPath), 0);
   }
 
   /** Closes the file, keeping `.part` and the journal for a later resume. */
