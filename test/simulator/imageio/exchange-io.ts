@@ -54,26 +54,21 @@ export function takeDropAfterBytes(ex: Exchange): number | null {
   return n;
 }
 
-/** The failNthFlush fault: counts down per PATCH flush; true for the one that must fail. */
-export function takeFailFlush(ex: Exchange): boolean {
+/** A "fail the Nth request" fault: counts down per request of its kind; true for the one that must fail. */
+function takeNth(ex: Exchange, fault: 'failNthPut' | 'failNthFlush'): boolean {
   const { faults } = ex.server;
-  if (faults.failNthFlush === null) return false;
-  if (faults.failNthFlush <= 1) {
-    faults.failNthFlush = null;
-    return true;
-  }
-  faults.failNthFlush -= 1;
-  return false;
+  const n = faults[fault];
+  if (n === null) return false;
+  faults[fault] = n <= 1 ? null : n - 1;
+  return n <= 1;
 }
 
-/** The failNthPut fault: counts down per PUT; true for the one that must fail. */
+/** The failNthFlush fault, per PATCH flush. */
+export function takeFailFlush(ex: Exchange): boolean {
+  return takeNth(ex, 'failNthFlush');
+}
+
+/** The failNthPut fault, per PUT. */
 export function takeFailPut(ex: Exchange): boolean {
-  const { faults } = ex.server;
-  if (faults.failNthPut === null) return false;
-  if (faults.failNthPut <= 1) {
-    faults.failNthPut = null;
-    return true;
-  }
-  faults.failNthPut -= 1;
-  return false;
+  return takeNth(ex, 'failNthPut');
 }
