@@ -7,6 +7,7 @@ import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
+import { hashThreadWanted } from '../engine/image/verify.js';
 import type { TransferProgress } from '../../shared/model.js';
 import { ProfileStore, type EngineProfile } from './config.js';
 import { readPassword, UsageError } from './password.js';
@@ -143,7 +144,15 @@ export class CliContext {
     const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: this.log });
     await client.login();
     this.client = client;
-    return { client, trust, log: this.log, timers: realTimers, now: Date.now, ...(this.ports.files ? { files: this.ports.files } : {}) };
+    return {
+      client,
+      trust,
+      log: this.log,
+      timers: realTimers,
+      now: Date.now,
+      hashThread: hashThreadWanted(process.env),
+      ...(this.ports.files ? { files: this.ports.files } : {}),
+    };
   }
 
   /** Logs out of the engine (on exit). */

@@ -124,4 +124,15 @@ describe('transfer verification (engine 4.5)', () => {
     expect(down.verified).toBe(true);
     expect(down.digest).toBe(up.digest);
   });
+
+  it('verifies both directions with hashing on the worker thread, with the same digests as on the main thread', async () => {
+    const deps = { ...h.deps, hashThread: true };
+    const up = await uploadImage(deps, { path: src, storageDomain: 'data-nfs', diskName: 'threaded' }, { tuning: { ...TUNING, workers: 4 } });
+    const down = await downloadDisk(deps, { disk: up.diskId, output: { file: join(h.dir, 'threaded.raw') } }, { tuning: { ...TUNING, workers: 4 } });
+    const plain = await uploadImage(h.deps, { path: src, storageDomain: 'data-nfs', diskName: 'unthreaded' }, { tuning: TUNING });
+    expect([up.verified, down.verified]).toEqual([true, true]);
+    expect(down.digest).toBe(up.digest);
+    expect(up.digest).toBe(plain.digest);
+    await expectFileEqualsDisk(h.sim, up.diskId, join(h.dir, 'threaded.raw'));
+  });
 });

@@ -6,7 +6,7 @@ import { probeImage } from '../../engine/image/probe.js';
 import { openLocalSource } from '../../engine/image/local-source.js';
 import { qcow2Layout } from '../../engine/image/qcow2-layout.js';
 import { Qcow2PartTarget, type PartTarget } from '../../engine/image/qcow2-writer.js';
-import { TransferDigest, VERIFY_OFF } from '../../engine/image/verify.js';
+import { hashThreadWanted, TransferDigest, VERIFY_OFF } from '../../engine/image/verify.js';
 import { PartFile, ensureTargetFree } from '../../engine/transfer/part-file.js';
 import { ProgressTracker } from '../../engine/transfer/progress-tracker.js';
 import { formatBytes, formatDuration } from '../../../shared/format.js';
@@ -58,7 +58,7 @@ export async function uploadToTicket(ctx: CliContext, values: DataPlaneValues, f
   try {
     session = await open(ctx, values);
     const plan = planRanges(await source.extents({ signal: ctx.signal }));
-    const digest = options.verify ? await TransferDigest.create(source.size) : null;
+    const digest = options.verify ? await TransferDigest.create(source.size, { thread: hashThreadWanted(process.env) }) : null;
     digest?.addZeroRanges(plan);
     tracker.setTotal(source.size);
     tracker.setState('transferring');
@@ -114,7 +114,7 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
     part = file; // closed by `finally` even if writing the qcow2 metadata fails
     part = layout ? await Qcow2PartTarget.attach(file, layout) : file;
     const p = part;
-    const digest = options.verify ? await TransferDigest.create(size) : null;
+    const digest = options.verify ? await TransferDigest.create(size, { thread: hashThreadWanted(process.env) }) : null;
     digest?.addZeroRanges(plan);
     tracker.setTotal(size);
     tracker.setState('transferring');

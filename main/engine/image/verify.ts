@@ -9,6 +9,19 @@ import type { ImageChecksum } from '../imageio/session.js';
 import { BlkhashAccumulator } from './blkhash-accumulator.js';
 import { BLKHASH_DEFAULT_ALGORITHM, BLKHASH_DEFAULT_BLOCK_SIZE, type BlkhashAlgorithm } from './blkhash.js';
 
+/**
+ * Whether verification should hash on a worker thread: only when `DISKFERRY_HASH_THREAD=1`. The
+ * thread frees the thread that moves the data from BLAKE2b (about 1 CPU-s per GiB) at the price of a
+ * copy of every block (0.1-0.25 CPU-s per GiB) and about 20 MiB of memory (its isolate and buffer
+ * pool: peak RSS of a verified upload 150 MiB with it, 125-136 without, against a 150 MiB target).
+ * On the 2-core benchmark machine it made the data plane 17-25 % faster when quiet and slower under
+ * load, and end to end no difference beyond the noise (docs/benchmarks.md); so it is for machines
+ * with cores to spare, chosen by the user.
+ */
+export function hashThreadWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['DISKFERRY_HASH_THREAD'] === '1';
+}
+
 /** What verification found (plain data, for results and reports). */
 export interface Verification {
   readonly algorithm: BlkhashAlgorithm;
@@ -57,9 +70,12 @@ export interface MismatchWording {
 export class TransferDigest {
   private constructor(private readonly acc: BlkhashAccumulator) {}
 
-  /** A digest of `size` guest bytes with imageio's defaults (BLAKE2b-256, 4 MiB blocks). */
-  static async create(size: number): Promise<TransferDigest> {
-    return new TransferDigest(await BlkhashAccumulator.create(size));
+  /**
+   * A digest of `size` guest bytes with imageio's defaults (BLAKE2b-256, 4 MiB blocks); with
+   * `thread`, BLAKE2b runs on a worker thread while its buffer pool has room.
+   */
+  static async create(size: number, options: { thread?: boolean } = {}): Promise<TransferDigest> {
+    return new TransferDigest(await BlkhashAccumulator.create(size, { thread: options.thread === true }));
   }
 
   /** Guest bytes at an offset (hashed or copied at once: the buffer may be reused afterwards). */

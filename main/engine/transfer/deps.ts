@@ -16,6 +16,11 @@ export interface TransferDeps {
   readonly now: () => number;
   /** Where downloads write their partial file and journal; the real file system when absent. */
   readonly files?: FilePort;
+  /**
+   * Verification hashes on a worker thread (see hashThreadWanted): the thread that moves the data
+   * then only decrypts and copies. Off when absent.
+   */
+  readonly hashThread?: boolean;
 }
 
 /** Tunables shared by uploads and downloads. */

@@ -142,7 +142,7 @@ export async function downloadDisk(
 
     // Zero ranges need nothing: the part file is sparse. They count as done at once.
     for (const r of plan) if (r.zero) p.markDone(r.start, r.length);
-    const digest = (spec.verify ?? true) ? await TransferDigest.create(size) : null;
+    const digest = (spec.verify ?? true) ? await TransferDigest.create(size, { thread: deps.hashThread ?? false }) : null;
     if (digest) {
       digest.addZeroRanges(plan);
       // Only the bytes an earlier run already wrote are read back; the rest is hashed as it arrives.

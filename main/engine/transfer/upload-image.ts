@@ -177,7 +177,7 @@ export async function uploadImage(
     const zeroMode: ZeroMode = plan.transferFormat === 'raw' && (plan.sparse || plan.format === 'cow') ? 'skip' : 'patch';
     const wirePlan = plan.transferFormat === 'raw' ? plan0 : planRanges([{ start: 0, length: probe.fileSize, zero: false }]);
     const done = new RangeSet();
-    const digest = (spec.verify ?? true) ? await TransferDigest.create(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize) : null;
+    const digest = (spec.verify ?? true) ? await TransferDigest.create(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize, { thread: deps.hashThread ?? false }) : null;
     digest?.addZeroRanges(wirePlan);
     const sent = digest ? digest.source(source) : source;
     await runDataPhase({

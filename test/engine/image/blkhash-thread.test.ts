@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BlkhashAccumulator } from '../../../main/engine/image/blkhash-accumulator.js';
 import { Blkhash } from '../../../main/engine/image/blkhash.js';
 import { BlkhashThread } from '../../../main/engine/image/blkhash-thread.js';
+import { hashThreadWanted } from '../../../main/engine/image/verify.js';
 
 const MiB = 1024 * 1024;
 const threads: BlkhashThread[] = [];
@@ -89,5 +90,14 @@ describe('BlkhashAccumulator, zero blocks sent as data', () => {
     const acc = await BlkhashAccumulator.create(size, { thread });
     for (let pos = 0; pos < size; pos += 4 * MiB) acc.add(pos, bytes.subarray(pos, Math.min(size, pos + 4 * MiB)));
     expect(await acc.digest()).toBe(seq.digest());
+  });
+});
+
+describe('when verification hashes on a thread', () => {
+  it('only when DISKFERRY_HASH_THREAD=1 asks for it', () => {
+    expect(hashThreadWanted({})).toBe(false);
+    expect(hashThreadWanted({ DISKFERRY_HASH_THREAD: '1' })).toBe(true);
+    expect(hashThreadWanted({ DISKFERRY_HASH_THREAD: '0' })).toBe(false);
+    expect(hashThreadWanted({ DISKFERRY_HASH_THREAD: 'yes' })).toBe(false);
   });
 });
