@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DiskFerryError } from '../../main/engine/errors.js';
 import { createLog } from '../../main/engine/log.js';
 import { downloadRanges } from '../../main/engine/imageio/download.js';
+import type { ImageioTimeouts } from '../../main/engine/imageio/connection.js';
 import { allocPieceBuffers } from '../../main/engine/imageio/put-body.js';
 import { openImageio, type ImageioSession } from '../../main/engine/imageio/session.js';
 import { createHostilePki, header, reply, requestBody, startCanary, type HostilePki, type HostileServer, type RawRequest } from './hostile-servers.js';
@@ -63,7 +64,7 @@ export interface ImageioHarness {
   /** A stand-in on 127.0.0.1, closed after the test; `tls` defaults to a certificate of the trusted CA. */
   standIn(options?: Parameters<typeof startStandInImageio>[2], tls?: HostilePki['trusted']): Promise<StandInImageio>;
   /** openImageio trusting only the hostile test CA, logging into `logLines`. */
-  open(urls: TransferUrls, logLines: string[]): Promise<ImageioSession>;
+  open(urls: TransferUrls, logLines: string[], timeouts?: Partial<ImageioTimeouts>): Promise<ImageioSession>;
   /** Runs `op` on a session; GETs go through downloadRanges into `written` (offset → bytes). */
   perform(op: Op, session: ImageioSession, written: Map<number, Buffer>): Promise<void>;
   /** No secret in the message or a log line, and no connection at all to the canary. */
@@ -92,7 +93,7 @@ export function useImageioHarness(): ImageioHarness {
       closers.push(() => server.close());
       return server;
     },
-    async open(urls, logLines) {
+    async open(urls, logLines, timeouts) {
       const session = await openImageio({
         transferUrl: urls.transferUrl ?? null,
         proxyUrl: urls.proxyUrl ?? null,
@@ -101,6 +102,7 @@ export function useImageioHarness(): ImageioHarness {
         log: createLog({ level: 'debug', write: (l) => logLines.push(l) }),
         signal: new AbortController().signal,
         retry: RETRY,
+        ...(timeouts ? { timeouts } : {}),
       });
       closers.push(() => session.close());
       return session;

@@ -57,6 +57,39 @@ describe('an answer cut short (the connection closes before the body is complete
   });
 });
 
+describe('a server that drips its answer (a byte now and then, never quiet for a whole read timeout)', () => {
+  it('is given up as too slow after one read timeout, retried, then fails as a network error', async () => {
+    const drips: NodeJS.Timeout[] = [];
+    const server: StandInImageio = await h.standIn({
+      hostile: (req, kind) => {
+        if (kind !== 'get') return false;
+        const [a, b] = asked(req);
+        req.socket.write(`HTTP/1.1 206 Partial Content\r\ncontent-range: bytes ${a}-${b}/${SIZE}\r\ncontent-length: ${b - a + 1}\r\n\r\n`);
+        let pos = a;
+        const drip = setInterval(() => {
+          if (req.socket.destroyed || pos > b) return clearInterval(drip);
+          req.socket.write(server.image.subarray(pos, ++pos));
+        }, 20);
+        drips.push(drip);
+        return true;
+      },
+    });
+    const logLines: string[] = [];
+    const written = new Map<number, Buffer>();
+    try {
+      const err = await failure(h.open({ transferUrl: `${server.origin}/images/${TICKET}` }, logLines, { readMs: 400 }).then((s) => h.perform('get', s, written)));
+      expect(err.code).toBe('network');
+      expect(err.retryable).toBe(true);
+      expect(err.message).toMatch(/the server sent only \d+ bytes in 0\.\d s/);
+      h.expectNoLeak(err, logLines);
+      expect(server.requests.filter((r) => kindOf(requestLine(r)) === 'get')).toHaveLength(RETRY.attempts);
+      expect(written.size).toBe(0); // no 64 KiB piece was ever complete
+    } finally {
+      for (const d of drips) clearInterval(d);
+    }
+  });
+});
+
 describe('bytes after the end of a 206', () => {
   it('never reach the file: the answer is refused, or the extra bytes are dropped with their connection', async () => {
     const server: StandInImageio = await h.standIn({

@@ -8,6 +8,12 @@ import { cancelledError } from './retry.js';
 const MAX_HEAD = 64 * 1024;
 /** The socket's read buffer: TLS hands over at most one 16 KiB record per read. */
 const READ_BUFFER = 64 * 1024;
+/**
+ * While an answer arrives, the server must send at least this many bytes per read timeout: one that
+ * sends a byte now and then would never trip the socket's idle timeout and hold a worker for ever.
+ * 64 KiB a minute (about 1 KiB/s) is far below any link a disk image could cross.
+ */
+const MIN_BYTES_PER_READ_WINDOW = 64 * 1024;
 
 /** Where and how a data socket connects, and its timeouts in ms. */
 export interface DataSocketOptions {
@@ -167,6 +173,13 @@ export class DataSocket {
     const backlog: Buffer[] = [];
     let complete = false;
     let settled = false;
+    /** The pace check: bytes received since `windowStart` (our own waits and the server's first answer reset it). */
+    let windowStart = Date.now();
+    let windowBytes = 0;
+    const restartWindow = () => {
+      windowStart = Date.now();
+      windowBytes = 0;
+    };
 
     const cleanup = () => {
       settled = true;
@@ -180,6 +193,18 @@ export class DataSocket {
       reject(err);
     };
     const onAbort = () => fail(cancelledError());
+    /** Counts `n` bytes; false (and the request failed) when a whole read timeout passed with too few. */
+    const paced = (n: number): boolean => {
+      windowBytes += n;
+      const elapsed = Date.now() - windowStart;
+      if (elapsed < this.o.readMs) return true;
+      if (windowBytes < MIN_BYTES_PER_READ_WINDOW) {
+        fail(socketError('ETIMEDOUT', `the server sent only ${windowBytes} bytes in ${(elapsed / 1000).toFixed(1)} s`));
+        return false;
+      }
+      restartWindow();
+      return true;
+    };
     signal.addEventListener('abort', onAbort, { once: true });
 
     const finish = () => {
@@ -214,6 +239,7 @@ export class DataSocket {
       waiting = result.then(
         () => {
           waiting = null;
+          restartWindow(); // the time our disk took is not the server's
           while (!settled && !waiting && backlog.length > 0) take(backlog.shift()!);
           if (settled || waiting) return;
           if (complete) return finish();
@@ -243,6 +269,7 @@ export class DataSocket {
         return;
       }
       head = h;
+      restartWindow(); // the pace counts from the answer on, not from a server slow to start it
       streaming = receiver.accept(h);
       const te = h.headers['transfer-encoding'];
       const cl = h.headers['content-length'];
@@ -281,7 +308,7 @@ export class DataSocket {
 
     const reader: Reader = {
       data: (chunk) => {
-        if (settled) return false;
+        if (settled || !paced(chunk.length)) return false;
         if (waiting) backlog.push(Buffer.from(chunk));
         else take(chunk);
         return !waiting; // false only to wait for the receiver; a finished answer leaves the socket reading
@@ -292,7 +319,7 @@ export class DataSocket {
           ? receiver.window(Math.min(remaining, READ_BUFFER))
           : null,
       committed: (n) => {
-        if (settled) return false;
+        if (settled || !paced(n)) return false;
         try {
           remaining -= n;
           wait(receiver.commit!(n));
