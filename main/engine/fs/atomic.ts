@@ -3,7 +3,6 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { nodeFiles, type FilePort } from './file-port.js';
 
-const TEMP_SUFFIX = '.tmp';
 /** The temporary files writeFileAtomic makes beside `name`: `name.<12 hex digits>.tmp`. */
 const tempPattern = (name: string) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
 
@@ -12,7 +11,8 @@ const tempPattern = (name: string) => new RegExp(`^${name.replace(/[.*+?^${}()|[
  * it. Only those at least `olderThanMs` old: a younger one may belong to a save running right now.
  * Returns how many were removed; a folder that cannot be read removes nothing.
  */
-export async function removeStaleTemps(path: string, olderThanMs: number, now: number = Date.now()): Promise<number> {
+export async function removeStaleTemps(path: string, olderThanMs: number): Promise<number> {
+  const now = Date.now();
   const dir = dirname(path);
   const pattern = tempPattern(basename(path));
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -34,7 +34,7 @@ export async function removeStaleTemps(path: string, olderThanMs: number, now: n
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number; files?: FilePort } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await (options.files ?? nodeFiles).open(tmp, 'w', options.mode ?? 0o600);
   try {
     await fh.writeFile(data);
