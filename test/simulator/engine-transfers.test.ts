@@ -88,6 +88,11 @@ describe('4.5 transfers', () => {
 
   test('a locked, an illegal, an unknown disk and a disk on a domain in maintenance are refused', async () => {
     const add = await h.api('POST', '/disks', { name: 'fresh', provisioned_size: GiB, format: 'raw', storage_domains: { storage_domain: [{ name: 'data-nfs' }] } });
+    // A new disk is locked only until its creation finishes, which a busy machine may reach before
+    // the next request: held locked here (a copy the creation timer does not touch), so the refusal
+    // does not depend on timing.
+    const freshId = String(add.json()['id']);
+    h.engine.state.disks.set(freshId, { ...h.engine.state.disks.get(freshId)!, status: 'locked' });
     const locked = await h.api('POST', '/imagetransfers', { disk: { id: add.json()['id'] } });
     expect(locked.status).toBe(409);
     expect(String(locked.json()['detail'])).toContain('The following disks are locked: fresh');
