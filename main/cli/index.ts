@@ -11,6 +11,7 @@ import { runStorageDomains, runDisks } from './commands/list.js';
 import { runUpload } from './commands/upload.js';
 import { runDownload } from './commands/download.js';
 import { runQueue, QUEUE_USAGE } from './commands/queue.js';
+import { runChecksum } from './commands/checksum.js';
 import { CliContext, type CliPorts } from './context.js';
 
 export const EXIT_OK = 0;
@@ -30,6 +31,8 @@ Usage:
   diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE  (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
 ${QUEUE_USAGE}
+  diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
+                      (the guest data's checksum as imageio computes it; no engine needed)
 
 Options for every command:
   --profile NAME         the engine profile to use (default: the last one you logged in to)
@@ -74,6 +77,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
         return await runDownload(ctx, rest);
       case 'queue':
         return await runQueue(ctx, rest);
+      case 'checksum':
+        return await runChecksum(ctx, rest);
       default:
         throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
     }
