@@ -241,6 +241,35 @@ async function curl(
   return { ...r, cpuS: user! + sys!, sysS: sys!, rssMiB: rssKiB! / 1024 };
 }
 
+/**
+ * The reference tooling's way to verify a transfer (reference/imageio.md §6.3): the server's
+ * `/checksum` of the ticket and the local blkhash of the file (`diskferry checksum`, the same
+ * algorithm), run side by side, after the transfer. Returns the seconds both took and throws when
+ * the digests differ. Not through run(): its global sync would flush the transfer's data untimed.
+ */
+async function checksumBoth(transferUrl: string, caFile: string, file: string): Promise<number> {
+  const t0 = performance.now();
+  const out = (cmd: string, args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`${cmd} ${args[0]} failed (${code})`))));
+    });
+  const [server, local] = await Promise.all([
+    out('curl', ['-sS', '--fail', '--cacert', caFile, `${transferUrl}/checksum`]),
+    out(process.execPath, ['dist/main/cli/index.js', 'checksum', file, '--json']),
+  ]);
+  const s = (JSON.parse(server) as { checksum: string }).checksum;
+  const l = local
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { event: string; checksum: string })
+    .find((e) => e.event === 'result')?.checksum;
+  if (s !== l) throw new Error(`the server's checksum ${s} is not the local one ${l}`);
+  return (performance.now() - t0) / 1000;
+}
+
 /** 1 GiB with 512 MiB of data: 4 MiB of data, 4 MiB hole, repeated. Also writes the data bytes alone (for curl). */
 async function makeImages(dir: string): Promise<{ half: string; dataOnly: string; empty: string }> {
   const half = join(dir, 'half.raw');
@@ -285,6 +314,7 @@ async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<Ba
   const f0 = performance.now();
   execFileSync('curl', ['-sS', '--fail', '--cacert', sim.caFile, '-X', 'PATCH', '-H', 'Content-Type: application/json', '--data', '{"op":"flush"}', put.transferUrl!]);
   const putFlushedS = (up.ms + performance.now() - f0) / 1000;
+  const putVerifiedS = putFlushedS + (await checksumBoth(put.transferUrl!, sim.caFile, dataOnly));
   await client.finishTransfer(put.id, { diskId: disk.id, direction: 'upload', timeoutMs: 60_000 });
   const get = await client.waitForTransferReady(await client.createTransfer({ diskId: disk.id, direction: 'download', format: 'raw' }), { timeoutMs: 60_000 });
   cpu0 = processCpuS(sim.child.pid);
@@ -297,16 +327,23 @@ async function curlBaseline(sim: Sim, dataOnly: string, rows: Row[]): Promise<Ba
   const t0 = performance.now();
   execFileSync('sync', [join(dirname(dataOnly), 'curl-get.bin')]);
   const synced = { ms: performance.now() - t0 };
+  await client.finishTransfer(get.id, { diskId: disk.id, direction: 'download', timeoutMs: 60_000 });
+  // The engine finalizes a download that was read whole as soon as its ticket is idle, so the server's
+  // checksum comes from a download transfer of its own, as in the SDK's checksum_disk.py (created untimed).
+  const sum = await client.waitForTransferReady(await client.createTransfer({ diskId: disk.id, direction: 'download', format: 'raw' }), { timeoutMs: 60_000 });
+  const getVerifiedS = (down.ms + synced.ms) / 1000 + (await checksumBoth(sum.transferUrl!, sim.caFile, join(dirname(dataOnly), 'curl-get.bin')));
+  await client.finishTransfer(sum.id, { diskId: disk.id, direction: 'download', timeoutMs: 60_000 });
   // Removed, not overwritten by the next round: ext4 writes a file that was truncated and rewritten
   // back to disk when it is closed (auto_da_alloc), which made curl's exit wait for its data.
   await rm(join(dirname(dataOnly), 'curl-get.bin'));
-  await client.finishTransfer(get.id, { diskId: disk.id, direction: 'download', timeoutMs: 60_000 });
   await client.logout();
   rows.push({ case: 'curl PUT, 512 MiB, one request (baseline)', wallS: up.ms / 1000, dataS: up.ms / 1000, dataBytes: size, cpuS: up.cpuS, sysS: up.sysS, serverCpuS: upServer, rssMiB: up.rssMiB, note: '' });
   rows.push({ case: 'curl PUT then PATCH flush (durability of diskferry)', wallS: putFlushedS, dataS: putFlushedS, dataBytes: size, cpuS: null, serverCpuS: null, rssMiB: null, note: 'not the baseline; for comparison' });
+  rows.push({ case: 'curl PUT, flush, then /checksum and local blkhash (verified as the reference tools do)', wallS: putVerifiedS, dataS: putVerifiedS, dataBytes: size, cpuS: null, serverCpuS: null, rssMiB: null, note: 'not the baseline; the work of a verified upload' });
   rows.push({ case: 'curl GET, 512 MiB, one request (baseline)', wallS: down.ms / 1000, dataS: down.ms / 1000, moveS: down.moveS, dataBytes: size, cpuS: down.cpuS, sysS: down.sysS, serverCpuS: downServer, rssMiB: down.rssMiB, note: '' });
   const durableS = (down.ms + synced.ms) / 1000;
   rows.push({ case: 'curl GET then fsync of the file (durability of diskferry)', wallS: durableS, dataS: durableS, dataBytes: size, cpuS: null, serverCpuS: null, rssMiB: null, note: 'not the baseline; for comparison' });
+  rows.push({ case: 'curl GET, fsync, then /checksum and local blkhash (verified as the reference tools do)', wallS: getVerifiedS, dataS: getVerifiedS, dataBytes: size, cpuS: null, serverCpuS: null, rssMiB: null, note: 'not the baseline; the work of a verified download' });
   return { up: size / (up.ms / 1000), down: size / (down.ms / 1000), downMoveS: down.moveS };
 }
 
