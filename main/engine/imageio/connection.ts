@@ -122,7 +122,7 @@ export class ImageioConnection {
       const answer = await this.send(ctx, { method: 'OPTIONS', path: this.endpoint.path, signal }, rx);
       const res = { ...answer, body: rx.body(answer) };
       if (res.status === 200 || res.status === 204 || res.status === 405) return res;
-      throw statusError(res.status, res.body, ctx);
+      throw statusError(res.status, res.body, ctx, res.headers);
     });
   }
 
@@ -131,7 +131,7 @@ export class ImageioConnection {
     return this.withRetry(what, 'network-and-5xx', signal, undefined, async (ctx) => {
       const rx = boundedBody(MAX_JSON_BYTES, ctx);
       const res = await this.send(ctx, { method: 'GET', path: this.endpoint.path + suffix, signal, long: true }, rx);
-      if (res.status !== 200) throw statusError(res.status, res.body, ctx);
+      if (res.status !== 200) throw statusError(res.status, res.body, ctx, res.headers);
       try {
         return JSON.parse(rx.body(res).toString('utf8')) as unknown;
       } catch (err) {
@@ -146,7 +146,7 @@ export class ImageioConnection {
       const res = await exchange(this.client, this.request({ method: 'GET', path: this.endpoint.path, signal }), { headOnly: true }).catch((err: unknown) =>
         this.rethrow(err, ctx),
       );
-      if (res.status !== 200) throw statusError(res.status, res.body, ctx);
+      if (res.status !== 200) throw statusError(res.status, res.body, ctx, res.headers);
       const size = Number(res.headers['content-length']);
       if (!Number.isSafeInteger(size) || size < 0) throw new DiskFerryError('protocol', `${ctx.what} on ${ctx.where}: no usable Content-Length. ${BROKEN_SERVER_HINT}`, { retryable: false });
       return size;
@@ -168,7 +168,7 @@ export class ImageioConnection {
         const res = await this.dataSocket()
           .get(req.path, req.headers, receiver, signal)
           .catch((err: unknown) => this.rethrow(err, ctx));
-        if (res.status !== 206) throw statusError(res.status, res.body, ctx);
+        if (res.status !== 206) throw statusError(res.status, res.body, ctx, res.headers);
         await receiver.finish();
       } finally {
         await receiver.settle().finally(() => (done += receiver.delivered));
@@ -199,16 +199,20 @@ export class ImageioConnection {
       };
       try {
         const res = await this.send(ctx, { method: 'PUT', path: this.endpoint.path + query, headers, body: length > 0 ? pump : null, signal });
-        if (res.status < 200 || res.status >= 300) throw statusError(res.status, res.body, ctx);
+        if (res.status < 200 || res.status >= 300) throw statusError(res.status, res.body, ctx, res.headers);
       } finally {
         await pump.stop();
       }
     });
   }
 
-  /** PATCH zero over [offset, offset+size), without flushing. Idempotent, so also repeated after a 5xx. */
-  async zero(offset: number, size: number, signal: AbortSignal): Promise<void> {
-    await this.patch({ op: 'zero', offset, size, flush: false }, `Zeroing bytes ${offset}-${offset + size - 1}`, 'network-and-5xx', signal);
+  /**
+   * PATCH zero over [offset, offset+size). Idempotent, so also repeated after a 5xx. `flush` asks the
+   * server to flush after zeroing: needed on a server without the flush feature, where no PATCH flush
+   * follows (reference/imageio.md §8.2: `"flush": not can_flush`).
+   */
+  async zero(offset: number, size: number, signal: AbortSignal, flush = false): Promise<void> {
+    await this.patch({ op: 'zero', offset, size, flush }, `Zeroing bytes ${offset}-${offset + size - 1}`, 'network-and-5xx', signal);
   }
 
   /** PATCH flush. A 5xx is thrown: the caller must resend everything since the last flush. */
@@ -237,7 +241,7 @@ export class ImageioConnection {
     await this.withRetry(what, retryOn, signal, undefined, async (ctx) => {
       const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
       const res = await this.send(ctx, { method: 'PATCH', path: this.endpoint.path, headers, body, signal });
-      if (res.status < 200 || res.status >= 300) throw statusError(res.status, res.body, ctx);
+      if (res.status < 200 || res.status >= 300) throw statusError(res.status, res.body, ctx, res.headers);
     });
   }
 

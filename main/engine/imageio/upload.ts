@@ -129,7 +129,8 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
       try {
         try {
           if (r.zero && zeroMode === 'patch') {
-            await conn.zero(r.start, r.length, workerSignal);
+            // Without the flush feature no PATCH flush ends the upload, so each zero flushes itself.
+            await conn.zero(r.start, r.length, workerSignal, !features.flush);
           } else {
             const source = r.zero ? null : options.source;
             const onSent = (n: number) => progress.piece(r, n, true);

@@ -8,7 +8,8 @@ import { uploadRanges } from '../../../main/engine/imageio/upload.js';
 import { downloadRanges } from '../../../main/engine/imageio/download.js';
 import type { CopyProgress } from '../../../main/engine/imageio/copy-progress.js';
 import { startImageioFixture, type ImageioFixture, type SimTicket } from './sim-fixture.js';
-import { bufferSource, makeImage, memoryLog, MiB } from './helpers.js';
+import { bufferSource, makeImage, memoryLog, MiB, scriptedSession } from './helpers.js';
+import type { RawRequest } from './raw-server.js';
 
 let fx: ImageioFixture | null = null;
 const cleanups: Array<() => Promise<void>> = [];
@@ -95,6 +96,36 @@ describe('uploadRanges against the simulated daemon', () => {
     expect(result.workers).toBe(2); // no more workers than requests
     expect(peakConnections).toBeGreaterThanOrEqual(2);
     expect((await t.image.read(0, size)).equals(bytes)).toBe(true);
+  });
+});
+
+describe('uploadRanges against a scripted server', () => {
+  /** Answers every request with 200 and records each PUT's query and each PATCH body. */
+  async function recorder(features: { zero: boolean; flush: boolean }) {
+    const seen: string[] = [];
+    const respond = async (req: RawRequest) => {
+      const line = req.head.split('\r\n')[0]!;
+      const body = await req.body(Number(/content-length: (\d+)/i.exec(req.head)?.[1] ?? 0));
+      seen.push(line.startsWith('PATCH') ? `PATCH ${body.toString()}` : line.replace(/\/images\/[^ ?]+/, '/images/T').replace(/ HTTP\/1\.1$/, ''));
+      req.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+    };
+    const { session, close } = await scriptedSession(respond, { legacy: false, features: { extents: true, checksum: true, ...features }, maxReaders: 1, maxWriters: 1 });
+    cleanups.push(close);
+    return { seen, session };
+  }
+
+  it('asks each PATCH zero to flush when the server has zero but no flush feature, and sends no PATCH flush', async () => {
+    const { bytes, extents } = makeImage(2 * MiB, [[0, MiB]]);
+    const { seen, session } = await recorder({ zero: true, flush: false });
+    await uploadRanges({ session, source: bufferSource(bytes), plan: planRanges(extents), zeroMode: 'patch', signal: signal() });
+    expect(seen).toEqual(['PUT /images/T', `PATCH {"op":"zero","offset":${MiB},"size":${MiB},"flush":true}`]);
+  });
+
+  it('zeroes without flushing and ends with one PATCH flush when the server has the flush feature', async () => {
+    const { bytes, extents } = makeImage(2 * MiB, [[0, MiB]]);
+    const { seen, session } = await recorder({ zero: true, flush: true });
+    await uploadRanges({ session, source: bufferSource(bytes), plan: planRanges(extents), zeroMode: 'patch', signal: signal() });
+    expect(seen).toEqual(['PUT /images/T?flush=n', `PATCH {"op":"zero","offset":${MiB},"size":${MiB},"flush":false}`, 'PATCH {"op":"flush"}']);
   });
 });
 

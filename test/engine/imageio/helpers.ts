@@ -1,8 +1,11 @@
 import { randomFillSync } from 'node:crypto';
 import type { RangeSource } from '../../../main/engine/imageio/put-body.js';
 import type { PlanExtent } from '../../../main/engine/imageio/plan.js';
-import type { ConnectionDeps } from '../../../main/engine/imageio/connection.js';
-import { createLog, type Log } from '../../../main/engine/log.js';
+import { DEFAULT_TIMEOUTS, ImageioConnection, type ConnectionDeps } from '../../../main/engine/imageio/connection.js';
+import type { ServerOptions } from '../../../main/engine/imageio/server-options.js';
+import { ImageioSession } from '../../../main/engine/imageio/session.js';
+import { createLog, silentLog, type Log } from '../../../main/engine/log.js';
+import { startRawServer, type RawRequest } from './raw-server.js';
 
 export const MiB = 1024 * 1024;
 
@@ -43,4 +46,22 @@ export function memoryLog(): Log & { lines: string[] } {
 export function instantSleep(): ConnectionDeps['sleep'] & { calls: number[] } {
   const calls: number[] = [];
   return Object.assign(async (ms: number) => void calls.push(ms), { calls });
+}
+
+/** A ticket id for scripted servers (must never show up in messages or logs). */
+export const SCRIPTED_TICKET = 'c0ffee00-1111-4222-8333-944455556666';
+
+/**
+ * An ImageioSession on a scripted plain-TCP server (raw-server.ts) with the given OPTIONS answer,
+ * for behaviour the simulator does not offer (a server with zero but no flush, a 404 on extents).
+ */
+export async function scriptedSession(
+  respond: (req: RawRequest) => void | Promise<void>,
+  options: ServerOptions = { legacy: false, features: { extents: true, zero: true, flush: true, checksum: true }, maxReaders: 8, maxWriters: 8 },
+): Promise<{ server: Awaited<ReturnType<typeof startRawServer>>; session: ImageioSession; close(): Promise<void> }> {
+  const server = await startRawServer(respond);
+  const endpoint = { origin: server.origin, path: `/images/${SCRIPTED_TICKET}`, display: 'raw (direct)', viaProxy: false, secrets: [SCRIPTED_TICKET], authorization: null };
+  const deps: ConnectionDeps = { tls: {}, log: silentLog, sleep: async () => {}, random: () => 0.5, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 100 }, timeouts: DEFAULT_TIMEOUTS };
+  const session = new ImageioSession(endpoint, options, new ImageioConnection(endpoint, deps), deps);
+  return { server, session, close: async () => (await session.close(), await server.close()) };
 }
