@@ -153,16 +153,21 @@ export class ImageioSession {
   }
 
   /**
-   * The image's extents. Without the extents feature (legacy servers) it is one data extent whose
-   * size comes from a GET without Range.
+   * The image's extents. Without the extents feature (legacy servers), or when the server answers
+   * 404 for them (reference/imageio.md §12.6), it is one data extent whose size comes from a GET
+   * without Range.
    */
   async extents(signal: AbortSignal, context: 'zero' | 'dirty' = 'zero'): Promise<ImageExtent[]> {
-    if (!this.features.extents) {
-      if (context === 'dirty') throw new DiskFerryError('protocol', `The data server on ${this.url} cannot report changed blocks.`, { retryable: false });
-      const size = await this.control.sizeFromGet(signal);
-      return size > 0 ? [{ start: 0, length: size, zero: false, hole: false }] : [];
+    if (!this.features.extents) return this.withoutExtents(signal, context);
+    let json: unknown;
+    try {
+      json = await this.control.getJson(`/extents?context=${context}`, 'Reading the image extents', signal);
+    } catch (err) {
+      // imageio answers 404 when this server or backend cannot give extents (an unsupported context,
+      // or a daemon behind the proxy without them): the feature is unavailable, not an error.
+      if (err instanceof DiskFerryError && err.status === 404) return this.withoutExtents(signal, context);
+      throw err;
     }
-    const json = await this.control.getJson(`/extents?context=${context}`, 'Reading the image extents', signal);
     const parsed = extentSchema.safeParse(json);
     if (!parsed.success) throw new DiskFerryError('protocol', `The data server on ${this.url} sent malformed extents. ${BROKEN_SERVER_HINT}`, { retryable: false });
     let pos = 0;
@@ -174,6 +179,13 @@ export class ImageioSession {
       out.push({ start: e.start, length: e.length, zero: e.zero ?? false, hole: e.hole ?? false, ...(e.dirty === undefined ? {} : { dirty: e.dirty }) });
     }
     return out;
+  }
+
+  /** Extents of a server that has none: one data extent sized by a GET without Range; no dirty map at all. */
+  private async withoutExtents(signal: AbortSignal, context: 'zero' | 'dirty'): Promise<ImageExtent[]> {
+    if (context === 'dirty') throw new DiskFerryError('protocol', `The data server on ${this.url} cannot report changed blocks.`, { retryable: false });
+    const size = await this.control.sizeFromGet(signal);
+    return size > 0 ? [{ start: 0, length: size, zero: false, hole: false }] : [];
   }
 
   /** The image size: the end of the last extent (no API field carries it). */

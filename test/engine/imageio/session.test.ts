@@ -3,8 +3,9 @@ import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createPki } from '../../simulator/pki.js';
 import { openImageio } from '../../../main/engine/imageio/session.js';
+import type { RawRequest } from './raw-server.js';
 import { startImageioFixture, type ImageioFixture } from './sim-fixture.js';
-import { memoryLog, MiB } from './helpers.js';
+import { memoryLog, MiB, SCRIPTED_TICKET as TICKET, scriptedSession } from './helpers.js';
 
 let fx: ImageioFixture | null = null;
 afterEach(async () => {
@@ -131,5 +132,38 @@ describe('openImageio against the simulated imageio', () => {
     await conn.zero(4096, 4096, signal());
     await conn.close();
     await s.close();
+  });
+});
+
+describe('ImageioSession against a scripted server', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0)) await c();
+  });
+
+  async function sessionOn(respond: (req: RawRequest) => void) {
+    const { server, session, close } = await scriptedSession(respond);
+    closers.push(close);
+    return { server, s: session };
+  }
+
+  const notFound = (req: RawRequest, text: string): void =>
+    void req.socket.write(`HTTP/1.1 404 Not Found\r\ncontent-type: text/plain; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+
+  it('reads a 404 on zero extents as "no extents": one data extent sized by a GET without Range', async () => {
+    const { server, s } = await sessionOn((req) => {
+      if (req.head.startsWith('GET /images/') && req.head.includes('/extents')) return notFound(req, 'Operation not supported: no extents\n');
+      req.socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${3 * MiB}\r\n\r\n`);
+    });
+    expect(await s.extents(signal())).toEqual([{ start: 0, length: 3 * MiB, zero: false, hole: false }]);
+    expect(server.requests.map((r) => r.head.split('\r\n')[0])).toEqual([`GET /images/${TICKET}/extents?context=zero HTTP/1.1`, `GET /images/${TICKET} HTTP/1.1`]);
+    expect(server.requests[1]!.head.toLowerCase()).not.toContain('range:');
+  });
+
+  it('reports a 404 on dirty extents as a server that cannot report changed blocks', async () => {
+    const { s } = await sessionOn((req) => notFound(req, 'Ticket does not support dirty extents\n'));
+    const err = await s.extents(signal(), 'dirty').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'protocol', retryable: false });
+    expect((err as Error).message).toContain('cannot report changed blocks');
   });
 });
