@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { DiskFerryError } from '../errors.js';
 import { redact } from '../log.js';
 import { isTlsCode, transportCode } from '../net-errors.js';
@@ -21,8 +22,14 @@ export function errorText(body: Uint8Array, secrets: readonly string[]): string 
   return redact(text, secrets);
 }
 
+/** The limit N a 416 carries in its Content-Range ("bytes *" then "/N": the ticket or the available size); null without one. */
+function rangeLimit(headers: IncomingHttpHeaders | undefined): number | null {
+  const m = /^bytes \*\/(\d+)$/.exec(String(headers?.['content-range'] ?? '').trim());
+  return m ? Number(m[1]) : null;
+}
+
 /** Maps an HTTP error status of imageio to a DiskFerryError (reference/imageio.md §4.4, §12.6). */
-export function statusError(status: number, body: Uint8Array, ctx: ErrorContext): DiskFerryError {
+export function statusError(status: number, body: Uint8Array, ctx: ErrorContext, headers?: IncomingHttpHeaders): DiskFerryError {
   const text = errorText(body, ctx.secrets);
   const detail = text ? `: ${text}` : '';
   const base = `${ctx.what} on ${ctx.where} failed with HTTP ${status}${detail}.`;
@@ -41,11 +48,15 @@ export function statusError(status: number, body: Uint8Array, ctx: ErrorContext)
       { status, retryable: false },
     );
   if (status >= 500) return new DiskFerryError('server-error', `${base} The data server had a problem; DiskFerry retries automatically.`, { status, retryable: true });
-  if (status === 400 || status === 416)
-    return new DiskFerryError('protocol', `${base} The server refused the request as invalid; this is a bug in DiskFerry, please report it.`, {
+  if (status === 400 || status === 416) {
+    // A 416 names the end the server allows; it tells a range bug from an image smaller than its ticket.
+    const limit = status === 416 ? rangeLimit(headers) : null;
+    const allowed = limit === null ? '' : ` The server allows bytes below ${limit}.`;
+    return new DiskFerryError('protocol', `${base}${allowed} The server refused the request as invalid; this is a bug in DiskFerry, please report it.`, {
       status,
       retryable: false,
     });
+  }
   return new DiskFerryError('protocol', `${base} The server gave an unexpected answer.`, { status, retryable: false });
 }
 

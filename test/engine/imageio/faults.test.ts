@@ -4,6 +4,7 @@ import { planRanges } from '../../../main/engine/imageio/plan.js';
 import { uploadRanges } from '../../../main/engine/imageio/upload.js';
 import { downloadRanges } from '../../../main/engine/imageio/download.js';
 import { Blkhash } from '../../../main/engine/image/blkhash.js';
+import { allocPieceBuffers } from '../../../main/engine/imageio/put-body.js';
 import { startImageioFixture, type ImageioFixture, type SimTicket } from './sim-fixture.js';
 import { bufferSource, instantSleep, makeImage, memoryLog, MiB } from './helpers.js';
 
@@ -131,6 +132,17 @@ describe('data-plane faults', () => {
     const plan = planRanges([{ start: 0, length: size, zero: false }]);
     const err = await downloadRanges({ session: s, plan, sink: { write: async () => {} }, signal: signal() }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ticket-gone' });
+  });
+
+  it('names the size the server allows when it answers a range past the ticket with 416', async () => {
+    const size = 2 * MiB;
+    const { t, s } = await setup(size, ['read']);
+    const conn = s.connection();
+    const err = await conn.get(size - 4096, 8192, allocPieceBuffers(64 * 1024), async () => {}, signal()).catch((e: unknown) => e);
+    await conn.close();
+    expect(err).toMatchObject({ code: 'protocol', retryable: false, status: 416 });
+    expect((err as Error).message).toContain(`allows bytes below ${size}`);
+    expect((err as Error).message).not.toContain(t.ticketId);
   });
 
   it('gets the same checksum from the server as a local blkhash of the guest data', async () => {

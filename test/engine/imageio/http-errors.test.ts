@@ -26,6 +26,12 @@ describe('imageio error mapping', () => {
     expect(statusError(500, Buffer.from('Server failed to perform the request, check logs'), ctx)).toMatchObject({ code: 'server-error', retryable: true });
   });
 
+  it('names the limit of a 416 from its Content-Range: bytes */N', () => {
+    const e = statusError(416, Buffer.from('Requested range out of allowed range\n'), ctx, { 'content-range': 'bytes */1048576' });
+    expect(e.message).toContain('allows bytes below 1048576');
+    expect(statusError(416, Buffer.alloc(0), ctx).message).not.toContain('allows bytes');
+  });
+
   it('maps refused and reset connections to retryable network errors, and TLS failures to tls-untrusted', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     expect(transportError(refused, ctx)).toMatchObject({ code: 'network', retryable: true });
