@@ -108,6 +108,24 @@ describe('imageio proxy', () => {
     );
   });
 
+  it('fakes one data extent when its daemon has no extents (a legacy daemon)', async () => {
+    const old = await startRig({
+      proxy: true,
+      daemon: { personality: { legacyOptions: 405, checksum: false, maxConnections: false, signedTicket: null } },
+    });
+    try {
+      const image = await old.images.create('v', 2 * MiB);
+      await image.write(0, Buffer.alloc(4096, 1)); // sparse: real extents would show a zero run
+      old.daemon.tickets.add(ticket('t', 'nbd:sim:v', 2 * MiB));
+      old.proxy!.tickets.add(ticket('t', old.daemon.imageUrl('t'), 2 * MiB));
+      const res = await once(old.proxy!, old.pki.caPem, 'GET', '/images/t/extents');
+      expect(res.status).toBe(200);
+      expect(JSON.parse(text(res))).toEqual([{ start: 0, length: 2 * MiB, zero: false, hole: false }]);
+    } finally {
+      await old.close();
+    }
+  });
+
   it('computes the same checksum as the daemon', async () => {
     pair('sum');
     const direct = text(await once(rig.daemon, ca, 'GET', '/images/sum/checksum'));

@@ -14,13 +14,18 @@ function backendExtents(session: Session, context: Context): unknown[] {
  * What a proxy gets from its daemon: the daemon's own dirty checks, and a daemon 404 wrapped the way
  * backends/http.py does (`Server does not support dirty extents: b'<daemon message>\n'`).
  */
-function proxiedExtents(session: Session, context: Context): unknown[] {
+function proxiedExtents(session: Session, context: Context, daemonHasExtents: boolean): unknown[] {
   const cached = session.binding.extents.get(context);
   if (cached) return cached;
   let daemonError: string | null = null;
   let list: unknown[] = [];
   if (context === 'dirty' && !session.upstream?.dirty) daemonError = 'Ticket does not support dirty extents';
-  else {
+  else if (!daemonHasExtents && context === 'zero') {
+    // A daemon without the extents feature: backends/http.py fakes one data extent, sized by a GET
+    // without Range (the smaller of the daemon ticket and its image).
+    const size = Math.min(session.upstream?.size ?? Infinity, session.backend.size());
+    list = size > 0 ? [{ start: 0, length: size, zero: false, hole: false }] : [];
+  } else {
     try {
       list = backendExtents(session, context);
     } catch (e) {
@@ -42,7 +47,8 @@ export async function getExtents(ex: Exchange, id: string): Promise<void> {
   if (context === 'dirty' && !session.ticket.dirty) throw new HttpError(404, 'Ticket does not support dirty extents');
   let list: unknown[];
   try {
-    list = session.upstream ? proxiedExtents(session, context) : backendExtents(session, context);
+    const daemonHasExtents = ex.server.upstream?.personality.legacyOptions === null;
+    list = session.upstream ? proxiedExtents(session, context, daemonHasExtents) : backendExtents(session, context);
   } catch (e) {
     if (e instanceof UnsupportedOperation) throw new HttpError(404, e.message);
     throw e;
