@@ -2,8 +2,9 @@
 import { DiskFerryError } from '../errors.js';
 
 /**
- * Normalises an engine address: `https://engine`, `https://engine/ovirt-engine/` and
- * `https://engine/ovirt-engine/api` all become `https://engine/ovirt-engine`. Only `https:` unless
+ * Normalises an engine address: `https://engine`, `https://engine/ovirt-engine/`,
+ * `https://engine/ovirt-engine/api` and `https://engine/ovirt-engine/api/v4` (the API version may be
+ * part of the path, reference/engine.md §1.2) all become `https://engine/ovirt-engine`. Only `https:` unless
  * `allowHttp` (the CA download, which is verified by its fingerprint instead).
  */
 export function engineBaseUrl(input: string, options: { allowHttp?: boolean } = {}): URL {
@@ -19,7 +20,7 @@ export function engineBaseUrl(input: string, options: { allowHttp?: boolean } = 
   if (url.username || url.password)
     throw new DiskFerryError('bad-input', 'The engine address must not contain a user name or password; enter them in their own fields.');
   let path = url.pathname.replace(/\/+$/, '');
-  if (path.endsWith('/api')) path = path.slice(0, -4);
+  path = path.replace(/\/api(?:\/v4)?$/, '');
   if (path === '') path = '/ovirt-engine';
   return new URL(`${url.protocol}//${url.host}${path}`);
 }

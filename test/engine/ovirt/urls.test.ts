@@ -6,6 +6,9 @@ describe('engineBaseUrl', () => {
     for (const input of ['https://engine.example.com', 'https://engine.example.com/ovirt-engine/', 'https://engine.example.com/ovirt-engine/api'])
       expect(engineBaseUrl(input).href).toBe('https://engine.example.com/ovirt-engine');
   });
+  it('accepts the API address with the version in its path', () => {
+    expect(engineBaseUrl('https://engine.example.com/ovirt-engine/api/v4/').href).toBe('https://engine.example.com/ovirt-engine');
+  });
   it('keeps a port and drops query and fragment', () => {
     expect(engineBaseUrl('https://127.0.0.1:8443/ovirt-engine?x=1#y').href).toBe('https://127.0.0.1:8443/ovirt-engine');
   });
