@@ -276,9 +276,12 @@ export async function downloadDisk(
     // Downloads always end with finalize, never cancel: the disk goes back to ok either way.
     const released = await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'download', signal: AbortSignal.timeout(120_000), timeoutMs: 120_000 }).then(
       () => true,
-      (e: unknown) => {
+      async (e: unknown) => {
         log.warn('finalizing the failed download did not complete', { error: (e as Error).message });
-        return false;
+        // A download that ended in failure (finished_failure, e.g. after a system cancel) still
+        // unlocks its disk (reference/engine.md §3.3): the disk, not the phase, says whether it is free.
+        const now = await client.disk(disk.id, AbortSignal.timeout(30_000)).catch(() => null);
+        return now?.status === 'ok';
       },
     );
     const unverified = err instanceof DiskFerryError && err.code === 'verification-failed';
