@@ -60,6 +60,15 @@ describe.each(VERSIONS)('download from engine %s', (version) => {
     if (version !== '4.1') expect(result.bytesOnWire).toBeLessThan(32 * MiB);
   });
 
+  it('finds a disk by a name with spaces and quotes in it', async () => {
+    const name = 'backup of "web" 01';
+    const id = (await uploadImage(h.deps, { path: src, storageDomain: 'data-nfs', diskName: name }, { tuning: TUNING })).diskId;
+    const file = join(h.dir, 'by-name.raw');
+    const result = await downloadDisk(h.deps, { disk: name, output: { file } }, { tuning: TUNING });
+    expect(result.diskId).toBe(id);
+    await expectFileEqualsDisk(h.sim, id, file);
+  });
+
   it('downloads an uploaded disk by id into the given file', async () => {
     const file = join(h.dir, 'roundtrip-down.img');
 

@@ -3,6 +3,7 @@ import { parseCommand, parseChoice, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import type { OvirtClient } from '../../engine/ovirt/client.js';
+import { nameSearch } from '../../engine/ovirt/urls.js';
 import { uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from './data-plane.js';
@@ -71,8 +72,7 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
 
 /** oVirt accepts two disks of one name, which are hard to tell apart later: say so before creating another. */
 async function noteSameName(ctx: CliContext, client: OvirtClient, name: string): Promise<void> {
-  if (/[*"'\\]/.test(name)) return; // not searchable exactly
-  const same = await client.disks({ search: `name="${name}"`, max: 10 }).then(
+  const same = await client.disks({ search: nameSearch(name), max: 10 }).then(
     (disks) => disks.filter((d) => d.name === name),
     () => [],
   );

@@ -31,3 +31,12 @@ export function joinUrl(base: URL, suffix: string, query: Readonly<Record<string
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
   return url;
 }
+
+/**
+ * A search (`?search=`) for disks of exactly this name, or a few more: the value is quoted so white
+ * space is part of it; a `"` cannot be quoted and becomes the `*` wildcard. Callers keep only exact
+ * matches of what comes back.
+ */
+export function nameSearch(name: string): string {
+  return `name="${name.replace(/"/g, '*')}"`;
+}

@@ -8,6 +8,7 @@
 import { basename, extname } from 'node:path';
 import { DiskFerryError } from '../errors.js';
 import type { Disk, ImageTransfer } from '../ovirt/types.js';
+import { nameSearch } from '../ovirt/urls.js';
 import { sleep } from '../timers.js';
 import type { TransferDeps } from '../transfer/deps.js';
 import type { QueueJob } from './job.js';
@@ -122,7 +123,7 @@ async function deleteDiskAndWait(deps: TransferDeps, diskId: string, signal: Abo
 async function removeTaggedDisks(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, signal: AbortSignal, timeoutMs: number): Promise<void> {
   const name = job.upload.diskName ?? basename(job.upload.path, extname(job.upload.path));
   const tag = jobTag(job.id);
-  const disks = await deps.client.disks({ search: `name=${name}`, signal });
+  const disks = await deps.client.disks({ search: nameSearch(name), signal });
   for (const d of disks.filter((x) => x.name === name && (x.description ?? '').includes(tag))) {
     deps.log.warn('removing a disk an interrupted upload created', { diskId: d.id });
     await deleteDiskAndWait(deps, d.id, signal, timeoutMs);

@@ -7,6 +7,7 @@ import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { downloadRanges } from '../imageio/download.js';
 import type { Disk } from '../ovirt/types.js';
 import { supportsFormat } from '../ovirt/versions.js';
+import { nameSearch } from '../ovirt/urls.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { PartFile, ensureTargetFree } from './part-file.js';
 import { qcow2Layout } from '../image/qcow2-layout.js';
@@ -58,7 +59,7 @@ export function fileNameForDisk(disk: Pick<Disk, 'name' | 'id'>, extension = 'ra
 export async function resolveDisk(deps: TransferDeps, idOrName: string, signal?: AbortSignal): Promise<Disk> {
   const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? await deps.client.disk(idOrName, signal) : null;
   if (byId) return byId;
-  const matches = (await deps.client.disks({ search: `name=${idOrName}` })).filter((d) => d.name === idOrName);
+  const matches = (await deps.client.disks({ search: nameSearch(idOrName) })).filter((d) => d.name === idOrName);
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1)
     throw new DiskFerryError('bad-input', `${matches.length} disks are named '${idOrName}'. Use the disk id instead (diskferry disks --search '${idOrName}').`, {

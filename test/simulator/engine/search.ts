@@ -23,7 +23,10 @@ export function parseSearch(query: string): Term[] {
   return trimmed.split(/\s+and\s+/i).map((part) => {
     const m = /^([A-Za-z_.]+)\s*=\s*(.*)$/.exec(part.trim());
     if (!m || m[2] === undefined || m[2] === '') throw syntaxError(query);
-    const value = m[2].replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+    const quoted = /^"(.*)"$|^'(.*)'$/.exec(m[2]);
+    // Unquoted, a value ends at white space, and the engine refuses the word after it.
+    if (!quoted && /\s/.test(m[2])) throw syntaxError(query);
+    const value = quoted ? (quoted[1] ?? quoted[2]!) : m[2];
     return { field: m[1]!.toLowerCase(), value };
   });
 }
