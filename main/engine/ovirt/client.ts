@@ -19,7 +19,7 @@ import {
 } from './transfer-waits.js';
 import { wait } from './timing.js';
 import type { Disk, DiskFormat, EngineVersion, ImageTransfer, StorageDomain, TimeoutPolicy, TransferDirection } from './types.js';
-import { supportsContentType, supportsDiskTarget, supportsFormat, supportsInactivityTimeout, supportsTimeoutPolicy } from './versions.js';
+import { supportsCancel, supportsContentType, supportsDiskTarget, supportsFormat, supportsInactivityTimeout, supportsTimeoutPolicy } from './versions.js';
 import { explainUntrustedServer } from '../trust/peer-certificate.js';
 
 /** Construction options: the connection's, plus the poll cadence of the waits. */
@@ -279,9 +279,15 @@ export class OvirtClient implements TransferWaitApi {
     return this.action(id, 'finalize', 'Finalizing', signal);
   }
 
-  /** `cancel`. For an upload the engine then deletes the disk, even one that existed before. */
-  cancelTransfer(id: string, signal?: AbortSignal): Promise<void> {
-    return this.action(id, 'cancel', 'Cancelling', signal);
+  /**
+   * `cancel`. For an upload the engine then deletes the disk, even one that existed before (4.2.4+).
+   * Engines before 4.2.3 have no `cancel` action: there `finalize` ends the transfer instead, and the
+   * caller removes an upload's disk itself (deletesDiskOnUploadFailure is false there too).
+   */
+  async cancelTransfer(id: string, signal?: AbortSignal): Promise<void> {
+    if (supportsCancel(await this.version(signal))) return this.action(id, 'cancel', 'Cancelling', signal);
+    this.options.log.info('this engine has no cancel action; ending the transfer with finalize', { transfer: id });
+    return this.action(id, 'finalize', 'Ending', signal);
   }
 
   /** Polls until `transferring` with a URL, resuming a `paused_system` start a bounded number of times. */

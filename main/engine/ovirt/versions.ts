@@ -63,6 +63,11 @@ export function needsSignedTicket(v: EngineVersion): boolean {
   return !versionAtLeast(v, 4, 2);
 }
 
+/** The `cancel` transfer action (4.2.3); before, a transfer can only be ended with `finalize`. */
+export function supportsCancel(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 2, 3);
+}
+
 /** A failed or cancelled upload deletes the disk, even one that existed before (4.2.4). */
 export function deletesDiskOnUploadFailure(v: EngineVersion): boolean {
   return versionAtLeast(v, 4, 2, 4);

@@ -168,7 +168,7 @@ export function transferJson(ctx: EngineContext, t: TransferRecord): Json {
     ...(v43 && t.transferred !== null ? { transferred: int(t.transferred) } : {}),
     host: ref('hosts', t.hostId),
     image: { id: t.diskId },
-    actions: actions(href, ['cancel', 'resume', 'pause', 'extend', 'finalize']),
+    actions: actions(href, [...(v43 ? ['cancel'] : []), 'resume', 'pause', 'extend', 'finalize']), // cancel: 4.2.3+
     href,
     id: t.id,
   };

@@ -43,8 +43,10 @@ async function finish(ctx: EngineContext, t: TransferRecord, phase: 'finished_su
   if (!versionAtLeast(ctx.version, '4.5')) ctx.state.transfers.delete(t.id);
   const disk = ctx.state.disks.get(t.diskId);
   if (t.direction === 'upload' && phase === 'finished_failure') {
-    // endWithFailure runs RemoveDisk on the transfer's disk, whether or not the transfer created it.
-    await removeDiskNow(ctx, t.diskId);
+    // From 4.2.4 endWithFailure runs RemoveDisk on the transfer's disk, whether or not the transfer
+    // created it; older engines leave it illegal for the client to remove (reference/engine.md §6).
+    if (versionAtLeast(ctx.version, '4.3')) await removeDiskNow(ctx, t.diskId);
+    else if (disk) disk.status = 'illegal';
   } else if (disk) {
     disk.status = 'ok';
   }

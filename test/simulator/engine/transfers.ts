@@ -149,7 +149,8 @@ const ACTIONS = ['extend', 'pause', 'resume', 'finalize', 'cancel'] as const;
 export async function transferAction(ctx: EngineContext, r: ApiRequest): Promise<Reply> {
   await r.json();
   const action = ACTIONS.find((a) => a === r.params['action']);
-  if (!action) throw notFound();
+  // `cancel` came with 4.2.3: older engines know no such action.
+  if (!action || (action === 'cancel' && !versionAtLeast(ctx.version, '4.3'))) throw notFound();
   const done = ok({ status: 'complete' });
   const t = ctx.state.transfers.get(r.params['id'] ?? '');
   if (!t) return done; // TransferImageStatusCommand succeeds on a dummy entity
