@@ -85,6 +85,21 @@ describe('diskferry with qcow2 images', () => {
     expect((await raw.image.read(0, file.length)).equals(file)).toBe(true);
   });
 
+  it('data plane only: a volume larger than the file is "not verified", not a mismatch', async () => {
+    // A qcow2 sent as it is into a volume with room to spare (a cow disk's LV on block storage):
+    // the server's checksum covers the whole volume, so it cannot match the file's.
+    const file = await readFile(fixture);
+    const t = await io.addTicket(file.length + 8 * 1024 * 1024, ['read', 'write']);
+    const up = await run('upload', fixture, '--transfer-url', t.transferUrl, '--ca-file', ca, '--as-is', '--json');
+    expect(up.code, up.err).toBe(0);
+    expect(resultOf(up.out)).toMatchObject({
+      size: file.length,
+      verified: null,
+      verification: `not verified: the server's image is ${file.length + 8 * 1024 * 1024} bytes and ${fixture} ${file.length}, so their checksums cannot be compared`,
+    });
+    expect((await t.image.read(0, file.length)).equals(file)).toBe(true);
+  });
+
   it('data plane only: downloads a ticket as qcow2', async () => {
     const data = await readFile(guest);
     const t = await io.addTicket(data.length, ['read', 'write']);

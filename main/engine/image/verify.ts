@@ -41,6 +41,8 @@ export interface ChecksumServer {
   readonly url: string;
   readonly features: { readonly checksum: boolean };
   checksum(options: { algorithm?: string; blockSize?: number }, signal: AbortSignal): Promise<ImageChecksum>;
+  /** The server's image size (its checksum covers all of it). */
+  size(signal: AbortSignal): Promise<number>;
 }
 
 /** The result when verification was turned off. */
@@ -135,12 +137,23 @@ export class TransferDigest {
       throw new DiskFerryError('protocol', `The data server on ${server.url} computed its checksum with ${answer.algorithm} and ${answer.blockSize}-byte blocks, not the ${how} asked for.`, {
         retryable: false,
       });
-    if (answer.checksum !== digest)
+    if (answer.checksum !== digest) {
+      // The server hashes its whole image: one larger than the local data (a disk bigger than the
+      // file, a qcow2 container in a larger volume) gives another checksum without anything being wrong.
+      const serverSize = await server.size(signal).catch(() => null);
+      if (serverSize !== null && serverSize !== this.acc.size)
+        return {
+          ...base,
+          serverDigest: answer.checksum,
+          verified: null,
+          note: `not verified: the server's image is ${serverSize} bytes and ${wording.local} ${this.acc.size}, so their checksums cannot be compared`,
+        };
       throw new DiskFerryError(
         'verification-failed',
         `The transfer did not verify: the server's checksum (${how}) is ${answer.checksum}, but ${wording.local}'s is ${digest}. ${wording.consequence}`,
         { retryable: false },
       );
+    }
     return { ...base, serverDigest: answer.checksum, verified: true, note: `verified: the server's ${this.acc.algorithm} checksum matches` };
   }
 }

@@ -101,6 +101,7 @@ describe('TransferDigest.verify', () => {
     url: 'imageio.test:54322 (direct)',
     features: { checksum: checksum !== null },
     checksum: async (o) => ({ algorithm: o.algorithm ?? 'blake2b', blockSize: o.blockSize ?? 4 * MiB, checksum: checksum ?? '' }),
+    size: async () => MiB,
   });
   const wording = { local: 'the local image', consequence: 'Nothing was kept.' };
 
