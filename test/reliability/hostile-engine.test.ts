@@ -196,6 +196,31 @@ describe('hostile engine answers (REST API and SSO)', () => {
     }
   });
 
+  it('an API answer that drips a byte now and then is given up after one timeout, not waited for', async () => {
+    const drip = (req: RawRequest) => {
+      const s = req.socket;
+      s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{');
+      const timer = setInterval(() => (s.destroyed ? clearInterval(timer) : s.write(' ')), 100);
+      s.once('close', () => clearInterval(timer));
+    };
+    const engine = await startEngine(pki.trusted, 'api', drip);
+    const logLines: string[] = [];
+    const client = new OvirtClient({
+      engineUrl: `${engine.origin}/ovirt-engine`,
+      username: 'admin@internal',
+      password: () => PASSWORD,
+      trust: { caPem: [pki.caPem] },
+      log: createLog({ level: 'debug', write: (l) => logLines.push(l) }),
+      retry: RETRY,
+      timeouts: { requestMs: 400 },
+    });
+    closers.push(() => client.close());
+    const err = await failure(client.version());
+    expect(err.code).toBe('network');
+    expect(err.message).toMatch(/slower than 64 KiB in 400 ms.*Check the network/);
+    expectNoLeak(err, logLines);
+  });
+
   it.each([301, 302, 307, 308])('a %i redirect of the logout is not followed and the token stays home', async (status) => {
     const engine = await startEngine(pki.trusted, 'logout', redirect(status));
     const logLines: string[] = [];

@@ -90,6 +90,31 @@ describe('a server that drips its answer (a byte now and then, never quiet for a
   });
 });
 
+describe('a server that drips a small JSON answer (extents, checksum)', () => {
+  it.each(['extents', 'checksum'] as const)('%s: given up after one read timeout, retried, then a network error', async (kind) => {
+    const drips: NodeJS.Timeout[] = [];
+    const server: StandInImageio = await h.standIn({
+      hostile: (req, k) => {
+        if (k !== kind) return false;
+        req.socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n[');
+        const drip = setInterval(() => (req.socket.destroyed ? clearInterval(drip) : req.socket.write(' ')), 20);
+        drips.push(drip);
+        return true;
+      },
+      features: ['extents', 'zero', 'flush', 'checksum'],
+    });
+    const logLines: string[] = [];
+    try {
+      const err = await failure(h.open({ transferUrl: `${server.origin}/images/${TICKET}` }, logLines, { readMs: 400, longReadMs: 400 }).then((s) => h.perform(kind, s, new Map())));
+      expect(err.code).toBe('network');
+      expect(err.message).toMatch(/the server sent only \d+ bytes in 0\.\d s/);
+      h.expectNoLeak(err, logLines);
+    } finally {
+      for (const d of drips) clearInterval(d);
+    }
+  });
+});
+
 describe('bytes after the end of a 206', () => {
   it('never reach the file: the answer is refused, or the extra bytes are dropped with their connection', async () => {
     const server: StandInImageio = await h.standIn({

@@ -13,7 +13,7 @@ const READ_BUFFER = 64 * 1024;
  * sends a byte now and then would never trip the socket's idle timeout and hold a worker for ever.
  * 64 KiB a minute (about 1 KiB/s) is far below any link a disk image could cross.
  */
-const MIN_BYTES_PER_READ_WINDOW = 64 * 1024;
+export const MIN_BYTES_PER_READ_WINDOW = 64 * 1024;
 
 /** Where and how a data socket connects, and its timeouts in ms. */
 export interface DataSocketOptions {

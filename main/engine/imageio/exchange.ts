@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { MIN_BYTES_PER_READ_WINDOW } from './data-socket.js';
 import { cancelledError } from './retry.js';
 
 /** One HTTP request for exchange(). */
@@ -66,6 +67,19 @@ export function exchange(
     let waiting: Promise<void> | null = null;
     let ended = false;
     let settled = false;
+    // The pace rule (as on the data socket): undici's bodyTimeout limits the gap between two chunks
+    // only, so an answer dripping a byte now and then would hold the request for ever.
+    let windowStart = performance.now();
+    let windowBytes = 0;
+    const tooSlow = (n: number): boolean => {
+      windowBytes += n;
+      if (windowBytes >= MIN_BYTES_PER_READ_WINDOW) {
+        windowStart = performance.now();
+        windowBytes = 0;
+        return false;
+      }
+      return performance.now() - windowStart > req.bodyTimeout;
+    };
 
     const settle = (err: unknown, result?: ExchangeResult) => {
       if (settled) return;
@@ -106,6 +120,10 @@ export function exchange(
       },
       onResponseData(ctrl, chunk) {
         if (settled) return;
+        if (tooSlow(chunk.length))
+          return abortWith(
+            Object.assign(new Error(`the server sent only ${windowBytes} bytes in ${((performance.now() - windowStart) / 1000).toFixed(1)} s`), { code: 'UND_ERR_BODY_TIMEOUT' }),
+          );
         if (!streaming) {
           const part = chunk.subarray(0, collectLimit - collected);
           chunks.push(Buffer.from(part));
@@ -129,6 +147,9 @@ export function exchange(
           waiting = result.then(
             () => {
               waiting = null;
+              // Our own wait does not count against the server's pace.
+              windowStart = performance.now();
+              windowBytes = 0;
               if (ended) finish();
               else ctrl.resume();
             },

@@ -11,6 +11,8 @@ import { cancelledError, isAbort, oversizedError, transportError, type RequestCo
 export interface EngineExchange {
   readonly status: number;
   readonly contentType: string | undefined;
+  /** The server's `Date` header, when it sent one. */
+  readonly date: string | undefined;
   readonly body: Buffer;
 }
 
@@ -26,6 +28,9 @@ export interface ExchangeRequest {
   /** Answers longer than this are refused (`protocol`). */
   readonly maxBytes: number;
 }
+
+/** Least bytes of an answer per timeout period (about 1 KiB/s at the default minute). */
+const MIN_PACE_BYTES = 64 * 1024;
 
 /** Sends the request and reads the whole answer; transport failures become DiskFerryErrors. */
 export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx: RequestContext): Promise<EngineExchange> {
@@ -46,6 +51,10 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    // The pace rule: undici's bodyTimeout only limits the gap between two chunks, so an answer that
+    // drips a byte now and then would hold the request for ever. It must bring MIN_PACE_BYTES per timeout.
+    let windowStart = performance.now();
+    let windowBytes = 0;
     for await (const chunk of res.body) {
       const buf = chunk as Buffer;
       size += buf.length;
@@ -54,9 +63,18 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
         throw oversizedError(req.maxBytes, ctx);
       }
       chunks.push(buf);
+      windowBytes += buf.length;
+      if (windowBytes >= MIN_PACE_BYTES) {
+        windowStart = performance.now();
+        windowBytes = 0;
+      } else if (performance.now() - windowStart > req.timeoutMs) {
+        res.body.destroy();
+        throw Object.assign(new Error(`the answer came slower than ${MIN_PACE_BYTES / 1024} KiB in ${req.timeoutMs >= 1000 ? `${Math.round(req.timeoutMs / 1000)} s` : `${req.timeoutMs} ms`}`), { code: 'UND_ERR_BODY_TIMEOUT' });
+      }
     }
     const type = res.headers['content-type'];
-    return { status: res.statusCode, contentType: Array.isArray(type) ? type[0] : type, body: Buffer.concat(chunks) };
+    const date = res.headers['date'];
+    return { status: res.statusCode, contentType: Array.isArray(type) ? type[0] : type, date: Array.isArray(date) ? date[0] : date, body: Buffer.concat(chunks) };
   } catch (err) {
     if (err instanceof DiskFerryError) throw err;
     if (req.signal.aborted || isAbort(err)) throw cancelledError(ctx.what);
