@@ -24,6 +24,8 @@ export interface FaultSettings {
   pausedSystemNow: boolean;
   /** Invalidate every SSO token now (requests get 401 until a new login). */
   expireTokens: boolean;
+  /** SSO tokens carry an `exp` this many ms after now (the engine's clock) instead of none; null: none. */
+  tokenLifetimeMs: number | null;
   /** The next upload finalize fails the engine's volume verification. */
   failFinalizeVerification: boolean;
   /** transfer_url points at an address where nothing listens, so clients must fall back to proxy_url. */
@@ -49,6 +51,7 @@ export function noFaults(): FaultSettings {
     pausedSystemAtStart: false,
     pausedSystemNow: false,
     expireTokens: false,
+    tokenLifetimeMs: null,
     failFinalizeVerification: false,
     transferUrlUnreachable: false,
     engineUnavailable: false,
@@ -56,7 +59,7 @@ export function noFaults(): FaultSettings {
   };
 }
 
-const NUMERIC = new Set<keyof FaultSettings>(['dropAfterBytes', 'failNthPut', 'failNthFlush', 'latencyMs', 'bandwidthBytesPerSecond']);
+const NUMERIC = new Set<keyof FaultSettings>(['dropAfterBytes', 'failNthPut', 'failNthFlush', 'latencyMs', 'bandwidthBytesPerSecond', 'tokenLifetimeMs']);
 
 /** Applies `name=value` pairs (the --fault flag) or a JSON patch to the settings; throws on unknown names. */
 export function applyFaults(target: FaultSettings, patch: Record<string, unknown>): void {

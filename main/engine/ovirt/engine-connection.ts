@@ -215,7 +215,7 @@ export class EngineConnection {
 
   private async doLogin(signal: AbortSignal): Promise<SsoToken> {
     const password = await this.options.password();
-    const token = await requestToken(this.sso(), this.options.username, password, signal, this.where);
+    const token = await requestToken(this.sso(), this.options.username, password, signal, this.where, this.options.now);
     this.token = token;
     this.options.log.info('logged in to the engine', { engine: this.where, user: this.options.username });
     return token;

@@ -9,7 +9,7 @@ import { parseToken } from './schemas.js';
 import { exchange } from './transport.js';
 import { joinUrl } from './urls.js';
 
-/** An access token and its absolute expiry (epoch ms, exact; null when the engine gave none). */
+/** An access token and its expiry on this machine's clock (epoch ms; null when unknown). */
 export interface SsoToken {
   readonly value: string;
   readonly expiresAt: bigint | null;
@@ -26,8 +26,21 @@ export interface SsoEndpoint {
 
 const SSO_HEADERS = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } as const;
 
+/**
+ * The token's expiry on the local clock. `exp` is the engine's clock (epoch ms), which may differ
+ * from ours: with the answer's `Date` header the remaining lifetime is carried over to the local
+ * clock (to the second, as the header gives it); without one, an `exp` already past locally is
+ * ignored, so a clock running ahead does not make every call log in again (a 401 still does).
+ */
+export function localExpiry(exp: bigint | null, serverDate: string | undefined, localNow: number): bigint | null {
+  if (exp === null) return null;
+  const server = serverDate === undefined ? NaN : Date.parse(serverDate);
+  if (Number.isFinite(server)) return BigInt(Math.floor(localNow)) + (exp - BigInt(server));
+  return exp > BigInt(Math.floor(localNow)) ? exp : null;
+}
+
 /** Logs in with the password grant; `auth-failed` carries the engine's own message. */
-export async function requestToken(ep: SsoEndpoint, username: string, password: string, signal: AbortSignal, where: string): Promise<SsoToken> {
+export async function requestToken(ep: SsoEndpoint, username: string, password: string, signal: AbortSignal, where: string, now: () => number = Date.now): Promise<SsoToken> {
   const ctx: RequestContext = { what: `Logging in to the engine as ${username}`, where, secrets: [password] };
   const body = new URLSearchParams({ grant_type: 'password', scope: 'ovirt-app-api', username, password }).toString();
   const url = joinUrl(ep.base, '/sso/oauth/token');
@@ -37,7 +50,7 @@ export async function requestToken(ep: SsoEndpoint, username: string, password: 
   const json = tryJson(res.body);
   if (json === undefined) throw notJsonError(res.status, res.contentType, ctx);
   const token = parseToken(json);
-  return { value: token.accessToken, expiresAt: token.expiresAt };
+  return { value: token.accessToken, expiresAt: localExpiry(token.expiresAt, res.date, now()) };
 }
 
 /** Ends the engine session behind `token` (`{}` on success, `{error…}` otherwise). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvirtClient } from '../../../main/engine/ovirt/client.js';
+import { localExpiry } from '../../../main/engine/ovirt/sso.js';
 import { silentLog } from '../../../main/engine/log.js';
 import { createPki } from '../../simulator/pki.js';
 import { startSimulator, type Simulator } from '../../simulator/simulator.js';
@@ -210,5 +211,50 @@ describe('OvirtClient trust and failures', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('OvirtClient and the token expiry on another clock', () => {
+  const ssoPosts = (t: ReturnType<typeof simClient>) => t.seen.filter((r) => r.method === 'POST' && r.path.endsWith('/sso/oauth/token')).length;
+
+  it.each([
+    ['an hour ahead', 3_600_000],
+    ['an hour behind', -3_600_000],
+  ])('logs in once with a local clock %s of the engine (exp is carried over by the Date header)', async (_name, skewMs) => {
+    sim.faults.tokenLifetimeMs = 10 * 60_000;
+    const t = simClient(sim, { now: () => Date.now() + skewMs });
+    try {
+      for (let i = 0; i < 3; i++) await t.client.storageDomains();
+      expect(ssoPosts(t)).toBe(1);
+    } finally {
+      sim.faults.tokenLifetimeMs = null;
+      await t.close();
+    }
+  });
+
+  it('logs in again shortly before the token expires', async () => {
+    sim.faults.tokenLifetimeMs = 20_000; // inside the 30 s margin: every call needs a new token
+    const t = simClient(sim);
+    try {
+      for (let i = 0; i < 2; i++) await t.client.storageDomains();
+      const apiCalls = t.seen.filter((r) => r.method === 'GET' && r.path.includes('/api')).length;
+      expect(apiCalls).toBeGreaterThanOrEqual(2);
+      expect(ssoPosts(t)).toBe(apiCalls);
+    } finally {
+      sim.faults.tokenLifetimeMs = null;
+      await t.close();
+    }
+  });
+});
+
+describe('localExpiry', () => {
+  it('moves exp to the local clock by the Date header, ignores an exp already past without one', () => {
+    const date = 'Fri, 27 Nov 2026 10:00:00 GMT';
+    const server = BigInt(Date.parse(date));
+    expect(localExpiry(server + 600_000n, date, 5_000)).toBe(605_000n);
+    expect(localExpiry(null, date, 5_000)).toBeNull();
+    expect(localExpiry(10_000n, undefined, 5_000)).toBe(10_000n);
+    expect(localExpiry(4_000n, undefined, 5_000)).toBeNull();
+    expect(localExpiry(4_000n, 'not a date', 5_000)).toBeNull();
   });
 });

@@ -75,7 +75,9 @@ export async function handleTokenRequest(ctx: EngineContext, req: IncomingMessag
   const token = randomBytes(64).toString('base64url');
   recordSecret('access-token', token);
   ctx.state.tokens.set(token, { token, user: username, lastUsed: ctx.now() });
-  sendJson(res, 200, { access_token: token, token_type: 'bearer', scope, exp: NO_EXPIRY });
+  // The engine's clock, as its Date header shows it (SsoSession.validTo).
+  const lifetime = ctx.faults.tokenLifetimeMs;
+  sendJson(res, 200, { access_token: token, token_type: 'bearer', scope, exp: lifetime === null ? NO_EXPIRY : String(Date.now() + lifetime) });
 }
 
 /** POST /ovirt-engine/services/sso-logout (form `scope`, `token`) → `{}`. */
