@@ -145,6 +145,14 @@ describe('qcow2 upload to older engines', () => {
     expect(result.verified).toBeNull();
   });
 
+  it('4.1: refuses a preallocated cow disk before creating anything (it needs incremental backup, 4.3+)', async () => {
+    const disksBefore = h41.sim.engine.state.disks.size;
+    const err = await refusal(uploadImage(h41.deps, { path: fixtures.get('v3')!.qcow2, storageDomain: 'data-nfs', preallocated: true }, { tuning: TUNING }));
+    expect(err.code).toBe('bad-input');
+    expect(err.message).toMatch(/cannot create a preallocated cow disk.*without --preallocated/);
+    expect(h41.sim.engine.state.disks.size).toBe(disksBefore);
+  });
+
   it('4.1: still refuses a damaged qcow2, though its bytes would go as they are', async () => {
     const bytes = await readFile(fixtures.get('v3')!.qcow2);
     bytes.writeUInt32BE(1 << 20, 36); // an L1 table of 8 MiB in a 4 MiB file

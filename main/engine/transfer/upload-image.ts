@@ -84,6 +84,13 @@ export function planUpload(probe: ImageProbe, spec: UploadSpec, domain: StorageD
   // older engines get the file's bytes as they are (FILE backend), a qcow2 into a cow disk.
   const transferFormat: 'raw' | null = nbd ? 'raw' : null;
   const backup = format === 'cow' && versionAtLeast(version, 4, 3) ? 'incremental' : null;
+  // The engine allows a preallocated cow disk only with incremental backup (reference/engine.md §3.2).
+  if (format === 'cow' && !sparse && backup === null)
+    throw new DiskFerryError(
+      'bad-input',
+      `This engine (${version.full}) cannot create a preallocated cow disk: that needs incremental backup, which came with oVirt 4.3. Upload it without --preallocated (a sparse cow disk).`,
+      { retryable: false },
+    );
   let initialSize: number | null = null;
   if (format === 'cow' && sparse && domain.isBlock) {
     initialSize = probe.format === 'qcow2' && !nbd ? probe.fileSize : qcow2SizeEstimate(probe.virtualSize, dataBytes ?? probe.virtualSize);
