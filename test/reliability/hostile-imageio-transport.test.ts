@@ -5,6 +5,7 @@
  * signed ticket, which must reach the proxy and nothing else. The answer matrix is in
  * hostile-imageio.test.ts.
  */
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { DiskFerryError } from '../../main/engine/errors.js';
 import { header, reply, requestLine, type HostilePki, type RawRequest } from './hostile-servers.js';
@@ -111,6 +112,34 @@ describe('a server that drips a small JSON answer (extents, checksum)', () => {
       h.expectNoLeak(err, logLines);
     } finally {
       for (const d of drips) clearInterval(d);
+    }
+  });
+});
+
+describe('the pace of an answer counts from its head', () => {
+  it('a slow connection set-up before a small answer is not taken for a dripping server', async () => {
+    const server: StandInImageio = await h.standIn();
+    // A TCP relay that holds every new connection for 600 ms (a slow network or TLS set-up), well
+    // over the 300 ms read timeout but inside the connect timeout; then the answers come at once.
+    const relay = createServer((client) => {
+      client.pause();
+      setTimeout(() => {
+        const upstream = connect(Number(new URL(server.origin).port), '127.0.0.1', () => {
+          client.pipe(upstream).pipe(client);
+          client.resume();
+        });
+        const end = () => (client.destroy(), upstream.destroy());
+        upstream.on('error', end);
+        client.on('error', end);
+      }, 600);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    try {
+      const port = (relay.address() as AddressInfo).port;
+      const session = await h.open({ transferUrl: `https://127.0.0.1:${port}/images/${TICKET}` }, [], { readMs: 300, connectMs: 5000 });
+      await h.perform('extents', session, new Map());
+    } finally {
+      relay.close();
     }
   });
 });

@@ -107,6 +107,9 @@ export function exchange(
       onResponseStart(ctrl, status, headers) {
         if (status < 200) return;
         head = { status, headers };
+        // The pace counts from the head: sending the request and the server's work before it are not the body's.
+        windowStart = performance.now();
+        windowBytes = 0;
         if (options.headOnly && status === 200) {
           settle(undefined, { ...head, body: Buffer.alloc(0) });
           ctrl.abort(new Error('response cut after its headers'));
