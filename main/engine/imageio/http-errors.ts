@@ -51,8 +51,11 @@ export function statusError(status: number, body: Uint8Array, ctx: ErrorContext,
   if (status === 400 || status === 416) {
     // A 416 names the end the server allows; it tells a range bug from an image smaller than its ticket.
     const limit = status === 416 ? rangeLimit(headers) : null;
-    const allowed = limit === null ? '' : ` The server allows bytes below ${limit}.`;
-    return new DiskFerryError('protocol', `${base}${allowed} The server refused the request as invalid; this is a bug in DiskFerry, please report it.`, {
+    const why =
+      limit === null
+        ? 'The server refused the request as invalid; this is a bug in DiskFerry, please report it.'
+        : `The server has bytes below ${limit} only: the image on it is smaller than the transfer's size (check the disk's size in the engine), or this is a bug in DiskFerry (please report it).`;
+    return new DiskFerryError('protocol', `${base} ${why}`, {
       status,
       retryable: false,
     });

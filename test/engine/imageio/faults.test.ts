@@ -141,7 +141,7 @@ describe('data-plane faults', () => {
     const err = await conn.get(size - 4096, 8192, allocPieceBuffers(64 * 1024), async () => {}, signal()).catch((e: unknown) => e);
     await conn.close();
     expect(err).toMatchObject({ code: 'protocol', retryable: false, status: 416 });
-    expect((err as Error).message).toContain(`allows bytes below ${size}`);
+    expect((err as Error).message).toContain(`has bytes below ${size} only: the image on it is smaller`);
     expect((err as Error).message).not.toContain(t.ticketId);
   });
 
