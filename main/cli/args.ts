@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './password.js';
+import { nameSearch } from '../engine/ovirt/urls.js';
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -22,7 +23,9 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // Node's text goes on about positionals after '--', which is not what a mistyped option needs.
+    const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message);
+    throw new UsageError(unknown ? `Unknown option '${unknown[1]}'. Run diskferry COMMAND --help for the command's options.` : (err as Error).message);
   }
 }
 
@@ -39,4 +42,22 @@ export function parseChoice<T extends string>(name: string, value: string | unde
   if (value === undefined) return undefined;
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, not '${value}'.`);
   return value as T;
+}
+
+/** Parses a whole-number option of at least 1 (e.g. --max). */
+export function parseCount(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1, not '${value}'.`);
+  return n;
+}
+
+/**
+ * The engine search for `--search QUERY`: `field=value …` passes through as the engine's search
+ * language; anything else is a disk name (`*` is a wildcard), quoted when it holds white space or a
+ * quote (a bare word stays bare, the form the engine's documentation uses for wildcards).
+ */
+export function diskSearch(query: string): string {
+  if (query.includes('=')) return query;
+  return /[\s"']/.test(query) ? nameSearch(query) : `name=${query}`;
 }

@@ -29,6 +29,8 @@ export class CliContext {
   private logInstance: Log = silentLog;
   private secrets: string[] = [];
   private logToFile = false;
+  /** The progress printer of the transfer running now: its line is ended before a result is printed. */
+  private activePrinter: ProgressPrinter | null = null;
   json = false;
   quiet = false;
 
@@ -68,14 +70,16 @@ export class CliContext {
 
   /** Prints a result line (JSON object with --json). */
   result(text: string, data: Record<string, unknown>): void {
+    // On a terminal the progress bar (stderr) has no newline yet; the result must not land on its line.
+    this.activePrinter?.finish();
     this.io.stdout.write(this.json ? JSON.stringify({ event: 'result', ...data }) + '\n' : text + '\n');
   }
 
-  /** Prints the one-line error for a failure. */
-  reportError(err: unknown): void {
+  /** Prints the one-line error for a failure; `name` is the file or disk it was about (as in the progress events). */
+  reportError(err: unknown, name?: string): void {
     const e = asDiskFerryError(err);
     if (this.logToFile) this.log.error('command failed', { code: e.code, error: e.message });
-    if (this.json) this.io.stdout.write(JSON.stringify({ event: 'error', code: e.code, message: e.message, retryable: e.retryable }) + '\n');
+    if (this.json) this.io.stdout.write(JSON.stringify({ event: 'error', ...(name !== undefined ? { name } : {}), code: e.code, message: e.message, retryable: e.retryable }) + '\n');
     this.io.stderr.write(`diskferry: ${e.message}\n`);
   }
 
@@ -92,6 +96,7 @@ export class CliContext {
       this.signal.throwIfAborted();
       const control = new TransferControl(this.signal);
       const printer = this.progress();
+      this.activePrinter = printer;
       try {
         await run(item, control, (p) => printer.update(item, p));
         printer.finish();
@@ -99,7 +104,9 @@ export class CliContext {
         printer.finish();
         if (this.signal.aborted) throw err;
         failures++;
-        this.reportError(err);
+        this.reportError(err, item);
+      } finally {
+        this.activePrinter = null;
       }
     }
     return failures > 0 ? 1 : 0;

@@ -22,13 +22,16 @@ export const EXIT_INTERRUPTED = 130;
 const USAGE = `diskferry — move VM disk images in and out of oVirt
 
 Usage:
-  diskferry login --engine URL --username USER@PROFILE [--password-file F] [--ca-file F] [--trust-fingerprint FP] [--name NAME]
+  diskferry login --engine URL --username USER@PROFILE [--password-file F] [--ca-file F] [--trust-fingerprint FP] [--system-trust] [--name NAME]
   diskferry storage-domains [--json]
-  diskferry disks [--search QUERY] [--json]
+  diskferry disks [--search QUERY] [--max N] [--json]
   diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
-  diskferry download DISK… --output DIR [--workers N] [--overwrite] [--no-resume]
-  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F          (data plane only)
-  diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE  (data plane only)
+                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--overwrite] [--no-resume]
+                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--no-verify]   (data plane only)
+  diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE [--overwrite] [--format raw|qcow2]
+                      [--no-verify]   (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
 ${QUEUE_USAGE}
   diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
@@ -51,8 +54,15 @@ Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
 export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, ports: CliPorts = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.stdout.write(USAGE + '\n');
+    const topic = command === 'help' && rest[0] ? commandUsage(rest[0]) : null;
+    io.stdout.write((topic ?? USAGE) + '\n');
     return command ? EXIT_OK : EXIT_USAGE;
+  }
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const help = options.includes('--help') || options.includes('-h') ? commandUsage(command) : null;
+  if (help) {
+    io.stdout.write(help + '\n');
+    return EXIT_OK;
   }
   const interrupt = new AbortController();
   const onSignal = () => {
@@ -84,11 +94,16 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     }
   } catch (err) {
     if (err instanceof UsageError) {
+      if (ctx.json) io.stdout.write(JSON.stringify({ event: 'error', code: 'usage', message: err.message, retryable: false }) + '\n');
       io.stderr.write(`diskferry: ${err.message}\n`);
       return EXIT_USAGE;
     }
     if (interrupt.signal.aborted) {
-      io.stderr.write(`diskferry: interrupted. ${err instanceof DiskFerryError && err.code !== 'cancelled' ? err.message : ''}\n`);
+      // What the transfer left behind (e.g. "The engine deleted the disk 'x'."), when it says more than that it stopped.
+      const detail = err instanceof DiskFerryError && err.message !== 'Interrupted.' ? ` ${err.message}` : '';
+      const message = `Interrupted.${detail}`;
+      if (ctx.json) io.stdout.write(JSON.stringify({ event: 'error', code: 'interrupted', message, retryable: false }) + '\n');
+      io.stderr.write(`diskferry: ${message}\n`);
       return EXIT_INTERRUPTED;
     }
     ctx.reportError(err);
@@ -98,6 +113,21 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     process.off('SIGTERM', onSignal);
     await ctx.close();
   }
+}
+
+/** The usage lines of one command (all its forms) and the options every command takes; null for an unknown command. */
+export function commandUsage(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const picked: string[] = [];
+  let keep = false;
+  for (const line of lines) {
+    if (line.startsWith('  diskferry ')) keep = line.startsWith(`  diskferry ${command} `);
+    else if (!line.startsWith('    ')) keep = false;
+    if (keep) picked.push(line);
+  }
+  if (picked.length === 0) return null;
+  const common = USAGE.slice(USAGE.indexOf('Options for every command:'));
+  return ['Usage:', ...picked, '', common].join('\n');
 }
 
 const isEntry = process.argv[1] !== undefined && /[/\\]cli[/\\]index\.[jt]s$/.test(process.argv[1]);

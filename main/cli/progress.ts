@@ -69,7 +69,8 @@ export class ProgressPrinter {
     }
     if (!stateChanged && this.now() - this.lastDraw < 100) return;
     this.lastDraw = this.now();
-    const width = Math.max(40, (this.out.columns ?? 100) - 1);
+    // A pseudo-terminal without a window size reports 0 columns.
+    const width = Math.max(40, (this.out.columns || 100) - 1);
     const line = progressLine(label, p);
     this.out.write(`\r${line.length > width ? line.slice(0, width) : line.padEnd(width)}`);
     this.drawn = true;

@@ -23,6 +23,12 @@ interface DataPlaneValues {
 }
 
 async function open(ctx: CliContext, values: DataPlaneValues) {
+  for (const name of ['transfer-url', 'proxy-url'] as const) {
+    const url = values[name];
+    // The address holds the ticket, a secret: it is not repeated in the message.
+    if (url !== undefined && !/^https:\/\/[^/\s]+\/\S*$/i.test(url.trim()))
+      throw new UsageError(`--${name} must be the https:// address of an imageio ticket, like https://HOST:54322/images/TICKET.`);
+  }
   if (!values['ca-file'] && !values.insecure) throw new UsageError('--ca-file F is required with --transfer-url (the CA that signed the imageio server).');
   const trust = await ctx.trustFrom(values, null);
   return openImageio({

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { parseChoice, parseCommand, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
@@ -40,6 +41,8 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   if (inactivity !== undefined && (!Number.isInteger(inactivity) || inactivity < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
   const isDir = await stat(output).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new UsageError(`--output ${output} is not an existing folder.`);
+  // Checked before a transfer is opened on the engine (which locks the disk) for nothing.
+  if (!(await access(output, constants.W_OK).then(() => true, () => false))) throw new UsageError(`--output ${output} is a folder you cannot write to. Choose another, or fix its permissions.`);
 
   const deps = await ctx.connect(values);
   return ctx.eachTransfer(positionals, async (disk, control, onProgress) => {

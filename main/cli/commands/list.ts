@@ -1,5 +1,5 @@
 import { formatBytes } from '../../../shared/format.js';
-import { parseCommand } from '../args.js';
+import { diskSearch, parseCommand, parseCount } from '../args.js';
 import type { CliContext } from '../context.js';
 import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
 
@@ -33,11 +33,12 @@ export async function runStorageDomains(ctx: CliContext, args: string[]): Promis
 export async function runDisks(ctx: CliContext, args: string[]): Promise<number> {
   const { values } = parseCommand(args, { search: { type: 'string' }, max: { type: 'string' } });
   ctx.applyGlobals(values);
+  const max = parseCount('max', values.max);
   const { client } = await ctx.connect(values);
   const [disks, vmNames] = await Promise.all([
     client.disks({
-      ...(values.search ? { search: values.search.includes('=') ? values.search : `name=${values.search}` } : {}),
-      ...(values.max ? { max: Number(values.max) } : {}),
+      ...(values.search ? { search: diskSearch(values.search) } : {}),
+      ...(max !== undefined ? { max } : {}),
     }),
     // A user who may not list VMs still gets the disks; the VM column then says '?'.
     client.vms().then(vmNamesByDisk, () => null),

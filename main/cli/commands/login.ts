@@ -31,6 +31,8 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
     if (wanted) {
       if (normalizeFingerprint(wanted) !== normalizeFingerprint(ca.fingerprint))
         throw new UsageError(`The engine's CA fingerprint is ${ca.fingerprint}, not the ${wanted} you gave. Nothing was saved.`);
+    } else if (!process.stdin.isTTY) {
+      throw new UsageError('There is no terminal to ask whether to trust this CA; nothing was saved. Compare the fingerprint with your engine and pass --trust-fingerprint FP, or pass --ca-file F.');
     } else if (!(await confirm('Trust this certificate for this engine and its hosts?'))) {
       throw new UsageError('The CA was not trusted; nothing was saved. Compare the fingerprint with your engine (or pass --trust-fingerprint FP).');
     }
@@ -55,7 +57,7 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
   return 0;
 }
 
-/** Accepts `https://engine` or `https://engine/ovirt-engine[/api]` and returns the `…/ovirt-engine` base. */
+/** Accepts `https://engine` or `https://engine/ovirt-engine[/api[/v4]]` and returns the `…/ovirt-engine` base. */
 export function normalizeEngineUrl(text: string): string {
   let url: URL;
   try {
@@ -64,7 +66,7 @@ export function normalizeEngineUrl(text: string): string {
     throw new UsageError(`'${text}' is not an engine URL. Use the address you open the oVirt portal with, e.g. https://engine.example.com/ovirt-engine`);
   }
   if (url.protocol !== 'https:') throw new UsageError(`The engine URL must use https, not ${url.protocol.replace(':', '')}.`);
-  const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/api(?:\/v\d+)?$/, '');
   url.pathname = path.endsWith('/ovirt-engine') ? path : `${path}/ovirt-engine`;
   url.search = '';
   url.hash = '';

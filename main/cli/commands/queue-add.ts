@@ -6,7 +6,7 @@ import type { NewJob } from '../../engine/queue/job.js';
 import type { TransferDeps } from '../../engine/transfer/deps.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
 import type { Disk } from '../../engine/ovirt/types.js';
-import { parseChoice, parseCommand, parseWorkers } from '../args.js';
+import { diskSearch, parseChoice, parseCommand, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import { jobJson, shortId } from './queue-output.js';
@@ -118,7 +118,7 @@ export async function findDisks(deps: TransferDeps, options: { all: boolean; sea
   if (!options.all && !options.search) throw new UsageError('Use --all or --search QUERY.');
   const domain = options.storageDomain ? await deps.client.storageDomain(options.storageDomain) : null;
   if (options.all && !domain) throw new UsageError('--all needs --storage-domain NAME (every disk of one storage domain).');
-  const search = options.search ? (options.search.includes('=') ? options.search : `name=${options.search}`) : undefined;
+  const search = options.search ? diskSearch(options.search) : undefined;
   const disks = await deps.client.disks(search ? { search } : {});
   // Only image disks can be transferred (not direct LUNs or managed block storage).
   return disks.filter((d) => (d.storageType === null || d.storageType === 'image') && (!domain || d.storageDomainIds.includes(domain.id)));

@@ -268,7 +268,7 @@ export async function uploadImage(
 
 function checkDomain(domain: StorageDomain): void {
   if (domain.type !== 'data')
-    throw new DiskFerryError('bad-input', `${domain.name} is a ${domain.type} domain; disks can be uploaded only to data domains.`, { retryable: false });
+    throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false });
   if (domain.status !== 'active')
     throw new DiskFerryError('bad-input', `${domain.name} is ${domain.status.replace(/_/g, ' ')}, not active. Activate it, or choose another storage domain.`, {
       retryable: false,

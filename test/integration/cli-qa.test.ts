@@ -1,0 +1,187 @@
+/**
+ * The command line as an oVirt administrator uses it: engine addresses copied from the API
+ * (`…/api/v4`), per-command --help, disk searches with spaces, option checks, --json output that a
+ * script can follow to the end (usage errors, interrupts and which item failed), and messages that
+ * say what to do without repeating a secret.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../main/cli/index.js';
+import { capture } from './capture.js';
+import { makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, seededDiskId, type Harness } from './helpers.js';
+
+describe('diskferry command line, as an administrator uses it', () => {
+  let h: Harness;
+  let pw: string;
+  const env = process.env;
+
+  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const stdout = capture();
+    const stderr = capture();
+    const code = await main(argv, { stdout, stderr });
+    return { code, out: stdout.text(), err: stderr.text() };
+  }
+
+  /** Every stdout line of a --json run, parsed (fails the test if one is not JSON). */
+  function events(out: string): Array<Record<string, unknown>> {
+    return out
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  beforeAll(async () => {
+    h = await startHarness('4.5');
+    process.env = { ...env, DISKFERRY_CONFIG_DIR: join(h.dir, 'config') };
+    delete process.env['DISKFERRY_PASSWORD'];
+    pw = join(h.dir, 'pw');
+    await writeFile(pw, h.sim.password + '\n');
+  });
+  afterAll(async () => {
+    process.env = env;
+    await h?.close();
+  });
+
+  it('logs in with the API address as the engine shows it (…/ovirt-engine/api/v4)', async () => {
+    const r = await run('login', '--engine', `${h.sim.engineUrl}/api/v4`, '--username', h.sim.username, '--password-file', pw, '--trust-fingerprint', h.sim.caFingerprint, '--json');
+    expect(r.err).not.toMatch(/failed/);
+    expect(r.code).toBe(0);
+    expect(events(r.out).at(-1)).toMatchObject({ event: 'result', engine_url: h.sim.engineUrl });
+  });
+
+  it('says how to trust the CA when there is no terminal to ask on', async () => {
+    const r = await run('login', '--engine', h.sim.engineUrl, '--username', h.sim.username, '--password-file', pw, '--name', 'untrusted');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no terminal .*--trust-fingerprint FP/);
+  });
+
+  it('prints the usage of one command for COMMAND --help, without needing an engine', async () => {
+    const up = await run('upload', '--help');
+    expect(up.code).toBe(0);
+    expect(up.out).toContain('diskferry upload FILE… --storage-domain NAME');
+    expect(up.out).not.toContain('diskferry download');
+    expect(up.out).toContain('Options for every command:');
+    const sd = await run('storage-domains', '-h', '--profile', 'no-such-profile');
+    expect(sd.code).toBe(0);
+    expect(sd.out).toContain('diskferry storage-domains');
+    const dl = await run('help', 'download');
+    expect(dl.code).toBe(0);
+    expect(dl.out).toContain('--format raw|qcow2');
+    expect(dl.out).toContain('--transfer-url URL');
+  });
+
+  it('finds a disk whose name has a space, and keeps * as a wildcard', async () => {
+    const src = join(h.dir, 'spaced.raw');
+    await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
+    const up = await run('upload', src, '--storage-domain', 'data-nfs', '--name', 'web 02 data', '--quiet', '--password-file', pw);
+    expect(up.code).toBe(0);
+    const r = await run('disks', '--search', 'web 02 data', '--password-file', pw);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^web 02 data +[0-9a-f-]{36} /m);
+    const wild = await run('disks', '--search', 'fedora-40*', '--json', '--password-file', pw);
+    expect(wild.code).toBe(0);
+    expect(events(wild.out).map((d) => d['name'])).toEqual(['fedora-40-root']);
+  });
+
+  it('refuses a --max that is not a whole number before asking the engine', async () => {
+    const r = await run('disks', '--max', 'ten', '--password-file', pw);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("diskferry: --max must be a whole number of at least 1, not 'ten'.\n");
+  });
+
+  it('names a mistyped option without Node’s advice about positionals', async () => {
+    const r = await run('disks', '--serach', 'x');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("diskferry: Unknown option '--serach'. Run diskferry COMMAND --help for the command's options.\n");
+  });
+
+  it('refuses a --transfer-url that is not an https address as a usage error, without repeating it', async () => {
+    const r = await run('download', '--transfer-url', 'images/0a1b2c3d-secret-ticket', '--ca-file', h.sim.caFile, '--output', join(h.dir, 'dp.raw'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--transfer-url must be the https:\/\/ address of an imageio ticket/);
+    expect(r.err).not.toContain('secret-ticket');
+  });
+
+  it('says why an ISO domain cannot take an upload, in plain words', async () => {
+    const src = join(h.dir, 'to-iso.raw');
+    await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
+    const r = await run('upload', src, '--storage-domain', 'iso-old', '--name', 'to-iso', '--quiet', '--password-file', pw);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('diskferry: iso-old is not a data domain (its type is iso); disks, ISO images included, can be uploaded only to data domains.');
+  });
+
+  // Root may write anywhere, so this runs only as an ordinary user (as CI does).
+  it.skipIf(process.getuid?.() === 0)('refuses an --output folder it cannot write to before opening a transfer', async () => {
+    const out = join(h.dir, 'read-only');
+    await mkdir(out, { mode: 0o555 });
+    const before = h.sim.engine.state.transfers.size;
+    const r = await run('download', 'web-01-disk1', '--output', out, '--password-file', pw);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`diskferry: --output ${out} is a folder you cannot write to. Choose another, or fix its permissions.\n`);
+    expect(h.sim.engine.state.transfers.size).toBe(before);
+  });
+
+  it('on a terminal, ends the progress bar before printing the result', async () => {
+    const out = join(h.dir, 'tty');
+    await mkdir(out);
+    const both: string[] = [];
+    const stdout = capture((t) => both.push(t));
+    const stderr = Object.assign(capture((t) => both.push(t)), { isTTY: true, columns: 0 });
+    const code = await main(['download', 'web-01-disk1', '--output', out, '--password-file', pw], { stdout, stderr });
+    expect(code).toBe(0);
+    const text = both.join('');
+    const at = text.indexOf("Downloaded disk 'web-01-disk1'");
+    expect(at).toBeGreaterThan(0);
+    expect(text[at - 1]).toBe('\n');
+    // 0 columns (a pseudo-terminal without a size) is taken as unknown, not as 40.
+    expect(text).toMatch(/\r\[ *\d+% \] web-01-disk1, .{60,}/);
+  });
+
+  it('with --json, ends a usage error with an error event on stdout', async () => {
+    const r = await run('download', 'fedora-40-root', '--output', join(h.dir, 'no-such-folder'), '--json', '--password-file', pw);
+    expect(r.code).toBe(2);
+    expect(events(r.out)).toEqual([{ event: 'error', code: 'usage', message: expect.stringContaining('is not an existing folder') as string, retryable: false }]);
+  });
+
+  it('with --json, names the disk an error event is about', async () => {
+    const out = join(h.dir, 'named-errors');
+    await mkdir(out);
+    const r = await run('download', 'no-such-disk', 'web-01-disk1', '--output', out, '--json', '--password-file', pw);
+    expect(r.code).toBe(1);
+    const all = events(r.out);
+    expect(all.find((e) => e['event'] === 'error')).toMatchObject({ name: 'no-such-disk', code: 'not-found' });
+    expect(all.find((e) => e['event'] === 'result')).toMatchObject({ disk_name: 'web-01-disk1' });
+  });
+
+  it('with --json, ends an interrupted download with an error event; the transfer is finalized (exit 130)', async () => {
+    const out = join(h.dir, 'interrupted');
+    await mkdir(out);
+    h.sim.faults.bandwidthBytesPerSecond = 4 * MiB;
+    let interrupted = false;
+    const stdout = capture((text) => {
+      if (!interrupted && text.includes('"phase":"transferring"')) {
+        interrupted = true;
+        process.emit('SIGINT');
+      }
+    });
+    const stderr = capture();
+    try {
+      const code = await main(['download', 'fedora-40-root', '--output', out, '--json', '--password-file', pw], { stdout, stderr });
+      expect(interrupted).toBe(true);
+      expect(code).toBe(130);
+      const all = events(stdout.text());
+      // What was kept and how to go on: the engine's message, no longer hidden behind a bare "interrupted".
+      const message = 'Interrupted. The download was cancelled. The partial file ' + join(out, 'fedora-40-root.raw.part') + ' was kept; run the same download again to continue where it stopped.';
+      expect(all.at(-1)).toEqual({ event: 'error', code: 'interrupted', message, retryable: false });
+      expect(stderr.text().endsWith(`\ndiskferry: ${message}\n`)).toBe(true);
+      const id = seededDiskId('fedora-40-root');
+      const transfers = [...h.sim.engine.state.transfers.values()].filter((t) => t.diskId === id);
+      expect(transfers.at(-1)?.phase).toBe('finished_success');
+    } finally {
+      h.resetFaults();
+    }
+  });
+});
