@@ -145,7 +145,8 @@ export function ssoError(status: number, body: Buffer, ctx: RequestContext): Dis
   if (status >= 500 && !sso)
     return new DiskFerryError('server-error', `${ctx.what} failed: the engine's login service answered HTTP ${status}. Try again later.`, { status, retryable: true });
   if (!sso) return new DiskFerryError('protocol', `${ctx.what} failed: the engine's login service answered HTTP ${status} without a usable error.`, { status, retryable: false });
-  const message = redact(sso.message, ctx.secrets);
+  // The engine's texts end with one or two periods ("…is incorrect.."); ours follows in brackets.
+  const message = redact(sso.message, ctx.secrets).replace(/\.+$/, '');
   const hint =
     sso.code === 'access_denied' || sso.code === 'invalid_grant'
       ? 'Check the user name (user@profile, e.g. admin@internal) and the password.'

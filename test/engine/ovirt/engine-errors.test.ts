@@ -33,7 +33,7 @@ describe('ssoError', () => {
   it('gives auth-failed with the engine message for either error shape', () => {
     const a = ssoError(400, json({ error_code: 'access_denied', error: "Cannot authenticate user 'admin@internal': The username or password is incorrect.." }), ctx);
     expect(a).toMatchObject({ code: 'auth-failed', retryable: false });
-    expect(a.message).toContain('The username or password is incorrect');
+    expect(a.message).toContain('The username or password is incorrect (access_denied). Check the user name');
     const b = ssoError(400, json({ error: 'invalid_request', error_description: "Missing parameter: 'Accept Header'" }), ctx);
     expect(b.code).toBe('auth-failed');
     expect(b.message).toContain("Missing parameter: 'Accept Header'");
