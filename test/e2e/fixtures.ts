@@ -23,7 +23,9 @@ interface Fixtures {
 
 export const test = base.extend<Fixtures>({
   demo: [true, { option: true }],
-  host: async ({ demo }, use) => {
+  // workDir is named so that it is set up before the host and removed after it has closed: a
+  // download still running at the end of a test must not write into a folder being removed.
+  host: async ({ demo, workDir: _workDir }, use) => {
     const host = await startDemoWebHost({ selectDemo: demo });
     await use(host);
     await host.close();
