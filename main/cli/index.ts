@@ -12,6 +12,7 @@ import { runUpload } from './commands/upload.js';
 import { runDownload } from './commands/download.js';
 import { runQueue, QUEUE_USAGE } from './commands/queue.js';
 import { runChecksum } from './commands/checksum.js';
+import { packageVersion } from './version.js';
 import { CliContext, type CliPorts } from './context.js';
 
 export const EXIT_OK = 0;
@@ -36,6 +37,7 @@ Usage:
 ${QUEUE_USAGE}
   diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
                       (the guest data's checksum as imageio computes it; no engine needed)
+  diskferry --version   (the version of this diskferry)
 
 Options for every command:
   --profile NAME         the engine profile to use (default: the last one you logged in to)
@@ -53,6 +55,10 @@ Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
 /** Runs the command line; returns the exit code. `ports` replaces real ones (tests: a file system that fills up). */
 export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, ports: CliPorts = {}): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    io.stdout.write(`diskferry ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' && rest[0] ? commandUsage(rest[0]) : null;
     io.stdout.write((topic ?? USAGE) + '\n');

@@ -4,7 +4,7 @@
  * script can follow to the end (usage errors, interrupts and which item failed), and messages that
  * say what to do without repeating a secret.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
@@ -55,6 +55,15 @@ describe('diskferry command line, as an administrator uses it', () => {
     const r = await run('login', '--engine', h.sim.engineUrl, '--username', h.sim.username, '--password-file', pw, '--name', 'untrusted');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no terminal .*--trust-fingerprint FP/);
+  });
+
+  it('prints its version, the one in package.json', async () => {
+    const pkg = JSON.parse(await readFile(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V', 'version']) {
+      const r = await run(flag);
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(`diskferry ${pkg.version}\n`);
+    }
   });
 
   it('prints the usage of one command for COMMAND --help, without needing an engine', async () => {
@@ -154,6 +163,17 @@ describe('diskferry command line, as an administrator uses it', () => {
     const all = events(r.out);
     expect(all.find((e) => e['event'] === 'error')).toMatchObject({ name: 'no-such-disk', code: 'not-found' });
     expect(all.find((e) => e['event'] === 'result')).toMatchObject({ disk_name: 'web-01-disk1' });
+  });
+
+  it('refuses to download over an existing file and says how to go on; --overwrite replaces it', async () => {
+    const out = join(h.dir, 'existing');
+    await mkdir(out);
+    await writeFile(join(out, 'web-01-disk1.raw'), 'keep me');
+    const r = await run('download', 'web-01-disk1', '--output', out, '--password-file', pw, '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/web-01-disk1\.raw already exists\. Download to another folder, or choose to replace it \(--overwrite on the command line\)\./);
+    const again = await run('download', 'web-01-disk1', '--output', out, '--password-file', pw, '--quiet', '--overwrite');
+    expect(again.code, again.err).toBe(0);
   });
 
   it('with --json, ends an interrupted download with an error event; the transfer is finalized (exit 130)', async () => {

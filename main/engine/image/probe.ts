@@ -108,12 +108,12 @@ export async function probeImage(path: string): Promise<ImageProbe> {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT') throw new DiskFerryError('bad-input', `${path} does not exist.`, { cause: err, retryable: false });
-    if (code === 'EACCES' || code === 'EPERM') throw new DiskFerryError('bad-input', `${path} cannot be read: permission denied.`, { cause: err, retryable: false });
+    if (code === 'EACCES' || code === 'EPERM') throw new DiskFerryError('bad-input', `${path} cannot be read: permission denied. Check its permissions, or copy it where you can read it.`, { cause: err, retryable: false });
     throw err;
   }
   if (st.isDirectory()) throw new DiskFerryError('bad-input', `${name} is a folder. Choose disk image files (raw, qcow2 or ISO).`, { retryable: false });
   if (!st.isFile()) throw new DiskFerryError('bad-input', `${name} is not a regular file.`, { retryable: false });
-  if (st.size === 0) throw unsupported(`${name} is empty (0 bytes). There is nothing to upload.`);
+  if (st.size === 0) throw unsupported(`${name} is empty (0 bytes): it holds no disk image. Check that you chose the image file itself.`);
 
   const fh = await open(path, 'r').catch((err: unknown) => {
     throw new DiskFerryError('bad-input', `${name} cannot be opened: ${(err as Error).message}`, { cause: err, retryable: false });

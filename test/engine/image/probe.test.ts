@@ -113,7 +113,7 @@ describe('probeImage', () => {
 
   it('refuses empty files, folders and missing files with what to do', async () => {
     await writeFile(join(dir, 'empty.raw'), '');
-    await expectRefusal(join(dir, 'empty.raw'), 'unsupported-image', /empty/);
+    await expectRefusal(join(dir, 'empty.raw'), 'unsupported-image', /empty \(0 bytes\): it holds no disk image\. Check that you chose/);
     await mkdir(join(dir, 'folder'));
     await expectRefusal(join(dir, 'folder'), 'bad-input', /is a folder/);
     await expectRefusal(join(dir, 'nope.raw'), 'bad-input', /does not exist/);
