@@ -100,7 +100,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      if (ctx.json) io.stdout.write(JSON.stringify({ event: 'error', code: 'usage', message: err.message, retryable: false }) + '\n');
+      // --json may not have been parsed yet (an unknown command, a mistyped option): look for it too.
+      if (ctx.json || rest.includes('--json')) io.stdout.write(JSON.stringify({ event: 'error', code: 'usage', message: err.message, retryable: false }) + '\n');
       io.stderr.write(`diskferry: ${err.message}\n`);
       return EXIT_USAGE;
     }

@@ -155,6 +155,14 @@ describe('diskferry command line, as an administrator uses it', () => {
     expect(events(r.out)).toEqual([{ event: 'error', code: 'usage', message: expect.stringContaining('is not an existing folder') as string, retryable: false }]);
   });
 
+  it('with --json, ends an unknown command or a mistyped option with a usage error event too', async () => {
+    for (const argv of [['frobnicate', '--json'], ['disks', '--serch', 'x', '--json']]) {
+      const r = await run(...argv);
+      expect(r.code).toBe(2);
+      expect(events(r.out)).toEqual([expect.objectContaining({ event: 'error', code: 'usage', retryable: false })]);
+    }
+  });
+
   it('with --json, names the disk an error event is about', async () => {
     const out = join(h.dir, 'named-errors');
     await mkdir(out);
