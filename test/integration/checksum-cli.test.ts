@@ -9,26 +9,12 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../main/cli/index.js';
 import { makeQcow2, makeSourceRaw, MiB } from '../engine/image/qcow2-fixtures.js';
 import { startImageioFixture, type ImageioFixture } from '../engine/imageio/sim-fixture.js';
-import { capture } from './capture.js';
+import { resultEvents, runCli } from './capture.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text(), err: stderr.text() };
-}
-
-/** The `result` events of a --json run, in order. */
-function results(out: string): Array<Record<string, unknown>> {
-  return out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((e) => e['event'] === 'result');
-}
+const run = runCli;
+const results = resultEvents;
 
 /** The server's answer to GET {url}/checksum, through plain node:https with the fixture's CA. */
 function serverChecksum(url: string, ca: string, query = ''): Promise<Record<string, unknown>> {

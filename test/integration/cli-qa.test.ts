@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { capture } from './capture.js';
+import { capture, interruptWhenTransferring, jsonEvents, runCli } from './capture.js';
 import { makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, seededDiskId, type Harness } from './helpers.js';
 
 describe('diskferry command line, as an administrator uses it', () => {
@@ -16,21 +16,8 @@ describe('diskferry command line, as an administrator uses it', () => {
   let pw: string;
   const env = process.env;
 
-  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const stdout = capture();
-    const stderr = capture();
-    const code = await main(argv, { stdout, stderr });
-    return { code, out: stdout.text(), err: stderr.text() };
-  }
-
-  /** Every stdout line of a --json run, parsed (fails the test if one is not JSON). */
-  function events(out: string): Array<Record<string, unknown>> {
-    return out
-      .trim()
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
+  const run = runCli;
+  const events = jsonEvents;
 
   beforeAll(async () => {
     h = await startHarness('4.5');
@@ -196,17 +183,10 @@ describe('diskferry command line, as an administrator uses it', () => {
     const out = join(h.dir, 'interrupted');
     await mkdir(out);
     h.sim.faults.bandwidthBytesPerSecond = 4 * MiB;
-    let interrupted = false;
-    const stdout = capture((text) => {
-      if (!interrupted && text.includes('"phase":"transferring"')) {
-        interrupted = true;
-        process.emit('SIGINT');
-      }
-    });
-    const stderr = capture();
+    const { stdout, stderr, interrupted } = interruptWhenTransferring();
     try {
       const code = await main(['download', 'fedora-40-root', '--output', out, '--json', '--password-file', pw], { stdout, stderr });
-      expect(interrupted).toBe(true);
+      expect(interrupted()).toBe(true);
       expect(code).toBe(130);
       const all = events(stdout.text());
       // What was kept and how to go on: the engine's message, no longer hidden behind a bare "interrupted".

@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { capture } from './capture.js';
+import { interruptWhenTransferring, runCli } from './capture.js';
 import { expectFileEqualsDisk, expectFileEqualsSeed, makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, expectDiskEqualsFile, type Harness } from './helpers.js';
 
 describe('diskferry command line', () => {
@@ -15,12 +15,7 @@ describe('diskferry command line', () => {
   let fingerprint: string;
   const env = process.env;
 
-  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const stdout = capture();
-    const stderr = capture();
-    const code = await main(argv, { stdout, stderr });
-    return { code, out: stdout.text(), err: stderr.text() };
-  }
+  const run = runCli;
 
   beforeAll(async () => {
     h = await startHarness('4.5');
@@ -121,17 +116,10 @@ describe('diskferry command line', () => {
     const src = join(h.dir, 'interrupted.raw');
     await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
     h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
-    let interrupted = false;
-    const stdout = capture((text) => {
-      if (!interrupted && text.includes('"phase":"transferring"')) {
-        interrupted = true;
-        process.emit('SIGINT');
-      }
-    });
-    const stderr = capture();
+    const { stdout, stderr, interrupted } = interruptWhenTransferring();
     try {
       const code = await main(['upload', src, '--storage-domain', 'data-nfs', '--name', 'cli-interrupted', '--json', '--password-file', pw], { stdout, stderr });
-      expect(interrupted).toBe(true);
+      expect(interrupted()).toBe(true);
       expect(code).toBe(130);
       expect(stderr.text()).toMatch(/Interrupted: cleaning up/);
       expect([...h.sim.engine.state.disks.values()].some((d) => d.name === 'cli-interrupted')).toBe(false);

@@ -6,26 +6,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../main/cli/index.js';
 import { makeQcow2, makeSourceRaw, qemuCheck, qemuCompare, qemuRaw } from '../engine/image/qcow2-fixtures.js';
 import { startImageioFixture, type ImageioFixture } from '../engine/imageio/sim-fixture.js';
 import { expectDiskEqualsFile, startHarness, type Harness } from './helpers.js';
-import { capture } from './capture.js';
+import { resultEvents, runCli } from './capture.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text(), err: stderr.text() };
-}
+const run = runCli;
 
 /** The `result` event of a --json run. */
 function resultOf(out: string): Record<string, unknown> {
-  return out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .find((e) => e['event'] === 'result')!;
+  return resultEvents(out)[0]!;
 }
 
 describe('diskferry with qcow2 images', () => {
