@@ -1,9 +1,13 @@
 /**
  * Running the command line in process: a writable stream that keeps what is written (typed as the
- * process streams main() expects), main() with captured output, and --json output parsed.
+ * process streams main() expects), main() with captured output, --json output parsed, a Ctrl-C at the
+ * first progress line, and a simulator harness set up for command-line tests.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../main/cli/index.js';
+import { startHarness, type Harness } from './helpers.js';
 
 /** See the file comment; `onWrite` sees each chunk as it arrives. */
 export function capture(onWrite?: (text: string) => void): NodeJS.WriteStream & { text: () => string } {
@@ -54,4 +58,25 @@ export function interruptWhenTransferring(): { stdout: ReturnType<typeof capture
     }
   });
   return { stdout, stderr: capture(), interrupted: () => interrupted };
+}
+
+/**
+ * An engine-4.5 harness for command-line tests: a config folder of its own, no DISKFERRY_PASSWORD in
+ * the environment, the password in a file (`pw`). `close` restores the environment.
+ */
+export async function startCliHarness(): Promise<{ h: Harness; pw: string; close: () => Promise<void> }> {
+  const env = process.env;
+  const h = await startHarness('4.5');
+  process.env = { ...env, DISKFERRY_CONFIG_DIR: join(h.dir, 'config') };
+  delete process.env['DISKFERRY_PASSWORD'];
+  const pw = join(h.dir, 'pw');
+  await writeFile(pw, h.sim.password + '\n');
+  return {
+    h,
+    pw,
+    close: async () => {
+      process.env = env;
+      await h.close();
+    },
+  };
 }

@@ -8,28 +8,20 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { capture, interruptWhenTransferring, jsonEvents, runCli } from './capture.js';
-import { makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, seededDiskId, type Harness } from './helpers.js';
+import { capture, interruptWhenTransferring, jsonEvents, runCli, startCliHarness } from './capture.js';
+import { makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, seededDiskId, type Harness } from './helpers.js';
 
 describe('diskferry command line, as an administrator uses it', () => {
   let h: Harness;
   let pw: string;
-  const env = process.env;
-
+  let close: (() => Promise<void>) | undefined;
   const run = runCli;
   const events = jsonEvents;
 
   beforeAll(async () => {
-    h = await startHarness('4.5');
-    process.env = { ...env, DISKFERRY_CONFIG_DIR: join(h.dir, 'config') };
-    delete process.env['DISKFERRY_PASSWORD'];
-    pw = join(h.dir, 'pw');
-    await writeFile(pw, h.sim.password + '\n');
+    ({ h, pw, close } = await startCliHarness());
   });
-  afterAll(async () => {
-    process.env = env;
-    await h?.close();
-  });
+  afterAll(async () => close?.());
 
   it('logs in with the API address as the engine shows it (…/ovirt-engine/api/v4)', async () => {
     const r = await run('login', '--engine', `${h.sim.engineUrl}/api/v4`, '--username', h.sim.username, '--password-file', pw, '--trust-fingerprint', h.sim.caFingerprint, '--json');

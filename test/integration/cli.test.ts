@@ -6,29 +6,21 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { interruptWhenTransferring, runCli } from './capture.js';
-import { expectFileEqualsDisk, expectFileEqualsSeed, makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, expectDiskEqualsFile, type Harness } from './helpers.js';
+import { interruptWhenTransferring, runCli, startCliHarness } from './capture.js';
+import { expectFileEqualsDisk, expectFileEqualsSeed, makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, expectDiskEqualsFile, type Harness } from './helpers.js';
 
 describe('diskferry command line', () => {
   let h: Harness;
   let pw: string;
   let fingerprint: string;
-  const env = process.env;
-
+  let close: (() => Promise<void>) | undefined;
   const run = runCli;
 
   beforeAll(async () => {
-    h = await startHarness('4.5');
-    process.env = { ...env, DISKFERRY_CONFIG_DIR: join(h.dir, 'config') };
-    delete process.env['DISKFERRY_PASSWORD'];
-    pw = join(h.dir, 'pw');
-    await writeFile(pw, h.sim.password + '\n');
+    ({ h, pw, close } = await startCliHarness());
     fingerprint = h.sim.caFingerprint;
   });
-  afterAll(async () => {
-    process.env = env;
-    await h?.close();
-  });
+  afterAll(async () => close?.());
 
   it('refuses a wrong CA fingerprint with exit code 2 and saves nothing', async () => {
     const wrong = fingerprint.replace(/^../, fingerprint.startsWith('00') ? '11' : '00');
