@@ -142,6 +142,16 @@ describe('diskferry command line, as an administrator uses it', () => {
     }
   });
 
+  it('checks the storage domain once before any file: one error for a wrong one, no notes before it', async () => {
+    const a = join(h.dir, 'two-a.raw');
+    const b = join(h.dir, 'two-b.raw');
+    await makeSparseImage(a, SMALL_SIZE, SMALL_RUNS);
+    await makeSparseImage(b, SMALL_SIZE, SMALL_RUNS);
+    const r = await run('upload', a, b, '--storage-domain', 'no-such-domain', '--password-file', pw, '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/^diskferry: The engine has no storage domain 'no-such-domain'\. Known storage domains: .*data-nfs/)]);
+  });
+
   it('with --json, names the disk an error event is about', async () => {
     const out = join(h.dir, 'named-errors');
     await mkdir(out);

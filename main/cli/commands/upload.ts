@@ -4,7 +4,7 @@ import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import type { OvirtClient } from '../../engine/ovirt/client.js';
 import { nameSearch } from '../../engine/ovirt/urls.js';
-import { uploadImage } from '../../engine/transfer/upload-image.js';
+import { checkDomain, uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from './data-plane.js';
 import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
@@ -40,6 +40,8 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
   if (inactivity !== undefined && (!Number.isInteger(inactivity) || inactivity < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
 
   const deps = await ctx.connect(values);
+  // Once for all files: a wrong domain is one error, not one per file after notes about their names.
+  checkDomain(await deps.client.storageDomain(storageDomain, ctx.signal));
   return ctx.eachTransfer(positionals, async (file, control, onProgress) => {
     await noteSameName(ctx, deps.client, values.name ?? basename(file, extname(file)));
     const r = await uploadImage(

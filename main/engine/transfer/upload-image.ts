@@ -266,7 +266,8 @@ export async function uploadImage(
   }
 }
 
-function checkDomain(domain: StorageDomain): void {
+/** Throws bad-input unless the domain can take an upload now (an active data domain). */
+export function checkDomain(domain: StorageDomain): void {
   if (domain.type !== 'data')
     throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false });
   if (domain.status !== 'active')
