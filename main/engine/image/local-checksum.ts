@@ -97,7 +97,11 @@ export async function localChecksum(
   }
 }
 
-/** [start, start + length) cut into pieces of at most `max` bytes that end on multiples of `max`. */
+/**
+ * [start, start + length) cut into pieces of at most `max` bytes that end on multiples of `max`, so
+ * each piece is one block (or its part) and whole blocks are hashed straight from the read buffer
+ * (planRanges' pieces start at the extent, so most would straddle two blocks and be copied).
+ */
 function splitRange(start: number, length: number, max: number): Array<{ start: number; length: number }> {
   const out: Array<{ start: number; length: number }> = [];
   for (let pos = start, end = start + length; pos < end; ) {

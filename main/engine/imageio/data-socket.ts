@@ -2,18 +2,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { BodyReceiver, ExchangeResult, ResponseHead } from './exchange.js';
+import { PaceWindow } from '../pace.js';
 import { cancelledError } from './retry.js';
 
 /** Largest response head accepted (imageio's are a few hundred bytes). */
 const MAX_HEAD = 64 * 1024;
 /** The socket's read buffer: TLS hands over at most one 16 KiB record per read. */
 const READ_BUFFER = 64 * 1024;
-/**
- * While an answer arrives, the server must send at least this many bytes per read timeout: one that
- * sends a byte now and then would never trip the socket's idle timeout and hold a worker for ever.
- * 64 KiB a minute (about 1 KiB/s) is far below any link a disk image could cross.
- */
-export const MIN_BYTES_PER_READ_WINDOW = 64 * 1024;
 
 /** Where and how a data socket connects, and its timeouts in ms. */
 export interface DataSocketOptions {
@@ -173,13 +168,8 @@ export class DataSocket {
     const backlog: Buffer[] = [];
     let complete = false;
     let settled = false;
-    /** The pace check: bytes received since `windowStart` (our own waits and the server's first answer reset it). */
-    let windowStart = Date.now();
-    let windowBytes = 0;
-    const restartWindow = () => {
-      windowStart = Date.now();
-      windowBytes = 0;
-    };
+    /** The pace check (our own waits and the server's first answer restart it). */
+    const pace = new PaceWindow(this.o.readMs);
 
     const cleanup = () => {
       settled = true;
@@ -195,15 +185,9 @@ export class DataSocket {
     const onAbort = () => fail(cancelledError());
     /** Counts `n` bytes; false (and the request failed) when a whole read timeout passed with too few. */
     const paced = (n: number): boolean => {
-      windowBytes += n;
-      const elapsed = Date.now() - windowStart;
-      if (elapsed < this.o.readMs) return true;
-      if (windowBytes < MIN_BYTES_PER_READ_WINDOW) {
-        fail(socketError('ETIMEDOUT', `the server sent only ${windowBytes} bytes in ${(elapsed / 1000).toFixed(1)} s`));
-        return false;
-      }
-      restartWindow();
-      return true;
+      const slow = pace.count(n);
+      if (slow) fail(socketError('ETIMEDOUT', `the server sent only ${slow.bytes} bytes in ${(slow.elapsedMs / 1000).toFixed(1)} s`));
+      return !slow;
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
@@ -239,7 +223,7 @@ export class DataSocket {
       waiting = result.then(
         () => {
           waiting = null;
-          restartWindow(); // the time our disk took is not the server's
+          pace.restart(); // the time our disk took is not the server's
           while (!settled && !waiting && backlog.length > 0) take(backlog.shift()!);
           if (settled || waiting) return;
           if (complete) return finish();
@@ -269,7 +253,7 @@ export class DataSocket {
         return;
       }
       head = h;
-      restartWindow(); // the pace counts from the answer on, not from a server slow to start it
+      pace.restart(); // the pace counts from the answer on, not from a server slow to start it
       streaming = receiver.accept(h);
       const te = h.headers['transfer-encoding'];
       const cl = h.headers['content-length'];

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { MIN_BYTES_PER_READ_WINDOW } from './data-socket.js';
+import { PaceWindow } from '../pace.js';
 import { cancelledError } from './retry.js';
 
 /** One HTTP request for exchange(). */
@@ -67,19 +67,8 @@ export function exchange(
     let waiting: Promise<void> | null = null;
     let ended = false;
     let settled = false;
-    // The pace rule (as on the data socket): undici's bodyTimeout limits the gap between two chunks
-    // only, so an answer dripping a byte now and then would hold the request for ever.
-    let windowStart = performance.now();
-    let windowBytes = 0;
-    const tooSlow = (n: number): boolean => {
-      windowBytes += n;
-      if (windowBytes >= MIN_BYTES_PER_READ_WINDOW) {
-        windowStart = performance.now();
-        windowBytes = 0;
-        return false;
-      }
-      return performance.now() - windowStart > req.bodyTimeout;
-    };
+    // The pace rule (main/engine/pace.ts), as on the data socket.
+    const pace = new PaceWindow(req.bodyTimeout);
 
     const settle = (err: unknown, result?: ExchangeResult) => {
       if (settled) return;
@@ -108,8 +97,7 @@ export function exchange(
         if (status < 200) return;
         head = { status, headers };
         // The pace counts from the head: sending the request and the server's work before it are not the body's.
-        windowStart = performance.now();
-        windowBytes = 0;
+        pace.restart();
         if (options.headOnly && status === 200) {
           settle(undefined, { ...head, body: Buffer.alloc(0) });
           ctrl.abort(new Error('response cut after its headers'));
@@ -123,10 +111,9 @@ export function exchange(
       },
       onResponseData(ctrl, chunk) {
         if (settled) return;
-        if (tooSlow(chunk.length))
-          return abortWith(
-            Object.assign(new Error(`the server sent only ${windowBytes} bytes in ${((performance.now() - windowStart) / 1000).toFixed(1)} s`), { code: 'UND_ERR_BODY_TIMEOUT' }),
-          );
+        const slow = pace.count(chunk.length);
+        if (slow)
+          return abortWith(Object.assign(new Error(`the server sent only ${slow.bytes} bytes in ${(slow.elapsedMs / 1000).toFixed(1)} s`), { code: 'UND_ERR_BODY_TIMEOUT' }));
         if (!streaming) {
           const part = chunk.subarray(0, collectLimit - collected);
           chunks.push(Buffer.from(part));
@@ -150,9 +137,7 @@ export function exchange(
           waiting = result.then(
             () => {
               waiting = null;
-              // Our own wait does not count against the server's pace.
-              windowStart = performance.now();
-              windowBytes = 0;
+              pace.restart(); // our own wait does not count against the server's pace
               if (ended) finish();
               else ctrl.resume();
             },

@@ -5,6 +5,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { asDiskFerryError, DiskFerryError } from '../errors.js';
+import { MIN_BYTES_PER_READ_WINDOW, PaceWindow } from '../pace.js';
 import { cancelledError, isAbort, oversizedError, transportError, type RequestContext } from './engine-errors.js';
 
 /** A complete answer: status, headers and the (capped) body. */
@@ -29,9 +30,6 @@ export interface ExchangeRequest {
   readonly maxBytes: number;
 }
 
-/** Least bytes of an answer per timeout period (about 1 KiB/s at the default minute). */
-const MIN_PACE_BYTES = 64 * 1024;
-
 /** Sends the request and reads the whole answer; transport failures become DiskFerryErrors. */
 export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx: RequestContext): Promise<EngineExchange> {
   try {
@@ -51,10 +49,8 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    // The pace rule: undici's bodyTimeout only limits the gap between two chunks, so an answer that
-    // drips a byte now and then would hold the request for ever. It must bring MIN_PACE_BYTES per timeout.
-    let windowStart = performance.now();
-    let windowBytes = 0;
+    // The pace rule (main/engine/pace.ts), counted from the head, which request() has just read.
+    const pace = new PaceWindow(req.timeoutMs);
     for await (const chunk of res.body) {
       const buf = chunk as Buffer;
       size += buf.length;
@@ -63,13 +59,10 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
         throw oversizedError(req.maxBytes, ctx);
       }
       chunks.push(buf);
-      windowBytes += buf.length;
-      if (windowBytes >= MIN_PACE_BYTES) {
-        windowStart = performance.now();
-        windowBytes = 0;
-      } else if (performance.now() - windowStart > req.timeoutMs) {
+      if (pace.count(buf.length)) {
         res.body.destroy();
-        throw Object.assign(new Error(`the answer came slower than ${MIN_PACE_BYTES / 1024} KiB in ${req.timeoutMs >= 1000 ? `${Math.round(req.timeoutMs / 1000)} s` : `${req.timeoutMs} ms`}`), { code: 'UND_ERR_BODY_TIMEOUT' });
+        const window = req.timeoutMs >= 1000 ? `${Math.round(req.timeoutMs / 1000)} s` : `${req.timeoutMs} ms`;
+        throw Object.assign(new Error(`the answer came slower than ${MIN_BYTES_PER_READ_WINDOW / 1024} KiB in ${window}`), { code: 'UND_ERR_BODY_TIMEOUT' });
       }
     }
     const type = res.headers['content-type'];
