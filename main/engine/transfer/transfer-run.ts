@@ -27,6 +27,7 @@ export class TransferRun {
   private transferId: string | null = null;
   private session: DataSession | null = null;
   private keepAlive: KeepAlive | null = null;
+  private started = false;
 
   constructor(
     private readonly deps: TransferDeps,
@@ -48,8 +49,10 @@ export class TransferRun {
     };
   }
 
-  /** Runs the transfer to its end; throws the strategy's error after cleaning up. */
+  /** Runs the transfer to its end (once per TransferRun); throws the strategy's error after cleaning up. */
   async run<R>(strategy: TransferStrategy<R>): Promise<R & CompletedRun> {
+    if (this.started) throw new DiskFerryError('internal', 'A TransferRun runs once; build a new one for the next attempt.', { retryable: false });
+    this.started = true;
     const { ctx, deps } = this;
     const { control, tracker } = ctx;
     const startedAt = deps.now();

@@ -110,11 +110,15 @@ describe('TransferRun', () => {
     await h?.close();
   });
 
-  it('calls each step once, in order, finalizes the engine transfer and returns the result with its report', async () => {
+  it('calls each step once, in order, finalizes the engine transfer and returns the result with its report; runs once', async () => {
     const strategy = new MemoryRead(h, false, false);
     const states: TransferProgress['state'][] = [];
-    const r = await new TransferRun(h.deps, { tuning: TUNING, onProgress: (p) => states.push(p.state) }).run(strategy);
+    const run = new TransferRun(h.deps, { tuning: TUNING, onProgress: (p) => states.push(p.state) });
+    const r = await run.run(strategy);
     expect(strategy.steps).toEqual(['inspect', 'prepare', 'openData', 'move', 'verify', 'complete', 'close']);
+    const second = new MemoryRead(h, false, false);
+    await expect(run.run(second)).rejects.toMatchObject({ code: 'internal' }); // one attempt per run
+    expect(second.steps).toEqual([]);
     expect(r.bytes).toBe(strategy.planned);
     expect(r.report).toMatchObject({ direction: 'download', outcome: 'completed', source: SEEDED, target: 'memory', dataBytes: r.bytes, verified: null });
     expect(r.bytesOnWire).toBeGreaterThanOrEqual(r.bytes);
