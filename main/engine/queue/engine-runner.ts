@@ -9,7 +9,7 @@ import type { Disk } from '../ovirt/types.js';
 import { PartFile } from '../transfer/part-file.js';
 import type { TransferDeps, TransferTuning } from '../transfer/deps.js';
 import { downloadDisk, fileNameForDisk, resolveDisk, type DownloadResult } from '../transfer/download-disk.js';
-import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/session.js';
+import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/deps.js';
 import { uploadImage, type UploadResult } from '../transfer/upload-image.js';
 import type { JobResult, QueueJob } from './job.js';
 import { discardJob, recoverUpload, releaseDownload, uploadDescription } from './recovery.js';

@@ -23,6 +23,9 @@ export interface TransferDeps {
   readonly hashThread?: boolean;
 }
 
+/** Default time to wait for each engine step (phase steps take up to ~10 s; disk creation can take minutes). */
+export const DEFAULT_ENGINE_TIMEOUT_MS = 5 * 60_000;
+
 /** Tunables shared by uploads and downloads. */
 export interface TransferTuning {
   /** Data connections per transfer (1–8, capped by the server). */

@@ -80,6 +80,15 @@ export class ProgressTracker {
     return this.bytesOnWire;
   }
 
+  /**
+   * A listener for one pass of the data phase, whose counts start at zero: they are added to
+   * `doneBefore` (what earlier passes and runs did) and to the bytes already on the wire.
+   */
+  passListener(doneBefore: number): (pass: { readonly bytesDone: number; readonly bytesOnWire: number }) => void {
+    const wireBefore = this.bytesOnWire;
+    return (pass) => this.update(doneBefore + pass.bytesDone, wireBefore + pass.bytesOnWire);
+  }
+
   /** Records bytes done (virtual) and bytes that crossed the network. */
   add(done: number, onWire: number): void {
     this.bytesDone += done;

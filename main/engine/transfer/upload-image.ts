@@ -4,16 +4,17 @@ import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { probeImage, type ImageProbe } from '../image/probe.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { openLocalSource } from '../image/local-source.js';
-import { TransferDigest, VERIFY_OFF } from '../image/verify.js';
-import { planRanges, planTotals } from '../imageio/plan.js';
+import { TransferDigest, VERIFY_OFF, type Verification } from '../image/verify.js';
+import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
 import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
 import { deletesDiskOnUploadFailure, supportsFormat, versionAtLeast } from '../ovirt/versions.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { reattachUpload, type UploadAttachment } from './reattach.js';
+import type { DataPlan, DataSession, RunContext, RunSummary, RunTarget, TransferStrategy } from './strategy.js';
 import { throttledSource } from './throttled-source.js';
-import { completedRun, type CompletedRun } from './transfer-report.js';
-import { beginRun, recoverTransferTicket, diskFateAfterUploadFailure, openSession, runDataPhase, withContext, type OpenSession } from './session.js';
+import type { CompletedRun } from './transfer-report.js';
+import { TransferRun } from './transfer-run.js';
 
 /** What to upload where. */
 export interface UploadSpec {
@@ -110,37 +111,59 @@ export function qcow2SizeEstimate(virtualSize: number, dataBytes: number): numbe
 /**
  * Uploads a local raw, ISO or qcow2 image into a new disk: probe, create the disk and wait until it is
  * ok, create the transfer, wait for `transferring`, send the data with N workers (zero runs skipped on
- * the new sparse disk), flush, finalize and wait for the engine's verdict. Any failure after the disk
- * exists cancels the transfer, which makes the engine delete the disk; the error says so.
+ * the new sparse disk), flush, verify, finalize and wait for the engine's verdict. Any failure after
+ * the disk exists cancels the transfer, which makes the engine delete the disk; the error says so.
  */
-export async function uploadImage(
-  deps: TransferDeps,
-  spec: UploadSpec,
-  options: UploadImageOptions = {},
-): Promise<UploadResult> {
-  const { control, tuning, tracker, timeoutMs } = beginRun(deps, options);
-  const { client, log } = deps;
-  const startedAt = deps.now();
-  const probe = await probeImage(spec.path);
-  // A qcow2 is opened as guest data first, so a damaged one is refused before anything is created.
-  let source: LocalImageSource = await openLocalSource(probe);
-  let disk: Disk | null = null;
-  let transferId: string | null = null;
-  let session: OpenSession | null = null;
-  let version: EngineVersion | null = null;
-  try {
-    version = await client.version();
-    const domain = await client.storageDomain(spec.storageDomain);
+export function uploadImage(deps: TransferDeps, spec: UploadSpec, options: UploadImageOptions = {}): Promise<UploadResult> {
+  return new TransferRun(deps, options).run(new UploadStrategy(spec, options.reattach ?? null));
+}
+
+/** The fields of an upload's result besides those every completed run has. */
+type UploadFields = Omit<UploadResult, keyof CompletedRun>;
+
+/** What an upload does in the lifecycle of TransferRun. */
+class UploadStrategy implements TransferStrategy<UploadFields> {
+  readonly direction = 'upload';
+  readonly pausesEngine = true;
+  private probe: ImageProbe | null = null;
+  private source: LocalImageSource | null = null;
+  private version: EngineVersion | null = null;
+  private domain: StorageDomain | null = null;
+  private plan: UploadPlan | null = null;
+  /** The image's ranges as guest data (its extents). */
+  private guestPlan: PlannedRange[] = [];
+  private dataBytes = 0;
+  private disk: Disk | null = null;
+  private digest: TransferDigest | null = null;
+  private done: RangeSet | null = null;
+
+  constructor(
+    private readonly spec: UploadSpec,
+    private readonly reattach: UploadAttachment | null,
+  ) {}
+
+  async inspect(): Promise<void> {
+    this.probe = await probeImage(this.spec.path);
+    // A qcow2 is opened as guest data first, so a damaged one is refused before anything is created.
+    this.source = await openLocalSource(this.probe);
+  }
+
+  async prepare(ctx: RunContext, version: EngineVersion): Promise<RunTarget> {
+    const { deps, control, tracker } = ctx;
+    const { client, log } = deps;
+    const probe = this.probe!;
+    this.version = version;
+    const domain = (this.domain = await client.storageDomain(this.spec.storageDomain));
     checkDomain(domain);
     if (probe.format === 'qcow2' && !supportsFormat(version)) {
-      await source.extents({ signal: control.cancelSignal }); // validates every table before the bytes go as they are
-      await source.close();
-      source = await RawFileSource.open(spec.path);
+      await this.source!.extents({ signal: control.cancelSignal }); // validates every table before the bytes go as they are
+      await this.source!.close();
+      this.source = await RawFileSource.open(this.spec.path);
     }
-    const extents = await source.extents({ signal: control.cancelSignal });
-    const plan0 = planRanges(extents);
-    const { dataBytes } = planTotals(plan0);
-    const plan = planUpload(probe, spec, domain, version, dataBytes);
+    this.guestPlan = planRanges(await this.source!.extents({ signal: control.cancelSignal }));
+    const { dataBytes } = planTotals(this.guestPlan);
+    this.dataBytes = dataBytes;
+    const plan = (this.plan = planUpload(probe, this.spec, domain, version, dataBytes));
     for (const note of plan.notes) log.info(note);
     const needed = plan.sparse ? (plan.initialSize ?? dataBytes) : probe.virtualSize;
     if (domain.available !== null && needed > domain.available)
@@ -149,10 +172,14 @@ export async function uploadImage(
       });
     tracker.setTotal(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize);
 
-    const attached = options.reattach ? await reattachUpload(deps, options.reattach, plan.format, control.cancelSignal) : null;
-    disk = attached?.disk ?? await client.createDisk({
+    if (this.reattach) {
+      const attached = await reattachUpload(deps, this.reattach, plan.format, control.cancelSignal);
+      this.disk = attached.disk;
+      return { disk: attached.disk, transferFormat: plan.transferFormat, transfer: attached.transfer };
+    }
+    const created = await client.createDisk({
       name: plan.diskName,
-      description: spec.description ?? `Uploaded by DiskFerry from ${probe.name}`,
+      description: this.spec.description ?? `Uploaded by DiskFerry from ${probe.name}`,
       provisionedSize: probe.virtualSize,
       format: plan.format,
       sparse: plan.sparse,
@@ -161,108 +188,81 @@ export async function uploadImage(
       ...(plan.backup ? { backup: plan.backup } : {}),
       storageDomain: { id: domain.id },
     });
-    if (!attached) {
-      log.info('disk created', { diskId: disk.id, name: plan.diskName });
-      await options.onCreated?.({ diskId: disk.id, transferId: null });
-      disk = await client.waitForDiskOk(disk.id, { signal: control.cancelSignal, timeoutMs });
+    this.disk = created;
+    log.info('disk created', { diskId: created.id, name: plan.diskName });
+    await ctx.created({ diskId: created.id, transferId: null });
+    this.disk = await client.waitForDiskOk(created.id, { signal: control.cancelSignal, timeoutMs: ctx.timeoutMs });
+    return { disk: this.disk, transferFormat: plan.transferFormat, transfer: null };
+  }
+
+  async openData(ctx: RunContext): Promise<DataPlan> {
+    const probe = this.probe!;
+    const guest = this.plan!.transferFormat === 'raw';
+    // The FILE backend sends the file's bytes as they are: one data range over the whole file.
+    const ranges = guest ? this.guestPlan : planRanges([{ start: 0, length: probe.fileSize, zero: false }]);
+    if (this.spec.verify ?? true) {
+      this.digest = await TransferDigest.create(guest ? probe.virtualSize : probe.fileSize, { thread: ctx.deps.hashThread ?? false });
+      this.digest.addZeroRanges(ranges);
     }
+    this.done = new RangeSet();
+    return { ranges, done: this.done };
+  }
 
-    const transfer = attached?.transfer ?? await client.createTransfer({
-      diskId: disk.id,
-      direction: 'upload',
-      ...(plan.transferFormat ? { format: plan.transferFormat } : {}),
-      ...(tuning.inactivityTimeout !== undefined ? { inactivityTimeout: tuning.inactivityTimeout } : {}),
-    });
-    transferId = transfer.id;
-    if (!attached) await options.onCreated?.({ diskId: disk.id, transferId });
-    session = await openSession(deps, transfer, version, tuning, control, tracker);
-    const s = session;
-    tracker.setConnection(Math.min(tuning.workers ?? 4, s.imageio.maxWriters), s.imageio.viaProxy);
-
+  async move(ctx: RunContext, { imageio }: DataSession, remaining: readonly PlannedRange[], signal: AbortSignal): Promise<void> {
+    const plan = this.plan!;
+    const { control, throttle } = ctx;
+    const hashed = this.digest ? this.digest.source(this.source!) : this.source!;
     // The FILE backend writes the file's bytes over whatever the new volume holds, so zeros must be
     // written; a new sparse or cow disk read through NBD is all zeros, so zero runs are skipped.
     const zeroMode: ZeroMode = plan.transferFormat === 'raw' && (plan.sparse || plan.format === 'cow') ? 'skip' : 'patch';
-    const wirePlan = plan.transferFormat === 'raw' ? plan0 : planRanges([{ start: 0, length: probe.fileSize, zero: false }]);
-    const done = new RangeSet();
-    const digest = (spec.verify ?? true) ? await TransferDigest.create(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize, { thread: deps.hashThread ?? false }) : null;
-    digest?.addZeroRanges(wirePlan);
-    const sent = digest ? digest.source(source) : source;
-    await runDataPhase({
-      plan: wirePlan,
-      control,
-      tracker,
-      session: s,
-      done,
-      recoverTicket: (attempt) => recoverTransferTicket(deps, transfer.id, control.cancelSignal, timeoutMs, attempt),
-      run: async (remaining, signal) => {
-        const before = done.size;
-        const wireBefore = tracker.wire;
-        await uploadRanges({
-          session: s.imageio,
-          source: options.throttle ? throttledSource(sent, options.throttle, () => control.runSignal) : sent,
-          plan: remaining,
-          zeroMode,
-          ...(tuning.workers !== undefined ? { workers: tuning.workers } : {}),
-          signal,
-          onProgress: (p) => {
-            tracker.update(before + p.bytesDone, wireBefore + p.bytesOnWire);
-          },
-          onRangeDone: (r) => done.add(r.start, r.start + r.length),
-        });
-      },
-      onPause: () => client.pauseTransfer(transfer.id),
-      onResume: async () => {
-        await client.resumeTransfer(transfer.id);
-        await client.waitForTransferReady(transfer.id, { signal: control.cancelSignal, timeoutMs });
-      },
+    const done = this.done!;
+    await uploadRanges({
+      session: imageio,
+      source: throttle ? throttledSource(hashed, throttle, () => control.runSignal) : hashed,
+      plan: remaining,
+      zeroMode,
+      ...(ctx.tuning.workers !== undefined ? { workers: ctx.tuning.workers } : {}),
+      signal,
+      onProgress: ctx.tracker.passListener(done.size),
+      onRangeDone: (r) => done.add(r.start, r.start + r.length),
     });
-    await source.checkUnchanged();
+  }
 
-    tracker.setState('finalizing');
-    // Before finalize: a mismatch fails the upload, which cancels it, so the disk is never kept as good.
-    const verification = digest
-      ? await digest.verify(s.imageio, control.cancelSignal, { local: `the local image ${probe.name}`, consequence: 'The upload was cancelled so that the disk is not kept.' })
+  async verify(ctx: RunContext, { imageio }: DataSession): Promise<Verification> {
+    await this.source!.checkUnchanged();
+    // A mismatch fails the upload, which cancels it, so the disk is never kept as good.
+    return this.digest
+      ? await this.digest.verify(imageio, ctx.control.cancelSignal, { local: `the local image ${this.probe!.name}`, consequence: 'The upload was cancelled so that the disk is not kept.' })
       : VERIFY_OFF;
-    if (verification.verified === null && digest) log.info(verification.note);
-    s.keepAlive.stop();
-    await s.imageio.close();
-    await client.finishTransfer(transfer.id, { diskId: disk.id, direction: 'upload', signal: control.cancelSignal, timeoutMs });
-    tracker.setState('completed');
-    const snap = tracker.snapshot();
+  }
+
+  async complete(): Promise<RunSummary<UploadFields>> {
+    const probe = this.probe!;
+    const plan = this.plan!;
+    const disk = this.disk!;
+    const domain = this.domain!;
     return {
-      diskId: disk.id,
-      diskName: plan.diskName,
-      storageDomain: domain.name,
-      format: plan.format,
-      virtualSize: probe.virtualSize,
-      dataBytes,
-      ...completedRun({
-        direction: 'upload',
-        source: spec.path,
-        target: `${plan.diskName} (${disk.id}) on ${domain.name}`,
-        localFormat: probe.format,
-        virtualSize: probe.virtualSize,
-        dataBytes,
-        bytesOnWire: snap.bytesOnWire,
-        verification,
-        startedAt,
-        finishedAt: deps.now(),
-        elapsedMs: snap.elapsedMs,
-        dataPhaseMs: tracker.dataPhaseMs,
-        viaProxy: s.imageio.viaProxy,
-      }),
+      result: { diskId: disk.id, diskName: plan.diskName, storageDomain: domain.name, format: plan.format, virtualSize: probe.virtualSize, dataBytes: this.dataBytes },
+      report: { source: this.spec.path, target: `${plan.diskName} (${disk.id}) on ${domain.name}`, localFormat: probe.format, virtualSize: probe.virtualSize, dataBytes: this.dataBytes },
     };
-  } catch (err) {
-    tracker.setState(control.cancelled ? 'cancelled' : 'failed');
-    // Detached: the transfer stays on the engine (paused) for a later run to re-attach.
-    if (control.detached) throw new DiskFerryError('cancelled', 'The upload was stopped; its transfer stays paused on the engine.', { cause: err, retryable: false });
-    const deleted = disk ? await cleanUpFailedUpload(deps, disk, transferId, version, timeoutMs) : null;
+  }
+
+  /**
+   * A failed or cancelled upload leaves no disk: its transfer is cancelled and the disk deleted (by
+   * the engine from 4.2.4), and the error says what became of it. A detached run (the queue closing
+   * while it is paused) leaves its transfer paused on the engine for a later run to re-attach.
+   */
+  async abandon(ctx: RunContext, err: unknown, transferId: string | null): Promise<DiskFerryError> {
+    const { control } = ctx;
+    if (control.detached) return new DiskFerryError('cancelled', 'The upload was stopped; its transfer stays paused on the engine.', { cause: err, retryable: false });
+    const disk = this.disk;
+    const deleted = disk ? await cleanUpFailedUpload(ctx.deps, disk, transferId, this.version, ctx.timeoutMs) : null;
     const e = control.cancelled ? new DiskFerryError('cancelled', 'The upload was cancelled.', { cause: err, retryable: false }) : asDiskFerryError(err);
-    throw withContext(e, disk ? diskFateAfterUploadFailure(disk.name, deleted) : '');
-  } finally {
-    session?.keepAlive.stop();
-    await session?.imageio.close().catch(() => {});
-    await source.close().catch(() => {});
+    return withContext(e, disk ? diskFateAfterUploadFailure(disk.name, deleted) : '');
+  }
+
+  async close(): Promise<void> {
+    await this.source?.close().catch(() => {});
   }
 }
 
@@ -293,6 +293,19 @@ async function cleanUpFailedUpload(deps: TransferDeps, disk: Disk, transferId: s
     log.warn('cleanup after a failed upload did not complete', { diskId: disk.id, error: (err as Error).message });
     return false;
   }
+}
+
+/** Text for "what happened to the disk" after a failed or cancelled upload. */
+function diskFateAfterUploadFailure(diskName: string, deleted: boolean | null): string {
+  if (deleted === true) return `The engine deleted the disk '${diskName}'.`;
+  if (deleted === false) return `The disk '${diskName}' may still exist and be locked or illegal: check it in the oVirt Administration Portal and remove it.`;
+  return '';
+}
+
+/** The same error with a sentence added, keeping the code and retryable flag. */
+function withContext(err: DiskFerryError, suffix: string): DiskFerryError {
+  if (!suffix) return err;
+  return new DiskFerryError(err.code, `${err.message} ${suffix}`.trim(), { cause: err, retryable: err.retryable, ...(err.status !== undefined ? { status: err.status } : {}) });
 }
 
 function fmtGiB(bytes: number): string {
