@@ -5,7 +5,7 @@ import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import { downloadDisk } from '../../engine/transfer/download-disk.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
-import { downloadFromTicket } from './data-plane.js';
+import { downloadFromTicket } from '../data-plane.js';
 import { queueAndRunDownloads } from './queue-add.js';
 import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
 

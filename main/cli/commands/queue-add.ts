@@ -9,9 +9,9 @@ import type { Disk } from '../../engine/ovirt/types.js';
 import { diskSearch, parseChoice, parseCommand, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
-import { jobJson, shortId } from './queue-output.js';
-import { openQueue } from './queue-open.js';
-import { postToInbox, liveRunPid, queuePaths } from './queue-ports.js';
+import { jobJson, shortId } from '../queue/output.js';
+import { openQueue } from '../queue/open.js';
+import { postToInbox, liveRunPid, queuePaths } from '../queue/ports.js';
 import { runQueueUntilIdle } from './queue-run.js';
 import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
 

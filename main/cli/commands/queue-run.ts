@@ -7,9 +7,9 @@ import { parseCommand, parseWorkers } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import { parseInteger } from './queue-add.js';
-import { EngineConnections, openQueue } from './queue-open.js';
-import { QueueEventPrinter } from './queue-output.js';
-import { acquireRunLock, queuePaths, takeInbox } from './queue-ports.js';
+import { EngineConnections, openQueue } from '../queue/open.js';
+import { QueueEventPrinter } from '../queue/output.js';
+import { acquireRunLock, queuePaths, takeInbox } from '../queue/ports.js';
 
 /** Options of `queue run` (also taken by `download --all / --search`, which runs the queue). */
 export const QUEUE_RUN_OPTIONS = {

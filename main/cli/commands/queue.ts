@@ -6,9 +6,9 @@ import { parseCommand } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../password.js';
 import { runQueueAdd, parseInteger } from './queue-add.js';
-import { EngineConnections, openQueue } from './queue-open.js';
-import { jobJson, jobsTable, reportTable, shortId } from './queue-output.js';
-import { ensureNoRun, queuePaths } from './queue-ports.js';
+import { EngineConnections, openQueue } from '../queue/open.js';
+import { jobJson, jobsTable, reportTable, shortId } from '../queue/output.js';
+import { ensureNoRun, queuePaths } from '../queue/ports.js';
 import { runQueueRun } from './queue-run.js';
 
 /** Usage lines of the queue commands (for the CLI's help). */

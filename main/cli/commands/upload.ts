@@ -6,7 +6,7 @@ import type { OvirtClient } from '../../engine/ovirt/client.js';
 import { nameSearch } from '../../engine/ovirt/urls.js';
 import { checkDomain, uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
-import { uploadToTicket } from './data-plane.js';
+import { uploadToTicket } from '../data-plane.js';
 import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
 
 /** `diskferry upload FILE… --storage-domain NAME …`, or the data-plane-only form with --transfer-url. */

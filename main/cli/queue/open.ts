@@ -6,7 +6,7 @@ import { TransferQueue } from '../../engine/queue/transfer-queue.js';
 import { realTimers } from '../../engine/timers.js';
 import type { TransferDeps, TransferTuning } from '../../engine/transfer/deps.js';
 import type { CliContext } from '../context.js';
-import { createCliPower, queuePaths, reportFiles, terminalNotifications, type QueuePaths } from './queue-ports.js';
+import { createCliPower, queuePaths, reportFiles, terminalNotifications, type QueuePaths } from './ports.js';
 
 type ConnectValues = Parameters<CliContext['connect']>[0];
 
