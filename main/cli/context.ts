@@ -1,5 +1,5 @@
 import { readFile, appendFile } from 'node:fs/promises';
-import { DiskFerryError, asDiskFerryError } from '../engine/errors.js';
+import { asDiskFerryError } from '../engine/errors.js';
 import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
@@ -10,17 +10,16 @@ import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
 import type { TransferProgress } from '../../shared/model.js';
 import { ProfileStore, type EngineProfile } from './config.js';
-import { readPassword, UsageError } from './password.js';
+import { readPassword } from './password.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
-import type { GLOBAL_OPTIONS } from './args.js';
+import type { GlobalValues } from './args.js';
 
 /** Ports the command line can be given instead of the real ones. */
 export interface CliPorts {
   /** The file system downloads write to. */
   readonly files?: FilePort;
 }
-
-type GlobalValues = { [K in keyof typeof GLOBAL_OPTIONS]?: (typeof GLOBAL_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Per-run state of the CLI: output streams, interrupt signal, log, and the engine connection. */
 export class CliContext {
@@ -109,7 +108,7 @@ export class CliContext {
         this.activePrinter = null;
       }
     }
-    return failures > 0 ? 1 : 0;
+    return failures > 0 ? EXIT_FAILED : EXIT_OK;
   }
 
   /** TLS trust from --ca-file / --system-trust / --insecure, or from the profile. */
@@ -171,11 +170,3 @@ export class CliContext {
 }
 
 const devNull = { write: () => true } as unknown as NodeJS.WriteStream;
-
-/** Throws a usage error naming a missing option. */
-export function required<T>(value: T | undefined, name: string): T {
-  if (value === undefined || value === '') throw new UsageError(`${name} is required.`);
-  return value;
-}
-
-export { DiskFerryError };

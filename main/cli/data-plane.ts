@@ -11,7 +11,7 @@ import { PartFile, ensureTargetFree } from '../engine/transfer/part-file.js';
 import { ProgressTracker } from '../engine/transfer/progress-tracker.js';
 import { formatBytes, formatDuration } from '../../shared/format.js';
 import type { CliContext } from './context.js';
-import { UsageError } from './password.js';
+import { UsageError } from './errors.js';
 
 interface DataPlaneValues {
   'transfer-url'?: string;

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { DiskFerryError } from '../engine/errors.js';
-import { UsageError } from './password.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { runLogin } from './commands/login.js';
 import { runStorageDomains, runDisks } from './commands/list.js';
 import { runUpload } from './commands/upload.js';
@@ -15,10 +15,7 @@ import { runChecksum } from './commands/checksum.js';
 import { packageVersion } from './version.js';
 import { CliContext, type CliPorts } from './context.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
+export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './errors.js';
 
 const USAGE = `diskferry — move VM disk images in and out of oVirt
 

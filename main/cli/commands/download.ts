@@ -1,13 +1,12 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { parseChoice, parseCommand, parseWorkers } from '../args.js';
-import { required, type CliContext } from '../context.js';
-import { UsageError } from '../password.js';
+import { parseCommand, parseDownloadChoices, parseInactivityTimeout, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { downloadDisk } from '../../engine/transfer/download-disk.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { downloadFromTicket } from '../data-plane.js';
 import { queueAndRunDownloads } from './queue-add.js';
-import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
 
 /** `diskferry download DISK… --output DIR`, or the data-plane-only form with --transfer-url. */
 export async function runDownload(ctx: CliContext, args: string[]): Promise<number> {
@@ -30,15 +29,13 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   const workers = parseWorkers(values.workers);
   const output = required(values.output, '--output');
   if (values.all || values.search) return queueAndRunDownloads(ctx, values, output);
-  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
-  const verify = parseVerify(values);
+  const { format, verify } = parseDownloadChoices(values);
   if (values['transfer-url'] || values['proxy-url']) {
     if (positionals.length > 0) throw new UsageError('The data-plane-only download takes no disk names: --output is the file to write.');
     return downloadFromTicket(ctx, values, output, { ...(workers !== undefined ? { workers } : {}), overwrite: values.overwrite ?? false, format, verify });
   }
   if (positionals.length === 0) throw new UsageError('Name at least one disk (name or id) to download.');
-  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
-  if (inactivity !== undefined && (!Number.isInteger(inactivity) || inactivity < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
+  const inactivity = parseInactivityTimeout(values['inactivity-timeout']);
   const isDir = await stat(output).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new UsageError(`--output ${output} is not an existing folder.`);
   // Checked before a transfer is opened on the engine (which locks the disk) for nothing.

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { OvirtClient } from '../../engine/ovirt/client.js';
 import { fetchEngineCa } from '../../engine/trust/engine-ca.js';
 import { certificateFingerprint, splitPemBundle } from '../../engine/trust/tls.js';
-import { parseCommand } from '../args.js';
-import { required, type CliContext } from '../context.js';
-import { confirm, readPassword, UsageError } from '../password.js';
+import { parseCommand, required } from '../args.js';
+import type { CliContext } from '../context.js';
+import { confirm, readPassword } from '../password.js';
+import { UsageError } from '../errors.js';
 
 /**
  * `diskferry login`: saves an engine profile after checking the password. Without --ca-file it fetches

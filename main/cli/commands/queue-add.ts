@@ -6,14 +6,13 @@ import type { NewJob } from '../../engine/queue/job.js';
 import type { TransferDeps } from '../../engine/transfer/deps.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
 import type { Disk } from '../../engine/ovirt/types.js';
-import { diskSearch, parseChoice, parseCommand, parseWorkers } from '../args.js';
-import { required, type CliContext } from '../context.js';
-import { UsageError } from '../password.js';
+import { diskSearch, parseChoice, parseCommand, parseDownloadChoices, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS, type DownloadChoices } from '../args.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { jobJson, shortId } from '../queue/output.js';
 import { openQueue } from '../queue/open.js';
 import { postToInbox, liveRunPid, queuePaths } from '../queue/ports.js';
 import { runQueueUntilIdle } from './queue-run.js';
-import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
 
 /** Options of `queue add` (besides the global ones). */
 export const QUEUE_ADD_OPTIONS = {
@@ -29,18 +28,6 @@ export const QUEUE_ADD_OPTIONS = {
   format: { type: 'string' },
   ...VERIFY_OPTIONS,
 } as const;
-
-/** How a download job writes its file: `--format raw|qcow2` and `--verify` / `--no-verify`, as `diskferry download` takes them. */
-export interface DownloadChoices {
-  readonly format: 'raw' | 'qcow2';
-  readonly verify: boolean;
-}
-
-/** Reads `--format` and `--verify` / `--no-verify` (the defaults: raw, verified). */
-export function parseDownloadChoices(values: { format?: string | undefined; verify?: boolean | undefined; 'no-verify'?: boolean | undefined }): DownloadChoices {
-  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
-  return { format, verify: parseVerify(values) };
-}
 
 /** The engine key jobs carry: the profile name, or the engine URL when no profile is used. */
 export async function engineKey(ctx: CliContext, values: { engine?: string | undefined; profile?: string | undefined }): Promise<string> {
@@ -147,14 +134,6 @@ async function outputDir(dir: string): Promise<string> {
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new UsageError(`--output ${dir} is not an existing folder.`);
   return resolve(dir);
-}
-
-/** Parses an optional whole number option. */
-export function parseInteger(value: string | undefined, name: string, min = -1_000_000): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number${min > -1_000_000 ? ` of at least ${min}` : ''}, not '${value}'.`);
-  return n;
 }
 
 /**

@@ -1,12 +1,10 @@
 /** `diskferry queue run`: runs the queue until nothing is left to do, one line (or JSON object) per event. */
-import { parseSize } from '../../../shared/format.js';
 import { DEFAULT_RETRY_POLICY } from '../../engine/queue/retry-policy.js';
 import type { QueueSettings } from '../../engine/queue/queue-types.js';
 import { parseWindow } from '../../engine/queue/schedule.js';
-import { parseCommand, parseWorkers } from '../args.js';
+import { parseCommand, parseInteger, parseRate, parseSeconds, parseWorkers } from '../args.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../password.js';
-import { parseInteger } from './queue-add.js';
+import { UsageError } from '../errors.js';
 import { EngineConnections, openQueue } from '../queue/open.js';
 import { QueueEventPrinter } from '../queue/output.js';
 import { acquireRunLock, queuePaths, takeInbox } from '../queue/ports.js';
@@ -26,19 +24,10 @@ export const QUEUE_RUN_OPTIONS = {
 
 type RunValues = { [K in keyof typeof QUEUE_RUN_OPTIONS]?: (typeof QUEUE_RUN_OPTIONS)[K] extends { multiple: true } ? string[] : string };
 
-/** Parses `200MiB/s`, `1G`, `500k/s` (bytes per second). */
-export function parseRate(value: string | undefined, name: string): number | null {
-  if (value === undefined) return null;
-  const bytes = parseSize(value.replace(/\/s$/i, ''));
-  if (bytes === null || bytes <= 0) throw new UsageError(`${name} takes a rate like 200MiB/s or 50M, not '${value}'.`);
-  return bytes;
-}
-
 /** The queue settings the options ask for. */
 export function runSettings(values: RunValues): Partial<QueueSettings> {
   const retries = parseInteger(values.retries, '--retries', 0);
-  const delay = values['retry-delay'] === undefined ? undefined : Number(values['retry-delay']);
-  if (delay !== undefined && !(delay > 0)) throw new UsageError(`--retry-delay takes seconds, more than 0, not '${values['retry-delay']}'.`);
+  const delay = parseSeconds('--retry-delay', values['retry-delay']);
   return {
     limits: {
       concurrency: parseInteger(values.concurrency, '--concurrency', 1) ?? 2,

@@ -2,10 +2,10 @@
 import { parseQueueDocument, JsonFileQueueStore, type QueueDocument } from '../../engine/queue/store.js';
 import { reportCsv } from '../../engine/queue/report.js';
 import { isTerminal } from '../../engine/queue/states.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, parseInteger } from '../args.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../password.js';
-import { runQueueAdd, parseInteger } from './queue-add.js';
+import { UsageError } from '../errors.js';
+import { runQueueAdd } from './queue-add.js';
 import { EngineConnections, openQueue } from '../queue/open.js';
 import { jobJson, jobsTable, reportTable, shortId } from '../queue/output.js';
 import { ensureNoRun, queuePaths } from '../queue/ports.js';
