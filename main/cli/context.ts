@@ -39,7 +39,7 @@ export class CliContext {
     private readonly ports: CliPorts = {},
   ) {}
 
-  /** The log (redacted; to --log-file, or warnings to stderr). */
+  /** The log (redacted; to --log-file, or warnings to stderr — errors only with --quiet). */
   get log(): Log {
     return this.logInstance;
   }
@@ -48,7 +48,9 @@ export class CliContext {
   applyGlobals(values: GlobalValues): void {
     this.json = values.json ?? false;
     this.quiet = values.quiet ?? false;
-    const level = (values['log-level'] ?? (values['log-file'] ? 'info' : 'warn')) as LogLevel;
+    // On stderr the log shows warnings (a retry, the proxy fallback); --quiet keeps only errors there,
+    // unless --log-level asks for more. A --log-file gets info by default.
+    const level = (values['log-level'] ?? (values['log-file'] ? 'info' : this.quiet ? 'error' : 'warn')) as LogLevel;
     if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level must be error, warn, info or debug, not '${level}'.`);
     const file = values['log-file'];
     this.logToFile = Boolean(file);

@@ -93,6 +93,23 @@ describe('diskferry command line, as an administrator uses it', () => {
     expect(r.err).not.toContain('secret-ticket');
   });
 
+  it('keeps the log\'s warnings (here: the fall back to the proxy) off stderr with --quiet', async () => {
+    const src = join(h.dir, 'quiet.raw');
+    await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
+    h.sim.faults.transferUrlUnreachable = true;
+    try {
+      const loud = await run('upload', src, '--storage-domain', 'data-nfs', '--name', 'loud-via-proxy', '--password-file', pw);
+      expect(loud.code, loud.err).toBe(0);
+      expect(loud.err).toMatch(/ WARN imageio: server unreachable/);
+      const quiet = await run('upload', src, '--storage-domain', 'data-nfs', '--name', 'quiet-via-proxy', '--quiet', '--password-file', pw);
+      expect(quiet.code, quiet.err).toBe(0);
+      expect(quiet.out).toMatch(/^Uploaded .*quiet\.raw to disk 'quiet-via-proxy' .*through the engine proxy/);
+      expect(quiet.err).toBe('');
+    } finally {
+      h.resetFaults();
+    }
+  });
+
   it('says why an ISO domain cannot take an upload, in plain words', async () => {
     const src = join(h.dir, 'to-iso.raw');
     await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
