@@ -30,6 +30,19 @@ describe('diskferry command line, as an administrator uses it', () => {
     expect(events(r.out).at(-1)).toMatchObject({ event: 'result', engine_url: h.sim.engineUrl });
   });
 
+  it('takes a bare host name as https, and refuses an http or malformed address as a usage error', async () => {
+    const host = new URL(h.sim.engineUrl).host;
+    const r = await run('login', '--engine', host, '--username', h.sim.username, '--password-file', pw, '--trust-fingerprint', h.sim.caFingerprint, '--name', 'bare', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(events(r.out).at(-1)).toMatchObject({ event: 'result', profile: 'bare', engine_url: h.sim.engineUrl });
+    const http = await run('login', '--engine', `http://${host}/ovirt-engine`, '--username', h.sim.username, '--password-file', pw);
+    expect(http.code).toBe(2);
+    expect(http.err).toMatch(/^diskferry: The engine address must start with https:\/\//);
+    const bad = await run('login', '--engine', 'https://engine example', '--username', h.sim.username, '--password-file', pw);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/is not a valid engine address/);
+  });
+
   it('says how to trust the CA when there is no terminal to ask on', async () => {
     const r = await run('login', '--engine', h.sim.engineUrl, '--username', h.sim.username, '--password-file', pw, '--name', 'untrusted');
     expect(r.code).toBe(2);

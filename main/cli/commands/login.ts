@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { DiskFerryError } from '../../engine/errors.js';
 import { OvirtClient } from '../../engine/ovirt/client.js';
+import { engineBaseUrl } from '../../engine/ovirt/urls.js';
 import { fetchEngineCa } from '../../engine/trust/engine-ca.js';
 import { certificateFingerprint, splitPemBundle } from '../../engine/trust/tls.js';
 import { parseCommand, required } from '../args.js';
@@ -58,20 +60,18 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
   return 0;
 }
 
-/** Accepts `https://engine` or `https://engine/ovirt-engine[/api[/v4]]` and returns the `…/ovirt-engine` base. */
-export function normalizeEngineUrl(text: string): string {
-  let url: URL;
+/**
+ * The `…/ovirt-engine` base of what was given to --engine, normalised by the engine's own rule (the
+ * portal or the API address); a bare host name means https. A wrong address is a usage error.
+ */
+function normalizeEngineUrl(text: string): string {
+  const input = /^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) ? text.trim() : `https://${text.trim()}`;
   try {
-    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
-  } catch {
-    throw new UsageError(`'${text}' is not an engine URL. Use the address you open the oVirt portal with, e.g. https://engine.example.com/ovirt-engine`);
+    return engineBaseUrl(input).href;
+  } catch (err) {
+    if (err instanceof DiskFerryError && err.code === 'bad-input') throw new UsageError(err.message);
+    throw err;
   }
-  if (url.protocol !== 'https:') throw new UsageError(`The engine URL must use https, not ${url.protocol.replace(':', '')}.`);
-  const path = url.pathname.replace(/\/+$/, '').replace(/\/api(?:\/v\d+)?$/, '');
-  url.pathname = path.endsWith('/ovirt-engine') ? path : `${path}/ovirt-engine`;
-  url.search = '';
-  url.hash = '';
-  return url.toString().replace(/\/$/, '');
 }
 
 function normalizeFingerprint(fp: string): string {
