@@ -1,8 +1,11 @@
 /**
  * The command line's arguments: the options every command takes, and one parser per kind of value
- * (whole numbers, choices, durations, rates, the verify switch, a disk search). Each parser takes the
- * option's text (undefined when it was not given) and throws a UsageError that names the option.
+ * (whole numbers, choices, durations, rates, the verify switch, the --output folder, a disk search).
+ * Each parser takes the option's text (undefined when it was not given) and throws a UsageError that
+ * names the option.
  */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSize } from '../../shared/format.js';
 import { nameSearch } from '../engine/ovirt/urls.js';
@@ -42,6 +45,13 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
 export function required<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === '') throw new UsageError(`${name} is required.`);
   return value;
+}
+
+/** The absolute path of `--output DIR`, which must be an existing folder. */
+export async function outputDir(dir: string): Promise<string> {
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--output ${dir} is not an existing folder.`);
+  return resolve(dir);
 }
 
 /** Parses --workers. */

@@ -120,10 +120,7 @@ export class CliContext {
       return { caPem: [], insecure: true };
     }
     if (values['ca-file']) {
-      const pem = await readFile(values['ca-file'], 'utf8').catch((err: unknown) => {
-        throw new UsageError(`Cannot read the CA file ${values['ca-file']}: ${(err as Error).message}`);
-      });
-      if (splitPemBundle(pem).length === 0) throw new UsageError(`${values['ca-file']} holds no PEM certificate.`);
+      const pem = await readCaFile(values['ca-file']);
       return { caPem: [pem], systemTrust: values['system-trust'] ?? false };
     }
     if (profile?.caPem) {
@@ -172,3 +169,12 @@ export class CliContext {
 }
 
 const devNull = { write: () => true } as unknown as NodeJS.WriteStream;
+
+/** The PEM text of --ca-file F; a file that cannot be read or holds no certificate is a usage error. */
+export async function readCaFile(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new UsageError(`Cannot read the CA file ${file}: ${(err as Error).message}`);
+  });
+  if (splitPemBundle(pem).length === 0) throw new UsageError(`${file} holds no PEM certificate.`);
+  return pem;
+}

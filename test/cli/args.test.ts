@@ -2,8 +2,12 @@
  * The command line's argument parsers: what each accepts, and the usage error (exit code 2) that
  * names the option for what it does not.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  outputDir,
   parseCommand,
   parseCount,
   parseDownloadChoices,
@@ -56,6 +60,18 @@ describe('argument parsers', () => {
     expect(parseDownloadChoices({})).toEqual({ format: 'raw', verify: true });
     expect(parseDownloadChoices({ format: 'qcow2', 'no-verify': true })).toEqual({ format: 'qcow2', verify: false });
     expect(() => parseDownloadChoices({ format: 'vmdk' })).toThrow(usage(/^--format must be one of raw, qcow2, not 'vmdk'\.$/));
+  });
+
+  it('takes an existing folder for --output, as an absolute path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'diskferry-args-'));
+    try {
+      await writeFile(join(dir, 'file'), '');
+      expect(await outputDir(relative(process.cwd(), dir))).toBe(dir);
+      await expect(outputDir(join(dir, 'file'))).rejects.toThrow(usage(/^--output .*file is not an existing folder\.$/));
+      await expect(outputDir(join(dir, 'missing'))).rejects.toThrow(UsageError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('names a missing option and a mistyped one', () => {

@@ -1,12 +1,12 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { parseCommand, parseDownloadChoices, parseInactivityTimeout, parseWorkers, required, VERIFY_OPTIONS, type GlobalValues } from '../args.js';
+import { access } from 'node:fs/promises';
+import { outputDir, parseCommand, parseDownloadChoices, parseInactivityTimeout, parseWorkers, required, VERIFY_OPTIONS, type GlobalValues } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { downloadDisk } from '../../engine/transfer/download-disk.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { downloadFromTicket } from '../data-plane.js';
-import { downloadJob, engineKey, findDisks, outputDir, submitJobs } from '../queue/jobs.js';
+import { downloadJob, engineKey, findDisks, submitJobs } from '../queue/jobs.js';
 import { liveRunPid, queuePaths } from '../queue/ports.js';
 import { runQueueUntilIdle } from '../queue/run.js';
 
@@ -38,8 +38,7 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   }
   if (positionals.length === 0) throw new UsageError('Name at least one disk (name or id) to download.');
   const inactivity = parseInactivityTimeout(values['inactivity-timeout']);
-  const isDir = await stat(output).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--output ${output} is not an existing folder.`);
+  await outputDir(output);
   // Checked before a transfer is opened on the engine (which locks the disk) for nothing.
   if (!(await access(output, constants.W_OK).then(() => true, () => false))) throw new UsageError(`--output ${output} is a folder you cannot write to. Choose another, or fix its permissions.`);
 

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { DiskFerryError } from '../../engine/errors.js';
 import { OvirtClient } from '../../engine/ovirt/client.js';
 import { engineBaseUrl } from '../../engine/ovirt/urls.js';
 import { fetchEngineCa } from '../../engine/trust/engine-ca.js';
 import { certificateFingerprint, splitPemBundle } from '../../engine/trust/tls.js';
 import { parseCommand, required } from '../args.js';
-import type { CliContext } from '../context.js';
+import { readCaFile, type CliContext } from '../context.js';
 import { confirm, readPassword } from '../password.js';
 import { UsageError } from '../errors.js';
 
@@ -23,10 +22,7 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
 
   let caPem: string;
   if (values['ca-file']) {
-    caPem = await readFile(values['ca-file'], 'utf8').catch((err: unknown) => {
-      throw new UsageError(`Cannot read the CA file ${values['ca-file']}: ${(err as Error).message}`);
-    });
-    if (splitPemBundle(caPem).length === 0) throw new UsageError(`${values['ca-file']} holds no PEM certificate.`);
+    caPem = await readCaFile(values['ca-file']);
   } else {
     const ca = await fetchEngineCa(engineUrl);
     const wanted = values['trust-fingerprint'];

@@ -4,10 +4,10 @@ import { probeImage } from '../../engine/image/probe.js';
 import type { NewJob } from '../../engine/queue/job.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
 import type { Disk } from '../../engine/ovirt/types.js';
-import { parseChoice, parseCommand, parseDownloadChoices, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import { outputDir, parseChoice, parseCommand, parseDownloadChoices, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { downloadJob, engineKey, outputDir, submitJobs } from '../queue/jobs.js';
+import { downloadJob, engineKey, submitJobs } from '../queue/jobs.js';
 
 /** Options of `queue add` (besides the global ones). */
 export const QUEUE_ADD_OPTIONS = {

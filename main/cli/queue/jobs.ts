@@ -3,8 +3,6 @@
  * disks, the disks `download --all / --search` means, and handing jobs to the queue (or to the
  * `queue run` that owns it); reading the queue file without opening the queue.
  */
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { NewJob } from '../../engine/queue/job.js';
 import { parseQueueDocument, JsonFileQueueStore, type QueueDocument } from '../../engine/queue/store.js';
 import type { TransferDeps } from '../../engine/transfer/deps.js';
@@ -64,13 +62,6 @@ export async function submitJobs(ctx: CliContext, specs: readonly NewJob[]): Pro
   } finally {
     await q.close();
   }
-}
-
-/** The absolute path of `--output DIR`, which must be an existing folder. */
-export async function outputDir(dir: string): Promise<string> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--output ${dir} is not an existing folder.`);
-  return resolve(dir);
 }
 
 /** Reads the queue file without opening the queue (safe while a run owns it). */
