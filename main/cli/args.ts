@@ -1,6 +1,15 @@
+/**
+ * The command line's arguments: the options every command takes, and one parser per kind of value
+ * (whole numbers, choices, durations, rates, the verify switch, the --output folder, a disk search).
+ * Each parser takes the option's text (undefined when it was not given) and throws a UsageError that
+ * names the option.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './password.js';
+import { parseSize } from '../../shared/format.js';
 import { nameSearch } from '../engine/ovirt/urls.js';
+import { UsageError } from './errors.js';
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -18,6 +27,9 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
+/** The values of the global options, as parseCommand returns them. */
+export type GlobalValues = { [K in keyof typeof GLOBAL_OPTIONS]?: (typeof GLOBAL_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
 /** Parses a command's arguments with the global options; unknown options are usage errors. */
 export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
@@ -27,6 +39,19 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
     const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message);
     throw new UsageError(unknown ? `Unknown option '${unknown[1]}'. Run diskferry COMMAND --help for the command's options.` : (err as Error).message);
   }
+}
+
+/** Throws a usage error naming a missing option. */
+export function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined || value === '') throw new UsageError(`${name} is required.`);
+  return value;
+}
+
+/** The absolute path of `--output DIR`, which must be an existing folder. */
+export async function outputDir(dir: string): Promise<string> {
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--output ${dir} is not an existing folder.`);
+  return resolve(dir);
 }
 
 /** Parses --workers. */
@@ -50,6 +75,60 @@ export function parseCount(name: string, value: string | undefined): number | un
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1, not '${value}'.`);
   return n;
+}
+
+/** Parses an optional whole number option. */
+export function parseInteger(value: string | undefined, name: string, min = -1_000_000): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number${min > -1_000_000 ? ` of at least ${min}` : ''}, not '${value}'.`);
+  return n;
+}
+
+/** Parses --inactivity-timeout: whole seconds, 0 turns the engine's inactivity timeout off. */
+export function parseInactivityTimeout(value: string | undefined): number | undefined {
+  const seconds = value === undefined ? undefined : Number(value);
+  if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
+  return seconds;
+}
+
+/** Parses a duration in seconds, more than 0 (e.g. --retry-delay). */
+export function parseSeconds(name: string, value: string | undefined): number | undefined {
+  const seconds = value === undefined ? undefined : Number(value);
+  if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`${name} takes seconds, more than 0, not '${value}'.`);
+  return seconds;
+}
+
+/** Parses `200MiB/s`, `1G`, `500k/s` (bytes per second). */
+export function parseRate(value: string | undefined, name: string): number | null {
+  if (value === undefined) return null;
+  const bytes = parseSize(value.replace(/\/s$/i, ''));
+  if (bytes === null || bytes <= 0) throw new UsageError(`${name} takes a rate like 200MiB/s or 50M, not '${value}'.`);
+  return bytes;
+}
+
+/** The options every transfer command adds for verification. */
+export const VERIFY_OPTIONS = {
+  verify: { type: 'boolean' },
+  'no-verify': { type: 'boolean' },
+} as const;
+
+/** `--verify` / `--no-verify`: checksum comparison is on unless turned off; both at once is a usage error. */
+export function parseVerify(values: { verify?: boolean; 'no-verify'?: boolean }): boolean {
+  if (values.verify && values['no-verify']) throw new UsageError('Give --verify or --no-verify, not both.');
+  return !(values['no-verify'] ?? false);
+}
+
+/** How a download writes its file: `--format raw|qcow2` and `--verify` / `--no-verify`. */
+export interface DownloadChoices {
+  readonly format: 'raw' | 'qcow2';
+  readonly verify: boolean;
+}
+
+/** Reads `--format` and `--verify` / `--no-verify` (the defaults: raw, verified). */
+export function parseDownloadChoices(values: { format?: string | undefined; verify?: boolean | undefined; 'no-verify'?: boolean | undefined }): DownloadChoices {
+  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
+  return { format, verify: parseVerify(values) };
 }
 
 /**

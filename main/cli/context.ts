@@ -1,5 +1,5 @@
 import { readFile, appendFile } from 'node:fs/promises';
-import { DiskFerryError, asDiskFerryError } from '../engine/errors.js';
+import { asDiskFerryError } from '../engine/errors.js';
 import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
@@ -10,17 +10,16 @@ import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
 import type { TransferProgress } from '../../shared/model.js';
 import { ProfileStore, type EngineProfile } from './config.js';
-import { readPassword, UsageError } from './password.js';
+import { readPassword } from './password.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
-import type { GLOBAL_OPTIONS } from './args.js';
+import type { GlobalValues } from './args.js';
 
 /** Ports the command line can be given instead of the real ones. */
 export interface CliPorts {
   /** The file system downloads write to. */
   readonly files?: FilePort;
 }
-
-type GlobalValues = { [K in keyof typeof GLOBAL_OPTIONS]?: (typeof GLOBAL_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Per-run state of the CLI: output streams, interrupt signal, log, and the engine connection. */
 export class CliContext {
@@ -40,7 +39,7 @@ export class CliContext {
     private readonly ports: CliPorts = {},
   ) {}
 
-  /** The log (redacted; to --log-file, or warnings to stderr). */
+  /** The log (redacted; to --log-file, or warnings to stderr — errors only with --quiet). */
   get log(): Log {
     return this.logInstance;
   }
@@ -49,7 +48,9 @@ export class CliContext {
   applyGlobals(values: GlobalValues): void {
     this.json = values.json ?? false;
     this.quiet = values.quiet ?? false;
-    const level = (values['log-level'] ?? (values['log-file'] ? 'info' : 'warn')) as LogLevel;
+    // On stderr the log shows warnings (a retry, the proxy fallback); --quiet keeps only errors there,
+    // unless --log-level asks for more. A --log-file gets info by default.
+    const level = (values['log-level'] ?? (values['log-file'] ? 'info' : this.quiet ? 'error' : 'warn')) as LogLevel;
     if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level must be error, warn, info or debug, not '${level}'.`);
     const file = values['log-file'];
     this.logToFile = Boolean(file);
@@ -109,7 +110,7 @@ export class CliContext {
         this.activePrinter = null;
       }
     }
-    return failures > 0 ? 1 : 0;
+    return failures > 0 ? EXIT_FAILED : EXIT_OK;
   }
 
   /** TLS trust from --ca-file / --system-trust / --insecure, or from the profile. */
@@ -119,10 +120,7 @@ export class CliContext {
       return { caPem: [], insecure: true };
     }
     if (values['ca-file']) {
-      const pem = await readFile(values['ca-file'], 'utf8').catch((err: unknown) => {
-        throw new UsageError(`Cannot read the CA file ${values['ca-file']}: ${(err as Error).message}`);
-      });
-      if (splitPemBundle(pem).length === 0) throw new UsageError(`${values['ca-file']} holds no PEM certificate.`);
+      const pem = await readCaFile(values['ca-file']);
       return { caPem: [pem], systemTrust: values['system-trust'] ?? false };
     }
     if (profile?.caPem) {
@@ -172,10 +170,11 @@ export class CliContext {
 
 const devNull = { write: () => true } as unknown as NodeJS.WriteStream;
 
-/** Throws a usage error naming a missing option. */
-export function required<T>(value: T | undefined, name: string): T {
-  if (value === undefined || value === '') throw new UsageError(`${name} is required.`);
-  return value;
+/** The PEM text of --ca-file F; a file that cannot be read or holds no certificate is a usage error. */
+export async function readCaFile(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new UsageError(`Cannot read the CA file ${file}: ${(err as Error).message}`);
+  });
+  if (splitPemBundle(pem).length === 0) throw new UsageError(`${file} holds no PEM certificate.`);
+  return pem;
 }
-
-export { DiskFerryError };

@@ -5,52 +5,21 @@
  */
 import { writeFileSync } from 'node:fs';
 import { DiskFerryError } from '../engine/errors.js';
-import { UsageError } from './password.js';
-import { runLogin } from './commands/login.js';
-import { runStorageDomains, runDisks } from './commands/list.js';
-import { runUpload } from './commands/upload.js';
-import { runDownload } from './commands/download.js';
-import { runQueue, QUEUE_USAGE } from './commands/queue.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { runChecksum } from './commands/checksum.js';
-import { packageVersion } from './version.js';
+import { runDownload } from './commands/download.js';
+import { runDisks, runStorageDomains } from './commands/list.js';
+import { runLogin } from './commands/login.js';
+import { runQueueAdd } from './commands/queue-add.js';
+import { runQueueChange } from './commands/queue-change.js';
+import { runQueueList, runQueueReport } from './commands/queue-list.js';
+import { runQueueRun } from './commands/queue-run.js';
+import { runUpload } from './commands/upload.js';
 import { CliContext, type CliPorts } from './context.js';
+import { commandUsage, QUEUE_USAGE, USAGE } from './usage.js';
+import { packageVersion } from './version.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
-
-const USAGE = `diskferry — move VM disk images in and out of oVirt
-
-Usage:
-  diskferry login --engine URL --username USER@PROFILE [--password-file F] [--ca-file F] [--trust-fingerprint FP] [--system-trust] [--name NAME]
-  diskferry storage-domains [--json]
-  diskferry disks [--search QUERY] [--max N] [--json]
-  diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
-                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
-  diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--overwrite] [--no-resume]
-                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
-  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--no-verify]   (data plane only)
-  diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE [--overwrite] [--format raw|qcow2]
-                      [--no-verify]   (data plane only)
-  diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
-${QUEUE_USAGE}
-  diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
-                      (the guest data's checksum as imageio computes it; no engine needed)
-  diskferry --version   (the version of this diskferry)
-
-Options for every command:
-  --profile NAME         the engine profile to use (default: the last one you logged in to)
-  --engine URL --username USER@PROFILE   use an engine without a saved profile
-  --password-file F      read the password from F (else DISKFERRY_PASSWORD, else a prompt)
-  --ca-file F            trust this CA certificate (PEM) for the engine and its hosts
-  --system-trust         also trust the operating system's CAs
-  --insecure             do not verify TLS certificates (dangerous: for labs only)
-  --json                 machine-readable output: one JSON object a line
-  --quiet, -q            no progress output
-  --log-file F, --log-level error|warn|info|debug
-
-Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
+export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './errors.js';
 
 /** Runs the command line; returns the exit code. `ports` replaces real ones (tests: a file system that fills up). */
 export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, ports: CliPorts = {}): Promise<number> {
@@ -80,24 +49,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
   process.on('SIGTERM', onSignal);
   const ctx = new CliContext(io, interrupt.signal, ports);
   try {
-    switch (command) {
-      case 'login':
-        return await runLogin(ctx, rest);
-      case 'storage-domains':
-        return await runStorageDomains(ctx, rest);
-      case 'disks':
-        return await runDisks(ctx, rest);
-      case 'upload':
-        return await runUpload(ctx, rest);
-      case 'download':
-        return await runDownload(ctx, rest);
-      case 'queue':
-        return await runQueue(ctx, rest);
-      case 'checksum':
-        return await runChecksum(ctx, rest);
-      default:
-        throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
-    }
+    return await runCommand(ctx, command, rest);
   } catch (err) {
     if (err instanceof UsageError) {
       // --json may not have been parsed yet (an unknown command, a mistyped option): look for it too.
@@ -122,19 +74,48 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
   }
 }
 
-/** The usage lines of one command (all its forms) and the options every command takes; null for an unknown command. */
-export function commandUsage(command: string): string | null {
-  const lines = USAGE.split('\n');
-  const picked: string[] = [];
-  let keep = false;
-  for (const line of lines) {
-    if (line.startsWith('  diskferry ')) keep = line.startsWith(`  diskferry ${command} `);
-    else if (!line.startsWith('    ')) keep = false;
-    if (keep) picked.push(line);
+/** Runs one command: the only place that knows them all (commands never call each other). */
+function runCommand(ctx: CliContext, command: string, args: string[]): Promise<number> {
+  switch (command) {
+    case 'login':
+      return runLogin(ctx, args);
+    case 'storage-domains':
+      return runStorageDomains(ctx, args);
+    case 'disks':
+      return runDisks(ctx, args);
+    case 'upload':
+      return runUpload(ctx, args);
+    case 'download':
+      return runDownload(ctx, args);
+    case 'queue':
+      return runQueueCommand(ctx, args);
+    case 'checksum':
+      return runChecksum(ctx, args);
+    default:
+      throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
   }
-  if (picked.length === 0) return null;
-  const common = USAGE.slice(USAGE.indexOf('Options for every command:'));
-  return ['Usage:', ...picked, '', common].join('\n');
+}
+
+/** Runs `diskferry queue SUBCOMMAND …`. */
+function runQueueCommand(ctx: CliContext, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'add':
+      return runQueueAdd(ctx, rest);
+    case 'run':
+      return runQueueRun(ctx, rest);
+    case 'list':
+      return runQueueList(ctx, rest);
+    case 'report':
+      return runQueueReport(ctx, rest);
+    case 'remove':
+    case 'move':
+    case 'priority':
+    case 'retry':
+      return runQueueChange(ctx, sub, rest);
+    default:
+      throw new UsageError(`Unknown queue command '${sub ?? ''}'. Use one of: add, list, run, report, remove, move, priority, retry.\n${QUEUE_USAGE}`);
+  }
 }
 
 const isEntry = process.argv[1] !== undefined && /[/\\]cli[/\\]index\.[jt]s$/.test(process.argv[1]);

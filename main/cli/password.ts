@@ -1,10 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-
-/** A usage or input problem: exit code 2, message shown as is. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './errors.js';
 
 /**
  * The password, from (in order) --password-file, the DISKFERRY_PASSWORD variable, or a hidden prompt

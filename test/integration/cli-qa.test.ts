@@ -30,6 +30,19 @@ describe('diskferry command line, as an administrator uses it', () => {
     expect(events(r.out).at(-1)).toMatchObject({ event: 'result', engine_url: h.sim.engineUrl });
   });
 
+  it('takes a bare host name as https, and refuses an http or malformed address as a usage error', async () => {
+    const host = new URL(h.sim.engineUrl).host;
+    const r = await run('login', '--engine', host, '--username', h.sim.username, '--password-file', pw, '--trust-fingerprint', h.sim.caFingerprint, '--name', 'bare', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(events(r.out).at(-1)).toMatchObject({ event: 'result', profile: 'bare', engine_url: h.sim.engineUrl });
+    const http = await run('login', '--engine', `http://${host}/ovirt-engine`, '--username', h.sim.username, '--password-file', pw);
+    expect(http.code).toBe(2);
+    expect(http.err).toMatch(/^diskferry: The engine address must start with https:\/\//);
+    const bad = await run('login', '--engine', 'https://engine example', '--username', h.sim.username, '--password-file', pw);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/is not a valid engine address/);
+  });
+
   it('says how to trust the CA when there is no terminal to ask on', async () => {
     const r = await run('login', '--engine', h.sim.engineUrl, '--username', h.sim.username, '--password-file', pw, '--name', 'untrusted');
     expect(r.code).toBe(2);
@@ -91,6 +104,23 @@ describe('diskferry command line, as an administrator uses it', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--transfer-url must be the https:\/\/ address of an imageio ticket/);
     expect(r.err).not.toContain('secret-ticket');
+  });
+
+  it('keeps the log\'s warnings (here: the fall back to the proxy) off stderr with --quiet', async () => {
+    const src = join(h.dir, 'quiet.raw');
+    await makeSparseImage(src, SMALL_SIZE, SMALL_RUNS);
+    h.sim.faults.transferUrlUnreachable = true;
+    try {
+      const loud = await run('upload', src, '--storage-domain', 'data-nfs', '--name', 'loud-via-proxy', '--password-file', pw);
+      expect(loud.code, loud.err).toBe(0);
+      expect(loud.err).toMatch(/ WARN imageio: server unreachable/);
+      const quiet = await run('upload', src, '--storage-domain', 'data-nfs', '--name', 'quiet-via-proxy', '--quiet', '--password-file', pw);
+      expect(quiet.code, quiet.err).toBe(0);
+      expect(quiet.out).toMatch(/^Uploaded .*quiet\.raw to disk 'quiet-via-proxy' .*through the engine proxy/);
+      expect(quiet.err).toBe('');
+    } finally {
+      h.resetFaults();
+    }
   });
 
   it('says why an ISO domain cannot take an upload, in plain words', async () => {

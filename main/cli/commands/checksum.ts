@@ -1,6 +1,6 @@
 import { parseChoice, parseCommand } from '../args.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../password.js';
+import { UsageError } from '../errors.js';
 import { BLKHASH_ALGORITHMS, BLKHASH_DEFAULT_BLOCK_SIZE } from '../../engine/image/blkhash.js';
 import { isBlkhashBlockSize, localChecksum } from '../../engine/image/local-checksum.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';

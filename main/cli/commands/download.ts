@@ -1,13 +1,14 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { parseChoice, parseCommand, parseWorkers } from '../args.js';
-import { required, type CliContext } from '../context.js';
-import { UsageError } from '../password.js';
+import { access } from 'node:fs/promises';
+import { outputDir, parseCommand, parseDownloadChoices, parseInactivityTimeout, parseWorkers, required, VERIFY_OPTIONS, type GlobalValues } from '../args.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { downloadDisk } from '../../engine/transfer/download-disk.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
-import { downloadFromTicket } from './data-plane.js';
-import { queueAndRunDownloads } from './queue-add.js';
-import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
+import { downloadFromTicket } from '../data-plane.js';
+import { downloadJob, engineKey, findDisks, submitJobs } from '../queue/jobs.js';
+import { liveRunPid, queuePaths } from '../queue/ports.js';
+import { runQueueUntilIdle } from '../queue/run.js';
 
 /** `diskferry download DISK… --output DIR`, or the data-plane-only form with --transfer-url. */
 export async function runDownload(ctx: CliContext, args: string[]): Promise<number> {
@@ -30,17 +31,14 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   const workers = parseWorkers(values.workers);
   const output = required(values.output, '--output');
   if (values.all || values.search) return queueAndRunDownloads(ctx, values, output);
-  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
-  const verify = parseVerify(values);
+  const { format, verify } = parseDownloadChoices(values);
   if (values['transfer-url'] || values['proxy-url']) {
     if (positionals.length > 0) throw new UsageError('The data-plane-only download takes no disk names: --output is the file to write.');
     return downloadFromTicket(ctx, values, output, { ...(workers !== undefined ? { workers } : {}), overwrite: values.overwrite ?? false, format, verify });
   }
   if (positionals.length === 0) throw new UsageError('Name at least one disk (name or id) to download.');
-  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
-  if (inactivity !== undefined && (!Number.isInteger(inactivity) || inactivity < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
-  const isDir = await stat(output).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--output ${output} is not an existing folder.`);
+  const inactivity = parseInactivityTimeout(values['inactivity-timeout']);
+  await outputDir(output);
   // Checked before a transfer is opened on the engine (which locks the disk) for nothing.
   if (!(await access(output, constants.W_OK).then(() => true, () => false))) throw new UsageError(`--output ${output} is a folder you cannot write to. Choose another, or fix its permissions.`);
 
@@ -65,4 +63,35 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
       { disk_id: r.diskId, disk_name: r.diskName, path: r.path, size: r.virtualSize, data_bytes: r.dataBytes, resumed_bytes: r.resumedBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy, format: r.format, digest: r.digest, verified: r.verified, verification: r.verification, report: r.report },
     );
   });
+}
+
+/**
+ * `diskferry download --all --storage-domain NAME --output DIR` / `download --search Q --output DIR`:
+ * queues every matching disk (to start now) and runs the queue until it is idle. With a `queue run`
+ * already active, the jobs are handed to it instead.
+ */
+async function queueAndRunDownloads(
+  ctx: CliContext,
+  values: GlobalValues & {
+    all?: boolean | undefined;
+    search?: string | undefined;
+    'storage-domain'?: string | undefined;
+    overwrite?: boolean | undefined;
+    workers?: string | undefined;
+    format?: string | undefined;
+    verify?: boolean | undefined;
+    'no-verify'?: boolean | undefined;
+  },
+  output: string,
+): Promise<number> {
+  const choices = parseDownloadChoices(values);
+  const dir = await outputDir(output);
+  const key = await engineKey(ctx, values);
+  const deps = await ctx.connect(values);
+  const disks = await findDisks(deps, { all: values.all ?? false, search: values.search, storageDomain: values['storage-domain'] });
+  if (disks.length === 0) throw new UsageError('No disk matches; nothing was queued. List them with diskferry disks --search QUERY.');
+  const workers = parseWorkers(values.workers) ?? null;
+  await submitJobs(ctx, disks.map((d) => downloadJob(key, d, dir, values.overwrite ?? false, { priority: 0, start: 'now', workers }, choices)));
+  if ((await liveRunPid(queuePaths())) !== null) return 0;
+  return runQueueUntilIdle(ctx, values);
 }

@@ -1,14 +1,8 @@
 import { formatBytes } from '../../../shared/format.js';
 import { diskSearch, parseCommand, parseCount } from '../args.js';
 import type { CliContext } from '../context.js';
+import { table } from '../table.js';
 import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
-
-/** Prints rows as an aligned text table. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 /** `diskferry storage-domains`: the domains with their real status and free space. */
 export async function runStorageDomains(ctx: CliContext, args: string[]): Promise<number> {

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { DiskFerryError } from '../../engine/errors.js';
 import { OvirtClient } from '../../engine/ovirt/client.js';
+import { engineBaseUrl } from '../../engine/ovirt/urls.js';
 import { fetchEngineCa } from '../../engine/trust/engine-ca.js';
 import { certificateFingerprint, splitPemBundle } from '../../engine/trust/tls.js';
-import { parseCommand } from '../args.js';
-import { required, type CliContext } from '../context.js';
-import { confirm, readPassword, UsageError } from '../password.js';
+import { parseCommand, required } from '../args.js';
+import { readCaFile, type CliContext } from '../context.js';
+import { confirm, readPassword } from '../password.js';
+import { UsageError } from '../errors.js';
 
 /**
  * `diskferry login`: saves an engine profile after checking the password. Without --ca-file it fetches
@@ -20,10 +22,7 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
 
   let caPem: string;
   if (values['ca-file']) {
-    caPem = await readFile(values['ca-file'], 'utf8').catch((err: unknown) => {
-      throw new UsageError(`Cannot read the CA file ${values['ca-file']}: ${(err as Error).message}`);
-    });
-    if (splitPemBundle(caPem).length === 0) throw new UsageError(`${values['ca-file']} holds no PEM certificate.`);
+    caPem = await readCaFile(values['ca-file']);
   } else {
     const ca = await fetchEngineCa(engineUrl);
     const wanted = values['trust-fingerprint'];
@@ -57,20 +56,18 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
   return 0;
 }
 
-/** Accepts `https://engine` or `https://engine/ovirt-engine[/api[/v4]]` and returns the `…/ovirt-engine` base. */
-export function normalizeEngineUrl(text: string): string {
-  let url: URL;
+/**
+ * The `…/ovirt-engine` base of what was given to --engine, normalised by the engine's own rule (the
+ * portal or the API address); a bare host name means https. A wrong address is a usage error.
+ */
+function normalizeEngineUrl(text: string): string {
+  const input = /^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim()) ? text.trim() : `https://${text.trim()}`;
   try {
-    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
-  } catch {
-    throw new UsageError(`'${text}' is not an engine URL. Use the address you open the oVirt portal with, e.g. https://engine.example.com/ovirt-engine`);
+    return engineBaseUrl(input).href;
+  } catch (err) {
+    if (err instanceof DiskFerryError && err.code === 'bad-input') throw new UsageError(err.message);
+    throw err;
   }
-  if (url.protocol !== 'https:') throw new UsageError(`The engine URL must use https, not ${url.protocol.replace(':', '')}.`);
-  const path = url.pathname.replace(/\/+$/, '').replace(/\/api(?:\/v\d+)?$/, '');
-  url.pathname = path.endsWith('/ovirt-engine') ? path : `${path}/ovirt-engine`;
-  url.search = '';
-  url.hash = '';
-  return url.toString().replace(/\/$/, '');
 }
 
 function normalizeFingerprint(fp: string): string {

@@ -1,60 +1,7 @@
-/** `diskferry queue run`: runs the queue until nothing is left to do, one line (or JSON object) per event. */
-import { parseSize } from '../../../shared/format.js';
-import { DEFAULT_RETRY_POLICY } from '../../engine/queue/retry-policy.js';
-import type { QueueSettings } from '../../engine/queue/queue-types.js';
-import { parseWindow } from '../../engine/queue/schedule.js';
-import { parseCommand, parseWorkers } from '../args.js';
+import { parseCommand } from '../args.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../password.js';
-import { parseInteger } from './queue-add.js';
-import { EngineConnections, openQueue } from './queue-open.js';
-import { QueueEventPrinter } from './queue-output.js';
-import { acquireRunLock, queuePaths, takeInbox } from './queue-ports.js';
-
-/** Options of `queue run` (also taken by `download --all / --search`, which runs the queue). */
-export const QUEUE_RUN_OPTIONS = {
-  window: { type: 'string', multiple: true },
-  limit: { type: 'string' },
-  'window-limit': { type: 'string' },
-  concurrency: { type: 'string', short: 'c' },
-  'per-engine': { type: 'string' },
-  'per-storage-domain': { type: 'string' },
-  retries: { type: 'string' },
-  'retry-delay': { type: 'string' },
-  workers: { type: 'string', short: 'w' },
-} as const;
-
-type RunValues = { [K in keyof typeof QUEUE_RUN_OPTIONS]?: (typeof QUEUE_RUN_OPTIONS)[K] extends { multiple: true } ? string[] : string };
-
-/** Parses `200MiB/s`, `1G`, `500k/s` (bytes per second). */
-export function parseRate(value: string | undefined, name: string): number | null {
-  if (value === undefined) return null;
-  const bytes = parseSize(value.replace(/\/s$/i, ''));
-  if (bytes === null || bytes <= 0) throw new UsageError(`${name} takes a rate like 200MiB/s or 50M, not '${value}'.`);
-  return bytes;
-}
-
-/** The queue settings the options ask for. */
-export function runSettings(values: RunValues): Partial<QueueSettings> {
-  const retries = parseInteger(values.retries, '--retries', 0);
-  const delay = values['retry-delay'] === undefined ? undefined : Number(values['retry-delay']);
-  if (delay !== undefined && !(delay > 0)) throw new UsageError(`--retry-delay takes seconds, more than 0, not '${values['retry-delay']}'.`);
-  return {
-    limits: {
-      concurrency: parseInteger(values.concurrency, '--concurrency', 1) ?? 2,
-      perEngine: parseInteger(values['per-engine'], '--per-engine', 1) ?? null,
-      perStorageDomain: parseInteger(values['per-storage-domain'], '--per-storage-domain', 1) ?? null,
-    },
-    windows: (values.window ?? []).map(parseWindow),
-    bandwidth: parseRate(values.limit, '--limit'),
-    windowBandwidth: parseRate(values['window-limit'], '--window-limit'),
-    retry: {
-      ...DEFAULT_RETRY_POLICY,
-      ...(retries !== undefined ? { maxAttempts: retries + 1 } : {}),
-      ...(delay !== undefined ? { baseDelayMs: delay * 1000, maxDelayMs: Math.max(DEFAULT_RETRY_POLICY.maxDelayMs, delay * 1000) } : {}),
-    },
-  };
-}
+import { UsageError } from '../errors.js';
+import { QUEUE_RUN_OPTIONS, runQueueUntilIdle } from '../queue/run.js';
 
 /** `diskferry queue run [--window 22:00-06:00] [--limit 200MiB/s] [--concurrency N] …` */
 export async function runQueueRun(ctx: CliContext, args: string[]): Promise<number> {
@@ -62,48 +9,4 @@ export async function runQueueRun(ctx: CliContext, args: string[]): Promise<numb
   ctx.applyGlobals(values);
   if (positionals.length > 0) throw new UsageError(`'queue run' takes no arguments (got ${positionals.join(' ')}).`);
   return runQueueUntilIdle(ctx, values);
-}
-
-/**
- * Owns the queue (the run lock), runs it until idle, picks up jobs `queue add` hands over meanwhile,
- * and returns the exit code: 0 when every job of the batch completed, 1 when one did not, 130 when
- * interrupted (running jobs are kept: the next run continues them).
- */
-export async function runQueueUntilIdle(ctx: CliContext, values: RunValues & Parameters<CliContext['connect']>[0]): Promise<number> {
-  const settings = runSettings(values);
-  const workers = parseWorkers(values.workers);
-  const paths = queuePaths();
-  const release = await acquireRunLock(paths);
-  const connections = new EngineConnections(ctx, values);
-  let inboxTimer: NodeJS.Timeout | null = null;
-  try {
-    const q = await openQueue(ctx, { connections, settings, ...(workers !== undefined ? { tuning: { workers } } : {}) }, paths);
-    const printer = new QueueEventPrinter(ctx.json ? ctx.io.stdout : ctx.io.stderr, ctx.json, ctx.quiet);
-    q.on((e) => printer.print(e));
-    let polling = false;
-    inboxTimer = setInterval(() => {
-      if (polling) return;
-      polling = true;
-      void takeInbox(paths, ctx.log)
-        .then((specs) => (specs.length > 0 ? q.add(specs) : []))
-        .catch((err: unknown) => ctx.log.warn('could not take jobs from the inbox', { error: (err as Error).message }))
-        .finally(() => (polling = false));
-    }, 1000).unref();
-    // Jobs handed over while no run was active are in the inbox too.
-    const early = await takeInbox(paths, ctx.log);
-    if (early.length > 0) await q.add(early);
-    const interrupted = new Promise<'interrupted'>((resolve) => {
-      if (ctx.signal.aborted) resolve('interrupted');
-      ctx.signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
-    });
-    q.start();
-    const outcome = await Promise.race([q.whenIdle(), interrupted]);
-    await q.close();
-    if (outcome === 'interrupted') return 130;
-    return outcome && outcome.totals.failed + outcome.totals.cancelled > 0 ? 1 : 0;
-  } finally {
-    if (inboxTimer) clearInterval(inboxTimer);
-    await connections.close();
-    await release();
-  }
 }

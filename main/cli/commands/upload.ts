@@ -1,13 +1,12 @@
 import { basename, extname } from 'node:path';
-import { parseCommand, parseChoice, parseWorkers } from '../args.js';
-import { required, type CliContext } from '../context.js';
-import { UsageError } from '../password.js';
+import { parseChoice, parseCommand, parseInactivityTimeout, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import type { OvirtClient } from '../../engine/ovirt/client.js';
 import { nameSearch } from '../../engine/ovirt/urls.js';
 import { checkDomain, uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
-import { uploadToTicket } from './data-plane.js';
-import { parseVerify, VERIFY_OPTIONS } from '../verify-option.js';
+import { uploadToTicket } from '../data-plane.js';
 
 /** `diskferry upload FILE… --storage-domain NAME …`, or the data-plane-only form with --transfer-url. */
 export async function runUpload(ctx: CliContext, args: string[]): Promise<number> {
@@ -36,8 +35,7 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
   const storageDomain = required(values['storage-domain'], '--storage-domain NAME');
   if (values.name && positionals.length > 1) throw new UsageError('--name works with one file only; several files are named after themselves.');
   const diskFormat = parseChoice('disk-format', values['disk-format'], ['raw', 'cow'] as const);
-  const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
-  if (inactivity !== undefined && (!Number.isInteger(inactivity) || inactivity < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
+  const inactivity = parseInactivityTimeout(values['inactivity-timeout']);
 
   const deps = await ctx.connect(values);
   // Once for all files: a wrong domain is one error, not one per file after notes about their names.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JsonFileStore } from '../../../main/app/node-ports.js';
-import { acquireRunLock, queuePaths } from '../../../main/cli/commands/queue-ports.js';
+import { acquireRunLock, queuePaths } from '../../../main/cli/queue/ports.js';
 import { removeStaleTemps, writeFileAtomic } from '../../../main/engine/fs/atomic.js';
 
 describe('temporary files of atomic writes', () => {

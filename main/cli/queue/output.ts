@@ -3,7 +3,7 @@ import { formatBytes, formatDuration, formatRate } from '../../../shared/format.
 import type { QueueJob } from '../../engine/queue/job.js';
 import type { QueueEvent } from '../../engine/queue/queue-types.js';
 import type { RunReport } from '../../engine/queue/report.js';
-import { table } from './list.js';
+import { table } from '../table.js';
 
 /** The short id shown to users (any unique prefix is accepted back). */
 export function shortId(id: string): string {

@@ -5,10 +5,9 @@ import { JsonFileQueueStore } from '../../engine/queue/store.js';
 import { TransferQueue } from '../../engine/queue/transfer-queue.js';
 import { realTimers } from '../../engine/timers.js';
 import type { TransferDeps, TransferTuning } from '../../engine/transfer/deps.js';
+import type { GlobalValues } from '../args.js';
 import type { CliContext } from '../context.js';
-import { createCliPower, queuePaths, reportFiles, terminalNotifications, type QueuePaths } from './queue-ports.js';
-
-type ConnectValues = Parameters<CliContext['connect']>[0];
+import { createCliPower, queuePaths, reportFiles, terminalNotifications, type QueuePaths } from './ports.js';
 
 /**
  * Connections to the engines jobs name, one login per engine, made when a job first needs it. A job
@@ -20,14 +19,14 @@ export class EngineConnections {
 
   constructor(
     private readonly ctx: CliContext,
-    private readonly values: ConnectValues,
+    private readonly values: GlobalValues,
   ) {}
 
   /** The deps of one engine. */
   connect(engine: string): Promise<TransferDeps> {
     let p = this.open.get(engine);
     if (!p) {
-      const values: ConnectValues = /^https?:\/\//i.test(engine) ? { ...this.values, engine } : { ...this.values, engine: undefined, profile: engine };
+      const values: GlobalValues = /^https?:\/\//i.test(engine) ? { ...this.values, engine } : { ...this.values, engine: undefined, profile: engine };
       p = this.ctx.connect(values);
       this.open.set(engine, p);
       p.catch(() => this.open.delete(engine));

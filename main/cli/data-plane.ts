@@ -1,17 +1,17 @@
-import { openImageio, type ImageioSession } from '../../engine/imageio/session.js';
-import { planRanges, planTotals } from '../../engine/imageio/plan.js';
-import { uploadRanges } from '../../engine/imageio/upload.js';
-import { downloadRanges } from '../../engine/imageio/download.js';
-import { probeImage } from '../../engine/image/probe.js';
-import { openLocalSource } from '../../engine/image/local-source.js';
-import { qcow2Layout } from '../../engine/image/qcow2-layout.js';
-import { Qcow2PartTarget, type PartTarget } from '../../engine/image/qcow2-writer.js';
-import { hashThreadWanted, TransferDigest, VERIFY_OFF } from '../../engine/image/verify.js';
-import { PartFile, ensureTargetFree } from '../../engine/transfer/part-file.js';
-import { ProgressTracker } from '../../engine/transfer/progress-tracker.js';
-import { formatBytes, formatDuration } from '../../../shared/format.js';
-import type { CliContext } from '../context.js';
-import { UsageError } from '../password.js';
+import { openImageio, type ImageioSession } from '../engine/imageio/session.js';
+import { planRanges, planTotals } from '../engine/imageio/plan.js';
+import { uploadRanges } from '../engine/imageio/upload.js';
+import { downloadRanges } from '../engine/imageio/download.js';
+import { probeImage } from '../engine/image/probe.js';
+import { openLocalSource } from '../engine/image/local-source.js';
+import { qcow2Layout } from '../engine/image/qcow2-layout.js';
+import { Qcow2PartTarget, type PartTarget } from '../engine/image/qcow2-writer.js';
+import { hashThreadWanted, TransferDigest, VERIFY_OFF } from '../engine/image/verify.js';
+import { PartFile, ensureTargetFree } from '../engine/transfer/part-file.js';
+import { ProgressTracker } from '../engine/transfer/progress-tracker.js';
+import { formatBytes, formatDuration } from '../../shared/format.js';
+import type { CliContext } from './context.js';
+import { UsageError } from './errors.js';
 
 interface DataPlaneValues {
   'transfer-url'?: string;

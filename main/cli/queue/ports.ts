@@ -13,7 +13,7 @@ import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job
 import type { NotificationPort, PowerPort } from '../../engine/queue/ports.js';
 import { reportCsv, type ReportSink, type RunReport } from '../../engine/queue/report.js';
 import { configDir } from '../config.js';
-import { UsageError } from '../password.js';
+import { UsageError } from '../errors.js';
 
 /** The queue's files in the config folder. */
 export interface QueuePaths {

@@ -1,0 +1,33 @@
+import { reportCsv } from '../../engine/queue/report.js';
+import { parseCommand } from '../args.js';
+import type { CliContext } from '../context.js';
+import { readQueue } from '../queue/jobs.js';
+import { jobJson, jobsTable, reportTable, shortId } from '../queue/output.js';
+
+/** `diskferry queue list [--json]`: the jobs, read from the queue file (also while a run owns it). */
+export async function runQueueList(ctx: CliContext, args: string[]): Promise<number> {
+  const { values } = parseCommand(args, {});
+  ctx.applyGlobals(values);
+  const { jobs } = await readQueue();
+  if (ctx.json) for (const j of jobs) ctx.io.stdout.write(JSON.stringify(jobJson(j)) + '\n');
+  else ctx.io.stdout.write(jobs.length === 0 ? 'The queue is empty.\n' : jobsTable(jobs) + '\n');
+  return 0;
+}
+
+/** `diskferry queue report [--csv] [--json] [--all]`: the last run's report, or all of them. */
+export async function runQueueReport(ctx: CliContext, args: string[]): Promise<number> {
+  const { values } = parseCommand(args, { csv: { type: 'boolean' }, all: { type: 'boolean' } });
+  ctx.applyGlobals(values);
+  const { reports } = await readQueue();
+  const chosen = values.all ? reports : reports.slice(-1);
+  if (chosen.length === 0) {
+    ctx.io.stdout.write(ctx.json ? '' : 'No run report yet: reports are written when a queue run finishes.\n');
+    return 0;
+  }
+  for (const r of chosen) {
+    if (values.csv) ctx.io.stdout.write(reportCsv(r));
+    else if (ctx.json) ctx.io.stdout.write(JSON.stringify(r) + '\n');
+    else ctx.io.stdout.write(`Report ${shortId(r.id)} of ${new Date(r.createdAt).toLocaleString()}\n${reportTable(r)}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,61 @@
+/** The command line's help: every form of every command, the options all of them take, the exit codes. */
+
+/** Usage lines of the queue commands. */
+export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--no-verify] [--priority N] [--now]
+  diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--overwrite] [--priority N] [--now]
+  diskferry queue list [--json]
+  diskferry queue run [--window [DAYS] HH:MM-HH:MM]… [--limit RATE] [--window-limit RATE] [--concurrency N]
+                      [--per-engine N] [--per-storage-domain N] [--retries N] [--retry-delay S] [--workers N] [--json]
+  diskferry queue report [--csv] [--json] [--all]
+  diskferry queue remove ID… | --finished
+  diskferry queue move ID up|down|top|bottom
+  diskferry queue priority ID N
+  diskferry queue retry ID`;
+
+/** The whole help (`diskferry --help`). */
+export const USAGE = `diskferry — move VM disk images in and out of oVirt
+
+Usage:
+  diskferry login --engine URL --username USER@PROFILE [--password-file F] [--ca-file F] [--trust-fingerprint FP] [--system-trust] [--name NAME]
+  diskferry storage-domains [--json]
+  diskferry disks [--search QUERY] [--max N] [--json]
+  diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
+                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--overwrite] [--no-resume]
+                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--no-verify]   (data plane only)
+  diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE [--overwrite] [--format raw|qcow2]
+                      [--no-verify]   (data plane only)
+  diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
+${QUEUE_USAGE}
+  diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
+                      (the guest data's checksum as imageio computes it; no engine needed)
+  diskferry --version   (the version of this diskferry)
+
+Options for every command:
+  --profile NAME         the engine profile to use (default: the last one you logged in to)
+  --engine URL --username USER@PROFILE   use an engine without a saved profile
+  --password-file F      read the password from F (else DISKFERRY_PASSWORD, else a prompt)
+  --ca-file F            trust this CA certificate (PEM) for the engine and its hosts
+  --system-trust         also trust the operating system's CAs
+  --insecure             do not verify TLS certificates (dangerous: for labs only)
+  --json                 machine-readable output: one JSON object a line
+  --quiet, -q            no progress output
+  --log-file F, --log-level error|warn|info|debug
+
+Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
+
+/** The usage lines of one command (all its forms) and the options every command takes; null for an unknown command. */
+export function commandUsage(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const picked: string[] = [];
+  let keep = false;
+  for (const line of lines) {
+    if (line.startsWith('  diskferry ')) keep = line.startsWith(`  diskferry ${command} `);
+    else if (!line.startsWith('    ')) keep = false;
+    if (keep) picked.push(line);
+  }
+  if (picked.length === 0) return null;
+  const common = USAGE.slice(USAGE.indexOf('Options for every command:'));
+  return ['Usage:', ...picked, '', common].join('\n');
+}
