@@ -2,14 +2,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ok } from '../../shared/errors.js';
-import { EVENT_CHANNELS, INVOKE_CHANNELS, type IpcTransport } from '../../shared/ipc.js';
-import { DEFAULT_SETTINGS, EVENT_SCHEMAS, INVOKE_SCHEMAS, SettingsSchema } from '../../shared/schemas/index.js';
+import { EVENT_CHANNELS, INVOKE_CHANNELS, IPC, type IpcTransport } from '../../shared/ipc.js';
+import { DEFAULT_SETTINGS, SettingsSchema } from '../../shared/schemas/index.js';
 import { createDiskFerryApi } from '../../preload/api.js';
 
 describe('the IPC contract', () => {
-  it('has a request and response schema for every invoke channel and one for every event', () => {
-    expect(Object.keys(INVOKE_SCHEMAS).sort()).toEqual([...INVOKE_CHANNELS].sort());
-    expect(Object.keys(EVENT_SCHEMAS).sort()).toEqual([...EVENT_CHANNELS].sort());
+  it('names every channel group:name, the API method it becomes', () => {
+    for (const channel of [...INVOKE_CHANNELS, ...EVENT_CHANNELS]) expect(channel).toMatch(/^[a-z]+:[a-z][A-Za-z]*$/);
+    expect(INVOKE_CHANNELS).toEqual(Object.keys(IPC.invoke));
+    expect(EVENT_CHANNELS).toEqual(Object.keys(IPC.events));
   });
 
   it('reaches every invoke channel and event from the named API', async () => {
@@ -38,17 +39,17 @@ describe('the IPC contract', () => {
   });
 
   it('accepts no payload as undefined, null or {} and refuses unknown keys', () => {
-    const list = INVOKE_SCHEMAS['engines:list'].request;
+    const list = IPC.invoke['engines:list'].request;
     expect(list.safeParse(undefined).success).toBe(true);
     expect(list.safeParse(null).success).toBe(true);
     expect(list.safeParse({}).success).toBe(true);
     expect(list.safeParse({ a: 1 }).success).toBe(false);
-    expect(INVOKE_SCHEMAS['transfers:pause'].request.safeParse({ id: 't', extra: true }).success).toBe(false);
-    expect(INVOKE_SCHEMAS['catalog:disks'].request.safeParse(undefined).success).toBe(true);
-    expect(INVOKE_SCHEMAS['settings:set'].request.safeParse({ maxConcurrent: 9 }).success).toBe(false);
-    expect(INVOKE_SCHEMAS['settings:set'].request.safeParse({ sneaky: 1 }).success).toBe(false);
-    expect(INVOKE_SCHEMAS['settings:set'].request.safeParse({ scheduleWindow: { start: '22:00', end: '06:00' } }).success).toBe(true);
-    expect(INVOKE_SCHEMAS['engines:add'].request.safeParse({ engineUrl: 'e', username: 'a@b', password: 'p', savePassword: false, trust: { kind: 'pem' } }).success).toBe(false);
+    expect(IPC.invoke['transfers:pause'].request.safeParse({ id: 't', extra: true }).success).toBe(false);
+    expect(IPC.invoke['catalog:disks'].request.safeParse(undefined).success).toBe(true);
+    expect(IPC.invoke['settings:set'].request.safeParse({ maxConcurrent: 9 }).success).toBe(false);
+    expect(IPC.invoke['settings:set'].request.safeParse({ sneaky: 1 }).success).toBe(false);
+    expect(IPC.invoke['settings:set'].request.safeParse({ scheduleWindow: { start: '22:00', end: '06:00' } }).success).toBe(true);
+    expect(IPC.invoke['engines:add'].request.safeParse({ engineUrl: 'e', username: 'a@b', password: 'p', savePassword: false, trust: { kind: 'pem' } }).success).toBe(false);
   });
 
   it('has valid default settings', () => {
