@@ -13,12 +13,12 @@ describe('the IPC contract', () => {
     expect(EVENT_CHANNELS).toEqual(Object.keys(IPC.events));
   });
 
-  it('reaches every invoke channel and event from the named API', async () => {
-    const invoked = new Set<string>();
+  it('reaches every invoke channel and event from the named API, passing the request on as it is', async () => {
+    const invoked = new Map<string, unknown>();
     const subscribed = new Set<string>();
     const transport: IpcTransport = {
-      invoke: (channel) => {
-        invoked.add(channel);
+      invoke: (channel, request) => {
+        invoked.set(channel, request);
         return Promise.resolve(ok(null as never));
       },
       on: (event) => {
@@ -27,15 +27,21 @@ describe('the IPC contract', () => {
       },
     };
     const api = createDiskFerryApi(transport);
-    for (const group of Object.values(api) as Array<Record<string, unknown>>) {
-      for (const [name, fn] of Object.entries(group)) {
+    const requests = new Map<string, unknown>();
+    for (const [group, methods] of Object.entries(api) as Array<[string, Record<string, unknown>]>) {
+      for (const [name, fn] of Object.entries(methods)) {
         if (typeof fn !== 'function' || name === 'pathForFile') continue;
-        const r: unknown = name === 'onChanged' ? (fn as (cb: () => void) => unknown)(() => {}) : await (fn as (...a: unknown[]) => Promise<unknown>)('x', 'top');
+        const request = { call: `${group}.${name}` };
+        requests.set(`${group}:${name}`, request);
+        const r: unknown = name === 'onChanged' ? (fn as (cb: () => void) => unknown)(() => {}) : await (fn as (request: unknown) => Promise<unknown>)(request);
         expect(r).toBeDefined();
       }
     }
-    expect([...invoked].sort()).toEqual([...INVOKE_CHANNELS].sort());
+    expect([...invoked.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
+    for (const [channel, request] of invoked) expect(request).toBe(requests.get(channel));
     expect([...subscribed].sort()).toEqual([...EVENT_CHANNELS].sort());
+    expect(await api.engines.list()).toEqual(ok(null));
+    expect(invoked.get('engines:list')).toBeUndefined();
   });
 
   it('accepts no payload as undefined, null or {} and refuses unknown keys', () => {

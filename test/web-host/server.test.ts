@@ -99,7 +99,7 @@ describe('web host', () => {
     expect(info).toEqual({ ok: true, value: expect.objectContaining({ host: 'web', nativeDialogs: false, demoAvailable: true }) });
     const engines = await api.engines.list();
     expect(engines.ok && engines.value.profiles[0]?.status).toBe('connected');
-    const bad = await api.transfers.pause('no-such-transfer');
+    const bad = await api.transfers.pause({ id: 'no-such-transfer' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'not-found' } });
 
     // The window's way: apply each event (a snapshot, then deltas) to what it holds; the list
@@ -131,7 +131,7 @@ describe('web host', () => {
     await api.settings.set({ maxConcurrent: 3 });
     await new Promise((r) => setTimeout(r, 200));
     expect(snapshots.length).toBe(count);
-    const reveal = await api.transfers.reveal(id);
+    const reveal = await api.transfers.reveal({ id });
     expect(reveal).toMatchObject({ ok: true, value: { shown: false } });
   });
 
