@@ -1,93 +1,42 @@
 /**
- * The named API the window uses (`window.diskferry`), built from the contract of shared/ipc.ts over
- * any transport: Electron's ipcRenderer (preload/index.ts) or the web host's WebSocket
- * (test/web-host/client.ts). The renderer derives its type from `DiskFerryApi`, so it cannot drift.
- * No Node, no Electron here: this file is bundled into both.
+ * The named API the window uses (`window.diskferry`), built at run time from the channel table of
+ * shared/ipc.ts over any transport: Electron's ipcRenderer (preload/index.ts) or the web host's
+ * WebSocket (test/web-host/client.ts). Invoke channel `group:name` is `api.group.name(request)`;
+ * event channel `group:changed` is `api.group.onChanged(listener)`, which returns its unsubscribe.
+ * The renderer derives its type from `DiskFerryApi`, so it cannot drift. No Node, no Electron, no
+ * schemas here: this file is bundled into both, and only the channel names are read at run time.
  */
-import type {
-  AddDownloadsRequest,
-  AddEngineRequest,
-  AddUploadsRequest,
-  AppInfo,
-  CaCertificateInfo,
-  ChooseFolderRequest,
-  ChooseFolderResult,
-  DiskQuery,
-  DiskView,
-  EngineProfileView,
-  EnginesState,
-  EngineTestResult,
-  EventChannel,
-  EventChannels,
-  FetchCaRequest,
-  IpcTransport,
-  MoveTransferRequest,
-  OpenFilesRequest,
-  OpenFilesResult,
-  RevealResult,
-  SelectEngineRequest,
-  Settings,
-  SettingsPatch,
-  StorageDomainsRequest,
-  StorageDomainView,
-  TestEngineRequest,
-  TransfersChange,
-  TransfersSnapshot,
-  TransferView,
-  UploadPlan,
-} from '../shared/ipc.js';
 import type { Result } from '../shared/errors.js';
+import {
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  type EventChannel,
+  type EventChannels,
+  type InvokeChannel,
+  type InvokeRequest,
+  type InvokeResponse,
+  type IpcTransport,
+  type ParsedRequest,
+} from '../shared/ipc.js';
 
 /** A listener registration; call the returned function to unsubscribe. */
 export type Subscribe<T> = (listener: (payload: T) => void) => () => void;
 
+/** The arguments of a channel's method: none, an optional request, or the request. */
+type InvokeArgs<C extends InvokeChannel> = [ParsedRequest<C>] extends [void] ? [] : undefined extends InvokeRequest<C> ? [request?: InvokeRequest<C>] : [request: InvokeRequest<C>];
+
+/** The group of a channel name (`transfers` of `transfers:pause`). */
+type GroupOf<C extends string> = C extends `${infer G}:${string}` ? G : never;
+
+/** The methods of one group: its invoke channels, and `on…` for its event channels. */
+type ApiGroup<G extends string> = {
+  readonly [C in InvokeChannel as C extends `${G}:${infer M}` ? M : never]: (...args: InvokeArgs<C>) => Promise<Result<InvokeResponse<C>>>;
+} & {
+  readonly [E in EventChannel as E extends `${G}:${infer M}` ? `on${Capitalize<M>}` : never]: Subscribe<EventChannels[E]>;
+};
+
 /** The API exposed to the window. Every call resolves with a Result; none rejects for app errors. */
-export interface DiskFerryApi {
-  readonly engines: {
-    list(): Promise<Result<EnginesState>>;
-    add(request: AddEngineRequest): Promise<Result<EngineProfileView>>;
-    fetchCa(request: FetchCaRequest): Promise<Result<CaCertificateInfo>>;
-    trust(id: string, fingerprint: string): Promise<Result<EngineProfileView>>;
-    test(request: TestEngineRequest): Promise<Result<EngineTestResult>>;
-    /** Logs in with what `add` would save, without saving anything. */
-    testNew(request: AddEngineRequest): Promise<Result<EngineTestResult>>;
-    remove(id: string): Promise<Result<EnginesState>>;
-    select(request: SelectEngineRequest): Promise<Result<EnginesState>>;
-    /** Adds and selects the built-in simulator (only when `app.info().demoAvailable`). */
-    demo(): Promise<Result<EngineProfileView>>;
-    onChanged: Subscribe<EnginesState>;
-  };
-  readonly catalog: {
-    storageDomains(request?: StorageDomainsRequest): Promise<Result<readonly StorageDomainView[]>>;
-    disks(query?: DiskQuery): Promise<Result<readonly DiskView[]>>;
-  };
-  readonly transfers: {
-    planUploads(paths: readonly string[]): Promise<Result<UploadPlan>>;
-    addUploads(request: AddUploadsRequest): Promise<Result<readonly TransferView[]>>;
-    addDownloads(request: AddDownloadsRequest): Promise<Result<readonly TransferView[]>>;
-    pause(id: string): Promise<Result<TransferView>>;
-    resume(id: string): Promise<Result<TransferView>>;
-    /** An upload's disk is deleted on the engine: confirm with the user first. */
-    cancel(id: string): Promise<Result<TransferView>>;
-    retry(id: string): Promise<Result<TransferView>>;
-    remove(id: string): Promise<Result<null>>;
-    reveal(id: string): Promise<Result<RevealResult>>;
-    move(id: string, to: MoveTransferRequest['to']): Promise<Result<null>>;
-    list(): Promise<Result<TransfersSnapshot>>;
-    onChanged: Subscribe<TransfersChange>;
-  };
-  readonly settings: {
-    get(): Promise<Result<Settings>>;
-    set(patch: SettingsPatch): Promise<Result<Settings>>;
-    onChanged: Subscribe<Settings>;
-  };
-  readonly dialogs: {
-    openFiles(request?: OpenFilesRequest): Promise<Result<OpenFilesResult>>;
-    chooseFolder(request?: ChooseFolderRequest): Promise<Result<ChooseFolderResult>>;
-  };
-  readonly app: {
-    info(): Promise<Result<AppInfo>>;
-  };
+export type DiskFerryApi = { readonly [G in GroupOf<InvokeChannel | EventChannel>]: ApiGroup<G> } & {
   readonly files: {
     /**
      * The local path of a dropped or picked File; null where the host cannot know it (the web host:
@@ -95,59 +44,49 @@ export interface DiskFerryApi {
      */
     pathForFile(file: File): string | null;
   };
+};
+
+/** `['transfers', 'pause']` of `transfers:pause`. */
+function split(channel: string): [group: string, name: string] {
+  const at = channel.indexOf(':');
+  return [channel.slice(0, at), channel.slice(at + 1)];
+}
+
+/** `onChanged` of `changed`: the method that subscribes to an event channel. */
+const subscription = (name: string) => `on${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+
+/** The API as built, before it is checked to be complete. */
+type Built = Record<string, Record<string, unknown>>;
+
+/** True when every channel of the contract has its function: the built object is the whole API. */
+function isComplete(api: Built): api is Built & DiskFerryApi {
+  const has = (channel: string, method: (name: string) => string) => {
+    const [group, name] = split(channel);
+    return typeof api[group]?.[method(name)] === 'function';
+  };
+  return INVOKE_CHANNELS.every((c) => has(c, (n) => n)) && EVENT_CHANNELS.every((e) => has(e, subscription)) && typeof api['files']?.['pathForFile'] === 'function';
 }
 
 /** Builds the API over a transport. `pathForFile` is host-specific (Electron's webUtils). */
 export function createDiskFerryApi(transport: IpcTransport, pathForFile: (file: File) => string | null = () => null): DiskFerryApi {
-  const invoke = transport.invoke.bind(transport);
-  const on =
+  const api: Built = { files: { pathForFile } };
+  const group = (name: string) => (api[name] ??= {});
+  const invoker =
+    <C extends InvokeChannel>(channel: C) =>
+    (request: InvokeRequest<C>) =>
+      transport.invoke(channel, request);
+  const subscriber =
     <E extends EventChannel>(event: E): Subscribe<EventChannels[E]> =>
     (listener) =>
       transport.on(event, listener);
-  const api: DiskFerryApi = {
-    engines: {
-      list: () => invoke('engines:list', undefined),
-      add: (request) => invoke('engines:add', request),
-      fetchCa: (request) => invoke('engines:fetchCa', request),
-      trust: (id, fingerprint) => invoke('engines:trust', { id, fingerprint }),
-      test: (request) => invoke('engines:test', request),
-      testNew: (request) => invoke('engines:testNew', request),
-      remove: (id) => invoke('engines:remove', { id }),
-      select: (request) => invoke('engines:select', request),
-      demo: () => invoke('engines:demo', undefined),
-      onChanged: on('engines:changed'),
-    },
-    catalog: {
-      storageDomains: (request = {}) => invoke('catalog:storageDomains', request),
-      disks: (query = {}) => invoke('catalog:disks', query),
-    },
-    transfers: {
-      planUploads: (paths) => invoke('transfers:planUploads', { paths }),
-      addUploads: (request) => invoke('transfers:addUploads', request),
-      addDownloads: (request) => invoke('transfers:addDownloads', request),
-      pause: (id) => invoke('transfers:pause', { id }),
-      resume: (id) => invoke('transfers:resume', { id }),
-      cancel: (id) => invoke('transfers:cancel', { id }),
-      retry: (id) => invoke('transfers:retry', { id }),
-      remove: (id) => invoke('transfers:remove', { id }),
-      reveal: (id) => invoke('transfers:reveal', { id }),
-      move: (id, to) => invoke('transfers:move', { id, to }),
-      list: () => invoke('transfers:list', undefined),
-      onChanged: on('transfers:changed'),
-    },
-    settings: {
-      get: () => invoke('settings:get', undefined),
-      set: (patch) => invoke('settings:set', patch),
-      onChanged: on('settings:changed'),
-    },
-    dialogs: {
-      openFiles: (request = {}) => invoke('dialogs:openFiles', request),
-      chooseFolder: (request = {}) => invoke('dialogs:chooseFolder', request),
-    },
-    app: {
-      info: () => invoke('app:info', undefined),
-    },
-    files: { pathForFile },
-  };
+  for (const channel of INVOKE_CHANNELS) {
+    const [g, name] = split(channel);
+    group(g)[name] = invoker(channel);
+  }
+  for (const event of EVENT_CHANNELS) {
+    const [g, name] = split(event);
+    group(g)[subscription(name)] = subscriber(event);
+  }
+  if (!isComplete(api)) throw new Error('The IPC API is missing a channel of the contract.');
   return api;
 }

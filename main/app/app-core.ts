@@ -4,11 +4,12 @@
  * process and the web host both build one with their ports and carry its handlers and change
  * notices to the window.
  */
-import type { AppInfo, EventChannel, EventStates, TransferView } from '../../shared/ipc.js';
+import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
 import type { InvokeHandlers } from './dispatch.js';
+import type { EventStates } from './event-pump.js';
 import { EnginesService } from './engines-service.js';
 import type { AppPorts } from './ports.js';
 import { SettingsService } from './settings-service.js';

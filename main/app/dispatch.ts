@@ -4,17 +4,22 @@
  */
 import type { z } from 'zod';
 import { fail, ok, type Result } from '../../shared/errors.js';
-import { INVOKE_CHANNELS, type InvokeChannel, type InvokeChannels } from '../../shared/ipc.js';
-import { INVOKE_SCHEMAS } from '../../shared/schemas/index.js';
+import { IPC, type InvokeChannel, type InvokeResponse, type ParsedRequest } from '../../shared/ipc.js';
 import { asDiskFerryError } from '../engine/errors.js';
 import type { Log } from '../engine/log.js';
 
-/** A handler per invoke channel: the parsed request in, the response out. */
-export type InvokeHandlers = { readonly [C in InvokeChannel]: (request: InvokeChannels[C]['request']) => Promise<InvokeChannels[C]['response']> | InvokeChannels[C]['response'] };
+/**
+ * A handler per invoke channel of the contract: the parsed request in, the response out. Where the
+ * map is written (AppCore), a missing or extra channel, or a wrong request or response, is a type error.
+ */
+export type InvokeHandlers = { readonly [C in InvokeChannel]: (request: ParsedRequest<C>) => Promise<InvokeResponse<C>> | InvokeResponse<C> };
+
+/** The contract's request schemas seen channel by channel, so a channel's schema and its handler stay paired for the compiler. */
+const REQUESTS: { readonly [C in InvokeChannel]: { readonly request: z.ZodType<ParsedRequest<C>> } } = IPC.invoke;
 
 /** True for a known invoke channel name. */
 export function isInvokeChannel(name: unknown): name is InvokeChannel {
-  return typeof name === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(name);
+  return typeof name === 'string' && Object.hasOwn(IPC.invoke, name);
 }
 
 /** The first schema problem in words, without echoing the payload (it may hold a password). */
@@ -28,13 +33,12 @@ export function describeIssue(error: z.ZodError): string {
   return `Invalid ${where}: ${what}.`;
 }
 
-/** Runs one invoke; always resolves with a Result. */
-export async function dispatch(handlers: InvokeHandlers, channel: unknown, payload: unknown, log: Log): Promise<Result<unknown>> {
-  if (!isInvokeChannel(channel)) return fail({ code: 'bad-input', message: 'Unknown request.', retryable: false });
-  const parsed = INVOKE_SCHEMAS[channel].request.safeParse(payload);
+/** Runs one invoke of a known channel; always resolves with a Result. */
+async function run<C extends InvokeChannel>(handlers: InvokeHandlers, channel: C, payload: unknown, log: Log): Promise<Result<InvokeResponse<C>>> {
+  const parsed = REQUESTS[channel].request.safeParse(payload);
   if (!parsed.success) return fail({ code: 'bad-input', message: describeIssue(parsed.error), retryable: false });
   try {
-    const handler = handlers[channel] as (request: unknown) => unknown;
+    const handler: (request: ParsedRequest<C>) => Promise<InvokeResponse<C>> | InvokeResponse<C> = handlers[channel];
     return ok(await handler(parsed.data));
   } catch (err) {
     const e = asDiskFerryError(err);
@@ -44,3 +48,8 @@ export async function dispatch(handlers: InvokeHandlers, channel: unknown, paylo
   }
 }
 
+/** Runs one invoke; always resolves with a Result. */
+export function dispatch(handlers: InvokeHandlers, channel: unknown, payload: unknown, log: Log): Promise<Result<unknown>> {
+  if (!isInvokeChannel(channel)) return Promise.resolve(fail({ code: 'bad-input', message: 'Unknown request.', retryable: false }));
+  return run(handlers, channel, payload, log);
+}

@@ -4,10 +4,13 @@
  * terminal transitions) go out at once. Transfers go out as deltas against what this window was
  * last sent (TransfersDeltaEncoder). Used by both hosts.
  */
-import type { EventChannel, EventChannels, EventStates } from '../../shared/ipc.js';
+import type { EventChannel, EventChannels, TransfersSnapshot } from '../../shared/ipc.js';
 import type { Timers } from '../engine/timers.js';
 import type { ChangeNotice } from './change-bus.js';
 import { TransfersDeltaEncoder } from './transfer-deltas.js';
+
+/** What the core holds per event channel: the payload itself, but for transfers the whole snapshot (sent as deltas). */
+export type EventStates = { readonly [E in EventChannel]: E extends 'transfers:changed' ? TransfersSnapshot : EventChannels[E] };
 
 /** Default: four updates a second at most. */
 export const DEFAULT_EVENT_INTERVAL_MS = 250;

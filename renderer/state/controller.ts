@@ -82,7 +82,7 @@ export function createController(api: DiskFerryApi, store: Store) {
 
   const planUploads = async (paths: readonly string[]): Promise<void> => {
     if (paths.length === 0) return;
-    const plan = await run(api.transfers.planUploads(paths));
+    const plan = await run(api.transfers.planUploads({ paths }));
     if (plan) dispatch({ type: 'sheet/open', sheet: { kind: 'upload-plan', plan } });
   };
 
@@ -156,7 +156,7 @@ export function createController(api: DiskFerryApi, store: Store) {
       return api.engines.test({ id });
     },
     async removeEngine(id: string): Promise<void> {
-      const r = await run(api.engines.remove(id));
+      const r = await run(api.engines.remove({ id }));
       if (r) dispatch({ type: 'engines', engines: r });
     },
     async tryDemo(): Promise<void> {
@@ -204,23 +204,23 @@ export function createController(api: DiskFerryApi, store: Store) {
       return r?.path ?? null;
     },
 
-    pause: (id: string) => void run(api.transfers.pause(id)),
-    resume: (id: string) => void run(api.transfers.resume(id)),
-    retry: (id: string) => void run(api.transfers.retry(id)),
-    remove: (id: string) => void run(api.transfers.remove(id)),
-    move: (id: string, to: MoveTransferRequest['to']) => void run(api.transfers.move(id, to)),
+    pause: (id: string) => void run(api.transfers.pause({ id })),
+    resume: (id: string) => void run(api.transfers.resume({ id })),
+    retry: (id: string) => void run(api.transfers.retry({ id })),
+    remove: (id: string) => void run(api.transfers.remove({ id })),
+    move: (id: string, to: MoveTransferRequest['to']) => void run(api.transfers.move({ id, to })),
     async reveal(id: string): Promise<void> {
-      const r = await run(api.transfers.reveal(id));
+      const r = await run(api.transfers.reveal({ id }));
       if (r && !r.shown) dispatch({ type: 'notice/add', notice: { tone: 'info', text: r.path, translate: false } });
     },
     /** Cancel, after a warning when the engine will delete the upload's disk. */
     requestCancel(t: Pick<TransferView, 'id' | 'cancelDeletesDisk'>): void {
       if (t.cancelDeletesDisk) dispatch({ type: 'sheet/open', sheet: { kind: 'confirm-cancel', transferId: t.id } });
-      else void run(api.transfers.cancel(t.id));
+      else void run(api.transfers.cancel({ id: t.id }));
     },
     async cancel(id: string): Promise<void> {
       dispatch({ type: 'sheet/close' });
-      await run(api.transfers.cancel(id));
+      await run(api.transfers.cancel({ id }));
     },
 
     /** Saves settings; a refusal becomes a notice and the answer null. */

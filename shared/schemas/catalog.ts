@@ -1,39 +1,60 @@
-/** Schemas of the catalog payloads (`catalog:*`). */
+/** Schemas and types of the catalog payloads (`catalog:*`, of the selected engine). */
 import { z } from 'zod';
-import type { DiskQuery, DiskView, StorageDomainsRequest, StorageDomainView } from '../ipc.js';
-import { DiskFormatSchema, IdSchema } from './common.js';
+import { DiskFormatSchema, IdSchema, StorageDomainStatusSchema, type Infer } from './common.js';
 
-export const StorageDomainViewSchema: z.ZodType<StorageDomainView> = z.object({
+/** A storage domain of the selected engine. */
+export const StorageDomainViewSchema = z.object({
   id: IdSchema,
   name: z.string(),
+  /** `data`, `iso`, `export`, … */
   type: z.string(),
+  /** `nfs`, `iscsi`, `fcp`, … */
   storageType: z.string().nullable(),
   isBlock: z.boolean(),
-  status: z.enum(['active', 'inactive', 'locked', 'mixed', 'unattached', 'maintenance', 'preparing_for_maintenance', 'detaching', 'activating', 'unknown']),
+  status: StorageDomainStatusSchema,
+  /** Free bytes; null when the engine did not say. */
   available: z.number().nullable(),
   used: z.number().nullable(),
+  /** An active data domain: the only kind that takes uploads. */
   acceptsUploads: z.boolean(),
 });
+export type StorageDomainView = Infer<typeof StorageDomainViewSchema>;
 
-export const DiskViewSchema: z.ZodType<DiskView> = z.object({
+/** A disk of the selected engine. */
+export const DiskViewSchema = z.object({
   id: IdSchema,
   name: z.string(),
   description: z.string().nullable(),
+  /** Virtual size: the byte count of a raw download. */
   provisionedSize: z.number().nullable(),
   actualSize: z.number().nullable(),
   format: DiskFormatSchema,
   sparse: z.boolean(),
   status: z.enum(['ok', 'locked', 'illegal']).nullable(),
+  /** `data`, `iso`, …; null on old engines. */
   contentType: z.string().nullable(),
   storageDomainIds: z.array(z.string()),
+  /** Names of `storageDomainIds` where known. */
   storageDomainNames: z.array(z.string()),
+  /** Names of the VMs the disk is attached to (sorted; [] for a floating disk); null when unknown. */
   vmNames: z.array(z.string()).nullable(),
+  /** An image disk that is `ok`: can be downloaded now. */
   downloadable: z.boolean(),
 });
+export type DiskView = Infer<typeof DiskViewSchema>;
 
-export const StorageDomainsRequestSchema: z.ZodType<StorageDomainsRequest> = z.strictObject({ refresh: z.boolean().optional() });
+/** `catalog:storageDomains`. */
+export const StorageDomainsRequestSchema = z.strictObject({
+  /** Read again from the engine instead of the cached list (a few seconds old at most). */
+  refresh: z.boolean().optional(),
+});
+export type StorageDomainsRequest = Infer<typeof StorageDomainsRequestSchema>;
 
-export const DiskQuerySchema: z.ZodType<DiskQuery> = z.strictObject({
+/** `catalog:disks` filter. */
+export const DiskQuerySchema = z.strictObject({
+  /** A bare word searches by name (`web*`); `name=…`, `status=ok`, … pass through to the engine. */
   search: z.string().max(500).optional(),
+  /** At most this many (default 500). */
   max: z.number().int().min(1).max(10_000).optional(),
 });
+export type DiskQuery = Infer<typeof DiskQuerySchema>;

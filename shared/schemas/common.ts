@@ -1,8 +1,17 @@
-/** Schemas of the small shared pieces: errors, progress, states. */
+/**
+ * The small shared pieces of the payload schemas (errors, progress, states, ids), the request
+ * wrappers for channels without a payload or with an optional one, and `Infer`: the readonly type a
+ * schema describes, which every payload type of the contract is derived with.
+ */
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorInfo } from '../errors.js';
-import type { DiskFormat, OutputFormat, TransferDirection, TransferProgress, TransferState } from '../model.js';
-import type { LocalImageFormat } from '../ipc.js';
+import type { DiskFormat, OutputFormat, StorageDomainStatus, TransferDirection, TransferProgress, TransferState } from '../model.js';
+
+/** A type made readonly all the way down: data that crosses the bridge is never changed in place. */
+export type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** The plain, readonly data a schema accepts after parsing: every payload type is one of these. */
+export type Infer<S extends z.ZodType> = DeepReadonly<z.output<S>>;
 
 /** Identifiers: engine profile ids, transfer ids, disk and storage domain ids (UUIDs on real engines). */
 export const IdSchema = z.string().min(1).max(200);
@@ -13,9 +22,19 @@ export const PathSchema = z.string().min(1).max(4096);
 /** A byte count. */
 export const BytesSchema = z.number().int().nonnegative();
 
-export const ErrorInfoSchema: z.ZodType<ErrorInfo> = z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryable: z.boolean() });
+/** A request without a payload: nothing (undefined), or null / {} from a JSON transport. */
+export const NoPayloadSchema = z.union([z.undefined(), z.null(), z.strictObject({})]).transform((): void => undefined);
 
-export const TransferStateSchema: z.ZodType<TransferState> = z.enum([
+/** A request object the caller may leave out (or send as null): the handler then gets `{}`. */
+export function optionalRequest<S extends z.ZodType>(schema: S) {
+  return z.preprocess((value: z.input<S> | null | undefined) => value ?? {}, schema);
+}
+
+// The schemas of model.ts types are checked against them (`satisfies`), keeping their literal types.
+
+export const ErrorInfoSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryable: z.boolean() }) satisfies z.ZodType<ErrorInfo>;
+
+export const TransferStateSchema = z.enum([
   'queued',
   'waiting',
   'preparing',
@@ -28,14 +47,38 @@ export const TransferStateSchema: z.ZodType<TransferState> = z.enum([
   'completed',
   'failed',
   'cancelled',
-]);
+]) satisfies z.ZodType<TransferState>;
 
-export const TransferDirectionSchema: z.ZodType<TransferDirection> = z.enum(['upload', 'download']);
-export const DiskFormatSchema: z.ZodType<DiskFormat> = z.enum(['raw', 'cow']);
-export const OutputFormatSchema: z.ZodType<OutputFormat> = z.enum(['raw', 'qcow2']);
-export const LocalImageFormatSchema: z.ZodType<LocalImageFormat> = z.enum(['raw', 'qcow2', 'iso']);
+export const TransferDirectionSchema = z.enum(['upload', 'download']) satisfies z.ZodType<TransferDirection>;
+export const DiskFormatSchema = z.enum(['raw', 'cow']) satisfies z.ZodType<DiskFormat>;
+export const OutputFormatSchema = z.enum(['raw', 'qcow2']) satisfies z.ZodType<OutputFormat>;
 
-export const TransferProgressSchema: z.ZodType<TransferProgress> = z.object({
+export const StorageDomainStatusSchema = z.enum([
+  'active',
+  'inactive',
+  'locked',
+  'mixed',
+  'unattached',
+  'maintenance',
+  'preparing_for_maintenance',
+  'detaching',
+  'activating',
+  'unknown',
+]) satisfies z.ZodType<StorageDomainStatus>;
+
+/** Local file formats DiskFerry recognises. */
+export const LocalImageFormatSchema = z.enum(['raw', 'qcow2', 'iso']);
+export type LocalImageFormat = Infer<typeof LocalImageFormatSchema>;
+
+/**
+ * What to do when the download's target file already exists: `rename` to "name (2).raw", `overwrite`,
+ * or `skip` (the disk is not queued; the answer lists only queued transfers). A `.part` file of an
+ * interrupted download is always resumed under its name.
+ */
+export const ExistingFilePolicySchema = z.enum(['rename', 'overwrite', 'skip']);
+export type ExistingFilePolicy = Infer<typeof ExistingFilePolicySchema>;
+
+export const TransferProgressSchema = z.object({
   state: TransferStateSchema,
   bytesDone: z.number().nonnegative(),
   bytesTotal: z.number().nonnegative().nullable(),
@@ -45,4 +88,4 @@ export const TransferProgressSchema: z.ZodType<TransferProgress> = z.object({
   elapsedMs: z.number(),
   connections: z.number().int().nonnegative(),
   viaProxy: z.boolean().nullable(),
-});
+}) satisfies z.ZodType<TransferProgress>;

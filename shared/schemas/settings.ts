@@ -1,37 +1,56 @@
-/** Schemas of settings, dialogs and app payloads. */
+/** Schemas and types of the settings, dialogs and app payloads (`settings:*`, `dialogs:*`, `app:*`). */
 import { z } from 'zod';
-import type { AppInfo, ChooseFolderRequest, ChooseFolderResult, OpenFilesRequest, OpenFilesResult, Settings, SettingsPatch } from '../ipc.js';
-import { IdSchema, OutputFormatSchema, PathSchema } from './common.js';
+import { ExistingFilePolicySchema, IdSchema, OutputFormatSchema, PathSchema, type Infer } from './common.js';
 
 const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
 
+/** A daily time window, local time `HH:MM`; end before start spans midnight. */
+export const ScheduleWindowSchema = z.strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema });
+export type ScheduleWindow = Infer<typeof ScheduleWindowSchema>;
+
 /** The settings, field by field, with their bounds. */
 const settingsShape = {
+  /** Transfers that run at once (1–8). */
   maxConcurrent: z.number().int().min(1).max(8),
+  /** Transfers that run at once on one storage domain (1–8); null = only `maxConcurrent`. */
   maxPerStorageDomain: z.number().int().min(1).max(8).nullable(),
+  /** Data connections per transfer (1–8, capped by the server). */
   connectionsPerTransfer: z.number().int().min(1).max(8),
+  /** Total bandwidth limit of all transfers together, bytes per second; null = none. */
   bandwidthLimit: z.number().int().min(64 * 1024).nullable(),
-  scheduleWindow: z.strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema }).nullable(),
+  /** Transfers started with `start: 'window'` wait for it (running ones are held at its end); null = no window. */
+  scheduleWindow: ScheduleWindowSchema.nullable(),
+  /** Retries after a retryable failure (0–10). */
   maxRetries: z.number().int().min(0).max(10),
+  /** Go through the engine's imageio proxy first. */
   preferProxy: z.boolean(),
+  /** Compare a checksum of the data with the data server's before finalize (blkhash; needs imageio 2). */
   verify: z.boolean(),
+  /** Engine inactivity timeout for our transfers, seconds (0 disables). */
   inactivityTimeout: z.number().int().min(0).max(24 * 3600),
   downloadFolder: PathSchema.nullable(),
   downloadNameTemplate: z.string().trim().min(1).max(255),
   downloadFormat: OutputFormatSchema,
-  existingFilePolicy: z.enum(['rename', 'overwrite', 'skip']),
+  existingFilePolicy: ExistingFilePolicySchema,
+  /** Remembered upload target per engine profile id. */
   lastStorageDomain: z.record(IdSchema, IdSchema),
   theme: z.enum(['system', 'light', 'dark']),
   language: z.enum(['system', 'en', 'ja']),
+  /** Desktop notification when a transfer ends. */
   notifications: z.boolean(),
+  /** Keep the computer awake while transfers run. */
   preventSleep: z.boolean(),
+  /** Ask before quitting while transfers run. */
   confirmQuit: z.boolean(),
 };
 
-export const SettingsSchema: z.ZodType<Settings> = z.object(settingsShape);
+/** User settings. `settings:set` takes any subset and answers the whole new settings. */
+export const SettingsSchema = z.object(settingsShape);
+export type Settings = Infer<typeof SettingsSchema>;
 
-/** Any subset; unknown keys are refused. */
-export const SettingsPatchSchema: z.ZodType<SettingsPatch> = z.strictObject(settingsShape).partial();
+/** `settings:set` payload: any subset; unknown keys are refused. */
+export const SettingsPatchSchema = z.strictObject(settingsShape).partial();
+export type SettingsPatch = Infer<typeof SettingsPatchSchema>;
 
 /** Defaults for a first start (and for fields a stored file lacks). */
 export const DEFAULT_SETTINGS: Settings = {
@@ -56,17 +75,41 @@ export const DEFAULT_SETTINGS: Settings = {
   confirmQuit: true,
 };
 
-export const OpenFilesRequestSchema: z.ZodType<OpenFilesRequest> = z.strictObject({ title: z.string().max(200).optional() });
-export const OpenFilesResultSchema: z.ZodType<OpenFilesResult> = z.object({ paths: z.array(z.string()) });
-export const ChooseFolderRequestSchema: z.ZodType<ChooseFolderRequest> = z.strictObject({ title: z.string().max(200).optional(), defaultPath: PathSchema.optional() });
-export const ChooseFolderResultSchema: z.ZodType<ChooseFolderResult> = z.object({ path: z.string().nullable() });
+/** `dialogs:openFiles`. */
+export const OpenFilesRequestSchema = z.strictObject({ title: z.string().max(200).optional() });
+export type OpenFilesRequest = Infer<typeof OpenFilesRequestSchema>;
 
-export const AppInfoSchema: z.ZodType<AppInfo> = z.object({
+/** `dialogs:openFiles` answer; `paths` is empty when the user cancelled. */
+export const OpenFilesResultSchema = z.object({ paths: z.array(z.string()) });
+export type OpenFilesResult = Infer<typeof OpenFilesResultSchema>;
+
+/** `dialogs:chooseFolder`. */
+export const ChooseFolderRequestSchema = z.strictObject({ title: z.string().max(200).optional(), defaultPath: PathSchema.optional() });
+export type ChooseFolderRequest = Infer<typeof ChooseFolderRequestSchema>;
+
+/** `dialogs:chooseFolder` answer; null when the user cancelled. */
+export const ChooseFolderResultSchema = z.object({ path: z.string().nullable() });
+export type ChooseFolderResult = Infer<typeof ChooseFolderResultSchema>;
+
+/** Where the window runs. */
+export const HostKindSchema = z.enum(['electron', 'web']);
+export type HostKind = Infer<typeof HostKindSchema>;
+
+/** `app:info` answer. */
+export const AppInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
-  host: z.enum(['electron', 'web']),
+  host: HostKindSchema,
+  /** `linux`, `darwin`, `win32`. */
   platform: z.string(),
+  /** `engines:demo` works (running from a checkout, with the simulator). */
   demoAvailable: z.boolean(),
+  /**
+   * Native dialogs exist. In the web host they do not: `dialogs:*` answer "cancelled" and the window
+   * asks for typed paths instead; dropped files have no path either.
+   */
   nativeDialogs: z.boolean(),
+  /** `transfers:reveal` opens the file manager (else it only returns the path). */
   canReveal: z.boolean(),
 });
+export type AppInfo = Infer<typeof AppInfoSchema>;

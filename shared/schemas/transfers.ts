@@ -1,21 +1,9 @@
-/** Schemas of the transfer payloads (`transfers:*`). */
+/** Schemas and types of the transfer payloads (`transfers:*`). */
 import { z } from 'zod';
-import type {
-  AddDownloadsRequest,
-  AddUploadsRequest,
-  MoveTransferRequest,
-  PlanUploadsRequest,
-  RevealResult,
-  TransferIdRequest,
-  TransfersChange,
-  TransfersSnapshot,
-  TransferView,
-  UploadPlan,
-  UploadPlanItem,
-} from '../ipc.js';
 import {
   DiskFormatSchema,
   ErrorInfoSchema,
+  ExistingFilePolicySchema,
   IdSchema,
   LocalImageFormatSchema,
   OutputFormatSchema,
@@ -23,30 +11,57 @@ import {
   TransferDirectionSchema,
   TransferProgressSchema,
   TransferStateSchema,
+  type Infer,
 } from './common.js';
 
+/** When queued transfers may start. */
 const StartModeSchema = z.enum(['now', 'window']);
+export type StartMode = Infer<typeof StartModeSchema>;
 /** Disk names as the engine accepts them (no control characters). */
 // eslint-disable-next-line no-control-regex
 const DiskNameSchema = z.string().trim().min(1).max(255).regex(/^[^\u0000-\u001f]+$/, 'no control characters');
 
-export const PlanUploadsRequestSchema: z.ZodType<PlanUploadsRequest> = z.strictObject({ paths: z.array(PathSchema).min(1).max(1000) });
+/** `transfers:planUploads`: local paths (from a drop or the open dialog). */
+export const PlanUploadsRequestSchema = z.strictObject({ paths: z.array(PathSchema).min(1).max(1000) });
+export type PlanUploadsRequest = Infer<typeof PlanUploadsRequestSchema>;
 
-export const UploadPlanItemSchema: z.ZodType<UploadPlanItem> = z.object({
+/** One probed file of an upload plan. */
+export const UploadPlanItemSchema = z.object({
   path: z.string(),
   fileName: z.string(),
+  /** Detected format; null when the file could not be probed (see problem). */
   format: LocalImageFormatSchema.nullable(),
+  /** Guest size = the new disk's provisioned size; null when unknown. */
   virtualSize: z.number().nullable(),
   fileSize: z.number().nullable(),
+  /** Suggested disk name (the file name without its extension). */
   diskName: z.string(),
+  /** Suggested disk format: cow for qcow2, raw otherwise (always raw for ISO). */
   diskFormat: DiskFormatSchema,
+  /** Why this file cannot be uploaded, in words with the fix; null when it can. */
   problem: ErrorInfoSchema.nullable(),
+  /**
+   * Disks the selected engine already has with the suggested name (oVirt allows duplicates, which
+   * are hard to tell apart later); null when not checked (no engine connected, a very large plan).
+   */
   sameNameDisks: z.number().int().nonnegative().nullable(),
 });
+export type UploadPlanItem = Infer<typeof UploadPlanItemSchema>;
 
-export const UploadPlanSchema: z.ZodType<UploadPlan> = z.object({ items: z.array(UploadPlanItemSchema), storageDomainId: z.string().nullable() });
+/** `transfers:planUploads` answer: the sheet the user confirms. */
+export const UploadPlanSchema = z.object({
+  items: z.array(UploadPlanItemSchema),
+  /** Suggested target: the storage domain last used on this engine (check it against the list). */
+  storageDomainId: z.string().nullable(),
+});
+export type UploadPlan = Infer<typeof UploadPlanSchema>;
 
-export const AddUploadsRequestSchema: z.ZodType<AddUploadsRequest> = z.strictObject({
+/** `transfers:addUploads`: the confirmed plan; the jobs go to the queue of the selected engine. */
+export const AddUploadsRequestSchema = z.strictObject({
+  /**
+   * One confirmed upload each. `diskFormat` default: the plan's suggestion. `preallocated`: allocate
+   * the whole disk now (implied for raw on block storage and ISO); default false.
+   */
   items: z
     .array(
       z.strictObject({
@@ -59,88 +74,163 @@ export const AddUploadsRequestSchema: z.ZodType<AddUploadsRequest> = z.strictObj
     )
     .min(1)
     .max(1000),
+  /** Default `now`. */
   start: StartModeSchema.optional(),
 });
+export type AddUploadsRequest = Infer<typeof AddUploadsRequestSchema>;
+/** One confirmed upload. */
+export type UploadJobRequest = AddUploadsRequest['items'][number];
 
-export const AddDownloadsRequestSchema: z.ZodType<AddDownloadsRequest> = z.strictObject({
+/**
+ * `transfers:addDownloads`. `nameTemplate` placeholders: `{disk}` disk name, `{id}` disk id,
+ * `{ext}` raw|qcow2, `{vm}` VM name (empty when the engine does not say; separators around it
+ * collapse), `{date}` YYYY-MM-DD. Unsafe characters are replaced.
+ */
+export const AddDownloadsRequestSchema = z.strictObject({
   diskIds: z.array(IdSchema).min(1).max(1000),
+  /** An absolute folder path. */
   folder: PathSchema,
+  /** `qcow2` writes a sparse qcow2 v3 file. */
   format: OutputFormatSchema,
+  /** Default `{disk}.{ext}`. */
   nameTemplate: z.string().trim().min(1).max(255).optional(),
-  existing: z.enum(['rename', 'overwrite', 'skip']),
+  existing: ExistingFilePolicySchema,
+  /** Default `now`. */
   start: StartModeSchema.optional(),
 });
+export type AddDownloadsRequest = Infer<typeof AddDownloadsRequestSchema>;
 
-export const TransferIdRequestSchema: z.ZodType<TransferIdRequest> = z.strictObject({ id: IdSchema });
+/** A request naming one transfer. */
+export const TransferIdRequestSchema = z.strictObject({ id: IdSchema });
+export type TransferIdRequest = Infer<typeof TransferIdRequestSchema>;
 
-export const MoveTransferRequestSchema: z.ZodType<MoveTransferRequest> = z.strictObject({ id: IdSchema, to: z.enum(['top', 'up', 'down', 'bottom']) });
+/** `transfers:move`: reorder the queue. */
+export const MoveTransferRequestSchema = z.strictObject({ id: IdSchema, to: z.enum(['top', 'up', 'down', 'bottom']) });
+export type MoveTransferRequest = Infer<typeof MoveTransferRequestSchema>;
 
-export const TransferViewSchema: z.ZodType<TransferView> = z.object({
+/** Which actions apply to a transfer now (computed in main, so the window need not know the rules). */
+export const TransferActionsSchema = z.object({
+  pause: z.boolean(),
+  resume: z.boolean(),
+  cancel: z.boolean(),
+  retry: z.boolean(),
+  remove: z.boolean(),
+  /** A local file or folder exists to show. */
+  reveal: z.boolean(),
+  move: z.boolean(),
+});
+export type TransferActions = Infer<typeof TransferActionsSchema>;
+
+/**
+ * The blkhash of the guest data (computed while it moved) against the data server's `/checksum`. A
+ * mismatch fails the transfer (its `error` says so); here it either matched or was not compared.
+ */
+export const TransferChecksumSchema = z.object({
+  /** `blake2b` (imageio's default, 256-bit digests), … */
+  algorithm: z.string(),
+  blockSize: z.number().int().positive(),
+  /** Hex digests; null when not computed (verification off) or not asked (server without it). */
+  local: z.string().nullable(),
+  server: z.string().nullable(),
+  /** true: they match; null: not compared (`note` says why). */
+  verified: z.boolean().nullable(),
+  /** One line: verified, or why not. */
+  note: z.string(),
+});
+export type TransferChecksum = Infer<typeof TransferChecksumSchema>;
+
+/** One transfer in the queue or history. */
+export const TransferViewSchema = z.object({
   id: IdSchema,
   direction: TransferDirectionSchema,
   state: TransferStateSchema,
   engineId: z.string(),
   engineName: z.string(),
+  /** Display name: the file name (upload) or the disk name (download). */
   name: z.string(),
+  /** Upload: the source file. Download: the target file (it is written as `<path>.part` until done). */
   localPath: z.string(),
+  /** Upload: known once the disk exists. Download: always. */
   diskId: z.string().nullable(),
   diskName: z.string(),
+  /** Upload: the target domain. Download: null. */
   storageDomainName: z.string().nullable(),
+  /** Upload: the file's format. Download: the output format. */
   localFormat: LocalImageFormatSchema.nullable(),
   diskFormat: DiskFormatSchema.nullable(),
   progress: TransferProgressSchema,
+  /** The last error (state failed, or retrying after it); null otherwise. */
   error: ErrorInfoSchema.nullable(),
+  /** Runs started, counting retries. */
   attempts: z.number().int().nonnegative(),
   start: StartModeSchema,
+  /** Epoch ms. */
   createdAt: z.number(),
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
+  /** States entered, in order, with epoch ms (the details view's phase timeline). */
   timeline: z.array(z.object({ state: TransferStateSchema, at: z.number() })),
+  /** Informational notes in words (e.g. "data-iscsi is block storage: the disk is preallocated."). */
   notes: z.array(z.string()),
+  /** Cancelling (or a failure of) this upload deletes the disk on the engine: confirm first. */
   cancelDeletesDisk: z.boolean(),
-  checksum: z
-    .object({
-      algorithm: z.string(),
-      blockSize: z.number().int().positive(),
-      local: z.string().nullable(),
-      server: z.string().nullable(),
-      verified: z.boolean().nullable(),
-      note: z.string(),
-    })
-    .nullable(),
-  actions: z.object({
-    pause: z.boolean(),
-    resume: z.boolean(),
-    cancel: z.boolean(),
-    retry: z.boolean(),
-    remove: z.boolean(),
-    reveal: z.boolean(),
-    move: z.boolean(),
-  }),
+  /** How the data was checked, once completed; null before (and for transfers that predate it). */
+  checksum: TransferChecksumSchema.nullable(),
+  actions: TransferActionsSchema,
 });
+export type TransferView = Infer<typeof TransferViewSchema>;
 
-const TransfersSummarySchema = z.object({
+/** Totals for the status bar. */
+export const TransfersSummarySchema = z.object({
   running: z.number().int().nonnegative(),
+  /** queued + waiting + retrying + paused. */
   pending: z.number().int().nonnegative(),
   completed: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
+  /** Sum of the running transfers' rates, bytes per second. */
   rate: z.number().nonnegative(),
 });
+export type TransfersSummary = Infer<typeof TransfersSummarySchema>;
 
-const snapshotShape = { seq: z.number().int().nonnegative(), transfers: z.array(TransferViewSchema), summary: TransfersSummarySchema };
+const snapshotShape = {
+  /** Increases with every snapshot; a window ignores one older than what it has. */
+  seq: z.number().int().nonnegative(),
+  /** Queue order (running and pending first, in order), then finished ones, newest first. */
+  transfers: z.array(TransferViewSchema),
+  summary: TransfersSummarySchema,
+};
 
-export const TransfersSnapshotSchema: z.ZodType<TransfersSnapshot> = z.object(snapshotShape);
+/** The whole queue and history: `transfers:list` answer. */
+export const TransfersSnapshotSchema = z.object(snapshotShape);
+export type TransfersSnapshot = Infer<typeof TransfersSnapshotSchema>;
 
-export const TransfersChangeSchema: z.ZodType<TransfersChange> = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('snapshot'), ...snapshotShape }),
-  z.object({
-    kind: z.literal('delta'),
-    baseSeq: z.number().int().nonnegative(),
-    seq: z.number().int().nonnegative(),
-    changed: z.array(TransferViewSchema),
-    order: z.array(z.string()),
-    summary: TransfersSummarySchema,
-  }),
-]);
+/** What changed since the previous `transfers:changed` event to this window. */
+export const TransfersDeltaSchema = z.object({
+  kind: z.literal('delta'),
+  /** The `seq` of the snapshot this delta applies to. */
+  baseSeq: z.number().int().nonnegative(),
+  seq: z.number().int().nonnegative(),
+  /** Transfers that are new or differ from the previous event. */
+  changed: z.array(TransferViewSchema),
+  /** Every transfer's id in display order; an id missing here was removed. */
+  order: z.array(z.string()),
+  summary: TransfersSummarySchema,
+});
+export type TransfersDelta = Infer<typeof TransfersDeltaSchema>;
 
-export const RevealResultSchema: z.ZodType<RevealResult> = z.object({ path: z.string(), shown: z.boolean() });
+/**
+ * `transfers:changed` payload. The first event a window gets after it connected or called
+ * `transfers:list` is a whole snapshot; the following ones are deltas against the previous event.
+ * A window applies a delta only when `baseSeq` is the `seq` it holds, and otherwise calls
+ * `transfers:list` (after which a whole snapshot follows).
+ */
+export const TransfersChangeSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('snapshot'), ...snapshotShape }), TransfersDeltaSchema]);
+export type TransfersChange = Infer<typeof TransfersChangeSchema>;
+
+/** `transfers:reveal` answer. */
+export const RevealResultSchema = z.object({
+  path: z.string(),
+  /** The OS file manager showed it (Electron); false in the web host, which only returns the path. */
+  shown: z.boolean(),
+});
+export type RevealResult = Infer<typeof RevealResultSchema>;

@@ -171,9 +171,9 @@ describe('preload', () => {
     await import('../../preload/index.js');
     const api = electron.exposed.get('diskferry') as DiskFerryApi;
     expect(Object.keys(api).sort()).toEqual(['app', 'catalog', 'dialogs', 'engines', 'files', 'settings', 'transfers']);
-    await api.transfers.pause('t1');
+    await api.transfers.pause({ id: 't1' });
     expect(electron.invoke).toHaveBeenLastCalledWith('transfers:pause', { id: 't1' });
-    await api.transfers.move('t1', 'top');
+    await api.transfers.move({ id: 't1', to: 'top' });
     expect(electron.invoke).toHaveBeenLastCalledWith('transfers:move', { id: 't1', to: 'top' });
     const got: unknown[] = [];
     const off = api.transfers.onChanged((s) => got.push(s));

@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../../shared/errors.js';
-import type { EventChannel, EventStates, InvokeChannel, InvokeRequest, InvokeResponse } from '../../shared/ipc.js';
-import { INVOKE_SCHEMAS } from '../../shared/schemas/index.js';
+import { IPC, type EventChannel, type InvokeChannel, type InvokeRequest, type InvokeResponse } from '../../shared/ipc.js';
 import { AppCore, type AppCoreOptions } from '../../main/app/app-core.js';
 import { dispatch } from '../../main/app/dispatch.js';
+import type { EventStates } from '../../main/app/event-pump.js';
 import { MemoryCipher, MemoryStore } from '../../main/app/node-ports.js';
 import { noDialogs, type AppPorts, type DesktopPort } from '../../main/app/ports.js';
 import { createLog } from '../../main/engine/log.js';
@@ -72,7 +72,7 @@ export async function startCore(options: { simulator?: SimulatorOptions; core?: 
   const invoke = async <C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<Result<InvokeResponse<C>>> => {
     const result = await dispatch(current().handlers, channel, request, ports.log);
     if (result.ok) {
-      const checked = INVOKE_SCHEMAS[channel].response.safeParse(result.value);
+      const checked = IPC.invoke[channel].response.safeParse(result.value);
       if (!checked.success) throw new Error(`${channel} answered outside its schema: ${checked.error.message}`);
     }
     wire.push(JSON.stringify(result));

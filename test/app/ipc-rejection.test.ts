@@ -7,8 +7,7 @@
  * core behind them is a real AppCore on the simulator, with each handler counted.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { INVOKE_CHANNELS, type InvokeChannel } from '../../shared/ipc.js';
-import { INVOKE_SCHEMAS } from '../../shared/schemas/index.js';
+import { INVOKE_CHANNELS, IPC, type InvokeChannel } from '../../shared/ipc.js';
 import type { InvokeHandlers } from '../../main/app/dispatch.js';
 import { createLog } from '../../main/engine/log.js';
 import { startCore, type CoreHarness } from './helpers.js';
@@ -94,7 +93,7 @@ describe('main IPC handlers', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual([...INVOKE_CHANNELS].sort());
     expect([...registered.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
     for (const channel of CHANNELS) {
-      for (const sample of [SAMPLES[channel].minimal, SAMPLES[channel].full]) expect(INVOKE_SCHEMAS[channel].request.safeParse(sample).success, channel).toBe(true);
+      for (const sample of [SAMPLES[channel].minimal, SAMPLES[channel].full]) expect(IPC.invoke[channel].request.safeParse(sample).success, channel).toBe(true);
     }
   });
 

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { TransfersSnapshot } from '../../shared/ipc.js';
-import { EVENT_SCHEMAS } from '../../shared/schemas/index.js';
+import { IPC, type TransfersSnapshot } from '../../shared/ipc.js';
 import { applyTransfersChange } from '../../renderer/state/transfers-change.js';
 import { seededDiskId } from '../integration/helpers.js';
 import { createWebSocketApi } from './client.js';
@@ -66,11 +65,12 @@ describe('web host', () => {
     expect((await get(w.host.port, '/assets/app.js')).headers['content-type']).toMatch(/javascript/);
   });
 
-  it('serves the bundled browser client without Node modules', async () => {
+  it('serves the bundled browser client without Node modules or schemas', async () => {
     const res = await get(w.host.port, CLIENT_SCRIPT_PATH);
     expect(res.status).toBe(200);
     expect(res.body).toContain('transfers:pause');
     expect(res.body).not.toMatch(/from ["']node:|require\(/);
+    expect(res.body).not.toMatch(/zod|safeParse/);
   });
 
   it('serves nothing outside the renderer folder, and nothing to a foreign Host', async () => {
@@ -99,7 +99,7 @@ describe('web host', () => {
     expect(info).toEqual({ ok: true, value: expect.objectContaining({ host: 'web', nativeDialogs: false, demoAvailable: true }) });
     const engines = await api.engines.list();
     expect(engines.ok && engines.value.profiles[0]?.status).toBe('connected');
-    const bad = await api.transfers.pause('no-such-transfer');
+    const bad = await api.transfers.pause({ id: 'no-such-transfer' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'not-found' } });
 
     // The window's way: apply each event (a snapshot, then deltas) to what it holds; the list
@@ -108,7 +108,7 @@ describe('web host', () => {
     let held: TransfersSnapshot = { seq: -1, transfers: [], summary: { running: 0, pending: 0, completed: 0, failed: 0, rate: 0 } };
     const unapplied: string[] = [];
     const unsubscribe = api.transfers.onChanged((change) => {
-      expect(EVENT_SCHEMAS['transfers:changed'].safeParse(change).success).toBe(true);
+      expect(IPC.events['transfers:changed'].safeParse(change).success).toBe(true);
       const next = applyTransfersChange(held, change);
       if (next === 'resync') unapplied.push(`${change.kind} ${change.seq}`);
       else snapshots.push((held = next));
@@ -131,7 +131,7 @@ describe('web host', () => {
     await api.settings.set({ maxConcurrent: 3 });
     await new Promise((r) => setTimeout(r, 200));
     expect(snapshots.length).toBe(count);
-    const reveal = await api.transfers.reveal(id);
+    const reveal = await api.transfers.reveal({ id });
     expect(reveal).toMatchObject({ ok: true, value: { shown: false } });
   });
 

@@ -24,6 +24,7 @@ import { EventPump } from '../../main/app/event-pump.js';
 import type { Log } from '../../main/engine/log.js';
 import { payloadProblem } from '../../main/ipc/payload-guard.js';
 import { realTimers } from '../../main/engine/timers.js';
+import { contractNamesOnly } from '../../scripts/contract-names.js';
 import { CLIENT_SCRIPT_PATH, IPC_PATH, MAX_FRAME_BYTES, type EventFrame, type InvokeFrame, type ResultFrame } from './protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -83,6 +84,8 @@ export function bundleClient(): Promise<string> {
       configFile: false,
       logLevel: 'silent',
       root: here,
+      // The page needs the channel names, not the schemas (zod would probe `new Function` against the CSP).
+      plugins: [contractNamesOnly()],
       build: { write: false, minify: false, emptyOutDir: false, lib: { entry: join(here, 'client-entry.ts'), formats: ['es'], fileName: 'web-host-client' } },
     });
     const outputs = Array.isArray(out) ? out : [out];

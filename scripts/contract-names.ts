@@ -1,0 +1,28 @@
+/**
+ * A Vite plugin for the bundles that run in the window — preload (scripts/build-preload.ts) and the
+ * web host's browser client: they build the named API from the contract's channel names alone, so
+ * shared/ipc.ts is replaced there by its channel lists, evaluated here from the table. The schemas
+ * (zod) stay out: preload stays a few KB, and no page script runs zod's `new Function` probe against
+ * the window's CSP. Importing anything else of shared/ipc.ts at run time fails the bundle loudly.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vite';
+import { EVENT_CHANNELS, INVOKE_CHANNELS } from '../shared/ipc.js';
+
+const CONTRACT = fileURLToPath(new URL('../shared/ipc.ts', import.meta.url));
+
+/** The module that stands in for shared/ipc.ts. */
+export function channelNamesModule(): string {
+  return `export const INVOKE_CHANNELS = ${JSON.stringify(INVOKE_CHANNELS)};\nexport const EVENT_CHANNELS = ${JSON.stringify(EVENT_CHANNELS)};\n`;
+}
+
+/** See the file comment. */
+export function contractNamesOnly(): Plugin {
+  return {
+    name: 'diskferry-contract-names-only',
+    enforce: 'pre',
+    load(id) {
+      return id.split('?')[0] === CONTRACT ? channelNamesModule() : null;
+    },
+  };
+}
