@@ -9,6 +9,9 @@ export function initialize(data) {
   appRoot = data.appRootUrl;
   stubUrl = data.stubUrl;
   port = data.port;
+  // A ping is answered after every report sent before it (a port keeps its order).
+  port.on('message', (m) => port.postMessage({ pong: m.ping }));
+  port.unref();
 }
 
 export async function resolve(specifier, context, nextResolve) {

@@ -7,7 +7,6 @@
 import Module, { createRequire, register } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -64,8 +63,20 @@ function recorder(path) {
 globalThis.__packageCheck = { electron: recorder('') };
 
 const { port1, port2 } = new MessageChannel();
-port1.on('message', (rel) => loaded.add(rel));
+
+const waiters = [];
+port1.on('message', (m) => {
+  if (typeof m === 'string') loaded.add(m);
+  else waiters.shift()?.();
+});
 port1.unref();
+/** Resolves once the hooks thread has delivered every report it sent so far. */
+const flushReports = () =>
+  new Promise((resolve) => {
+    waiters.push(resolve);
+    port1.ref();
+    port1.postMessage({ ping: true });
+  }).finally(() => port1.unref());
 register(pathToFileURL(join(here, 'hooks.mjs')), {
   data: { appRootUrl, stubUrl: pathToFileURL(join(here, 'electron-stub.mjs')).href, port: port2 },
   transferList: [port2],
@@ -102,7 +113,7 @@ try {
 } catch (err) {
   failed(`loading ${main}`, err);
 }
-await delay(50); // the hooks thread's reports of what it resolved
+await flushReports();
 const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2) : spec.split('/').slice(0, 1)).join('/');
 // After a failed entry the lazy loads would only repeat its error in other words.
 for (const { importer, specifier } of entryLoaded ? lazy : []) {
@@ -121,6 +132,6 @@ try {
 } catch (err) {
   failed('loading dist/preload/index.cjs', err);
 }
-await delay(50);
+await flushReports();
 process.stdout.write(`\n${JSON.stringify({ loaded: [...loaded].sort(), calls: [...calls].sort(), native, errors })}\n`);
 process.exit(0);
