@@ -12,6 +12,7 @@ import { checkContents } from './contents.js';
 import type { Finding } from './finding.js';
 import { checkFuses } from './fuses.js';
 import { checkImports, type ManifestDeps } from './imports.js';
+import { checkIntegrity } from './integrity.js';
 import { checkLoad } from './load.js';
 import { makeStandIn, platformOverrides, type TargetPlatform } from './stand-in.js';
 
@@ -75,10 +76,12 @@ export async function checkPackage(opts: CheckOptions): Promise<CheckResult> {
     add(imports.findings);
     const fuses = await checkFuses(output.fuseBinary, config.electronFuses);
     add(fuses.findings);
+    const integrity = await checkIntegrity(platform, output.fuseBinary, archive.asarPath, config.electronFuses?.['enableEmbeddedAsarIntegrityValidation'] === true);
+    add(integrity.findings);
 
     const unpacked = [...archive.files.values()].filter((f) => f.unpacked).map((f) => f.path);
     const packages = new Set(sizeByPackage(archive).map(([name]) => name).filter((n) => !n.startsWith('(app)')));
-    notes.push(`${platform}: app.asar ${(archive.asarBytes / 1024 / 1024).toFixed(1)} MiB, ${archive.files.size} files, ${packages.size} packages; unpacked: ${unpacked.length ? unpacked.join(', ') : 'none'}; fuses ${fuses.states}`);
+    notes.push(`${platform}: app.asar ${(archive.asarBytes / 1024 / 1024).toFixed(1)} MiB, ${archive.files.size} files, ${packages.size} packages; unpacked: ${unpacked.length ? unpacked.join(', ') : 'none'}; fuses ${fuses.states}; ${integrity.note}`);
     if (platform === 'linux' && process.platform === 'linux') {
       const load = await checkLoad(archive, appDir, imports.bare);
       add(load.findings);
