@@ -5,7 +5,8 @@
  * with a message that names the problem:
  *   - a main-process file left out of electron-builder.yml's `files`;
  *   - a runtime dependency that is only a devDependency;
- *   - a native module packed inside app.asar (no asarUnpack, no smart unpacking).
+ *   - a native module packed inside app.asar (no asarUnpack, no smart unpacking);
+ *   - a window-only package (React) back in dependencies.
  * The unbroken configuration must pass in the same conditions, so a failure is the break's alone.
  * Exit: 0 when every case behaves; 1 with what did not.
  */
@@ -97,6 +98,19 @@ const CASES: readonly Case[] = [
       return { projectDir, configPath: await writeConfig(dir, await baseConfig()) };
     },
     expect: [/\[imports\] dist\/main\/engine\/[^ ]+ imports 'undici', but node_modules\/undici is not in app\.asar; it is only a devDependency, which electron-builder leaves out: move it to dependencies/, /\[load\] .*ERR_MODULE_NOT_FOUND .*'undici'/],
+  },
+  {
+    name: 'a window-only package back in dependencies',
+    async prepare(dir) {
+      const projectDir = await copyProject(dir, (pkg) => {
+        for (const name of ['react', 'react-dom']) {
+          pkg['dependencies']![name] = pkg['devDependencies']![name]!;
+          delete pkg['devDependencies']![name];
+        }
+      });
+      return { projectDir, configPath: await writeConfig(dir, await baseConfig()) };
+    },
+    expect: [/\[dependencies\] 'react' is in dependencies, so it ships in app\.asar, but no main-process or preload file imports it; if only the window uses it, move it to devDependencies/, /\[dependencies\] 'react-dom' is in dependencies/, /\[size\] app\.asar is [\d.]+ MiB, over its budget of 12\.0 MiB \(largest: react-dom/],
   },
   {
     name: 'a native module not unpacked',
