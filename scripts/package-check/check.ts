@@ -54,7 +54,8 @@ export async function checkPackage(opts: CheckOptions): Promise<CheckResult> {
   const findings: Array<Finding & { platform: TargetPlatform }> = [];
   const notes: string[] = [];
   for (const platform of opts.platforms) {
-    const add = (list: readonly Finding[]) => findings.push(...list.map((f) => ({ ...f, platform })));
+    // The same problem found again for another platform (an import, a dependency) is told once.
+    const add = (list: readonly Finding[]) => findings.push(...list.filter((f) => !findings.some((g) => g.check === f.check && g.message === f.message)).map((f) => ({ ...f, platform })));
     const base = join(opts.workDir, platform);
     const electronDist = join(base, 'electron');
     await mkdir(base, { recursive: true });
@@ -79,14 +80,14 @@ export async function checkPackage(opts: CheckOptions): Promise<CheckResult> {
     const integrity = await checkIntegrity(platform, output.fuseBinary, archive.asarPath, config.electronFuses?.['enableEmbeddedAsarIntegrityValidation'] === true);
     add(integrity.findings);
 
-    const unpacked = [...archive.files.values()].filter((f) => f.unpacked).map((f) => f.path);
+    const unpacked = [...archive.files.values()].filter((f) => f.unpacked && /\.node$/.test(f.path)).map((f) => f.path);
     const packages = new Set(sizeByPackage(archive).map(([name]) => name).filter((n) => !n.startsWith('(app)')));
-    notes.push(`${platform}: app.asar ${(archive.asarBytes / 1024 / 1024).toFixed(1)} MiB, ${archive.files.size} files, ${packages.size} packages; unpacked: ${unpacked.length ? unpacked.join(', ') : 'none'}; fuses ${fuses.states}; ${integrity.note}`);
+    notes.push(`${platform}: app.asar ${(archive.asarBytes / 1024 / 1024).toFixed(1)} MiB, ${archive.files.size} files, ${packages.size} packages; native libraries unpacked: ${unpacked.length ? unpacked.join(', ') : 'none'}; fuses ${fuses.states}; ${integrity.note}`);
     if (platform === 'linux' && process.platform === 'linux') {
       const load = await checkLoad(archive, appDir, imports.bare);
       add(load.findings);
       notes.push(`${platform}: loaded ${load.report.loaded.length} modules of the app under Node; electron members used at load: ${load.report.calls.join(', ') || 'none'}; native libraries opened: ${load.report.native.join(', ') || 'none'}`);
-    } else if (unpacked.some((p) => /\.node$/.test(p))) {
+    } else if (unpacked.length) {
       notes.push(`${platform}: the native libraries packed are this build machine's (${process.platform}); build ${platform}'s installer on ${platform} (docs/packaging.md)`);
     }
   }

@@ -14,10 +14,12 @@ import { portableExecutable } from './stand-in-pe.js';
 export type TargetPlatform = 'linux' | 'win' | 'mac';
 
 /**
- * The fuse wire of Electron 45 as shipped (electron/build/fuses/fuses.json5), in wire order:
- * RunAsNode, EnableCookieEncryption, EnableNodeOptionsEnvironmentVariable,
- * EnableNodeCliInspectArguments, EnableEmbeddedAsarIntegrityValidation, OnlyLoadAppFromAsar,
- * LoadBrowserProcessSpecificV8Snapshot, GrantFileProtocolExtraPrivileges.
+ * The fuses @electron/fuses 1.8 (the version electron-builder 26 uses) knows, in wire order and in
+ * the states Electron ships them (electron/build/fuses/fuses.json5): RunAsNode on,
+ * EnableCookieEncryption off, EnableNodeOptionsEnvironmentVariable on, EnableNodeCliInspectArguments
+ * on, EnableEmbeddedAsarIntegrityValidation off, OnlyLoadAppFromAsar off,
+ * LoadBrowserProcessSpecificV8Snapshot off, GrantFileProtocolExtraPrivileges on. Newer Electrons have
+ * more fuses after these; electron-builder cannot set them, so the stand-in leaves them out.
  */
 export const SHIPPED_FUSES = '10110001';
 
