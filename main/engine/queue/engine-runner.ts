@@ -32,7 +32,7 @@ export function createEngineRunner(options: EngineRunnerOptions): JobRunner {
   return {
     async run(job, ctx) {
       const deps = await options.connect(job.engine);
-      const tuning: TransferTuning = { ...options.tuning, ...(job.workers !== null ? { workers: job.workers } : {}) };
+      const tuning: TransferTuning = { ...options.tuning, workers: job.workers ?? options.tuning?.workers };
       return job.kind === 'upload' ? runUpload(deps, job, ctx, tuning, timeoutMs) : runDownload(deps, job, ctx, tuning, timeoutMs);
     },
     async discard(job) {
@@ -59,27 +59,14 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
   }
   if (start.kind === 'fresh' && (job.diskId !== null || job.transferId !== null)) await ctx.remember({ diskId: null, transferId: null });
   if (start.kind === 'reattach') ctx.note(`Continued transfer ${start.transferId} of disk ${start.diskId} after an interruption (all data sent again).`);
-  const u = job.upload;
-  const r = await uploadImage(
-    deps,
-    {
-      path: u.path,
-      storageDomain: u.storageDomain,
-      ...(u.diskName !== undefined ? { diskName: u.diskName } : {}),
-      ...(u.diskFormat !== undefined ? { diskFormat: u.diskFormat } : {}),
-      ...(u.preallocated !== undefined ? { preallocated: u.preallocated } : {}),
-      ...(u.verify !== undefined ? { verify: u.verify } : {}),
-      description: uploadDescription(job),
-    },
-    {
-      control: ctx.control,
-      tuning,
-      onProgress: ctx.onProgress,
-      throttle: ctx.throttle,
-      onCreated: (ids) => ctx.remember(ids),
-      ...(start.kind === 'reattach' ? { reattach: { diskId: start.diskId, transferId: start.transferId } } : {}),
-    },
-  );
+  const r = await uploadImage(deps, { ...job.upload, description: uploadDescription(job) }, {
+    control: ctx.control,
+    tuning,
+    onProgress: ctx.onProgress,
+    throttle: ctx.throttle,
+    onCreated: (ids) => ctx.remember(ids),
+    reattach: start.kind === 'reattach' ? { diskId: start.diskId, transferId: start.transferId } : undefined,
+  });
   return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: 0, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
 }
 

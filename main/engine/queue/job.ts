@@ -6,21 +6,10 @@
  */
 import { z } from 'zod';
 import { ErrorInfoSchema, TransferStateSchema } from '../../../shared/schemas/common.js';
+import { defaultDiskName } from '../plan/upload-rules.js';
+import { UploadTargetSchema, type UploadTarget } from '../plan/upload-target.js';
 
-/** What an upload job sends where. */
-export const UploadTargetSchema = z.object({
-  /** The local image (raw, qcow2 or ISO). */
-  path: z.string().min(1),
-  /** Storage domain name or id. */
-  storageDomain: z.string().min(1),
-  diskName: z.string().min(1).optional(),
-  diskFormat: z.enum(['raw', 'cow']).optional(),
-  preallocated: z.boolean().optional(),
-  /** Compare checksums with the server before finalize (default true; needs imageio 2). */
-  verify: z.boolean().optional(),
-});
-/** What an upload job sends where. */
-export type UploadTarget = z.infer<typeof UploadTargetSchema>;
+export { UploadTargetSchema, type UploadTarget };
 
 /** What a download job fetches where. */
 export const DownloadTargetSchema = z.object({
@@ -177,7 +166,7 @@ function defaultLabel(spec: NewJob): string {
 /** A key that is equal for two jobs that would do the same work (a second one would duplicate it). */
 export function workKey(job: Pick<QueueJob, 'engine'> & ({ kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget })): string {
   if (job.kind === 'download') return `download\u0000${job.engine}\u0000${job.download.disk}\u0000${job.download.file ?? `${job.download.outputDir}\u0000${job.download.format ?? 'raw'}`}`;
-  return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? ''}`;
+  return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? defaultDiskName(job.upload.path)}`;
 }
 
 /** The fields of a new job that do not depend on its kind. */
