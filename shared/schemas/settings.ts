@@ -1,6 +1,7 @@
 /** Schemas of settings, dialogs and app payloads. */
 import { z } from 'zod';
 import type { AppInfo, ChooseFolderRequest, ChooseFolderResult, OpenFilesRequest, OpenFilesResult, Settings, SettingsPatch } from '../ipc.js';
+import { DEFAULT_NAME_TEMPLATE } from '../file-names.js';
 import { IdSchema, OutputFormatSchema, PathSchema } from './common.js';
 
 const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
@@ -45,7 +46,7 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProxy: false,
   inactivityTimeout: 60,
   downloadFolder: null,
-  downloadNameTemplate: '{disk}.{ext}',
+  downloadNameTemplate: DEFAULT_NAME_TEMPLATE,
   downloadFormat: 'raw',
   existingFilePolicy: 'rename',
   lastStorageDomain: {},

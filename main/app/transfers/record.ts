@@ -128,7 +128,7 @@ export function fallbackMeta(job: QueueJob): TransferMeta {
         localPath: job.download.file ?? job.download.outputDir,
         diskName: job.download.diskName ?? job.label,
         storageDomainName: null,
-        localFormat: job.download.format ?? 'raw',
+        localFormat: job.download.format,
         diskFormat: null,
         bytesTotal: job.download.size,
         notes: [],

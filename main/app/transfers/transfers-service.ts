@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute } from 'node:path';
 import type { AddDownloadsRequest, AddUploadsRequest, MoveTransferRequest, RevealResult, TransfersSnapshot, TransferView } from '../../../shared/ipc.js';
 import { DiskFerryError } from '../../engine/errors.js';
 import { probeImageOnce } from '../../engine/image/probe.js';
+import { checkOutputFolder } from '../../engine/plan/download-rules.js';
 import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
 import { uploadTarget } from '../../engine/plan/upload-target.js';
 import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
@@ -17,6 +18,7 @@ import type { SettingsService } from '../settings-service.js';
 import type { PlannedImages } from '../upload-planning.js';
 import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
 import { expandTemplate, targetPath } from './naming.js';
+import { DEFAULT_NAME_TEMPLATE } from '../../../shared/file-names.js';
 import type { NewTransfer, TransferQueuePort } from './queue-port.js';
 
 /** Ports and tunables of the service. */
@@ -84,12 +86,11 @@ export class TransfersService {
   /** Queues downloads of disks of the selected engine into a folder, named by the template. */
   async addDownloads(request: AddDownloadsRequest): Promise<TransferView[]> {
     if (!isAbsolute(request.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${request.folder} is relative).`, { retryable: false });
-    const folderStat = await stat(request.folder).catch(() => null);
-    if (!folderStat?.isDirectory()) throw new DiskFerryError('bad-input', `The folder ${request.folder} does not exist. Create it or choose another.`, { retryable: false });
+    await checkOutputFolder(request.folder);
     const engineId = this.o.engines.selectedId();
     const profile = this.o.engines.profile(engineId);
     const client = await this.o.engines.connect(engineId);
-    const template = request.nameTemplate ?? '{disk}.{ext}';
+    const template = request.nameTemplate ?? DEFAULT_NAME_TEMPLATE;
     const [disks, vmNames] = await Promise.all([
       Promise.all(request.diskIds.map((id) => client.disk(id))),
       // `{vm}` needs the VMs; a user who may not list them gets the names without it.
@@ -119,8 +120,8 @@ export class TransfersService {
             file: target.path,
             size: disk.provisionedSize,
             format: request.format,
-            ...(target.overwrite ? { overwrite: true } : {}),
-            ...(verify ? {} : { verify: false }),
+            overwrite: target.overwrite,
+            verify,
           },
         },
         meta: {

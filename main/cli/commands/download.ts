@@ -1,8 +1,7 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
 import { parseChoice, parseCommand, parseWorkers } from '../args.js';
 import { required, type CliContext } from '../context.js';
 import { UsageError } from '../password.js';
+import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT } from '../../engine/plan/download-rules.js';
 import { downloadDisk } from '../../engine/transfer/download-disk.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { downloadFromTicket } from './data-plane.js';
@@ -30,7 +29,7 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   const workers = parseWorkers(values.workers);
   const output = required(values.output, '--output');
   if (values.all || values.search) return queueAndRunDownloads(ctx, values, output);
-  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
+  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? DEFAULT_OUTPUT_FORMAT;
   const verify = parseVerify(values);
   if (values['transfer-url'] || values['proxy-url']) {
     if (positionals.length > 0) throw new UsageError('The data-plane-only download takes no disk names: --output is the file to write.');
@@ -39,10 +38,10 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   if (positionals.length === 0) throw new UsageError('Name at least one disk (name or id) to download.');
   const inactivity = values['inactivity-timeout'] === undefined ? undefined : Number(values['inactivity-timeout']);
   if (inactivity !== undefined && (!Number.isInteger(inactivity) || inactivity < 0)) throw new UsageError('--inactivity-timeout takes whole seconds (0 disables it).');
-  const isDir = await stat(output).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--output ${output} is not an existing folder.`);
   // Checked before a transfer is opened on the engine (which locks the disk) for nothing.
-  if (!(await access(output, constants.W_OK).then(() => true, () => false))) throw new UsageError(`--output ${output} is a folder you cannot write to. Choose another, or fix its permissions.`);
+  await checkOutputFolder(output, `--output ${output}`).catch((err: unknown) => {
+    throw new UsageError((err as Error).message);
+  });
 
   const deps = await ctx.connect(values);
   return ctx.eachTransfer(positionals, async (disk, control, onProgress) => {

@@ -1,7 +1,7 @@
 /** `diskferry queue add upload FILE… | download DISK…`, and the disks `download --all / --search` queue. */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { probeImageOnce } from '../../engine/image/probe.js';
+import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT } from '../../engine/plan/download-rules.js';
 import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
 import { uploadTarget } from '../../engine/plan/upload-target.js';
 import type { NewJob } from '../../engine/queue/job.js';
@@ -40,7 +40,7 @@ export interface DownloadChoices {
 
 /** Reads `--format` and `--verify` / `--no-verify` (the defaults: raw, verified). */
 export function parseDownloadChoices(values: { format?: string | undefined; verify?: boolean | undefined; 'no-verify'?: boolean | undefined }): DownloadChoices {
-  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
+  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? DEFAULT_OUTPUT_FORMAT;
   return { format, verify: parseVerify(values) };
 }
 
@@ -137,8 +137,9 @@ export async function submitJobs(ctx: CliContext, specs: readonly NewJob[]): Pro
 }
 
 async function outputDir(dir: string): Promise<string> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--output ${dir} is not an existing folder.`);
+  await checkOutputFolder(dir, `--output ${dir}`).catch((err: unknown) => {
+    throw new UsageError((err as Error).message);
+  });
   return resolve(dir);
 }
 

@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { ensureFreeSpace } from '../fs/free-space.js';
@@ -7,6 +7,7 @@ import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { downloadRanges } from '../imageio/download.js';
 import type { Disk } from '../ovirt/types.js';
 import { supportsFormat } from '../ovirt/versions.js';
+import { DEFAULT_OUTPUT_FORMAT, downloadPath } from '../plan/download-rules.js';
 import { nameSearch } from '../ovirt/urls.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { PartFile, ensureTargetFree } from './part-file.js';
@@ -16,7 +17,6 @@ import { Qcow2FileSource } from '../image/qcow2-source.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { TransferDigest, VERIFY_OFF } from '../image/verify.js';
 import { completedRun, type CompletedRun } from './transfer-report.js';
-import { safeFileName } from '../../../shared/file-names.js';
 import { beginRun, recoverTransferTicket, openSession, runDataPhase, type OpenSession } from './session.js';
 
 /** Bytes written between two journal saves (besides the 2 s timer). */
@@ -50,11 +50,6 @@ export interface DownloadResult extends CompletedRun {
   readonly format: 'raw' | 'qcow2';
 }
 
-/** A file name for a disk: its name with characters that are unsafe on any OS replaced. */
-export function fileNameForDisk(disk: Pick<Disk, 'name' | 'id'>, extension = 'raw'): string {
-  return `${safeFileName(disk.name || disk.id)}.${extension}`;
-}
-
 /** Finds a disk by id, or by exact name (refusing ambiguous names). */
 export async function resolveDisk(deps: TransferDeps, idOrName: string, signal?: AbortSignal): Promise<Disk> {
   const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? await deps.client.disk(idOrName, signal) : null;
@@ -82,12 +77,12 @@ export async function downloadDisk(
   const { control, tuning, tracker, timeoutMs } = beginRun(deps, options);
   const { client, log } = deps;
   const startedAt = deps.now();
-  const format = spec.format ?? 'raw';
+  const format = spec.format ?? DEFAULT_OUTPUT_FORMAT;
   const version = await client.version();
   const disk = await resolveDisk(deps, spec.disk, control.cancelSignal);
   if (disk.status !== 'ok')
     throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`);
-  const path = 'file' in spec.output ? spec.output.file : join(spec.output.dir, fileNameForDisk(disk, format));
+  const path = downloadPath(spec.output, disk, format);
   await ensureTargetFree(path, spec.overwrite ?? false);
   const nbd = supportsFormat(version);
   // Without the NBD backend a cow disk comes as its qcow2 volume, not as guest data to re-encode.
