@@ -5,6 +5,9 @@
  */
 import type { OutputFormat } from './model.js';
 
+/** The name of a download when nobody chose a template: the disk's name with the format's extension. */
+export const DEFAULT_NAME_TEMPLATE = '{disk}.{ext}';
+
 /** Placeholders a template may use. */
 export const TEMPLATE_FIELDS = ['disk', 'id', 'vm', 'ext', 'date'] as const;
 

@@ -16,7 +16,7 @@ import { SettingsService } from './settings-service.js';
 import { EngineQueueAdapter } from './transfers/engine-queue-adapter.js';
 import type { TransferQueuePort } from './transfers/queue-port.js';
 import { TransfersService } from './transfers/transfers-service.js';
-import { planUploads } from './upload-planning.js';
+import { PlannedImages, planUploads } from './upload-planning.js';
 
 /** Tunables, mostly for tests. */
 export interface AppCoreOptions {
@@ -36,6 +36,8 @@ export class AppCore {
   private readonly engines: EnginesService;
   private readonly catalog: CatalogService;
   private readonly transfers: TransfersService;
+  /** Probes of planned files, shared by the plan and the confirmed uploads. */
+  private readonly planned = new PlannedImages();
   private readonly queue: TransferQueuePort;
   private busy = false;
   /** The queue says bytes are moving. */
@@ -53,6 +55,7 @@ export class AppCore {
       catalog: this.catalog,
       settings: this.settings,
       desktop: ports.desktop,
+      planned: this.planned,
       now: ports.now,
       newId: ports.newId,
     });
@@ -140,7 +143,7 @@ export class AppCore {
       'engines:demo': () => engines.demo(),
       'catalog:storageDomains': (r) => catalog.storageDomains(r),
       'catalog:disks': (r) => catalog.disks(r),
-      'transfers:planUploads': (r) => planUploads(r.paths, this.suggestedDomain(), (names) => this.countDisksByName(names)),
+      'transfers:planUploads': (r) => planUploads(r.paths, this.suggestedDomain(), this.planned, (names) => this.countDisksByName(names)),
       'transfers:addUploads': (r) => transfers.addUploads(r),
       'transfers:addDownloads': (r) => transfers.addDownloads(r),
       'transfers:pause': (r) => transfers.pause(r.id),

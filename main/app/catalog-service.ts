@@ -2,6 +2,7 @@
 import type { DiskQuery, DiskView, StorageDomainsRequest, StorageDomainView } from '../../shared/ipc.js';
 import type { Disk, StorageDomain } from '../engine/ovirt/types.js';
 import { vmNamesByDisk } from '../engine/ovirt/vms.js';
+import { acceptsUploads } from '../engine/plan/upload-rules.js';
 import type { EnginesService } from './engines-service.js';
 
 /** Storage domain lists are reused for this long unless a refresh is asked. */
@@ -19,7 +20,7 @@ export function storageDomainView(sd: StorageDomain): StorageDomainView {
     status: sd.status,
     available: sd.available,
     used: sd.used,
-    acceptsUploads: sd.type === 'data' && sd.status === 'active',
+    acceptsUploads: acceptsUploads(sd),
   };
 }
 

@@ -1,20 +1,24 @@
-/** `transfers:planUploads`: probe each dropped file and suggest how it goes up, with problems in words. */
-import { basename, extname } from 'node:path';
-import type { DiskFormat, UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
+/**
+ * `transfers:planUploads`: probe each dropped file and suggest how it goes up, with problems in
+ * words. The suggestions are the engine's upload rules (engine/plan/upload-rules.ts); the probes are
+ * kept, so the confirmed uploads reuse them instead of probing the files again.
+ */
+import { basename } from 'node:path';
+import type { UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
 import { asDiskFerryError } from '../engine/errors.js';
 import { probeImage, type ImageProbe } from '../engine/image/probe.js';
+import { defaultDiskName, diskFormatFor } from '../engine/plan/upload-rules.js';
 
 /** The plan row of one probed file. */
 export function planItemFromProbe(probe: ImageProbe): UploadPlanItem {
-  const diskFormat: DiskFormat = probe.format === 'qcow2' ? 'cow' : 'raw';
   return {
     path: probe.path,
     fileName: probe.name,
     format: probe.format,
     virtualSize: probe.virtualSize,
     fileSize: probe.fileSize,
-    diskName: suggestedDiskName(probe.name),
-    diskFormat,
+    diskName: defaultDiskName(probe.name),
+    diskFormat: diskFormatFor(probe.format),
     problem: null,
     sameNameDisks: null,
   };
@@ -26,14 +30,32 @@ export type CountDisksByName = (names: readonly string[]) => Promise<ReadonlyMap
 /** Plans larger than this skip the same-name check (one engine search per name). */
 export const SAME_NAME_CHECK_LIMIT = 50;
 
-/** The disk name for a file: its name without the extension. */
-export function suggestedDiskName(fileName: string): string {
-  const base = basename(fileName, extname(fileName));
-  return base === '' ? fileName : base;
+/**
+ * The probes of the files recently planned, by path, for the uploads the user then confirms (which
+ * check the file is unchanged before reusing one). Bounded: the oldest are forgotten first.
+ */
+export class PlannedImages {
+  private readonly probes = new Map<string, ImageProbe>();
+
+  constructor(private readonly limit = 4000) {}
+
+  remember(probe: ImageProbe): void {
+    this.probes.delete(probe.path);
+    this.probes.set(probe.path, probe);
+    for (const oldest of this.probes.keys()) {
+      if (this.probes.size <= this.limit) break;
+      this.probes.delete(oldest);
+    }
+  }
+
+  /** The probe of `path` from a plan, if there was one. */
+  get(path: string): ImageProbe | undefined {
+    return this.probes.get(path);
+  }
 }
 
 /** Probes every path (in parallel, a few at a time); a file that cannot go up gets its problem. */
-export async function planUploads(paths: readonly string[], suggestedDomain: string | null, countByName?: CountDisksByName): Promise<UploadPlan> {
+export async function planUploads(paths: readonly string[], suggestedDomain: string | null, planned: PlannedImages, countByName?: CountDisksByName): Promise<UploadPlan> {
   const items: UploadPlanItem[] = new Array<UploadPlanItem>(paths.length);
   let next = 0;
   const worker = async () => {
@@ -41,10 +63,12 @@ export async function planUploads(paths: readonly string[], suggestedDomain: str
       const i = next++;
       const path = paths[i]!;
       try {
-        items[i] = planItemFromProbe(await probeImage(path));
+        const probe = await probeImage(path);
+        planned.remember(probe);
+        items[i] = planItemFromProbe(probe);
       } catch (err) {
         const name = basename(path);
-        items[i] = { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: suggestedDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null };
+        items[i] = { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: defaultDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null };
       }
     }
   };

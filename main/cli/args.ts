@@ -4,11 +4,11 @@
  * Each parser takes the option's text (undefined when it was not given) and throws a UsageError that
  * names the option.
  */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSize } from '../../shared/format.js';
 import { nameSearch } from '../engine/ovirt/urls.js';
+import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT } from '../engine/plan/download-rules.js';
 import { UsageError } from './errors.js';
 
 /** Options every command takes. */
@@ -49,8 +49,9 @@ export function required<T>(value: T | undefined, name: string): T {
 
 /** The absolute path of `--output DIR`, which must be an existing folder. */
 export async function outputDir(dir: string): Promise<string> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--output ${dir} is not an existing folder.`);
+  await checkOutputFolder(dir, `--output ${dir}`).catch((err: unknown) => {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  });
   return resolve(dir);
 }
 
@@ -127,7 +128,7 @@ export interface DownloadChoices {
 
 /** Reads `--format` and `--verify` / `--no-verify` (the defaults: raw, verified). */
 export function parseDownloadChoices(values: { format?: string | undefined; verify?: boolean | undefined; 'no-verify'?: boolean | undefined }): DownloadChoices {
-  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? 'raw';
+  const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? DEFAULT_OUTPUT_FORMAT;
   return { format, verify: parseVerify(values) };
 }
 

@@ -1,5 +1,6 @@
 /** Schemas and types of the settings, dialogs and app payloads (`settings:*`, `dialogs:*`, `app:*`). */
 import { z } from 'zod';
+import { DEFAULT_NAME_TEMPLATE } from '../file-names.js';
 import { ExistingFilePolicySchema, IdSchema, OutputFormatSchema, PathSchema, type Infer } from './common.js';
 
 const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
@@ -64,7 +65,7 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProxy: false,
   inactivityTimeout: 60,
   downloadFolder: null,
-  downloadNameTemplate: '{disk}.{ext}',
+  downloadNameTemplate: DEFAULT_NAME_TEMPLATE,
   downloadFormat: 'raw',
   existingFilePolicy: 'rename',
   lastStorageDomain: {},

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFerryError } from '../../main/engine/errors.js';
 import { Qcow2Reader } from '../../main/engine/image/qcow2-reader.js';
-import { qcow2SizeEstimate, uploadImage } from '../../main/engine/transfer/upload-image.js';
+import { qcow2SizeEstimate } from '../../main/engine/plan/upload-rules.js';
+import { uploadImage } from '../../main/engine/transfer/upload-image.js';
 import { FIXTURE_KINDS, makeQcow2, makeSourceRaw, qemu, qemuDataRanges, qemuRaw, type FixtureKind } from '../engine/image/qcow2-fixtures.js';
 import { expectDiskEqualsFile, startHarness, TUNING, type Harness } from './helpers.js';
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { TransferActions, TransferView } from '../../../shared/ipc.js';
 import type { TransferProgress } from '../../../shared/model.js';
+import { defaultDiskName } from '../../engine/plan/upload-rules.js';
 import type { QueueJob } from '../../engine/queue/job.js';
 import { isHoldable, isPending, isTerminal } from '../../engine/queue/states.js';
 
@@ -114,7 +115,7 @@ export function fallbackMeta(job: QueueJob): TransferMeta {
         engineName: job.engine,
         name: job.upload.path.split(/[/\\]/).pop() ?? job.label,
         localPath: job.upload.path,
-        diskName: job.upload.diskName ?? job.label,
+        diskName: job.upload.diskName ?? defaultDiskName(job.upload.path),
         storageDomainName: job.upload.storageDomain,
         localFormat: null,
         diskFormat: job.upload.diskFormat ?? null,
@@ -128,7 +129,7 @@ export function fallbackMeta(job: QueueJob): TransferMeta {
         localPath: job.download.file ?? job.download.outputDir,
         diskName: job.download.diskName ?? job.label,
         storageDomainName: null,
-        localFormat: job.download.format ?? 'raw',
+        localFormat: job.download.format,
         diskFormat: null,
         bytesTotal: job.download.size,
         notes: [],

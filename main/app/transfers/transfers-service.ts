@@ -6,14 +6,19 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute } from 'node:path';
 import type { AddDownloadsRequest, AddUploadsRequest, MoveTransferRequest, RevealResult, TransfersSnapshot, TransferView } from '../../../shared/ipc.js';
 import { DiskFerryError } from '../../engine/errors.js';
-import { probeImage } from '../../engine/image/probe.js';
+import { probeImageOnce } from '../../engine/image/probe.js';
+import { checkOutputFolder } from '../../engine/plan/download-rules.js';
+import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
+import { uploadTarget } from '../../engine/plan/upload-target.js';
 import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { EnginesService } from '../engines-service.js';
 import type { DesktopPort } from '../ports.js';
 import type { SettingsService } from '../settings-service.js';
+import type { PlannedImages } from '../upload-planning.js';
 import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
 import { expandTemplate, targetPath } from './naming.js';
+import { DEFAULT_NAME_TEMPLATE } from '../../../shared/file-names.js';
 import type { NewTransfer, TransferQueuePort } from './queue-port.js';
 
 /** Ports and tunables of the service. */
@@ -22,6 +27,8 @@ export interface TransfersServiceOptions {
   readonly catalog: CatalogService;
   readonly settings: SettingsService;
   readonly desktop: DesktopPort;
+  /** The probes of the files the user planned (reused when their uploads are confirmed). */
+  readonly planned: PlannedImages;
   readonly now: () => number;
   readonly newId: () => string;
 }
@@ -38,7 +45,10 @@ export class TransfersService {
     this.queue = queue;
   }
 
-  /** Queues confirmed uploads on the selected engine, after probing each file again. */
+  /**
+   * Queues confirmed uploads on the selected engine. Each file's probe from the plan is reused while
+   * the file is unchanged; the engine's rules decide the defaults and check the storage domain.
+   */
   async addUploads(request: AddUploadsRequest): Promise<TransferView[]> {
     const engineId = this.o.engines.selectedId();
     const profile = this.o.engines.profile(engineId);
@@ -48,31 +58,22 @@ export class TransfersService {
     for (const item of request.items) {
       const sd = domains.find((d) => d.id === item.storageDomainId);
       if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${item.storageDomainId}. Refresh the storage domains.`, { retryable: false });
-      if (sd.type !== 'data' || sd.status !== 'active')
-        throw new DiskFerryError('bad-input', `${sd.name} does not take uploads (it is a ${sd.type} domain, ${sd.status}). Choose an active data domain.`, { retryable: false });
-      const probe = await probeImage(item.path);
-      const diskFormat = probe.format === 'iso' ? 'raw' : (item.diskFormat ?? (probe.format === 'qcow2' ? 'cow' : 'raw'));
+      checkUploadDomain(sd);
+      const probe = await probeImageOnce(item.path, this.o.planned.get(item.path));
+      const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: item.diskName, diskFormat: item.diskFormat, preallocated: item.preallocated, verify });
       transfers.push({
-        job: {
-          id: this.o.newId(),
-          kind: 'upload',
-          engine: engineId,
-          label: item.diskName,
-          storageDomainKey: sd.id,
-          start: request.start ?? 'now',
-          upload: { path: probe.path, storageDomain: sd.id, diskName: item.diskName, diskFormat, preallocated: item.preallocated ?? false, ...(verify ? {} : { verify: false }) },
-        },
+        job: { id: this.o.newId(), kind: 'upload', engine: engineId, label: target.diskName, storageDomainKey: sd.id, start: request.start ?? 'now', upload: target },
         meta: {
           direction: 'upload',
           engineName: profile.name,
           name: probe.name,
           localPath: probe.path,
-          diskName: item.diskName,
+          diskName: target.diskName,
           storageDomainName: sd.name,
           localFormat: probe.format,
-          diskFormat,
+          diskFormat: target.diskFormat,
           bytesTotal: probe.virtualSize,
-          notes: sd.isBlock && probe.format !== 'qcow2' ? [`${sd.name} is block storage: raw disks there are preallocated.`] : [],
+          notes: [...notes],
         },
       });
     }
@@ -85,12 +86,11 @@ export class TransfersService {
   /** Queues downloads of disks of the selected engine into a folder, named by the template. */
   async addDownloads(request: AddDownloadsRequest): Promise<TransferView[]> {
     if (!isAbsolute(request.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${request.folder} is relative).`, { retryable: false });
-    const folderStat = await stat(request.folder).catch(() => null);
-    if (!folderStat?.isDirectory()) throw new DiskFerryError('bad-input', `The folder ${request.folder} does not exist. Create it or choose another.`, { retryable: false });
+    await checkOutputFolder(request.folder);
     const engineId = this.o.engines.selectedId();
     const profile = this.o.engines.profile(engineId);
     const client = await this.o.engines.connect(engineId);
-    const template = request.nameTemplate ?? '{disk}.{ext}';
+    const template = request.nameTemplate ?? DEFAULT_NAME_TEMPLATE;
     const [disks, vmNames] = await Promise.all([
       Promise.all(request.diskIds.map((id) => client.disk(id))),
       // `{vm}` needs the VMs; a user who may not list them gets the names without it.
@@ -120,8 +120,8 @@ export class TransfersService {
             file: target.path,
             size: disk.provisionedSize,
             format: request.format,
-            ...(target.overwrite ? { overwrite: true } : {}),
-            ...(verify ? {} : { verify: false }),
+            overwrite: target.overwrite,
+            verify,
           },
         },
         meta: {

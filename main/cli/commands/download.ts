@@ -1,5 +1,3 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { outputDir, parseCommand, parseDownloadChoices, parseInactivityTimeout, parseWorkers, required, VERIFY_OPTIONS, type GlobalValues } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -38,9 +36,8 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   }
   if (positionals.length === 0) throw new UsageError('Name at least one disk (name or id) to download.');
   const inactivity = parseInactivityTimeout(values['inactivity-timeout']);
-  await outputDir(output);
   // Checked before a transfer is opened on the engine (which locks the disk) for nothing.
-  if (!(await access(output, constants.W_OK).then(() => true, () => false))) throw new UsageError(`--output ${output} is a folder you cannot write to. Choose another, or fix its permissions.`);
+  await outputDir(output);
 
   const deps = await ctx.connect(values);
   return ctx.eachTransfer(positionals, async (disk, control, onProgress) => {

@@ -1,6 +1,8 @@
 /** `diskferry queue add upload FILE… | download DISK…`. */
-import { basename, extname, resolve } from 'node:path';
-import { probeImage } from '../../engine/image/probe.js';
+import { resolve } from 'node:path';
+import { probeImageOnce } from '../../engine/image/probe.js';
+import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
+import { uploadTarget } from '../../engine/plan/upload-target.js';
 import type { NewJob } from '../../engine/queue/job.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
 import type { Disk } from '../../engine/ovirt/types.js';
@@ -44,25 +46,16 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
     const domainName = required(values['storage-domain'], '--storage-domain NAME');
     if (values.name && positionals.length > 1) throw new UsageError('--name works with one file only; several files are named after themselves.');
     const diskFormat = parseChoice('disk-format', values['disk-format'], ['raw', 'cow'] as const);
-    // Refuse what cannot be uploaded now, not at 3 in the morning.
-    for (const file of positionals) await probeImage(resolve(file));
+    // Refuse what cannot be uploaded now, not at 3 in the morning; each file is probed once, its job carries the probe.
+    const probes = [];
+    for (const file of positionals) probes.push(await probeImageOnce(resolve(file)));
     const deps = await ctx.connect(values);
     const domain = await deps.client.storageDomain(domainName);
-    specs = positionals.map((file) => ({
-      kind: 'upload',
-      engine: key,
-      label: values.name ?? basename(file, extname(file)),
-      storageDomainKey: domain.id,
-      ...common,
-      upload: {
-        path: resolve(file),
-        storageDomain: domain.name,
-        ...(values.name ? { diskName: values.name } : {}),
-        ...(diskFormat ? { diskFormat } : {}),
-        ...(values.preallocated ? { preallocated: true } : {}),
-        ...(verify ? {} : { verify: false }),
-      },
-    }));
+    checkUploadDomain(domain);
+    specs = probes.map((probe) => {
+      const { target } = uploadTarget(probe, domain, { storageDomain: domain.name, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
+      return { kind: 'upload', engine: key, label: target.diskName, storageDomainKey: domain.id, ...common, upload: target };
+    });
   } else {
     const choices = parseDownloadChoices(values);
     const output = await outputDir(required(values.output, '--output DIR'));

@@ -1,10 +1,12 @@
-import { basename, extname } from 'node:path';
 import { parseChoice, parseCommand, parseInactivityTimeout, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OvirtClient } from '../../engine/ovirt/client.js';
 import { nameSearch } from '../../engine/ovirt/urls.js';
-import { checkDomain, uploadImage } from '../../engine/transfer/upload-image.js';
+import { probeImageOnce } from '../../engine/image/probe.js';
+import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
+import { uploadTarget } from '../../engine/plan/upload-target.js';
+import { uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from '../data-plane.js';
 
@@ -39,29 +41,21 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
 
   const deps = await ctx.connect(values);
   // Once for all files: a wrong domain is one error, not one per file after notes about their names.
-  checkDomain(await deps.client.storageDomain(storageDomain, ctx.signal));
+  const domain = await deps.client.storageDomain(storageDomain, ctx.signal);
+  checkUploadDomain(domain);
   return ctx.eachTransfer(positionals, async (file, control, onProgress) => {
-    await noteSameName(ctx, deps.client, values.name ?? basename(file, extname(file)));
-    const r = await uploadImage(
-      deps,
-      {
-        path: file,
-        storageDomain,
-        ...(values.name ? { diskName: values.name } : {}),
-        ...(diskFormat ? { diskFormat } : {}),
-        preallocated: values.preallocated ?? false,
-        verify,
+    // Probed once here; the upload reuses the probe while the file is unchanged.
+    const { target } = uploadTarget(await probeImageOnce(file), domain, { storageDomain, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
+    await noteSameName(ctx, deps.client, target.diskName);
+    const r = await uploadImage(deps, target, {
+      control,
+      tuning: {
+        ...(workers !== undefined ? { workers } : {}),
+        ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
+        preferProxy: values['use-proxy'] ?? false,
       },
-      {
-        control,
-        tuning: {
-          ...(workers !== undefined ? { workers } : {}),
-          ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
-          preferProxy: values['use-proxy'] ?? false,
-        },
-        onProgress,
-      },
-    );
+      onProgress,
+    });
     const secs = r.elapsedMs / 1000;
     ctx.result(
       `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}; ${r.verification}.`,

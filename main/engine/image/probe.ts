@@ -22,19 +22,59 @@ export interface Qcow2HeaderInfo {
   readonly incompatibleFeatures: bigint;
 }
 
-/** What probing a local file found (plain data). */
-export interface ImageProbe {
-  readonly path: string;
-  readonly name: string;
+/**
+ * What a probe found that an upload is planned by, with the file's size and modification time that
+ * tell whether it is still the same file. JSON-safe: a queued job carries it from plan to run.
+ */
+export interface ImageStamp {
   readonly format: LocalImageFormat;
   /** Guest-visible size: the disk's provisioned size. */
   readonly virtualSize: number;
   /** Bytes of the file itself. */
   readonly fileSize: number;
-  readonly contentType: 'data' | 'iso';
-  readonly qcow2: Qcow2HeaderInfo | null;
-  /** Modification time in epoch ms, to notice a file that changes during the upload. */
+  /** Modification time in epoch ms, to notice a file that changes after the probe. */
   readonly mtimeMs: number;
+}
+
+/** What probing a local file found (plain data). */
+export interface ImageProbe extends ImageStamp {
+  readonly path: string;
+  readonly name: string;
+  readonly contentType: 'data' | 'iso';
+  /**
+   * The qcow2 header as this probe parsed it; null for raw and ISO files, and for a probe rebuilt
+   * from a stamp (the qcow2 reader parses the header again when it opens the file).
+   */
+  readonly qcow2: Qcow2HeaderInfo | null;
+}
+
+/** The stamp of a probe (what a queued job keeps of it). */
+export function imageStamp(probe: ImageStamp): ImageStamp {
+  return { format: probe.format, virtualSize: probe.virtualSize, fileSize: probe.fileSize, mtimeMs: probe.mtimeMs };
+}
+
+/**
+ * The probe of `path`, reusing `known` (an earlier probe of it, or the stamp a queued job carries)
+ * while the file keeps the size and modification time it had then: a file is probed once from plan
+ * to run. A file changed since is probed again; when it is no longer the same kind of image, what
+ * was decided for it (the disk format) no longer holds, and it is refused with image-changed.
+ */
+export async function probeImageOnce(path: string, known?: ImageStamp | null): Promise<ImageProbe> {
+  if (known) {
+    const st = await stat(path).catch(() => null);
+    if (st?.isFile() && st.size === known.fileSize && st.mtimeMs === known.mtimeMs) {
+      if ('path' in known && (known as ImageProbe).path === path) return known as ImageProbe;
+      return { ...imageStamp(known), path, name: basename(path), contentType: known.format === 'iso' ? 'iso' : 'data', qcow2: null };
+    }
+  }
+  const probe = await probeImage(path);
+  if (known && probe.format !== known.format)
+    throw new DiskFerryError(
+      'image-changed',
+      `${probe.name} changed since it was planned: it was a ${known.format} image and is now ${probe.format}. Add it again so that its disk is planned for what it is now.`,
+      { retryable: false },
+    );
+  return probe;
 }
 
 const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"

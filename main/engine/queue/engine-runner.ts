@@ -3,12 +3,12 @@
  * recovering what an interrupted attempt left there (recovery.ts).
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DiskFerryError } from '../errors.js';
 import type { Disk } from '../ovirt/types.js';
 import { PartFile } from '../transfer/part-file.js';
 import type { TransferDeps, TransferTuning } from '../transfer/deps.js';
-import { downloadDisk, fileNameForDisk, resolveDisk, type DownloadResult } from '../transfer/download-disk.js';
+import { downloadPath } from '../plan/download-rules.js';
+import { downloadDisk, resolveDisk, type DownloadResult } from '../transfer/download-disk.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/deps.js';
 import { uploadImage, type UploadResult } from '../transfer/upload-image.js';
 import type { JobResult, QueueJob } from './job.js';
@@ -32,7 +32,7 @@ export function createEngineRunner(options: EngineRunnerOptions): JobRunner {
   return {
     async run(job, ctx) {
       const deps = await options.connect(job.engine);
-      const tuning: TransferTuning = { ...options.tuning, ...(job.workers !== null ? { workers: job.workers } : {}) };
+      const tuning: TransferTuning = { ...options.tuning, workers: job.workers ?? options.tuning?.workers };
       return job.kind === 'upload' ? runUpload(deps, job, ctx, tuning, timeoutMs) : runDownload(deps, job, ctx, tuning, timeoutMs);
     },
     async discard(job) {
@@ -59,27 +59,14 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
   }
   if (start.kind === 'fresh' && (job.diskId !== null || job.transferId !== null)) await ctx.remember({ diskId: null, transferId: null });
   if (start.kind === 'reattach') ctx.note(`Continued transfer ${start.transferId} of disk ${start.diskId} after an interruption (all data sent again).`);
-  const u = job.upload;
-  const r = await uploadImage(
-    deps,
-    {
-      path: u.path,
-      storageDomain: u.storageDomain,
-      ...(u.diskName !== undefined ? { diskName: u.diskName } : {}),
-      ...(u.diskFormat !== undefined ? { diskFormat: u.diskFormat } : {}),
-      ...(u.preallocated !== undefined ? { preallocated: u.preallocated } : {}),
-      ...(u.verify !== undefined ? { verify: u.verify } : {}),
-      description: uploadDescription(job),
-    },
-    {
-      control: ctx.control,
-      tuning,
-      onProgress: ctx.onProgress,
-      throttle: ctx.throttle,
-      onCreated: (ids) => ctx.remember(ids),
-      ...(start.kind === 'reattach' ? { reattach: { diskId: start.diskId, transferId: start.transferId } } : {}),
-    },
-  );
+  const r = await uploadImage(deps, { ...job.upload, description: uploadDescription(job) }, {
+    control: ctx.control,
+    tuning,
+    onProgress: ctx.onProgress,
+    throttle: ctx.throttle,
+    onCreated: (ids) => ctx.remember(ids),
+    reattach: start.kind === 'reattach' ? { diskId: start.diskId, transferId: start.transferId } : undefined,
+  });
   return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: 0, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
 }
 
@@ -94,21 +81,15 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
     ctx.note(`Disk '${disk.name}' changed size since it was queued (${job.download.size} → ${disk.provisionedSize} bytes); any partial file is started over.`);
   if (job.diskId === null) await ctx.remember({ diskId: disk.id });
   const d = job.download;
-  const earlier = await finishedEarlier(deps, job, disk, signal);
+  const output = d.file !== undefined ? { file: d.file } : { dir: d.outputDir };
+  const earlier = await finishedEarlier(deps, job, disk, downloadPath(output, disk, d.format), signal);
   if (earlier) {
     ctx.note('An earlier run had finished this download before DiskFerry stopped; nothing was fetched again.');
     return earlier;
   }
   const r = await downloadDisk(
     deps,
-    {
-      disk: disk.id,
-      output: d.file !== undefined ? { file: d.file } : { dir: d.outputDir },
-      overwrite: d.overwrite ?? false,
-      resume: true,
-      format: d.format ?? 'raw',
-      ...(d.verify !== undefined ? { verify: d.verify } : {}),
-    },
+    { disk: disk.id, output, overwrite: d.overwrite ?? false, resume: true, format: d.format, verify: d.verify },
     { control: ctx.control, tuning, onProgress: ctx.onProgress, throttle: ctx.throttle, onCreated: (ids) => ctx.remember({ transferId: ids.transferId }) },
   );
   return {
@@ -129,10 +110,8 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
  * after the engine finished the transfer) but died before the queue recorded it: the job's own
  * transfer ended in success and the file is there without its `.part`. Its journal leftovers go.
  */
-async function finishedEarlier(deps: TransferDeps, job: QueueJob & { kind: 'download' }, disk: Disk, signal: AbortSignal): Promise<JobResult | null> {
-  const d = job.download;
-  if (job.transferId === null || d.overwrite) return null;
-  const path = d.file ?? join(d.outputDir, fileNameForDisk(disk, d.format ?? 'raw'));
+async function finishedEarlier(deps: TransferDeps, job: QueueJob & { kind: 'download' }, disk: Disk, path: string, signal: AbortSignal): Promise<JobResult | null> {
+  if (job.transferId === null || job.download.overwrite) return null;
   const [file, part] = await Promise.all([stat(path).catch(() => null), stat(PartFile.partPath(path)).catch(() => null)]);
   if (!file?.isFile() || part) return null;
   const t = await deps.client.transfer(job.transferId, signal);

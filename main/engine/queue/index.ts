@@ -4,7 +4,8 @@
  */
 export { TransferQueue } from './transfer-queue.js';
 export { DEFAULT_QUEUE_SETTINGS, checkSettings, type QueueEvent, type QueueListener, type QueuePorts, type QueueSettings } from './queue-types.js';
-export { NewJobSchema, QueueJobSchema, type DownloadTarget, type JobProgress, type JobResult, type NewJob, type QueueJob, type UploadTarget } from './job.js';
+export { NewJobSchema, QueueJobSchema, type DownloadTarget, type DownloadTargetInput, type JobProgress, type JobResult, type NewJob, type QueueJob, type UploadTarget } from './job.js';
+export { uploadTarget, type PlannedUpload } from '../plan/upload-target.js';
 export { createEngineRunner, type EngineRunnerOptions } from './engine-runner.js';
 export type { JobRunner, RunContext } from './runner.js';
 export { JsonFileQueueStore, MemoryQueueStore, parseQueueDocument, type QueueDocument, type QueueStore } from './store.js';

@@ -6,21 +6,12 @@
  */
 import { z } from 'zod';
 import { ErrorInfoSchema, TransferStateSchema } from '../../../shared/schemas/common.js';
+import { DiskFerryError } from '../errors.js';
+import { DEFAULT_OUTPUT_FORMAT } from '../plan/download-rules.js';
+import { defaultDiskName } from '../plan/upload-rules.js';
+import { UploadTargetSchema, type UploadTarget } from '../plan/upload-target.js';
 
-/** What an upload job sends where. */
-export const UploadTargetSchema = z.object({
-  /** The local image (raw, qcow2 or ISO). */
-  path: z.string().min(1),
-  /** Storage domain name or id. */
-  storageDomain: z.string().min(1),
-  diskName: z.string().min(1).optional(),
-  diskFormat: z.enum(['raw', 'cow']).optional(),
-  preallocated: z.boolean().optional(),
-  /** Compare checksums with the server before finalize (default true; needs imageio 2). */
-  verify: z.boolean().optional(),
-});
-/** What an upload job sends where. */
-export type UploadTarget = z.infer<typeof UploadTargetSchema>;
+export { UploadTargetSchema, type UploadTarget };
 
 /** What a download job fetches where. */
 export const DownloadTargetSchema = z.object({
@@ -33,15 +24,17 @@ export const DownloadTargetSchema = z.object({
   /** The exact file to write (inside `outputDir`); absent = `<disk name>.<format>` in `outputDir`. */
   file: z.string().min(1).optional(),
   overwrite: z.boolean().optional(),
-  /** Output format: sparse raw (default) or qcow2. */
-  format: z.enum(['raw', 'qcow2']).optional(),
+  /** Output format: sparse raw (the default, download-rules.ts) or qcow2. */
+  format: z.enum(['raw', 'qcow2']).default(DEFAULT_OUTPUT_FORMAT),
   /** Compare checksums with the server before finalize (default true; needs imageio 2). */
   verify: z.boolean().optional(),
   /** The disk's virtual size when queued; a different size later means a different disk. */
   size: z.number().int().nonnegative().nullable().default(null),
 });
-/** What a download job fetches where. */
+/** What a download job fetches where, its defaults applied. */
 export type DownloadTarget = z.infer<typeof DownloadTargetSchema>;
+/** What a caller gives for a download job: the defaults may be left out. */
+export type DownloadTargetInput = z.input<typeof DownloadTargetSchema>;
 
 /** How a job ended well. */
 export const JobResultSchema = z.object({
@@ -136,15 +129,16 @@ export type QueueJob = z.infer<typeof QueueJobSchema>;
  */
 export type NewJob = { readonly id?: string; readonly engine: string; readonly label?: string; readonly storageDomainKey?: string | null; readonly priority?: number; readonly start?: 'now' | 'window'; readonly workers?: number | null } & (
   | { readonly kind: 'upload'; readonly upload: UploadTarget }
-  | { readonly kind: 'download'; readonly download: DownloadTarget }
+  | { readonly kind: 'download'; readonly download: DownloadTargetInput }
 );
 
 /** A fresh job record for `spec`. */
 export function createJob(spec: NewJob, id: string, now: number): QueueJob {
+  const work: Work = spec.kind === 'upload' ? { kind: 'upload', upload: { ...spec.upload } } : { kind: 'download', download: downloadTarget(spec.download) };
   const common = {
     id: spec.id ?? id,
     engine: spec.engine,
-    label: spec.label ?? defaultLabel(spec),
+    label: spec.label ?? defaultLabel(work),
     storageDomainKey: spec.storageDomainKey ?? null,
     priority: spec.priority ?? 0,
     start: spec.start ?? 'window',
@@ -153,10 +147,10 @@ export function createJob(spec: NewJob, id: string, now: number): QueueJob {
     timeline: [{ state: 'queued' as const, at: now }],
     attempts: 0,
     nextAttemptAt: null,
-    diskId: spec.kind === 'download' && /^[0-9a-f-]{36}$/i.test(spec.download.disk) ? spec.download.disk : null,
+    diskId: work.kind === 'download' && /^[0-9a-f-]{36}$/i.test(work.download.disk) ? work.download.disk : null,
     transferId: null,
     finalizing: false,
-    progress: { bytesDone: 0, bytesTotal: spec.kind === 'download' ? spec.download.size : null, bytesOnWire: 0, rate: null },
+    progress: { bytesDone: 0, bytesTotal: work.kind === 'download' ? work.download.size : null, bytesOnWire: 0, rate: null },
     error: null,
     result: null,
     notes: [],
@@ -166,18 +160,28 @@ export function createJob(spec: NewJob, id: string, now: number): QueueJob {
     activeMs: 0,
     reportedAt: null,
   };
-  return spec.kind === 'upload' ? { ...common, kind: 'upload', upload: { ...spec.upload } } : { ...common, kind: 'download', download: { ...spec.download } };
+  return { ...common, ...work };
 }
 
-function defaultLabel(spec: NewJob): string {
-  if (spec.kind === 'download') return spec.download.diskName ?? spec.download.disk;
-  return spec.upload.diskName ?? spec.upload.path.split(/[/\\]/).pop() ?? spec.upload.path;
+/** What a job moves, its defaults applied. */
+type Work = { kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget };
+
+/** A download target with its defaults applied (the schema holds them); bad-input when it is not one. */
+export function downloadTarget(input: DownloadTargetInput): DownloadTarget {
+  const parsed = DownloadTargetSchema.safeParse(input);
+  if (!parsed.success) throw new DiskFerryError('bad-input', `A download job is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, { retryable: false });
+  return parsed.data;
+}
+
+function defaultLabel(work: Work): string {
+  if (work.kind === 'download') return work.download.diskName ?? work.download.disk;
+  return work.upload.diskName ?? work.upload.path.split(/[/\\]/).pop() ?? work.upload.path;
 }
 
 /** A key that is equal for two jobs that would do the same work (a second one would duplicate it). */
-export function workKey(job: Pick<QueueJob, 'engine'> & ({ kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget })): string {
-  if (job.kind === 'download') return `download\u0000${job.engine}\u0000${job.download.disk}\u0000${job.download.file ?? `${job.download.outputDir}\u0000${job.download.format ?? 'raw'}`}`;
-  return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? ''}`;
+export function workKey(job: Pick<QueueJob, 'engine'> & Work): string {
+  if (job.kind === 'download') return `download\u0000${job.engine}\u0000${job.download.disk}\u0000${job.download.file ?? `${job.download.outputDir}\u0000${job.download.format}`}`;
+  return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? defaultDiskName(job.upload.path)}`;
 }
 
 /** The fields of a new job that do not depend on its kind. */

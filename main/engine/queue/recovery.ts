@@ -5,10 +5,11 @@
  * re-attached, anything else is cancelled or deleted before the upload starts again, and a download's
  * open transfer is finalized so its disk is unlocked.
  */
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { DiskFerryError } from '../errors.js';
 import type { Disk, ImageTransfer } from '../ovirt/types.js';
 import { nameSearch } from '../ovirt/urls.js';
+import { defaultDiskName } from '../plan/upload-rules.js';
 import { sleep } from '../timers.js';
 import type { TransferDeps } from '../transfer/deps.js';
 import type { QueueJob } from './job.js';
@@ -121,7 +122,7 @@ async function deleteDiskAndWait(deps: TransferDeps, diskId: string, signal: Abo
 }
 
 async function removeTaggedDisks(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, signal: AbortSignal, timeoutMs: number): Promise<void> {
-  const name = job.upload.diskName ?? basename(job.upload.path, extname(job.upload.path));
+  const name = job.upload.diskName ?? defaultDiskName(job.upload.path);
   const tag = jobTag(job.id);
   const disks = await deps.client.disks({ search: nameSearch(name), signal });
   for (const d of disks.filter((x) => x.name === name && (x.description ?? '').includes(tag))) {

@@ -100,12 +100,12 @@ export class TransferQueue {
     const pendingKeys = new Map(this.jobs.filter((j) => !isTerminal(j.state)).map((j) => [workKey(j), j.id]));
     const added: QueueJob[] = [];
     for (const spec of specs) {
-      const key = workKey(spec);
-      const dup = pendingKeys.get(key);
-      if (dup) throw new DiskFerryError('bad-input', `${spec.label ?? 'This transfer'} is already in the queue (job ${dup}).`, { retryable: false });
       if (spec.id !== undefined && (this.jobs.some((j) => j.id === spec.id) || added.some((j) => j.id === spec.id)))
         throw new DiskFerryError('bad-input', `The queue already has a job ${spec.id}.`, { retryable: false });
       const job = createJob(spec, spec.id ?? this.ports.newId?.() ?? randomUUID(), now);
+      const key = workKey(job);
+      const dup = pendingKeys.get(key);
+      if (dup) throw new DiskFerryError('bad-input', `${spec.label ?? 'This transfer'} is already in the queue (job ${dup}).`, { retryable: false });
       pendingKeys.set(key, job.id);
       added.push(job);
     }

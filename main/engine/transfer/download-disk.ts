@@ -1,6 +1,5 @@
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { RangeSet } from '../../../shared/range-set.js';
-import { safeFileName } from '../../../shared/file-names.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import { ensureFreeSpace } from '../fs/free-space.js';
 import { qcow2Layout } from '../image/qcow2-layout.js';
@@ -11,6 +10,7 @@ import { downloadRanges } from '../imageio/download.js';
 import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import type { Disk, EngineVersion } from '../ovirt/types.js';
 import { nameSearch } from '../ovirt/urls.js';
+import { DEFAULT_OUTPUT_FORMAT, downloadPath } from '../plan/download-rules.js';
 import { supportsFormat } from '../ovirt/versions.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { JournaledTarget } from './journaled-target.js';
@@ -45,11 +45,6 @@ export interface DownloadResult extends CompletedRun {
   /** Bytes already present from an earlier, interrupted run. */
   readonly resumedBytes: number;
   readonly format: 'raw' | 'qcow2';
-}
-
-/** A file name for a disk: its name with characters that are unsafe on any OS replaced. */
-export function fileNameForDisk(disk: Pick<Disk, 'name' | 'id'>, extension = 'raw'): string {
-  return `${safeFileName(disk.name || disk.id)}.${extension}`;
 }
 
 /** Finds a disk by id, or by exact name (refusing ambiguous names). */
@@ -93,7 +88,7 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
   private digest: TransferDigest | null = null;
 
   constructor(private readonly spec: DownloadSpec) {
-    this.format = spec.format ?? 'raw';
+    this.format = spec.format ?? DEFAULT_OUTPUT_FORMAT;
   }
 
   async inspect(): Promise<void> {
@@ -105,7 +100,7 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
     if (disk.status !== 'ok')
       throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`);
     this.disk = disk;
-    this.path = 'file' in this.spec.output ? this.spec.output.file : join(this.spec.output.dir, fileNameForDisk(disk, this.format));
+    this.path = downloadPath(this.spec.output, disk, this.format);
     await ensureTargetFree(this.path, this.spec.overwrite ?? false);
     this.nbd = supportsFormat(version);
     // Without the NBD backend a cow disk comes as its qcow2 volume, not as guest data to re-encode.

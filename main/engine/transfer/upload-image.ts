@@ -1,14 +1,15 @@
-import { basename, extname } from 'node:path';
 import { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
-import { probeImage, type ImageProbe } from '../image/probe.js';
+import { probeImageOnce, type ImageProbe } from '../image/probe.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { openLocalSource } from '../image/local-source.js';
 import { TransferDigest, VERIFY_OFF, type Verification } from '../image/verify.js';
 import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
 import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
-import { deletesDiskOnUploadFailure, supportsFormat, versionAtLeast } from '../ovirt/versions.js';
+import { deletesDiskOnUploadFailure, supportsFormat } from '../ovirt/versions.js';
+import { checkUploadDomain, planUpload, type UploadPlan } from '../plan/upload-rules.js';
+import type { UploadTarget } from '../plan/upload-target.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { reattachUpload, type UploadAttachment } from './reattach.js';
 import type { DataPlan, DataSession, RunContext, RunSummary, RunTarget, TransferStrategy } from './strategy.js';
@@ -16,21 +17,11 @@ import { throttledSource } from './throttled-source.js';
 import type { CompletedRun } from './transfer-report.js';
 import { TransferRun } from './transfer-run.js';
 
-/** What to upload where. */
-export interface UploadSpec {
-  readonly path: string;
-  /** Storage domain name or id. */
-  readonly storageDomain: string;
-  /** Disk name; default: the file name without its extension. */
-  readonly diskName?: string;
-  /** Disk format; default: cow for qcow2 files, raw otherwise. */
-  readonly diskFormat?: DiskFormat;
-  /** Allocate the whole disk now (required for raw disks on block storage, where it is implied). */
-  readonly preallocated?: boolean;
-  readonly description?: string;
-  /** Compare the blkhash of the data with the server's before finalize (default true; needs imageio 2). */
-  readonly verify?: boolean;
-}
+/**
+ * What to upload where: the one upload shape (plan/upload-target.ts), which a queued job keeps, and
+ * the new disk's description. Absent choices take the rules' defaults (plan/upload-rules.ts).
+ */
+export type UploadSpec = UploadTarget & { readonly description?: string };
 
 /** Upload-only options: continue the transfer of an interrupted run instead of creating a new disk. */
 export interface UploadImageOptions extends TransferOptions {
@@ -46,66 +37,6 @@ export interface UploadResult extends CompletedRun {
   readonly format: DiskFormat;
   readonly virtualSize: number;
   readonly dataBytes: number;
-}
-
-/** How the image goes over the wire and into which disk. */
-export interface UploadPlan {
-  readonly diskName: string;
-  readonly format: DiskFormat;
-  readonly sparse: boolean;
-  readonly contentType: 'data' | 'iso';
-  /** `raw` selects the NBD backend (guest data, 4.3+); null sends the file's bytes as they are (FILE backend). */
-  readonly transferFormat: 'raw' | null;
-  readonly backup: 'incremental' | null;
-  readonly initialSize: number | null;
-  readonly notes: readonly string[];
-}
-
-/** Decides disk format, sparseness and transfer format (reference/engine.md §3.2, §4.10). Pure. */
-export function planUpload(probe: ImageProbe, spec: UploadSpec, domain: StorageDomain, version: EngineVersion, dataBytes: number | null): UploadPlan {
-  const notes: string[] = [];
-  const diskName = spec.diskName ?? basename(probe.name, extname(probe.name));
-  const iso = probe.format === 'iso';
-  const format: DiskFormat = iso ? 'raw' : (spec.diskFormat ?? (probe.format === 'qcow2' ? 'cow' : 'raw'));
-  if (iso && spec.diskFormat === 'cow') notes.push('ISO images are uploaded as raw disks.');
-  let sparse = !(spec.preallocated ?? false);
-  if (iso && sparse) sparse = false;
-  if (domain.isBlock && format === 'raw' && sparse) {
-    sparse = false;
-    notes.push(`${domain.name} is block storage, where raw disks are always preallocated.`);
-  }
-  const nbd = supportsFormat(version);
-  if (probe.format === 'qcow2' && format === 'raw' && !nbd)
-    throw new DiskFerryError('bad-input', `This engine (${version.full}) cannot convert qcow2 to a raw disk. Upload it as a cow disk, or convert it locally first.`, {
-      retryable: false,
-    });
-  if (probe.format !== 'qcow2' && format === 'cow' && !nbd)
-    throw new DiskFerryError('bad-input', `This engine (${version.full}) cannot store a raw image in a cow disk. Use --disk-format raw.`, { retryable: false });
-  // Where the engine has the NBD backend every image goes as guest data (a qcow2 is read natively);
-  // older engines get the file's bytes as they are (FILE backend), a qcow2 into a cow disk.
-  const transferFormat: 'raw' | null = nbd ? 'raw' : null;
-  const backup = format === 'cow' && versionAtLeast(version, 4, 3) ? 'incremental' : null;
-  // The engine allows a preallocated cow disk only with incremental backup (reference/engine.md §3.2).
-  if (format === 'cow' && !sparse && backup === null)
-    throw new DiskFerryError(
-      'bad-input',
-      `This engine (${version.full}) cannot create a preallocated cow disk: that needs incremental backup, which came with oVirt 4.3. Upload it without --preallocated (a sparse cow disk).`,
-      { retryable: false },
-    );
-  let initialSize: number | null = null;
-  if (format === 'cow' && sparse && domain.isBlock) {
-    initialSize = probe.format === 'qcow2' && !nbd ? probe.fileSize : qcow2SizeEstimate(probe.virtualSize, dataBytes ?? probe.virtualSize);
-  }
-  return { diskName, format, sparse, contentType: iso ? 'iso' : 'data', transferFormat, backup, initialSize, notes };
-}
-
-/** Bytes a qcow2 (64 KiB clusters) needs to hold `dataBytes` of a `virtualSize` image, with margin. */
-export function qcow2SizeEstimate(virtualSize: number, dataBytes: number): number {
-  const cluster = 64 * 1024;
-  const clusters = Math.ceil(dataBytes / cluster);
-  const l2 = Math.ceil(Math.ceil(virtualSize / cluster) / (cluster / 8)) * cluster;
-  const refcounts = Math.ceil((clusters * 2) / cluster) * cluster + cluster;
-  return Math.ceil(((clusters * cluster + l2 + refcounts + 4 * cluster) * 1.1) / cluster) * cluster;
 }
 
 /**
@@ -143,7 +74,7 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
   ) {}
 
   async inspect(): Promise<void> {
-    this.probe = await probeImage(this.spec.path);
+    this.probe = await probeImageOnce(this.spec.path, this.spec.image);
     // A qcow2 is opened as guest data first, so a damaged one is refused before anything is created.
     this.source = await openLocalSource(this.probe);
   }
@@ -154,7 +85,7 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
     const probe = this.probe!;
     this.version = version;
     const domain = (this.domain = await client.storageDomain(this.spec.storageDomain));
-    checkDomain(domain);
+    checkUploadDomain(domain);
     if (probe.format === 'qcow2' && !supportsFormat(version)) {
       await this.source!.extents({ signal: control.cancelSignal }); // validates every table before the bytes go as they are
       await this.source!.close();
@@ -264,16 +195,6 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
   async close(): Promise<void> {
     await this.source?.close().catch(() => {});
   }
-}
-
-/** Throws bad-input unless the domain can take an upload now (an active data domain). */
-export function checkDomain(domain: StorageDomain): void {
-  if (domain.type !== 'data')
-    throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false });
-  if (domain.status !== 'active')
-    throw new DiskFerryError('bad-input', `${domain.name} is ${domain.status.replace(/_/g, ' ')}, not active. Activate it, or choose another storage domain.`, {
-      retryable: false,
-    });
 }
 
 /**
