@@ -67,7 +67,7 @@ describe('argument parsers', () => {
     try {
       await writeFile(join(dir, 'file'), '');
       expect(await outputDir(relative(process.cwd(), dir))).toBe(dir);
-      await expect(outputDir(join(dir, 'file'))).rejects.toThrow(usage(/^--output .*file is not an existing folder\.$/));
+      await expect(outputDir(join(dir, 'file'))).rejects.toThrow(usage(/^--output .*file is not an existing folder\. Create it, or choose another\.$/));
       await expect(outputDir(join(dir, 'missing'))).rejects.toThrow(UsageError);
     } finally {
       await rm(dir, { recursive: true, force: true });
