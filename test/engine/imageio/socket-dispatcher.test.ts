@@ -1,10 +1,11 @@
 /**
- * The ranged-GET path on its own socket (DataSocket behind ImageioConnection.get): answers a correct
- * imageio never gives are refused or survived as such, and the connection is kept alive between ranges.
+ * The ranged-GET path on its own sockets (SocketDispatcher behind ImageioConnection.get): answers a
+ * correct imageio never gives are refused or survived as such, and the connection is kept alive
+ * between ranges. The parser's rules, case by case, are in http-parser.test.ts; against llhttp in
+ * http-fuzz.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageioConnection, DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../main/engine/imageio/connection.js';
-import { parseResponseHead } from '../../../main/engine/imageio/data-socket.js';
 import { allocPieceBuffers } from '../../../main/engine/imageio/put-body.js';
 import { silentLog } from '../../../main/engine/log.js';
 import { startRawServer, type RawRequest } from './raw-server.js';
@@ -118,18 +119,5 @@ describe('ranged GET on its own socket', () => {
     expect((await fetch(conn, 0, 100)).equals(DATA)).toBe(true);
     expect(server.requests.length).toBe(2);
     expect(range(server.requests[1]!)[0]).toBe(32); // two full 16-byte buffers were kept
-  });
-});
-
-describe('parseResponseHead', () => {
-  it('reads the status and lower-cased headers, and joins repeated ones', () => {
-    expect(parseResponseHead('HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\nX-A: 1\r\nx-a: 2')).toEqual({
-      status: 206,
-      headers: { 'content-length': '5', 'x-a': '1, 2' },
-    });
-  });
-
-  it('refuses two different Content-Length headers', () => {
-    expect(() => parseResponseHead('HTTP/1.1 206 Partial Content\r\ncontent-length: 5\r\ncontent-length: 6')).toThrow(/Content-Length/);
   });
 });
