@@ -4,9 +4,13 @@
  * between ranges. The parser's rules, case by case, are in http-parser.test.ts; against llhttp in
  * http-fuzz.test.ts.
  */
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageioConnection, DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../main/engine/imageio/connection.js';
 import { allocPieceBuffers } from '../../../main/engine/imageio/put-body.js';
+import { SocketDispatcher } from '../../../main/engine/imageio/http/socket-dispatcher.js';
+import { createPki } from '../../simulator/pki.js';
 import { silentLog } from '../../../main/engine/log.js';
 import { startRawServer, type RawRequest } from './raw-server.js';
 
@@ -119,5 +123,97 @@ describe('ranged GET on its own socket', () => {
     expect((await fetch(conn, 0, 100)).equals(DATA)).toBe(true);
     expect(server.requests.length).toBe(2);
     expect(range(server.requests[1]!)[0]).toBe(32); // two full 16-byte buffers were kept
+  });
+});
+
+describe('connections and timeouts of the socket dispatcher', () => {
+  it('closes an HTTP/1.0 connection after its answer and connects again for the next range', async () => {
+    const { server, conn } = await setup((req) => {
+      const [a, b] = range(req);
+      req.socket.write(partial(a, b).toString('latin1').replace('HTTP/1.1', 'HTTP/1.0'), 'latin1');
+    });
+    await fetch(conn, 0, 10);
+    await fetch(conn, 10, 10);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.socket).not.toBe(server.requests[0]!.socket);
+  });
+
+  it('connects again after an answer that says connection: close', async () => {
+    const { server, conn } = await setup((req) => {
+      const [a, b] = range(req);
+      req.socket.write(partial(a, b).toString('latin1').replace('\r\n\r\n', '\r\nconnection: close\r\n\r\n'), 'latin1');
+    });
+    await fetch(conn, 0, 10);
+    await fetch(conn, 10, 10);
+    expect(server.requests[1]!.socket).not.toBe(server.requests[0]!.socket);
+  });
+
+  it('refuses a head with LF-only line ends at once, as a protocol error, without retrying', async () => {
+    const { server, conn } = await setup((req) => void req.socket.write('HTTP/1.1 206 Partial Content\ncontent-range: bytes 0-9/100\ncontent-length: 10\n\n0123456789'));
+    const started = Date.now();
+    await expect(fetch(conn, 0, 10)).rejects.toMatchObject({ code: 'protocol' });
+    expect(Date.now() - started).toBeLessThan(2000); // not the 60 s read timeout
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['never answers', (_req: RawRequest) => {}, /no answer from the server within 0\.3 s/],
+    ['stops in the middle of the body', (req: RawRequest) => void req.socket.write(partial(...range(req)).subarray(0, 100)), /no data from the server for 0\.3 s/],
+  ])('gives up on a server that %s after the read timeout, retrying it as a network error', async (_what, respond, says) => {
+    const server = await startRawServer(respond);
+    const timeouts = { ...DEFAULT_TIMEOUTS, readMs: 300 };
+    const conn = new ImageioConnection({ origin: server.origin, path: `/images/${TICKET}`, display: 'raw (direct)', viaProxy: false, secrets: [TICKET], authorization: null }, { ...deps, timeouts });
+    closers.push(() => conn.close(), () => server.close());
+    const err = (await fetch(conn, 0, 100).catch((e: unknown) => e)) as Error & { code: string };
+    expect(err.code).toBe('network');
+    expect(err.message).toMatch(says);
+    expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe('a chunk the handler holds while paused', () => {
+  it('stays intact over TLS while more records arrive, until the handler resumes', async () => {
+    const pki = await createPki();
+    const body = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32LE(i, i);
+    const server = createTlsServer({ key: pki.server.key, cert: pki.server.cert }, (socket) => {
+      socket.once('data', () => {
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`);
+        for (let i = 0; i < body.length; i += 1000) socket.write(body.subarray(i, i + 1000)); // many small TLS records
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const dispatcher = new SocketDispatcher({ origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, tls: { ca: pki.caPem }, connectMs: 5000, idleMs: 5000 });
+    closers.push(async () => {
+      dispatcher.close();
+      await new Promise((r) => server.close(r));
+    });
+    const received: Buffer[] = [];
+    const checks: boolean[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let n = 0;
+      dispatcher.dispatch(
+        { method: 'GET', path: '/', headersTimeout: 5000, bodyTimeout: 5000 },
+        {
+          onResponseData(ctrl, chunk) {
+            if (n++ % 8 !== 0) return void received.push(Buffer.from(chunk));
+            // Keep the chunk itself (no copy) over a pause, as the range receiver does.
+            const copy = Buffer.from(chunk);
+            ctrl.pause();
+            setTimeout(() => {
+              checks.push(chunk.equals(copy));
+              received.push(copy);
+              ctrl.resume();
+            }, 5);
+          },
+          onResponseEnd: () => resolve(),
+          onResponseError: (_ctrl, err) => reject(err),
+        },
+      );
+    });
+    expect(checks.length).toBeGreaterThan(10);
+    expect(checks.every(Boolean)).toBe(true);
+    expect(Buffer.concat(received).equals(body)).toBe(true);
   });
 });
