@@ -16,7 +16,11 @@ export interface RequestDispatcher {
 export interface DirectReadHandler extends Dispatcher.DispatchHandler {
   /** Free memory, at most `max` bytes, where the next body bytes may be read; null when there is none now. */
   onResponseWindow?(max: number): Buffer | null;
-  /** `n` body bytes were read into the start of the last window (instead of an onResponseData). */
+  /**
+   * `n` body bytes were read into the start of the last window (instead of an onResponseData). A
+   * window is the socket's until its next read: a handler that pauses from outside a callback must
+   * keep it valid meanwhile (bytes read into it are reported on resume).
+   */
   onResponseDataRead?(controller: Dispatcher.DispatchController, n: number): void;
 }
 
@@ -89,6 +93,7 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
   /** The chunk being handed to the parser lies in the socket's read buffer (a pause must hold it). */
   private inReadBuffer = false;
   private eofPending = false;
+  private readWhilePaused = 0;
 
   constructor(
     private readonly pool: SocketPool,
@@ -149,6 +154,8 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
   resume(): void {
     if (this.done || !this.isPaused) return;
     this.isPaused = false;
+    if (this.readWhilePaused > 0) this.bodyRead(this.readWhilePaused);
+    this.readWhilePaused = 0;
     while (!this.done && !this.isPaused && this.backlog.length > 0) this.feed(this.backlog.shift()!, false);
     if (this.done || this.isPaused) return;
     this.feed(EMPTY, false); // an answer whose last bytes came before the pause completes now
@@ -168,15 +175,24 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
 
   committed(n: number): boolean {
     if (this.done) return false;
+    if (this.isPaused) {
+      // Into a window lent before a pause from outside a callback: reported once resumed.
+      this.readWhilePaused += n;
+      return false;
+    }
+    this.bodyRead(n);
+    return !this.done && !this.isPaused;
+  }
+
+  /** Accounts for `n` body bytes read into the handler's window and tells the handler. */
+  private bodyRead(n: number): void {
     try {
       this.parser.skip(n);
       this.handler.onResponseDataRead!(this, n);
     } catch (err) {
-      this.fail(err as Error);
-      return false;
+      return this.fail(err as Error);
     }
     if (!this.done && !this.isPaused && this.parser.bodyLeft === 0) this.feed(EMPTY, false);
-    return !this.done && !this.isPaused;
   }
 
   data(chunk: Buffer): boolean {
