@@ -95,8 +95,10 @@ export class ResponseParser {
           if (pos >= buf.length) return pos;
           const n = Math.min(this.remaining, buf.length - pos);
           this.remaining -= n;
+          // A whole read of body is handed on as it is: no view object per read.
+          const piece = n === buf.length ? buf : buf.subarray(pos, pos + n);
           pos += n;
-          if (!this.sink.onBody(buf.subarray(pos - n, pos))) return pos;
+          if (!this.sink.onBody(piece)) return pos;
           break;
         }
         case Body.Chunked: {
@@ -108,7 +110,7 @@ export class ResponseParser {
         }
         case Body.UntilClose: {
           if (pos >= buf.length) return pos;
-          const rest = buf.subarray(pos);
+          const rest = pos === 0 ? buf : buf.subarray(pos);
           pos = buf.length;
           if (!this.sink.onBody(rest)) return pos;
           break;
