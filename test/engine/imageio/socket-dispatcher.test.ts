@@ -1,8 +1,8 @@
 /**
  * The ranged-GET path on its own sockets (SocketDispatcher behind ImageioConnection.get): answers a
  * correct imageio never gives are refused or survived as such, and the connection is kept alive
- * between ranges. The parser's rules, case by case, are in http-parser.test.ts; against llhttp in
- * http-fuzz.test.ts.
+ * between ranges. The parser's rules, case by case, are in http/response-parser.test.ts, and
+ * checked against llhttp in http/response-parser-fuzz.test.ts.
  */
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';

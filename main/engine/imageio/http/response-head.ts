@@ -1,8 +1,10 @@
 /**
  * The status line and field lines of an HTTP/1.1 response (RFC 9112 §4, §5), and the trailer
- * fields of a chunked body (§7.1.2), as llhttp reads them (test/engine/imageio/http-fuzz.test.ts
- * compares the two). Where RFC 9112 allows a choice, the stricter one is taken, as llhttp takes it:
- * CRLF only (§2.2), no obs-fold (§5.2), no whitespace before the colon (§5.1), one Content-Length.
+ * fields of a chunked body (§7.1.2), read as llhttp reads them (the fuzz test in
+ * test/engine/imageio/http/ compares the two). Where RFC 9112 allows a choice, the stricter one is
+ * taken, as llhttp takes it: CRLF only (§2.2), no whitespace before the colon (§5.1), one
+ * Content-Length. obs-fold, which §5.2 asks a user agent to replace with spaces, is refused as
+ * llhttp refuses it: imageio never folds, so a folded line means something in between to distrust.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 

@@ -17,8 +17,8 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { ResponseParser } from '../../../main/engine/imageio/http/response-parser.js';
-import { MAX_HEAD } from '../../../main/engine/imageio/http/response-parser.js';
+import { ResponseParser } from '../../../../main/engine/imageio/http/response-parser.js';
+import { MAX_HEAD } from '../../../../main/engine/imageio/http/response-parser.js';
 
 const SEED = Number(process.env['DISKFERRY_FUZZ_SEED'] ?? 0x5eed14);
 const CASES = Number(process.env['DISKFERRY_FUZZ_CASES'] ?? 3000);

@@ -1,11 +1,11 @@
 /**
  * The response parser of the socket dispatcher (main/engine/imageio/http/), rule by rule: the
- * choices RFC 9112 leaves open and how we took them. The fuzz test (http-fuzz.test.ts) checks the
+ * choices RFC 9112 leaves open and how we took them. The fuzz test (response-parser-fuzz.test.ts) checks the
  * same parser against llhttp on many more inputs.
  */
 import { describe, expect, it } from 'vitest';
-import { parseResponseHead } from '../../../main/engine/imageio/http/response-head.js';
-import { ResponseParser } from '../../../main/engine/imageio/http/response-parser.js';
+import { parseResponseHead } from '../../../../main/engine/imageio/http/response-head.js';
+import { ResponseParser } from '../../../../main/engine/imageio/http/response-parser.js';
 
 /** Parses `text` fed in pieces of `piece` bytes; then the end of the connection. */
 function parse(text: string, piece = text.length || 1) {
