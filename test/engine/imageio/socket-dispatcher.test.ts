@@ -9,6 +9,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageioConnection, DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../main/engine/imageio/connection.js';
 import { allocPieceBuffers } from '../../../main/engine/imageio/put-body.js';
+import { exchange } from '../../../main/engine/imageio/exchange.js';
 import { SocketDispatcher } from '../../../main/engine/imageio/http/socket-dispatcher.js';
 import { createPki } from '../../simulator/pki.js';
 import { silentLog } from '../../../main/engine/log.js';
@@ -215,5 +216,28 @@ describe('a chunk the handler holds while paused', () => {
     expect(checks.length).toBeGreaterThan(10);
     expect(checks.every(Boolean)).toBe(true);
     expect(Buffer.concat(received).equals(body)).toBe(true);
+  });
+});
+
+describe('an answer paused when the server ends the connection', () => {
+  it.each([
+    ['read until close', ''],
+    ['with Content-Length and connection: close', 'content-length: 200000\r\nconnection: close\r\n'],
+  ])('%s: completes with every byte once the handler resumes (undici 7.30 crashes here: nodejs/undici#5360)', async (_what, fields) => {
+    const body = Buffer.alloc(200_000, 0x61);
+    const server = await startRawServer((req) => {
+      req.socket.write(`HTTP/1.1 200 OK\r\n${fields}\r\n`);
+      req.socket.end(body);
+    });
+    const dispatcher = new SocketDispatcher({ origin: server.origin, tls: {}, connectMs: 5000, idleMs: 5000 });
+    closers.push(async () => (dispatcher.close(), await server.close()));
+    const got: Buffer[] = [];
+    const receiver = {
+      accept: () => true,
+      onData: (chunk: Buffer) => new Promise<void>((r) => setTimeout(() => (got.push(Buffer.from(chunk)), r()), 20)),
+    };
+    const res = await exchange(dispatcher, { method: 'GET', path: '/', headers: {}, body: null, headersTimeout: 5000, bodyTimeout: 5000, signal: signal() }, { receiver });
+    expect(res.status).toBe(200);
+    expect(Buffer.concat(got).equals(body)).toBe(true);
   });
 });
