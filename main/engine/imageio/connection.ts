@@ -1,9 +1,9 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
-import { DataSocket } from './data-socket.js';
 import { DiskFerryError, asDiskFerryError } from '../errors.js';
 import type { Log } from '../log.js';
 import { exchange, type BodyReceiver, type ExchangeRequest, type ExchangeResult, type ResponseHead } from './exchange.js';
+import { SocketDispatcher, type RequestDispatcher } from './http/socket-dispatcher.js';
 import { BROKEN_SERVER_HINT, protocolError, statusError, transportError, type ErrorContext } from './http-errors.js';
 import { PutBody, type PieceBuffers, type RangeSource } from './put-body.js';
 import { RangeReceiver, type RangeSink } from './range-receiver.js';
@@ -39,6 +39,18 @@ export interface ImageioTimeouts {
 /** Default timeouts. */
 export const DEFAULT_TIMEOUTS: ImageioTimeouts = { connectMs: 10_000, readMs: 60_000, longReadMs: 60 * 60_000, idleMs: 30_000 };
 
+/**
+ * Which dispatcher carries ranged GETs (the image data of downloads): `socket`, our SocketDispatcher
+ * (the default: about half undici's CPU per byte, docs/benchmarks.md), or `undici`, the same Client
+ * as every other request (to compare, or should ours misbehave somewhere). Both run under exchange().
+ */
+export type RangedGetDispatcher = 'socket' | 'undici';
+
+/** The choice from the environment: `DISKFERRY_RANGED_GETS=undici` switches to undici. */
+export function rangedGetDispatcherFrom(env: Readonly<Record<string, string | undefined>>): RangedGetDispatcher {
+  return env['DISKFERRY_RANGED_GETS'] === 'undici' ? 'undici' : 'socket';
+}
+
 /** The injected pieces every connection uses. */
 export interface ConnectionDeps {
   readonly tls: ConnectionOptions;
@@ -47,6 +59,8 @@ export interface ConnectionDeps {
   readonly random: () => number;
   readonly retry: RetryPolicy;
   readonly timeouts: ImageioTimeouts;
+  /** Default `socket`. */
+  readonly rangedGets?: RangedGetDispatcher;
 }
 
 /** An OPTIONS answer is a few hundred bytes; anything near this is not imageio. */
@@ -89,15 +103,16 @@ type RetryOn = 'network' | 'network-and-5xx';
 
 /**
  * One keep-alive connection to an imageio server (TCP_NODELAY, no pipelining): ranged GETs on a
- * DataSocket, everything else on its own undici Client. A worker uses one kind of request, so it
- * holds one socket. Data requests reconnect and retry idempotent work a bounded number of times.
+ * SocketDispatcher (or, switched, on undici too), everything else on its own undici Client; every
+ * request goes through exchange(). A worker uses one kind of request, so it holds one socket. Data
+ * requests reconnect and retry idempotent work a bounded number of times.
  */
 export class ImageioConnection {
   /** Requests repeated after a failure (for statistics and tests). */
   retries = 0;
   private readonly client: Client;
-  /** The socket of ranged GETs (data downloads), opened on first use. */
-  private data: DataSocket | null = null;
+  /** The dispatcher of ranged GETs (data downloads): its sockets open on first use. */
+  private readonly ranged: RequestDispatcher;
   private zeros: Buffer | null = null;
 
   constructor(
@@ -113,6 +128,8 @@ export class ImageioConnection {
       // undici's connector always sets TCP_NODELAY, which imageio needs (Nagle costs ~40 ms per PATCH).
       connect: { ...deps.tls, timeout: deps.timeouts.connectMs },
     });
+    const { connectMs, idleMs } = deps.timeouts;
+    this.ranged = deps.rangedGets === 'undici' ? this.client : new SocketDispatcher({ origin: endpoint.origin, tls: deps.tls, connectMs, idleMs });
   }
 
   /** OPTIONS on the ticket: raw result (the session parses it). Touches the ticket. */
@@ -165,9 +182,7 @@ export class ImageioConnection {
       const receiver = new RangeReceiver(start, want, buffers, sink, ctx);
       const req = this.request({ method: 'GET', path: this.endpoint.path, headers: { range: `bytes=${start}-${start + want - 1}` }, signal });
       try {
-        const res = await this.dataSocket()
-          .get(req.path, req.headers, receiver, signal)
-          .catch((err: unknown) => this.rethrow(err, ctx));
+        const res = await exchange(this.ranged, req, { receiver }).catch((err: unknown) => this.rethrow(err, ctx));
         if (res.status !== 206) throw statusError(res.status, res.body, ctx, res.headers);
         await receiver.finish();
       } finally {
@@ -222,17 +237,8 @@ export class ImageioConnection {
 
   /** Closes the socket. */
   async close(): Promise<void> {
-    this.data?.close();
+    if (this.ranged instanceof SocketDispatcher) this.ranged.close();
     await this.client.destroy().catch(() => {});
-  }
-
-  /**
-   * Ranged GETs bypass undici: its WASM parser copies every body chunk once more, which made a
-   * download cost about twice curl's CPU. Everything else (small answers) stays on undici.
-   */
-  private dataSocket(): DataSocket {
-    const { tls, timeouts } = this.deps;
-    return (this.data ??= new DataSocket({ origin: this.endpoint.origin, tls, connectMs: timeouts.connectMs, readMs: timeouts.readMs, idleMs: timeouts.idleMs }));
   }
 
   private async patch(op: Record<string, unknown>, what: string, retryOn: RetryOn, signal: AbortSignal): Promise<void> {

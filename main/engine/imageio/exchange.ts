@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { PaceWindow } from '../pace.js';
+import type { DirectReadHandler, RequestDispatcher } from './http/socket-dispatcher.js';
 import { cancelledError } from './retry.js';
 
 /** One HTTP request for exchange(). */
@@ -26,14 +27,15 @@ export interface ResponseHead {
 /**
  * Receives a response body as it arrives. `accept` decides per response: true streams the body to
  * `onData` (for data transfers), false collects it (for error texts). `onData` may return a promise
- * to apply backpressure; the socket is paused until it settles. Throwing aborts the request.
+ * to apply backpressure; the request is paused until it settles. `chunk` stays valid until onData
+ * returns or, when it returned a promise, until that settles. Throwing aborts the request.
  */
 export interface BodyReceiver {
   accept(head: ResponseHead): boolean;
   onData(chunk: Buffer): void | Promise<void>;
   /**
-   * Optional, for a socket that can read into the receiver's memory (DataSocket): free space, at most
-   * `max` bytes, where the next body bytes may be read directly; null when there is none now.
+   * Optional, for a dispatcher that can read into the receiver's memory (SocketDispatcher): free
+   * space, at most `max` bytes, where the next body bytes may be read directly; null when there is none now.
    */
   window?(max: number): Buffer | null;
   /** After `n` bytes were read into the start of the last window: accounts for them as onData would. */
@@ -46,28 +48,31 @@ export interface ExchangeResult extends ResponseHead {
 }
 
 /**
- * Sends one request on a dispatcher and resolves with the response. Collected bodies are limited to
- * `collectLimit` bytes (a longer one is cut there and its connection closed). With
- * `headOnly`, a 200 response is cut after its headers, which closes that connection (the way the
- * reference client learns a legacy server's size without downloading the image); other answers are
- * collected as usual so their error text survives.
+ * Sends one request on a dispatcher and resolves with the response: the one request driver of the
+ * data plane, over undici's Client or the SocketDispatcher of ranged GETs. It owns what both share:
+ * settling once, the AbortSignal, the pace rule (main/engine/pace.ts) and backpressure (pause the
+ * dispatcher while the receiver is busy). Collected bodies are limited to `collectLimit` bytes (a
+ * longer one is cut there and its connection closed). With `headOnly`, a 200 response is cut after
+ * its headers, which closes that connection (the way the reference client learns a legacy server's
+ * size without downloading the image); other answers are collected as usual so their error text survives.
  */
 export function exchange(
-  dispatcher: Dispatcher,
+  dispatcher: RequestDispatcher,
   req: ExchangeRequest,
   options: { receiver?: BodyReceiver; collectLimit?: number; headOnly?: boolean } = {},
 ): Promise<ExchangeResult> {
   const collectLimit = options.collectLimit ?? 1024 * 1024;
+  const receiver = options.receiver;
   return new Promise<ExchangeResult>((resolve, reject) => {
     let controller: Dispatcher.DispatchController | null = null;
     let head: ResponseHead | null = null;
     let streaming = false;
     let chunks: Buffer[] = [];
     let collected = 0;
-    let waiting: Promise<void> | null = null;
+    let waiting = false;
     let ended = false;
     let settled = false;
-    // The pace rule (main/engine/pace.ts), as on the data socket.
+    // The pace rule: a server must bring MIN_BYTES_PER_READ_WINDOW per read timeout once its head came.
     const pace = new PaceWindow(req.bodyTimeout);
 
     const settle = (err: unknown, result?: ExchangeResult) => {
@@ -87,8 +92,29 @@ export function exchange(
       settle(undefined, { ...head, body: streaming ? Buffer.alloc(0) : Buffer.concat(chunks, collected) });
       chunks = [];
     };
+    /** Counts `n` body bytes against the pace; false (and the request aborted) when it failed. */
+    const paced = (n: number): boolean => {
+      const slow = pace.count(n);
+      if (slow) abortWith(Object.assign(new Error(`the server sent only ${slow.bytes} bytes in ${(slow.elapsedMs / 1000).toFixed(1)} s`), { code: 'UND_ERR_BODY_TIMEOUT' }));
+      return !slow;
+    };
+    /** Waits for the receiver with the dispatcher paused; our own wait does not count against the server's pace. */
+    const backpressure = (ctrl: Dispatcher.DispatchController, result: void | Promise<void>) => {
+      if (!result) return;
+      waiting = true;
+      ctrl.pause();
+      result.then(
+        () => {
+          waiting = false;
+          pace.restart();
+          if (ended) finish();
+          else if (!settled) ctrl.resume();
+        },
+        (err: unknown) => abortWith(err),
+      );
+    };
 
-    const handler: Dispatcher.DispatchHandler = {
+    const handler: DirectReadHandler = {
       onRequestStart(ctrl) {
         controller = ctrl;
         if (settled) ctrl.abort(cancelledError());
@@ -104,19 +130,16 @@ export function exchange(
           return;
         }
         try {
-          streaming = options.receiver?.accept(head) ?? false;
+          streaming = receiver?.accept(head) ?? false;
         } catch (err) {
           abortWith(err);
         }
       },
       onResponseData(ctrl, chunk) {
-        if (settled) return;
-        const slow = pace.count(chunk.length);
-        if (slow)
-          return abortWith(Object.assign(new Error(`the server sent only ${slow.bytes} bytes in ${(slow.elapsedMs / 1000).toFixed(1)} s`), { code: 'UND_ERR_BODY_TIMEOUT' }));
+        if (settled || !paced(chunk.length)) return;
         if (!streaming) {
           const part = chunk.subarray(0, collectLimit - collected);
-          chunks.push(Buffer.from(part));
+          chunks.push(Buffer.from(part)); // the dispatcher's chunk is not ours to keep
           collected += part.length;
           // Past the limit the answer is cut, not drained: a hostile endless body would stall the request forever.
           if (part.length < chunk.length) {
@@ -125,27 +148,14 @@ export function exchange(
           }
           return;
         }
-        let result: void | Promise<void>;
         try {
-          result = options.receiver!.onData(chunk);
+          backpressure(ctrl, receiver!.onData(chunk));
         } catch (err) {
           abortWith(err);
-          return;
-        }
-        if (result) {
-          ctrl.pause();
-          waiting = result.then(
-            () => {
-              waiting = null;
-              pace.restart(); // our own wait does not count against the server's pace
-              if (ended) finish();
-              else ctrl.resume();
-            },
-            (err: unknown) => abortWith(err),
-          );
         }
       },
       onResponseEnd() {
+        // Neither dispatcher ends an answer while paused; should one, the receiver's wait still comes first.
         ended = true;
         if (!waiting) finish();
       },
@@ -153,6 +163,18 @@ export function exchange(
         settle(err);
       },
     };
+    if (receiver?.window && receiver.commit) {
+      const { window, commit } = receiver;
+      handler.onResponseWindow = (max) => (streaming && !settled && !waiting ? window.call(receiver, max) : null);
+      handler.onResponseDataRead = (ctrl, n) => {
+        if (settled || !paced(n)) return;
+        try {
+          backpressure(ctrl, commit.call(receiver, n));
+        } catch (err) {
+          abortWith(err);
+        }
+      };
+    }
 
     if (req.signal.aborted) return reject(cancelledError());
     req.signal.addEventListener('abort', onAbort, { once: true });

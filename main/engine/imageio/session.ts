@@ -3,7 +3,15 @@ import { DiskFerryError } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
 import { BROKEN_SERVER_HINT } from './http-errors.js';
-import { DEFAULT_TIMEOUTS, ImageioConnection, type ConnectionDeps, type ImageioEndpoint, type ImageioTimeouts } from './connection.js';
+import {
+  DEFAULT_TIMEOUTS,
+  ImageioConnection,
+  rangedGetDispatcherFrom,
+  type ConnectionDeps,
+  type ImageioEndpoint,
+  type ImageioTimeouts,
+  type RangedGetDispatcher,
+} from './connection.js';
 import { parseServerOptions, type ImageioFeatures, type ServerOptions } from './server-options.js';
 import { DEFAULT_RETRY_POLICY, backoffDelay, cancelledError, timerSleep, type RetryPolicy, type Sleep } from './retry.js';
 
@@ -40,6 +48,8 @@ export interface OpenImageioOptions {
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
   readonly timeouts?: Partial<ImageioTimeouts>;
+  /** Which dispatcher carries ranged GETs; by default `DISKFERRY_RANGED_GETS` decides (`socket` unless it says `undici`). */
+  readonly rangedGets?: RangedGetDispatcher;
 }
 
 const extentSchema = z.array(
@@ -91,6 +101,7 @@ export async function openImageio(options: OpenImageioOptions): Promise<ImageioS
     random: options.random ?? Math.random,
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    rangedGets: options.rangedGets ?? rangedGetDispatcherFrom(process.env),
   };
   const signed = options.signedTicket ?? null;
   const candidates: ImageioEndpoint[] = [];
