@@ -1,7 +1,7 @@
 /**
  * The named API the window uses (`window.diskferry`), built from the contract of shared/ipc.ts over
  * any transport: Electron's ipcRenderer (preload/index.ts) or the web host's WebSocket
- * (test/web-host/client.ts). The renderer derives its type from `DiskFerryApi`, so it cannot drift.
+ * (preload/web/client.ts). The renderer derives its type from `DiskFerryApi`, so it cannot drift.
  * No Node, no Electron here: this file is bundled into both.
  */
 import type {

@@ -23,7 +23,7 @@ function say(text: string): void {
 }
 
 function startSimulator(dataDir: string): Promise<{ child: ChildProcess; info: { engine_url: string; username: string; password: string; ca_file: string } }> {
-  const child = spawn(tsx, ['test/simulator/cli.ts', '--fast', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(tsx, ['main/simulator/cli.ts', '--fast', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (line) => resolve({ child, info: JSON.parse(line) }));
@@ -59,7 +59,7 @@ async function makeImage(path: string): Promise<void> {
 
 /** The window in a browser: simulator + app core + web host, until Ctrl-C. */
 async function webDemo(): Promise<void> {
-  const { startDemoWebHost } = await import('../test/web-host/host.js');
+  const { startDemoWebHost } = await import('../main/web-host/host.js');
   const built = await stat(join(process.cwd(), 'dist', 'renderer', 'index.html')).then(
     () => true,
     () => false,

@@ -1,6 +1,6 @@
 /**
  * The demo engine when DiskFerry runs from a source checkout: starts the built-in simulator
- * (`test/simulator/cli.ts --fast`) as a child process and reads its connection line. Packaged builds
+ * (`main/simulator/cli.ts --fast`) as a child process and reads its connection line. Packaged builds
  * have no simulator, so `checkoutDemoEngine` answers null there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,7 +17,7 @@ export interface ChildDemoEngine extends DemoEnginePort {
 
 /** The port, when `root` is a checkout with the simulator and tsx installed; else null. */
 export async function checkoutDemoEngine(root: string): Promise<ChildDemoEngine | null> {
-  const cli = join(root, 'test', 'simulator', 'cli.ts');
+  const cli = join(root, 'main', 'simulator', 'cli.ts');
   const tsx = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
   const present = await Promise.all([access(cli), access(tsx)]).then(
     () => true,

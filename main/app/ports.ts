@@ -1,7 +1,7 @@
 /**
  * The side effects the app core runs with. Each host builds real ones in its composition root:
  * Electron (main/index.ts: electron-store, safeStorage, dialogs, notifications, power and taskbar),
- * the web host (test/web-host/: JSON files, memory secrets, typed paths) and the tests.
+ * the web host (main/web-host/: JSON files, memory secrets, typed paths) and the tests.
  */
 import type { HostKind } from '../../shared/ipc.js';
 import type { Log } from '../engine/log.js';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPreserveOnRemove } from '../../scripts/preserve-on-remove.js';
 import { readLedger, scanForSecrets, SecretMatcher, type Secret } from '../../scripts/secret-scan.js';
 import { SECRET_LEDGER_ENV } from '../simulator/secret-ledger.js';
-import { startSimulator } from '../simulator/simulator.js';
+import { startSimulator } from '../../main/simulator/simulator.js';
 
 /** Logs in to the simulator's SSO; resolves with the access token. */
 function login(engineUrl: string, caPem: string, username: string, password: string): Promise<string> {

@@ -6,7 +6,7 @@
  * `signedTicket` hook) and give the engine the matching key.
  */
 import { createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import { recordSecret } from '../secret-ledger.js';
+import { recordSecret } from '../../../test/simulator/secret-ledger.js';
 
 /** ImageTransferClientTicketValidityInSeconds. */
 export const SIGNED_TICKET_VALIDITY_S = 3600;

@@ -22,7 +22,7 @@ import { isFinishedPhase, versionAtLeast, type DiskRecord, type TransferBackend,
 import { purgeFinishedTransfers, schedulePoll, startSession } from './phase-poller.js';
 import { extendTickets, ticketSize } from './session.js';
 import { issueSignedTicket } from './signed-ticket.js';
-import { recordSecret } from '../secret-ledger.js';
+import { recordSecret } from '../../../test/simulator/secret-ledger.js';
 
 /** TransferImageClientInactivityTimeoutInSeconds. */
 export const DEFAULT_INACTIVITY_TIMEOUT_S = 60;

@@ -2,17 +2,17 @@
  * The browser side of the web host: builds the same `DiskFerryApi` that preload exposes in Electron,
  * over the host's WebSocket. The renderer does not need to know which one it got.
  *
- *   import { createWebSocketApi } from '…/test/web-host/client.js';
+ *   import { createWebSocketApi } from '…/preload/web/client.js';
  *   window.diskferry = createWebSocketApi();   // token and host from the page URL (?token=…)
  *
  * The web host serves this bundled and injects it before the renderer's own scripts, so a renderer
- * that reads `window.diskferry` works unchanged (see test/web-host/server.ts). Bundlable by Vite:
+ * that reads `window.diskferry` works unchanged (see main/web-host/server.ts). Bundlable by Vite:
  * no Node imports.
  */
 import { fail, type Result } from '../../shared/errors.js';
 import { EVENT_CHANNELS, type EventChannel, type EventChannels, type InvokeChannel, type InvokeRequest, type InvokeResponse, type IpcTransport } from '../../shared/ipc.js';
-import { createDiskFerryApi, type DiskFerryApi } from '../../preload/api.js';
-import { IPC_PATH, type EventFrame, type InvokeFrame, type ResultFrame } from './protocol.js';
+import { createDiskFerryApi, type DiskFerryApi } from '../api.js';
+import { IPC_PATH, type EventFrame, type InvokeFrame, type ResultFrame } from '../../shared/web-host-protocol.js';
 
 /** Where to connect; defaults come from `location` (same host, `token` from the query or hash). */
 export interface WebSocketApiOptions {

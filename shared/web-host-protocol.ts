@@ -2,8 +2,8 @@
  * The wire format of the web host's WebSocket (`/ipc?token=…`): JSON text frames carrying the IPC
  * contract of shared/ipc.ts. No Node imports: the browser client bundles it.
  */
-import type { Result } from '../../shared/errors.js';
-import type { EventChannel } from '../../shared/ipc.js';
+import type { Result } from './errors.js';
+import type { EventChannel } from './ipc.js';
 
 /** Browser → host: one invoke; `id` pairs it with its result. */
 export interface InvokeFrame {

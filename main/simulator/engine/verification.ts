@@ -2,7 +2,7 @@
  * VerifyUntrustedVolume at upload finalize (reference/engine.md §4.5 item 3): the format qemu-img
  * would detect must match the disk, and a qcow2 must have no backing file.
  */
-import { Qcow2Reader } from '../../../main/engine/image/qcow2-reader.js';
+import { Qcow2Reader } from '../../engine/image/qcow2-reader.js';
 import type { SimImage } from '../image-store.js';
 import type { EngineContext } from './context.js';
 import type { DiskRecord, TransferRecord } from './model.js';

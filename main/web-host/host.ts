@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppCore, type AppCoreOptions } from '../../main/app/app-core.js';
-import { JsonFileStore, MemoryCipher } from '../../main/app/node-ports.js';
-import { noDialogs, type AppPorts, type DesktopPort } from '../../main/app/ports.js';
-import { createLog, type Log } from '../../main/engine/log.js';
-import { realTimers } from '../../main/engine/timers.js';
+import { AppCore, type AppCoreOptions } from '../app/app-core.js';
+import { JsonFileStore, MemoryCipher } from '../app/node-ports.js';
+import { noDialogs, type AppPorts, type DesktopPort } from '../app/ports.js';
+import { createLog, type Log } from '../engine/log.js';
+import { realTimers } from '../engine/timers.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
 import { startWebHost, type WebHost, type WebHostOptions } from './server.js';
 

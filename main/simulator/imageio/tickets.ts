@@ -1,5 +1,5 @@
 import { RangeSet } from '../../../shared/range-set.js';
-import { recordSecret } from '../secret-ledger.js';
+import { recordSecret } from '../../../test/simulator/secret-ledger.js';
 
 /** Ticket JSON as the control API takes it (reference/imageio.md §2.3). */
 export interface TicketSpec {

@@ -18,13 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { fail } from '../../shared/errors.js';
 import type { EventChannel, EventChannels } from '../../shared/ipc.js';
-import type { AppCore } from '../../main/app/app-core.js';
-import { dispatch } from '../../main/app/dispatch.js';
-import { EventPump } from '../../main/app/event-pump.js';
-import type { Log } from '../../main/engine/log.js';
-import { payloadProblem } from '../../main/ipc/payload-guard.js';
-import { realTimers } from '../../main/engine/timers.js';
-import { CLIENT_SCRIPT_PATH, IPC_PATH, MAX_FRAME_BYTES, type EventFrame, type InvokeFrame, type ResultFrame } from './protocol.js';
+import type { AppCore } from '../app/app-core.js';
+import { dispatch } from '../app/dispatch.js';
+import { EventPump } from '../app/event-pump.js';
+import type { Log } from '../engine/log.js';
+import { payloadProblem } from '../ipc/payload-guard.js';
+import { realTimers } from '../engine/timers.js';
+import { CLIENT_SCRIPT_PATH, IPC_PATH, MAX_FRAME_BYTES, type EventFrame, type InvokeFrame, type ResultFrame } from '../../shared/web-host-protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -82,8 +82,8 @@ export function bundleClient(): Promise<string> {
     const out = await build({
       configFile: false,
       logLevel: 'silent',
-      root: here,
-      build: { write: false, minify: false, emptyOutDir: false, lib: { entry: join(here, 'client-entry.ts'), formats: ['es'], fileName: 'web-host-client' } },
+      root: resolve(here, '..', '..', 'preload', 'web'),
+      build: { write: false, minify: false, emptyOutDir: false, lib: { entry: resolve(here, '..', '..', 'preload', 'web', 'client-entry.ts'), formats: ['es'], fileName: 'web-host-client' } },
     });
     const outputs = Array.isArray(out) ? out : [out];
     for (const o of outputs) {

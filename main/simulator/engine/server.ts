@@ -13,7 +13,7 @@ import { emptyState, type EngineState, type EngineVersion } from './model.js';
 import { handleRequest } from './router.js';
 import { seedDataCenter, seedDisks, seedInventory } from './seed.js';
 import { Timers } from './timers.js';
-import { recordSecret } from '../secret-ledger.js';
+import { recordSecret } from '../../../test/simulator/secret-ledger.js';
 
 // Re-exports: the model type for tests, the seed oracle, and the 4.1 proxy's signed-ticket check.
 export type { EngineState, EngineVersion } from './model.js';

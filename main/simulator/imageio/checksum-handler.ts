@@ -5,7 +5,7 @@ import {
   BLKHASH_DEFAULT_BLOCK_SIZE,
   Blkhash,
   type BlkhashAlgorithm,
-} from '../../../main/engine/image/blkhash.js';
+} from '../../engine/image/blkhash.js';
 import type { Backend } from './backends.js';
 import type { Exchange } from './context.js';
 import { HttpError } from './http-errors.js';

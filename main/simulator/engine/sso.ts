@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineContext } from './context.js';
 import type { TokenRecord } from './model.js';
 import { readBody, sendJson, sendText } from './http-util.js';
-import { recordSecret } from '../secret-ledger.js';
+import { recordSecret } from '../../../test/simulator/secret-ledger.js';
 
 /** UserSessionTimeOutInterval: an engine session idles out after 30 min without REST calls. */
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
