@@ -13,7 +13,7 @@ import { emptyState, type EngineState, type EngineVersion } from './model.js';
 import { handleRequest } from './router.js';
 import { seedDataCenter, seedDisks, seedInventory } from './seed.js';
 import { Timers } from './timers.js';
-import { recordSecret } from '../../../test/simulator/secret-ledger.js';
+import { publishSecret } from '../secret-channel.js';
 
 // Re-exports: the model type for tests, the seed oracle, and the 4.1 proxy's signed-ticket check.
 export type { EngineState, EngineVersion } from './model.js';
@@ -70,8 +70,8 @@ async function closedPort(): Promise<number> {
 
 /** Starts the engine on 127.0.0.1. */
 export async function startEngineServer(o: EngineServerOptions): Promise<EngineServer> {
-  recordSecret('password', o.password);
-  recordSecret('basic-credentials', Buffer.from(`${o.username}:${o.password}`, 'utf8').toString('base64'));
+  publishSecret('password', o.password);
+  publishSecret('basic-credentials', Buffer.from(`${o.username}:${o.password}`, 'utf8').toString('base64'));
   const state = emptyState(o.version, seedDataCenter());
   const timers = new Timers();
   const ctx: EngineContext = {

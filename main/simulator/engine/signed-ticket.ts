@@ -6,7 +6,7 @@
  * `signedTicket` hook) and give the engine the matching key.
  */
 import { createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import { recordSecret } from '../../../test/simulator/secret-ledger.js';
+import { publishSecret } from '../secret-channel.js';
 
 /** ImageTransferClientTicketValidityInSeconds. */
 export const SIGNED_TICKET_VALIDITY_S = 3600;
@@ -54,7 +54,7 @@ export function issueSignedTicket(
     signature: sign('sha256', payload(base), keyPem).toString('base64'),
   };
   const ticket = Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64');
-  recordSecret('signed-ticket', ticket);
+  publishSecret('signed-ticket', ticket);
   return ticket;
 }
 

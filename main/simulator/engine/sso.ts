@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineContext } from './context.js';
 import type { TokenRecord } from './model.js';
 import { readBody, sendJson, sendText } from './http-util.js';
-import { recordSecret } from '../../../test/simulator/secret-ledger.js';
+import { publishSecret } from '../secret-channel.js';
 
 /** UserSessionTimeOutInterval: an engine session idles out after 30 min without REST calls. */
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
@@ -73,7 +73,7 @@ export async function handleTokenRequest(ctx: EngineContext, req: IncomingMessag
   if (problem) return ssoError(res, scope, 'access_denied', `Cannot authenticate user '${username}': ${problem}.`);
 
   const token = randomBytes(64).toString('base64url');
-  recordSecret('access-token', token);
+  publishSecret('access-token', token);
   ctx.state.tokens.set(token, { token, user: username, lastUsed: ctx.now() });
   // The engine's clock, as its Date header shows it (SsoSession.validTo).
   const lifetime = ctx.faults.tokenLifetimeMs;

@@ -22,7 +22,7 @@ import { isFinishedPhase, versionAtLeast, type DiskRecord, type TransferBackend,
 import { purgeFinishedTransfers, schedulePoll, startSession } from './phase-poller.js';
 import { extendTickets, ticketSize } from './session.js';
 import { issueSignedTicket } from './signed-ticket.js';
-import { recordSecret } from '../../../test/simulator/secret-ledger.js';
+import { publishSecret } from '../secret-channel.js';
 
 /** TransferImageClientInactivityTimeoutInSeconds. */
 export const DEFAULT_INACTIVITY_TIMEOUT_S = 60;
@@ -119,9 +119,9 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
     createdAt: now,
     finishedAt: null,
   };
-  recordSecret('ticket-id', ticketId);
-  recordSecret('transfer-url', t.transferUrl);
-  recordSecret('proxy-url', t.proxyUrl);
+  publishSecret('ticket-id', ticketId);
+  publishSecret('transfer-url', t.transferUrl);
+  publishSecret('proxy-url', t.proxyUrl);
   disk.status = 'locked'; // lockImage(), for downloads too
   ctx.state.transfers.set(id, t);
   startSession(ctx, t);

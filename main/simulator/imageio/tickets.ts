@@ -1,5 +1,5 @@
 import { RangeSet } from '../../../shared/range-set.js';
-import { recordSecret } from '../../../test/simulator/secret-ledger.js';
+import { publishSecret } from '../secret-channel.js';
 
 /** Ticket JSON as the control API takes it (reference/imageio.md §2.3). */
 export interface TicketSpec {
@@ -188,7 +188,7 @@ export class TicketStore {
 
   /** PUT /tickets/{id}: adds or replaces (operations on a replaced ticket run on, as in imageio). */
   add(spec: TicketSpec): Ticket {
-    recordSecret('ticket-id', spec.uuid);
+    publishSecret('ticket-id', spec.uuid);
     const ticket = new Ticket(spec, this.clock);
     this.tickets.set(spec.uuid, ticket);
     return ticket;
