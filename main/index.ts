@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
 import { AppCore } from './app/app-core.js';
-import { checkoutDemoEngine, type ChildDemoEngine } from './app/demo-engine.js';
+import { simulatorDemoEngine } from './app/demo-engine.js';
 import { createLog } from './engine/log.js';
 import { realTimers } from './engine/timers.js';
 import { forwardEvents } from './ipc/emit.js';
@@ -18,6 +19,7 @@ import { APP_ORIGIN, registerAppScheme, serveAppScheme } from './platform/app-pr
 import { electronDesktop } from './platform/desktop.js';
 import { electronDialogs } from './platform/dialogs.js';
 import { safeStorageCipher } from './platform/secrets.js';
+import { utilitySimulatorLauncher } from './platform/simulator-process.js';
 import { electronDocumentStore } from './platform/stores.js';
 import { createMainWindow } from './window.js';
 
@@ -44,7 +46,8 @@ if (!app.requestSingleInstanceLock()) {
     const root = app.getAppPath();
     const logFile = join(app.getPath('logs'), 'diskferry.log');
     const log = createLog({ level: 'info', json: true, write: (line) => void appendFile(logFile, line + '\n').catch(() => {}) });
-    const demo: ChildDemoEngine | null = app.isPackaged ? null : await checkoutDemoEngine(root);
+    // The demo engine: the compiled simulator beside this file, shipped in the package too.
+    const demo = simulatorDemoEngine(utilitySimulatorLauncher(fileURLToPath(new URL('./simulator/cli.js', import.meta.url))));
     const core = await AppCore.create({
       store: electronDocumentStore(),
       secrets: safeStorageCipher(),
@@ -92,7 +95,7 @@ if (!app.requestSingleInstanceLock()) {
         if (!yes) return;
         quitting = 'closing';
         await core.close().catch((err: unknown) => log.error('closing the app core failed', { error: (err as Error).message }));
-        demo?.stop();
+        demo.stop();
         quitting = 'done';
         app.quit();
       });

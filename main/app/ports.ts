@@ -50,7 +50,7 @@ export interface DemoEngine {
   readonly caPem: string;
 }
 
-/** Starts the built-in simulator; only present when running from a checkout. */
+/** Starts the built-in simulator (the Electron app and the web host have one; the tests may not). */
 export interface DemoEnginePort {
   start(): Promise<DemoEngine>;
 }
