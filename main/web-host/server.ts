@@ -1,5 +1,6 @@
 /**
- * The web host: serves the built renderer (`dist/renderer/`) to a browser and carries the IPC
+ * The web host, the app core's third host beside the Electron app (main/index.ts) and the command
+ * line (main/cli/): serves the built renderer (`dist/renderer/`) to a browser and carries the IPC
  * contract over a WebSocket on 127.0.0.1, to a real AppCore. Used by the Playwright tests and by
  * `npm run demo` / `npm run web` where Electron cannot start.
  *
@@ -13,7 +14,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { fail } from '../../shared/errors.js';
@@ -27,9 +28,15 @@ import { realTimers } from '../engine/timers.js';
 import { CLIENT_SCRIPT_PATH, IPC_PATH, MAX_FRAME_BYTES, type EventFrame, type InvokeFrame, type ResultFrame } from '../../shared/web-host-protocol.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** The checkout: two levels up from main/web-host/, three from its compiled dist/main/web-host/. */
+const twoUp = resolve(here, '..', '..');
+const checkout = basename(twoUp) === 'dist' ? dirname(twoUp) : twoUp;
 
-/** Where the renderer engineer's Vite build puts the window. */
-export const DEFAULT_RENDERER_DIR = resolve(here, '..', '..', 'dist', 'renderer');
+/** Where the Vite build puts the window. */
+export const DEFAULT_RENDERER_DIR = join(checkout, 'dist', 'renderer');
+
+/** The browser bridge's entry (preload/web/), bundled from source at first request. */
+const CLIENT_ENTRY = join(checkout, 'preload', 'web', 'client-entry.ts');
 
 /** Options of the web host. */
 export interface WebHostOptions {
@@ -82,8 +89,8 @@ export function bundleClient(): Promise<string> {
     const out = await build({
       configFile: false,
       logLevel: 'silent',
-      root: resolve(here, '..', '..', 'preload', 'web'),
-      build: { write: false, minify: false, emptyOutDir: false, lib: { entry: resolve(here, '..', '..', 'preload', 'web', 'client-entry.ts'), formats: ['es'], fileName: 'web-host-client' } },
+      root: dirname(CLIENT_ENTRY),
+      build: { write: false, minify: false, emptyOutDir: false, lib: { entry: CLIENT_ENTRY, formats: ['es'], fileName: 'web-host-client' } },
     });
     const outputs = Array.isArray(out) ? out : [out];
     for (const o of outputs) {
