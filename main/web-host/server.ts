@@ -23,7 +23,7 @@ import type { AppCore } from '../app/app-core.js';
 import { dispatch } from '../app/dispatch.js';
 import { EventPump } from '../app/event-pump.js';
 import type { Log } from '../engine/log.js';
-import { payloadProblem } from '../ipc/payload-guard.js';
+import { payloadProblem } from '../app/payload-guard.js';
 import { realTimers } from '../engine/timers.js';
 import { CLIENT_SCRIPT_PATH, IPC_PATH, MAX_FRAME_BYTES, type EventFrame, type InvokeFrame, type ResultFrame } from '../../shared/web-host-protocol.js';
 
