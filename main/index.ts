@@ -22,6 +22,7 @@ import { safeStorageCipher } from './platform/secrets.js';
 import { utilitySimulatorLauncher } from './platform/simulator-process.js';
 import { electronDocumentStore } from './platform/stores.js';
 import { createMainWindow } from './window.js';
+import { errorMessage } from './engine/errors.js';
 
 /** A Vite dev server URL during development only; never in a packaged build. */
 const devUrl = !app.isPackaged ? process.env['DISKFERRY_DEV_URL'] : undefined;
@@ -94,7 +95,7 @@ if (!app.requestSingleInstanceLock()) {
       void confirmQuit().then(async (yes) => {
         if (!yes) return;
         quitting = 'closing';
-        await core.close().catch((err: unknown) => log.error('closing the app core failed', { error: (err as Error).message }));
+        await core.close().catch((err: unknown) => log.error('closing the app core failed', { error: errorMessage(err) }));
         demo.stop();
         quitting = 'done';
         app.quit();

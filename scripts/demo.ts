@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { errorMessage } from '../main/engine/errors.js';
 
 const MiB = 1024 * 1024;
 const tsx = join(process.cwd(), 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
@@ -127,6 +128,6 @@ async function cliDemo(): Promise<void> {
 
 const main = process.argv.includes('--cli') ? cliDemo : webDemo;
 main().catch((err: unknown) => {
-  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`demo failed: ${errorMessage(err)}\n`);
   process.exit(1);
 });

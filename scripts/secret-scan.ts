@@ -10,6 +10,7 @@
  */
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { errorCode } from '../main/engine/errors.js';
 
 /** One ledger entry. */
 export interface Secret {
@@ -83,7 +84,7 @@ export async function readLedger(file: string): Promise<Secret[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errorCode(err) === 'ENOENT') return [];
     throw err;
   }
   const seen = new Map<string, Secret>();

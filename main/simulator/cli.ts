@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { startSimulator } from './simulator.js';
 import { applyFaults, noFaults, parseFaultArg } from './faults.js';
 import type { EngineVersion } from './engine/server.js';
+import { errorMessage } from '../engine/errors.js';
 
 const USAGE = `Usage: npm run simulator -- [options]
 
@@ -74,6 +75,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`simulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`simulator: ${errorMessage(err)}\n`);
   process.exit(2);
 });

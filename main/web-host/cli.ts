@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startDemoWebHost } from './host.js';
+import { errorMessage } from '../engine/errors.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -35,6 +36,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`web host failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`web host failed: ${errorMessage(err)}\n`);
   process.exit(1);
 });

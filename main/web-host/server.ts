@@ -26,6 +26,7 @@ import type { Log } from '../engine/log.js';
 import { payloadProblem } from '../app/payload-guard.js';
 import { realTimers } from '../engine/timers.js';
 import { CLIENT_SCRIPT_PATH, IPC_PATH, MAX_FRAME_BYTES, type EventFrame, type InvokeFrame, type ResultFrame } from '../../shared/web-host-protocol.js';
+import { errorMessage } from '../engine/errors.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The checkout: two levels up from main/web-host/, three from its compiled dist/main/web-host/. */
@@ -175,7 +176,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const server = createServer((req, res) => {
     serveFile(req, res).catch((err: unknown) => {
-      log.warn('web host request failed', { error: (err as Error).message });
+      log.warn('web host request failed', { error: errorMessage(err) });
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });

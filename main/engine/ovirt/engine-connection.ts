@@ -3,7 +3,7 @@
  * of idempotent GETs, and the mapping of every answer to JSON or a DiskFerryError.
  */
 import { Agent, type Dispatcher } from 'undici';
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
 import { cancelledError, httpError, notJsonError, redirectError, tryJson, type RequestContext } from './engine-errors.js';
@@ -101,7 +101,7 @@ export class EngineConnection {
       try {
         await revokeToken(this.sso(), token.value, signal ?? this.never, this.where);
       } catch (err) {
-        this.options.log.warn('engine logout failed', { engine: this.where, error: (err as Error).message });
+        this.options.log.warn('engine logout failed', { engine: this.where, error: errorMessage(err) });
       }
     }
     await this.close();

@@ -7,6 +7,7 @@ import { applyFaults } from '../faults.js';
 import type { EngineContext } from './context.js';
 import { ApiError, readJsonObject, sendJson, sendText } from './http-util.js';
 import { hasTicket } from './json.js';
+import { errorMessage } from '../../engine/errors.js';
 
 /** A summary of the model for assertions from another process. */
 export function stateSummary(ctx: EngineContext): Record<string, unknown> {
@@ -48,7 +49,7 @@ export async function handleAdmin(ctx: EngineContext, req: IncomingMessage, res:
     try {
       applyFaults(ctx.faults, patch);
     } catch (err) {
-      throw new ApiError(400, { reason: 'Invalid fault', detail: (err as Error).message });
+      throw new ApiError(400, { reason: 'Invalid fault', detail: errorMessage(err) });
     }
     return sendJson(res, 200, ctx.faults);
   }

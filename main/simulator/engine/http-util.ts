@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../../engine/errors.js';
 
 /** A REST failure: a status and a fault body, or no body at all (404 on an unknown id). */
 export class ApiError extends Error {
@@ -85,7 +86,7 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ApiError(400, { reason: 'Operation Failed', detail: `Cannot parse the request body as JSON: ${(err as Error).message}` });
+    throw new ApiError(400, { reason: 'Operation Failed', detail: `Cannot parse the request body as JSON: ${errorMessage(err)}` });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ApiError(400, { reason: 'Operation Failed', detail: 'The request body must be a JSON object' });

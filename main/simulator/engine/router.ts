@@ -31,6 +31,7 @@ import {
 } from './storage-domains.js';
 import { addTransfer, getTransfer, listTransfers, transferAction } from './transfers.js';
 import { listVmDiskAttachments, listVms } from './vms.js';
+import { errorMessage } from '../../engine/errors.js';
 
 type ApiHandler = (ctx: EngineContext, r: ApiRequest) => Reply | Promise<Reply>;
 
@@ -142,6 +143,6 @@ export async function handleRequest(ctx: EngineContext, req: IncomingMessage, re
       return;
     }
     if (err instanceof ApiError) return sendError(res, err);
-    sendJson(res, 500, { reason: 'Operation Failed', detail: err instanceof Error ? err.message : String(err) });
+    sendJson(res, 500, { reason: 'Operation Failed', detail: errorMessage(err) });
   }
 }

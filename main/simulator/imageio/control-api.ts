@@ -7,12 +7,13 @@ import { pyRepr } from './python-format.js';
 import type { Route } from './router.js';
 import { parseTicketSpec, TicketError } from './tickets.js';
 import { validateInteger } from './validate.js';
+import { errorMessage } from '../../engine/errors.js';
 
 async function readJson(ex: Exchange, prefix: string): Promise<unknown> {
   try {
     return parseJsonBody(await readWholeBody(ex));
   } catch (e) {
-    throw new HttpError(400, `${prefix}${(e as Error).message}`);
+    throw new HttpError(400, `${prefix}${errorMessage(e)}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { allowCors, expireTicketIfArmed, readWholeBody, takeFailFlush } from './
 import { checkAllowedRange, HttpError, SERVER_FAILED } from './http-errors.js';
 import { OperationCanceled, openSessionOrDeny, runOperation } from './session.js';
 import { validateBoolean, validateEnum, validateInteger } from './validate.js';
+import { errorMessage } from '../../engine/errors.js';
 
 /** json.loads with Python's message for the common empty-body case. */
 export function parseJsonBody(body: Buffer): unknown {
@@ -19,7 +20,7 @@ export async function patchImage(ex: Exchange, id: string): Promise<void> {
   try {
     msg = parseJsonBody(await readWholeBody(ex));
   } catch (e) {
-    throw new HttpError(400, `Invalid JSON message ${(e as Error).message}`);
+    throw new HttpError(400, `Invalid JSON message ${errorMessage(e)}`);
   }
   // Python indexes the decoded value with ["op"]: anything but a dict is a TypeError, masked as 500.
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new TypeError('PATCH body is not a JSON object');
