@@ -92,14 +92,19 @@ if (!app.requestSingleInstanceLock()) {
       if (quitting === 'done') return;
       event.preventDefault();
       if (quitting === 'closing') return;
-      void confirmQuit().then(async (yes) => {
-        if (!yes) return;
-        quitting = 'closing';
-        await core.close().catch((err: unknown) => log.error('closing the app core failed', { error: errorMessage(err) }));
-        demo.stop();
-        quitting = 'done';
-        app.quit();
-      });
+      void confirmQuit()
+        .catch((err: unknown) => {
+          log.error('asking whether to quit failed', { error: errorMessage(err) });
+          return true;
+        })
+        .then(async (yes) => {
+          if (!yes) return;
+          quitting = 'closing';
+          await core.close().catch((err: unknown) => log.error('closing the app core failed', { error: errorMessage(err) }));
+          demo.stop();
+          quitting = 'done';
+          app.quit();
+        });
     });
 
     async function confirmQuit(): Promise<boolean> {

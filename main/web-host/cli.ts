@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   process.stdout.write(`${running.host.url}\n`);
   process.stderr.write(`DiskFerry web host: open ${running.host.url} (simulator at ${running.sim.engineUrl}). Ctrl-C stops it.\n`);
   const stop = () => {
-    void running.close().finally(() => process.exit(0));
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`DiskFerry web host: error while stopping: ${errorMessage(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

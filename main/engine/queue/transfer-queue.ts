@@ -167,7 +167,7 @@ export class TransferQueue {
     }
     this.apply(id, { type: 'cancel' });
     this.update(id, (j) => ({ ...j, finishedAt: this.ports.now(), error: { code: 'cancelled', message: 'Cancelled.', retryable: false } }));
-    void this.ports.runner.discard(job);
+    void this.ports.runner.discard(job).catch((err: unknown) => this.ports.log.warn('cleaning up after a cancelled job failed', { job: id, error: errorMessage(err) }));
     this.pump();
   }
 
