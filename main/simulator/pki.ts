@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { webcrypto, createHash, X509Certificate } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -94,7 +94,3 @@ export async function createPki(commonName = 'DiskFerry Simulator Engine CA'): P
   };
 }
 
-/** Hex SHA-256 of arbitrary bytes (for tokens and ids derived in tests). */
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}

@@ -156,7 +156,3 @@ export async function startImageioServer(options: ImageioServerOptions): Promise
   return api;
 }
 
-/** The last internal error a server masked as 500 (for debugging tests). */
-export function lastServerError(server: ImageioServer): unknown {
-  return internals.get(server)?.lastError ?? null;
-}
