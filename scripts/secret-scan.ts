@@ -73,7 +73,7 @@ function hashPrefix(s: string): number {
  * to `--password-file` is named `pw` or `*.pw`, and may hold a password — only a password: a token
  * or ticket in it is still a finding.
  */
-export function isDeliberateHolder(file: string, kind: string): boolean {
+function isDeliberateHolder(file: string, kind: string): boolean {
   const name = basename(file);
   return kind === 'password' && (name === 'pw' || name.endsWith('.pw'));
 }

@@ -34,7 +34,7 @@ const twoUp = resolve(here, '..', '..');
 const checkout = basename(twoUp) === 'dist' ? dirname(twoUp) : twoUp;
 
 /** Where the Vite build puts the window. */
-export const DEFAULT_RENDERER_DIR = join(checkout, 'dist', 'renderer');
+const DEFAULT_RENDERER_DIR = join(checkout, 'dist', 'renderer');
 
 /** The browser bridge's entry (preload/web/), bundled from source at first request. */
 const CLIENT_ENTRY = join(checkout, 'preload', 'web', 'client-entry.ts');
@@ -84,7 +84,7 @@ const TYPES: Record<string, string> = {
 let clientBundle: Promise<string> | null = null;
 
 /** The browser client bundled by Vite (once per process). */
-export function bundleClient(): Promise<string> {
+function bundleClient(): Promise<string> {
   clientBundle ??= (async () => {
     const { build } = await import('vite');
     const out = await build({

@@ -30,14 +30,14 @@ interface PageLocation {
 }
 
 /** The token in the page URL: `?token=…` or `#token=…`. */
-export function tokenFromLocation(loc: PageLocation): string | null {
+function tokenFromLocation(loc: PageLocation): string | null {
   return new URLSearchParams(loc.search).get('token') ?? new URLSearchParams(loc.hash.replace(/^#/, '')).get('token');
 }
 
 const closedError = (why: string) => fail<never>({ code: 'network', message: `The connection to DiskFerry was lost (${why}). Reload the page.`, retryable: true });
 
 /** A transport over one WebSocket: invokes wait for the socket to open; events fan out to listeners. */
-export function createWebSocketTransport(options: WebSocketApiOptions = {}): IpcTransport & { close(): void; readonly ready: Promise<void> } {
+function createWebSocketTransport(options: WebSocketApiOptions = {}): IpcTransport & { close(): void; readonly ready: Promise<void> } {
   const loc = (globalThis as { location?: PageLocation }).location;
   const token = options.token ?? (loc ? tokenFromLocation(loc) : null);
   if (!token) throw new Error('No web host token: open the URL the web host printed (it ends in ?token=…).');

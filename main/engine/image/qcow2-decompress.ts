@@ -40,7 +40,7 @@ export async function decompressCluster(kind: 'deflate' | 'zstd', input: Buffer,
  * headers, so the bytes of the next cluster are never taken for a second frame. Also refuses windows
  * larger than qemu ever writes, before the decoder allocates one.
  */
-export function zstdFrameLength(input: Buffer): number {
+function zstdFrameLength(input: Buffer): number {
   if (input.length < 6 || input.readUInt32LE(0) !== ZSTD_MAGIC) throw new Error('zstd: no frame magic');
   const descriptor = input[4]!;
   if ((descriptor & 0x08) !== 0) throw new Error('zstd: reserved bit set in the frame header');

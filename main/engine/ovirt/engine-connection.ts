@@ -22,10 +22,10 @@ export interface EngineTimeouts {
 }
 
 /** Default timeouts: disk creation with `Expect` can be slow, but headers come within a minute. */
-export const DEFAULT_ENGINE_TIMEOUTS: EngineTimeouts = { connectMs: 10_000, requestMs: 60_000 };
+const DEFAULT_ENGINE_TIMEOUTS: EngineTimeouts = { connectMs: 10_000, requestMs: 60_000 };
 
 /** Engine answers above this size are refused: the largest legitimate one is a long disk list. */
-export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Everything needed to talk to one engine; the ports (dispatcher, clock, sleep, random) are injectable. */
 export interface EngineConnectionOptions {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ErrorInfoSchema, TransferStateSchema } from '../../../shared/schemas/common.js';
 
 /** What an upload job sends where. */
-export const UploadTargetSchema = z.object({
+const UploadTargetSchema = z.object({
   /** The local image (raw, qcow2 or ISO). */
   path: z.string().min(1),
   /** Storage domain name or id. */
@@ -23,7 +23,7 @@ export const UploadTargetSchema = z.object({
 export type UploadTarget = z.infer<typeof UploadTargetSchema>;
 
 /** What a download job fetches where. */
-export const DownloadTargetSchema = z.object({
+const DownloadTargetSchema = z.object({
   /** Disk id (or exact name when it was not resolved when queued). */
   disk: z.string().min(1),
   /** The disk's name when queued, for listings and reports. */
@@ -44,7 +44,7 @@ export const DownloadTargetSchema = z.object({
 export type DownloadTarget = z.infer<typeof DownloadTargetSchema>;
 
 /** How a job ended well. */
-export const JobResultSchema = z.object({
+const JobResultSchema = z.object({
   diskId: z.string(),
   diskName: z.string(),
   /** The downloaded file, for downloads. */
@@ -74,7 +74,7 @@ export const JobResultSchema = z.object({
 export type JobResult = z.infer<typeof JobResultSchema>;
 
 /** The last progress of a job (persisted every few seconds while it runs). */
-export const JobProgressSchema = z.object({
+const JobProgressSchema = z.object({
   bytesDone: z.number().nonnegative(),
   bytesTotal: z.number().nonnegative().nullable(),
   bytesOnWire: z.number().nonnegative(),

@@ -11,7 +11,7 @@ import { RunReportSchema } from './report.js';
 import { errorCode } from '../errors.js';
 
 /** The persisted queue: jobs in queue order and the recent run reports (newest last). */
-export const QueueDocumentSchema = z.object({
+const QueueDocumentSchema = z.object({
   version: z.literal(1),
   jobs: z.array(QueueJobSchema),
   reports: z.array(RunReportSchema).default([]),

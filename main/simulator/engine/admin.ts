@@ -10,7 +10,7 @@ import { hasTicket } from './json.js';
 import { errorMessage } from '../../engine/errors.js';
 
 /** A summary of the model for assertions from another process. */
-export function stateSummary(ctx: EngineContext): Record<string, unknown> {
+function stateSummary(ctx: EngineContext): Record<string, unknown> {
   return {
     version: ctx.version,
     disks: [...ctx.state.disks.values()].map((d) => ({

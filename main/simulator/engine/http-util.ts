@@ -24,7 +24,7 @@ export function incompleteParameters(entity: string, fields: string[], action = 
 }
 
 /** A value the REST layer cannot map (bad enum, number or boolean). */
-export function invalidValue(value: unknown, typeName: string, allowed?: readonly string[]): ApiError {
+function invalidValue(value: unknown, typeName: string, allowed?: readonly string[]): ApiError {
   const possible = allowed ? ` Possible values for ${typeName} are: ${allowed.join(', ')}` : '';
   return new ApiError(400, { reason: 'Invalid value', detail: `'${String(value)}' is not a valid value for ${typeName}.${possible}` });
 }

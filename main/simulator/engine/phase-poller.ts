@@ -10,9 +10,9 @@ import { addTickets, ensureTickets, refreshTicketsIfDue, removeTickets } from '.
 import { verifyUploadedVolume } from './verification.js';
 
 /** SucceededImageTransferCleanupTimeInMinutes (4.4.7+). */
-export const SUCCESS_RETENTION_MS = 15 * 60 * 1000;
+const SUCCESS_RETENTION_MS = 15 * 60 * 1000;
 /** FailedImageTransferCleanupTimeInMinutes (4.4.7+). */
-export const FAILURE_RETENTION_MS = 30 * 60 * 1000;
+const FAILURE_RETENTION_MS = 30 * 60 * 1000;
 
 /** Session start: tickets and `transferring`, or the paused_system/cancelled_system of a failed start. */
 export function startSession(ctx: EngineContext, t: TransferRecord): void {
@@ -100,7 +100,7 @@ function monitor(ctx: EngineContext, t: TransferRecord): void {
 }
 
 /** One engine poll of one transfer (TransferDiskImageCommand.executeStateHandler). */
-export async function pollTransfer(ctx: EngineContext, t: TransferRecord): Promise<void> {
+async function pollTransfer(ctx: EngineContext, t: TransferRecord): Promise<void> {
   const disk = ctx.state.disks.get(t.diskId);
   switch (t.phase) {
     case 'initializing':

@@ -17,7 +17,7 @@ function syntaxError(query: string): ApiError {
 }
 
 /** Splits `a=x and b=y` into terms (values may be quoted; `*` is a wildcard). */
-export function parseSearch(query: string): Term[] {
+function parseSearch(query: string): Term[] {
   const trimmed = query.trim();
   if (trimmed === '') return [];
   return trimmed.split(/\s+and\s+/i).map((part) => {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 
 /** Data is laid out and generated in 64 KiB blocks (aligned like qemu clusters, never all zero). */
-export const SEED_BLOCK = 64 * 1024;
+const SEED_BLOCK = 64 * 1024;
 const MiB = 1024 * 1024;
 
 /** A run of data in a seeded disk; everything outside the runs reads as zeros. */
@@ -15,7 +15,7 @@ export interface SeedRun {
 }
 
 /** A 32-bit seed derived from a name. */
-export function nameSeed(name: string): number {
+function nameSeed(name: string): number {
   return createHash('sha256').update(name).digest().readUInt32LE(0) || 1;
 }
 
@@ -59,7 +59,7 @@ export function seedLayout(name: string, virtualSize: number, dataBytes: number)
 }
 
 /** Fills `target` (a whole 64 KiB block) with the bytes of block number `index` of a disk. */
-export function fillSeedBlock(seed: number, index: number, target: Uint8Array): void {
+function fillSeedBlock(seed: number, index: number, target: Uint8Array): void {
   if (target.byteOffset % 4 !== 0) {
     const aligned = new Uint8Array(target.byteLength);
     fillSeedBlock(seed, index, aligned);

@@ -10,9 +10,9 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 /** ImageTransferHostTicketValidityInSeconds. */
-export const HOST_TICKET_TIMEOUT_S = 300;
+const HOST_TICKET_TIMEOUT_S = 300;
 /** ImageTransferHostTicketRefreshAllowanceInSeconds: extend when less than this remains. */
-export const TICKET_REFRESH_ALLOWANCE_S = 60;
+const TICKET_REFRESH_ALLOWANCE_S = 60;
 
 /** The ticket size table (getTransferSize, reference/engine.md §4.10). */
 export function ticketSize(ctx: EngineContext, disk: DiskRecord, direction: TransferDirection, backend: TransferBackend): number {
@@ -24,7 +24,7 @@ export function ticketSize(ctx: EngineContext, disk: DiskRecord, direction: Tran
 }
 
 /** The backend URL the data server understands for a disk. */
-export function backendUrl(backend: TransferBackend, diskId: string): string {
+function backendUrl(backend: TransferBackend, diskId: string): string {
   return `${backend}:sim:${diskId}`;
 }
 

@@ -9,7 +9,7 @@ import { createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node
 import { publishSecret } from '../secret-channel.js';
 
 /** ImageTransferClientTicketValidityInSeconds. */
-export const SIGNED_TICKET_VALIDITY_S = 3600;
+const SIGNED_TICKET_VALIDITY_S = 3600;
 /** Clock skew the legacy proxy tolerated on validFrom/validTo. */
 const ALLOWED_SKEW_S = 600;
 

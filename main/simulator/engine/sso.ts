@@ -10,10 +10,10 @@ import { readBody, sendJson, sendText } from './http-util.js';
 import { publishSecret } from '../secret-channel.js';
 
 /** UserSessionTimeOutInterval: an engine session idles out after 30 min without REST calls. */
-export const SESSION_IDLE_MS = 30 * 60 * 1000;
+const SESSION_IDLE_MS = 30 * 60 * 1000;
 
 /** SsoSession.validTo of an auth record without expiry: Long.MAX_VALUE, beyond JS safe integers. */
-export const NO_EXPIRY = '9223372036854775807';
+const NO_EXPIRY = '9223372036854775807';
 
 const API_SCOPE = 'ovirt-app-api';
 

@@ -25,7 +25,7 @@ import { issueSignedTicket } from './signed-ticket.js';
 import { publishSecret } from '../secret-channel.js';
 
 /** TransferImageClientInactivityTimeoutInSeconds. */
-export const DEFAULT_INACTIVITY_TIMEOUT_S = 60;
+const DEFAULT_INACTIVITY_TIMEOUT_S = 60;
 
 /** The disk a transfer body targets: `disk`/`snapshot` (4.2+) or the deprecated `image` (the disk id). */
 function resolveTarget(ctx: EngineContext, body: Record<string, unknown>, download: boolean): { disk: DiskRecord; viaSnapshot: boolean } {

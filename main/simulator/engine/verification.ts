@@ -17,7 +17,7 @@ export interface VolumeHeader {
 }
 
 /** Parses the start of a volume (at least 16 bytes). */
-export function readVolumeHeader(head: Buffer): VolumeHeader {
+function readVolumeHeader(head: Buffer): VolumeHeader {
   const qcow2 = head.length >= 16 && head.subarray(0, 4).equals(QCOW2_MAGIC);
   return {
     qcow2,

@@ -9,7 +9,7 @@ function jsonString(s: string): string {
 }
 
 /** `json.dumps(value)`: Python's default separators and ensure_ascii. */
-export function pyJson(value: unknown): string {
+function pyJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') return String(value);

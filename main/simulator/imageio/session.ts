@@ -7,7 +7,7 @@ import type { Ticket, TicketOperation, TicketStore } from './tickets.js';
 export type TicketOp = 'read' | 'write';
 
 /** auth.py::Authorizer.authorize: unknown, then canceled, then expired, then the op. */
-export function authorize(store: TicketStore, id: string, op: TicketOp): Ticket {
+function authorize(store: TicketStore, id: string, op: TicketOp): Ticket {
   const ticket = store.get(id);
   if (!ticket) throw new AuthorizationError(`No such ticket ${id}`);
   if (ticket.canceled) throw new AuthorizationError(`Transfer=${ticket.transferId} was canceled`);
