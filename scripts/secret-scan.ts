@@ -1,7 +1,7 @@
 /**
- * The secrets scan of the test suite's output: reads the simulator's ledger (test/simulator/
- * secret-ledger.ts) and searches files — captured test output, logs, reports, journals, queue
- * stores — for every secret in it. A finding names the file, the line and the kind of secret, never
+ * The secrets scan of the test suite's output: reads the ledger of the simulator's secrets
+ * (test/simulator/secret-ledger.ts) and searches files — captured test output, logs, reports,
+ * journals, queue stores — for every secret in it. A finding names the file, the line and the kind of secret, never
  * the secret. Used by scripts/test-unit.ts; tested by test/scripts/secret-scan.test.ts.
  *
  * Matching is one pass per file with a rolling hash of each secret's first characters (a bit filter,
