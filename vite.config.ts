@@ -1,6 +1,6 @@
 // Vite build of the window (renderer/) into dist/renderer/. One build serves both hosts: Electron
 // loads it from app://diskferry/, the web host serves it and injects its WebSocket client before the
-// window's scripts (test/web-host/server.ts), so the renderer never knows which host it has.
+// window's scripts (main/web-host/server.ts), so the renderer never knows which host it has.
 // Relative asset URLs, no inline scripts or styles (the CSP in renderer/index.html forbids them).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

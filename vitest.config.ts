@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The secret ledger listens to the simulator's secret channel in every test process.
+    setupFiles: ['test/setup-secret-ledger.ts'],
     reporters: ['default'],
   },
 });

@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
 import { AppCore } from './app/app-core.js';
-import { checkoutDemoEngine, type ChildDemoEngine } from './app/demo-engine.js';
+import { simulatorDemoEngine } from './app/demo-engine.js';
 import { createLog } from './engine/log.js';
 import { realTimers } from './engine/timers.js';
 import { forwardEvents } from './ipc/emit.js';
@@ -18,8 +19,10 @@ import { APP_ORIGIN, registerAppScheme, serveAppScheme } from './platform/app-pr
 import { electronDesktop } from './platform/desktop.js';
 import { electronDialogs } from './platform/dialogs.js';
 import { safeStorageCipher } from './platform/secrets.js';
+import { utilitySimulatorLauncher } from './platform/simulator-process.js';
 import { electronDocumentStore } from './platform/stores.js';
 import { createMainWindow } from './window.js';
+import { errorMessage } from './engine/errors.js';
 
 /** A Vite dev server URL during development only; never in a packaged build. */
 const devUrl = !app.isPackaged ? process.env['DISKFERRY_DEV_URL'] : undefined;
@@ -44,7 +47,8 @@ if (!app.requestSingleInstanceLock()) {
     const root = app.getAppPath();
     const logFile = join(app.getPath('logs'), 'diskferry.log');
     const log = createLog({ level: 'info', json: true, write: (line) => void appendFile(logFile, line + '\n').catch(() => {}) });
-    const demo: ChildDemoEngine | null = app.isPackaged ? null : await checkoutDemoEngine(root);
+    // The demo engine: the compiled simulator beside this file, shipped in the package too.
+    const demo = simulatorDemoEngine(utilitySimulatorLauncher(fileURLToPath(new URL('./simulator/cli.js', import.meta.url))));
     const core = await AppCore.create({
       store: electronDocumentStore(),
       secrets: safeStorageCipher(),
@@ -88,14 +92,19 @@ if (!app.requestSingleInstanceLock()) {
       if (quitting === 'done') return;
       event.preventDefault();
       if (quitting === 'closing') return;
-      void confirmQuit().then(async (yes) => {
-        if (!yes) return;
-        quitting = 'closing';
-        await core.close().catch((err: unknown) => log.error('closing the app core failed', { error: (err as Error).message }));
-        demo?.stop();
-        quitting = 'done';
-        app.quit();
-      });
+      void confirmQuit()
+        .catch((err: unknown) => {
+          log.error('asking whether to quit failed', { error: errorMessage(err) });
+          return true;
+        })
+        .then(async (yes) => {
+          if (!yes) return;
+          quitting = 'closing';
+          await core.close().catch((err: unknown) => log.error('closing the app core failed', { error: errorMessage(err) }));
+          demo.stop();
+          quitting = 'done';
+          app.quit();
+        });
     });
 
     async function confirmQuit(): Promise<boolean> {

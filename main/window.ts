@@ -18,7 +18,7 @@ export interface MainWindowOptions {
 }
 
 /** The webPreferences of every DiskFerry window. */
-export function secureWebPreferences(preloadPath: string): Electron.WebPreferences {
+function secureWebPreferences(preloadPath: string): Electron.WebPreferences {
   return {
     preload: preloadPath,
     contextIsolation: true,
@@ -36,13 +36,13 @@ export function secureWebPreferences(preloadPath: string): Electron.WebPreferenc
 }
 
 /** True when `url` is one of ours. */
-export function isAppUrl(url: string, allowedOrigins: readonly string[]): boolean {
+function isAppUrl(url: string, allowedOrigins: readonly string[]): boolean {
   const origin = originOf(url);
   return origin !== null && allowedOrigins.includes(origin);
 }
 
 /** Opens https links in the user's browser; anything else is dropped. */
-export function openExternalSafely(url: string): void {
+function openExternalSafely(url: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -53,7 +53,7 @@ export function openExternalSafely(url: string): void {
 }
 
 /** Applies the navigation, window-open and webview policy to a window's contents. */
-export function lockDownContents(contents: WebContents, allowedOrigins: readonly string[]): void {
+function lockDownContents(contents: WebContents, allowedOrigins: readonly string[]): void {
   contents.setWindowOpenHandler(({ url }) => {
     if (!isAppUrl(url, allowedOrigins)) openExternalSafely(url);
     return { action: 'deny' };
@@ -68,7 +68,7 @@ export function lockDownContents(contents: WebContents, allowedOrigins: readonly
 }
 
 /** Denies every permission request and check (camera, notifications from the page, geolocation, …). */
-export function denyPermissions(session: Session): void {
+function denyPermissions(session: Session): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
 }

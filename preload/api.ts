@@ -1,7 +1,7 @@
 /**
  * The named API the window uses (`window.diskferry`), built at run time from the channel table of
  * shared/ipc.ts over any transport: Electron's ipcRenderer (preload/index.ts) or the web host's
- * WebSocket (test/web-host/client.ts). Invoke channel `group:name` is `api.group.name(request)`;
+ * WebSocket (preload/web/client.ts). Invoke channel `group:name` is `api.group.name(request)`;
  * event channel `group:changed` is `api.group.onChanged(listener)`, which returns its unsubscribe.
  * The renderer derives its type from `DiskFerryApi`, so it cannot drift. No Node, no Electron, no
  * schemas here: this file is bundled into both, and only the channel names are read at run time.

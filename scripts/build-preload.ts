@@ -2,12 +2,12 @@
  * `npm run build:preload`: bundles preload/index.ts into one CommonJS file, dist/preload/index.cjs.
  * A sandboxed preload can require only `electron` (and a few polyfilled modules), so everything
  * else it uses is inlined; `electron` stays external. Of the contract it gets only the channel names
- * (scripts/contract-names.ts), not the schemas.
+ * (main/web-host/contract-names.ts), not the schemas.
  */
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'vite';
-import { contractNamesOnly } from './contract-names.js';
+import { contractNamesOnly } from '../main/web-host/contract-names.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { errorMessage } from '../main/engine/errors.js';
 
 const MiB = 1024 * 1024;
 const tsx = join(process.cwd(), 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
@@ -23,7 +24,7 @@ function say(text: string): void {
 }
 
 function startSimulator(dataDir: string): Promise<{ child: ChildProcess; info: { engine_url: string; username: string; password: string; ca_file: string } }> {
-  const child = spawn(tsx, ['test/simulator/cli.ts', '--fast', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(tsx, ['main/simulator/cli.ts', '--fast', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (line) => resolve({ child, info: JSON.parse(line) }));
@@ -59,7 +60,7 @@ async function makeImage(path: string): Promise<void> {
 
 /** The window in a browser: simulator + app core + web host, until Ctrl-C. */
 async function webDemo(): Promise<void> {
-  const { startDemoWebHost } = await import('../test/web-host/host.js');
+  const { startDemoWebHost } = await import('../main/web-host/host.js');
   const built = await stat(join(process.cwd(), 'dist', 'renderer', 'index.html')).then(
     () => true,
     () => false,
@@ -127,6 +128,6 @@ async function cliDemo(): Promise<void> {
 
 const main = process.argv.includes('--cli') ? cliDemo : webDemo;
 main().catch((err: unknown) => {
-  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`demo failed: ${errorMessage(err)}\n`);
   process.exit(1);
 });

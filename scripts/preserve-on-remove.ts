@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Files up to this size are always kept; bigger ones only when they look like text. */
-export const MAX_PRESERVED_BYTES = 1024 * 1024;
+const MAX_PRESERVED_BYTES = 1024 * 1024;
 /** Nothing bigger is kept (the scan would skip it). */
 const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
@@ -35,7 +35,7 @@ const INSTALLED = Symbol.for('diskferry.preserve-on-remove');
 let counter = 0;
 
 /** Hard-links every small regular file under `target` (inside `root`) into a fresh folder of `into`. */
-export function preserveTree(target: string, root: string, into: string): number {
+function preserveTree(target: string, root: string, into: string): number {
   const abs = resolve(target);
   if (abs !== root && !abs.startsWith(root + sep)) return 0;
   const batch = join(into, `${process.pid}-${++counter}`);

@@ -1,7 +1,7 @@
 /**
- * The secrets scan of the test suite's output: reads the simulator's ledger (test/simulator/
- * secret-ledger.ts) and searches files — captured test output, logs, reports, journals, queue
- * stores — for every secret in it. A finding names the file, the line and the kind of secret, never
+ * The secrets scan of the test suite's output: reads the ledger of the simulator's secrets
+ * (test/simulator/secret-ledger.ts) and searches files — captured test output, logs, reports,
+ * journals, queue stores — for every secret in it. A finding names the file, the line and the kind of secret, never
  * the secret. Used by scripts/test-unit.ts; tested by test/scripts/secret-scan.test.ts.
  *
  * Matching is one pass per file with a rolling hash of each secret's first characters (a bit filter,
@@ -10,6 +10,7 @@
  */
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { errorCode } from '../main/engine/errors.js';
 
 /** One ledger entry. */
 export interface Secret {
@@ -72,7 +73,7 @@ function hashPrefix(s: string): number {
  * to `--password-file` is named `pw` or `*.pw`, and may hold a password — only a password: a token
  * or ticket in it is still a finding.
  */
-export function isDeliberateHolder(file: string, kind: string): boolean {
+function isDeliberateHolder(file: string, kind: string): boolean {
   const name = basename(file);
   return kind === 'password' && (name === 'pw' || name.endsWith('.pw'));
 }
@@ -83,7 +84,7 @@ export async function readLedger(file: string): Promise<Secret[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errorCode(err) === 'ENOENT') return [];
     throw err;
   }
   const seen = new Map<string, Secret>();

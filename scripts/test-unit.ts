@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLedger, scanForSecrets } from './secret-scan.js';
+import { errorMessage } from '../main/engine/errors.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -89,7 +90,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`test-unit: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`test-unit: ${errorMessage(err)}\n`);
     process.exit(1);
   },
 );

@@ -24,9 +24,6 @@ export type TransferState =
   | 'failed'
   | 'cancelled';
 
-/** States after which nothing more happens to a transfer. */
-export const TERMINAL_STATES: readonly TransferState[] = ['completed', 'failed', 'cancelled'];
-
 /** A progress snapshot of one transfer. */
 export interface TransferProgress {
   readonly state: TransferState;

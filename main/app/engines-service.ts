@@ -202,7 +202,7 @@ export class EnginesService {
 
   /** Starts the built-in simulator (once), adds or updates the demo profile, and selects it. */
   async demo(): Promise<EngineProfileView> {
-    if (!this.ports.demo) throw new DiskFerryError('bad-input', 'The demo engine exists only when DiskFerry runs from a source checkout.', { retryable: false });
+    if (!this.ports.demo) throw new DiskFerryError('bad-input', 'The demo engine is not available in this DiskFerry.', { retryable: false });
     await this.refreshDemo();
     const p = this.doc.profiles.find((x) => x.demo)!;
     await this.save({ ...this.doc, selectedId: p.id });

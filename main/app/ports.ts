@@ -1,7 +1,7 @@
 /**
  * The side effects the app core runs with. Each host builds real ones in its composition root:
  * Electron (main/index.ts: electron-store, safeStorage, dialogs, notifications, power and taskbar),
- * the web host (test/web-host/: JSON files, memory secrets, typed paths) and the tests.
+ * the web host (main/web-host/: JSON files, memory secrets, typed paths) and the tests.
  */
 import type { HostKind } from '../../shared/ipc.js';
 import type { Log } from '../engine/log.js';
@@ -50,7 +50,7 @@ export interface DemoEngine {
   readonly caPem: string;
 }
 
-/** Starts the built-in simulator; only present when running from a checkout. */
+/** Starts the built-in simulator (the Electron app and the web host have one; the tests may not). */
 export interface DemoEnginePort {
   start(): Promise<DemoEngine>;
 }

@@ -3,6 +3,7 @@
  * The `diskferry` command line: the same transfer engine as the app, for scripts and overnight jobs.
  * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C; the transfer is cleaned up).
  */
+// eslint-disable-next-line no-restricted-syntax -- recordStats runs in an 'exit' listener
 import { writeFileSync } from 'node:fs';
 import { DiskFerryError } from '../engine/errors.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
@@ -25,7 +26,7 @@ export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './errors.js'
 export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, ports: CliPorts = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--version' || command === '-V' || command === 'version') {
-    io.stdout.write(`diskferry ${packageVersion()}\n`);
+    io.stdout.write(`diskferry ${await packageVersion()}\n`);
     return EXIT_OK;
   }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -124,6 +125,7 @@ function recordStats(): void {
   const file = process.env['DISKFERRY_STATS_FILE'];
   if (!file) return;
   const u = process.resourceUsage();
+  // Synchronous on purpose: an 'exit' listener cannot wait for a promise.
   writeFileSync(file, JSON.stringify({ maxRssKiB: u.maxRSS, userCpuMs: u.userCPUTime / 1000, systemCpuMs: u.systemCPUTime / 1000 }));
 }
 

@@ -27,6 +27,17 @@ export class DiskFerryError extends Error {
   }
 }
 
+/** The message of anything thrown: an Error's message, else the value as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The string `code` of anything thrown (Node's `ENOENT`, undici's `UND_ERR_…`, a DiskFerryError's), if any. */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
+
 /** Turns anything thrown into a DiskFerryError (unknown errors become `internal`). */
 export function asDiskFerryError(err: unknown): DiskFerryError {
   if (err instanceof DiskFerryError) return err;

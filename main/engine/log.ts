@@ -9,8 +9,6 @@ export interface Log {
   debug(message: string, fields?: Record<string, unknown>): void;
 }
 
-const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // imageio ticket ids are the bearer secret of a transfer: hide them in any URL path.
   [/(\/images\/)[^/?\s"']+/g, '$1<ticket>'],
@@ -25,11 +23,6 @@ export function redact(text: string, extraSecrets: readonly string[] = []): stri
   for (const secret of extraSecrets) if (secret.length >= 4) out = out.split(secret).join('<redacted>');
   for (const [re, repl] of PATTERNS) out = out.replace(re, repl);
   return out;
-}
-
-/** True when the string looks like a UUID (ticket ids are UUIDs on real engines). */
-export function isUuid(value: string): boolean {
-  return new RegExp(`^${UUID}$`).test(value);
 }
 
 /** A log that writes redacted JSON lines (or plain lines) to a sink. */

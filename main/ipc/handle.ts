@@ -1,6 +1,6 @@
 /**
  * The typed IPC handlers: the only place `ipcMain.handle` is called. Each handler checks that the
- * sender is our window's own top frame, that the payload is plain data (payload-guard.ts), then
+ * sender is our window's own top frame, that the payload is plain data (main/app/payload-guard.ts), then
  * parses it with its channel's schema, calls the app core and answers a Result (dispatch does the
  * last three). A refused call never reaches the core and answers `bad-input`.
  */
@@ -9,7 +9,7 @@ import { fail, type Result } from '../../shared/errors.js';
 import { INVOKE_CHANNELS, type InvokeChannel } from '../../shared/ipc.js';
 import { dispatch, type InvokeHandlers } from '../app/dispatch.js';
 import type { Log } from '../engine/log.js';
-import { payloadProblem } from './payload-guard.js';
+import { payloadProblem } from '../app/payload-guard.js';
 import { isTrustedFrameUrl } from './sender.js';
 
 /** What registration needs. */

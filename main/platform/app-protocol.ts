@@ -7,11 +7,11 @@ import { extname, resolve, sep } from 'node:path';
 import { protocol } from 'electron';
 
 /** The scheme and host of the window. */
-export const APP_SCHEME = 'app';
+const APP_SCHEME = 'app';
 export const APP_ORIGIN = 'app://diskferry';
 
 /** The policy sent with every page (the renderer's meta CSP applies as well). */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

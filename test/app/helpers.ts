@@ -15,7 +15,7 @@ import { MemoryCipher, MemoryStore } from '../../main/app/node-ports.js';
 import { noDialogs, type AppPorts, type DesktopPort } from '../../main/app/ports.js';
 import { createLog } from '../../main/engine/log.js';
 import { realTimers } from '../../main/engine/timers.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../main/simulator/simulator.js';
 
 /** A running core with its simulator. */
 export interface CoreHarness {

@@ -28,7 +28,7 @@ interface Sim {
 
 async function startSim(dataDir: string): Promise<Sim> {
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, 'simulator')] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'test/simulator/cli.ts', '--fast', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'main/simulator/cli.ts', '--fast', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the simulator exited (${code})`)));

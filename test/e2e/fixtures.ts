@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { startDemoWebHost, type DemoWebHost } from '../web-host/host.js';
+import { startDemoWebHost, type DemoWebHost } from '../../main/web-host/host.js';
 
 /** Where screenshots of the main screens go (the best are copied to docs/screenshots/). */
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');

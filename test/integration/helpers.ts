@@ -13,10 +13,10 @@ import { OvirtClient } from '../../main/engine/ovirt/client.js';
 import { realTimers } from '../../main/engine/timers.js';
 import type { TransferDeps } from '../../main/engine/transfer/deps.js';
 import type { TransferTuning } from '../../main/engine/transfer/deps.js';
-import { startSimulator, type Simulator } from '../simulator/simulator.js';
-import type { FaultSettings } from '../simulator/faults.js';
-import { seedDiskBytes, seedDiskRuns, SEED_DISKS, seedId } from '../simulator/engine/seed.js';
-import type { EngineVersion } from '../simulator/engine/model.js';
+import { startSimulator, type Simulator } from '../../main/simulator/simulator.js';
+import type { FaultSettings } from '../../main/simulator/faults.js';
+import { seedDiskBytes, seedDiskRuns, SEED_DISKS, seedId } from '../../main/simulator/engine/seed.js';
+import type { EngineVersion } from '../../main/simulator/engine/model.js';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

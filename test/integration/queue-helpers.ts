@@ -10,8 +10,8 @@ import type { QueueEvent, QueuePorts, QueueSettings } from '../../main/engine/qu
 import { MemoryQueueStore, type QueueStore } from '../../main/engine/queue/store.js';
 import { TransferQueue } from '../../main/engine/queue/transfer-queue.js';
 import { realTimers } from '../../main/engine/timers.js';
-import type { Simulator } from '../simulator/simulator.js';
-import { seedId } from '../simulator/engine/seed.js';
+import type { Simulator } from '../../main/simulator/simulator.js';
+import { seedId } from '../../main/simulator/engine/seed.js';
 import { MiB, TUNING, type DataRun, type Harness } from './helpers.js';
 
 /** Puts a disk with random data in `runs` into the simulator (status ok, on `domain`); returns its id. */

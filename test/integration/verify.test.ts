@@ -12,7 +12,7 @@ import { DiskFerryError } from '../../main/engine/errors.js';
 import { downloadDisk } from '../../main/engine/transfer/download-disk.js';
 import { PartFile } from '../../main/engine/transfer/part-file.js';
 import { uploadImage } from '../../main/engine/transfer/upload-image.js';
-import type { SimImage } from '../simulator/image-store.js';
+import type { SimImage } from '../../main/simulator/image-store.js';
 import { exists, expectFileEqualsDisk, makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, startHarness, TUNING, until, type Harness } from './helpers.js';
 
 /** A zero range of the SMALL_RUNS image: never sent on upload, never fetched on download. */

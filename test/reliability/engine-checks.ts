@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { PartFile } from '../../main/engine/transfer/part-file.js';
 import { RangeSet } from '../../shared/range-set.js';
-import type { Simulator } from '../simulator/simulator.js';
+import type { Simulator } from '../../main/simulator/simulator.js';
 import { until, type DataRun } from '../integration/helpers.js';
 
 /** Which disks a check looks at (all when absent). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_FAILED, main } from '../../main/cli/index.js';
-import { fingerprintOf } from '../simulator/pki.js';
+import { fingerprintOf } from '../../main/simulator/pki.js';
 import { startScriptedEngine, type EngineTarget, type EngineAnswer } from './hostile-engine-server.js';
 import { createHostilePki, reply, requestLine, startCanary, type HostilePki, type HostileServer } from './hostile-servers.js';
 import { capture } from '../integration/capture.js';

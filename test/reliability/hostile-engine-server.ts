@@ -2,7 +2,7 @@
  * A scripted oVirt engine for the hostile matrix: SSO login, logout, `GET /api` and the CA download
  * answer correctly, except the one request a case picks, which gets the case's answer.
  */
-import type { KeyPair } from '../simulator/pki.js';
+import type { KeyPair } from '../../main/simulator/pki.js';
 import { reply, requestBody, requestLine, startHostileServer, type HostileServer, type RawRequest } from './hostile-servers.js';
 
 /** Which request of the engine answers badly. */

@@ -11,7 +11,7 @@ import { createLog } from '../../main/engine/log.js';
 import { OvirtClient } from '../../main/engine/ovirt/client.js';
 import { EngineConnection } from '../../main/engine/ovirt/engine-connection.js';
 import { fetchEngineCa } from '../../main/engine/trust/engine-ca.js';
-import type { KeyPair } from '../simulator/pki.js';
+import type { KeyPair } from '../../main/simulator/pki.js';
 import { ENGINE_TOKEN, startScriptedEngine, type EngineTarget } from './hostile-engine-server.js';
 import { createHostilePki, header, reply, requestLine, startCanary, type HostilePki, type HostileServer, type RawRequest } from './hostile-servers.js';
 

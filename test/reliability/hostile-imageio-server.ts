@@ -4,7 +4,7 @@
  * hook takes over a request. Any `/images/<ticket>` path is served, so the engine simulator can hand
  * out its own tickets pointing here (the `dataServerOrigin` fault).
  */
-import type { KeyPair } from '../simulator/pki.js';
+import type { KeyPair } from '../../main/simulator/pki.js';
 import { reply, requestBody, requestLine, header, startHostileServer, type HostileServer, type RawRequest } from './hostile-servers.js';
 
 /** Which kind of imageio request arrived. */

@@ -7,7 +7,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { startRawServer, type RawRequest } from '../engine/imageio/raw-server.js';
-import { createPki, type KeyPair } from '../simulator/pki.js';
+import { createPki, type KeyPair } from '../../main/simulator/pki.js';
 
 export type { RawRequest } from '../engine/imageio/raw-server.js';
 

@@ -15,7 +15,7 @@ import { appendFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueueDocument, type QueueDocument } from '../../main/engine/queue/store.js';
-import type { FaultSettings } from '../simulator/faults.js';
+import type { FaultSettings } from '../../main/simulator/faults.js';
 import { expectDiskEqualsFile, expectFileEqualsDisk, KiB, makeSparseImage, MiB, startHarness, type DataRun, type Harness } from '../integration/helpers.js';
 import { CliHarness, type RunningCli } from '../integration/queue-cli-helpers.js';
 import { addSimDisk, downloadPath } from '../integration/queue-helpers.js';

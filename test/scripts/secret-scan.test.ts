@@ -14,8 +14,8 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPreserveOnRemove } from '../../scripts/preserve-on-remove.js';
 import { readLedger, scanForSecrets, SecretMatcher, type Secret } from '../../scripts/secret-scan.js';
-import { SECRET_LEDGER_ENV } from '../simulator/secret-ledger.js';
-import { startSimulator } from '../simulator/simulator.js';
+import { installSecretLedger, SECRET_LEDGER_ENV } from '../simulator/secret-ledger.js';
+import { startSimulator } from '../../main/simulator/simulator.js';
 
 /** Logs in to the simulator's SSO; resolves with the access token. */
 function login(engineUrl: string, caPem: string, username: string, password: string): Promise<string> {
@@ -42,6 +42,7 @@ describe('secret scan', () => {
   let token: string;
 
   beforeAll(async () => {
+    installSecretLedger();
     dir = await mkdtemp(join(tmpdir(), 'diskferry-scan-'));
     const saved = process.env[SECRET_LEDGER_ENV];
     process.env[SECRET_LEDGER_ENV] = join(dir, 'ledger.jsonl');

@@ -6,12 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { ImageStore } from './image-store.js';
-import { noFaults, type FaultSettings } from './faults.js';
-import { createPki, type SimPki } from './pki.js';
-import { TicketStore } from './imageio/tickets.js';
-import { startImageioServer, type ImageioPersonality } from './imageio/server.js';
-import { startEngineServer, type EngineServer, type EngineVersion, type ImageioEndpoint } from './engine/server.js';
+import { ImageStore } from '../../main/simulator/image-store.js';
+import { noFaults, type FaultSettings } from '../../main/simulator/faults.js';
+import { createPki, type SimPki } from '../../main/simulator/pki.js';
+import { TicketStore } from '../../main/simulator/imageio/tickets.js';
+import { startImageioServer, type ImageioPersonality } from '../../main/simulator/imageio/server.js';
+import { startEngineServer, type EngineServer, type EngineVersion, type ImageioEndpoint } from '../../main/simulator/engine/server.js';
 
 /** A response as the tests look at it. */
 export interface TestResponse {

@@ -5,7 +5,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDisk, phaseTrail, startHarness, startTransfer, type Harness } from './engine-harness.js';
-import { seedDiskBytes, seedDiskRuns, seedId, verifySignedTicket } from './engine/server.js';
+import { seedDiskBytes, seedDiskRuns, seedId, verifySignedTicket } from '../../main/simulator/engine/server.js';
 
 type Json = Record<string, unknown>;
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHarness, type Harness } from './engine-harness.js';
-import type { EngineVersion } from './engine/server.js';
+import type { EngineVersion } from '../../main/simulator/engine/server.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDisk, phaseTrail, startHarness, startTransfer, waitFor, type Harness } from './engine-harness.js';
-import type { EngineVersion } from './engine/server.js';
-import { engineTiming } from './engine/context.js';
+import type { EngineVersion } from '../../main/simulator/engine/server.js';
+import { engineTiming } from '../../main/simulator/engine/context.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDisk, phaseTrail, startHarness, startTransfer, type Harness } from './engine-harness.js';
-import { verifySignedTicket } from './engine/server.js';
+import { verifySignedTicket } from '../../main/simulator/engine/server.js';
 
 type Json = Record<string, unknown>;
 const MiB = 1024 ** 2;

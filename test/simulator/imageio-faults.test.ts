@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimImage } from './image-store.js';
-import { noFaults } from './faults.js';
+import type { SimImage } from '../../main/simulator/image-store.js';
+import { noFaults } from '../../main/simulator/faults.js';
 import { once, RawClient, startRig, text, ticket, waitFor, type ImageioRig } from './imageio-helpers.js';
 
 const KiB = 1024;

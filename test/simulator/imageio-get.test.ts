@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimImage } from './image-store.js';
+import type { SimImage } from '../../main/simulator/image-store.js';
 import { once, startRig, text, ticket, type ImageioRig } from './imageio-helpers.js';
 
 const MiB = 1024 * 1024;

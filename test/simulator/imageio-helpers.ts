@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect } from 'node:tls';
-import { noFaults, type FaultSettings } from './faults.js';
-import { ImageStore } from './image-store.js';
-import { createPki, type SimPki } from './pki.js';
-import { startImageioServer, type ImageioServer, type ImageioServerOptions } from './imageio/server.js';
-import type { TicketSpec } from './imageio/tickets.js';
+import { noFaults, type FaultSettings } from '../../main/simulator/faults.js';
+import { ImageStore } from '../../main/simulator/image-store.js';
+import { createPki, type SimPki } from '../../main/simulator/pki.js';
+import { startImageioServer, type ImageioServer, type ImageioServerOptions } from '../../main/simulator/imageio/server.js';
+import type { TicketSpec } from '../../main/simulator/imageio/tickets.js';
 
 /** A daemon (and optionally a proxy) over one image store, for tests. */
 export interface ImageioRig {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImageioServer } from './imageio/server.js';
+import type { ImageioServer } from '../../main/simulator/imageio/server.js';
 import { once, RawClient, startRig, text, ticket, waitFor, type ImageioRig } from './imageio-helpers.js';
 
 const MiB = 1024 * 1024;

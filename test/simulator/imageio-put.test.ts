@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimImage } from './image-store.js';
+import type { SimImage } from '../../main/simulator/image-store.js';
 import { once, RawClient, startRig, stillServes, text, ticket, waitFor, type ImageioRig } from './imageio-helpers.js';
 
 const KiB = 1024;

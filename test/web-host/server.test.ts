@@ -7,10 +7,10 @@ import WebSocket from 'ws';
 import { IPC, type TransfersSnapshot } from '../../shared/ipc.js';
 import { applyTransfersChange } from '../../renderer/state/transfers-change.js';
 import { seededDiskId } from '../integration/helpers.js';
-import { createWebSocketApi } from './client.js';
-import { startDemoWebHost, type DemoWebHost } from './host.js';
-import { CLIENT_SCRIPT_PATH } from './protocol.js';
-import { rewriteIndexHtml } from './server.js';
+import { createWebSocketApi } from '../../preload/web/client.js';
+import { startDemoWebHost, type DemoWebHost } from '../../main/web-host/host.js';
+import { CLIENT_SCRIPT_PATH } from '../../shared/web-host-protocol.js';
+import { rewriteIndexHtml } from '../../main/web-host/server.js';
 
 /** A raw GET with full control of the path and headers. */
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {

@@ -1,6 +1,6 @@
 /**
  * The web host's WebSocket refuses what the Electron handlers refuse, on the real server
- * (test/web-host/server.ts) in front of a real AppCore on the simulator, with each core handler
+ * (main/web-host/server.ts) in front of a real AppCore on the simulator, with each core handler
  * counted: sockets without the token, from a foreign Origin or Host, or on another path; malformed
  * frames (the socket is closed); unknown channels; and, for every invoke channel of the contract,
  * every JSON-carriable invalid payload of ipc-rejection-cases.ts — all answered with the Result error
@@ -13,8 +13,8 @@ import type { InvokeHandlers } from '../../main/app/dispatch.js';
 import { createLog } from '../../main/engine/log.js';
 import { startCore, type CoreHarness } from '../app/helpers.js';
 import { CHANNELS, mutationsOf, SAMPLES } from '../app/ipc-rejection-cases.js';
-import { MAX_FRAME_BYTES } from './protocol.js';
-import { startWebHost, type WebHost } from './server.js';
+import { MAX_FRAME_BYTES } from '../../shared/web-host-protocol.js';
+import { startWebHost, type WebHost } from '../../main/web-host/server.js';
 
 const REFUSED = { ok: false, error: { code: 'bad-input', message: expect.any(String), retryable: false } };
 

@@ -30,11 +30,6 @@ async function newHasher(algorithm: BlkhashAlgorithm): Promise<Hasher> {
   return { update: (d) => void h.update(d), digest: () => h.digest() };
 }
 
-/** True when the algorithm name is one blkhash supports here. */
-export function isBlkhashAlgorithm(name: string): name is BlkhashAlgorithm {
-  return (BLKHASH_ALGORITHMS as readonly string[]).includes(name);
-}
-
 const zeroDigestCache = new Map<string, Uint8Array>();
 
 /** Digest of a block of `length` zero bytes, cached for full blocks (the zero fast path). */
@@ -128,13 +123,6 @@ export class Blkhash {
     if (this.blockFill > 0) this.endBlock();
     return Buffer.from(this.outer.digest()).toString('hex');
   }
-}
-
-/** Digest of one block's bytes (for callers that hash blocks out of order). */
-export async function blockDigest(algorithm: BlkhashAlgorithm, data: Uint8Array): Promise<Uint8Array> {
-  const h = await newHasher(algorithm);
-  h.update(data);
-  return h.digest();
 }
 
 /** One block's hash in progress; many can be open at once. */

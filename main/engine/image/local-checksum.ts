@@ -10,8 +10,8 @@ import { openLocalSource } from './local-source.js';
 import { probeImage, type LocalImageFormat } from './probe.js';
 
 /** The smallest and largest block sizes imageio accepts; it also wants a multiple of 4096. */
-export const BLKHASH_MIN_BLOCK_SIZE = 1024 * 1024;
-export const BLKHASH_MAX_BLOCK_SIZE = 16 * 1024 * 1024;
+const BLKHASH_MIN_BLOCK_SIZE = 1024 * 1024;
+const BLKHASH_MAX_BLOCK_SIZE = 16 * 1024 * 1024;
 
 /** A local checksum, in the shape of imageio's answer plus what was hashed. */
 export interface LocalChecksum {

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorCode, errorMessage } from '../errors.js';
 import { foreignFormat } from './foreign-formats.js';
 
 /** Formats DiskFerry recognises in a local file. */
@@ -146,7 +146,7 @@ export async function probeImage(path: string): Promise<ImageProbe> {
   try {
     st = await stat(path);
   } catch (err) {
-    const code = (err as { code?: string }).code;
+    const code = errorCode(err);
     if (code === 'ENOENT') throw new DiskFerryError('bad-input', `${path} does not exist.`, { cause: err, retryable: false });
     if (code === 'EACCES' || code === 'EPERM') throw new DiskFerryError('bad-input', `${path} cannot be read: permission denied. Check its permissions, or copy it where you can read it.`, { cause: err, retryable: false });
     throw err;
@@ -156,7 +156,7 @@ export async function probeImage(path: string): Promise<ImageProbe> {
   if (st.size === 0) throw unsupported(`${name} is empty (0 bytes): it holds no disk image. Check that you chose the image file itself.`);
 
   const fh = await open(path, 'r').catch((err: unknown) => {
-    throw new DiskFerryError('bad-input', `${name} cannot be opened: ${(err as Error).message}`, { cause: err, retryable: false });
+    throw new DiskFerryError('bad-input', `${name} cannot be opened: ${errorMessage(err)}`, { cause: err, retryable: false });
   });
   try {
     const head = Buffer.alloc(Math.min(st.size, 64 * 1024));

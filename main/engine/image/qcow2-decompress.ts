@@ -6,6 +6,7 @@
 import { constants, inflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
 import { decompress as zstdDecompress } from 'fzstd';
+import { errorMessage } from '../errors.js';
 
 const inflateRawAsync = promisify(inflateRaw);
 const ZSTD_MAGIC = 0xfd2fb528;
@@ -19,7 +20,7 @@ export async function decompressCluster(kind: 'deflate' | 'zstd', input: Buffer,
     // Raw deflate as qemu writes it (window bits 12); data after the end of the stream is ignored.
     // A sync flush lets a stream cut short yield what it has, so the length check below names the problem.
     out = await inflateRawAsync(input, { maxOutputLength: clusterSize, finishFlush: constants.Z_SYNC_FLUSH }).catch((err: unknown) => {
-      throw new Error(`deflate: ${(err as Error).message}`);
+      throw new Error(`deflate: ${errorMessage(err)}`);
     });
   } else {
     const frame = input.subarray(0, zstdFrameLength(input));
@@ -27,7 +28,7 @@ export async function decompressCluster(kind: 'deflate' | 'zstd', input: Buffer,
       const bytes = zstdDecompress(frame);
       out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     } catch (err) {
-      throw new Error(`zstd: ${(err as Error).message}`);
+      throw new Error(`zstd: ${errorMessage(err)}`);
     }
   }
   if (out.length !== clusterSize) throw new Error(`the compressed cluster holds ${out.length} bytes, not ${clusterSize}`);
@@ -39,7 +40,7 @@ export async function decompressCluster(kind: 'deflate' | 'zstd', input: Buffer,
  * headers, so the bytes of the next cluster are never taken for a second frame. Also refuses windows
  * larger than qemu ever writes, before the decoder allocates one.
  */
-export function zstdFrameLength(input: Buffer): number {
+function zstdFrameLength(input: Buffer): number {
   if (input.length < 6 || input.readUInt32LE(0) !== ZSTD_MAGIC) throw new Error('zstd: no frame magic');
   const descriptor = input[4]!;
   if ((descriptor & 0x08) !== 0) throw new Error('zstd: reserved bit set in the frame header');

@@ -3,7 +3,7 @@
  * buffer in a test). Only the L1 table is loaded up front; L2 tables and decompressed clusters are
  * cached with bounds. Every offset is checked against the file before it is read.
  */
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import { parseQcow2Header } from './probe.js';
 import { decompressCluster } from './qcow2-decompress.js';
 import { SUBCLUSTERS, corrupt, decodeL1, decodeL2, geometryOf, subclusterAllocated, type Qcow2Cluster, type Qcow2Geometry } from './qcow2-format.js';
@@ -201,7 +201,7 @@ export class Qcow2Reader {
       try {
         return await decompressCluster(this.geometry.compression, input, this.geometry.clusterSize);
       } catch (err) {
-        throw corrupt(this.geometry.name, `the compressed cluster at guest offset ${c * this.geometry.clusterSize} cannot be decompressed (${(err as Error).message})`);
+        throw corrupt(this.geometry.name, `the compressed cluster at guest offset ${c * this.geometry.clusterSize} cannot be decompressed (${errorMessage(err)})`);
       }
     });
   }

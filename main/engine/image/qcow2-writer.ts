@@ -48,7 +48,7 @@ export function qcow2Header(layout: Qcow2Layout): Buffer {
 }
 
 /** Writes header, L1 table, refcount table and blocks, and the L2 tables (one table in memory at a time). */
-export async function writeQcow2Metadata(file: HostFile, layout: Qcow2Layout): Promise<void> {
+async function writeQcow2Metadata(file: HostFile, layout: Qcow2Layout): Promise<void> {
   const C = layout.clusterSize;
   await file.write(0, qcow2Header(layout));
 

@@ -36,7 +36,7 @@ export async function ensureFileUnchanged(path: string, size: number, mtimeMs: n
 }
 
 /** Turns sorted data ranges into extents covering [0, size). */
-export function rangesToExtents(data: readonly ByteRange[], size: number): LocalExtent[] {
+function rangesToExtents(data: readonly ByteRange[], size: number): LocalExtent[] {
   const out: LocalExtent[] = [];
   let pos = 0;
   for (const r of data) {

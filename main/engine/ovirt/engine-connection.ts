@@ -3,7 +3,7 @@
  * of idempotent GETs, and the mapping of every answer to JSON or a DiskFerryError.
  */
 import { Agent, type Dispatcher } from 'undici';
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
 import { cancelledError, httpError, notJsonError, redirectError, tryJson, type RequestContext } from './engine-errors.js';
@@ -22,10 +22,10 @@ export interface EngineTimeouts {
 }
 
 /** Default timeouts: disk creation with `Expect` can be slow, but headers come within a minute. */
-export const DEFAULT_ENGINE_TIMEOUTS: EngineTimeouts = { connectMs: 10_000, requestMs: 60_000 };
+const DEFAULT_ENGINE_TIMEOUTS: EngineTimeouts = { connectMs: 10_000, requestMs: 60_000 };
 
 /** Engine answers above this size are refused: the largest legitimate one is a long disk list. */
-export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Everything needed to talk to one engine; the ports (dispatcher, clock, sleep, random) are injectable. */
 export interface EngineConnectionOptions {
@@ -101,7 +101,7 @@ export class EngineConnection {
       try {
         await revokeToken(this.sso(), token.value, signal ?? this.never, this.where);
       } catch (err) {
-        this.options.log.warn('engine logout failed', { engine: this.where, error: (err as Error).message });
+        this.options.log.warn('engine logout failed', { engine: this.where, error: errorMessage(err) });
       }
     }
     await this.close();

@@ -2,7 +2,7 @@
  * Maps what goes wrong talking to the engine to DiskFerryErrors whose messages say what happened and
  * what the user can do. Messages quote the engine's own fault text but never a secret.
  */
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import { redact } from '../log.js';
 import { parseFault, parseSsoError } from './schemas.js';
 import { isTlsCode, transportCode } from '../net-errors.js';
@@ -35,7 +35,7 @@ export function cancelledError(what: string): DiskFerryError {
 export function transportError(err: unknown, ctx: RequestContext): DiskFerryError | null {
   const code = transportCode(err);
   if (code === undefined) return null;
-  const raw = redact(err instanceof Error ? err.message : String(err), ctx.secrets);
+  const raw = redact(errorMessage(err), ctx.secrets);
   // The CA is trusted but the certificate names another host: trusting a CA again would not help.
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
     return new DiskFerryError(

@@ -35,11 +35,11 @@ export interface TransferOutcome {
 }
 
 /** The SDK helper allows 60 s for a transfer to start. */
-export const DEFAULT_START_TIMEOUT_MS = 60_000;
+const DEFAULT_START_TIMEOUT_MS = 60_000;
 /** Phase steps take up to ~10 s each; ovirt-img allows 300 s for finalize. */
-export const DEFAULT_FINISH_TIMEOUT_MS = 300_000;
+const DEFAULT_FINISH_TIMEOUT_MS = 300_000;
 /** `paused_system` while starting → `resume`, at most this many times. */
-export const DEFAULT_MAX_RESUMES = 3;
+const DEFAULT_MAX_RESUMES = 3;
 
 /**
  * Runs an engine call, repeating it while the engine cannot be reached or answers 5xx, until the

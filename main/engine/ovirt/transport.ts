@@ -4,7 +4,7 @@
  * unless told to, and we never tell it).
  */
 import { request, type Dispatcher } from 'undici';
-import { asDiskFerryError, DiskFerryError } from '../errors.js';
+import { asDiskFerryError, DiskFerryError, errorCode } from '../errors.js';
 import { MIN_BYTES_PER_READ_WINDOW, PaceWindow } from '../pace.js';
 import { cancelledError, isAbort, oversizedError, transportError, type RequestContext } from './engine-errors.js';
 
@@ -71,8 +71,8 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
   } catch (err) {
     if (err instanceof DiskFerryError) throw err;
     if (req.signal.aborted || isAbort(err)) throw cancelledError(ctx.what);
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && (code.startsWith('HPE_') || code.startsWith('UND_ERR_RES_')))
+    const code = errorCode(err);
+    if (code !== undefined && (code.startsWith('HPE_') || code.startsWith('UND_ERR_RES_')))
       throw new DiskFerryError('protocol', `${ctx.what}: the engine at ${ctx.where} sent a malformed HTTP answer (${code}).`, { cause: err, retryable: false });
     throw transportError(err, ctx) ?? asDiskFerryError(err);
   }

@@ -20,11 +20,6 @@ export function supportsDiskTarget(v: EngineVersion): boolean {
   return versionAtLeast(v, 4, 2);
 }
 
-/** `transfer_url` straight to the host daemon (4.2.0); before, only `proxy_url`. */
-export function supportsTransferUrl(v: EngineVersion): boolean {
-  return versionAtLeast(v, 4, 2);
-}
-
 /** The transfer `format` (raw → NBD backend: guest data, extents, zero) and disk `backup` (4.3.0). */
 export function supportsFormat(v: EngineVersion): boolean {
   return versionAtLeast(v, 4, 3);
@@ -71,16 +66,6 @@ export function supportsCancel(v: EngineVersion): boolean {
 /** A failed or cancelled upload deletes the disk, even one that existed before (4.2.4). */
 export function deletesDiskOnUploadFailure(v: EngineVersion): boolean {
   return versionAtLeast(v, 4, 2, 4);
-}
-
-/** `pause` is refused for downloads and `resume` only works from `paused_*` (4.3.0). */
-export function validatesPauseResume(v: EngineVersion): boolean {
-  return versionAtLeast(v, 4, 3);
-}
-
-/** imageio disconnects clients idle longer than the transfer's `inactivity_timeout` (4.5.0). */
-export function imageioEnforcesInactivity(v: EngineVersion): boolean {
-  return versionAtLeast(v, 4, 5);
 }
 
 /** Parses "4.5.7.1" / "4.3" style text (tests, user input); null when it is not a version. */

@@ -14,7 +14,7 @@ import { UploadTargetSchema, type UploadTarget } from '../plan/upload-target.js'
 export { UploadTargetSchema, type UploadTarget };
 
 /** What a download job fetches where. */
-export const DownloadTargetSchema = z.object({
+const DownloadTargetSchema = z.object({
   /** Disk id (or exact name when it was not resolved when queued). */
   disk: z.string().min(1),
   /** The disk's name when queued, for listings and reports. */
@@ -37,7 +37,7 @@ export type DownloadTarget = z.infer<typeof DownloadTargetSchema>;
 export type DownloadTargetInput = z.input<typeof DownloadTargetSchema>;
 
 /** How a job ended well. */
-export const JobResultSchema = z.object({
+const JobResultSchema = z.object({
   diskId: z.string(),
   diskName: z.string(),
   /** The downloaded file, for downloads. */
@@ -67,7 +67,7 @@ export const JobResultSchema = z.object({
 export type JobResult = z.infer<typeof JobResultSchema>;
 
 /** The last progress of a job (persisted every few seconds while it runs). */
-export const JobProgressSchema = z.object({
+const JobProgressSchema = z.object({
   bytesDone: z.number().nonnegative(),
   bytesTotal: z.number().nonnegative().nullable(),
   bytesOnWire: z.number().nonnegative(),

@@ -1,4 +1,4 @@
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import type { QueueJob } from './job.js';
 import type { RunReport } from './report.js';
@@ -80,7 +80,7 @@ export class QueuePersistence {
           this.lastError = null;
         } catch (err) {
           this.lastError = err;
-          this.log.error('saving the transfer queue failed', { error: (err as Error).message });
+          this.log.error('saving the transfer queue failed', { error: errorMessage(err) });
         }
       }
     } finally {

@@ -6,7 +6,7 @@
  * open transfer is finalized so its disk is unlocked.
  */
 import { basename } from 'node:path';
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Disk, ImageTransfer } from '../ovirt/types.js';
 import { nameSearch } from '../ovirt/urls.js';
 import { defaultDiskName } from '../plan/upload-rules.js';
@@ -71,7 +71,7 @@ export async function releaseDownload(deps: TransferDeps, job: QueueJob & { kind
     await deps.client.finishTransfer(t.id, { diskId: job.diskId, direction: 'download', signal, timeoutMs });
   } catch (err) {
     if (err instanceof DiskFerryError && err.retryable) throw err;
-    deps.log.warn('the interrupted download transfer did not end cleanly', { transfer: t.id, error: (err as Error).message });
+    deps.log.warn('the interrupted download transfer did not end cleanly', { transfer: t.id, error: errorMessage(err) });
   }
 }
 
@@ -86,7 +86,7 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
     if (job.diskId && (await deps.client.disk(job.diskId, signal))) await deleteDiskAndWait(deps, job.diskId, signal, timeoutMs);
     else if (!job.diskId && job.attempts > 0) await removeTaggedDisks(deps, job, signal, timeoutMs);
   } catch (err) {
-    deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: (err as Error).message });
+    deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: errorMessage(err) });
   }
 }
 

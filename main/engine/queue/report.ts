@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { QueueJob } from './job.js';
 
 /** One job in a report. */
-export const ReportRowSchema = z.object({
+const ReportRowSchema = z.object({
   jobId: z.string(),
   kind: z.enum(['upload', 'download']),
   engine: z.string(),
@@ -55,7 +55,7 @@ export interface ReportSink {
 }
 
 /** The report row of a finished job. */
-export function reportRow(job: QueueJob): ReportRow {
+function reportRow(job: QueueJob): ReportRow {
   const r = job.result;
   const outcome = job.state === 'completed' ? 'completed' : job.state === 'cancelled' ? 'cancelled' : 'failed';
   const bytes = r ? r.dataBytes : job.progress.bytesDone;

@@ -8,9 +8,10 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { QueueJobSchema } from './job.js';
 import { RunReportSchema } from './report.js';
+import { errorCode } from '../errors.js';
 
 /** The persisted queue: jobs in queue order and the recent run reports (newest last). */
-export const QueueDocumentSchema = z.object({
+const QueueDocumentSchema = z.object({
   version: z.literal(1),
   jobs: z.array(QueueJobSchema),
   reports: z.array(RunReportSchema).default([]),
@@ -44,7 +45,7 @@ export class JsonFileQueueStore implements QueueStore {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      if (errorCode(err) === 'ENOENT') return undefined;
       throw err;
     }
     try {

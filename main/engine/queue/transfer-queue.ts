@@ -8,7 +8,7 @@
 import { moveJob, type MoveTo } from './order.js';
 import { randomUUID } from 'node:crypto';
 import type { TransferProgress, TransferState } from '../../../shared/model.js';
-import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { asDiskFerryError, DiskFerryError, errorMessage } from '../errors.js';
 import { TransferControl } from '../transfer/control.js';
 import { createJob, workKey, type JobResult, type NewJob, type QueueJob } from './job.js';
 import { pickStarts } from './limits.js';
@@ -67,7 +67,7 @@ export class TransferQueue {
     this.bucket = new TokenBucket(ports.bandwidthClock ?? { now: ports.now, timers: ports.timers }, settings.bandwidth);
     this.persistence = new QueuePersistence(ports.store, ports.log, () => this.jobs);
     const busy = () => this.runs.size > 0 || this.jobs.some((j) => isPending(j.state) || isActive(j.state));
-    this.batch = new BatchTracker(busy, () => this.finishBatch(), (err) => ports.log.error('writing the run report failed', { error: (err as Error).message }));
+    this.batch = new BatchTracker(busy, () => this.finishBatch(), (err) => ports.log.error('writing the run report failed', { error: errorMessage(err) }));
   }
 
   /** Loads the stored queue and recovers jobs that were running when the process stopped. */
@@ -167,7 +167,7 @@ export class TransferQueue {
     }
     this.apply(id, { type: 'cancel' });
     this.update(id, (j) => ({ ...j, finishedAt: this.ports.now(), error: { code: 'cancelled', message: 'Cancelled.', retryable: false } }));
-    void this.ports.runner.discard(job);
+    void this.ports.runner.discard(job).catch((err: unknown) => this.ports.log.warn('cleaning up after a cancelled job failed', { job: id, error: errorMessage(err) }));
     this.pump();
   }
 
@@ -451,7 +451,7 @@ export class TransferQueue {
       try {
         l(event);
       } catch (err) {
-        this.ports.log.warn('a queue listener failed', { error: (err as Error).message });
+        this.ports.log.warn('a queue listener failed', { error: errorMessage(err) });
       }
     }
   }
@@ -477,7 +477,7 @@ export class TransferQueue {
       this.jobs = this.jobs.map((j) => (ids.has(j.id) ? { ...j, reportedAt: now } : j));
       this.persistence.addReport(report);
       await this.persistence.saveNow();
-      await this.ports.reports?.write(report, ended).catch((err: unknown) => this.ports.log.warn('writing the report files failed', { error: (err as Error).message }));
+      await this.ports.reports?.write(report, ended).catch((err: unknown) => this.ports.log.warn('writing the report files failed', { error: errorMessage(err) }));
       const t = report.totals;
       (this.ports.notifications ?? noNotifications).notify({
         kind: 'all-done',

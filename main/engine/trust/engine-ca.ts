@@ -29,7 +29,7 @@ export interface EngineCa {
 const MAX_CA_BYTES = 256 * 1024;
 
 /** The servlet path and parameters of the engine CA in PEM. */
-export const PKI_RESOURCE_PATH = '/services/pki-resource';
+const PKI_RESOURCE_PATH = '/services/pki-resource';
 
 /**
  * GETs the engine CA (no authentication) over a connection that does not verify the server, and

@@ -1,4 +1,4 @@
-import { rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { DiskFerryError } from '../errors.js';
 
@@ -52,7 +52,3 @@ export function tlsConnectOptions(trust: TrustSettings): ConnectionOptions {
   };
 }
 
-/** Fingerprint of the certificate a server presented (for "the certificate changed" messages). */
-export function peerFingerprint(cert: PeerCertificate | undefined): string | null {
-  return cert?.fingerprint256 ?? null;
-}

@@ -41,10 +41,10 @@ function threadsCpu(): Map<string, number> {
 
 /** Child mode: a simulated daemon; each stdin line "<size>" adds a write+read ticket and prints its URL. */
 async function serve(): Promise<void> {
-  const { createPki } = await import('../../simulator/pki.js');
-  const { ImageStore } = await import('../../simulator/image-store.js');
-  const { noFaults } = await import('../../simulator/faults.js');
-  const { startImageioServer } = await import('../../simulator/imageio/server.js');
+  const { createPki } = await import('../../../main/simulator/pki.js');
+  const { ImageStore } = await import('../../../main/simulator/image-store.js');
+  const { noFaults } = await import('../../../main/simulator/faults.js');
+  const { startImageioServer } = await import('../../../main/simulator/imageio/server.js');
   const dir = await mkdtemp(join(tmpdir(), 'diskferry-bench-'));
   const pki = await createPki();
   const images = new ImageStore(join(dir, 'images'));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { createPki } from '../../simulator/pki.js';
+import { createPki } from '../../../main/simulator/pki.js';
 import { openImageio } from '../../../main/engine/imageio/session.js';
 import type { RawRequest } from './raw-server.js';
 import { startImageioFixture, type ImageioFixture } from './sim-fixture.js';

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createPki } from '../../simulator/pki.js';
-import { ImageStore, type SimImage } from '../../simulator/image-store.js';
-import { noFaults, type FaultSettings } from '../../simulator/faults.js';
-import { startImageioServer, type ImageioPersonality, type ImageioServer, type ImageioTiming } from '../../simulator/imageio/server.js';
+import { createPki } from '../../../main/simulator/pki.js';
+import { ImageStore, type SimImage } from '../../../main/simulator/image-store.js';
+import { noFaults, type FaultSettings } from '../../../main/simulator/faults.js';
+import { startImageioServer, type ImageioPersonality, type ImageioServer, type ImageioTiming } from '../../../main/simulator/imageio/server.js';
 
 /** A ticket on the simulated daemon (and the proxy in front of it), with its volume. */
 export interface SimTicket {

@@ -11,7 +11,7 @@ import { ImageioConnection, DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../
 import { allocPieceBuffers } from '../../../main/engine/imageio/put-body.js';
 import { exchange } from '../../../main/engine/imageio/exchange.js';
 import { SocketDispatcher } from '../../../main/engine/imageio/http/socket-dispatcher.js';
-import { createPki } from '../../simulator/pki.js';
+import { createPki } from '../../../main/simulator/pki.js';
 import { silentLog } from '../../../main/engine/log.js';
 import { startRawServer, type RawRequest } from './raw-server.js';
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OvirtClient } from '../../../main/engine/ovirt/client.js';
 import { localExpiry } from '../../../main/engine/ovirt/sso.js';
 import { silentLog } from '../../../main/engine/log.js';
-import { createPki } from '../../simulator/pki.js';
-import { startSimulator, type Simulator } from '../../simulator/simulator.js';
+import { createPki } from '../../../main/simulator/pki.js';
+import { startSimulator, type Simulator } from '../../../main/simulator/simulator.js';
 import { instantTimers, simClient } from './sim-helpers.js';
 
 let sim: Simulator;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/simulator.js';
+import { startSimulator, type Simulator } from '../../../main/simulator/simulator.js';
 import { simClient, type TestClient } from './sim-helpers.js';
 
 const GiB = 1024 ** 3;

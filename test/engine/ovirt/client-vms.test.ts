@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vmNamesByDisk } from '../../../main/engine/ovirt/vms.js';
-import { seedId } from '../../simulator/engine/seed.js';
-import { startSimulator, type Simulator } from '../../simulator/simulator.js';
+import { seedId } from '../../../main/simulator/engine/seed.js';
+import { startSimulator, type Simulator } from '../../../main/simulator/simulator.js';
 import { simClient, type TestClient } from './sim-helpers.js';
 
 describe.each(['4.1', '4.5'] as const)('VMs of the disks on engine %s', (version) => {

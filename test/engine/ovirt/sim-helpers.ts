@@ -8,7 +8,7 @@ import { OvirtClient, type OvirtClientOptions } from '../../../main/engine/ovirt
 import { createLog } from '../../../main/engine/log.js';
 import { tlsConnectOptions } from '../../../main/engine/trust/tls.js';
 import type { Timers } from '../../../main/engine/timers.js';
-import type { Simulator } from '../../simulator/simulator.js';
+import type { Simulator } from '../../../main/simulator/simulator.js';
 
 /** One request as it left the client. */
 export interface SeenRequest {

@@ -1,8 +1,8 @@
 import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchEngineCa, parseCaPem } from '../../../main/engine/trust/engine-ca.js';
-import { createPki } from '../../simulator/pki.js';
-import { startSimulator, type Simulator } from '../../simulator/simulator.js';
+import { createPki } from '../../../main/simulator/pki.js';
+import { startSimulator, type Simulator } from '../../../main/simulator/simulator.js';
 
 let sim: Simulator;
 beforeAll(async () => {

@@ -3,8 +3,8 @@ import { OvirtClient } from '../../../main/engine/ovirt/client.js';
 import { DiskFerryError } from '../../../main/engine/errors.js';
 import { silentLog } from '../../../main/engine/log.js';
 import { inspectPeerCertificate } from '../../../main/engine/trust/peer-certificate.js';
-import { startSimulator, type Simulator } from '../../simulator/simulator.js';
-import { createPki } from '../../simulator/pki.js';
+import { startSimulator, type Simulator } from '../../../main/simulator/simulator.js';
+import { createPki } from '../../../main/simulator/pki.js';
 
 describe('a server certificate the trusted CA did not sign', () => {
   let sim: Simulator;
