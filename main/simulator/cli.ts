@@ -52,11 +52,7 @@ async function main(): Promise<void> {
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     ...(values.password !== undefined ? { password: values.password } : {}),
   });
-  process.stdout.write(JSON.stringify(sim.connectionInfo()) + '\n');
-  process.stderr.write(
-    `DiskFerry simulator: oVirt ${version} engine at ${sim.engineUrl}, imageio daemon on port ${sim.daemon.port}, proxy on port ${sim.proxy.port}. Ctrl-C stops it.\n`,
-  );
-
+  // The handlers come first: whoever reads the connection line may stop the simulator at once.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -72,6 +68,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  process.stdout.write(JSON.stringify(sim.connectionInfo()) + '\n');
+  process.stderr.write(
+    `DiskFerry simulator: oVirt ${version} engine at ${sim.engineUrl}, imageio daemon on port ${sim.daemon.port}, proxy on port ${sim.proxy.port}. Ctrl-C stops it.\n`,
+  );
 }
 
 main().catch((err: unknown) => {
