@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../main/engine/queue/job.js';
 import { createEngineRunner } from '../../main/engine/queue/engine-runner.js';
 import type { TransferQueue } from '../../main/engine/queue/transfer-queue.js';
-import { FakeClock } from '../engine/queue/fake-clock.js';
+import { advanceAndSettle, FakeClock } from '../engine/queue/fake-clock.js';
 import { expectDiskEqualsFile, expectFileEqualsDisk, makeSparseImage, MiB, startHarness, TUNING, until, type Harness } from './helpers.js';
 import { addSimDisk, downloadPath, openSimQueue } from './queue-helpers.js';
 
@@ -102,26 +102,6 @@ async function expectBytesRight(h: Harness, q: TransferQueue, b: BandwidthJobs):
   for (const d of b.disks) await expectFileEqualsDisk(h.sim, d.id, downloadPath(b.out, d.name));
 }
 
-/**
- * Moves the injected clock one step, then waits (on the real clock) until the workers that step
- * released have moved their bytes and wait on the bucket again: as many sleep on it as before. A
- * worker whose job ran out of data does not come back, so the wait also ends when nothing has moved
- * for 50 ms. Ending early costs no bandwidth: the other workers' reservations keep the bucket in debt,
- * so a late one is paced from where the bucket stands, and its bytes are counted a step later.
- */
-async function step(clock: FakeClock, q: TransferQueue): Promise<void> {
-  const parked = clock.armed;
-  await clock.advance(STEP_MS);
-  let seen = '';
-  let since = Date.now();
-  while (clock.armed < parked) {
-    const now = `${clock.armed} ${onWire(q)}`;
-    if (now !== seen) [seen, since] = [now, Date.now()];
-    else if (Date.now() - since > 50) break;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
 describe('transfer queue: bandwidth limit', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -139,15 +119,19 @@ describe('transfer queue: bandwidth limit', () => {
     const runner = createEngineRunner({ connect: () => Promise.resolve({ ...h.deps, now: clock.now }), tuning: { ...TUNING, workers: 2 } });
     const { q } = await openSimQueue(h, { limits: { concurrency: 4, perEngine: null, perStorageDomain: null }, bandwidth: LIMIT }, { runner, bandwidthClock: clock });
     const added = await q.add(b.jobs);
+    // One step of the clock, taken once the workers it released wait on the bucket again. Should one
+    // come late, no bandwidth is lost: the others' reservations keep the bucket in debt, so the late
+    // one is paced from where the bucket stands, and its bytes are counted a step later.
+    const step = () => advanceAndSettle(clock, STEP_MS, () => onWire(q));
     q.start();
     // Time stands still until every job moves data: each first reservation waits on the bucket.
     await until(() => q.list().every((j) => j.state === 'transferring') && clock.armed >= added.length, 30_000, 'every job waiting on the bucket');
     const t0 = clock.now();
-    while (clock.now() - t0 < WARMUP_MS) await step(clock, q);
+    while (clock.now() - t0 < WARMUP_MS) await step();
     const atStart = q.list().map((j) => j.progress.bytesOnWire);
     const samples: Array<[number, number]> = [[clock.now() - t0, onWire(q)]];
     while (clock.now() - t0 < WARMUP_MS + WINDOW_MS) {
-      await step(clock, q);
+      await step();
       samples.push([clock.now() - t0, onWire(q)]);
     }
     // Jobs were still moving data at the end of the window: the rate is the limit's, not the jobs'

@@ -65,3 +65,22 @@ export class FakeClock {
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }
+
+/**
+ * For a fake clock that paces real work (a bandwidth limit's): moves `clock` by `ms`, then waits on
+ * the real clock until the work that step released waits on the clock again, i.e. as many timers are
+ * armed as before. Work that ran out does not come back, so the wait also ends once neither the armed
+ * count nor `progress()` has changed for `quietMs` of real time.
+ */
+export async function advanceAndSettle(clock: FakeClock, ms: number, progress: () => number, quietMs = 50): Promise<void> {
+  const parked = clock.armed;
+  await clock.advance(ms);
+  let seen = '';
+  let since = Date.now();
+  while (clock.armed < parked) {
+    const now = `${clock.armed} ${progress()}`;
+    if (now !== seen) [seen, since] = [now, Date.now()];
+    else if (Date.now() - since > quietMs) break;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
