@@ -1,6 +1,8 @@
 // End-to-end tests of the window: the real renderer (built by Vite in global setup) served by the
 // web host, which runs the real app core against the in-process oVirt simulator, driven in the
-// Debian Chromium (never a downloaded browser). One fresh host per test; see test/e2e/fixtures.ts.
+// Debian Chromium (never a downloaded browser). One fresh host per test (its own simulator, data
+// folder and OS-picked ports; see test/e2e/fixtures.ts), so tests share nothing and run two at a
+// time, each test on its own: they mostly wait on the host. `--workers=1` runs them one by one.
 import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
@@ -8,8 +10,8 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   outputDir: 'test-results/e2e',
   globalSetup: './test/e2e/global-setup.ts',
-  fullyParallel: false,
-  workers: 1,
+  fullyParallel: true,
+  workers: 2,
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 20_000 },

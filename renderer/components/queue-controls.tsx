@@ -31,11 +31,19 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
   useEffect(() => setLimit(bandwidthLimitText(settings.bandwidthLimit)), [settings.bandwidthLimit]);
   // The time field being edited: main's echo of an earlier commit must not overwrite what is typed.
   const editing = useRef<'start' | 'end' | null>(null);
+  // The window last sent to main and not echoed yet. Echoes arrive in order, so until this one comes
+  // back, an echo is of an earlier commit (turning the window on, the other field) and must not undo
+  // it: on a busy machine the echo of ticking the box can arrive after the start time was typed.
+  const sent = useRef<ScheduleWindow | null>(null);
   useEffect(() => {
-    if (settings.scheduleWindow) {
-      if (editing.current !== 'start') setStart(settings.scheduleWindow.start);
-      if (editing.current !== 'end') setEnd(settings.scheduleWindow.end);
+    const w = settings.scheduleWindow;
+    if (!w) return;
+    if (sent.current) {
+      if (w.start !== sent.current.start || w.end !== sent.current.end) return;
+      sent.current = null;
     }
+    if (editing.current !== 'start') setStart(w.start);
+    if (editing.current !== 'end') setEnd(w.end);
   }, [settings.scheduleWindow]);
 
   const commitLimit = () => {
@@ -43,9 +51,15 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
     setLimitInvalid(!parsed.ok);
     if (parsed.ok && parsed.value !== settings.bandwidthLimit) onChange({ bandwidthLimit: parsed.value });
   };
+  const sendWindow = (w: ScheduleWindow | null) => {
+    sent.current = w;
+    onChange({ scheduleWindow: w });
+  };
   const commitWindow = (s: string, e: string) => {
     const w = scheduleWindowOf(s, e);
-    if (w && settings.scheduleWindow && (w.start !== settings.scheduleWindow.start || w.end !== settings.scheduleWindow.end)) onChange({ scheduleWindow: w });
+    // Compared with what main will hold once its echoes arrive, not with what it said last.
+    const current = sent.current ?? settings.scheduleWindow;
+    if (w && windowOn && (!current || w.start !== current.start || w.end !== current.end)) sendWindow(w);
   };
 
   return (
@@ -87,7 +101,7 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
           checked={windowOn}
           onChange={(e) => {
             setWindowOn(e.target.checked);
-            onChange({ scheduleWindow: e.target.checked ? (scheduleWindowOf(start, end) ?? DEFAULT_WINDOW) : null });
+            sendWindow(e.target.checked ? (scheduleWindowOf(start, end) ?? DEFAULT_WINDOW) : null);
           }}
         />
         {t('queue.window')}

@@ -9,7 +9,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadDisk } from '../../main/engine/transfer/download-disk.js';
-import { expectFileEqualsSeed, seededDiskId, startHarness, TUNING, type Harness } from './helpers.js';
+import { expectFileEqualsDisk, MiB, startHarness, TUNING, type Harness } from './helpers.js';
+import { addSimDisk } from './queue-helpers.js';
 
 /** Mounts a tmpfs of `sizeMiB` at `dir`; false when this machine does not allow mounts (a container). */
 function mountTmpfs(dir: string, sizeMiB: number): boolean {
@@ -21,17 +22,25 @@ function mountTmpfs(dir: string, sizeMiB: number): boolean {
   }
 }
 
-const SEEDED = 'fedora-40-root'; // 2 GiB virtual, 192 MiB of data
+/** The disk's data and the small file system: twice as much data as room. */
+const DATA_MIB = 32;
+const ROOM_MIB = 16;
 
 describe('free space checked before a download', () => {
   let h: Harness;
   let small: string;
   let mounted = false;
+  let diskId: string;
   beforeAll(async () => {
     h = await startHarness('4.5');
+    // 512 MiB virtual, DATA_MIB of data in two runs.
+    diskId = await addSimDisk(h.sim, 'free-space', 512 * MiB, [
+      { start: 8 * MiB, length: (DATA_MIB / 2) * MiB },
+      { start: 256 * MiB, length: (DATA_MIB / 2) * MiB },
+    ]);
     small = join(h.dir, 'small-fs');
     await mkdir(small);
-    mounted = mountTmpfs(small, 96);
+    mounted = mountTmpfs(small, ROOM_MIB);
   });
   afterAll(async () => {
     if (mounted) execFileSync('umount', [small]);
@@ -40,11 +49,11 @@ describe('free space checked before a download', () => {
 
   it('refuses a disk whose data does not fit, says by how much, and leaves the disk unlocked', async (ctx) => {
     if (!mounted) ctx.skip(); // covered by test/engine/fs/free-space.test.ts on machines without mount rights
-    const err = await downloadDisk(h.deps, { disk: SEEDED, output: { dir: small } }, { tuning: TUNING }).catch((e: unknown) => e);
+    const err = await downloadDisk(h.deps, { disk: diskId, output: { dir: small } }, { tuning: TUNING }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'disk-full', retryable: false });
-    expect((err as Error).message).toMatch(/needs about 192(\.00)? MiB more, but .* has .* free\. Free some space or choose another folder/);
+    expect((err as Error).message).toMatch(new RegExp(`needs about ${DATA_MIB}(\\.00)? MiB more, but .* has .* free\\. Free some space or choose another folder`));
     expect((err as Error).message).toMatch(/is not locked/);
-    expect(h.sim.engine.state.disks.get(seededDiskId(SEEDED))?.status).toBe('ok');
+    expect(h.sim.engine.state.disks.get(diskId)?.status).toBe('ok');
     expect((await readdir(small)).filter((f) => !f.endsWith('.part') && !f.endsWith('.journal'))).toEqual([]);
     // Nothing was written: the file system is as empty as before.
     expect(Number(execFileSync('df', ['--output=used', '-B1', small]).toString().split('\n')[1])).toBeLessThan(1024 * 1024);
@@ -53,8 +62,8 @@ describe('free space checked before a download', () => {
   it('downloads the same disk into a folder with room', async () => {
     const roomy = join(h.dir, 'roomy');
     await mkdir(roomy);
-    const result = await downloadDisk(h.deps, { disk: SEEDED, output: { dir: roomy } }, { tuning: TUNING });
-    await expectFileEqualsSeed(SEEDED, result.path);
+    const result = await downloadDisk(h.deps, { disk: diskId, output: { dir: roomy } }, { tuning: TUNING });
+    await expectFileEqualsDisk(h.sim, diskId, result.path);
     await rm(roomy, { recursive: true });
   });
 });

@@ -4,7 +4,7 @@
  * process tsx starts), with its JSON event lines collected.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,29 @@ export interface RunningCli {
   readonly child: ChildProcess;
   readonly events: Array<Record<string, unknown>>;
   readonly stderr: string[];
+  /** tsx's exit code, once every process of the group has ended (see groupEnded). */
   readonly exited: Promise<number | null>;
+}
+
+/**
+ * Resolves once no process of group `pgid` runs any more (zombies do not count: the product ignores
+ * them too). tsx exits as soon as its node child is killed, but a SIGKILLed process finishes the
+ * system call it is in first, and a busy machine's fdatasync can take a while: a restart that
+ * came before then would find the old run still holding the queue lock.
+ */
+async function groupEnded(pgid: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n));
+    const stats = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')));
+    const running = stats.some((stat) => {
+      // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X';
+    });
+    if (!running || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** The CLI bound to one simulator and one config folder. */
@@ -71,7 +93,10 @@ export class CliHarness {
     const stderr: string[] = [];
     createInterface({ input: child.stdout! }).on('line', (l) => events.push(JSON.parse(l) as Record<string, unknown>));
     createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code))).then(async (code) => {
+      if (process.platform === 'linux') await groupEnded(child.pid!);
+      return code;
+    });
     return { child, events, stderr, exited };
   }
 

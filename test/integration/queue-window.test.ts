@@ -2,13 +2,19 @@
  * The schedule window with a fake clock driving the queue while real transfers run against the
  * simulator: nothing starts before 22:00, an upload is paused on the engine at 06:00 and a download
  * stopped (journal kept, disk unlocked), and both finish with correct bytes in the next night.
+ *
+ * The data moves under the queue's bandwidth limit, on a second fake clock that moves only when the
+ * test moves it: the jobs are surely mid-transfer when the window closes, however fast or busy the
+ * machine. (Paced by the simulator on the real clock, a busy machine's walk through eight hours of
+ * the queue's timers could outlast the download.)
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWindow, utcCalendar } from '../../main/engine/queue/schedule.js';
-import { FakeClock } from '../engine/queue/fake-clock.js';
-import { expectDiskEqualsFile, expectFileEqualsDisk, exists, makeSparseImage, MiB, startHarness, transferPhasesOf, until, type Harness } from './helpers.js';
+import { advanceAndSettle, FakeClock } from '../engine/queue/fake-clock.js';
+import { createEngineRunner } from '../../main/engine/queue/engine-runner.js';
+import { expectDiskEqualsFile, expectFileEqualsDisk, exists, makeSparseImage, MiB, startHarness, transferPhasesOf, TUNING, until, type Harness } from './helpers.js';
 import { addSimDisk, downloadPath, openSimQueue } from './queue-helpers.js';
 import { PartFile } from '../../main/engine/transfer/part-file.js';
 
@@ -36,10 +42,25 @@ describe('transfer queue: schedule window', () => {
       { start: MiB, length: 6 * MiB },
       { start: 9 * MiB, length: 6 * MiB },
     ]);
-    // Monday 21:59 UTC; 1 MiB/s per connection (two each): the download takes about 6 s, the upload 12 s.
+    // Monday 21:59 UTC on the queue's clock. The bandwidth limit's clock, which the transfers' progress
+    // also reads (so it is reported step by step), stands still until moved.
     const clock = new FakeClock(Date.parse('2024-01-01T21:59:00Z'));
-    h.sim.faults.bandwidthBytesPerSecond = MiB;
-    const { q } = await openSimQueue(h, { windows: [parseWindow('22:00-06:00')] }, { now: clock.now, timers: clock.timers, calendar: utcCalendar });
+    const bandwidth = new FakeClock(0);
+    const runner = createEngineRunner({ connect: () => Promise.resolve({ ...h.deps, now: bandwidth.now }), tuning: { ...TUNING, workers: 2 } });
+    const { q } = await openSimQueue(
+      h,
+      { windows: [parseWindow('22:00-06:00')], bandwidth: 4 * MiB },
+      { runner, now: clock.now, timers: clock.timers, calendar: utcCalendar, bandwidthClock: bandwidth },
+    );
+    const onWire = () => q.list().reduce((sum, j) => sum + j.progress.bytesOnWire, 0);
+    /** Lets data through a quarter of a second (1 MiB) at a time until `moved` holds. */
+    const moveUntil = async (moved: () => boolean, what: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!moved()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await advanceAndSettle(bandwidth, 250, onWire);
+      }
+    };
     const [up, dl] = await q.add([
       { kind: 'upload', engine: 'sim', upload: { path: file, storageDomain: 'data-nfs' } },
       { kind: 'download', engine: 'sim', download: { disk: diskId, diskName: 'night-dl', outputDir: out, size: 16 * MiB } },
@@ -50,8 +71,9 @@ describe('transfer queue: schedule window', () => {
     expect(h.sim.engine.state.transfers.size).toBe(0);
 
     await clock.advance(60_000); // 22:00
-    // A download reports (and journals) each 4 MiB piece it wrote.
-    await until(() => q.get(up!.id).progress.bytesOnWire >= MiB && q.get(dl!.id).progress.bytesOnWire >= 4 * MiB, 15_000, 'both jobs moving data');
+    // A download reports (and journals) each 4 MiB piece it wrote. The limit's clock then stands
+    // still: both jobs wait on it, mid-transfer, until the window closes.
+    await moveUntil(() => q.get(up!.id).progress.bytesOnWire >= MiB && q.get(dl!.id).progress.bytesOnWire >= 4 * MiB, 'both jobs moving data');
 
     await clock.advance(8 * HOUR); // 06:00
     expect(q.get(up!.id).state).toBe('waiting');
@@ -62,11 +84,13 @@ describe('transfer queue: schedule window', () => {
     await until(() => transferPhasesOf(h.sim, diskId).every((p) => p === 'finished_success') && h.sim.engine.state.disks.get(diskId)!.status === 'ok', 10_000, 'the download stopped');
     expect(await exists(PartFile.journalPath(downloadPath(out, 'night-dl')))).toBe(true);
     const held = { up: q.get(up!.id).progress.bytesOnWire, dl: q.get(dl!.id).progress.bytesOnWire };
+    // A minute of allowance: a job still running would use it.
+    await bandwidth.advance(60_000);
     await new Promise((r) => setTimeout(r, 700));
     expect(q.get(up!.id).progress.bytesOnWire).toBe(held.up);
     expect(q.get(dl!.id).attempts).toBe(1);
 
-    h.sim.faults.bandwidthBytesPerSecond = null;
+    q.updateSettings({ bandwidth: null });
     await clock.advance(16 * HOUR); // 22:00, Tuesday
     expect(q.get(up!.id).state).not.toBe('waiting');
     await until(() => q.list().every((j) => j.state === 'completed' || j.state === 'failed'), 20_000, 'both jobs finished');

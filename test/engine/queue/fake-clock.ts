@@ -65,3 +65,25 @@ export class FakeClock {
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }
+
+/**
+ * For a fake clock that paces real work (a bandwidth limit's): moves `clock` by `ms`, then waits on
+ * the real clock until the work that step released waits on the clock again, i.e. as many timers are
+ * armed as before. Work that ran out does not come back, so the wait also ends once neither the armed
+ * count nor `progress()` has changed for `quietMs` and `quietPolls` polls. Both, because on a busy
+ * machine the whole process can stall: one late poll then sees nothing changed only because the
+ * work's own callbacks have not run yet, and a step taken too early lets the work fall behind.
+ */
+export async function advanceAndSettle(clock: FakeClock, ms: number, progress: () => number, quietMs = 100, quietPolls = 25): Promise<void> {
+  const parked = clock.armed;
+  await clock.advance(ms);
+  let seen = '';
+  let since = Date.now();
+  let polls = 0;
+  while (clock.armed < parked) {
+    const now = `${clock.armed} ${progress()}`;
+    if (now !== seen) [seen, since, polls] = [now, Date.now(), 0];
+    else if (++polls >= quietPolls && Date.now() - since > quietMs) break;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
