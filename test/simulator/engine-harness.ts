@@ -185,6 +185,42 @@ export async function phaseTrail(h: Harness, id: string, ms = 3000): Promise<str
   throw new Error(`transfer ${id} did not finish; phases so far: ${trail.join(' → ')}`);
 }
 
+/**
+ * The phases of transfer `id` from the moment `action` is sent until it ends (or reaches `until`),
+ * watched on every turn of the event loop from before the action, so a phase the simulator holds
+ * only briefly is seen however late the action's answer comes back on a busy machine.
+ */
+export async function phaseTrailOf(h: Harness, id: string, action: () => Promise<unknown>, until?: string, ms = 3000): Promise<string[]> {
+  const trail: string[] = [];
+  const look = () => {
+    const phase = h.engine.state.transfers.get(id)?.phase ?? 'gone';
+    if (trail[trail.length - 1] !== phase) trail.push(phase);
+    return phase;
+  };
+  look();
+  const before = trail.length;
+  let acting = true;
+  const watcher = (async () => {
+    while (acting) {
+      look();
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  try {
+    await action();
+  } finally {
+    acting = false;
+    await watcher;
+  }
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const phase = look();
+    if (phase === until || phase === 'gone' || phase === 'finished_success' || phase === 'finished_failure') return trail.slice(before);
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`transfer ${id} did not finish; phases so far: ${trail.join(' → ')}`);
+}
+
 /** Creates a disk on `data-nfs` (or `sd`), waits until it is ok and returns its id. */
 export async function createDisk(h: Harness, over: Record<string, unknown> = {}, sd = 'data-nfs'): Promise<string> {
   const body = { name: `disk-${Math.random().toString(36).slice(2, 8)}`, provisioned_size: 1024 ** 3, format: 'raw', storage_domains: { storage_domain: [{ name: sd }] }, ...over };

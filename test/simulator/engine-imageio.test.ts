@@ -4,7 +4,7 @@
  */
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDisk, phaseTrail, startHarness, startTransfer, type Harness } from './engine-harness.js';
+import { createDisk, phaseTrail, phaseTrailOf, startHarness, startTransfer, type Harness } from './engine-harness.js';
 import { seedDiskBytes, seedDiskRuns, seedId, verifySignedTicket } from '../../main/simulator/engine/server.js';
 
 type Json = Record<string, unknown>;
@@ -96,8 +96,8 @@ describe('4.5 with the real imageio servers and the seed', () => {
     qcow2.write('QFI\xfb', 0, 'latin1');
     qcow2.writeUInt32BE(3, 4);
     expect((await data('PUT', String(t['transfer_url']), { body: qcow2 })).status).toBe(200);
-    await h.api('POST', `/imagetransfers/${String(t['id'])}/finalize`, {});
-    expect(await phaseTrail(h, String(t['id']))).toEqual(['finalizing_success', 'finalizing_failure', 'finished_failure']);
+    const finalize = () => h.api('POST', `/imagetransfers/${String(t['id'])}/finalize`, {});
+    expect(await phaseTrailOf(h, String(t['id']), finalize)).toEqual(['finalizing_success', 'finalizing_failure', 'finished_failure']);
     expect((await h.api('GET', `/disks/${diskId}`)).status).toBe(404);
   });
 

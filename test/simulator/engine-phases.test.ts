@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createDisk, phaseTrail, startHarness, startTransfer, waitFor, type Harness } from './engine-harness.js';
+import { createDisk, phaseTrail, phaseTrailOf, startHarness, startTransfer, waitFor, type Harness } from './engine-harness.js';
 import type { EngineVersion } from '../../main/simulator/engine/server.js';
 import { engineTiming } from '../../main/simulator/engine/context.js';
 
@@ -10,6 +10,11 @@ const ticketIdOf = (t: Json) => String(t['proxy_url']).split('/').pop()!;
 async function act(h: Harness, t: Json, action: string): Promise<void> {
   const res = await h.api('POST', `/imagetransfers/${String(t['id'])}/${action}`, {});
   expect(res.status, res.text).toBe(200);
+}
+
+/** The phases from sending `action` on, watched from before it is sent (see phaseTrailOf). */
+function actTrail(h: Harness, t: Json, action: string, until?: string): Promise<string[]> {
+  return phaseTrailOf(h, String(t['id']), () => act(h, t, action), until);
 }
 
 /** A qcow2 v3 header: magic, version, backing_file_offset. */
@@ -36,8 +41,7 @@ describe.each(['4.1', '4.3', '4.5'] as EngineVersion[])('phase sequences on %s',
     const diskId = await createDisk(h);
     const t = await startTransfer(h, target(diskId));
     const ticketId = ticketIdOf(t);
-    await act(h, t, 'finalize');
-    expect(await phaseTrail(h, String(t['id']))).toEqual(['finalizing_success', ...end('finished_success')]);
+    expect(await actTrail(h, t, 'finalize')).toEqual(['finalizing_success', ...end('finished_success')]);
     expect(h.daemon.tickets.get(ticketId)).toBeUndefined();
     expect(h.proxy.tickets.get(ticketId)).toBeUndefined();
     expect((await h.api('GET', `/disks/${diskId}`)).json()['status']).toBe('ok');
@@ -65,8 +69,7 @@ describe.each(['4.1', '4.3', '4.5'] as EngineVersion[])('phase sequences on %s',
     const diskId = await createDisk(h);
     const t = await startTransfer(h, target(diskId));
     if (version === '4.1') return cancelUnknown(t);
-    await act(h, t, 'cancel');
-    expect(await phaseTrail(h, String(t['id']))).toEqual(['cancelled_user', 'finalizing_cleanup', 'finished_cleanup', ...end('finished_failure')]);
+    expect(await actTrail(h, t, 'cancel')).toEqual(['cancelled_user', 'finalizing_cleanup', 'finished_cleanup', ...end('finished_failure')]);
     expect((await h.api('GET', `/disks/${diskId}`)).status).toBe(404);
     expect(h.images.get(diskId)).toBeUndefined();
   });
@@ -74,8 +77,7 @@ describe.each(['4.1', '4.3', '4.5'] as EngineVersion[])('phase sequences on %s',
   test('download finalize: finished_success and the disk is ok again', async () => {
     const diskId = await createDisk(h);
     const t = await startTransfer(h, { ...target(diskId), direction: 'download' });
-    await act(h, t, 'finalize');
-    expect(await phaseTrail(h, String(t['id']))).toEqual(['finalizing_success', ...end('finished_success')]);
+    expect(await actTrail(h, t, 'finalize')).toEqual(['finalizing_success', ...end('finished_success')]);
     expect(h.engine.state.disks.get(diskId)?.status).toBe('ok');
   });
 
@@ -83,8 +85,7 @@ describe.each(['4.1', '4.3', '4.5'] as EngineVersion[])('phase sequences on %s',
     const diskId = await createDisk(h);
     const t = await startTransfer(h, { ...target(diskId), direction: 'download' });
     if (version === '4.1') return cancelUnknown(t);
-    await act(h, t, 'cancel');
-    expect(await phaseTrail(h, String(t['id']))).toEqual(['cancelled_user', 'finalizing_cleanup', 'finished_cleanup', ...end('finished_failure')]);
+    expect(await actTrail(h, t, 'cancel')).toEqual(['cancelled_user', 'finalizing_cleanup', 'finished_cleanup', ...end('finished_failure')]);
     expect(h.engine.state.disks.get(diskId)?.status).toBe('ok');
   });
 
@@ -95,9 +96,7 @@ describe.each(['4.1', '4.3', '4.5'] as EngineVersion[])('phase sequences on %s',
     await act(h, t, 'pause');
     expect(h.engine.state.transfers.get(id)!.phase).toBe('paused_user');
     expect(h.engine.state.disks.get(diskId)?.status).toBe('locked');
-    await act(h, t, 'resume');
-    expect(h.engine.state.transfers.get(id)!.phase).toBe('resuming');
-    await waitFor(() => (h.engine.state.transfers.get(id)!.phase === 'transferring' ? true : undefined));
+    expect(await actTrail(h, t, 'resume', 'transferring')).toEqual(['resuming', 'transferring']);
     expect(h.daemon.tickets.get(ticketIdOf(t))).toBeDefined();
     await act(h, t, 'finalize'); // leave no transferring upload behind for the global pausedSystemNow fault
     await phaseTrail(h, id);
@@ -120,8 +119,7 @@ describe.each(['4.1', '4.3', '4.5'] as EngineVersion[])('phase sequences on %s',
     const diskId = await createDisk(h);
     const t = await startTransfer(h, target(diskId));
     await h.images.get(diskId)!.write(0, qcow2Header());
-    await act(h, t, 'finalize');
-    expect(await phaseTrail(h, String(t['id']))).toEqual(['finalizing_success', 'finalizing_failure', ...end('finished_failure')]);
+    expect(await actTrail(h, t, 'finalize')).toEqual(['finalizing_success', 'finalizing_failure', ...end('finished_failure')]);
     const disk = await h.api('GET', `/disks/${diskId}`);
     if (version === '4.1') expect(disk.json()['status']).toBe('illegal');
     else expect(disk.status).toBe(404);
