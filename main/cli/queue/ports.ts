@@ -9,6 +9,7 @@ import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../engine/fs/atomic.js';
 import { DiskFerryError } from '../../engine/errors.js';
+import { processAlive } from '../../engine/janitor/ledger.js';
 import type { Log } from '../../engine/log.js';
 import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job.js';
 import type { NotificationPort, PowerPort } from '../../engine/queue/ports.js';
@@ -29,24 +30,11 @@ export function queuePaths(dir: string = configDir()): QueuePaths {
   return { file: join(dir, 'queue.json'), lock: join(dir, 'queue.lock'), inbox: join(dir, 'queue-inbox'), reports: join(dir, 'reports') };
 }
 
-async function alive(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-  // A killed process stays in the table as a zombie until its parent reaps it (in containers whose
-  // init does not reap, for a long time): it holds no lock any more.
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  const state = stat === null ? '' : stat.charAt(stat.lastIndexOf(')') + 2);
-  return state !== 'Z' && state !== 'X';
-}
-
 /** The pid of the `queue run` that owns the queue now, or null (a lock left by a killed run does not count). */
 export async function liveRunPid(paths: QueuePaths): Promise<number | null> {
   const text = await readFile(paths.lock, 'utf8').catch(() => null);
   const pid = text === null ? NaN : Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && (await alive(pid)) ? pid : null;
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && (await processAlive(pid)) ? pid : null;
 }
 
 /** Takes the run lock; throws when another live `queue run` holds it. Returns the release function. */
