@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leaveForeignTransfers } from '../../main/simulator/foreign-transfers.js';
 import { MiB, startHarness, VERSIONS, type Harness } from './helpers.js';
 import { CliHarness } from './queue-cli-helpers.js';
 import { addSimDisk } from './queue-helpers.js';
@@ -36,17 +37,12 @@ describe.each(VERSIONS)('diskferry transfers, engine %s', (version) => {
     h = await startHarness(version);
     c = new CliHarness(h);
     await c.setUp();
-    // Another client's upload the engine paused while starting it, and nobody resumed.
+    // Another client's upload the engine paused while starting it, and nobody resumed; and another
+    // client's download, open and ready: it may be reading at any moment.
+    const foreign = await leaveForeignTransfers(h.sim);
+    stuckUpload = foreign.stuckUpload;
+    otherDownload = foreign.openDownload;
     const sd = await h.client.storageDomain('data-nfs');
-    const disk = await h.client.createDisk({ name: `stuck-up-${version}`, provisionedSize: 4 * MiB, format: 'raw', sparse: true, storageDomain: { id: sd.id } });
-    await h.client.waitForDiskOk(disk.id, { timeoutMs: 10_000 });
-    h.sim.faults.pausedSystemAtStart = true;
-    const up = await h.client.createTransfer({ diskId: disk.id, direction: 'upload', format: 'raw' });
-    h.resetFaults();
-    stuckUpload = { diskId: disk.id, transferId: up.id };
-    // Another client's download, open and ready: it may be reading at any moment.
-    const otherDisk = await addSimDisk(h.sim, `other-dl-${version}`, 4 * MiB, [{ start: 0, length: MiB }]);
-    otherDownload = { diskId: otherDisk, transferId: (await h.client.createTransfer({ diskId: otherDisk, direction: 'download', format: 'raw', inactivityTimeout: 0 })).id };
     // A plain `diskferry download` and `upload` of ours killed in the middle: their transfers, and their local records with a dead process.
     const ourDisk = await addSimDisk(h.sim, `our-dl-${version}`, 4 * MiB, [{ start: 0, length: MiB }]);
     ourDownload = { diskId: ourDisk, transferId: (await h.client.createTransfer({ diskId: ourDisk, direction: 'download', format: 'raw', inactivityTimeout: 0 })).id };
@@ -99,7 +95,7 @@ describe.each(VERSIONS)('diskferry transfers, engine %s', (version) => {
     expect(byId.has(ourDownload.transferId)).toBe(false);
     const table = await c.cli('transfers', '--password-file', c.pw);
     expect(table.out).toMatch(/TRANSFER\s+DIRECTION\s+PHASE\s+DISK\s+HOST\s+OWNER\s+IDLE\s+STATE/);
-    expect(table.out).toContain(`stuck-up-${version}`);
+    expect(table.out).toContain('left-by-another-client-upload');
     expect(table.out).toMatch(/2 stuck/);
   });
 
@@ -107,7 +103,7 @@ describe.each(VERSIONS)('diskferry transfers, engine %s', (version) => {
     const r = await c.cli('transfers', 'clean', '--dry-run', '--password-file', c.pw);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(new RegExp(`Would cancel upload transfer ${ourUpload.transferId}.*deletes its disk 'our-up-${version}'`));
-    expect(r.out).toMatch(new RegExp(`Would cancel upload transfer ${stuckUpload.transferId}.*deletes its disk 'stuck-up-${version}'`));
+    expect(r.out).toMatch(new RegExp(`Would cancel upload transfer ${stuckUpload.transferId}.*deletes its disk 'left-by-another-client-upload'`));
     expect(r.out).not.toContain(otherDownload.transferId);
     expect(phaseOf(stuckUpload.transferId)).toBe('paused_system');
     expect(diskStatus(ourUpload.diskId)).toBe('locked');
@@ -123,7 +119,7 @@ describe.each(VERSIONS)('diskferry transfers, engine %s', (version) => {
   it('asks before ending an upload (its disk goes), ends the stuck ones, and leaves the other client alone', async () => {
     const first = await c.cli('transfers', 'clean', '--password-file', c.pw);
     expect(first.code).toBe(1);
-    expect(first.err).toMatch(/Left upload transfer .* as it is: ending it deletes disk 'stuck-up-.*Pass --yes/);
+    expect(first.err).toMatch(/Left upload transfer .* as it is: ending it deletes disk 'left-by-another-client-upload'.*Pass --yes/);
     expect(diskStatus(stuckUpload.diskId)).toBe('locked');
     expect(diskStatus(ourUpload.diskId)).toBe('locked');
 
