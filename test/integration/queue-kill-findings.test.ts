@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob, type NewJob, type QueueJob } from '../../main/engine/queue/job.js';
 import { MemoryQueueStore, type QueueDocument } from '../../main/engine/queue/store.js';
-import { expectFileEqualsDisk, MiB, startHarness, VERSIONS, type Harness } from './helpers.js';
+import { downloadDisk } from '../../main/engine/transfer/download-disk.js';
+import { expectFileEqualsDisk, MiB, startHarness, TUNING, VERSIONS, type Harness } from './helpers.js';
 import { addSimDisk, downloadPath, openSimQueue } from './queue-helpers.js';
 
 /** A memory store that keeps every document written, as a file would have held it at each moment. */
@@ -84,5 +85,22 @@ describe.each(VERSIONS)('queue after a kill, engine %s', (version) => {
     if (version !== '4.1') expect(again.result!.dataBytes).toBe(1.5 * MiB);
     if (version === '4.5') expect(again.result!.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(again.result!.checksum).toEqual(good.result!.checksum);
+  });
+
+  it('reads the digest and data bytes from the file when an older DiskFerry saved no result', async () => {
+    const name = `older-${version}`;
+    const diskId = await addSimDisk(h.sim, name, 8 * MiB, [{ start: 0, length: MiB }, { start: 4 * MiB, length: 512 * 1024 }]);
+    let transferId = '';
+    const r = await downloadDisk(h.deps, { disk: diskId, output: { dir: out } }, { tuning: TUNING, onCreated: (ids) => void (transferId = ids.transferId ?? '') });
+    const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+    const job = { ...createJob(download(diskId, name), id, Date.now()), state: 'finalizing', attempts: 1, startedAt: Date.now(), diskId, transferId } as QueueJob;
+    const done = await runToEnd(new MemoryQueueStore({ version: 1, jobs: [job], reports: [] }), id);
+    expect(done.state).toBe('completed');
+    expect(done.notes.join(' ')).toMatch(/had finished this download/);
+    expect(done.result!.digest).toMatch(/^[0-9a-f]{64}$/);
+    if (r.digest !== null) expect(done.result!.digest).toBe(r.digest);
+    // The data extents of the file, not its allocated blocks (which count metadata too).
+    if (version !== '4.1') expect(done.result!.dataBytes).toBe(r.dataBytes);
+    expect(done.result!.checksum).toMatchObject({ verified: null, server: null });
   });
 });

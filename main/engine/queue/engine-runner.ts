@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { DiskFerryError } from '../errors.js';
 import type { Disk } from '../ovirt/types.js';
+import { localChecksum } from '../image/local-checksum.js';
 import { PartFile } from '../transfer/part-file.js';
 import type { TransferDeps, TransferTuning } from '../transfer/deps.js';
 import { downloadPath } from '../plan/download-rules.js';
@@ -82,7 +83,7 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
   if (job.diskId === null) await ctx.remember({ diskId: disk.id });
   const d = job.download;
   const output = d.file !== undefined ? { file: d.file } : { dir: d.outputDir };
-  const earlier = await finishedEarlier(job, disk, downloadPath(output, disk, d.format));
+  const earlier = await finishedEarlier(deps, job, disk, downloadPath(output, disk, d.format), signal);
   if (earlier) {
     ctx.note('An earlier run had finished this download before DiskFerry stopped; nothing was fetched again.');
     return earlier;
@@ -116,15 +117,37 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
  * A download whose earlier attempt completed the file (only a complete file carries the final name,
  * after the engine finished the transfer) but died before the queue recorded it. The attempt saved
  * its result (digest, data bytes, verification) just before the rename; the file must still be the
- * one it describes. Its journal leftovers go.
+ * one it describes. A job saved by an older DiskFerry has no such result: then the job's own
+ * transfer must have ended in success, and the digest and data bytes are read from the file itself.
+ * Its journal leftovers go.
  */
-async function finishedEarlier(job: QueueJob & { kind: 'download' }, disk: Disk, path: string): Promise<JobResult | null> {
+async function finishedEarlier(deps: TransferDeps, job: QueueJob & { kind: 'download' }, disk: Disk, path: string, signal: AbortSignal): Promise<JobResult | null> {
   const saved = job.finishedResult;
-  if (saved === null || saved.path !== path || saved.diskId !== disk.id || job.download.overwrite) return null;
+  if (job.download.overwrite || (saved !== null && (saved.path !== path || saved.diskId !== disk.id))) return null;
   const [file, part] = await Promise.all([stat(path).catch(() => null), stat(PartFile.partPath(path)).catch(() => null)]);
-  if (!file?.isFile() || part || file.size < saved.virtualSize) return null;
+  if (!file?.isFile() || part) return null;
+  if (saved !== null) {
+    if (file.size < saved.virtualSize) return null;
+    await PartFile.removeJournal(path);
+    return { ...saved, bytesOnWire: job.progress.bytesOnWire };
+  }
+  if (job.transferId === null) return null;
+  const t = await deps.client.transfer(job.transferId, signal);
+  if (t ? t.phase !== 'finished_success' : disk.provisionedSize !== file.size) return null;
   await PartFile.removeJournal(path);
-  return { ...saved, bytesOnWire: job.progress.bytesOnWire };
+  const c = await localChecksum(path, { signal });
+  const note = 'not compared with the server: the run that downloaded it stopped before recording its result; the digest was computed from the file';
+  return {
+    diskId: disk.id,
+    diskName: disk.name,
+    path,
+    virtualSize: c.size,
+    dataBytes: c.bytesRead,
+    resumedBytes: c.bytesRead,
+    bytesOnWire: 0,
+    digest: c.checksum,
+    checksum: { algorithm: c.algorithm, blockSize: c.blockSize, server: null, verified: null, note },
+  };
 }
 
 /** What a download saves before its rename (see finishedEarlier). */
