@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processAlive } from '../../main/engine/janitor/ledger.js';
 import { MiB, startHarness, type Harness } from './helpers.js';
 import { CliHarness } from './queue-cli-helpers.js';
 import { addSimDisk } from './queue-helpers.js';
@@ -29,8 +30,10 @@ describe('a killed plain download', () => {
 
   const records = async () => {
     const dir = join(c.configDir, 'transfers');
-    const names = await readdir(dir).catch(() => [] as string[]);
-    return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as { transferId: string | null; diskId: string; pid: number }));
+    // Whole records only: a save in flight is a temporary file renamed over the record.
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+    const read = await Promise.all(names.map((n) => readFile(join(dir, n), 'utf8').then((t) => JSON.parse(t) as { transferId: string | null; diskId: string; pid: number }, () => null)));
+    return read.filter((r) => r !== null);
   };
 
   it('leaves no record after a run that ended', async () => {
@@ -57,7 +60,7 @@ describe('a killed plain download', () => {
     try {
       // Wait until the engine holds the transfer and the record names it.
       const deadline = Date.now() + 60_000;
-      let rec: { transferId: string | null } | undefined;
+      let rec: { transferId: string | null; pid: number } | undefined;
       while (!(rec = (await records()).find((x) => x.transferId))) {
         expect(Date.now()).toBeLessThan(deadline);
         await new Promise((res) => setTimeout(res, 100));
@@ -65,6 +68,9 @@ describe('a killed plain download', () => {
       await new Promise((res) => setTimeout(res, 500));
       process.kill(-child.pid!, 'SIGKILL');
       await exited;
+      // The record names the node process tsx started: wait until the kill has reached it too.
+      const pid = rec.pid;
+      while (await processAlive(pid)) await new Promise((res) => setTimeout(res, 50));
       h.resetFaults();
       expect(h.sim.engine.state.disks.get(diskId)!.status).toBe('locked');
       const next = await c.cli('storage-domains', '--password-file', c.pw);
