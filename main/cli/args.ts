@@ -100,6 +100,16 @@ export function parseSeconds(name: string, value: string | undefined): number | 
   return seconds;
 }
 
+/** Parses a duration: `90s`, `30m`, `2h`, `1d` (a bare number is seconds); milliseconds, more than 0. */
+export function parseDuration(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?$/i.exec(value.trim());
+  const unit = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? 's').toLowerCase() as 's'];
+  const ms = m ? Number(m[1]) * unit : NaN;
+  if (!(ms > 0)) throw new UsageError(`${name} takes a duration such as 90s, 30m, 2h or 1d, not '${value}'.`);
+  return ms;
+}
+
 /** Parses `200MiB/s`, `1G`, `500k/s` (bytes per second). */
 export function parseRate(value: string | undefined, name: string): number | null {
   if (value === undefined) return null;

@@ -12,6 +12,16 @@ export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS
   return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'diskferry');
 }
 
+/** The local record of the transfers plain commands have open (engine/janitor/ledger.ts). */
+export function ledgerDir(dir: string = configDir()): string {
+  return join(dir, 'transfers');
+}
+
+/** Where `diskferry transfers` keeps what it saw of each engine's transfers (idle times). */
+export function sightingsFile(engineHost: string, dir: string = configDir()): string {
+  return join(dir, 'transfer-sightings', `${engineHost.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
+}
+
 const ProfileSchema = z.object({
   name: z.string().min(1),
   engineUrl: z.string().url(),

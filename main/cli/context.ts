@@ -4,12 +4,14 @@ import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js'
 import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
-import type { TransferDeps } from '../engine/transfer/deps.js';
+import type { TransferDeps, TransferOptions } from '../engine/transfer/deps.js';
+import { sweepDownloads } from '../engine/janitor/janitor.js';
+import { TransferLedger } from '../engine/janitor/ledger.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
 import type { TransferProgress } from '../../shared/model.js';
-import { ProfileStore, type EngineProfile } from './config.js';
+import { ledgerDir, ProfileStore, type EngineProfile } from './config.js';
 import { readPassword } from './password.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
@@ -149,7 +151,7 @@ export class CliContext {
     const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: this.log });
     await client.login();
     this.client = client;
-    return {
+    const deps: TransferDeps = {
       client,
       trust,
       log: this.log,
@@ -158,6 +160,35 @@ export class CliContext {
       hashThread: hashThreadWanted(process.env),
       ...(this.ports.files ? { files: this.ports.files } : {}),
     };
+    await this.endLeftDownloads(deps);
+    return deps;
+  }
+
+  /** The local record of the transfers plain commands have open. */
+  get ledger(): TransferLedger {
+    return new TransferLedger(ledgerDir());
+  }
+
+  /**
+   * Runs one plain transfer with its entry in the local record (`hooks` go into the transfer's
+   * options): a kill leaves the entry behind, so the next command can end what the run left open.
+   */
+  async recorded<T>(deps: TransferDeps, direction: 'upload' | 'download', run: (hooks: Pick<TransferOptions, 'beforeTransfer' | 'onCreated'>) => Promise<T>): Promise<T> {
+    const rec = this.ledger.record(deps.client.engineHost, direction, direction);
+    try {
+      return await run({ beforeTransfer: rec.beforeTransfer, onCreated: rec.onCreated });
+    } finally {
+      await rec.finish(deps.client).catch((err: unknown) => this.log.warn('could not update the local transfer record', { error: (err as Error).message }));
+    }
+  }
+
+  /** Finalizes the downloads that earlier commands on this machine left open when their process died. */
+  private async endLeftDownloads(deps: TransferDeps): Promise<void> {
+    const notes = await sweepDownloads(deps, this.ledger, { timeoutMs: 120_000, signal: AbortSignal.any([this.signal, AbortSignal.timeout(180_000)]) });
+    for (const n of notes) {
+      if (this.json) this.io.stdout.write(JSON.stringify({ event: 'cleanup', transfer_id: n.transferId, message: n.message }) + '\n');
+      if (!this.quiet) this.io.stderr.write(`diskferry: ${n.message}\n`);
+    }
   }
 
   /** Logs out of the engine (on exit). */

@@ -15,6 +15,7 @@ import { runQueueAdd } from './commands/queue-add.js';
 import { runQueueChange } from './commands/queue-change.js';
 import { runQueueList, runQueueReport } from './commands/queue-list.js';
 import { runQueueRun } from './commands/queue-run.js';
+import { runTransfers } from './commands/transfers.js';
 import { runUpload } from './commands/upload.js';
 import { CliContext, type CliPorts } from './context.js';
 import { commandUsage, QUEUE_USAGE, USAGE } from './usage.js';
@@ -92,6 +93,8 @@ function runCommand(ctx: CliContext, command: string, args: string[]): Promise<n
       return runQueueCommand(ctx, args);
     case 'checksum':
       return runChecksum(ctx, args);
+    case 'transfers':
+      return runTransfers(ctx, args);
     default:
       throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
   }

@@ -28,6 +28,9 @@ Usage:
                       [--no-verify]   (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
 ${QUEUE_USAGE}
+  diskferry transfers [--all] [--json]   (every image transfer on the engine, ours marked; --all adds finished ones)
+  diskferry transfers clean [--dry-run] [--older-than DURATION] [--yes] [ID…]
+                      (ends stuck transfers: downloads finalized, uploads cancelled — which deletes their disk)
   diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
                       (the guest data's checksum as imageio computes it; no engine needed)
   diskferry --version   (the version of this diskferry)

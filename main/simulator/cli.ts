@@ -1,11 +1,12 @@
 /**
- * `npm run simulator -- [--port N] [--data-dir DIR] [--engine-version 4.1|4.3|4.5] [--fast] [--fault name=value]…`
+ * `npm run simulator -- [--port N] [--data-dir DIR] [--engine-version 4.1|4.3|4.5] [--fast] [--fault name=value]… [--foreign-transfers]`
  *
  * Starts the oVirt engine + ovirt-imageio simulator on 127.0.0.1 and prints one JSON line with the
  * engine URL, the credentials and the CA file; then serves until SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { startSimulator } from './simulator.js';
+import { leaveForeignTransfers } from './foreign-transfers.js';
 import { applyFaults, noFaults, parseFaultArg } from './faults.js';
 import type { EngineVersion } from './engine/server.js';
 import { errorMessage } from '../engine/errors.js';
@@ -18,6 +19,7 @@ const USAGE = `Usage: npm run simulator -- [options]
   --fast                   fast phase changes (for tests and demos)
   --password P             the admin@internal password (default: random)
   --fault NAME[=VALUE]     inject a fault (repeatable), e.g. --fault failNthPut=3
+  --foreign-transfers      start with transfers another client left: a stuck upload, an open download
   -h, --help               this help`;
 
 async function main(): Promise<void> {
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
       fast: { type: 'boolean' },
       password: { type: 'string' },
       fault: { type: 'string', multiple: true },
+      'foreign-transfers': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     ...(values.password !== undefined ? { password: values.password } : {}),
   });
+  if (values['foreign-transfers']) await leaveForeignTransfers(sim);
   // The handlers come first: whoever reads the connection line may stop the simulator at once.
   let stopping = false;
   const stop = (signal: string) => {

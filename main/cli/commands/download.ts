@@ -41,18 +41,21 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
 
   const deps = await ctx.connect(values);
   return ctx.eachTransfer(positionals, async (disk, control, onProgress) => {
-    const r = await downloadDisk(
-      deps,
-      { disk, output: { dir: output }, overwrite: values.overwrite ?? false, resume: !(values['no-resume'] ?? false), format, verify },
-      {
-        control,
-        tuning: {
-          ...(workers !== undefined ? { workers } : {}),
-          ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
-          preferProxy: values['use-proxy'] ?? false,
+    const r = await ctx.recorded(deps, 'download', (hooks) =>
+      downloadDisk(
+        deps,
+        { disk, output: { dir: output }, overwrite: values.overwrite ?? false, resume: !(values['no-resume'] ?? false), format, verify },
+        {
+          control,
+          tuning: {
+            ...(workers !== undefined ? { workers } : {}),
+            ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
+            preferProxy: values['use-proxy'] ?? false,
+          },
+          onProgress,
+          ...hooks,
         },
-        onProgress,
-      },
+      ),
     );
     const secs = r.elapsedMs / 1000;
     ctx.result(

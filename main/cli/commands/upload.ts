@@ -47,15 +47,18 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
     // Probed once here; the upload reuses the probe while the file is unchanged.
     const { target } = uploadTarget(await probeImageOnce(file), domain, { storageDomain, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
     await noteSameName(ctx, deps.client, target.diskName);
-    const r = await uploadImage(deps, target, {
-      control,
-      tuning: {
-        ...(workers !== undefined ? { workers } : {}),
-        ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
-        preferProxy: values['use-proxy'] ?? false,
-      },
-      onProgress,
-    });
+    const r = await ctx.recorded(deps, 'upload', (hooks) =>
+      uploadImage(deps, target, {
+        control,
+        tuning: {
+          ...(workers !== undefined ? { workers } : {}),
+          ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
+          preferProxy: values['use-proxy'] ?? false,
+        },
+        onProgress,
+        ...hooks,
+      }),
+    );
     const secs = r.elapsedMs / 1000;
     ctx.result(
       `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}; ${r.verification}.`,

@@ -4,10 +4,12 @@
  * machine awake with systemd-inhibit or caffeinate, notifications as terminal lines, and report files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../engine/fs/atomic.js';
+import { DiskFerryError } from '../../engine/errors.js';
+import { processAlive } from '../../engine/janitor/ledger.js';
 import type { Log } from '../../engine/log.js';
 import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job.js';
 import type { NotificationPort, PowerPort } from '../../engine/queue/ports.js';
@@ -28,24 +30,11 @@ export function queuePaths(dir: string = configDir()): QueuePaths {
   return { file: join(dir, 'queue.json'), lock: join(dir, 'queue.lock'), inbox: join(dir, 'queue-inbox'), reports: join(dir, 'reports') };
 }
 
-async function alive(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-  // A killed process stays in the table as a zombie until its parent reaps it (in containers whose
-  // init does not reap, for a long time): it holds no lock any more.
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  const state = stat === null ? '' : stat.charAt(stat.lastIndexOf(')') + 2);
-  return state !== 'Z' && state !== 'X';
-}
-
 /** The pid of the `queue run` that owns the queue now, or null (a lock left by a killed run does not count). */
 export async function liveRunPid(paths: QueuePaths): Promise<number | null> {
   const text = await readFile(paths.lock, 'utf8').catch(() => null);
   const pid = text === null ? NaN : Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && (await alive(pid)) ? pid : null;
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && (await processAlive(pid)) ? pid : null;
 }
 
 /** Takes the run lock; throws when another live `queue run` holds it. Returns the release function. */
@@ -75,23 +64,45 @@ export async function ensureNoRun(paths: QueuePaths, what: string): Promise<void
   if (pid !== null) throw new UsageError(`A 'diskferry queue run' (process ${pid}) owns the queue; ${what} after it ends, or stop it first.`);
 }
 
-/** Hands new jobs to the running `queue run` (one file each, written atomically). */
+/**
+ * Hands new jobs to the running `queue run` (one file each, written atomically). Each job gets its id
+ * here, so the run can tell a job it already took from one it has not.
+ */
 export async function postToInbox(paths: QueuePaths, jobs: readonly NewJob[]): Promise<void> {
-  for (const job of jobs) await writeFileAtomic(join(paths.inbox, `${Date.now()}-${randomBytes(4).toString('hex')}.job.json`), JSON.stringify(job));
+  for (const job of jobs) await writeFileAtomic(join(paths.inbox, `${Date.now()}-${randomBytes(4).toString('hex')}.job.json`), JSON.stringify({ ...job, id: job.id ?? randomUUID() }));
 }
 
-/** Takes the jobs waiting in the inbox (oldest first); unreadable files are logged and removed. */
-export async function takeInbox(paths: QueuePaths, log: Log): Promise<NewJob[]> {
+/** What the inbox hand-over needs of the queue. */
+export interface InboxQueue {
+  list(): readonly { readonly id: string }[];
+  add(specs: readonly NewJob[]): Promise<unknown>;
+}
+
+/**
+ * Moves the jobs waiting in the inbox (oldest first) into the queue: each file is removed only once
+ * its job is saved in the queue, so a kill in between loses nothing, and a job the queue already holds
+ * (saved just before a kill) is not added twice. Unreadable files, and jobs the queue refuses (the same
+ * work already queued), are logged and removed. Returns how many jobs were added.
+ */
+export async function takeInbox(paths: QueuePaths, log: Log, queue: InboxQueue): Promise<number> {
   const names = (await readdir(paths.inbox).catch(() => [] as string[])).filter((n) => n.endsWith('.job.json')).sort();
-  const out: NewJob[] = [];
+  let added = 0;
   for (const name of names) {
     const file = join(paths.inbox, name);
     const parsed = NewJobSchema.safeParse(await readFile(file, 'utf8').then((t) => JSON.parse(t) as unknown, () => null));
-    if (parsed.success) out.push(parsed.data);
-    else log.warn('ignoring an unreadable queue inbox file', { file });
+    if (!parsed.success) log.warn('ignoring an unreadable queue inbox file', { file });
+    else if (parsed.data.id === undefined || !queue.list().some((j) => j.id === parsed.data.id)) {
+      try {
+        await queue.add([parsed.data]);
+        added++;
+      } catch (err) {
+        if (!(err instanceof DiskFerryError) || err.code !== 'bad-input') throw err; // kept for the next look
+        log.warn('the queue refused a job from the inbox', { file, error: err.message });
+      }
+    }
     await rm(file, { force: true });
   }
-  return out;
+  return added;
 }
 
 /**

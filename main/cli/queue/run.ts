@@ -66,14 +66,12 @@ export async function runQueueUntilIdle(ctx: CliContext, values: RunValues & Glo
     inboxTimer = setInterval(() => {
       if (polling) return;
       polling = true;
-      void takeInbox(paths, ctx.log)
-        .then((specs) => (specs.length > 0 ? q.add(specs) : []))
+      void takeInbox(paths, ctx.log, q)
         .catch((err: unknown) => ctx.log.warn('could not take jobs from the inbox', { error: (err as Error).message }))
         .finally(() => (polling = false));
     }, 1000).unref();
     // Jobs handed over while no run was active are in the inbox too.
-    const early = await takeInbox(paths, ctx.log);
-    if (early.length > 0) await q.add(early);
+    await takeInbox(paths, ctx.log, q);
     const interrupted = new Promise<'interrupted'>((resolve) => {
       if (ctx.signal.aborted) resolve('interrupted');
       ctx.signal.addEventListener('abort', () => resolve('interrupted'), { once: true });

@@ -259,6 +259,13 @@ export class OvirtClient implements TransferWaitApi {
     return json === null ? null : parseImageTransfer(json);
   }
 
+  /** A host's name (`GET /hosts/{id}`), to show where a transfer runs; null when the engine does not know it. */
+  async hostName(id: string, signal?: AbortSignal): Promise<string | null> {
+    const json = await this.api({ method: 'GET', path: `/hosts/${seg(id)}`, what: `Reading host ${id}`, signal, allow404: true });
+    const name = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['name'] : null;
+    return typeof name === 'string' ? name : null;
+  }
+
   /** `extend`: keeps 4.1-era sessions alive (newer engines watch imageio activity instead). */
   extendTransfer(id: string, signal?: AbortSignal): Promise<void> {
     return this.action(id, 'extend', 'Extending', signal);

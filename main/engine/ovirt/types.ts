@@ -112,6 +112,8 @@ export interface ImageTransfer {
   readonly signedTicket: string | null;
   /** The disk id (the engine reports it as `image.id`). */
   readonly diskId: string | null;
+  /** The host that runs the transfer (`host.id`); absent where the engine does not say. */
+  readonly hostId?: string | null;
   readonly active: boolean | null;
   readonly transferred: number | null;
   readonly inactivityTimeout: number | null;

@@ -5,10 +5,11 @@
 import { stat } from 'node:fs/promises';
 import { DiskFerryError } from '../errors.js';
 import type { Disk } from '../ovirt/types.js';
+import { localChecksum } from '../image/local-checksum.js';
 import { PartFile } from '../transfer/part-file.js';
 import type { TransferDeps, TransferTuning } from '../transfer/deps.js';
 import { downloadPath } from '../plan/download-rules.js';
-import { downloadDisk, resolveDisk, type DownloadResult } from '../transfer/download-disk.js';
+import { downloadDisk, resolveDisk, type DownloadResult, type FinishedDownload } from '../transfer/download-disk.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/deps.js';
 import { uploadImage, type UploadResult } from '../transfer/upload-image.js';
 import type { JobResult, QueueJob } from './job.js';
@@ -90,7 +91,14 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
   const r = await downloadDisk(
     deps,
     { disk: disk.id, output, overwrite: d.overwrite ?? false, resume: true, format: d.format, verify: d.verify },
-    { control: ctx.control, tuning, onProgress: ctx.onProgress, throttle: ctx.throttle, onCreated: (ids) => ctx.remember({ transferId: ids.transferId }) },
+    {
+      control: ctx.control,
+      tuning,
+      onProgress: ctx.onProgress,
+      throttle: ctx.throttle,
+      onCreated: (ids) => ctx.remember({ transferId: ids.transferId }),
+      onFinishing: (f) => ctx.remember({ finishedResult: finishedResult(f) }),
+    },
   );
   return {
     diskId: r.diskId,
@@ -107,18 +115,55 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
 
 /**
  * A download whose earlier attempt completed the file (only a complete file carries the final name,
- * after the engine finished the transfer) but died before the queue recorded it: the job's own
- * transfer ended in success and the file is there without its `.part`. Its journal leftovers go.
+ * after the engine finished the transfer) but died before the queue recorded it. The attempt saved
+ * its result (digest, data bytes, verification) just before the rename; the file must still be the
+ * one it describes. A job saved by an older DiskFerry has no such result: then the job's own
+ * transfer must have ended in success, and the digest and data bytes are read from the file itself.
+ * Its journal leftovers go.
  */
 async function finishedEarlier(deps: TransferDeps, job: QueueJob & { kind: 'download' }, disk: Disk, path: string, signal: AbortSignal): Promise<JobResult | null> {
-  if (job.transferId === null || job.download.overwrite) return null;
+  const saved = job.finishedResult;
+  if (job.download.overwrite || (saved !== null && (saved.path !== path || saved.diskId !== disk.id))) return null;
   const [file, part] = await Promise.all([stat(path).catch(() => null), stat(PartFile.partPath(path)).catch(() => null)]);
   if (!file?.isFile() || part) return null;
+  if (saved !== null) {
+    if (file.size < saved.virtualSize) return null;
+    await PartFile.removeJournal(path);
+    return { ...saved, bytesOnWire: job.progress.bytesOnWire };
+  }
+  if (job.transferId === null) return null;
   const t = await deps.client.transfer(job.transferId, signal);
   if (t ? t.phase !== 'finished_success' : disk.provisionedSize !== file.size) return null;
   await PartFile.removeJournal(path);
-  const dataBytes = Math.min(file.size, file.blocks * 512);
-  return { diskId: disk.id, diskName: disk.name, path, virtualSize: file.size, dataBytes, resumedBytes: dataBytes, bytesOnWire: 0, digest: null };
+  const c = await localChecksum(path, { signal });
+  const note = 'not compared with the server: the run that downloaded it stopped before recording its result; the digest was computed from the file';
+  return {
+    diskId: disk.id,
+    diskName: disk.name,
+    path,
+    virtualSize: c.size,
+    dataBytes: c.bytesRead,
+    resumedBytes: c.bytesRead,
+    bytesOnWire: 0,
+    digest: c.checksum,
+    checksum: { algorithm: c.algorithm, blockSize: c.blockSize, server: null, verified: null, note },
+  };
+}
+
+/** What a download saves before its rename (see finishedEarlier). */
+function finishedResult(f: FinishedDownload): JobResult {
+  const v = f.verification;
+  return {
+    diskId: f.diskId,
+    diskName: f.diskName,
+    path: f.path,
+    virtualSize: f.virtualSize,
+    dataBytes: f.dataBytes,
+    resumedBytes: f.resumedBytes,
+    bytesOnWire: 0,
+    digest: v.digest,
+    checksum: { algorithm: v.algorithm, blockSize: v.blockSize, server: v.serverDigest, verified: v.verified, note: v.note },
+  };
 }
 
 /** How the transfer's checksum compared with the server's, for the job's result. */

@@ -94,6 +94,8 @@ const JobCommonSchema = z.object({
   /** States entered, in order, with epoch ms (the last 50). */
   timeline: z.array(z.object({ state: TransferStateSchema, at: z.number() })).default([]),
   attempts: z.number().int().nonnegative(),
+  /** Attempts cut short by a crash, a kill or a shutdown: they do not use up the job's retries. */
+  interruptions: z.number().int().nonnegative().default(0),
   /** When a retrying job may run again (epoch ms). */
   nextAttemptAt: z.number().nullable(),
   /** The disk the engine created for an upload, or the disk a download reads. */
@@ -105,6 +107,11 @@ const JobCommonSchema = z.object({
   progress: JobProgressSchema,
   error: ErrorInfoSchema.nullable(),
   result: JobResultSchema.nullable(),
+  /**
+   * A download's result, saved after the engine finished its transfer and before the file took its
+   * final name: a restart that finds the file accepts it with this (digest, data bytes).
+   */
+  finishedResult: JobResultSchema.nullable().default(null),
   notes: z.array(z.string()),
   createdAt: z.number(),
   startedAt: z.number().nullable(),
@@ -146,6 +153,7 @@ export function createJob(spec: NewJob, id: string, now: number): QueueJob {
     state: 'queued' as const,
     timeline: [{ state: 'queued' as const, at: now }],
     attempts: 0,
+    interruptions: 0,
     nextAttemptAt: null,
     diskId: work.kind === 'download' && /^[0-9a-f-]{36}$/i.test(work.download.disk) ? work.download.disk : null,
     transferId: null,
@@ -153,6 +161,7 @@ export function createJob(spec: NewJob, id: string, now: number): QueueJob {
     progress: { bytesDone: 0, bytesTotal: work.kind === 'download' ? work.download.size : null, bytesOnWire: 0, rate: null },
     error: null,
     result: null,
+    finishedResult: null,
     notes: [],
     createdAt: now,
     startedAt: null,

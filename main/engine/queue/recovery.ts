@@ -60,26 +60,57 @@ export async function recoverUpload(deps: TransferDeps, job: QueueJob & { kind: 
 
 /**
  * Before a download attempt: an earlier run's transfer that is still open keeps the disk locked, so
- * it is finalized (downloads are never cancelled). Only network trouble is thrown (retry later).
+ * it is finalized (downloads are never cancelled). A run killed while the engine created its transfer
+ * never saved the id: then the open download transfer of the job's disk is ours (the job had started
+ * an attempt on that disk and the engine allows one transfer per disk), unless it is moving data,
+ * which only a live client does. Only network trouble is thrown (retry later).
  */
-export async function releaseDownload(deps: TransferDeps, job: QueueJob & { kind: 'download' }, signal: AbortSignal, timeoutMs: number): Promise<void> {
-  if (!job.transferId || !job.diskId) return;
-  const t = await deps.client.transfer(job.transferId, signal);
+export async function releaseDownload(
+  deps: TransferDeps,
+  job: QueueJob & { kind: 'download' },
+  signal: AbortSignal,
+  timeoutMs: number,
+  /** Attempts that ran before this one (the one starting now is counted in `attempts`). */
+  earlier: number = job.attempts - 1,
+): Promise<void> {
+  if (!job.diskId) return;
+  const saved = job.transferId ? await deps.client.transfer(job.transferId, signal) : null;
+  const t = saved && !FINISHED.has(saved.phase) ? saved : earlier > 0 ? await unsavedDownload(deps, job.diskId, signal) : null;
   if (!t || FINISHED.has(t.phase)) return;
   deps.log.warn('finalizing the open transfer of an interrupted download', { transfer: t.id, phase: t.phase });
+  await finalizeDownload(deps, t.id, job.diskId, signal, timeoutMs);
+}
+
+/**
+ * Ends a download transfer the way downloads end: finalize, then the engine's word or the disk's
+ * status (a download that ends in failure unlocks its disk too). Returns whether the disk is free;
+ * only network trouble is thrown.
+ */
+export async function finalizeDownload(deps: TransferDeps, transferId: string, diskId: string, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
   try {
-    await deps.client.finishTransfer(t.id, { diskId: job.diskId, direction: 'download', signal, timeoutMs });
+    await deps.client.finishTransfer(transferId, { diskId, direction: 'download', signal, timeoutMs });
+    return true;
   } catch (err) {
     if (err instanceof DiskFerryError && err.retryable) throw err;
-    deps.log.warn('the interrupted download transfer did not end cleanly', { transfer: t.id, error: errorMessage(err) });
+    deps.log.warn('the interrupted download transfer did not end cleanly', { transfer: transferId, error: errorMessage(err) });
+    return (await deps.client.disk(diskId, signal))?.status === 'ok';
   }
+}
+
+/** The open download transfer of a disk that no client is moving data through, if any (see releaseDownload). */
+export async function unsavedDownload(deps: TransferDeps, diskId: string, signal: AbortSignal): Promise<ImageTransfer | null> {
+  const open = (await deps.client.transfers(signal)).filter((t) => t.diskId === diskId && t.direction === 'download' && !FINISHED.has(t.phase));
+  const idle = open.filter((t) => t.active !== true);
+  if (open.length > idle.length) deps.log.warn('another client is downloading this disk; leaving its transfer alone', { diskId });
+  if (idle.length > 0) deps.log.warn('found the transfer of an interrupted download whose id was not saved', { transfer: idle[0]!.id, phase: idle[0]!.phase });
+  return idle[0] ?? null;
 }
 
 /** Everything a job left on the engine goes (cancel or removal of a job without a run). Never throws. */
 export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: number): Promise<void> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs);
+    if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs, job.attempts);
     if (job.state === 'completed') return;
     const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : job.diskId ? await unsavedTransfer(deps, job.diskId, signal) : null;
     if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
@@ -101,7 +132,7 @@ async function unsavedTransfer(deps: TransferDeps, diskId: string, signal: Abort
  * Ends a transfer that cannot be continued: one being finalized is left to finish (cancelling it
  * could undo a success), any other is cancelled (the engine then deletes an upload's disk).
  */
-async function endTransfer(deps: TransferDeps, t: ImageTransfer, signal: AbortSignal, timeoutMs: number): Promise<ImageTransfer | null> {
+export async function endTransfer(deps: TransferDeps, t: ImageTransfer, signal: AbortSignal, timeoutMs: number): Promise<ImageTransfer | null> {
   if (t.phase.startsWith('finalizing')) {
     const deadline = deps.now() + timeoutMs;
     for (let cur: ImageTransfer | null = t; ; ) {

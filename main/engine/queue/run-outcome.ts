@@ -38,10 +38,12 @@ export function runOutcome(o: {
   if (!error || stop === 'shutdown') return { event: null, patch: {}, finalFailure: false };
   if (stop === 'cancel' || (stop === null && error.code === 'cancelled')) return { event: { type: 'cancel' }, patch: { finishedAt: now, error: error.toInfo() }, finalFailure: false };
   if (stop === 'window' && error.code === 'cancelled') return { event: { type: 'held' }, patch: {}, finalFailure: false };
-  const retry = isRetryable(error) && job.attempts < o.retry.maxAttempts;
+  // An attempt a crash or shutdown cut short was no failure of the job.
+  const tries = job.attempts - job.interruptions;
+  const retry = isRetryable(error) && tries < o.retry.maxAttempts;
   return {
     event: { type: 'failed', retry },
-    patch: { error: error.toInfo(), nextAttemptAt: retry ? now + retryDelay(job.attempts, o.retry, o.random) : null, finishedAt: retry ? null : now },
+    patch: { error: error.toInfo(), nextAttemptAt: retry ? now + retryDelay(tries, o.retry, o.random) : null, finishedAt: retry ? null : now },
     finalFailure: !retry,
   };
 }

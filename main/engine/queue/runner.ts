@@ -15,7 +15,7 @@ export interface RunContext {
   /** Progress snapshots of the transfer. */
   readonly onProgress: (p: TransferProgress) => void;
   /** Records engine objects of this job (null forgets one); resolves once the record is durable. */
-  readonly remember: (ids: { readonly diskId?: string | null; readonly transferId?: string | null }) => Promise<void>;
+  readonly remember: (ids: { readonly diskId?: string | null; readonly transferId?: string | null; readonly finishedResult?: JobResult }) => Promise<void>;
   /** Adds a line to the job's notes (shown in listings and kept in the record). */
   readonly note: (text: string) => void;
 }

@@ -75,7 +75,7 @@ export class TransferQueue {
     const q = new TransferQueue(ports, checkSettings({ ...DEFAULT_QUEUE_SETTINGS, ...settings }));
     const doc = await q.persistence.load();
     q.jobs = doc.jobs;
-    for (const j of q.jobs) if (isActive(j.state)) q.apply(j.id, { type: 'interrupted' }, 'The queue stopped while this job ran; it continues where it can.');
+    for (const j of q.jobs) if (isActive(j.state)) q.interrupt(j.id, 'The queue stopped while this job ran; it continues where it can.');
     await q.persistence.saveNow();
     return q;
   }
@@ -110,7 +110,11 @@ export class TransferQueue {
       added.push(job);
     }
     this.jobs = [...this.jobs, ...added];
-    await this.persistence.saveNow();
+    // Added means saved: a caller handing jobs over (the CLI's inbox) removes its copy only then.
+    await this.persistence.saveNow({ mustSucceed: true }).catch((err: unknown) => {
+      this.jobs = this.jobs.filter((j) => !added.includes(j));
+      throw err;
+    });
     for (const job of added) this.emit({ type: 'added', job });
     this.pump();
     return added;
@@ -175,7 +179,7 @@ export class TransferQueue {
   retry(id: string): void {
     const job = this.get(id);
     if (nextState(job.state, { type: 'retry' }) === null) throw notNow(job, 'retried');
-    this.update(id, (j) => ({ ...j, attempts: 0, nextAttemptAt: null, error: null, finishedAt: null, reportedAt: null }));
+    this.update(id, (j) => ({ ...j, attempts: 0, interruptions: 0, nextAttemptAt: null, error: null, finishedAt: null, reportedAt: null }));
     this.apply(id, { type: 'retry' });
     this.pump();
   }
@@ -255,7 +259,7 @@ export class TransferQueue {
     const grace = new Promise((resolve) => (timer = this.ports.timers.setTimeout(() => resolve(null), this.ports.closeGraceMs ?? 20_000)));
     await Promise.race([Promise.all(waits), grace]);
     this.ports.timers.clearTimeout(timer);
-    for (const j of this.jobs) if (isActive(j.state)) this.apply(j.id, { type: 'interrupted' });
+    for (const j of this.jobs) if (isActive(j.state)) this.interrupt(j.id);
     this.setAwake(false);
     await this.persistence.saveNow().catch(() => {});
     // Saved: paused uploads now stop their local run (keep-alive, connections) and leave the engine
@@ -406,12 +410,14 @@ export class TransferQueue {
     }
   }
 
-  private async remember(id: string, ids: { readonly diskId?: string | null; readonly transferId?: string | null }): Promise<void> {
+  private async remember(id: string, ids: Parameters<RunContext['remember']>[0]): Promise<void> {
     if (!this.jobs.some((j) => j.id === id)) return;
     this.update(id, (j) => ({
       ...j,
       ...(ids.diskId !== undefined ? { diskId: ids.diskId, finalizing: ids.diskId === j.diskId ? j.finalizing : false } : {}),
-      ...(ids.transferId !== undefined ? { transferId: ids.transferId } : {}),
+      // A new transfer is a new attempt: what an earlier one finished no longer describes the file.
+      ...(ids.transferId !== undefined ? { transferId: ids.transferId, finishedResult: null } : {}),
+      ...(ids.finishedResult !== undefined ? { finishedResult: ids.finishedResult } : {}),
     }));
     // Durable before the caller goes on: a crash right after must find these ids.
     await this.persistence.saveNow({ mustSucceed: true });
@@ -440,6 +446,12 @@ export class TransferQueue {
     this.update(id, (j) => ({ ...j, state: next, timeline: [...j.timeline, { state: next, at }].slice(-50), ...(note ? { notes: [...j.notes, note].slice(-20) } : {}) }));
     this.persistence.save();
     this.emit({ type: 'state', job: this.get(id), from: job.state });
+  }
+
+  /** A run that a crash, kill or shutdown cut short: the job runs again, and the attempt is not held against its retries. */
+  private interrupt(id: string, note?: string): void {
+    this.update(id, (j) => ({ ...j, interruptions: Math.min(j.attempts, j.interruptions + 1) }));
+    this.apply(id, { type: 'interrupted' }, note);
   }
 
   private update(id: string, f: (j: QueueJob) => QueueJob): void {

@@ -50,6 +50,11 @@ export interface TransferOptions {
    * the transfer: a queue persists the ids so that after a crash it can find what to resume or clean up.
    */
   readonly onCreated?: (ids: { readonly diskId: string; readonly transferId: string | null }) => Promise<void> | void;
+  /**
+   * Awaited just before the engine is asked to create the transfer: a record written here lets a
+   * later run find (by its disk) a transfer whose id a kill during the request never brought back.
+   */
+  readonly beforeTransfer?: (diskId: string) => Promise<void> | void;
   /** Awaited before `bytes` more data cross the network: a bandwidth limit shared by several transfers. */
   readonly throttle?: (bytes: number, signal: AbortSignal) => Promise<void>;
 }

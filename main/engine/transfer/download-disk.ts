@@ -66,8 +66,28 @@ export async function resolveDisk(deps: TransferDeps, idOrName: string, signal?:
  * journal so an interrupted run fetches only what is missing, always finalize (downloads are never
  * cancelled), and rename to NAME only when every byte is there.
  */
-export function downloadDisk(deps: TransferDeps, spec: DownloadSpec, options: TransferOptions = {}): Promise<DownloadResult> {
-  return new TransferRun(deps, options).run(new DownloadStrategy(spec));
+export function downloadDisk(deps: TransferDeps, spec: DownloadSpec, options: DownloadOptions = {}): Promise<DownloadResult> {
+  return new TransferRun(deps, options).run(new DownloadStrategy(spec, options.onFinishing));
+}
+
+/** A download whose engine transfer ended well and whose file is complete, just before it takes its final name. */
+export interface FinishedDownload {
+  readonly diskId: string;
+  readonly diskName: string;
+  readonly path: string;
+  readonly virtualSize: number;
+  readonly dataBytes: number;
+  readonly resumedBytes: number;
+  readonly verification: Verification;
+}
+
+/** The options of a download: those of every transfer, and one more hook. */
+export interface DownloadOptions extends TransferOptions {
+  /**
+   * Awaited after the engine finished the transfer and before `NAME.part` is renamed: a queue saves
+   * the result here, so a kill right after the rename still finds what was downloaded and verified.
+   */
+  readonly onFinishing?: (done: FinishedDownload) => Promise<void> | void;
 }
 
 /** The fields of a download's result besides those every completed run has. */
@@ -86,8 +106,12 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
   private resumedBytes = 0;
   private target: JournaledTarget | null = null;
   private digest: TransferDigest | null = null;
+  private verification: Verification = VERIFY_OFF;
 
-  constructor(private readonly spec: DownloadSpec) {
+  constructor(
+    private readonly spec: DownloadSpec,
+    private readonly onFinishing?: DownloadOptions['onFinishing'],
+  ) {
     this.format = spec.format ?? DEFAULT_OUTPUT_FORMAT;
   }
 
@@ -207,14 +231,17 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
     await journaled;
     await target.save();
     if (!complete) throw new DiskFerryError('internal', 'The download ended with ranges missing; the partial file was kept. Run the download again to fetch them.');
+    this.verification = verification;
     return verification;
   }
 
   async complete(): Promise<RunSummary<DownloadFields>> {
-    await this.target!.complete();
-    this.target = null;
     const disk = this.disk!;
     const dataBytes = planTotals(this.plan).dataBytes;
+    const finished = { diskId: disk.id, diskName: disk.name, path: this.path, virtualSize: this.size, dataBytes, resumedBytes: this.resumedBytes, verification: this.verification };
+    await this.onFinishing?.(finished);
+    await this.target!.complete();
+    this.target = null;
     return {
       result: { diskId: disk.id, diskName: disk.name, path: this.path, virtualSize: this.size, dataBytes, resumedBytes: this.resumedBytes, format: this.format },
       report: { source: `${disk.name} (${disk.id})`, target: this.path, localFormat: this.format, virtualSize: this.size, dataBytes },

@@ -104,6 +104,7 @@ export class TransferRun {
   /** Creates the engine's transfer for the prepared disk and reports its id before anything else. */
   private async createTransfer(direction: 'upload' | 'download', target: RunTarget): Promise<ImageTransfer> {
     const { tuning } = this.ctx;
+    await this.options.beforeTransfer?.(target.disk.id);
     const transfer = await this.deps.client.createTransfer({
       diskId: target.disk.id,
       direction,
