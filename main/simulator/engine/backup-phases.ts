@@ -74,8 +74,6 @@ function setStep(ctx: EngineContext, b: BackupRecord, step: BackupRecord['step']
 
 /** The end: phase, disks unlocked (legacy), exports dropped, and on 4.3 the row itself. */
 async function end(ctx: EngineContext, b: BackupRecord, outcome: 'succeeded' | 'failed'): Promise<void> {
-  setStep(ctx, b, outcome);
-  b.finishedAt = ctx.now();
   if (outcome === 'failed' && b.mode !== 'hybrid' && b.toCheckpointId !== null) ctx.state.checkpoints.delete(b.toCheckpointId);
   if (outcome === 'failed' && b.toCheckpointId !== null) for (const id of b.diskIds) ctx.images.get(id)?.bitmaps.delete(b.toCheckpointId);
   for (const diskId of b.diskIds) {
@@ -89,6 +87,9 @@ async function end(ctx: EngineContext, b: BackupRecord, outcome: 'succeeded' | '
   }
   const snapshot = b.snapshotId === null ? undefined : ctx.state.snapshots.get(b.snapshotId);
   if (snapshot) await removeSnapshotNow(ctx, snapshot);
+  // The phase last: whoever sees it finished finds the clean-up done.
+  setStep(ctx, b, outcome);
+  b.finishedAt = ctx.now();
   // Before 4.4.7 there are no succeeded/failed phases: the row goes away.
   if (!versionAtLeast(ctx.version, '4.4')) ctx.state.backups.delete(b.id);
 }

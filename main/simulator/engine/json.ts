@@ -110,6 +110,8 @@ export function diskJson(ctx: EngineContext, disk: DiskRecord): Json {
     actual_size: int(actual),
     alias: disk.name,
     ...(versionAtLeast(ctx.version, '4.3') ? { backup: disk.backup, content_type: disk.contentType, total_size: int(actual) } : {}),
+    // Set when a backup starts (4.4.3+); a legacy backup's end clears it, a hybrid one keeps it.
+    ...(disk.backupMode && versionAtLeast(ctx.version, '4.4') ? { backup_mode: disk.backupMode } : {}),
     format: disk.format,
     image_id: disk.imageId,
     propagate_errors: bool(false),
