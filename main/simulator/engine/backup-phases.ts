@@ -75,7 +75,8 @@ function setStep(ctx: EngineContext, b: BackupRecord, step: BackupRecord['step']
 /** The end: phase, disks unlocked (legacy), exports dropped, and on 4.3 the row itself. */
 async function end(ctx: EngineContext, b: BackupRecord, outcome: 'succeeded' | 'failed'): Promise<void> {
   if (outcome === 'failed' && b.mode !== 'hybrid' && b.toCheckpointId !== null) ctx.state.checkpoints.delete(b.toCheckpointId);
-  if (outcome === 'failed' && b.toCheckpointId !== null) for (const id of b.diskIds) ctx.images.get(id)?.bitmaps.delete(b.toCheckpointId);
+  // A bitmap whose checkpoint never came to be (failed, or a hybrid backup stopped before ready) goes too.
+  if (b.toCheckpointId !== null && !ctx.state.checkpoints.has(b.toCheckpointId)) for (const id of b.diskIds) ctx.images.get(id)?.bitmaps.delete(b.toCheckpointId);
   for (const diskId of b.diskIds) {
     const disk = ctx.state.disks.get(diskId);
     if (disk && b.mode !== 'hybrid') {
