@@ -1,5 +1,5 @@
 /**
- * `npm run simulator -- [--port N] [--data-dir DIR] [--engine-version 4.1|4.3|4.5] [--fast] [--fault name=value]… [--foreign-transfers]`
+ * `npm run simulator -- [--port N] [--data-dir DIR] [--engine-version 4.1|4.3|4.4|4.5] [--fast] [--fault name=value]… [--foreign-transfers]`
  *
  * Starts the oVirt engine + ovirt-imageio simulator on 127.0.0.1 and prints one JSON line with the
  * engine URL, the credentials and the CA file; then serves until SIGINT or SIGTERM.
@@ -15,7 +15,7 @@ const USAGE = `Usage: npm run simulator -- [options]
 
   --port N                 engine REST port (default: a free port)
   --data-dir DIR           keep the simulated volumes in DIR (default: a temporary folder)
-  --engine-version V       4.1, 4.3 or 4.5 (default 4.5)
+  --engine-version V       4.1, 4.3, 4.4 or 4.5 (default 4.5)
   --fast                   fast phase changes (for tests and demos)
   --password P             the admin@internal password (default: random)
   --fault NAME[=VALUE]     inject a fault (repeatable), e.g. --fault failNthPut=3
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     return;
   }
   const version = (values['engine-version'] ?? '4.5') as EngineVersion;
-  if (!['4.1', '4.3', '4.5'].includes(version)) throw new Error(`--engine-version must be 4.1, 4.3 or 4.5, not '${version}'`);
+  if (!['4.1', '4.3', '4.4', '4.5'].includes(version)) throw new Error(`--engine-version must be 4.1, 4.3, 4.4 or 4.5, not '${version}'`);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not '${values.port}'`);
   const faults = noFaults();

@@ -37,6 +37,8 @@ export interface FaultSettings {
    * data server such as a hostile one) instead of the simulated daemon and proxy; null: off.
    */
   dataServerOrigin: string | null;
+  /** The next VM backup fails before `ready` (legacy: its new checkpoint is deleted; hybrid: the snapshot failed). */
+  failNextBackup: boolean;
 }
 
 /** The defaults: no fault. */
@@ -56,6 +58,7 @@ export function noFaults(): FaultSettings {
     transferUrlUnreachable: false,
     engineUnavailable: false,
     dataServerOrigin: null,
+    failNextBackup: false,
   };
 }
 

@@ -26,6 +26,10 @@ export class SimImage {
   readonly data = new RangeSet();
   /** Ranges written or zeroed since the last checkpoint (what NBD's qemu:dirty-bitmap reports). */
   dirty = new RangeSet();
+  /** Ranges written or zeroed while this volume was the top layer (a qcow2 layer's own clusters). */
+  layer = new RangeSet();
+  /** Dirty bitmaps by checkpoint id: each records every write since its checkpoint was taken. */
+  readonly bitmaps = new Map<string, RangeSet>();
   private handle: Promise<FileHandle> | null = null;
 
   constructor(path: string, size: number) {
@@ -75,7 +79,7 @@ export class SimImage {
       done += bytesWritten;
     }
     this.data.add(offset, offset + buf.length);
-    this.dirty.add(offset, offset + buf.length);
+    this.touched(offset, offset + buf.length);
     const firstBlock = Math.ceil(offset / ZERO_DETECT_BLOCK) * ZERO_DETECT_BLOCK;
     for (let b = firstBlock; b + ZERO_DETECT_BLOCK <= offset + buf.length; b += ZERO_DETECT_BLOCK) {
       const slice = buf.subarray(b - offset, b - offset + ZERO_DETECT_BLOCK);
@@ -87,7 +91,14 @@ export class SimImage {
   /** Zeroes a range: it leaves the data map, so it reads as zeros and reports as a zero extent. */
   zero(offset: number, length: number): void {
     this.data.remove(offset, offset + length);
-    this.dirty.add(offset, offset + length);
+    this.touched(offset, offset + length);
+  }
+
+  /** Records a write or zero of [start, end) in the dirty map, the layer and every bitmap. */
+  private touched(start: number, end: number): void {
+    this.dirty.add(start, end);
+    this.layer.add(start, end);
+    for (const bitmap of this.bitmaps.values()) bitmap.add(start, end);
   }
 
   /** Starts a new checkpoint: nothing is dirty any more. */
@@ -145,6 +156,21 @@ export class ImageStore {
   /** The image of a volume id, if any. */
   get(id: string): SimImage | undefined {
     return this.images.get(id);
+  }
+
+  /**
+   * A point-in-time copy of `source` under `id` (a snapshot volume or a backup export): the same
+   * bytes and layer map, and `dirty` set to the given map (empty when absent).
+   */
+  async copy(source: SimImage, id: string, dirty?: RangeSet): Promise<SimImage> {
+    const image = await this.create(id, source.size);
+    const chunk = 4 * 1024 * 1024;
+    for (const r of [...source.data.within(0, source.size)]) {
+      for (let off = r.start; off < r.end; off += chunk) await image.write(off, await source.read(off, Math.min(chunk, r.end - off)));
+    }
+    image.layer = RangeSet.from(source.layer.toArray());
+    image.dirty = dirty ? RangeSet.from(dirty.toArray()) : new RangeSet();
+    return image;
   }
 
   /** Deletes an image and its file. */

@@ -5,7 +5,7 @@ import { signedTicketVerifier, type EngineVersion } from './engine/server.js';
  * The imageio servers that came with each engine generation (reference/engine.md §6, imageio.md §2.2):
  * 4.1 shipped the legacy proxy (signed tickets, OPTIONS answered 204) and imageio 1.x daemons;
  * 4.3 shipped imageio 1.5 (OPTIONS with zero/flush/extents, no checksum, no max_readers/max_writers);
- * 4.5 ships imageio 2.5.
+ * 4.4 shipped imageio 2.4 (checksum, max_readers/max_writers, dirty extents); 4.5 ships imageio 2.5.
  */
 export function imageioPersonalityFor(version: EngineVersion, engineCertPem: string): { daemon: ImageioPersonality; proxy: ImageioPersonality } {
   switch (version) {
@@ -20,6 +20,7 @@ export function imageioPersonalityFor(version: EngineVersion, engineCertPem: str
         daemon: { legacyOptions: null, checksum: false, maxConnections: false, signedTicket: null },
         proxy: { legacyOptions: null, checksum: false, maxConnections: false, signedTicket: null },
       };
+    case '4.4':
     case '4.5':
       return {
         daemon: { legacyOptions: null, checksum: true, maxConnections: true, signedTicket: null },

@@ -9,6 +9,7 @@ import { EngineConnection, type ApiCall, type EngineConnectionOptions } from './
 import { parseCollection, parseDisk, parseEngineVersion, parseImageTransfer } from './schemas.js';
 import { loadStorageDomains } from './storage-domains.js';
 import { loadVmDisks, type VmDisks } from './vms.js';
+import { VmBackupApi } from './vm-backups.js';
 import {
   cancelTransferAndWait,
   finishTransfer,
@@ -19,7 +20,7 @@ import {
 } from './transfer-waits.js';
 import { wait } from './timing.js';
 import type { Disk, DiskFormat, EngineVersion, ImageTransfer, StorageDomain, TimeoutPolicy, TransferDirection } from './types.js';
-import { supportsCancel, supportsContentType, supportsDiskTarget, supportsFormat, supportsInactivityTimeout, supportsTimeoutPolicy } from './versions.js';
+import { supportsBackupApi, supportsCancel, supportsContentType, supportsDiskSnapshotList, supportsDiskTarget, supportsFormat, supportsInactivityTimeout, supportsTimeoutPolicy } from './versions.js';
 import { explainUntrustedServer } from '../trust/peer-certificate.js';
 
 /** Construction options: the connection's, plus the poll cadence of the waits. */
@@ -58,6 +59,10 @@ export interface TransferSpec {
   readonly inactivityTimeout?: number;
   /** 4.4.5+. */
   readonly timeoutPolicy?: TimeoutPolicy;
+  /** Download `diskId` through this backup (4.3+; the backup must be `ready`). */
+  readonly backupId?: string;
+  /** Only the snapshot volume's own data, unallocated elsewhere (4.4.3+, with format raw). */
+  readonly shallow?: boolean;
 }
 
 const DEFAULT_DISK_TIMEOUT_MS = 5 * 60_000;
@@ -70,6 +75,7 @@ export class OvirtClient implements TransferWaitApi {
   private readonly conn: EngineConnection;
   private versionPromise: Promise<EngineVersion> | null = null;
   private readonly waits: WaitDeps;
+  private backupApi: VmBackupApi | null = null;
 
   constructor(private readonly options: OvirtClientOptions) {
     this.conn = new EngineConnection(options);
@@ -148,6 +154,12 @@ export class OvirtClient implements TransferWaitApi {
   async vms(query: { max?: number; signal?: AbortSignal } = {}): Promise<VmDisks[]> {
     const version = await this.version(query.signal);
     return loadVmDisks((c) => this.api({ ...c, signal: query.signal }), version, this.options.log, query.max);
+  }
+
+  /** VM backups, checkpoints and snapshots (vm-backups.ts). */
+  get backups(): VmBackupApi {
+    this.backupApi ??= new VmBackupApi((c) => this.api(c), (signal) => this.version(signal), this.waits);
+    return this.backupApi;
   }
 
   /** One disk; null when the engine does not know it. */
@@ -242,6 +254,14 @@ export class OvirtClient implements TransferWaitApi {
     if (spec.format !== undefined && supportsFormat(v)) body['format'] = spec.format;
     if (spec.inactivityTimeout !== undefined && supportsInactivityTimeout(v)) body['inactivity_timeout'] = spec.inactivityTimeout;
     if (spec.timeoutPolicy !== undefined && supportsTimeoutPolicy(v)) body['timeout_policy'] = spec.timeoutPolicy;
+    if (spec.backupId !== undefined) {
+      if (spec.diskId === undefined || !supportsBackupApi(v)) throw new DiskFerryError('bad-input', `A backup is downloaded disk by disk, on oVirt 4.3 or later (this engine: ${v.full}).`);
+      body['backup'] = { id: spec.backupId };
+    }
+    if (spec.shallow !== undefined) {
+      if (!supportsDiskSnapshotList(v)) throw new DiskFerryError('bad-input', `Engine ${v.full} cannot download a single snapshot layer; that needs oVirt 4.4.3 or later.`);
+      body['shallow'] = spec.shallow;
+    }
     const target = spec.diskId ?? spec.imageId ?? `snapshot ${spec.snapshotId ?? ''}`;
     const json = await this.api({ method: 'POST', path: '/imagetransfers', body, what: `Starting the ${spec.direction} of disk ${target}`, signal });
     return parseImageTransfer(json, spec.diskId ?? spec.imageId ?? null);

@@ -92,6 +92,12 @@ export function httpError(status: number, body: Buffer, ctx: RequestContext): Di
   // The active disk of a running VM cannot be transferred (reference/engine.md §4.1, DISK_PLUGGED_TO_NON_DOWN_VMS).
   if (status === 409 && fault !== null && /non-Down VMs|PLUGGED_TO_NON_DOWN/i.test(fault))
     return new DiskFerryError('conflict', `${base}. Shut the VM down (or detach the disk from it), then try again.`, { status, retryable: false });
+  // VmCommand.isVmDuringBackup: one backup at a time, and no snapshot or checkpoint change meanwhile.
+  if (status === 409 && fault !== null && /during a backup operation/i.test(fault))
+    return new DiskFerryError('conflict', `${base}. A backup of this VM is still running or ending; wait until it has ended (or finalize it), then try again.`, {
+      status,
+      retryable: false,
+    });
   if (status === 409)
     return new DiskFerryError('conflict', `${base}. The disk or storage domain is locked, busy or not active; wait until the engine has finished with it (or activate the domain), then try again.`, {
       status,

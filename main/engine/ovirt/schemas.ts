@@ -15,7 +15,7 @@ import {
 } from './types.js';
 
 /** An integer the engine prints as a string (or a number); must be exact, so at most 2^53. */
-const intLike = z.union([z.number(), z.string()]).transform((v, ctx) => {
+export const intLike = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
   if (!Number.isSafeInteger(n)) {
     ctx.addIssue({ code: 'custom', message: 'expected an integer below 2^53' });
@@ -25,7 +25,7 @@ const intLike = z.union([z.number(), z.string()]).transform((v, ctx) => {
 });
 
 /** A boolean as "true"/"false" (any case), "1"/"0", or a JSON boolean. */
-const boolLike = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+export const boolLike = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'boolean') return v;
   const s = v.trim().toLowerCase();
   if (s === 'true' || s === '1') return true;
@@ -35,10 +35,10 @@ const boolLike = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
 });
 
 /** An enum value: the engine spells them in lowercase, but compare without trusting that. */
-const lower = z.string().transform((s) => s.toLowerCase());
+export const lower = z.string().transform((s) => s.toLowerCase());
 
 /** Absent or null → null. */
-function nullable<T extends z.ZodType>(schema: T) {
+export function nullable<T extends z.ZodType>(schema: T) {
   return schema.nullish().transform((v) => v ?? null);
 }
 

@@ -68,6 +68,26 @@ export function deletesDiskOnUploadFailure(v: EngineVersion): boolean {
   return versionAtLeast(v, 4, 2, 4);
 }
 
+/** The VM backup API (4.3 tech preview: running VMs, no checkpoints). */
+export function supportsBackupApi(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 3);
+}
+
+/** Checkpoints and incremental backups (4.4). */
+export function supportsCheckpoints(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 4);
+}
+
+/** Hybrid (snapshot-based) backups, the default, with `?legacy=true` to opt out (4.5.0). */
+export function supportsHybridBackup(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 5);
+}
+
+/** `GET /disks/{id}/disksnapshots`, per-disk `backup_mode` and shallow transfers (4.4.3). */
+export function supportsDiskSnapshotList(v: EngineVersion): boolean {
+  return versionAtLeast(v, 4, 4, 3);
+}
+
 /** Parses "4.5.7.1" / "4.3" style text (tests, user input); null when it is not a version. */
 export function parseVersionText(text: string): EngineVersion | null {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text.trim());

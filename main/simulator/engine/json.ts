@@ -110,6 +110,8 @@ export function diskJson(ctx: EngineContext, disk: DiskRecord): Json {
     actual_size: int(actual),
     alias: disk.name,
     ...(versionAtLeast(ctx.version, '4.3') ? { backup: disk.backup, content_type: disk.contentType, total_size: int(actual) } : {}),
+    // Set when a backup starts (4.4.3+); a legacy backup's end clears it, a hybrid one keeps it.
+    ...(disk.backupMode && versionAtLeast(ctx.version, '4.4') ? { backup_mode: disk.backupMode } : {}),
     format: disk.format,
     image_id: disk.imageId,
     propagate_errors: bool(false),
@@ -154,7 +156,7 @@ export function hasTicket(ctx: EngineContext, t: TransferRecord): boolean {
 export function transferJson(ctx: EngineContext, t: TransferRecord): Json {
   const href = `${API}/imagetransfers/${t.id}`;
   const v43 = versionAtLeast(ctx.version, '4.3');
-  const v45 = versionAtLeast(ctx.version, '4.5');
+  const v44 = versionAtLeast(ctx.version, '4.4');
   const ticket = hasTicket(ctx, t);
   const json: Json = {
     ...(v43 ? { active: bool(t.active) } : {}),
@@ -162,7 +164,7 @@ export function transferJson(ctx: EngineContext, t: TransferRecord): Json {
     ...(v43 ? { format: t.format, inactivity_timeout: int(t.inactivityTimeout) } : {}),
     phase: t.phase,
     ...(ticket ? { proxy_url: t.proxyUrl } : {}),
-    ...(v45 ? { shallow: bool(t.shallow), timeout_policy: t.timeoutPolicy } : {}),
+    ...(v44 ? { shallow: bool(t.shallow), timeout_policy: t.timeoutPolicy } : {}),
     ...(ticket && !v43 && t.signedTicket ? { signed_ticket: t.signedTicket } : {}),
     ...(ticket && v43 ? { transfer_url: t.transferUrl } : {}),
     ...(v43 && t.transferred !== null ? { transferred: int(t.transferred) } : {}),

@@ -3,8 +3,13 @@
  * tests read and change. Enum values are the lowercase REST spellings (reference/engine.md §2.3).
  */
 
-/** The engine generations the simulator can impersonate (protocol.md §1). */
-export type EngineVersion = '4.1' | '4.3' | '4.5';
+import { randomUUID } from 'node:crypto';
+import type { BackupRecord, CheckpointRecord, SnapshotRecord, VolumeRecord } from './backup-model.js';
+
+export type { BackupRecord, BackupStep, CheckpointRecord, SnapshotRecord, VolumeRecord } from './backup-model.js';
+
+/** The engine generations the simulator can impersonate (protocol.md §1; 4.4 for the legacy backup API). */
+export type EngineVersion = '4.1' | '4.3' | '4.4' | '4.5';
 
 /** Disk format: raw, or cow (qcow2). */
 export type DiskFormat = 'raw' | 'cow';
@@ -83,19 +88,24 @@ export interface HostRecord {
   status: 'up' | 'maintenance';
 }
 
-/** A virtual machine, only to know which disks are plugged into a running VM. */
+/** A virtual machine: its status, the host it runs on, its disks and its snapshot/checkpoint state. */
 export interface VmRecord {
   readonly id: string;
   readonly name: string;
-  status: 'up' | 'down';
+  /** `paused` exists so the backup API's "Up or Down" rule can be exercised. */
+  status: 'up' | 'down' | 'paused';
   readonly diskIds: string[];
+  /** The host it runs on while not down (absent: the first host that is up; see vmHostId). */
+  hostId?: string | null;
+  /** The id of its "Active VM" snapshot, changed by each snapshot (absent: made on first use; see activeSnapshotIdOf). */
+  activeSnapshotId?: string;
 }
 
 /** A floating or attached image disk; its bytes live in the ImageStore under `id`. */
 export interface DiskRecord {
   readonly id: string;
-  /** The active volume id (also the id a `snapshot` transfer target may name). */
-  readonly imageId: string;
+  /** The active volume id (also the id a `snapshot` transfer target may name); a snapshot gives it a new one. */
+  imageId: string;
   name: string;
   description: string;
   format: DiskFormat;
@@ -110,6 +120,8 @@ export interface DiskRecord {
   readonly createdAt: number;
   /** Set while a DELETE runs (the disk is locked, then gone). */
   removing: boolean;
+  /** `backup_mode` (4.4.3+), set when a backup starts; cleared by a legacy backup's end, kept by hybrid. */
+  backupMode?: 'full' | 'incremental' | null;
 }
 
 /** One image transfer (the engine's image_transfers row plus its command state). */
@@ -135,6 +147,12 @@ export interface TransferRecord {
   readonly signedTicket: string | null;
   /** True when the target was a disk snapshot (skips the running-VM check). */
   readonly viaSnapshot: boolean;
+  /** The ImageStore key of the volume it reads or writes: the disk id (active volume), a snapshot volume or a backup export. */
+  readonly imageKey: string;
+  /** The backup it downloads through (no disk lock, no disk status change), or null. */
+  readonly backupId: string | null;
+  /** The ticket's `dirty` flag: an incremental disk of a backup with a from-checkpoint. */
+  readonly dirty: boolean;
   phase: TransferPhase;
   /** Ticket stats as of the last engine poll. */
   active: boolean;
@@ -169,6 +187,11 @@ export interface EngineState {
   readonly disks: Map<string, DiskRecord>;
   readonly transfers: Map<string, TransferRecord>;
   readonly tokens: Map<string, TokenRecord>;
+  readonly backups: Map<string, BackupRecord>;
+  readonly checkpoints: Map<string, CheckpointRecord>;
+  readonly snapshots: Map<string, SnapshotRecord>;
+  /** Point-in-time (non-active) volumes by volume id; a disk's active volume is the disk itself. */
+  readonly volumes: Map<string, VolumeRecord>;
 }
 
 /** An empty engine (no data center content yet). */
@@ -182,7 +205,23 @@ export function emptyState(version: EngineVersion, dataCenter: DataCenterRecord)
     disks: new Map(),
     transfers: new Map(),
     tokens: new Map(),
+    backups: new Map(),
+    checkpoints: new Map(),
+    snapshots: new Map(),
+    volumes: new Map(),
   };
+}
+
+/** The host a VM runs on, or null while it is down. */
+export function vmHostId(state: EngineState, vm: VmRecord): string | null {
+  if (vm.status === 'down') return null;
+  return vm.hostId ?? [...state.hosts.values()].find((h) => h.status === 'up')?.id ?? null;
+}
+
+/** The id of a VM's "Active VM" snapshot (assigned on first use). */
+export function activeSnapshotIdOf(vm: VmRecord): string {
+  vm.activeSnapshotId ??= randomUUID();
+  return vm.activeSnapshotId;
 }
 
 /** The storage types the engine treats as block storage (LVs: no raw sparse, initial_size matters). */
@@ -190,7 +229,7 @@ export function isBlockStorage(type: StorageType): boolean {
   return type === 'iscsi' || type === 'fcp';
 }
 
-/** True when `version` is at least `min` ('4.1' < '4.3' < '4.5'). */
+/** True when `version` is at least `min` ('4.1' < '4.3' < '4.4' < '4.5'). */
 export function versionAtLeast(version: EngineVersion, min: EngineVersion): boolean {
   return Number(version.slice(2)) >= Number(min.slice(2));
 }

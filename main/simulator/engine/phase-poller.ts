@@ -40,8 +40,9 @@ export function schedulePoll(ctx: EngineContext, t: TransferRecord): void {
 async function finish(ctx: EngineContext, t: TransferRecord, phase: 'finished_success' | 'finished_failure'): Promise<void> {
   t.phase = phase;
   t.finishedAt = ctx.now();
-  if (!versionAtLeast(ctx.version, '4.5')) ctx.state.transfers.delete(t.id);
-  const disk = ctx.state.disks.get(t.diskId);
+  if (!versionAtLeast(ctx.version, '4.4')) ctx.state.transfers.delete(t.id); // rows kept from 4.4.7
+  // A backup transfer locked nothing, so it unlocks nothing either.
+  const disk = t.backupId === null ? ctx.state.disks.get(t.diskId) : undefined;
   if (t.direction === 'upload' && phase === 'finished_failure') {
     // From 4.2.4 endWithFailure runs RemoveDisk on the transfer's disk, whether or not the transfer
     // created it; older engines leave it illegal for the client to remove (reference/engine.md §6).
@@ -54,7 +55,7 @@ async function finish(ctx: EngineContext, t: TransferRecord, phase: 'finished_su
 
 /** The inactivity outcome for this policy and direction (reference/engine.md §4.7 table). */
 function inactivityPhase(ctx: EngineContext, t: TransferRecord): TransferPhase {
-  const policy = versionAtLeast(ctx.version, '4.5') ? t.timeoutPolicy : 'legacy';
+  const policy = versionAtLeast(ctx.version, '4.4') ? t.timeoutPolicy : 'legacy';
   if (policy === 'cancel') return 'cancelled_system';
   if (policy === 'pause') return 'paused_system';
   return t.direction === 'upload' ? 'paused_system' : 'cancelled_system';
@@ -101,7 +102,7 @@ function monitor(ctx: EngineContext, t: TransferRecord): void {
 
 /** One engine poll of one transfer (TransferDiskImageCommand.executeStateHandler). */
 async function pollTransfer(ctx: EngineContext, t: TransferRecord): Promise<void> {
-  const disk = ctx.state.disks.get(t.diskId);
+  const disk = t.backupId === null ? ctx.state.disks.get(t.diskId) : undefined;
   switch (t.phase) {
     case 'initializing':
       startSession(ctx, t);

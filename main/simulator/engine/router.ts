@@ -30,7 +30,11 @@ import {
   listStorageDomains,
 } from './storage-domains.js';
 import { addTransfer, getTransfer, listTransfers, transferAction } from './transfers.js';
-import { listVmDiskAttachments, listVms } from './vms.js';
+import { getVm, listVmDiskAttachments, listVms } from './vms.js';
+import { finalizeBackup, getBackup, listBackupDisks, listBackups, startBackup } from './backups.js';
+import { deleteCheckpoint, getCheckpoint, listCheckpointDisks, listCheckpoints } from './checkpoints.js';
+import { addSnapshot, deleteSnapshot, getSnapshot, listDiskSnapshots, listSnapshotDisks, listSnapshots } from './snapshots.js';
+import { versionAtLeast, type EngineVersion } from './model.js';
 import { errorMessage } from '../../engine/errors.js';
 
 type ApiHandler = (ctx: EngineContext, r: ApiRequest) => Reply | Promise<Reply>;
@@ -39,10 +43,12 @@ interface Route {
   readonly method: string;
   readonly segments: readonly string[];
   readonly handler: ApiHandler;
+  /** The first engine version that has it. */
+  readonly since: EngineVersion;
 }
 
-function route(method: string, path: string, handler: ApiHandler): Route {
-  return { method, segments: path === '' ? [] : path.split('/'), handler };
+function route(method: string, path: string, handler: ApiHandler, since: EngineVersion = '4.1'): Route {
+  return { method, segments: path === '' ? [] : path.split('/'), handler, since };
 }
 
 const ROUTES: readonly Route[] = [
@@ -61,7 +67,24 @@ const ROUTES: readonly Route[] = [
   route('GET', 'disks/:id', getDisk),
   route('DELETE', 'disks/:id', deleteDisk),
   route('GET', 'vms', listVms),
+  route('GET', 'vms/:id', getVm),
   route('GET', 'vms/:id/diskattachments', listVmDiskAttachments),
+  route('GET', 'vms/:id/snapshots', listSnapshots),
+  route('POST', 'vms/:id/snapshots', addSnapshot),
+  route('GET', 'vms/:id/snapshots/:s', getSnapshot),
+  route('DELETE', 'vms/:id/snapshots/:s', deleteSnapshot),
+  route('GET', 'vms/:id/snapshots/:s/disks', listSnapshotDisks),
+  route('GET', 'disks/:id/disksnapshots', listDiskSnapshots, '4.4'),
+  // The backup API came as a tech preview in 4.3; checkpoints with 4.4.
+  route('GET', 'vms/:id/backups', listBackups, '4.3'),
+  route('POST', 'vms/:id/backups', startBackup, '4.3'),
+  route('GET', 'vms/:id/backups/:b', getBackup, '4.3'),
+  route('GET', 'vms/:id/backups/:b/disks', listBackupDisks, '4.3'),
+  route('POST', 'vms/:id/backups/:b/finalize', finalizeBackup, '4.3'),
+  route('GET', 'vms/:id/checkpoints', listCheckpoints, '4.4'),
+  route('GET', 'vms/:id/checkpoints/:c', getCheckpoint, '4.4'),
+  route('DELETE', 'vms/:id/checkpoints/:c', deleteCheckpoint, '4.4'),
+  route('GET', 'vms/:id/checkpoints/:c/disks', listCheckpointDisks, '4.4'),
   route('GET', 'imagetransfers', (ctx) => listTransfers(ctx)),
   route('POST', 'imagetransfers', addTransfer),
   route('GET', 'imagetransfers/:id', getTransfer),
@@ -90,7 +113,9 @@ async function handleApi(ctx: EngineContext, req: IncomingMessage, res: ServerRe
   }
   if (!authenticate(ctx, req)) return sendUnauthorized(res);
   const segments = rest.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
-  const candidates = ROUTES.map((r) => ({ r, params: match(r, segments) })).filter((c) => c.params !== null);
+  const candidates = ROUTES.filter((r) => versionAtLeast(ctx.version, r.since))
+    .map((r) => ({ r, params: match(r, segments) }))
+    .filter((c) => c.params !== null);
   if (candidates.length === 0) return sendEmpty(res, 404);
   const hit = candidates.find((c) => c.r.method === req.method);
   if (!hit) return sendEmpty(res, 405, { allow: candidates.map((c) => c.r.method).join(', ') });

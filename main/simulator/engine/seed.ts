@@ -116,7 +116,8 @@ export async function seedDisks(ctx: EngineContext): Promise<void> {
     state.disks.set(disk.id, disk);
     if (spec.vm) {
       const vmId = seedId(`vm:${spec.vm.name}`);
-      const vm = state.vms.get(vmId) ?? { id: vmId, name: spec.vm.name, status: spec.vm.status, diskIds: [] };
+      const hostId = spec.vm.status === 'down' ? null : seedId('host:host-01');
+      const vm = state.vms.get(vmId) ?? { id: vmId, name: spec.vm.name, status: spec.vm.status, diskIds: [], hostId, activeSnapshotId: seedId(`snapshot:${spec.vm.name}`) };
       vm.diskIds.push(disk.id);
       state.vms.set(vmId, vm);
     }

@@ -13,11 +13,13 @@ import { emptyState, type EngineState, type EngineVersion } from './model.js';
 import { handleRequest } from './router.js';
 import { seedDataCenter, seedDisks, seedInventory } from './seed.js';
 import { Timers } from './timers.js';
+import { vmControls, type VmControls } from './guest.js';
 import { publishSecret } from '../secret-channel.js';
 
 // Re-exports: the model type for tests, the seed oracle, and the 4.1 proxy's signed-ticket check.
 export type { EngineState, EngineVersion } from './model.js';
 export type { ImageioEndpoint } from './context.js';
+export type { VmControls } from './guest.js';
 export { SEED_DISKS, seedDiskBytes, seedDiskRuns, seedId } from './seed.js';
 export { signedTicketVerifier, verifySignedTicket } from './signed-ticket.js';
 
@@ -52,6 +54,8 @@ export interface EngineServer {
   readonly port: number;
   /** The live model, for tests. */
   readonly state: EngineState;
+  /** Make, start and stop VMs, and write into their disks as their guests would. */
+  readonly vms: VmControls;
   close(): Promise<void>;
 }
 
@@ -112,6 +116,7 @@ export async function startEngineServer(o: EngineServerOptions): Promise<EngineS
     url: `https://127.0.0.1:${port}/ovirt-engine`,
     port,
     state,
+    vms: vmControls(ctx),
     async close() {
       if (closed) return;
       closed = true;

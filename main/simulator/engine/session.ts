@@ -23,9 +23,9 @@ export function ticketSize(ctx: EngineContext, disk: DiskRecord, direction: Tran
   return Math.floor(disk.provisionedSize * 1.1) + MiB;
 }
 
-/** The backend URL the data server understands for a disk. */
-function backendUrl(backend: TransferBackend, diskId: string): string {
-  return `${backend}:sim:${diskId}`;
+/** The backend URL the data server understands for a volume; a shallow NBD export leaves out the backing chain. */
+function backendUrl(t: TransferRecord): string {
+  return `${t.backend}:sim:${t.imageKey}${t.backend === 'nbd' && t.shallow ? '?shallow' : ''}`;
 }
 
 /** AddImageTicket on the host, then the same ticket on the engine proxy pointing at the daemon. */
@@ -36,10 +36,10 @@ export function addTickets(ctx: EngineContext, t: TransferRecord): void {
     size: t.ticketSize,
     ops: [t.direction === 'upload' ? 'write' : 'read'],
     timeout: HOST_TICKET_TIMEOUT_S,
-    url: backendUrl(t.backend, t.diskId),
+    url: backendUrl(t),
     transfer_id: t.id,
     sparse: disk?.sparse ?? false,
-    dirty: false,
+    dirty: t.dirty,
     // The engine passes its inactivity timeout to imageio only from 4.5.0 on.
     ...(versionAtLeast(ctx.version, '4.5') ? { inactivity_timeout: t.inactivityTimeout } : {}),
   };
@@ -72,7 +72,7 @@ export function ensureTickets(ctx: EngineContext, t: TransferRecord): void {
     extendTickets(ctx, t);
     if (!ctx.proxy.tickets.get(t.ticketId)) {
       const d = ctx.daemon.tickets.get(t.ticketId)!;
-      ctx.proxy.tickets.add({ uuid: d.uuid, size: d.size, ops: d.ops, timeout: d.timeout, url: ctx.daemon.imageUrl(t.ticketId), transfer_id: t.id, sparse: d.sparse });
+      ctx.proxy.tickets.add({ uuid: d.uuid, size: d.size, ops: d.ops, timeout: d.timeout, url: ctx.daemon.imageUrl(t.ticketId), transfer_id: t.id, sparse: d.sparse, dirty: d.dirty });
     }
   } else {
     addTickets(ctx, t);

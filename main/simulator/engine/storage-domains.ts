@@ -12,6 +12,7 @@ import { applySearch, type SearchFields } from './search.js';
 const PRODUCT_VERSIONS: Readonly<Record<EngineVersion, { major: string; minor: string; build: string; revision: string; full_version: string }>> = {
   '4.1': { major: '4', minor: '1', build: '9', revision: '1', full_version: '4.1.9.1-1.el7' },
   '4.3': { major: '4', minor: '3', build: '11', revision: '4', full_version: '4.3.11.4-1.el7' },
+  '4.4': { major: '4', minor: '4', build: '10', revision: '7', full_version: '4.4.10.7-1.el8' },
   '4.5': { major: '4', minor: '5', build: '7', revision: '0', full_version: '4.5.7-1.el9' },
 };
 

@@ -23,22 +23,33 @@ import { purgeFinishedTransfers, schedulePoll, startSession } from './phase-poll
 import { extendTickets, ticketSize } from './session.js';
 import { issueSignedTicket } from './signed-ticket.js';
 import { publishSecret } from '../secret-channel.js';
+import { backupTransferTarget } from './backup-transfers.js';
 
 /** TransferImageClientInactivityTimeoutInSeconds. */
 const DEFAULT_INACTIVITY_TIMEOUT_S = 60;
 
+/** What a transfer body targets: the disk, and the ImageStore key of the volume it moves. */
+interface Target {
+  readonly disk: DiskRecord;
+  readonly viaSnapshot: boolean;
+  readonly imageKey: string;
+}
+
 /** The disk a transfer body targets: `disk`/`snapshot` (4.2+) or the deprecated `image` (the disk id). */
-function resolveTarget(ctx: EngineContext, body: Record<string, unknown>, download: boolean): { disk: DiskRecord; viaSnapshot: boolean } {
+function resolveTarget(ctx: EngineContext, body: Record<string, unknown>, download: boolean): Target {
   const v43 = versionAtLeast(ctx.version, '4.3');
   const image = inputRef(body['image']);
   const diskRef = v43 ? inputRef(body['disk']) : undefined;
   const snapshot = v43 ? inputRef(body['snapshot']) : undefined;
   const notExist = () => operationFailed(400, 'Cannot transfer Virtual Disk. The specified disk does not exist.');
   if (snapshot?.id !== undefined) {
-    // GetDiskIdBySnapshotId: a disk snapshot id is a volume id.
-    const disk = [...ctx.state.disks.values()].find((d) => d.imageId === snapshot.id);
-    if (!disk) throw operationFailed(400, 'Cannot transfer Virtual Disk. The specified disk snapshot does not exist.');
-    return { disk, viaSnapshot: true };
+    // GetDiskIdBySnapshotId: a disk snapshot id is a volume id, the active one or a point-in-time one.
+    const active = [...ctx.state.disks.values()].find((d) => d.imageId === snapshot.id);
+    if (active) return { disk: active, viaSnapshot: true, imageKey: active.id };
+    const volume = ctx.state.volumes.get(snapshot.id);
+    const disk = volume ? ctx.state.disks.get(volume.diskId) : undefined;
+    if (!volume || !disk) throw operationFailed(400, 'Cannot transfer Virtual Disk. The specified disk snapshot does not exist.');
+    return { disk, viaSnapshot: true, imageKey: volume.id };
   }
   const id = diskRef?.id ?? image?.id;
   if (id === undefined) {
@@ -48,16 +59,16 @@ function resolveTarget(ctx: EngineContext, body: Record<string, unknown>, downlo
   }
   const disk = ctx.state.disks.get(id);
   if (!disk) throw notExist();
-  return { disk, viaSnapshot: false };
+  return { disk, viaSnapshot: false, imageKey: disk.id };
 }
 
-/** TransferDiskImageCommand.validateImageTransfer. */
-function validate(ctx: EngineContext, disk: DiskRecord, viaSnapshot: boolean): void {
+/** TransferDiskImageCommand.validateImageTransfer; a backup transfer takes no disk lock and skips the running-VM check. */
+function validate(ctx: EngineContext, disk: DiskRecord, viaSnapshot: boolean, viaBackup: boolean): void {
   if (disk.status === 'illegal') throw operationFailed(500, `Cannot transfer Virtual Disk. The following disks are in illegal state: ${disk.name}.`);
-  if (disk.status === 'locked' || activeTransferOf(ctx, disk.id)) throw diskLockedError(ctx, disk, 'transfer');
+  if (!viaBackup && (disk.status === 'locked' || activeTransferOf(ctx, disk.id))) throw diskLockedError(ctx, disk, 'transfer');
   const sd = ctx.state.storageDomains.get(disk.storageDomainId);
   if (sd && sd.status !== 'active') throw domainStatusError(sd, 'transfer');
-  if (!viaSnapshot) {
+  if (!viaSnapshot && !viaBackup) {
     const running = [...ctx.state.vms.values()].filter((vm) => vm.status !== 'down' && vm.diskIds.includes(disk.id));
     if (running.length > 0) {
       throw operationFailed(409, `Cannot transfer Virtual Disk. Disk ${disk.name} is plugged to one or more non-Down VMs: ${running.map((v) => v.name).join(', ')}.`);
@@ -69,21 +80,30 @@ function validate(ctx: EngineContext, disk: DiskRecord, viaSnapshot: boolean): v
 export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Reply> {
   const body = await r.json();
   const v43 = versionAtLeast(ctx.version, '4.3');
-  const v45 = versionAtLeast(ctx.version, '4.5');
+  // timeout_policy (4.4.5) and shallow (4.4.3): the 4.4 personality is 4.4.10.
+  const v44 = versionAtLeast(ctx.version, '4.4');
   const direction = inputEnum(body['direction'], 'ImageTransferDirection', ['upload', 'download'] as const) ?? 'upload';
   const format = v43 ? inputEnum(body['format'], 'DiskFormat', ['raw', 'cow'] as const) : undefined;
   const inactivityTimeout = inputInt(body['inactivity_timeout'], 'inactivity_timeout') ?? DEFAULT_INACTIVITY_TIMEOUT_S;
-  const timeoutPolicy = (v45 ? inputEnum(body['timeout_policy'], 'ImageTransferTimeoutPolicy', ['legacy', 'pause', 'cancel'] as const) : undefined) ?? 'legacy';
-  const shallow = (v45 ? inputBool(body['shallow'], 'shallow') : undefined) ?? false;
+  const timeoutPolicy = (v44 ? inputEnum(body['timeout_policy'], 'ImageTransferTimeoutPolicy', ['legacy', 'pause', 'cancel'] as const) : undefined) ?? 'legacy';
+  const shallow = (v44 ? inputBool(body['shallow'], 'shallow') : undefined) ?? false;
   const hostRef = inputRef(body['host']);
-  const { disk, viaSnapshot } = resolveTarget(ctx, body, direction === 'download');
-  validate(ctx, disk, viaSnapshot);
-  const host = hostRef?.id !== undefined ? ctx.state.hosts.get(hostRef.id) : [...ctx.state.hosts.values()].find((h) => h.status === 'up');
+  const target = resolveTarget(ctx, body, direction === 'download');
+  const { disk, viaSnapshot } = target;
+  const backupRef = v43 ? inputRef(body['backup']) : undefined;
+  validate(ctx, disk, viaSnapshot, backupRef !== undefined);
+  const viaBackup = backupRef ? backupTransferTarget(ctx, disk, backupRef.id, format, direction, viaSnapshot) : null;
+  const host = viaBackup?.hostId
+    ? ctx.state.hosts.get(viaBackup.hostId)
+    : hostRef?.id !== undefined
+      ? ctx.state.hosts.get(hostRef.id)
+      : [...ctx.state.hosts.values()].find((h) => h.status === 'up');
   if (!host) throw operationFailed(409, 'Cannot transfer Virtual Disk. There is no active Host in the Data Center.');
   if (inactivityTimeout < 0) throw operationFailed(400, 'Cannot transfer Virtual Disk. The inactivity timeout must not be negative.');
 
   // An explicit raw selects NBD (4.3+); anything else, and every 4.1 transfer, the FILE backend.
-  const backend: TransferBackend = format === 'raw' ? 'nbd' : 'file';
+  // A backup transfer always reads through NBD, whatever the format says.
+  const backend: TransferBackend = format === 'raw' || viaBackup ? 'nbd' : 'file';
   const id = randomUUID();
   const ticketId = randomUUID();
   const now = ctx.now();
@@ -98,7 +118,8 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
     diskId: disk.id,
     direction,
     backend,
-    format: format ?? disk.format,
+    // Without a format a backup transfer reports cow (getTransferImageFormat), though it reads guest data.
+    format: format ?? (viaBackup ? 'cow' : disk.format),
     inactivityTimeout,
     timeoutPolicy,
     shallow,
@@ -109,6 +130,9 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
     proxyUrl: standIn ? `${standIn}/images/${ticketId}` : ctx.proxy.imageUrl(ticketId),
     signedTicket: v43 ? null : issueSignedTicket(ctx.signingKey, { ticketId, daemonUrl: ctx.daemon.imageUrl(ticketId), transferId: id, nowMs: now }),
     viaSnapshot,
+    imageKey: viaBackup?.imageKey ?? target.imageKey,
+    backupId: viaBackup?.backupId ?? null,
+    dirty: viaBackup?.dirty ?? false,
     phase: 'initializing',
     active: false,
     transferred: v43 ? 0 : null,
@@ -122,7 +146,7 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
   publishSecret('ticket-id', ticketId);
   publishSecret('transfer-url', t.transferUrl);
   publishSecret('proxy-url', t.proxyUrl);
-  disk.status = 'locked'; // lockImage(), for downloads too
+  if (!viaBackup) disk.status = 'locked'; // lockImage(), for downloads too; backup transfers lock nothing
   ctx.state.transfers.set(id, t);
   startSession(ctx, t);
   schedulePoll(ctx, t);

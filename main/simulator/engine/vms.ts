@@ -1,12 +1,12 @@
 /**
- * Virtual machines, read-only: the list (with `follow=disk_attachments` from 4.2 on, as the real
- * engine's `follow` parameter) and a VM's disk attachments, which is how a client learns which VM a
- * disk belongs to. A disk attachment's id is the disk's id, as on the real engine.
+ * Virtual machines, read-only over REST: the list (with `follow=disk_attachments` from 4.2 on, as
+ * the real engine's `follow` parameter), one VM, and a VM's disk attachments, which is how a client
+ * learns which VM a disk belongs to. A disk attachment's id is the disk's id, as on the real engine.
  */
 import { API, type EngineContext } from './context.js';
-import { notFound, ok, type ApiRequest, type Reply } from './http-util.js';
+import { ApiError, notFound, ok, type ApiRequest, type Reply } from './http-util.js';
 import { bool, collection, links, ref } from './json.js';
-import { versionAtLeast, type VmRecord } from './model.js';
+import { versionAtLeast, vmHostId, type VmRecord } from './model.js';
 
 type Json = Record<string, unknown>;
 
@@ -28,13 +28,15 @@ function attachmentsJson(vm: VmRecord): Json {
   return collection('disk_attachment', vm.diskIds.map((id, i) => attachmentJson(vm, id, i)));
 }
 
-function vmJson(vm: VmRecord, follow: boolean): Json {
+function vmJson(ctx: EngineContext, vm: VmRecord, follow: boolean): Json {
   const href = `${API}/vms/${vm.id}`;
+  const host = vmHostId(ctx.state, vm);
   return {
     ...ref('vms', vm.id),
     name: vm.name,
     status: vm.status,
-    link: links(href, ['diskattachments', 'nics', 'snapshots']),
+    ...(host !== null ? { host: ref('hosts', host) } : {}),
+    link: links(href, ['diskattachments', 'nics', 'snapshots', 'backups', 'checkpoints']),
     ...(follow ? { disk_attachments: attachmentsJson(vm) } : {}),
   };
 }
@@ -42,7 +44,22 @@ function vmJson(vm: VmRecord, follow: boolean): Json {
 /** GET /vms; `follow=disk_attachments` inlines each VM's attachments (4.2 and later). */
 export function listVms(ctx: EngineContext, r: ApiRequest): Reply {
   const follow = versionAtLeast(ctx.version, '4.3') && (r.query.get('follow') ?? '').split(',').includes('disk_attachments');
-  return ok(collection('vm', [...ctx.state.vms.values()].map((vm) => vmJson(vm, follow))));
+  return ok(collection('vm', [...ctx.state.vms.values()].map((vm) => vmJson(ctx, vm, follow))));
+}
+
+/** The VM of a `vms/:id/…` route; the REST layer answers 404 with a fault for an unknown VM. */
+export function vmOf(ctx: EngineContext, r: ApiRequest): VmRecord {
+  const id = r.params['id'] ?? '';
+  const vm = ctx.state.vms.get(id);
+  if (!vm) throw new ApiError(404, { reason: 'Operation Failed', detail: `Entity not found: ${id}` });
+  return vm;
+}
+
+/** GET /vms/{id}: 404 with an empty body when unknown. */
+export function getVm(ctx: EngineContext, r: ApiRequest): Reply {
+  const vm = ctx.state.vms.get(r.params['id'] ?? '');
+  if (!vm) throw notFound();
+  return ok(vmJson(ctx, vm, false));
 }
 
 /** GET /vms/{id}/diskattachments. */

@@ -55,19 +55,55 @@ function dirtyExtentsOf(image: SimImage): DirtyExtent[] {
   return out;
 }
 
+/**
+ * Zero extents of a shallow export (qemu-nbd without the backing chain): this layer's own clusters
+ * are data or zero, everything else is a hole that reads as zeros.
+ */
+function shallowExtentsOf(image: SimImage): ZeroExtent[] {
+  const size = image.size;
+  const cuts = new Set<number>([0, size]);
+  for (const r of image.layer.within(0, size)) cuts.add(r.start).add(r.end);
+  for (const r of image.data.within(0, size)) cuts.add(r.start).add(r.end);
+  const points = [...cuts].sort((a, b) => a - b);
+  const out: ZeroExtent[] = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const start = points[i]!;
+    const end = points[i + 1]!;
+    const hole = !image.layer.intersects(start, end);
+    const zero = hole || !image.data.intersects(start, end);
+    const last = out[out.length - 1];
+    if (last && last.zero === zero && last.hole === hole) out[out.length - 1] = { ...last, length: end - last.start };
+    else out.push({ start, length: end - start, zero, hole });
+  }
+  return out;
+}
+
 /** The NBD backend (transfer format raw): guest data, real extents, bounded by the export size. */
 class NbdBackend implements Backend {
   readonly name = 'nbd';
   readonly maxReaders = 8;
   readonly maxWriters = 8;
-  constructor(private readonly image: SimImage) {}
+  /** `shallow`: only this layer's clusters, the rest reads as zeros and reports as holes. */
+  constructor(
+    private readonly image: SimImage,
+    private readonly shallow = false,
+  ) {}
 
   size(): number {
     return this.image.size;
   }
 
-  readInto(offset: number, target: Buffer): Promise<void> {
-    return this.image.readInto(offset, target);
+  async readInto(offset: number, target: Buffer): Promise<void> {
+    await this.image.readInto(offset, target);
+    if (!this.shallow) return;
+    // Mask what lies outside this layer: without its backing chain the layer reads as zeros there.
+    let pos = offset;
+    const end = offset + target.length;
+    for (const r of this.image.layer.within(offset, end)) {
+      if (r.start > pos) target.fill(0, pos - offset, r.start - offset);
+      pos = r.end;
+    }
+    if (pos < end) target.fill(0, pos - offset, end - offset);
   }
 
   private checkBounds(offset: number, length: number): void {
@@ -90,7 +126,7 @@ class NbdBackend implements Backend {
   }
 
   zeroExtents(): ZeroExtent[] {
-    return this.image.extents();
+    return this.shallow ? shallowExtentsOf(this.image) : this.image.extents();
   }
 
   dirtyExtents(): DirtyExtent[] {
@@ -98,7 +134,7 @@ class NbdBackend implements Backend {
   }
 
   mayHoldData(start: number, end: number): boolean {
-    return this.image.data.intersects(start, end);
+    return this.image.data.intersects(start, end) && (!this.shallow || this.image.layer.intersects(start, end));
   }
 }
 
@@ -147,12 +183,12 @@ class FileBackend implements Backend {
 }
 
 /**
- * Opens the backend of a daemon ticket url: `nbd:sim:<volumeId>` or `file:sim:<volumeId>`. Anything
- * else, or a missing volume, is the backend failure imageio reports as 500.
+ * Opens the backend of a daemon ticket url: `nbd:sim:<volumeId>[?shallow]` or `file:sim:<volumeId>`.
+ * Anything else, or a missing volume, is the backend failure imageio reports as 500.
  */
 export function openBackend(url: string, images: ImageStore): Backend {
-  const m = /^(nbd|file):sim:(.+)$/.exec(url);
+  const m = /^(nbd|file):sim:([^?]+)(\?shallow)?$/.exec(url);
   const image = m ? images.get(m[2]!) : undefined;
   if (!m || !image) throw new HttpError(500, SERVER_FAILED);
-  return m[1] === 'nbd' ? new NbdBackend(image) : new FileBackend(image);
+  return m[1] === 'nbd' ? new NbdBackend(image, m[3] !== undefined) : new FileBackend(image);
 }
