@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
 import { BROKEN_SERVER_HINT } from './http-errors.js';
@@ -123,7 +123,7 @@ export async function openImageio(options: OpenImageioOptions): Promise<ImageioS
       const code = err instanceof DiskFerryError ? err.code : null;
       if (code !== 'network' && code !== 'tls-untrusted') throw err;
       lastError = err;
-      options.log.warn('imageio: server unreachable', { server: endpoint.display, error: (err as Error).message });
+      options.log.warn('imageio: server unreachable', { server: endpoint.display, error: errorMessage(err) });
     }
   }
   throw lastError;
