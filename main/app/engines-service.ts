@@ -5,7 +5,7 @@
  * leaves this service except into the OvirtClient's login.
  */
 import type { AddEngineRequest, CaCertificateInfo, EngineProfileView, EnginesState, EngineTestResult, FetchCaRequest, SelectEngineRequest, TestEngineRequest, TrustEngineRequest } from '../../shared/ipc.js';
-import { DiskFerryError, asDiskFerryError } from '../engine/errors.js';
+import { DiskFerryError, asDiskFerryError, errorMessage } from '../engine/errors.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { engineBaseUrl } from '../engine/ovirt/urls.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
@@ -265,7 +265,7 @@ export class EnginesService {
   }
 
   private async connectQuietly(id: string): Promise<void> {
-    await this.connect(id).catch((err: unknown) => this.ports.log.info('engine connection failed', { engine: id, error: (err as Error).message }));
+    await this.connect(id).catch((err: unknown) => this.ports.log.info('engine connection failed', { engine: id, error: errorMessage(err) }));
   }
 
   private async disconnect(id: string): Promise<void> {
@@ -327,7 +327,7 @@ export class EnginesService {
     try {
       return await this.ports.secrets.decrypt(p.passwordCipher);
     } catch (err) {
-      this.ports.log.warn('a saved password could not be decrypted', { engine: p.name, error: (err as Error).message });
+      this.ports.log.warn('a saved password could not be decrypted', { engine: p.name, error: errorMessage(err) });
       return null;
     }
   }
