@@ -1,5 +1,5 @@
 import { readFile, appendFile } from 'node:fs/promises';
-import { asDiskFerryError } from '../engine/errors.js';
+import { asDiskFerryError, errorMessage } from '../engine/errors.js';
 import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
@@ -173,7 +173,7 @@ const devNull = { write: () => true } as unknown as NodeJS.WriteStream;
 /** The PEM text of --ca-file F; a file that cannot be read or holds no certificate is a usage error. */
 export async function readCaFile(file: string): Promise<string> {
   const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new UsageError(`Cannot read the CA file ${file}: ${(err as Error).message}`);
+    throw new UsageError(`Cannot read the CA file ${file}: ${errorMessage(err)}`);
   });
   if (splitPemBundle(pem).length === 0) throw new UsageError(`${file} holds no PEM certificate.`);
   return pem;

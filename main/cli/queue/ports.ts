@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode, errorMessage } from '../../engine/errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Log } from '../../engine/log.js';
 import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job.js';
@@ -32,7 +33,7 @@ async function alive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
+    return errorCode(err) === 'EPERM';
   }
   // A killed process stays in the table as a zombie until its parent reaps it (in containers whose
   // init does not reap, for a long time): it holds no lock any more.
@@ -63,7 +64,7 @@ export async function acquireRunLock(paths: QueuePaths): Promise<() => Promise<v
       await removeStaleTemps(paths.file, 60_000);
       return () => rm(paths.lock, { force: true });
     } catch (err) {
-      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      if (errorCode(err) !== 'EEXIST') throw err;
     }
   }
   throw new UsageError('Could not take the queue lock; another run is starting. Try again.');
@@ -156,7 +157,7 @@ export function reportFiles(paths: QueuePaths, log: Log): ReportSink {
           await writeFileAtomic(join(dir, `${base}.json`), JSON.stringify(report, null, 2) + '\n', { mode: 0o644 });
           await writeFileAtomic(join(dir, `${base}.csv`), reportCsv(report), { mode: 0o644 });
         } catch (err) {
-          log.warn('could not write the run report', { dir, error: (err as Error).message });
+          log.warn('could not write the run report', { dir, error: errorMessage(err) });
         }
       }
     },
