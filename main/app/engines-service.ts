@@ -8,6 +8,7 @@ import type { AddEngineRequest, CaCertificateInfo, EngineProfileView, EnginesSta
 import { DiskFerryError, asDiskFerryError, errorMessage } from '../engine/errors.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { engineBaseUrl } from '../engine/ovirt/urls.js';
+import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
 import { fetchEngineCa, parseCaPem } from '../engine/trust/engine-ca.js';
 import type { ChangeBus } from './change-bus.js';
@@ -35,6 +36,8 @@ interface Connection {
 export interface EnginesServiceOptions {
   /** Engine poll cadence for waits (tests use a short one). */
   readonly pollIntervalMs?: number;
+  /** Which dispatcher carries downloads' ranged GETs; `socket` when absent. */
+  readonly rangedGets?: RangedGetDispatcher;
 }
 
 /** See the file comment. */
@@ -214,7 +217,8 @@ export class EnginesService {
   async transferDeps(id: string): Promise<TransferDeps> {
     const client = await this.connect(id);
     const p = this.profile(id);
-    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now };
+    const rangedGets = this.options.rangedGets;
+    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now, ...(rangedGets ? { rangedGets } : {}) };
   }
 
   /** The logged-in client of a profile, connecting when needed. */

@@ -8,6 +8,7 @@ import type { TransferDeps } from '../engine/transfer/deps.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
+import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import type { TransferProgress } from '../../shared/model.js';
 import { ProfileStore, type EngineProfile } from './config.js';
 import { readPassword } from './password.js';
@@ -156,6 +157,7 @@ export class CliContext {
       timers: realTimers,
       now: Date.now,
       hashThread: hashThreadWanted(process.env),
+      rangedGets: rangedGetDispatcherFrom(process.env),
       ...(this.ports.files ? { files: this.ports.files } : {}),
     };
   }

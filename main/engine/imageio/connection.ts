@@ -46,7 +46,7 @@ export const DEFAULT_TIMEOUTS: ImageioTimeouts = { connectMs: 10_000, readMs: 60
  */
 export type RangedGetDispatcher = 'socket' | 'undici';
 
-/** The choice from the environment: `DISKFERRY_RANGED_GETS=undici` switches to undici. */
+/** The choice from an environment (a host's, read by its composition root): `DISKFERRY_RANGED_GETS=undici` switches to undici. */
 export function rangedGetDispatcherFrom(env: Readonly<Record<string, string | undefined>>): RangedGetDispatcher {
   return env['DISKFERRY_RANGED_GETS'] === 'undici' ? 'undici' : 'socket';
 }
