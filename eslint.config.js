@@ -2,6 +2,7 @@
 // - the import table of docs/architecture.md ("Who may import whom"), row by row, with a local rule
 //   that resolves each import to a part of the project (scripts/eslint-import-table.mjs);
 // - no *Sync fs calls in app code, called through `fs.` or imported by name;
+// - no cast of what was thrown in app code (`err as Error`): errorMessage / errorCode / asError;
 // - raw ipcMain/ipcRenderer only in the typed wrappers;
 // - type-aware rules on the product code (main, shared, preload, renderer): no floating promises,
 //   no promises where a plain value or a void callback is expected.
@@ -49,9 +50,13 @@ const may = {
 /** Where only `import type` is allowed. */
 const typesOnly = { renderer: ['preload'] };
 
+const thrownCast = 'Read what was thrown with errorMessage, errorCode or asError (main/engine/errors.ts), not a cast.';
 const noSyncFs = [
   { selector: "CallExpression[callee.property.name=/Sync$/][callee.object.name='fs']", message: 'No *Sync fs calls in app code.' },
   { selector: 'ImportDeclaration[source.value=/^(node:)?fs$/] > ImportSpecifier[imported.name=/Sync$/]', message: 'No *Sync fs calls in app code.' },
+  // Not fs, but the same blocks of app code: what was thrown is read through the helpers.
+  { selector: "TSAsExpression[typeAnnotation.typeName.name='Error']:not([expression.name=/^(err|e|error|cause|reason)$/])", message: thrownCast },
+  { selector: 'TSAsExpression[expression.name=/^(err|e|error|cause|reason)$/]', message: thrownCast },
 ];
 
 const product = ['main/**/*.ts', 'shared/**/*.ts', 'preload/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx'];

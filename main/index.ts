@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
 import { AppCore } from './app/app-core.js';
 import { simulatorDemoEngine } from './app/demo-engine.js';
+import { rangedGetDispatcherFrom } from './engine/imageio/connection.js';
 import { createLog } from './engine/log.js';
 import { realTimers } from './engine/timers.js';
 import { forwardEvents } from './ipc/emit.js';
@@ -60,7 +61,7 @@ if (!app.requestSingleInstanceLock()) {
       timers: realTimers,
       now: Date.now,
       newId: randomUUID,
-    });
+    }, { rangedGets: rangedGetDispatcherFrom(process.env) });
     const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
     serveAppScheme(join(root, 'dist', 'renderer'));
     registerHandlers({ ipcMain, handlers: core.handlers, allowedOrigins, windowContents: () => (win && !win.isDestroyed() ? win.webContents : null), log });

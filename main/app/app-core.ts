@@ -5,6 +5,7 @@
  * notices to the window.
  */
 import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
+import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -26,6 +27,8 @@ export interface AppCoreOptions {
   readonly engineTimeoutMs?: number;
   /** First retry delay (default 10 s, doubling up to 5 min). */
   readonly retryBaseMs?: number;
+  /** Which dispatcher carries downloads' ranged GETs (default `socket`); hosts read `DISKFERRY_RANGED_GETS`. */
+  readonly rangedGets?: RangedGetDispatcher;
 }
 
 /** See the file comment. */
@@ -48,7 +51,10 @@ export class AppCore {
     options: AppCoreOptions,
   ) {
     this.settings = new SettingsService(ports.store, this.bus, ports.log);
-    this.engines = new EnginesService(ports, this.bus, (id) => this.transfers.hasWork(id), options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {});
+    this.engines = new EnginesService(ports, this.bus, (id) => this.transfers.hasWork(id), {
+      ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      ...(options.rangedGets !== undefined ? { rangedGets: options.rangedGets } : {}),
+    });
     this.catalog = new CatalogService(this.engines, ports.now);
     this.transfers = new TransfersService({
       engines: this.engines,

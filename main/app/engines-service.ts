@@ -5,9 +5,10 @@
  * leaves this service except into the OvirtClient's login.
  */
 import type { AddEngineRequest, CaCertificateInfo, EngineProfileView, EnginesState, EngineTestResult, FetchCaRequest, SelectEngineRequest, TestEngineRequest, TrustEngineRequest } from '../../shared/ipc.js';
-import { DiskFerryError, asDiskFerryError } from '../engine/errors.js';
+import { DiskFerryError, asDiskFerryError, errorMessage } from '../engine/errors.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { engineBaseUrl } from '../engine/ovirt/urls.js';
+import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
 import { fetchEngineCa, parseCaPem } from '../engine/trust/engine-ca.js';
 import type { ChangeBus } from './change-bus.js';
@@ -35,6 +36,8 @@ interface Connection {
 export interface EnginesServiceOptions {
   /** Engine poll cadence for waits (tests use a short one). */
   readonly pollIntervalMs?: number;
+  /** Which dispatcher carries downloads' ranged GETs; `socket` when absent. */
+  readonly rangedGets?: RangedGetDispatcher;
 }
 
 /** See the file comment. */
@@ -214,7 +217,8 @@ export class EnginesService {
   async transferDeps(id: string): Promise<TransferDeps> {
     const client = await this.connect(id);
     const p = this.profile(id);
-    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now };
+    const rangedGets = this.options.rangedGets;
+    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now, ...(rangedGets ? { rangedGets } : {}) };
   }
 
   /** The logged-in client of a profile, connecting when needed. */
@@ -265,7 +269,7 @@ export class EnginesService {
   }
 
   private async connectQuietly(id: string): Promise<void> {
-    await this.connect(id).catch((err: unknown) => this.ports.log.info('engine connection failed', { engine: id, error: (err as Error).message }));
+    await this.connect(id).catch((err: unknown) => this.ports.log.info('engine connection failed', { engine: id, error: errorMessage(err) }));
   }
 
   private async disconnect(id: string): Promise<void> {
@@ -327,7 +331,7 @@ export class EnginesService {
     try {
       return await this.ports.secrets.decrypt(p.passwordCipher);
     } catch (err) {
-      this.ports.log.warn('a saved password could not be decrypted', { engine: p.name, error: (err as Error).message });
+      this.ports.log.warn('a saved password could not be decrypted', { engine: p.name, error: errorMessage(err) });
       return null;
     }
   }

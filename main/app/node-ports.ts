@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '../engine/errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../engine/fs/atomic.js';
 import type { DocumentName, DocumentStore, SecretCipher } from './ports.js';
 
@@ -19,7 +20,7 @@ export class JsonFileStore implements DocumentStore {
     try {
       return JSON.parse(await readFile(join(this.dir, `${name}.json`), 'utf8')) as unknown;
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      if (errorCode(err) === 'ENOENT') return undefined;
       // A damaged file reads as garbage; the services report it and start over.
       return { unreadable: true };
     }

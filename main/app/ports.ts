@@ -82,14 +82,6 @@ export interface AppPorts {
   readonly newId: () => string;
 }
 
-/** A desktop port that does nothing (tests, and hosts without a desktop). */
-export const noDesktop: DesktopPort = {
-  reveal: () => Promise.resolve(false),
-  notify: () => {},
-  setBusy: () => {},
-  setProgress: () => {},
-};
-
 /** A dialog port for hosts without native dialogs. */
 export const noDialogs: DialogPort = {
   openFiles: () => Promise.resolve([]),

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSize } from '../../shared/format.js';
+import { errorMessage } from '../engine/errors.js';
 import { nameSearch } from '../engine/ovirt/urls.js';
 import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT } from '../engine/plan/download-rules.js';
 import { UsageError } from './errors.js';
@@ -36,8 +37,9 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
     return parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (err) {
     // Node's text goes on about positionals after '--', which is not what a mistyped option needs.
-    const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message);
-    throw new UsageError(unknown ? `Unknown option '${unknown[1]}'. Run diskferry COMMAND --help for the command's options.` : (err as Error).message);
+    const message = errorMessage(err);
+    const unknown = /^Unknown option '([^']+)'/.exec(message);
+    throw new UsageError(unknown ? `Unknown option '${unknown[1]}'. Run diskferry COMMAND --help for the command's options.` : message);
   }
 }
 
@@ -50,7 +52,7 @@ export function required<T>(value: T | undefined, name: string): T {
 /** The absolute path of `--output DIR`, which must be an existing folder. */
 export async function outputDir(dir: string): Promise<string> {
   await checkOutputFolder(dir, `--output ${dir}`).catch((err: unknown) => {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(errorMessage(err));
   });
   return resolve(dir);
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errorCode } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/fs/atomic.js';
 
 /** The per-user folder for DiskFerry's CLI files (profiles, queue), following each OS's convention. */
@@ -55,7 +56,7 @@ export class ProfileStore {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return { version: 1, defaultProfile: null, profiles: [] };
+      if (errorCode(err) === 'ENOENT') return { version: 1, defaultProfile: null, profiles: [] };
       throw err;
     }
     const parsed = ConfigSchema.safeParse(JSON.parse(text));

@@ -1,5 +1,5 @@
 import { readFile, appendFile } from 'node:fs/promises';
-import { asDiskFerryError } from '../engine/errors.js';
+import { asDiskFerryError, errorMessage } from '../engine/errors.js';
 import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
@@ -10,6 +10,7 @@ import { TransferLedger } from '../engine/janitor/ledger.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
+import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import type { TransferProgress } from '../../shared/model.js';
 import { ledgerDir, ProfileStore, type EngineProfile } from './config.js';
 import { readPassword } from './password.js';
@@ -158,6 +159,7 @@ export class CliContext {
       timers: realTimers,
       now: Date.now,
       hashThread: hashThreadWanted(process.env),
+      rangedGets: rangedGetDispatcherFrom(process.env),
       ...(this.ports.files ? { files: this.ports.files } : {}),
     };
     await this.endLeftDownloads(deps);
@@ -178,7 +180,7 @@ export class CliContext {
     try {
       return await run({ beforeTransfer: rec.beforeTransfer, onCreated: rec.onCreated });
     } finally {
-      await rec.finish(deps.client).catch((err: unknown) => this.log.warn('could not update the local transfer record', { error: (err as Error).message }));
+      await rec.finish(deps.client).catch((err: unknown) => this.log.warn('could not update the local transfer record', { error: errorMessage(err) }));
     }
   }
 
@@ -204,7 +206,7 @@ const devNull = { write: () => true } as unknown as NodeJS.WriteStream;
 /** The PEM text of --ca-file F; a file that cannot be read or holds no certificate is a usage error. */
 export async function readCaFile(file: string): Promise<string> {
   const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new UsageError(`Cannot read the CA file ${file}: ${(err as Error).message}`);
+    throw new UsageError(`Cannot read the CA file ${file}: ${errorMessage(err)}`);
   });
   if (splitPemBundle(pem).length === 0) throw new UsageError(`${file} holds no PEM certificate.`);
   return pem;

@@ -1,3 +1,4 @@
+import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import { openImageio, type ImageioSession } from '../engine/imageio/session.js';
 import { planRanges, planTotals } from '../engine/imageio/plan.js';
 import { uploadRanges } from '../engine/imageio/upload.js';
@@ -38,6 +39,7 @@ async function open(ctx: CliContext, values: DataPlaneValues) {
     preferProxy: values['use-proxy'] ?? false,
     log: ctx.log,
     signal: ctx.signal,
+    rangedGets: rangedGetDispatcherFrom(process.env),
   });
 }
 

@@ -18,6 +18,7 @@ import { runQueueRun } from './commands/queue-run.js';
 import { runTransfers } from './commands/transfers.js';
 import { runUpload } from './commands/upload.js';
 import { CliContext, type CliPorts } from './context.js';
+import { listenForInterrupts } from './interrupt.js';
 import { commandUsage, QUEUE_USAGE, USAGE } from './usage.js';
 import { packageVersion } from './version.js';
 
@@ -41,14 +42,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     io.stdout.write(help + '\n');
     return EXIT_OK;
   }
-  const interrupt = new AbortController();
-  const onSignal = () => {
-    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    io.stderr.write('\nInterrupted: cleaning up the transfer (press Ctrl-C again to quit at once)…\n');
-    interrupt.abort(new DiskFerryError('cancelled', 'Interrupted.', { retryable: false }));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = listenForInterrupts(io.stderr);
   const ctx = new CliContext(io, interrupt.signal, ports);
   try {
     return await runCommand(ctx, command, rest);
@@ -70,8 +64,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     ctx.reportError(err);
     return EXIT_FAILED;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     await ctx.close();
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { errorMessage } from '../engine/errors.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -15,7 +16,7 @@ export async function readPassword(options: {
 }): Promise<string> {
   if (options.passwordFile) {
     const text = await readFile(options.passwordFile, 'utf8').catch((err: unknown) => {
-      throw new UsageError(`Cannot read the password file ${options.passwordFile}: ${(err as Error).message}`);
+      throw new UsageError(`Cannot read the password file ${options.passwordFile}: ${errorMessage(err)}`);
     });
     const pw = text.replace(/\r?\n$/, '');
     if (!pw) throw new UsageError(`The password file ${options.passwordFile} is empty.`);

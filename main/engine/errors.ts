@@ -38,14 +38,18 @@ export function errorCode(err: unknown): string | undefined {
   return typeof err.code === 'string' ? err.code : undefined;
 }
 
+/** Anything thrown as an Error (for APIs that take one): an Error as it is, else one whose cause it is. */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(errorMessage(err), { cause: err });
+}
+
 /** Turns anything thrown into a DiskFerryError (unknown errors become `internal`). */
 export function asDiskFerryError(err: unknown): DiskFerryError {
   if (err instanceof DiskFerryError) return err;
-  const e = err as { code?: unknown; message?: unknown } | null;
-  if (e && e.code === 'ENOSPC') return new DiskFerryError('disk-full', 'The local disk is full. Free some space, then resume the transfer.', { cause: err });
-  if (e && (e.code === 'EACCES' || e.code === 'EPERM'))
-    return new DiskFerryError('io', `Permission denied: ${String(e.message ?? '')}. Check the file and folder permissions.`, { cause: err });
-  if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code))
-    return new DiskFerryError('io', `File system error: ${String(e.message ?? e.code)}`, { cause: err });
-  return new DiskFerryError('internal', `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  const code = errorCode(err);
+  if (code === 'ENOSPC') return new DiskFerryError('disk-full', 'The local disk is full. Free some space, then resume the transfer.', { cause: err });
+  const detail = err instanceof Error ? err.message : (code ?? '');
+  if (code === 'EACCES' || code === 'EPERM') return new DiskFerryError('io', `Permission denied: ${detail}. Check the file and folder permissions.`, { cause: err });
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) return new DiskFerryError('io', `File system error: ${detail}`, { cause: err });
+  return new DiskFerryError('internal', `Unexpected error: ${errorMessage(err)}`, { cause: err });
 }

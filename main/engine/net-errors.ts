@@ -2,6 +2,7 @@
  * Classification of errors below HTTP, shared by the engine REST client and the imageio client:
  * which thrown errors are network failures (retryable) and which are TLS failures (the user must act).
  */
+import { errorCode } from './errors.js';
 
 const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
@@ -29,8 +30,11 @@ const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DE
 
 /** The first network or TLS error code along the `cause` chain, or undefined when there is none. */
 export function transportCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || TLS_CODE.test(e.code))) return e.code;
+  let e = err;
+  for (let depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const code = errorCode(e);
+    if (code !== undefined && (NETWORK_CODES.has(code) || TLS_CODE.test(code))) return code;
+    e = 'cause' in e ? e.cause : undefined;
   }
   return undefined;
 }

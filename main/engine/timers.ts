@@ -21,12 +21,12 @@ export const realTimers: Timers = {
 export function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason as Error);
+      reject(signal.reason);
       return;
     }
     const onAbort = () => {
       timers.clearTimeout(handle);
-      reject(signal!.reason as Error);
+      reject(signal!.reason);
     };
     const handle = timers.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -32,6 +32,8 @@ export interface FaultSettings {
   transferUrlUnreachable: boolean;
   /** The engine REST API answers 503 to everything but this flag's reset (engine down). */
   engineUnavailable: boolean;
+  /** Added latency, in ms, before every engine REST or SSO answer (a loaded engine); the admin endpoint is not delayed. */
+  engineLatencyMs: number;
   /**
    * transfer_url and proxy_url of new transfers point at this origin (`https://host:port`, a stand-in
    * data server such as a hostile one) instead of the simulated daemon and proxy; null: off.
@@ -57,12 +59,13 @@ export function noFaults(): FaultSettings {
     failFinalizeVerification: false,
     transferUrlUnreachable: false,
     engineUnavailable: false,
+    engineLatencyMs: 0,
     dataServerOrigin: null,
     failNextBackup: false,
   };
 }
 
-const NUMERIC = new Set<keyof FaultSettings>(['dropAfterBytes', 'failNthPut', 'failNthFlush', 'latencyMs', 'bandwidthBytesPerSecond', 'tokenLifetimeMs']);
+const NUMERIC = new Set<keyof FaultSettings>(['dropAfterBytes', 'failNthPut', 'failNthFlush', 'latencyMs', 'engineLatencyMs', 'bandwidthBytesPerSecond', 'tokenLifetimeMs']);
 
 /** Applies `name=value` pairs (the --fault flag) or a JSON patch to the settings; throws on unknown names. */
 export function applyFaults(target: FaultSettings, patch: Record<string, unknown>): void {
@@ -74,7 +77,7 @@ export function applyFaults(target: FaultSettings, patch: Record<string, unknown
     } else if (NUMERIC.has(key)) {
       const value = raw === null || raw === 'null' || raw === '' ? null : Number(raw);
       if (value !== null && (!Number.isFinite(value) || value < 0)) throw new Error(`Fault '${name}' needs a number >= 0`);
-      (target as unknown as Record<string, number | null>)[key] = key === 'latencyMs' ? (value ?? 0) : value;
+      (target as unknown as Record<string, number | null>)[key] = key === 'latencyMs' || key === 'engineLatencyMs' ? (value ?? 0) : value;
     } else {
       (target as unknown as Record<string, boolean>)[key] = raw === true || raw === 'true' || raw === '1' || raw === 'yes';
     }

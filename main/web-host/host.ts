@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { AppCore, type AppCoreOptions } from '../app/app-core.js';
 import { JsonFileStore, MemoryCipher } from '../app/node-ports.js';
 import { noDialogs, type AppPorts, type DesktopPort } from '../app/ports.js';
+import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import { createLog, type Log } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
@@ -69,7 +70,7 @@ export async function startDemoWebHost(options: DemoWebHostOptions = {}): Promis
     now: Date.now,
     newId: randomUUID,
   };
-  const core = await AppCore.create(ports, { pollIntervalMs: 100, ...options.core });
+  const core = await AppCore.create(ports, { pollIntervalMs: 100, rangedGets: rangedGetDispatcherFrom(process.env), ...options.core });
   if (options.selectDemo) await core.handlers['engines:demo']();
   const host = await startWebHost({
     core,

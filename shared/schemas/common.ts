@@ -19,9 +19,6 @@ export const IdSchema = z.string().min(1).max(200);
 /** An absolute or relative local path as the user gave it. */
 export const PathSchema = z.string().min(1).max(4096);
 
-/** A byte count. */
-export const BytesSchema = z.number().int().nonnegative();
-
 /** A request without a payload: nothing (undefined), or null / {} from a JSON transport. */
 export const NoPayloadSchema = z.union([z.undefined(), z.null(), z.strictObject({})]).transform((): void => undefined);
 

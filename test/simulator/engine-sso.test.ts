@@ -151,6 +151,23 @@ describe('engineUnavailable fault', () => {
   });
 });
 
+describe('engineLatencyMs fault', () => {
+  test('delays every REST answer by the latency; the admin endpoint answers at once', async () => {
+    await h.token();
+    h.faults.engineLatencyMs = 1000;
+    try {
+      let t = performance.now();
+      expect((await h.api('GET', '')).status).toBe(200);
+      expect(performance.now() - t).toBeGreaterThanOrEqual(990);
+      t = performance.now();
+      expect((await h.fetch('GET', '/ovirt-engine/__simulator/faults')).status).toBe(200);
+      expect(performance.now() - t).toBeLessThan(990);
+    } finally {
+      h.faults.engineLatencyMs = 0;
+    }
+  });
+});
+
 describe('admin endpoint', () => {
   test('GET/PUT faults applies a JSON patch; unknown names get 400', async () => {
     const put = await h.fetch('PUT', '/ovirt-engine/__simulator/faults', { body: JSON.stringify({ failNthPut: 3, pausedSystemAtStart: 'true' }) });

@@ -9,7 +9,7 @@
  */
 import type { Settings, TransferView } from '../../../shared/ipc.js';
 import type { TransferProgress } from '../../../shared/model.js';
-import { DiskFerryError } from '../../engine/errors.js';
+import { DiskFerryError, errorMessage } from '../../engine/errors.js';
 import type { Log } from '../../engine/log.js';
 import { createEngineRunner } from '../../engine/queue/engine-runner.js';
 import type { QueueJob } from '../../engine/queue/job.js';
@@ -260,7 +260,7 @@ export class EngineQueueAdapter implements TransferQueuePort {
       try {
         this.o.onFinished?.(this.view(e.job));
       } catch (err) {
-        this.o.log.warn('a transfer-finished listener failed', { error: (err as Error).message });
+        this.o.log.warn('a transfer-finished listener failed', { error: errorMessage(err) });
       }
     }
     this.notify(e.type !== 'progress');

@@ -45,7 +45,7 @@ const V1DocumentSchema = z.object({ version: z.literal(1), transfers: z.array(V1
 
 /** True when `value` is a version 1 document (whether or not it parses). */
 export function isV1Document(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as { version?: unknown }).version === 1 && 'transfers' in value;
+  return typeof value === 'object' && value !== null && 'version' in value && value.version === 1 && 'transfers' in value;
 }
 
 /** What a migration yields: jobs in queue order and their display fields; null when unreadable. */

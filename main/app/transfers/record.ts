@@ -38,8 +38,6 @@ export const AppTransfersDocumentSchema = z.object({
   queue: z.unknown(),
   meta: z.record(z.string(), TransferMetaSchema),
 });
-/** The persisted `transfers` document. */
-export type AppTransfersDocument = z.infer<typeof AppTransfersDocumentSchema>;
 
 /** The live progress of a running job (what the transfer last reported), when it has a run. */
 export type LiveProgress = TransferProgress | null;

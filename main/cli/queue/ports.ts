@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../../engine/fs/atomic.js';
-import { DiskFerryError } from '../../engine/errors.js';
+import { DiskFerryError, errorCode, errorMessage } from '../../engine/errors.js';
 import { processAlive } from '../../engine/janitor/ledger.js';
 import type { Log } from '../../engine/log.js';
 import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job.js';
@@ -52,7 +52,7 @@ export async function acquireRunLock(paths: QueuePaths): Promise<() => Promise<v
       await removeStaleTemps(paths.file, 60_000);
       return () => rm(paths.lock, { force: true });
     } catch (err) {
-      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      if (errorCode(err) !== 'EEXIST') throw err;
     }
   }
   throw new UsageError('Could not take the queue lock; another run is starting. Try again.');
@@ -167,7 +167,7 @@ export function reportFiles(paths: QueuePaths, log: Log): ReportSink {
           await writeFileAtomic(join(dir, `${base}.json`), JSON.stringify(report, null, 2) + '\n', { mode: 0o644 });
           await writeFileAtomic(join(dir, `${base}.csv`), reportCsv(report), { mode: 0o644 });
         } catch (err) {
-          log.warn('could not write the run report', { dir, error: (err as Error).message });
+          log.warn('could not write the run report', { dir, error: errorMessage(err) });
         }
       }
     },

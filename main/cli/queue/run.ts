@@ -1,4 +1,5 @@
 /** Running the queue until nothing is left to do, one line (or JSON object) per event: `queue run`, `download --all`. */
+import { errorMessage } from '../../engine/errors.js';
 import { DEFAULT_RETRY_POLICY } from '../../engine/queue/retry-policy.js';
 import type { QueueSettings } from '../../engine/queue/queue-types.js';
 import { parseWindow } from '../../engine/queue/schedule.js';
@@ -67,7 +68,7 @@ export async function runQueueUntilIdle(ctx: CliContext, values: RunValues & Glo
       if (polling) return;
       polling = true;
       void takeInbox(paths, ctx.log, q)
-        .catch((err: unknown) => ctx.log.warn('could not take jobs from the inbox', { error: (err as Error).message }))
+        .catch((err: unknown) => ctx.log.warn('could not take jobs from the inbox', { error: errorMessage(err) }))
         .finally(() => (polling = false));
     }, 1000).unref();
     // Jobs handed over while no run was active are in the inbox too.

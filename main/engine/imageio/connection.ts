@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'undici';
-import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { DiskFerryError, asDiskFerryError, errorCode } from '../errors.js';
 import type { Log } from '../log.js';
 import { exchange, type BodyReceiver, type ExchangeRequest, type ExchangeResult, type ResponseHead } from './exchange.js';
 import { SocketDispatcher, type RequestDispatcher } from './http/socket-dispatcher.js';
@@ -46,7 +46,7 @@ export const DEFAULT_TIMEOUTS: ImageioTimeouts = { connectMs: 10_000, readMs: 60
  */
 export type RangedGetDispatcher = 'socket' | 'undici';
 
-/** The choice from the environment: `DISKFERRY_RANGED_GETS=undici` switches to undici. */
+/** The choice from an environment (a host's, read by its composition root): `DISKFERRY_RANGED_GETS=undici` switches to undici. */
 export function rangedGetDispatcherFrom(env: Readonly<Record<string, string | undefined>>): RangedGetDispatcher {
   return env['DISKFERRY_RANGED_GETS'] === 'undici' ? 'undici' : 'socket';
 }
@@ -268,9 +268,9 @@ export class ImageioConnection {
   }
 
   private rethrow(err: unknown, ctx: ErrorContext): never {
-    const code = (err as { code?: unknown } | null)?.code;
+    const code = errorCode(err);
     // A malformed HTTP answer (parser error, body longer or shorter than announced while the socket stayed open).
-    if (typeof code === 'string' && (code.startsWith('HPE_') || code.startsWith('UND_ERR_RES_')))
+    if (code !== undefined && (code.startsWith('HPE_') || code.startsWith('UND_ERR_RES_')))
       throw protocolError(`the server sent a malformed answer (${code})`, ctx, err);
     throw transportError(err, ctx) ?? asDiskFerryError(err);
   }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import { redact } from '../log.js';
 import { isTlsCode, transportCode } from '../net-errors.js';
 
@@ -72,12 +72,6 @@ export function protocolError(message: string, ctx: ErrorContext, cause?: unknow
   return new DiskFerryError('protocol', redact(`${ctx.what} on ${ctx.where}: ${message}. ${BROKEN_SERVER_HINT}`, ctx.secrets), { retryable: false, cause });
 }
 
-/** True when the error is a TLS verification or handshake failure. */
-export function isTlsFailure(err: unknown): boolean {
-  const code = transportCode(err);
-  return code !== undefined && isTlsCode(code);
-}
-
 /** True for failures below HTTP (refused, reset, timeout, DNS, TLS): the ones that justify trying proxy_url. */
 export function isTransportFailure(err: unknown): boolean {
   return transportCode(err) !== undefined;
@@ -91,7 +85,7 @@ export function isTransportFailure(err: unknown): boolean {
 export function transportError(err: unknown, ctx: ErrorContext): DiskFerryError | null {
   const code = transportCode(err);
   if (code === undefined) return null;
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = errorMessage(err);
   const detail = redact(`${code}: ${raw}`, ctx.secrets);
   if (isTlsCode(code))
     return new DiskFerryError(

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { DiskFerryError } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
 import { BROKEN_SERVER_HINT } from './http-errors.js';
 import {
   DEFAULT_TIMEOUTS,
   ImageioConnection,
-  rangedGetDispatcherFrom,
   type ConnectionDeps,
   type ImageioEndpoint,
   type ImageioTimeouts,
@@ -48,7 +47,7 @@ export interface OpenImageioOptions {
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
   readonly timeouts?: Partial<ImageioTimeouts>;
-  /** Which dispatcher carries ranged GETs; by default `DISKFERRY_RANGED_GETS` decides (`socket` unless it says `undici`). */
+  /** Which dispatcher carries ranged GETs (default `socket`); hosts read `DISKFERRY_RANGED_GETS` with rangedGetDispatcherFrom. */
   readonly rangedGets?: RangedGetDispatcher;
 }
 
@@ -101,7 +100,7 @@ export async function openImageio(options: OpenImageioOptions): Promise<ImageioS
     random: options.random ?? Math.random,
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-    rangedGets: options.rangedGets ?? rangedGetDispatcherFrom(process.env),
+    rangedGets: options.rangedGets ?? 'socket',
   };
   const signed = options.signedTicket ?? null;
   const candidates: ImageioEndpoint[] = [];
@@ -123,7 +122,7 @@ export async function openImageio(options: OpenImageioOptions): Promise<ImageioS
       const code = err instanceof DiskFerryError ? err.code : null;
       if (code !== 'network' && code !== 'tls-untrusted') throw err;
       lastError = err;
-      options.log.warn('imageio: server unreachable', { server: endpoint.display, error: (err as Error).message });
+      options.log.warn('imageio: server unreachable', { server: endpoint.display, error: errorMessage(err) });
     }
   }
   throw lastError;

@@ -10,6 +10,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errorCode } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { ImageTransfer, TransferDirection } from '../ovirt/types.js';
 
@@ -41,7 +42,7 @@ export async function processAlive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
+    return errorCode(err) === 'EPERM';
   }
   // A killed process stays in the table as a zombie until its parent reaps it (in containers whose
   // init does not reap, for a long time).

@@ -2,7 +2,7 @@
  * Maps what goes wrong talking to the engine to DiskFerryErrors whose messages say what happened and
  * what the user can do. Messages quote the engine's own fault text but never a secret.
  */
-import { DiskFerryError, errorMessage } from '../errors.js';
+import { DiskFerryError, errorCode, errorMessage } from '../errors.js';
 import { redact } from '../log.js';
 import { parseFault, parseSsoError } from './schemas.js';
 import { isTlsCode, transportCode } from '../net-errors.js';
@@ -19,8 +19,9 @@ export interface RequestContext {
 
 /** True when the request stopped because its AbortSignal fired. */
 export function isAbort(err: unknown): boolean {
-  const e = err as { name?: unknown; code?: unknown } | null;
-  return !!e && (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || e.code === 'ABORT_ERR');
+  const code = errorCode(err);
+  if (code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return true;
+  return typeof err === 'object' && err !== null && 'name' in err && err.name === 'AbortError';
 }
 
 /** The error for a request the caller aborted. */

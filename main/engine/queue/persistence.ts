@@ -67,7 +67,7 @@ export class QueuePersistence {
     this.writing ??= this.drain();
     await this.writing;
     if (options.mustSucceed && this.lastError !== null)
-      throw new DiskFerryError('io', `The transfer queue could not be saved: ${(this.lastError as Error).message}`, { cause: this.lastError, retryable: true });
+      throw new DiskFerryError('io', `The transfer queue could not be saved: ${errorMessage(this.lastError)}`, { cause: this.lastError, retryable: true });
   }
 
   private async drain(): Promise<void> {

@@ -84,15 +84,15 @@ export class TransferControl {
 
   /** Resolves on resume(); rejects with `cancelled` on cancel(). */
   waitForResume(): Promise<void> {
-    if (this.cancelled) return Promise.reject(this.cancelController.signal.reason as Error);
+    if (this.cancelled) return Promise.reject(this.cancelController.signal.reason);
     if (!this.pausedFlag) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.resumeWaiters.push(() => (this.cancelled ? reject(this.cancelController.signal.reason as Error) : resolve()));
+      this.resumeWaiters.push(() => (this.cancelled ? reject(this.cancelController.signal.reason) : resolve()));
     });
   }
 
   /** Throws `cancelled` if cancelled. */
   throwIfCancelled(): void {
-    if (this.cancelled) throw this.cancelController.signal.reason as Error;
+    this.cancelController.signal.throwIfAborted();
   }
 }

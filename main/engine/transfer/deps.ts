@@ -5,6 +5,7 @@ import type { TransferProgress } from '../../../shared/model.js';
 import type { TransferControl } from './control.js';
 import type { OvirtClient } from '../ovirt/client.js';
 import type { FilePort } from '../fs/file-port.js';
+import type { RangedGetDispatcher } from '../imageio/connection.js';
 
 /** The ports a transfer runs with; built by a composition root (CLI, app, web host, tests). */
 export interface TransferDeps {
@@ -21,6 +22,8 @@ export interface TransferDeps {
    * then only decrypts and copies. Off when absent.
    */
   readonly hashThread?: boolean;
+  /** Which dispatcher carries a download's ranged GETs (see rangedGetDispatcherFrom); `socket` when absent. */
+  readonly rangedGets?: RangedGetDispatcher;
 }
 
 /** Default time to wait for each engine step (phase steps take up to ~10 s; disk creation can take minutes). */

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { RangeSet } from '../../../shared/range-set.js';
-import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { DiskFerryError, asDiskFerryError, errorMessage } from '../errors.js';
 import { ensureFreeSpace } from '../fs/free-space.js';
 import { qcow2Layout } from '../image/qcow2-layout.js';
 import { Qcow2FileSource } from '../image/qcow2-source.js';
@@ -283,7 +283,7 @@ async function releaseDisk(deps: TransferDeps, diskId: string, transferId: strin
   return client.finishTransfer(transferId, { diskId, direction: 'download', signal: AbortSignal.timeout(120_000), timeoutMs: 120_000 }).then(
     () => true,
     async (e: unknown) => {
-      log.warn('finalizing the failed download did not complete', { error: (e as Error).message });
+      log.warn('finalizing the failed download did not complete', { error: errorMessage(e) });
       const now = await client.disk(diskId, AbortSignal.timeout(30_000)).catch(() => null);
       return now?.status === 'ok';
     },

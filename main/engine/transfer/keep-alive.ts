@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Timers } from '../timers.js';
 
@@ -44,9 +45,9 @@ export class KeepAlive {
     if (this.busy) return;
     this.busy = true;
     try {
-      await this.targets.extend().catch((err: unknown) => this.log.warn('extend failed', { error: String((err as Error).message) }));
+      await this.targets.extend().catch((err: unknown) => this.log.warn('extend failed', { error: errorMessage(err) }));
       if (!this.dataFlowing)
-        await this.targets.ping().catch((err: unknown) => this.log.warn('keep-alive OPTIONS failed', { error: String((err as Error).message) }));
+        await this.targets.ping().catch((err: unknown) => this.log.warn('keep-alive OPTIONS failed', { error: errorMessage(err) }));
     } finally {
       this.busy = false;
     }

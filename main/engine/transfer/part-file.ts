@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { RangeSet } from '../../../shared/range-set.js';
-import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { DiskFerryError, asDiskFerryError, errorCode } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../fs/atomic.js';
 import { nodeFiles, type FilePort, type WritableFile } from '../fs/file-port.js';
 import { isZero, ZERO_BLOCK } from '../image/zero-scan.js';
@@ -152,7 +152,7 @@ export class PartFile {
       const padded = text.padEnd(Math.max(1, Math.ceil(text.length / JOURNAL_BLOCK)) * JOURNAL_BLOCK, ' ');
       const path = PartFile.journalPath(this.finalPath);
       await writeFileAtomic(path, padded, { files: this.files }).catch(async (err: unknown) => {
-        if ((err as { code?: unknown }).code !== 'ENOSPC' || !(await this.rewriteInPlace(path, padded))) throw err;
+        if (errorCode(err) !== 'ENOSPC' || !(await this.rewriteInPlace(path, padded))) throw err;
       });
     } catch (err) {
       this.dirty = true;

@@ -130,6 +130,7 @@ export class TransferRun {
       preferProxy: tuning.preferProxy ?? false,
       log: deps.log,
       signal: control.cancelSignal,
+      ...(deps.rangedGets ? { rangedGets: deps.rangedGets } : {}),
     });
     this.session = { transfer: ready, imageio };
     this.keepAlive = new KeepAlive(

@@ -1,5 +1,5 @@
 import { RangeSet } from '../../../shared/range-set.js';
-import { DiskFerryError, asDiskFerryError } from '../errors.js';
+import { DiskFerryError, asDiskFerryError, errorMessage } from '../errors.js';
 import { probeImageOnce, type ImageProbe } from '../image/probe.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { openLocalSource } from '../image/local-source.js';
@@ -211,7 +211,7 @@ async function cleanUpFailedUpload(deps: TransferDeps, disk: Disk, transferId: s
     if (!transferId || !version || !deletesDiskOnUploadFailure(version)) await client.deleteDisk(disk.id, signal);
     return await client.waitForDiskGone(disk.id, { signal, timeoutMs: limit });
   } catch (err) {
-    log.warn('cleanup after a failed upload did not complete', { diskId: disk.id, error: (err as Error).message });
+    log.warn('cleanup after a failed upload did not complete', { diskId: disk.id, error: errorMessage(err) });
     return false;
   }
 }

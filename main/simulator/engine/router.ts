@@ -3,6 +3,7 @@
  * (reachable as /ovirt-engine/api/... and /ovirt-engine/api/v4/...).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { handleAdmin } from './admin.js';
 import type { EngineContext } from './context.js';
 import { addDisk, deleteDisk, getDisk, listDisks } from './disks.js';
@@ -153,6 +154,7 @@ export async function handleRequest(ctx: EngineContext, req: IncomingMessage, re
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const path = url.pathname;
     if (path.startsWith('/ovirt-engine/__simulator/')) return await handleAdmin(ctx, req, res, path.slice('/ovirt-engine/__simulator/'.length));
+    if (ctx.faults.engineLatencyMs > 0) await delay(ctx.faults.engineLatencyMs);
     if (ctx.faults.engineUnavailable) {
       return sendText(res, 503, 'text/html;charset=utf-8', '<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>', { connection: 'close' });
     }

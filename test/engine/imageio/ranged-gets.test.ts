@@ -125,14 +125,14 @@ describe.each(['socket', 'undici'] as const)('ranged GETs on the %s dispatcher',
 });
 
 describe('the switch', () => {
-  it('DISKFERRY_RANGED_GETS=undici moves ranged GETs to undici when no option says otherwise', async () => {
+  it('is an option of openImageio: the engine reads no environment (DISKFERRY_RANGED_GETS is for hosts to read)', async () => {
     const before = process.env['DISKFERRY_RANGED_GETS'];
     process.env['DISKFERRY_RANGED_GETS'] = 'undici';
     try {
       const { s } = await session('daemon');
       try {
         expect((await download(s)).out.equals(image.bytes)).toBe(true);
-        expect(undiciRangedGets.length).toBeGreaterThan(0);
+        expect(undiciRangedGets).toEqual([]);
       } finally {
         await s.close();
       }

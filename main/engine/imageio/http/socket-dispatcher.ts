@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { errors } from 'undici';
+import { asError } from '../../errors.js';
 import { malformed, type ParsedHead } from './response-head.js';
 import { ResponseParser, type ResponseSink } from './response-parser.js';
 import { READ_BUFFER, SocketPool, type PooledSocket, type SocketPoolOptions, type SocketReader } from './socket-pool.js';
@@ -119,7 +120,7 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
       if (this.o.body !== null && this.o.body !== undefined) throw new errors.InvalidArgumentError('this dispatcher sends requests without a body');
       head = requestHead(this.o, this.pool.host);
     } catch (err) {
-      return this.fail(err as Error);
+      return this.fail(asError(err));
     }
     this.handler.onRequestStart?.(this, {});
     if (this.done) return;
@@ -190,7 +191,7 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
       this.parser.skip(n);
       this.handler.onResponseDataRead!(this, n);
     } catch (err) {
-      return this.fail(err as Error);
+      return this.fail(asError(err));
     }
     if (!this.done && !this.isPaused && this.parser.bodyLeft === 0) this.feed(EMPTY, false);
   }
@@ -259,7 +260,7 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
       // Stopped early only for a pause: the rest waits (the socket holds a shared buffer until resume()).
       if (used < chunk.length) this.backlog.unshift(chunk.subarray(used));
     } catch (err) {
-      this.fail(err as Error);
+      this.fail(asError(err));
     } finally {
       this.inReadBuffer = false;
     }
