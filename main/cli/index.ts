@@ -6,7 +6,7 @@
 // eslint-disable-next-line no-restricted-syntax -- recordStats runs in an 'exit' listener
 import { writeFileSync } from 'node:fs';
 import { DiskFerryError } from '../engine/errors.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED, EXIT_USAGE, UsageError } from './errors.js';
 import { runChecksum } from './commands/checksum.js';
 import { runDownload } from './commands/download.js';
 import { runDisks, runStorageDomains } from './commands/list.js';
@@ -25,6 +25,8 @@ export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './errors.js'
 /** Runs the command line; returns the exit code. `ports` replaces real ones (tests: a file system that fills up). */
 export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, ports: CliPorts = {}): Promise<number> {
   const [command, ...rest] = argv;
+  const interrupt = new AbortController();
+  const pipe = watchPipes(io, () => interrupt.abort(new DiskFerryError('cancelled', 'The output pipe closed.', { retryable: false })));
   if (command === '--version' || command === '-V' || command === 'version') {
     io.stdout.write(`diskferry ${await packageVersion()}\n`);
     return EXIT_OK;
@@ -40,7 +42,6 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     io.stdout.write(help + '\n');
     return EXIT_OK;
   }
-  const interrupt = new AbortController();
   const onSignal = () => {
     if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
     io.stderr.write('\nInterrupted: cleaning up the transfer (press Ctrl-C again to quit at once)…\n');
@@ -52,6 +53,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
   try {
     return await runCommand(ctx, command, rest);
   } catch (err) {
+    // Nobody reads any more: stop without a word (a transfer was cleaned up like after Ctrl-C).
+    if (pipe.closed) return EXIT_PIPE_CLOSED;
     if (err instanceof UsageError) {
       // --json may not have been parsed yet (an unknown command, a mistyped option): look for it too.
       if (ctx.json || rest.includes('--json')) io.stdout.write(JSON.stringify({ event: 'error', code: 'usage', message: err.message, retryable: false }) + '\n');
@@ -73,6 +76,24 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     process.off('SIGTERM', onSignal);
     await ctx.close();
   }
+}
+
+/**
+ * Watches the output streams for a reader that went away (`diskferry queue report | head`): EPIPE
+ * (or any error of the stream) would otherwise be an unhandled 'error' event that kills the process with a stack trace. From then
+ * on what is written is dropped and `onClosed` stops the command.
+ */
+function watchPipes(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, onClosed: () => void): { readonly closed: boolean } {
+  const state = { closed: false };
+  // EPIPE mostly; any error of an output stream means it takes nothing more.
+  const onError = () => {
+    if (state.closed) return;
+    state.closed = true;
+    onClosed();
+  };
+  io.stdout.on('error', onError);
+  if (io.stderr !== io.stdout) io.stderr.on('error', onError);
+  return state;
 }
 
 /** Runs one command: the only place that knows them all (commands never call each other). */
