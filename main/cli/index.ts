@@ -11,6 +11,8 @@ import { runChecksum } from './commands/checksum.js';
 import { runDownload } from './commands/download.js';
 import { runDisks, runStorageDomains } from './commands/list.js';
 import { runLogin } from './commands/login.js';
+import { runLogout } from './commands/logout.js';
+import { runProfiles } from './commands/profiles.js';
 import { runQueueAdd } from './commands/queue-add.js';
 import { runQueueChange } from './commands/queue-change.js';
 import { runQueueList, runQueueReport } from './commands/queue-list.js';
@@ -101,6 +103,10 @@ function runCommand(ctx: CliContext, command: string, args: string[]): Promise<n
   switch (command) {
     case 'login':
       return runLogin(ctx, args);
+    case 'logout':
+      return runLogout(ctx, args);
+    case 'profiles':
+      return runProfiles(ctx, args);
     case 'storage-domains':
       return runStorageDomains(ctx, args);
     case 'disks':

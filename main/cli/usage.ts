@@ -17,6 +17,9 @@ export const USAGE = `diskferry — move VM disk images in and out of oVirt
 
 Usage:
   diskferry login --engine URL --username USER@PROFILE [--password-file F] [--ca-file F] [--trust-fingerprint FP] [--system-trust] [--name NAME]
+  diskferry logout [--profile NAME | --all]   (ends the engine session login kept, deletes its token)
+  diskferry profiles [list] [--json]
+  diskferry profiles remove NAME…
   diskferry storage-domains [--json]
   diskferry disks [--search QUERY] [--max N] [--json]
   diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
@@ -35,7 +38,8 @@ ${QUEUE_USAGE}
 Options for every command:
   --profile NAME         the engine profile to use (default: the last one you logged in to)
   --engine URL --username USER@PROFILE   use an engine without a saved profile
-  --password-file F      read the password from F (else DISKFERRY_PASSWORD, else a prompt)
+  --password-file F      read the password from F (else DISKFERRY_PASSWORD, else the session login kept,
+                         else a prompt)
   --ca-file F            trust this CA certificate (PEM) for the engine and its hosts
   --system-trust         also trust the operating system's CAs
   --insecure             do not verify TLS certificates (dangerous: for labs only)
