@@ -4,7 +4,8 @@ import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js'
 import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
-import type { TransferDeps } from '../engine/transfer/deps.js';
+import type { TransferDeps, TransferOptions } from '../engine/transfer/deps.js';
+import { TokenBucket } from '../engine/queue/token-bucket.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
@@ -114,6 +115,16 @@ export class CliContext {
       }
     }
     return failures > 0 ? EXIT_FAILED : EXIT_OK;
+  }
+
+  /**
+   * The bandwidth limit of a plain upload or download (`--limit RATE`, bytes per second; null: none):
+   * one token bucket for all the command's transfers, the one a queue run shares among its jobs.
+   */
+  throttle(rate: number | null): TransferOptions['throttle'] {
+    if (rate === null) return undefined;
+    const bucket = new TokenBucket({ now: Date.now, timers: realTimers }, rate);
+    return (bytes, signal) => bucket.take(bytes, signal);
   }
 
   /** TLS trust from --ca-file / --system-trust / --insecure, or from the profile. */

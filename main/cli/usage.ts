@@ -2,7 +2,8 @@
 
 /** Usage lines of the queue commands. */
 export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--no-verify] [--priority N] [--now]
-  diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--overwrite] [--priority N] [--now]
+  diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--if-exists fail|overwrite|rename|skip]
+                      [--priority N] [--now]
   diskferry queue list [--json]
   diskferry queue run [--window [DAYS] HH:MM-HH:MM]… [--limit RATE] [--window-limit RATE] [--concurrency N]
                       [--per-engine N] [--per-storage-domain N] [--retries N] [--retry-delay S] [--workers N] [--json]
@@ -23,13 +24,14 @@ Usage:
   diskferry storage-domains [--json]
   diskferry disks [--search QUERY] [--max N] [--json]
   diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
-                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
-  diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--overwrite] [--no-resume]
-                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
-  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--no-verify]   (data plane only)
+                      [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--if-exists fail|overwrite|rename|skip]
+                      [--no-resume] [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--limit RATE] [--no-verify]   (data plane only)
   diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE [--overwrite] [--format raw|qcow2]
-                      [--no-verify]   (data plane only)
+                      [--limit RATE] [--no-verify]   (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
+                      [--if-exists fail|overwrite|rename|skip] [--limit RATE] [--format raw|qcow2] [--workers N]
 ${QUEUE_USAGE}
   diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
                       (the guest data's checksum as imageio computes it; no engine needed)
