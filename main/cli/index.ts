@@ -15,6 +15,7 @@ import { runLogout } from './commands/logout.js';
 import { runProfiles } from './commands/profiles.js';
 import { runQueueAdd } from './commands/queue-add.js';
 import { runQueueChange } from './commands/queue-change.js';
+import { runQueueControl } from './commands/queue-control.js';
 import { runQueueList, runQueueReport } from './commands/queue-list.js';
 import { runQueueRun } from './commands/queue-run.js';
 import { runUpload } from './commands/upload.js';
@@ -136,13 +137,17 @@ function runQueueCommand(ctx: CliContext, args: string[]): Promise<number> {
       return runQueueList(ctx, rest);
     case 'report':
       return runQueueReport(ctx, rest);
+    case 'pause':
+    case 'resume':
+    case 'cancel':
+      return runQueueControl(ctx, sub, rest);
     case 'remove':
     case 'move':
     case 'priority':
     case 'retry':
       return runQueueChange(ctx, sub, rest);
     default:
-      throw new UsageError(`Unknown queue command '${sub ?? ''}'. Use one of: add, list, run, report, remove, move, priority, retry.\n${QUEUE_USAGE}`);
+      throw new UsageError(`Unknown queue command '${sub ?? ''}'. Use one of: add, list, run, report, pause, resume, cancel, remove, move, priority, retry.\n${QUEUE_USAGE}`);
   }
 }
 

@@ -8,6 +8,7 @@ export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domai
   diskferry queue run [--window [DAYS] HH:MM-HH:MM]… [--limit RATE] [--window-limit RATE] [--concurrency N]
                       [--per-engine N] [--per-storage-domain N] [--retries N] [--retry-delay S] [--workers N] [--json]
   diskferry queue report [--csv] [--json] [--all]
+  diskferry queue pause|resume|cancel ID…   (a running queue run takes them at once)
   diskferry queue remove ID… | --finished
   diskferry queue move ID up|down|top|bottom
   diskferry queue priority ID N

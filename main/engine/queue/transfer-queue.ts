@@ -48,6 +48,8 @@ export class TransferQueue {
   private readonly runs = new Map<string, Run>();
   private readonly listeners = new Set<QueueListener>();
   private readonly bucket: TokenBucket;
+  /** Clean-ups on the engine of jobs cancelled while not running. */
+  private readonly cleanups = new Set<Promise<void>>();
   private readonly persistence: QueuePersistence;
   private readonly lastProgress = new Map<string, number>();
   private started = false;
@@ -167,7 +169,10 @@ export class TransferQueue {
     }
     this.apply(id, { type: 'cancel' });
     this.update(id, (j) => ({ ...j, finishedAt: this.ports.now(), error: { code: 'cancelled', message: 'Cancelled.', retryable: false } }));
-    void this.ports.runner.discard(job).catch((err: unknown) => this.ports.log.warn('cleaning up after a cancelled job failed', { job: id, error: errorMessage(err) }));
+    // Waited for by close(), so a process that cancels and exits (the CLI) still cleans up on the engine.
+    const cleanup = this.ports.runner.discard(job).catch((err: unknown) => this.ports.log.warn('cleaning up after a cancelled job failed', { job: id, error: errorMessage(err) }));
+    this.cleanups.add(cleanup);
+    void cleanup.finally(() => this.cleanups.delete(cleanup));
     this.pump();
   }
 
@@ -253,7 +258,7 @@ export class TransferQueue {
     }
     let timer: unknown = null;
     const grace = new Promise((resolve) => (timer = this.ports.timers.setTimeout(() => resolve(null), this.ports.closeGraceMs ?? 20_000)));
-    await Promise.race([Promise.all(waits), grace]);
+    await Promise.race([Promise.all([...waits, ...this.cleanups]), grace]);
     this.ports.timers.clearTimeout(timer);
     for (const j of this.jobs) if (isActive(j.state)) this.apply(j.id, { type: 'interrupted' });
     this.setAwake(false);
