@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `diskferry` command line: the same transfer engine as the app, for scripts and overnight jobs.
- * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C; the transfer is cleaned up).
+ * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C; the transfer is cleaned up),
+ * 141 the reader of the output went away before a transfer was done (cleaned up the same way).
  */
 // eslint-disable-next-line no-restricted-syntax -- recordStats runs in an 'exit' listener
 import { writeFileSync } from 'node:fs';

@@ -50,7 +50,7 @@ Options for every command:
   --quiet, -q            no progress output
   --log-file F, --log-level error|warn|info|debug
 
-Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
+Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted, 141 the reader of the output went away mid-transfer.`;
 
 /** The usage lines of one command (all its forms) and the options every command takes; null for an unknown command. */
 export function commandUsage(command: string): string | null {

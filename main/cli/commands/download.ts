@@ -124,6 +124,7 @@ async function queueAndRunDownloads(
     search?: string | undefined;
     'storage-domain'?: string | undefined;
     workers?: string | undefined;
+    limit?: string | undefined;
     format?: string | undefined;
     verify?: boolean | undefined;
     'no-verify'?: boolean | undefined;
@@ -142,6 +143,9 @@ async function queueAndRunDownloads(
   reportSkipped(ctx, skipped);
   if (jobs.length === 0) return 0;
   await submitJobs(ctx, jobs);
-  if ((await liveRunPid(queuePaths())) !== null) return 0;
+  if ((await liveRunPid(queuePaths())) !== null) {
+    if (values.limit !== undefined) ctx.io.stderr.write('diskferry: note: the running queue paces its jobs with its own --limit; this one does not apply.\n');
+    return 0;
+  }
   return runQueueUntilIdle(ctx, values);
 }
