@@ -69,13 +69,14 @@ function hashPrefix(s: string): number {
 }
 
 /**
- * Files that hold a secret on purpose, by a name convention the tests follow: a password file passed
- * to `--password-file` is named `pw` or `*.pw`, and may hold a password — only a password: a token
- * or ticket in it is still a finding.
+ * Files that hold a secret on purpose: a password file passed to `--password-file`, by the name the
+ * tests give it (`pw` or `*.pw`), may hold a password; the command line's kept engine sessions
+ * (`engine-sessions.json`, readable only by the user, where no keychain is) may hold access tokens.
+ * Any other secret in them is still a finding.
  */
 function isDeliberateHolder(file: string, kind: string): boolean {
   const name = basename(file);
-  return kind === 'password' && (name === 'pw' || name.endsWith('.pw'));
+  return (kind === 'password' && (name === 'pw' || name.endsWith('.pw'))) || (kind === 'access-token' && name === 'engine-sessions.json');
 }
 
 /** Reads the ledger (JSON lines); unreadable lines are an error, a missing file is an empty ledger. */

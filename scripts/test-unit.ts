@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   const say = (line: string) => process.stderr.write(`secret scan: ${line}\n`);
   say(
     `${scan.filesScanned} files (${(scan.bytesScanned / 1024 / 1024).toFixed(1)} MiB) searched for ${scan.secretsSearched} secrets (${kinds}) in ${seconds} s; ` +
-      `${scan.filesSkipped} large or special files skipped, ${scan.filesExempted} password files let off, ${scan.secretsTooShort} values too short to search.`,
+      `${scan.filesSkipped} large or special files skipped, ${scan.filesExempted} deliberate holders (password files, kept sessions) let off, ${scan.secretsTooShort} values too short to search.`,
   );
   if (secrets.length === 0) say('the ledger is empty: no test started the simulator, so there was nothing to look for.');
   const keep = scan.findings.length > 0 || process.env['DISKFERRY_KEEP_TEST_OUTPUT'] === '1';

@@ -10,6 +10,7 @@ import { parseSize } from '../../shared/format.js';
 import { errorMessage } from '../engine/errors.js';
 import { nameSearch } from '../engine/ovirt/urls.js';
 import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT } from '../engine/plan/download-rules.js';
+import type { ExistingFilePolicy } from '../../shared/schemas/common.js';
 import { UsageError } from './errors.js';
 
 /** Options every command takes. */
@@ -120,6 +121,11 @@ export function parseRate(value: string | undefined, name: string): number | nul
   return bytes;
 }
 
+/** `--limit RATE` of plain uploads and downloads, read by parseRate as the queue run's --limit. */
+export const LIMIT_OPTION = {
+  limit: { type: 'string' },
+} as const;
+
 /** The options every transfer command adds for verification. */
 export const VERIFY_OPTIONS = {
   verify: { type: 'boolean' },
@@ -142,6 +148,22 @@ export interface DownloadChoices {
 export function parseDownloadChoices(values: { format?: string | undefined; verify?: boolean | undefined; 'no-verify'?: boolean | undefined }): DownloadChoices {
   const format = parseChoice('format', values.format, ['raw', 'qcow2'] as const) ?? DEFAULT_OUTPUT_FORMAT;
   return { format, verify: parseVerify(values) };
+}
+
+/** `--if-exists` of downloads, and `--overwrite`, its older spelling of `overwrite`. */
+export const IF_EXISTS_OPTIONS = {
+  'if-exists': { type: 'string' },
+  overwrite: { type: 'boolean' },
+} as const;
+
+/** What a download does when its file exists: the window's policies, or `fail` (the default: refuse, say how to go on). */
+export type IfExists = ExistingFilePolicy | 'fail';
+
+/** Reads `--if-exists fail|overwrite|rename|skip` (`--overwrite` is `--if-exists overwrite`). */
+export function parseIfExists(values: { 'if-exists'?: string | undefined; overwrite?: boolean | undefined }): IfExists {
+  const policy = parseChoice('if-exists', values['if-exists'], ['fail', 'overwrite', 'rename', 'skip'] as const);
+  if (values.overwrite && policy !== undefined && policy !== 'overwrite') throw new UsageError(`--overwrite is --if-exists overwrite; give one of them, not --if-exists ${policy} too.`);
+  return policy ?? (values.overwrite ? 'overwrite' : 'fail');
 }
 
 /**

@@ -77,6 +77,15 @@ export class ProfileStore {
     return c.profiles.find((p) => p.name === wanted) ?? null;
   }
 
+  /** Removes a profile; the default one removed leaves no default. Returns false when there was none of that name. */
+  async remove(name: string): Promise<boolean> {
+    const c = await this.load();
+    const profiles = c.profiles.filter((p) => p.name !== name);
+    if (profiles.length === c.profiles.length) return false;
+    await writeFileAtomic(this.path, JSON.stringify({ version: 1, defaultProfile: c.defaultProfile === name ? null : c.defaultProfile, profiles }, null, 2) + '\n');
+    return true;
+  }
+
   /** Adds or replaces a profile and makes it the default. */
   async save(profile: EngineProfile): Promise<void> {
     const c = await this.load();

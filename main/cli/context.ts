@@ -7,6 +7,7 @@ import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
 import type { TransferDeps, TransferOptions } from '../engine/transfer/deps.js';
 import { sweepDownloads } from '../engine/janitor/janitor.js';
 import { TransferLedger } from '../engine/janitor/ledger.js';
+import { TokenBucket } from '../engine/queue/token-bucket.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
@@ -14,6 +15,8 @@ import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import type { TransferProgress } from '../../shared/model.js';
 import { ledgerDir, ProfileStore, type EngineProfile } from './config.js';
 import { readPassword } from './password.js';
+import { systemKeychain } from './keychain.js';
+import { SessionStore, type KeptSession } from './sessions.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
 import type { GlobalValues } from './args.js';
@@ -27,7 +30,8 @@ export interface CliPorts {
 /** Per-run state of the CLI: output streams, interrupt signal, log, and the engine connection. */
 export class CliContext {
   readonly profiles = new ProfileStore();
-  private client: OvirtClient | null = null;
+  readonly sessions = new SessionStore(systemKeychain());
+  private readonly connections: Connection[] = [];
   private logInstance: Log = silentLog;
   private secrets: string[] = [];
   private logToFile = false;
@@ -60,7 +64,7 @@ export class CliContext {
     this.logInstance = createLog({
       level,
       json: Boolean(file),
-      secrets: () => this.secrets,
+      secrets: () => [...this.secrets, ...this.connections.flatMap((c) => c.client.secrets())],
       write: file ? (line) => void appendFile(file, line + '\n').catch(() => {}) : (line) => this.io.stderr.write(line + '\n'),
     });
   }
@@ -116,6 +120,16 @@ export class CliContext {
     return failures > 0 ? EXIT_FAILED : EXIT_OK;
   }
 
+  /**
+   * The bandwidth limit of a plain upload or download (`--limit RATE`, bytes per second; null: none):
+   * one token bucket for all the command's transfers, the one a queue run shares among its jobs.
+   */
+  throttle(rate: number | null): TransferOptions['throttle'] {
+    if (rate === null) return undefined;
+    const bucket = new TokenBucket({ now: Date.now, timers: realTimers }, rate);
+    return (bytes, signal) => bucket.take(bytes, signal);
+  }
+
   /** TLS trust from --ca-file / --system-trust / --insecure, or from the profile. */
   async trustFrom(values: GlobalValues, profile: EngineProfile | null): Promise<TrustSettings> {
     if (values.insecure) {
@@ -136,22 +150,46 @@ export class CliContext {
     return { caPem: [], systemTrust: true };
   }
 
-  /** Logs in to the engine given by the options or the saved profile. */
+  /**
+   * Logs in to the engine given by the options or the saved profile. With a profile and no password
+   * given (--password-file, DISKFERRY_PASSWORD), the session `login` kept is used; when it has ended,
+   * the password is asked for and the new session kept in its place.
+   */
   async connect(values: GlobalValues): Promise<TransferDeps> {
     const profile = values.engine ? null : await this.profiles.get(values.profile);
-    if (!values.engine && !profile)
-      throw new UsageError(
-        values.profile ? `No engine profile named '${values.profile}'. Run diskferry login first.` : 'No engine yet: run diskferry login --engine URL --username USER@PROFILE first.',
-      );
+    if (!values.engine && !profile) throw new UsageError(await this.noProfileMessage(values.profile));
     const engineUrl = values.engine ?? profile!.engineUrl;
     const username = values.username ?? profile?.username;
     if (!username) throw new UsageError('--username USER@PROFILE is required with --engine.');
     const trust = await this.trustFrom(values, profile);
-    const password = await readPassword({ passwordFile: values['password-file'], prompt: `Password for ${username}: ` });
-    this.secrets.push(password);
-    const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: this.log });
-    await client.login();
-    this.client = client;
+    const passwordGiven = values['password-file'] !== undefined || Boolean(process.env['DISKFERRY_PASSWORD']);
+    const kept = profile && !passwordGiven && username === profile.username ? await this.sessions.get(profile.name, engineUrl, username) : undefined;
+    const entry: Connection = { client: null!, kept: kept ?? null, ended: false };
+    const ask = async (again: boolean): Promise<string> => {
+      const password = await readPassword({
+        passwordFile: values['password-file'],
+        prompt: again ? `The engine session kept since login has ended. Password for ${username}: ` : `Password for ${username}: `,
+      }).catch((err: unknown) => {
+        if (!again || !(err instanceof UsageError)) throw err;
+        entry.ended = true;
+        throw new UsageError(
+          `The engine session kept by diskferry login has ended (the engine ends sessions idle for 30 minutes, by default). Log in again (diskferry login --profile ${profile!.name} …), or give --password-file F.`,
+        );
+      });
+      this.secrets.push(password);
+      return password;
+    };
+    let password: string | null = null;
+    if (!kept?.token) password = await ask(false);
+    const client = new OvirtClient({ engineUrl, username, password: async () => (password ??= await ask(true)), trust, log: this.log });
+    entry.client = client;
+    this.connections.push(entry);
+    if (kept?.token) {
+      this.secrets.push(kept.token.value);
+      client.adoptSession(kept.token);
+    } else {
+      await client.login();
+    }
     const deps: TransferDeps = {
       client,
       trust,
@@ -193,12 +231,67 @@ export class CliContext {
     }
   }
 
-  /** Logs out of the engine (on exit). */
-  async close(): Promise<void> {
-    const client = this.client;
-    this.client = null;
-    if (client) await client.logout().catch(() => {});
+  /** Why no engine can be used: no profile of that name, no default one, or none at all. */
+  private async noProfileMessage(name: string | undefined): Promise<string> {
+    if (name) return `No engine profile named '${name}'. See them with diskferry profiles, or run diskferry login first.`;
+    const { profiles } = await this.profiles.list();
+    if (profiles.length > 0) return `No default engine profile: give --profile NAME (one of ${profiles.map((p) => p.name).join(', ')}), or log in again.`;
+    return 'No engine yet: run diskferry login --engine URL --username USER@PROFILE first.';
   }
+
+  /**
+   * Ends one connection: a kept session stays open on the engine (a new one that replaced it is kept
+   * instead, one that ended is forgotten); any other is logged out.
+   */
+  async release(client: OvirtClient): Promise<void> {
+    const i = this.connections.findIndex((c) => c.client === client);
+    if (i < 0) return;
+    const [c] = this.connections.splice(i, 1);
+    const kept = c!.kept;
+    if (!kept) return client.logout().catch(() => {});
+    const now = client.session();
+    await client.close().catch(() => {});
+    if (now && now.value !== kept.token?.value) await this.sessions.save({ ...kept, token: now }).catch((err: unknown) => this.log.warn('could not keep the engine session', { error: errorMessage(err) }));
+    else if (c!.ended) await this.sessions.forget(kept.profile).catch(() => {});
+  }
+
+  /**
+   * Ends the session kept for a profile: SSO logout on the engine, then its token is deleted here
+   * (also when the engine cannot be reached: the copy on this machine is what could be stolen).
+   * `kept` says whether there was one; `error` what the engine answered when it did not end it.
+   */
+  async endKeptSession(values: GlobalValues, profile: EngineProfile): Promise<{ kept: boolean; error: string | null }> {
+    const kept = await this.sessions.get(profile.name, profile.engineUrl, profile.username);
+    if (!kept) return { kept: false, error: null };
+    let error: string | null = null;
+    if (kept.token) {
+      this.secrets.push(kept.token.value);
+      const client = new OvirtClient({
+        engineUrl: profile.engineUrl,
+        username: profile.username,
+        password: () => Promise.reject(new UsageError('Logging out needs no password.')),
+        trust: await this.trustFrom(values, profile),
+        log: this.log,
+      });
+      client.adoptSession(kept.token);
+      await client.revokeSession(this.signal).catch((err: unknown) => (error = errorMessage(err)));
+    }
+    await this.sessions.forget(profile.name);
+    return { kept: true, error };
+  }
+
+  /** Ends every connection (on exit). */
+  async close(): Promise<void> {
+    for (const c of [...this.connections]) await this.release(c.client);
+  }
+}
+
+/** One engine connection of this run and the kept session it started from (null: none kept). */
+interface Connection {
+  client: OvirtClient;
+  readonly kept: KeptSession | null;
+  /** The kept session ended and no password could be had: it is forgotten. */
+  ended: boolean;
 }
 
 const devNull = { write: () => true } as unknown as NodeJS.WriteStream;

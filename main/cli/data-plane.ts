@@ -10,6 +10,8 @@ import { Qcow2PartTarget, type PartTarget } from '../engine/image/qcow2-writer.j
 import { hashThreadWanted, TransferDigest, VERIFY_OFF } from '../engine/image/verify.js';
 import { PartFile, ensureTargetFree } from '../engine/transfer/part-file.js';
 import { ProgressTracker } from '../engine/transfer/progress-tracker.js';
+import { throttledSource } from '../engine/transfer/throttled-source.js';
+import type { TransferOptions } from '../engine/transfer/deps.js';
 import { formatBytes, formatDuration } from '../../shared/format.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
@@ -49,6 +51,8 @@ export interface TicketUploadOptions {
   /** Send a qcow2's container bytes instead of its guest data. */
   readonly asIs: boolean;
   readonly verify: boolean;
+  /** `--limit RATE`. */
+  readonly throttle?: TransferOptions['throttle'];
 }
 
 /**
@@ -70,9 +74,10 @@ export async function uploadToTicket(ctx: CliContext, values: DataPlaneValues, f
     digest?.addZeroRanges(plan);
     tracker.setTotal(source.size);
     tracker.setState('transferring');
+    const hashed = digest ? digest.source(source) : source;
     const r = await uploadRanges({
       session,
-      source: digest ? digest.source(source) : source,
+      source: options.throttle ? throttledSource(hashed, options.throttle, () => ctx.signal) : hashed,
       plan,
       zeroMode: 'patch',
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
@@ -104,6 +109,8 @@ export interface TicketDownloadOptions {
   readonly overwrite: boolean;
   readonly format: 'raw' | 'qcow2';
   readonly verify: boolean;
+  /** `--limit RATE`. */
+  readonly throttle?: TransferOptions['throttle'];
 }
 
 /** Downloads an existing imageio ticket into a sparse raw or qcow2 file (no engine involved). */
@@ -130,7 +137,8 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
       session,
       plan,
       sink: {
-        write: (offset, data) => {
+        write: async (offset, data) => {
+          await options.throttle?.(data.length, ctx.signal);
           digest?.add(offset, data);
           return p.write(offset, data);
         },

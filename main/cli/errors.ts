@@ -9,6 +9,9 @@ export const EXIT_USAGE = 2;
 /** Ctrl-C or SIGTERM: the transfer was cleaned up (a queue run keeps its jobs for the next run). */
 export const EXIT_INTERRUPTED = 130;
 
+/** The reader of our output went away (`diskferry … | head`) before the command was done: 128 + SIGPIPE, as a shell reports a writer the pipe stopped. */
+export const EXIT_PIPE_CLOSED = 141;
+
 /** A usage or input problem: exit code 2, message shown as is. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

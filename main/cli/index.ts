@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 /**
  * The `diskferry` command line: the same transfer engine as the app, for scripts and overnight jobs.
- * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C; the transfer is cleaned up).
+ * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C; the transfer is cleaned up),
+ * 141 the reader of the output went away before a transfer was done (cleaned up the same way).
  */
 // eslint-disable-next-line no-restricted-syntax -- recordStats runs in an 'exit' listener
 import { writeFileSync } from 'node:fs';
 import { DiskFerryError } from '../engine/errors.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED, EXIT_USAGE, UsageError } from './errors.js';
 import { runChecksum } from './commands/checksum.js';
 import { runDownload } from './commands/download.js';
 import { runDisks, runStorageDomains } from './commands/list.js';
 import { runLogin } from './commands/login.js';
+import { runLogout } from './commands/logout.js';
+import { runProfiles } from './commands/profiles.js';
 import { runQueueAdd } from './commands/queue-add.js';
 import { runQueueChange } from './commands/queue-change.js';
+import { runQueueControl } from './commands/queue-control.js';
 import { runQueueList, runQueueReport } from './commands/queue-list.js';
 import { runQueueRun } from './commands/queue-run.js';
 import { runTransfers } from './commands/transfers.js';
@@ -27,6 +31,8 @@ export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './errors.js'
 /** Runs the command line; returns the exit code. `ports` replaces real ones (tests: a file system that fills up). */
 export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process, ports: CliPorts = {}): Promise<number> {
   const [command, ...rest] = argv;
+  const interrupt = new AbortController();
+  const pipe = watchPipes(io, () => interrupt.abort(new DiskFerryError('cancelled', 'The output pipe closed.', { retryable: false })));
   if (command === '--version' || command === '-V' || command === 'version') {
     io.stdout.write(`diskferry ${await packageVersion()}\n`);
     return EXIT_OK;
@@ -42,11 +48,14 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     io.stdout.write(help + '\n');
     return EXIT_OK;
   }
-  const interrupt = listenForInterrupts(io.stderr);
+  // Ctrl-C and SIGTERM abort the same controller as a closed output pipe.
+  const signals = listenForInterrupts(io.stderr, interrupt);
   const ctx = new CliContext(io, interrupt.signal, ports);
   try {
     return await runCommand(ctx, command, rest);
   } catch (err) {
+    // Nobody reads any more: stop without a word (a transfer was cleaned up like after Ctrl-C).
+    if (pipe.closed) return EXIT_PIPE_CLOSED;
     if (err instanceof UsageError) {
       // --json may not have been parsed yet (an unknown command, a mistyped option): look for it too.
       if (ctx.json || rest.includes('--json')) io.stdout.write(JSON.stringify({ event: 'error', code: 'usage', message: err.message, retryable: false }) + '\n');
@@ -64,9 +73,27 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
     ctx.reportError(err);
     return EXIT_FAILED;
   } finally {
-    interrupt.dispose();
+    signals.dispose();
     await ctx.close();
   }
+}
+
+/**
+ * Watches the output streams for a reader that went away (`diskferry queue report | head`): EPIPE
+ * (or any error of the stream) would otherwise be an unhandled 'error' event that kills the process with a stack trace. From then
+ * on what is written is dropped and `onClosed` stops the command.
+ */
+function watchPipes(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, onClosed: () => void): { readonly closed: boolean } {
+  const state = { closed: false };
+  // EPIPE mostly; any error of an output stream means it takes nothing more.
+  const onError = () => {
+    if (state.closed) return;
+    state.closed = true;
+    onClosed();
+  };
+  io.stdout.on('error', onError);
+  if (io.stderr !== io.stdout) io.stderr.on('error', onError);
+  return state;
 }
 
 /** Runs one command: the only place that knows them all (commands never call each other). */
@@ -74,6 +101,10 @@ function runCommand(ctx: CliContext, command: string, args: string[]): Promise<n
   switch (command) {
     case 'login':
       return runLogin(ctx, args);
+    case 'logout':
+      return runLogout(ctx, args);
+    case 'profiles':
+      return runProfiles(ctx, args);
     case 'storage-domains':
       return runStorageDomains(ctx, args);
     case 'disks':
@@ -105,13 +136,17 @@ function runQueueCommand(ctx: CliContext, args: string[]): Promise<number> {
       return runQueueList(ctx, rest);
     case 'report':
       return runQueueReport(ctx, rest);
+    case 'pause':
+    case 'resume':
+    case 'cancel':
+      return runQueueControl(ctx, sub, rest);
     case 'remove':
     case 'move':
     case 'priority':
     case 'retry':
       return runQueueChange(ctx, sub, rest);
     default:
-      throw new UsageError(`Unknown queue command '${sub ?? ''}'. Use one of: add, list, run, report, remove, move, priority, retry.\n${QUEUE_USAGE}`);
+      throw new UsageError(`Unknown queue command '${sub ?? ''}'. Use one of: add, list, run, report, pause, resume, cancel, remove, move, priority, retry.\n${QUEUE_USAGE}`);
   }
 }
 

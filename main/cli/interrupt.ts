@@ -39,8 +39,7 @@ export class InterruptSteps {
  * DiskFerryError) and says so on `stderr`, a repeat within the grace period is ignored, a later one
  * exits the process at once with the interrupted exit code.
  */
-export function listenForInterrupts(stderr: NodeJS.WritableStream): { readonly signal: AbortSignal; dispose(): void } {
-  const interrupt = new AbortController();
+export function listenForInterrupts(stderr: NodeJS.WritableStream, interrupt = new AbortController()): { readonly signal: AbortSignal; dispose(): void } {
   const steps = new InterruptSteps();
   const onSignal = () => {
     const step = steps.next();

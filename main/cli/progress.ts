@@ -56,6 +56,8 @@ export class ProgressPrinter {
           on_wire: p.bytesOnWire,
           elapsed: Math.round(p.elapsedMs) / 1000,
           rate: p.rate === null ? null : Math.round(p.rate),
+          // Seconds left at the current rate (null until it can be measured), as the text line shows it.
+          eta: p.etaSeconds === null ? null : Math.round(p.etaSeconds),
         }) + '\n',
       );
       return;

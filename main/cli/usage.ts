@@ -2,11 +2,13 @@
 
 /** Usage lines of the queue commands. */
 export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--no-verify] [--priority N] [--now]
-  diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--overwrite] [--priority N] [--now]
+  diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--if-exists fail|overwrite|rename|skip]
+                      [--priority N] [--now]
   diskferry queue list [--json]
   diskferry queue run [--window [DAYS] HH:MM-HH:MM]… [--limit RATE] [--window-limit RATE] [--concurrency N]
                       [--per-engine N] [--per-storage-domain N] [--retries N] [--retry-delay S] [--workers N] [--json]
   diskferry queue report [--csv] [--json] [--all]
+  diskferry queue pause|resume|cancel ID…   (a running queue run takes them at once)
   diskferry queue remove ID… | --finished
   diskferry queue move ID up|down|top|bottom
   diskferry queue priority ID N
@@ -17,16 +19,20 @@ export const USAGE = `diskferry — move VM disk images in and out of oVirt
 
 Usage:
   diskferry login --engine URL --username USER@PROFILE [--password-file F] [--ca-file F] [--trust-fingerprint FP] [--system-trust] [--name NAME]
+  diskferry logout [--profile NAME | --all]   (ends the engine session login kept, deletes its token)
+  diskferry profiles [list] [--json]
+  diskferry profiles remove NAME…
   diskferry storage-domains [--json]
   diskferry disks [--search QUERY] [--max N] [--json]
   diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
-                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
-  diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--overwrite] [--no-resume]
-                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
-  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--no-verify]   (data plane only)
+                      [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--if-exists fail|overwrite|rename|skip]
+                      [--no-resume] [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify]
+  diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--limit RATE] [--no-verify]   (data plane only)
   diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE [--overwrite] [--format raw|qcow2]
-                      [--no-verify]   (data plane only)
+                      [--limit RATE] [--no-verify]   (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
+                      [--if-exists fail|overwrite|rename|skip] [--limit RATE] [--format raw|qcow2] [--workers N]
 ${QUEUE_USAGE}
   diskferry transfers [--all] [--json]   (every image transfer on the engine, ours marked; --all adds finished ones)
   diskferry transfers clean [--dry-run] [--older-than DURATION] [--yes] [ID…]
@@ -38,7 +44,8 @@ ${QUEUE_USAGE}
 Options for every command:
   --profile NAME         the engine profile to use (default: the last one you logged in to)
   --engine URL --username USER@PROFILE   use an engine without a saved profile
-  --password-file F      read the password from F (else DISKFERRY_PASSWORD, else a prompt)
+  --password-file F      read the password from F (else DISKFERRY_PASSWORD, else the session login kept,
+                         else a prompt)
   --ca-file F            trust this CA certificate (PEM) for the engine and its hosts
   --system-trust         also trust the operating system's CAs
   --insecure             do not verify TLS certificates (dangerous: for labs only)
@@ -46,7 +53,7 @@ Options for every command:
   --quiet, -q            no progress output
   --log-file F, --log-level error|warn|info|debug
 
-Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.`;
+Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted, 141 the reader of the output went away mid-transfer.`;
 
 /** The usage lines of one command (all its forms) and the options every command takes; null for an unknown command. */
 export function commandUsage(command: string): string | null {

@@ -198,7 +198,7 @@ describe('diskferry command line, as an administrator uses it', () => {
     await writeFile(join(out, 'web-01-disk1.raw'), 'keep me');
     const r = await run('download', 'web-01-disk1', '--output', out, '--password-file', pw, '--quiet');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/web-01-disk1\.raw already exists\. Download to another folder, or choose to replace it \(--overwrite on the command line\)\./);
+    expect(r.err).toMatch(/web-01-disk1\.raw already exists\. Download to another folder, or choose to replace it or to keep both \(--if-exists overwrite or rename on the command line\)\./);
     const again = await run('download', 'web-01-disk1', '--output', out, '--password-file', pw, '--quiet', '--overwrite');
     expect(again.code, again.err).toBe(0);
   });

@@ -2,7 +2,8 @@
  * The secrets scan of scripts/test-unit.ts finds what it must: a real simulator records its secrets
  * in a ledger of this test's own (so the suite-wide scan does not see them), secrets are planted in
  * files the way a leak would put them, and the scan must report each (file, line, kind) without
- * printing the secret — and let off only a password in a file named as a password file. Also: the
+ * printing the secret — and let off only a password in a file named as a password file, and a token
+ * in the command line's kept sessions. Also: the
  * setup file that keeps what tests delete keeps it.
  */
 import { request } from 'node:https';
@@ -71,7 +72,7 @@ describe('secret scan', () => {
     expect([...kinds.values()]).toContain('basic-credentials');
   });
 
-  it('reports each planted secret by file, line and kind, never by value, and lets off only password files', async () => {
+  it('reports each planted secret by file, line and kind, never by value, and lets off only password files and the kept sessions', async () => {
     const out = join(dir, 'out');
     await mkdir(join(out, 'logs'), { recursive: true });
     await writeFile(join(out, 'logs', 'run.log'), `start\nGET /api ok\nPOST /api/disks Authorization: Bearer ${token}\nend\n`);
@@ -81,6 +82,9 @@ describe('secret scan', () => {
     await writeFile(join(out, 'pw-copy.txt'), `password=${password}`);
     await mkdir(join(out, 'config'));
     await writeFile(join(out, 'config', 'pw'), token);
+    // The command line's kept sessions may hold a token, not a password.
+    await writeFile(join(out, 'config', 'engine-sessions.json'), JSON.stringify({ sessions: [{ token }] }));
+    await writeFile(join(out, 'engine-sessions.json'), JSON.stringify({ password }));
     await writeFile(join(out, 'image.raw'), Buffer.concat([Buffer.alloc(4096), Buffer.from(token), Buffer.alloc(4096)]));
     await writeFile(join(out, `cache-${token}.json`), '{}');
     await writeFile(join(out, 'huge.log'), 'x'.repeat(200_000) + token);
@@ -89,10 +93,20 @@ describe('secret scan', () => {
 
     const scan = await scanForSecrets([out], secrets, { maxFileBytes: 100_000, alwaysScanBytes: 10_000 });
     const found = scan.findings.map((f) => `${relative(out, f.file)}:${f.line}:${f.kind}`).sort();
-    expect(found).toEqual(['big-text.log:20001:access-token', 'cache-<access-token>.json:0:access-token', 'config/pw:1:access-token', 'image.raw:1:access-token', 'logs/run.log:3:access-token', 'pw-copy.txt:1:password'].sort());
-    expect(scan.filesExempted).toBe(2);
+    expect(found).toEqual(
+      [
+        'big-text.log:20001:access-token',
+        'cache-<access-token>.json:0:access-token',
+        'config/pw:1:access-token',
+        'engine-sessions.json:1:password',
+        'image.raw:1:access-token',
+        'logs/run.log:3:access-token',
+        'pw-copy.txt:1:password',
+      ].sort(),
+    );
+    expect(scan.filesExempted).toBe(3);
     expect(scan.filesSkipped).toBe(2);
-    expect(scan.filesScanned).toBe(9);
+    expect(scan.filesScanned).toBe(11);
     const printed = JSON.stringify(scan);
     expect(printed).not.toContain(token);
     expect(printed).not.toContain(password);

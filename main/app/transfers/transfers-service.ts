@@ -7,7 +7,7 @@ import { basename, dirname, isAbsolute } from 'node:path';
 import type { AddDownloadsRequest, AddUploadsRequest, MoveTransferRequest, RevealResult, TransfersSnapshot, TransferView } from '../../../shared/ipc.js';
 import { DiskFerryError } from '../../engine/errors.js';
 import { probeImageOnce } from '../../engine/image/probe.js';
-import { checkOutputFolder } from '../../engine/plan/download-rules.js';
+import { checkOutputFolder, targetPath } from '../../engine/plan/download-rules.js';
 import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
 import { uploadTarget } from '../../engine/plan/upload-target.js';
 import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
@@ -17,7 +17,7 @@ import type { DesktopPort } from '../ports.js';
 import type { SettingsService } from '../settings-service.js';
 import type { PlannedImages } from '../upload-planning.js';
 import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
-import { expandTemplate, targetPath } from './naming.js';
+import { expandTemplate } from './naming.js';
 import { DEFAULT_NAME_TEMPLATE } from '../../../shared/file-names.js';
 import type { NewTransfer, TransferQueuePort } from './queue-port.js';
 

@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 /**
  * `diskferry login`: saves an engine profile after checking the password. Without --ca-file it fetches
  * the engine CA, shows its SHA-256 fingerprint and asks before trusting it (or takes
- * --trust-fingerprint). The password is never stored.
+ * --trust-fingerprint). The password is never stored; the engine session is kept (sessions.ts).
  */
 export async function runLogin(ctx: CliContext, args: string[]): Promise<number> {
   const { values } = parseCommand(args, { 'trust-fingerprint': { type: 'string' }, name: { type: 'string' } });
@@ -42,16 +42,30 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
   const password = await readPassword({ passwordFile: values['password-file'], prompt: `Password for ${username}: ` });
   const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: ctx.log });
   await client.login();
-  const version = await client.version();
-  await client.logout().catch(() => {});
+  const version = await client.version().catch(async (err: unknown) => {
+    await client.logout();
+    throw err;
+  });
   const name = values.name ?? new URL(engineUrl).host;
-  await ctx.profiles.save({ name, engineUrl, username, caPem, caFingerprint: fingerprint, systemTrust: trust.systemTrust });
-  ctx.result(`Logged in to ${engineUrl} (oVirt ${version.full}) as ${username}. Saved as profile '${name}' (the password is not stored).`, {
+  const profile = { name, engineUrl, username, caPem, caFingerprint: fingerprint, systemTrust: trust.systemTrust };
+  // A session kept by an earlier login of this profile is ended, not left open beside the new one.
+  const previous = await ctx.profiles.get(name);
+  if (previous) await ctx.endKeptSession(values, previous);
+  await ctx.profiles.save(profile);
+  // The session stays open for the next commands: its token (never the password) is kept.
+  const session = client.session();
+  await client.close();
+  const where = session ? await ctx.sessions.save({ profile: name, engineUrl, username, token: session }) : null;
+  const kept = where
+    ? ` The engine session is kept in ${ctx.sessions.describe(where)}: commands use it without asking for the password while it lasts (the engine ends sessions idle for 30 minutes, by default); diskferry logout ends it.`
+    : '';
+  ctx.result(`Logged in to ${engineUrl} (oVirt ${version.full}) as ${username}. Saved as profile '${name}' (the password is not stored).${kept}`, {
     profile: name,
     engine_url: engineUrl,
     username,
     version: version.full,
     ca_fingerprint: fingerprint,
+    session_kept: where,
   });
   return 0;
 }

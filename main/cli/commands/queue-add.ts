@@ -6,10 +6,10 @@ import { uploadTarget } from '../../engine/plan/upload-target.js';
 import type { NewJob } from '../../engine/queue/job.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
 import type { Disk } from '../../engine/ovirt/types.js';
-import { outputDir, parseChoice, parseCommand, parseDownloadChoices, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import { IF_EXISTS_OPTIONS, outputDir, parseChoice, parseCommand, parseDownloadChoices, parseIfExists, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { downloadJob, engineKey, submitJobs } from '../queue/jobs.js';
+import { downloadJobs, engineKey, reportSkipped, submitJobs } from '../queue/jobs.js';
 
 /** Options of `queue add` (besides the global ones). */
 export const QUEUE_ADD_OPTIONS = {
@@ -18,7 +18,7 @@ export const QUEUE_ADD_OPTIONS = {
   'disk-format': { type: 'string' },
   preallocated: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
-  overwrite: { type: 'boolean' },
+  ...IF_EXISTS_OPTIONS,
   priority: { type: 'string' },
   now: { type: 'boolean' },
   workers: { type: 'string', short: 'w' },
@@ -58,12 +58,15 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
     });
   } else {
     const choices = parseDownloadChoices(values);
+    const ifExists = parseIfExists(values);
     const output = await outputDir(required(values.output, '--output DIR'));
     const deps = await ctx.connect(values);
     const disks: Disk[] = [];
     for (const d of positionals) disks.push(await resolveDisk(deps, d));
-    specs = disks.map((d) => downloadJob(key, d, output, values.overwrite ?? false, common, choices));
+    const placed = await downloadJobs(key, disks, output, ifExists, common, choices);
+    reportSkipped(ctx, placed.skipped);
+    specs = placed.jobs;
   }
-  await submitJobs(ctx, specs);
+  if (specs.length > 0) await submitJobs(ctx, specs);
   return 0;
 }

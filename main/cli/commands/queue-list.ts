@@ -24,9 +24,13 @@ export async function runQueueReport(ctx: CliContext, args: string[]): Promise<n
     ctx.io.stdout.write(ctx.json ? '' : 'No run report yet: reports are written when a queue run finishes.\n');
     return 0;
   }
+  // One CSV: the rows of every report chosen under one header.
+  if (values.csv) {
+    ctx.io.stdout.write(reportCsv(chosen));
+    return 0;
+  }
   for (const r of chosen) {
-    if (values.csv) ctx.io.stdout.write(reportCsv(r));
-    else if (ctx.json) ctx.io.stdout.write(JSON.stringify(r) + '\n');
+    if (ctx.json) ctx.io.stdout.write(JSON.stringify(r) + '\n');
     else ctx.io.stdout.write(`Report ${shortId(r.id)} of ${new Date(r.createdAt).toLocaleString()}\n${reportTable(r)}\n`);
   }
   return 0;

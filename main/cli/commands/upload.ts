@@ -1,4 +1,4 @@
-import { parseChoice, parseCommand, parseInactivityTimeout, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import { LIMIT_OPTION, parseChoice, parseCommand, parseInactivityTimeout, parseRate, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OvirtClient } from '../../engine/ovirt/client.js';
@@ -23,15 +23,17 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
     'transfer-url': { type: 'string' },
     'proxy-url': { type: 'string' },
     'as-is': { type: 'boolean' },
+    ...LIMIT_OPTION,
     ...VERIFY_OPTIONS,
   });
   ctx.applyGlobals(values);
   if (positionals.length === 0) throw new UsageError('Name at least one image file to upload.');
   const workers = parseWorkers(values.workers);
   const verify = parseVerify(values);
+  const throttle = ctx.throttle(parseRate(values.limit, '--limit'));
   if (values['transfer-url'] || values['proxy-url']) {
     if (positionals.length !== 1) throw new UsageError('The data-plane-only upload takes exactly one file.');
-    return uploadToTicket(ctx, values, positionals[0]!, { ...(workers !== undefined ? { workers } : {}), asIs: values['as-is'] ?? false, verify });
+    return uploadToTicket(ctx, values, positionals[0]!, { ...(workers !== undefined ? { workers } : {}), asIs: values['as-is'] ?? false, verify, ...(throttle ? { throttle } : {}) });
   }
   if (values['as-is']) throw new UsageError('--as-is works only with --transfer-url; through the engine, the engine version decides how a qcow2 is sent.');
   const storageDomain = required(values['storage-domain'], '--storage-domain NAME');
@@ -56,6 +58,7 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
           preferProxy: values['use-proxy'] ?? false,
         },
         onProgress,
+        ...(throttle ? { throttle } : {}),
         ...hooks,
       }),
     );

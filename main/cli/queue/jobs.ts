@@ -7,7 +7,9 @@ import type { NewJob } from '../../engine/queue/job.js';
 import { parseQueueDocument, JsonFileQueueStore, type QueueDocument } from '../../engine/queue/store.js';
 import type { TransferDeps } from '../../engine/transfer/deps.js';
 import type { Disk } from '../../engine/ovirt/types.js';
-import { diskSearch, type DownloadChoices } from '../args.js';
+import { join } from 'node:path';
+import { downloadFileName, targetPath } from '../../engine/plan/download-rules.js';
+import { diskSearch, type DownloadChoices, type IfExists } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { openQueue } from './open.js';
@@ -22,16 +24,69 @@ export async function engineKey(ctx: CliContext, values: { engine?: string | und
   return profile.name;
 }
 
+/** Where a download job writes: its folder, and the exact file when the --if-exists rule chose one. */
+interface Placement {
+  readonly file?: string;
+  readonly overwrite: boolean;
+}
+
 /** A download job for a resolved disk. */
-export function downloadJob(engine: string, d: Disk, outputDir: string, overwrite: boolean, common: Pick<NewJob, 'priority' | 'start' | 'workers'>, choices: DownloadChoices): NewJob {
+function downloadJob(engine: string, d: Disk, outputDir: string, place: Placement, common: Pick<NewJob, 'priority' | 'start' | 'workers'>, choices: DownloadChoices): NewJob {
   return {
     kind: 'download',
     engine,
     label: d.name,
     storageDomainKey: d.storageDomainIds[0] ?? null,
     ...common,
-    download: { disk: d.id, diskName: d.name, outputDir, size: d.provisionedSize, ...(overwrite ? { overwrite: true } : {}), format: choices.format, verify: choices.verify },
+    download: {
+      disk: d.id,
+      diskName: d.name,
+      outputDir,
+      ...(place.file !== undefined ? { file: place.file } : {}),
+      size: d.provisionedSize,
+      ...(place.overwrite ? { overwrite: true } : {}),
+      format: choices.format,
+      verify: choices.verify,
+    },
   };
+}
+
+/**
+ * Download jobs for resolved disks, each file placed by the --if-exists rule (the engine's, as the
+ * window's): `rename` and `skip` decide now, among the files of the folder and of this batch; `fail`
+ * lets the run refuse an existing file. The disks skipped come back with the file that was in the way.
+ */
+export async function downloadJobs(
+  engine: string,
+  disks: readonly Disk[],
+  outputDir: string,
+  policy: IfExists,
+  common: Pick<NewJob, 'priority' | 'start' | 'workers'>,
+  choices: DownloadChoices,
+): Promise<{ jobs: NewJob[]; skipped: Array<{ disk: Disk; path: string }> }> {
+  const jobs: NewJob[] = [];
+  const skipped: Array<{ disk: Disk; path: string }> = [];
+  const taken = new Set<string>();
+  for (const d of disks) {
+    if (policy === 'fail' || policy === 'overwrite') {
+      jobs.push(downloadJob(engine, d, outputDir, { overwrite: policy === 'overwrite' }, common, choices));
+      continue;
+    }
+    const fileName = downloadFileName(d, choices.format);
+    const target = await targetPath(outputDir, fileName, policy, taken);
+    if (!target) {
+      skipped.push({ disk: d, path: join(outputDir, fileName) });
+      continue;
+    }
+    taken.add(target.path);
+    jobs.push(downloadJob(engine, d, outputDir, { file: target.path, overwrite: target.overwrite }, common, choices));
+  }
+  return { jobs, skipped };
+}
+
+/** Says which disks --if-exists skip left out (a result line each). */
+export function reportSkipped(ctx: CliContext, skipped: ReadonlyArray<{ disk: Disk; path: string }>): void {
+  for (const { disk, path } of skipped) ctx.result(`Skipped disk '${disk.name}': ${path} already exists (--if-exists skip).`, { disk_id: disk.id, disk_name: disk.name, path, skipped: true });
 }
 
 /** The disks `download --all --storage-domain NAME` or `download --search Q` means. */

@@ -34,11 +34,11 @@ export class EngineConnections {
     return p;
   }
 
-  /** Logs out of every engine. */
+  /** Ends every engine connection (a session `login` kept stays open for the next command). */
   async close(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
-    await Promise.all(all.map((p) => p.then((d) => d.client.logout(), () => {})));
+    await Promise.all(all.map((p) => p.then((d) => this.ctx.release(d.client), () => {})));
   }
 }
 

@@ -9,6 +9,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
 import { EngineConnections, openQueue } from './open.js';
 import { QueueEventPrinter } from './output.js';
 import { acquireRunLock, queuePaths, takeInbox } from './ports.js';
+import { answerControls } from './control.js';
 
 /** Options of `queue run` (`download --all / --search` runs the queue with its --workers only). */
 export const QUEUE_RUN_OPTIONS = {
@@ -48,7 +49,8 @@ export function runSettings(values: RunValues): Partial<QueueSettings> {
 }
 
 /**
- * Owns the queue (the run lock), runs it until idle, picks up jobs `queue add` hands over meanwhile,
+ * Owns the queue (the run lock), runs it until idle, picks up jobs `queue add` hands over meanwhile
+ * and answers `queue pause|resume|cancel`,
  * and returns the exit code: 0 when every job of the batch completed, 1 when one did not, 130 when
  * interrupted (running jobs are kept: the next run continues them).
  */
@@ -64,13 +66,16 @@ export async function runQueueUntilIdle(ctx: CliContext, values: RunValues & Glo
     const printer = new QueueEventPrinter(ctx.json ? ctx.io.stdout : ctx.io.stderr, ctx.json, ctx.quiet);
     q.on((e) => printer.print(e));
     let polling = false;
+    // Not unref'd: it keeps the process up while a paused job's run waits for `queue resume` with
+    // nothing else scheduled (the event loop would drain and the run end in silence).
     inboxTimer = setInterval(() => {
       if (polling) return;
       polling = true;
       void takeInbox(paths, ctx.log, q)
+        .then(() => answerControls(paths, q, ctx.log))
         .catch((err: unknown) => ctx.log.warn('could not take jobs from the inbox', { error: errorMessage(err) }))
         .finally(() => (polling = false));
-    }, 1000).unref();
+    }, 1000);
     // Jobs handed over while no run was active are in the inbox too.
     await takeInbox(paths, ctx.log, q);
     const interrupted = new Promise<'interrupted'>((resolve) => {

@@ -6,6 +6,7 @@
 import { DiskFerryError } from '../errors.js';
 import { realTimers } from '../timers.js';
 import { EngineConnection, type ApiCall, type EngineConnectionOptions } from './engine-connection.js';
+import type { SsoToken } from './sso.js';
 import { parseCollection, parseDisk, parseEngineVersion, parseImageTransfer } from './schemas.js';
 import { loadStorageDomains } from './storage-domains.js';
 import { loadVmDisks, type VmDisks } from './vms.js';
@@ -104,6 +105,25 @@ export class OvirtClient implements TransferWaitApi {
   /** Ends the engine session and closes idle connections (a later call logs in again); never throws. */
   logout(signal?: AbortSignal): Promise<void> {
     return this.conn.logout(signal);
+  }
+
+  /** Starts from a session kept from an earlier run: see EngineConnection.adopt. */
+  adoptSession(token: SsoToken): void {
+    this.conn.adopt(token);
+  }
+
+  /** The current session (token and expiry), to keep for a later run; null when logged out. */
+  session(): SsoToken | null {
+    return this.conn.session();
+  }
+
+  /** Ends the current session on the engine (SSO logout), throwing when the engine refuses; then closes the connections. */
+  async revokeSession(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.conn.revoke(signal);
+    } finally {
+      await this.conn.close();
+    }
   }
 
   /** Closes the connections the client opened itself. */

@@ -107,6 +107,26 @@ export class EngineConnection {
     await this.close();
   }
 
+  /**
+   * Starts from a session kept from an earlier run (the CLI keeps one per profile): its token is used
+   * until it expires or the engine refuses it; only then is the password asked for.
+   */
+  adopt(token: SsoToken): void {
+    this.token = token;
+  }
+
+  /** The current token and its expiry (to keep the session for a later run); null when logged out. */
+  session(): SsoToken | null {
+    return this.token;
+  }
+
+  /** Ends the session behind the current token on the engine and forgets it; throws when the engine refuses. */
+  async revoke(signal?: AbortSignal): Promise<void> {
+    const token = this.token;
+    this.token = null;
+    if (token) await revokeToken(this.sso(), token.value, signal ?? this.never, this.where);
+  }
+
   /** Closes the connections this object opened itself. */
   async close(): Promise<void> {
     const agent = this.ownAgent;

@@ -1,14 +1,15 @@
 /**
  * The rules of a download, each decided here once: the format of the saved file (sparse raw unless
  * qcow2 is asked), its name (the template, by default the disk's name with the format's extension;
- * shared/file-names.ts), where it goes, and which output folders can take it. The app, the CLI, the
- * queue's runner and the run itself ask these functions.
+ * shared/file-names.ts), where it goes, what happens when a file of that name exists, and which
+ * output folders can take it. The app, the CLI, the queue's runner and the run itself ask these functions.
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { DEFAULT_NAME_TEMPLATE, expandTemplate } from '../../../shared/file-names.js';
 import type { OutputFormat } from '../../../shared/model.js';
+import type { ExistingFilePolicy } from '../../../shared/schemas/common.js';
 import { DiskFerryError } from '../errors.js';
 import type { Disk } from '../ovirt/types.js';
 
@@ -34,4 +35,32 @@ export async function checkOutputFolder(dir: string, named = dir): Promise<void>
   if (!isDir) throw new DiskFerryError('bad-input', `${named} is not an existing folder. Create it, or choose another.`, { retryable: false });
   if (!(await access(dir, constants.W_OK).then(() => true, () => false)))
     throw new DiskFerryError('bad-input', `${named} is a folder you cannot write to. Choose another, or fix its permissions.`, { retryable: false });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Where the download goes, following the policy for an existing complete file (the window's choice,
+ * the command line's --if-exists): `overwrite` reuses the name, `rename` adds " (2)", " (3)"…, `skip`
+ * answers null. A `.part` file (an interrupted download) always keeps its name so the download
+ * resumes. `taken` holds names already chosen in this batch.
+ */
+export async function targetPath(folder: string, fileName: string, policy: ExistingFilePolicy, taken: ReadonlySet<string>): Promise<{ path: string; overwrite: boolean } | null> {
+  const first = join(folder, fileName);
+  if (!taken.has(first) && (await exists(`${first}.part`))) return { path: first, overwrite: false };
+  if (!taken.has(first) && !(await exists(first))) return { path: first, overwrite: false };
+  if (policy === 'skip') return null;
+  if (policy === 'overwrite' && !taken.has(first)) return { path: first, overwrite: true };
+  const ext = extname(fileName);
+  const stem = fileName.slice(0, fileName.length - ext.length);
+  for (let n = 2; n < 10_000; n++) {
+    const candidate = join(folder, `${stem} (${n})${ext}`);
+    if (!taken.has(candidate) && !(await exists(candidate)) && !(await exists(`${candidate}.part`))) return { path: candidate, overwrite: false };
+  }
+  return null;
 }

@@ -133,10 +133,11 @@ const CSV_COLUMNS = [
   'finishedAt',
 ] as const satisfies readonly (keyof ReportRow)[];
 
-/** RFC 4180 CSV of the report's rows (times as ISO 8601 UTC), with a header line. */
-export function reportCsv(report: RunReport): string {
+/** RFC 4180 CSV of the rows of one report or of several (times as ISO 8601 UTC), under one header line. */
+export function reportCsv(reports: RunReport | readonly RunReport[]): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const row of report.rows) lines.push(CSV_COLUMNS.map((c) => csvField(c === 'startedAt' || c === 'finishedAt' ? isoTime(row[c]) : row[c])).join(','));
+  const rows = (Array.isArray(reports) ? (reports as readonly RunReport[]) : [reports as RunReport]).flatMap((r) => r.rows);
+  for (const row of rows) lines.push(CSV_COLUMNS.map((c) => csvField(c === 'startedAt' || c === 'finishedAt' ? isoTime(row[c]) : row[c])).join(','));
   return lines.join('\r\n') + '\r\n';
 }
 

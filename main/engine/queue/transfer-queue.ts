@@ -32,6 +32,8 @@ export class TransferQueue {
   private readonly book: JobBook;
   private readonly runs: ActiveRuns;
   private readonly bucket: TokenBucket;
+  /** Clean-ups on the engine of jobs cancelled while not running. */
+  private readonly cleanups = new Set<Promise<void>>();
   private started = false;
   private closed = false;
   private wakeTimer: unknown = null;
@@ -155,7 +157,10 @@ export class TransferQueue {
     }
     this.book.apply(id, { type: 'cancel' });
     this.book.update(id, (j) => ({ ...j, finishedAt: this.ports.now(), error: { code: 'cancelled', message: 'Cancelled.', retryable: false } }));
-    void this.ports.runner.discard(job).catch((err: unknown) => this.ports.log.warn('cleaning up after a cancelled job failed', { job: id, error: errorMessage(err) }));
+    // Waited for by close(), so a process that cancels and exits (the CLI) still cleans up on the engine.
+    const cleanup = this.ports.runner.discard(job).catch((err: unknown) => this.ports.log.warn('cleaning up after a cancelled job failed', { job: id, error: errorMessage(err) }));
+    this.cleanups.add(cleanup);
+    void cleanup.finally(() => this.cleanups.delete(cleanup));
     this.pump();
   }
 
@@ -240,7 +245,7 @@ export class TransferQueue {
     }
     let timer: unknown = null;
     const grace = new Promise((resolve) => (timer = this.ports.timers.setTimeout(() => resolve(null), this.ports.closeGraceMs ?? 20_000)));
-    await Promise.race([Promise.all(waits), grace]);
+    await Promise.race([Promise.all([...waits, ...this.cleanups]), grace]);
     this.ports.timers.clearTimeout(timer);
     for (const j of this.book.list()) if (isActive(j.state)) this.book.interrupt(j.id);
     this.runs.setAwake(false);

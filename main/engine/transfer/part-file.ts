@@ -220,7 +220,7 @@ async function readJournal(path: string): Promise<Journal | null> {
 export async function ensureTargetFree(finalPath: string, overwrite: boolean): Promise<void> {
   const exists = await stat(finalPath).then(() => true, () => false);
   if (exists && !overwrite)
-    throw new DiskFerryError('bad-input', `${finalPath} already exists. Download to another folder, or choose to replace it (--overwrite on the command line).`, {
+    throw new DiskFerryError('bad-input', `${finalPath} already exists. Download to another folder, or choose to replace it or to keep both (--if-exists overwrite or rename on the command line).`, {
       retryable: false,
     });
 }

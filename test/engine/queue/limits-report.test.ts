@@ -97,4 +97,12 @@ describe('run report', () => {
     // A reason that looks like a formula is quoted and defused.
     expect(lines[2]).toContain(`"'=cmd|x, bad"`);
   });
+
+  it('writes the rows of several reports under one header (queue report --csv --all)', () => {
+    const lines = reportCsv([buildReport('r1', [done], 9000), buildReport('r2', [failed], 9500)]).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.filter((l) => l.startsWith('jobId,'))).toHaveLength(1);
+    expect(lines[1]).toContain(',completed,');
+    expect(lines[2]).toContain(',failed,');
+  });
 });

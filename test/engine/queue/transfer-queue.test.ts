@@ -203,6 +203,25 @@ describe('TransferQueue', () => {
     expect(second.runner.open.has(b!.id)).toBe(true);
   });
 
+  it('waits on close for the engine clean-up of a job cancelled while not running', async () => {
+    const { q, runner } = await setup();
+    let finish!: () => void;
+    runner.discard = (job) => {
+      runner.discarded.push(job.id);
+      return new Promise<void>((resolve) => (finish = resolve));
+    };
+    const [a] = await q.add([upload(1)]);
+    q.cancel(a!.id);
+    expect(runner.discarded).toEqual([a!.id]);
+    let closed = false;
+    const closing = q.close().then(() => (closed = true));
+    await settle();
+    expect(closed).toBe(false);
+    finish();
+    await closing;
+    expect(closed).toBe(true);
+  });
+
   it('cancels a running job through its control, and a waiting one at once with its leftovers discarded', async () => {
     const { q, runner } = await setup({ limits: { concurrency: 1, perEngine: null, perStorageDomain: null } });
     const [a, b] = await q.add([upload(1), upload(2)]);
