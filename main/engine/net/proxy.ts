@@ -35,7 +35,7 @@ export function portOf(url: URL): number {
 }
 
 /**
- * Parses a proxy address: `http://[user:password@]host[:port]`, or `host:port` (taken as http://, as
+ * Parses a proxy address: `http://[user:password@]host:port`, or `host:port` (taken as http://, as
  * curl does). Only HTTP proxies: DiskFerry speaks CONNECT to them in the clear, and the TLS inside
  * the tunnel is end to end with the engine or the imageio server. `source` names where the
  * address came from, for the message.
@@ -57,7 +57,9 @@ export function parseProxyUrl(text: string, source: string): URL {
     );
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
     throw new DiskFerryError('bad-input', `The proxy address in ${source} must be only http://host:port, without a path.`, { retryable: false });
-  if (!url.port) url.port = '80';
+  // curl assumes 1080 and undici 80: a port written out leaves no doubt.
+  if (!/:\d+\/?$/.test(withScheme))
+    throw new DiskFerryError('bad-input', `The proxy address in ${source} has no port. Write it out: http://${url.host}:3128 (or whichever port the proxy listens on).`, { retryable: false });
   return url;
 }
 
