@@ -4,6 +4,7 @@ import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js'
 import { realTimers } from '../engine/timers.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
 import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
+import { envProxyResolver, type ProxyResolver } from '../engine/net/proxy.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
@@ -24,6 +25,8 @@ export interface CliPorts {
 /** Per-run state of the CLI: output streams, interrupt signal, log, and the engine connection. */
 export class CliContext {
   readonly profiles = new ProfileStore();
+  /** HTTPS_PROXY / NO_PROXY, for the engine and the data plane alike. */
+  readonly proxy: ProxyResolver = envProxyResolver(process.env);
   private client: OvirtClient | null = null;
   private logInstance: Log = silentLog;
   private secrets: string[] = [];
@@ -146,7 +149,7 @@ export class CliContext {
     const trust = await this.trustFrom(values, profile);
     const password = await readPassword({ passwordFile: values['password-file'], prompt: `Password for ${username}: ` });
     this.secrets.push(password);
-    const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: this.log });
+    const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: this.log, proxy: this.proxy });
     await client.login();
     this.client = client;
     return {

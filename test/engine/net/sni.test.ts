@@ -17,7 +17,7 @@ let pki: SimPki;
 let proxy: ConnectProxy;
 const servers: Array<{ close: () => void }> = [];
 /** The SNI of each TLS connection the servers accepted (false: none was sent). */
-const seen: Array<string | false> = [];
+const seen: Array<string | false | null> = [];
 
 async function tlsServer(host: string): Promise<number> {
   const server = createServer(pki.server, (s: TLSSocket) => {
