@@ -125,6 +125,25 @@ describe('a proxy that refuses, or a server that is not the one trusted', () => 
     }
   });
 
+  it('407 is not worth repeating: a GET the engine client would retry after a network error is tried once', async () => {
+    const proxy = await startConnectProxy({ credentials: 'ferry:right-horse' });
+    try {
+      let via: URL | null = null;
+      const { deps } = await depsVia(sim, () => via);
+      // Logged in directly; the next connection goes through a proxy that wants credentials.
+      via = new URL(proxy.url);
+      await deps.client.close();
+      const err = await deps.client.disks().then(
+        () => null,
+        (e: unknown) => e as DiskFerryError,
+      );
+      expect(err?.message).toContain('HTTP 407');
+      expect(proxy.tunnels).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('502: the error names the proxy and the server it could not reach; it is worth retrying', async () => {
     const proxy = await startConnectProxy({ refuseWith: 502 });
     try {

@@ -291,7 +291,8 @@ export class ImageioConnection {
       } catch (err) {
         if (signal.aborted) throw cancelledError();
         const e = asDiskFerryError(err);
-        const repeatable = e.code === 'network' || (retryOn === 'network-and-5xx' && e.code === 'server-error');
+        // A network error marked not retryable (a proxy that wants credentials) fails at once.
+        const repeatable = (e.code === 'network' && e.retryable) || (retryOn === 'network-and-5xx' && e.code === 'server-error');
         if (!repeatable || attempt >= max) throw e;
         this.retries++;
         const delay = backoffDelay(attempt, this.deps.retry, this.deps.random, e.code === 'network');

@@ -136,7 +136,8 @@ export class EngineConnection {
         return await this.callOnce(c, signal);
       } catch (err) {
         if (signal.aborted) throw cancelledError(c.what);
-        const retryable = err instanceof DiskFerryError && (err.code === 'network' || err.code === 'server-error');
+        // A network error marked not retryable (a proxy that wants credentials) fails at once.
+        const retryable = err instanceof DiskFerryError && err.retryable && (err.code === 'network' || err.code === 'server-error');
         if (!retryable || attempt >= attempts) throw err;
         const delay = retryDelay(attempt, policy, this.options.random ?? Math.random);
         this.options.log.warn('engine request failed; retrying', { engine: this.where, what: c.what, attempt, delayMs: delay, error: err.message });
