@@ -276,7 +276,7 @@ export const en = {
     proxySystem: 'The system’s proxy settings',
     proxyNone: 'No proxy: connect directly',
     proxyManual: 'This HTTP proxy:',
-    proxyHint: 'The engine and its data servers are reached through it (HTTPS over CONNECT); the engine’s certificate is still checked end to end. A proxy that asks for a password is set in the system settings.',
+    proxyHint: 'The engine and its data servers are reached through it (HTTPS over CONNECT); the engine’s certificate is still checked end to end. A proxy that asks for a password cannot be used from the window yet: use the command line with HTTPS_PROXY.',
     add: 'Test and add',
     test: 'Test connection',
     connected: 'Connected: oVirt {{version}}. Nothing is saved until you add it.',

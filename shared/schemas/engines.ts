@@ -12,7 +12,7 @@ const PasswordSchema = z.string().min(1).max(4096);
  * How a profile reaches its engine and data servers: `system`, the operating system's proxy
  * settings (the default); `none`, always directly; or an HTTP proxy `http://host:port`, tunnelled
  * with CONNECT. A proxy's user name and password are not kept in a profile (they would travel with it
- * to the window); a proxy that asks for them is set in the system settings.
+ * to the window); a proxy that asks for them is for the command line (HTTPS_PROXY) for now.
  */
 export const ProxySettingSchema = z.union([
   z.literal('system'),
