@@ -19,6 +19,7 @@ import { registerHandlers } from './ipc/handle.js';
 import { APP_ORIGIN, registerAppScheme, serveAppScheme } from './platform/app-protocol.js';
 import { electronDesktop } from './platform/desktop.js';
 import { electronDialogs } from './platform/dialogs.js';
+import { electronSystemProxy } from './platform/system-proxy.js';
 import { safeStorageCipher } from './platform/secrets.js';
 import { utilitySimulatorLauncher } from './platform/simulator-process.js';
 import { electronDocumentStore } from './platform/stores.js';
@@ -56,6 +57,7 @@ if (!app.requestSingleInstanceLock()) {
       dialogs: electronDialogs(() => win),
       desktop: electronDesktop(() => win),
       demo,
+      systemProxy: electronSystemProxy(),
       host: { name: 'DiskFerry', version: app.getVersion(), host: 'electron', platform: process.platform, nativeDialogs: true, canReveal: true, locale: app.getLocale() },
       log,
       timers: realTimers,

@@ -12,6 +12,8 @@ const StoredProfileSchema = z.object({
   caFingerprint: z.string().nullable(),
   caSubject: z.string().nullable(),
   systemTrust: z.boolean(),
+  /** `system`, `none` or `http://host:port` (profiles saved before proxies were supported: `system`). */
+  proxy: z.string().min(1).default('system'),
   /** The password encrypted by the SecretCipher (safeStorage); never plain text. */
   passwordCipher: z.string().nullable(),
   demo: z.boolean(),
@@ -53,6 +55,7 @@ export function profileView(p: StoredProfile, c: ConnectionInfo | undefined): En
     caFingerprint: p.caFingerprint,
     caSubject: p.caSubject,
     systemTrust: p.systemTrust,
+    proxy: p.proxy,
     passwordSaved: p.passwordCipher !== null,
     demo: p.demo,
     status: c?.status ?? 'disconnected',

@@ -11,6 +11,7 @@ import { engineBaseUrl } from '../engine/ovirt/urls.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
 import { fetchEngineCa, parseCaPem } from '../engine/trust/engine-ca.js';
+import { noProxy, proxyResolverFor, type ProxyResolver, type ProxySetting } from '../engine/net/proxy.js';
 import type { ChangeBus } from './change-bus.js';
 import { engineUrlFromInput, normalizeFingerprint, parseEnginesDocument, profileTrust, profileView, type ConnectionInfo, type EnginesDocument, type StoredProfile } from './engine-profiles.js';
 import type { AppPorts } from './ports.js';
@@ -84,7 +85,8 @@ export class EnginesService {
   /** Downloads the engine CA and keeps it (by fingerprint) until the user accepts it. */
   async fetchCa(request: FetchCaRequest): Promise<CaCertificateInfo> {
     const engineUrl = 'id' in request ? this.profile(request.id).engineUrl : engineBaseUrl(engineUrlFromInput(request.engineUrl)).href;
-    const ca = await fetchEngineCa(engineUrl);
+    const proxy = 'id' in request ? this.profile(request.id).proxy : (request.proxy ?? 'system');
+    const ca = await fetchEngineCa(engineUrl, { proxy: this.proxyFor(proxy) });
     this.prunePending();
     this.pendingCas.set(normalizeFingerprint(ca.fingerprint), { pem: ca.pem, subject: ca.subject, engineUrl, at: this.ports.now() });
     return { engineUrl, fingerprint: ca.fingerprint, subject: ca.subject, notAfter: ca.notAfter };
@@ -147,6 +149,7 @@ export class EnginesService {
       caFingerprint: ca?.fingerprint ?? null,
       caSubject: ca?.subject ?? null,
       systemTrust: ca === null ? true : (request.systemTrust ?? false),
+      proxy: request.proxy ?? 'system',
       passwordCipher: null,
       demo: false,
     };
@@ -302,6 +305,8 @@ export class EnginesService {
       caFingerprint: ca.fingerprint,
       caSubject: ca.subject,
       systemTrust: false,
+      // The demo engine runs on this computer: a proxy could not reach it.
+      proxy: 'none',
       passwordCipher: null,
       demo: true,
     };
@@ -311,12 +316,18 @@ export class EnginesService {
     await this.save({ ...this.doc, profiles: existing ? this.doc.profiles.map((x) => (x.id === profile.id ? profile : x)) : [...this.doc.profiles, profile] });
   }
 
-  private newClient(p: Pick<StoredProfile, 'engineUrl' | 'username' | 'caPem' | 'caFingerprint' | 'systemTrust'>, password: string): OvirtClient {
+  /** The resolver of a proxy setting: `system` asks the host's system settings. */
+  private proxyFor(setting: ProxySetting): ProxyResolver {
+    return proxyResolverFor(setting, this.ports.systemProxy ?? noProxy);
+  }
+
+  private newClient(p: Pick<StoredProfile, 'engineUrl' | 'username' | 'caPem' | 'caFingerprint' | 'systemTrust' | 'proxy'>, password: string): OvirtClient {
     return new OvirtClient({
       engineUrl: p.engineUrl,
       username: p.username,
       password: () => password,
       trust: profileTrust(p),
+      proxy: this.proxyFor(p.proxy),
       log: this.ports.log,
       timers: this.ports.timers,
       now: this.ports.now,

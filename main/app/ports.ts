@@ -6,6 +6,7 @@
 import type { HostKind } from '../../shared/ipc.js';
 import type { Log } from '../engine/log.js';
 import type { Timers } from '../engine/timers.js';
+import type { ProxyResolver } from '../engine/net/proxy.js';
 
 /** The documents the core persists. */
 export type DocumentName = 'settings' | 'engines' | 'transfers';
@@ -74,6 +75,11 @@ export interface AppPorts {
   readonly dialogs: DialogPort;
   readonly desktop: DesktopPort;
   readonly demo: DemoEnginePort | null;
+  /**
+   * The proxy the operating system's settings give for a URL (Electron's session; the environment's
+   * HTTPS_PROXY / NO_PROXY in the web host), used by profiles whose proxy is `system`. Direct when absent.
+   */
+  readonly systemProxy?: ProxyResolver;
   readonly host: HostInfo;
   readonly log: Log;
   readonly timers: Timers;

@@ -8,6 +8,7 @@ import type { TransferDeps, TransferOptions } from '../engine/transfer/deps.js';
 import { sweepDownloads } from '../engine/janitor/janitor.js';
 import { TransferLedger } from '../engine/janitor/ledger.js';
 import { TokenBucket } from '../engine/queue/token-bucket.js';
+import { envProxyResolver, type ProxyResolver } from '../engine/net/proxy.js';
 import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
@@ -31,6 +32,8 @@ export interface CliPorts {
 export class CliContext {
   readonly profiles = new ProfileStore();
   readonly sessions = new SessionStore(systemKeychain());
+  /** HTTPS_PROXY / NO_PROXY, for the engine and the data plane alike. */
+  readonly proxy: ProxyResolver = envProxyResolver(process.env);
   private readonly connections: Connection[] = [];
   private logInstance: Log = silentLog;
   private secrets: string[] = [];
@@ -181,7 +184,7 @@ export class CliContext {
     };
     let password: string | null = null;
     if (!kept?.token) password = await ask(false);
-    const client = new OvirtClient({ engineUrl, username, password: async () => (password ??= await ask(true)), trust, log: this.log });
+    const client = new OvirtClient({ engineUrl, username, password: async () => (password ??= await ask(true)), trust, log: this.log, proxy: this.proxy });
     entry.client = client;
     this.connections.push(entry);
     if (kept?.token) {
@@ -272,6 +275,7 @@ export class CliContext {
         password: () => Promise.reject(new UsageError('Logging out needs no password.')),
         trust: await this.trustFrom(values, profile),
         log: this.log,
+        proxy: this.proxy,
       });
       client.adoptSession(kept.token);
       await client.revokeSession(this.signal).catch((err: unknown) => (error = errorMessage(err)));

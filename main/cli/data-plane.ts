@@ -39,6 +39,7 @@ async function open(ctx: CliContext, values: DataPlaneValues) {
     proxyUrl: values['proxy-url'] ?? null,
     trust,
     preferProxy: values['use-proxy'] ?? false,
+    proxy: ctx.proxy,
     log: ctx.log,
     signal: ctx.signal,
     rangedGets: rangedGetDispatcherFrom(process.env),

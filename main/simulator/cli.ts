@@ -1,7 +1,7 @@
 /**
- * `npm run simulator -- [--port N] [--data-dir DIR] [--engine-version 4.1|4.3|4.4|4.5] [--fast] [--fault name=value]… [--foreign-transfers]`
+ * `npm run simulator -- [--port N] [--ipv6] [--data-dir DIR] [--engine-version 4.1|4.3|4.4|4.5] [--fast] [--fault name=value]… [--foreign-transfers]`
  *
- * Starts the oVirt engine + ovirt-imageio simulator on 127.0.0.1 and prints one JSON line with the
+ * Starts the oVirt engine + ovirt-imageio simulator on 127.0.0.1 (or ::1) and prints one JSON line with the
  * engine URL, the credentials and the CA file; then serves until SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { errorMessage } from '../engine/errors.js';
 const USAGE = `Usage: npm run simulator -- [options]
 
   --port N                 engine REST port (default: a free port)
+  --ipv6                   listen on ::1 instead of 127.0.0.1 (URLs say https://[::1]:PORT)
   --data-dir DIR           keep the simulated volumes in DIR (default: a temporary folder)
   --engine-version V       4.1, 4.3, 4.4 or 4.5 (default 4.5)
   --fast                   fast phase changes (for tests and demos)
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' },
+      ipv6: { type: 'boolean' },
       'data-dir': { type: 'string' },
       'engine-version': { type: 'string' },
       fast: { type: 'boolean' },
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
 
   const sim = await startSimulator({
     port,
+    ...(values.ipv6 ? { host: '::1' as const } : {}),
     engineVersion: version,
     fast: values.fast ?? false,
     faults,

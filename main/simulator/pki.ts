@@ -21,7 +21,7 @@ export interface SimPki {
   readonly caPem: string;
   /** SHA-256 fingerprint of the CA certificate, as `AA:BB:…`. */
   readonly caFingerprint: string;
-  /** Certificate for 127.0.0.1 and localhost, signed by the CA. */
+  /** Certificate for localhost, 127.0.0.1 and ::1 (IP names, so either loopback works), signed by the CA. */
   readonly server: KeyPair;
   /** Issues another certificate from the same CA (for other names). */
   issue(names: { dns?: string[]; ips?: string[] }): Promise<KeyPair>;
@@ -89,7 +89,7 @@ export async function createPki(commonName = 'DiskFerry Simulator Engine CA'): P
   return {
     caPem,
     caFingerprint: fingerprintOf(caPem),
-    server: await issue({ dns: ['localhost'], ips: ['127.0.0.1'] }),
+    server: await issue({ dns: ['localhost'], ips: ['127.0.0.1', '::1'] }),
     issue,
   };
 }

@@ -8,11 +8,14 @@ import { applyFaults, noFaults, type FaultSettings } from './faults.js';
 import { startImageioServer, type ImageioServer } from './imageio/server.js';
 import { startEngineServer, type EngineServer, type EngineVersion } from './engine/server.js';
 import { imageioPersonalityFor } from './personalities.js';
+import type { LoopbackHost } from './loopback.js';
 
 /** How to start the simulator (every field optional). */
 export interface SimulatorOptions {
   /** Engine REST port; 0 or absent picks a free one. */
   port?: number;
+  /** Where the engine and its data servers listen: `127.0.0.1` (default) or `::1` (IPv6; URLs then say `[::1]`). */
+  host?: LoopbackHost;
   /** Where the sparse volume files go; a temporary folder (removed on close) when absent. */
   dataDir?: string;
   engineVersion?: EngineVersion;
@@ -61,10 +64,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const password = options.password ?? randomBytes(9).toString('base64url');
   const personality = imageioPersonalityFor(engineVersion, pki.server.cert);
 
-  const daemon = await startImageioServer({ role: 'daemon', tls: pki.server, images, faults, personality: personality.daemon });
-  const proxy = await startImageioServer({ role: 'proxy', tls: pki.server, images, faults, personality: personality.proxy, upstream: daemon });
+  const host = options.host ?? '127.0.0.1';
+  const daemon = await startImageioServer({ role: 'daemon', host, tls: pki.server, images, faults, personality: personality.daemon });
+  const proxy = await startImageioServer({ role: 'proxy', host, tls: pki.server, images, faults, personality: personality.proxy, upstream: daemon });
   const engine = await startEngineServer({
     ...(options.port !== undefined ? { port: options.port } : {}),
+    host,
     tls: pki.server,
     caPem: pki.caPem,
     version: engineVersion,

@@ -13,6 +13,7 @@ import { AppCore, type AppCoreOptions } from '../app/app-core.js';
 import { JsonFileStore, MemoryCipher } from '../app/node-ports.js';
 import { noDialogs, type AppPorts, type DesktopPort } from '../app/ports.js';
 import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
+import { envProxyResolver } from '../engine/net/proxy.js';
 import { createLog, type Log } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
@@ -64,6 +65,8 @@ export async function startDemoWebHost(options: DemoWebHostOptions = {}): Promis
     dialogs: noDialogs,
     desktop: webDesktop(log),
     demo: { start: () => Promise.resolve({ engineUrl: sim.engineUrl, username: sim.username, password: sim.password, caPem: sim.caPem }) },
+    // A browser has no say in main's connections: the system proxy is the environment's, as for the CLI.
+    systemProxy: envProxyResolver(process.env),
     host: { name: 'DiskFerry', version: '0.1.0', host: 'web', platform: process.platform, nativeDialogs: false, canReveal: false, locale: Intl.DateTimeFormat().resolvedOptions().locale },
     log,
     timers: realTimers,

@@ -1,26 +1,28 @@
 /**
  * Add an engine: its address, user@profile and password; then how to trust it — fetch the engine
- * CA and compare its SHA-256 fingerprint, import a CA file, or rely on the system's CAs. "Test
+ * CA and compare its SHA-256 fingerprint, import a CA file, or rely on the system's CAs; and the
+ * proxy (the system's settings, none, or an HTTP proxy of its own). "Test
  * connection" logs in and shows the engine version without saving; "Test and add" logs in once more
  * and saves (nothing is saved when that fails).
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo, Result } from '../../shared/errors.js';
-import type { AddEngineRequest, CaCertificateInfo, EngineTestResult, EngineTrustChoice } from '../../shared/ipc.js';
+import type { AddEngineRequest, CaCertificateInfo, EngineTestResult, EngineTrustChoice, ProxySetting } from '../../shared/ipc.js';
 import { formatDateTime } from '../lib/format.js';
 import { Sheet } from './sheet.js';
 
 /** Props of the sheet. */
 export interface AddEngineSheetProps {
   readonly locale: string;
-  readonly onFetchCa: (engineUrl: string) => Promise<Result<CaCertificateInfo>>;
+  readonly onFetchCa: (engineUrl: string, proxy: ProxySetting) => Promise<Result<CaCertificateInfo>>;
   readonly onAdd: (request: AddEngineRequest) => Promise<Result<null>>;
   readonly onTest: (request: AddEngineRequest) => Promise<Result<EngineTestResult>>;
   readonly onClose: () => void;
 }
 
 type TrustKind = EngineTrustChoice['kind'];
+type ProxyKind = 'system' | 'none' | 'manual';
 
 /** The sheet. */
 export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: AddEngineSheetProps) {
@@ -35,6 +37,8 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: Ad
   const [caAccepted, setCaAccepted] = useState(false);
   const [pem, setPem] = useState<{ name: string; text: string } | null>(null);
   const [systemTrust, setSystemTrust] = useState(false);
+  const [proxyKind, setProxyKind] = useState<ProxyKind>('system');
+  const [proxyUrl, setProxyUrl] = useState('');
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState<'ca' | 'add' | 'test' | null>(null);
   const [tested, setTested] = useState<EngineTestResult | null>(null);
@@ -43,7 +47,7 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: Ad
     setBusy('ca');
     setError(null);
     setCaAccepted(false);
-    const r = await onFetchCa(url.trim());
+    const r = await onFetchCa(url.trim(), proxy);
     setBusy(null);
     if (r.ok) setCa(r.value);
     else {
@@ -54,10 +58,11 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: Ad
 
   const trust: EngineTrustChoice | null =
     trustKind === 'fingerprint' ? (ca && caAccepted ? { kind: 'fingerprint', fingerprint: ca.fingerprint } : null) : trustKind === 'pem' ? (pem ? { kind: 'pem', pem: pem.text } : null) : { kind: 'system' };
-  const canAdd = busy === null && url.trim() !== '' && username.includes('@') && password !== '' && trust !== null;
+  const proxy: ProxySetting = proxyKind === 'manual' ? proxyUrl.trim() : proxyKind;
+  const canAdd = busy === null && url.trim() !== '' && username.includes('@') && password !== '' && trust !== null && proxy !== '';
 
   const request = (): AddEngineRequest | null =>
-    canAdd && trust ? { engineUrl: url.trim(), username: username.trim(), password, savePassword, trust, systemTrust, ...(name.trim() ? { name: name.trim() } : {}) } : null;
+    canAdd && trust ? { engineUrl: url.trim(), username: username.trim(), password, savePassword, trust, systemTrust, proxy, ...(name.trim() ? { name: name.trim() } : {}) } : null;
 
   const add = async () => {
     const r0 = request();
@@ -182,6 +187,28 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: Ad
             {t('addEngine.alsoSystem')}
           </label>
         )}
+      </fieldset>
+
+      <fieldset className="trust" data-testid="engine-proxy">
+        <legend>{t('addEngine.proxy')}</legend>
+        <label className="check">
+          <input type="radio" name="proxy" checked={proxyKind === 'system'} onChange={() => setProxyKind('system')} />
+          {t('addEngine.proxySystem')}
+        </label>
+        <label className="check">
+          <input type="radio" name="proxy" checked={proxyKind === 'none'} onChange={() => setProxyKind('none')} />
+          {t('addEngine.proxyNone')}
+        </label>
+        <label className="check">
+          <input type="radio" name="proxy" checked={proxyKind === 'manual'} onChange={() => setProxyKind('manual')} />
+          {t('addEngine.proxyManual')}
+        </label>
+        {proxyKind === 'manual' && (
+          <div className="trust__body">
+            <input type="text" className="mono" value={proxyUrl} placeholder="http://proxy.example.com:3128" aria-label={t('addEngine.proxyManual')} onChange={(e) => setProxyUrl(e.target.value)} />
+          </div>
+        )}
+        <p className="muted small">{t('addEngine.proxyHint')}</p>
       </fieldset>
       {tested && !error && (
         <p className="ok-text" role="status" data-testid="engine-tested">

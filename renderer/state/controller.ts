@@ -11,6 +11,7 @@ import type {
   CaCertificateInfo,
   EngineTestResult,
   MoveTransferRequest,
+  ProxySetting,
   SettingsPatch,
   TransferView,
 } from '../../shared/ipc.js';
@@ -137,8 +138,8 @@ export function createController(api: DiskFerryApi, store: Store) {
       dispatch({ type: 'sheet/close' });
       return { ok: true, value: null };
     },
-    fetchCa(engineUrl: string): Promise<Result<CaCertificateInfo>> {
-      return api.engines.fetchCa({ engineUrl });
+    fetchCa(engineUrl: string, proxy: ProxySetting): Promise<Result<CaCertificateInfo>> {
+      return api.engines.fetchCa({ engineUrl, proxy });
     },
     /** Adds a profile (the core checks the login first); the sheet shows the failure. */
     async addEngine(request: AddEngineRequest): Promise<Result<null>> {

@@ -8,6 +8,23 @@ const FingerprintSchema = z.string().regex(/^[0-9A-Fa-f:\s]{32,200}$/, 'a SHA-25
 const EngineUrlSchema = z.string().trim().min(1).max(2048);
 const PasswordSchema = z.string().min(1).max(4096);
 
+/**
+ * How a profile reaches its engine and data servers: `system`, the operating system's proxy
+ * settings (the default); `none`, always directly; or an HTTP proxy `http://host:port`, tunnelled
+ * with CONNECT. A proxy's user name and password are not kept in a profile (they would travel with it
+ * to the window); a proxy that asks for them is for the command line (HTTPS_PROXY) for now.
+ */
+export const ProxySettingSchema = z.union([
+  z.literal('system'),
+  z.literal('none'),
+  z
+    .string()
+    .trim()
+    .max(2048)
+    .regex(/^http:\/\/[^\s/@]+:\d{1,5}\/?$/i, 'http://host:port, without a user name or password'),
+]);
+export type ProxySetting = Infer<typeof ProxySettingSchema>;
+
 /** How a profile's connection stands right now. `needs-password`: no saved password; select it with one. */
 export const ConnectionStatusSchema = z.enum(['disconnected', 'connecting', 'connected', 'needs-password', 'failed']);
 export type ConnectionStatus = Infer<typeof ConnectionStatusSchema>;
@@ -26,6 +43,8 @@ export const EngineProfileViewSchema = z.object({
   caSubject: z.string().nullable(),
   /** Also trust the operating system's CAs (third-party certificate on the engine's Apache). */
   systemTrust: z.boolean(),
+  /** The HTTP proxy to the engine and its data servers: `system`, `none` or `http://host:port`. */
+  proxy: ProxySettingSchema,
   /** A password is saved, encrypted by the OS keychain (safeStorage). */
   passwordSaved: z.boolean(),
   /** The built-in simulator added by `engines:demo`. */
@@ -83,11 +102,13 @@ export const AddEngineRequestSchema = z.strictObject({
   trust: EngineTrustChoiceSchema,
   /** Also trust the OS CAs besides the pinned one. Default false. */
   systemTrust: z.boolean().optional(),
+  /** The proxy setting; default `system`. */
+  proxy: ProxySettingSchema.optional(),
 });
 export type AddEngineRequest = Infer<typeof AddEngineRequestSchema>;
 
 /** `engines:fetchCa`: downloads the engine CA of a new URL, or of a saved profile (to re-trust it). */
-export const FetchCaRequestSchema = z.union([z.strictObject({ engineUrl: EngineUrlSchema }), z.strictObject({ id: IdSchema })]);
+export const FetchCaRequestSchema = z.union([z.strictObject({ engineUrl: EngineUrlSchema, proxy: ProxySettingSchema.optional() }), z.strictObject({ id: IdSchema })]);
 export type FetchCaRequest = Infer<typeof FetchCaRequestSchema>;
 
 /** `engines:trust`: pins the CA last fetched with this fingerprint for an existing profile. */

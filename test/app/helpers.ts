@@ -13,6 +13,7 @@ import { dispatch } from '../../main/app/dispatch.js';
 import type { EventStates } from '../../main/app/event-pump.js';
 import { MemoryCipher, MemoryStore } from '../../main/app/node-ports.js';
 import { noDialogs, type AppPorts, type DesktopPort } from '../../main/app/ports.js';
+import type { ProxyResolver } from '../../main/engine/net/proxy.js';
 import { createLog } from '../../main/engine/log.js';
 import { realTimers } from '../../main/engine/timers.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../main/simulator/simulator.js';
@@ -40,7 +41,9 @@ export interface CoreHarness {
 }
 
 /** Starts a simulator and a core whose demo engine is that simulator. */
-export async function startCore(options: { simulator?: SimulatorOptions; core?: AppCoreOptions; store?: MemoryStore } = {}): Promise<CoreHarness> {
+export async function startCore(
+  options: { simulator?: SimulatorOptions; core?: AppCoreOptions; store?: MemoryStore; systemProxy?: ProxyResolver } = {},
+): Promise<CoreHarness> {
   const sim = await startSimulator({ fast: true, ...options.simulator });
   const dir = await mkdtemp(join(tmpdir(), 'diskferry-app-'));
   const logLines: string[] = [];
@@ -60,6 +63,7 @@ export async function startCore(options: { simulator?: SimulatorOptions; core?: 
     dialogs: noDialogs,
     desktop,
     demo: { start: () => Promise.resolve({ engineUrl: sim.engineUrl, username: sim.username, password: sim.password, caPem: sim.caPem }) },
+    ...(options.systemProxy ? { systemProxy: options.systemProxy } : {}),
     host: { name: 'DiskFerry', version: '0.0.0-test', host: 'web', platform: process.platform, nativeDialogs: false, canReveal: false },
     log: createLog({ level: 'debug', write: (l) => logLines.push(l) }),
     timers: realTimers,

@@ -27,6 +27,7 @@ const NEW_ENGINE_FULL = {
   savePassword: true,
   trust: { kind: 'fingerprint', fingerprint: FINGERPRINT },
   systemTrust: true,
+  proxy: 'none',
 } as const;
 
 /** Valid samples of every invoke channel. */
@@ -34,7 +35,7 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'engines:list': { minimal: undefined, full: undefined },
   'engines:add': { minimal: NEW_ENGINE_MINIMAL, full: NEW_ENGINE_FULL },
   'engines:testNew': { minimal: NEW_ENGINE_MINIMAL, full: NEW_ENGINE_FULL },
-  'engines:fetchCa': { minimal: { engineUrl: DEAD_ENGINE }, full: { engineUrl: DEAD_ENGINE } },
+  'engines:fetchCa': { minimal: { engineUrl: DEAD_ENGINE }, full: { engineUrl: DEAD_ENGINE, proxy: 'none' } },
   'engines:trust': { minimal: { id: 'no-such-profile', fingerprint: FINGERPRINT }, full: { id: 'no-such-profile', fingerprint: FINGERPRINT } },
   'engines:test': { minimal: { id: 'no-such-profile' }, full: { id: 'no-such-profile', password: 'sample-password-1' } },
   'engines:remove': { minimal: { id: 'no-such-profile' }, full: { id: 'no-such-profile' } },

@@ -1,4 +1,5 @@
 /** First run and adding an engine: the empty state teaches, the CA fingerprint is shown and trusted. */
+import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { expect, shot, test } from './fixtures.js';
 
 test.describe('first run', () => {
@@ -37,6 +38,28 @@ test.describe('first run', () => {
     await expect(app.getByTestId('disks').getByRole('row').filter({ hasText: 'vm-running-disk' })).toContainText('app-01');
     await app.getByRole('button', { name: 'Test connection' }).click();
     await expect(app.getByRole('status').filter({ hasText: 'Connected: oVirt 4.5' })).toBeVisible();
+  });
+
+  test('adds an engine through an HTTP proxy of its own', async ({ app, host }) => {
+    const proxy = await startConnectProxy();
+    try {
+      await app.getByRole('button', { name: 'Add an engine…' }).click();
+      const sheet = app.getByTestId('add-engine');
+      await sheet.getByLabel('Engine address').fill(host.sim.engineUrl);
+      await sheet.getByLabel('Password', { exact: true }).fill(host.sim.password);
+      await sheet.getByTestId('engine-proxy').getByLabel('This HTTP proxy:', { exact: true }).first().check();
+      await sheet.getByRole('textbox', { name: 'This HTTP proxy:' }).fill(proxy.url);
+      await sheet.getByRole('button', { name: 'Get the certificate' }).click();
+      await sheet.getByLabel('The fingerprints match: trust this CA').check();
+      await shot(sheet, 'add-engine-proxy');
+      await sheet.getByRole('button', { name: 'Test and add' }).click();
+      await expect(sheet).toBeHidden();
+      await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
+      expect(proxy.opened()).toBeGreaterThan(0);
+      expect(proxy.tunnels.every((t) => t.target.endsWith(`:${new URL(host.sim.engineUrl).port}`))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('refuses a wrong password with the engine’s reason and saves nothing', async ({ app, host }) => {

@@ -24,7 +24,7 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
   if (values['ca-file']) {
     caPem = await readCaFile(values['ca-file']);
   } else {
-    const ca = await fetchEngineCa(engineUrl);
+    const ca = await fetchEngineCa(engineUrl, { proxy: ctx.proxy });
     const wanted = values['trust-fingerprint'];
     ctx.io.stderr.write(`The engine's CA certificate:\n  subject:     ${ca.subject}\n  valid until: ${new Date(ca.notAfter).toISOString()}\n  SHA-256:     ${ca.fingerprint}\n`);
     if (wanted) {
@@ -40,7 +40,7 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
   const fingerprint = certificateFingerprint(splitPemBundle(caPem)[0]!);
   const trust = { caPem: [caPem], systemTrust: values['system-trust'] ?? false };
   const password = await readPassword({ passwordFile: values['password-file'], prompt: `Password for ${username}: ` });
-  const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: ctx.log });
+  const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: ctx.log, proxy: ctx.proxy });
   await client.login();
   const version = await client.version().catch(async (err: unknown) => {
     await client.logout();

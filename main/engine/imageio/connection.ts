@@ -4,6 +4,7 @@ import { DiskFerryError, asDiskFerryError, errorCode } from '../errors.js';
 import type { Log } from '../log.js';
 import { exchange, type BodyReceiver, type ExchangeRequest, type ExchangeResult, type ResponseHead } from './exchange.js';
 import { SocketDispatcher, type RequestDispatcher } from './http/socket-dispatcher.js';
+import { proxiedConnector } from '../net/tunnel.js';
 import { BROKEN_SERVER_HINT, protocolError, statusError, transportError, type ErrorContext } from './http-errors.js';
 import { PutBody, type PieceBuffers, type RangeSource } from './put-body.js';
 import { RangeReceiver, type RangeSink } from './range-receiver.js';
@@ -22,6 +23,8 @@ export interface ImageioEndpoint {
   readonly secrets: readonly string[];
   /** The signed ticket, sent as `Authorization` to a legacy (engine 4.1) proxy. */
   readonly authorization: string | null;
+  /** The HTTP proxy every connection to `origin` tunnels through (CONNECT); null or absent: direct. */
+  readonly httpProxy?: URL | null;
 }
 
 /** Timeouts of the data plane, in ms. */
@@ -125,11 +128,13 @@ export class ImageioConnection {
       keepAliveMaxTimeout: deps.timeouts.idleMs,
       headersTimeout: deps.timeouts.readMs,
       bodyTimeout: deps.timeouts.readMs,
-      // undici's connector always sets TCP_NODELAY, which imageio needs (Nagle costs ~40 ms per PATCH).
-      connect: { ...deps.tls, timeout: deps.timeouts.connectMs },
+      // undici's connector always sets TCP_NODELAY, which imageio needs (Nagle costs ~40 ms per PATCH);
+      // the tunnel's socket to the proxy sets it too.
+      connect: endpoint.httpProxy ? proxiedConnector(deps.tls, endpoint.httpProxy, deps.timeouts.connectMs) : { ...deps.tls, timeout: deps.timeouts.connectMs },
     });
     const { connectMs, idleMs } = deps.timeouts;
-    this.ranged = deps.rangedGets === 'undici' ? this.client : new SocketDispatcher({ origin: endpoint.origin, tls: deps.tls, connectMs, idleMs });
+    this.ranged =
+      deps.rangedGets === 'undici' ? this.client : new SocketDispatcher({ origin: endpoint.origin, tls: deps.tls, connectMs, idleMs, proxy: endpoint.httpProxy ?? null });
   }
 
   /** OPTIONS on the ticket: raw result (the session parses it). Touches the ticket. */
@@ -286,7 +291,8 @@ export class ImageioConnection {
       } catch (err) {
         if (signal.aborted) throw cancelledError();
         const e = asDiskFerryError(err);
-        const repeatable = e.code === 'network' || (retryOn === 'network-and-5xx' && e.code === 'server-error');
+        // A network error marked not retryable (a proxy that wants credentials) fails at once.
+        const repeatable = (e.code === 'network' && e.retryable) || (retryOn === 'network-and-5xx' && e.code === 'server-error');
         if (!repeatable || attempt >= max) throw e;
         this.retries++;
         const delay = backoffDelay(attempt, this.deps.retry, this.deps.random, e.code === 'network');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
+import { describeProxy, type ProxyResolver } from '../net/proxy.js';
 import { BROKEN_SERVER_HINT } from './http-errors.js';
 import {
   DEFAULT_TIMEOUTS,
@@ -49,6 +50,8 @@ export interface OpenImageioOptions {
   readonly timeouts?: Partial<ImageioTimeouts>;
   /** Which dispatcher carries ranged GETs (default `socket`); hosts read `DISKFERRY_RANGED_GETS` with rangedGetDispatcherFrom. */
   readonly rangedGets?: RangedGetDispatcher;
+  /** The HTTP proxy for each data server address (asked once per address); direct when absent. */
+  readonly proxy?: ProxyResolver;
 }
 
 const extentSchema = z.array(
@@ -110,14 +113,18 @@ export async function openImageio(options: OpenImageioOptions): Promise<ImageioS
   if (candidates.length === 0) throw new DiskFerryError('protocol', 'The engine gave no data server address for this transfer.', { retryable: false });
 
   let lastError: unknown;
-  for (const endpoint of candidates) {
-    const control = new ImageioConnection(endpoint, deps);
+  for (const direct of candidates) {
+    let endpoint = direct;
+    let control: ImageioConnection | null = null;
     try {
+      const httpProxy = options.proxy ? await options.proxy(new URL(direct.origin)) : null;
+      endpoint = httpProxy ? { ...direct, httpProxy, display: `${direct.display} via ${describeProxy(httpProxy)}` } : direct;
+      control = new ImageioConnection(endpoint, deps);
       const parsed = parseServerOptions(await control.options(options.signal, 1), `The data server on ${endpoint.display}`);
       options.log.info('imageio: connected', { server: endpoint.display, legacy: parsed.legacy, ...parsed.features, maxReaders: parsed.maxReaders, maxWriters: parsed.maxWriters });
       return new ImageioSession(endpoint, parsed, control, deps);
     } catch (err) {
-      await control.close();
+      await control?.close();
       if (options.signal.aborted) throw cancelledError();
       const code = err instanceof DiskFerryError ? err.code : null;
       if (code !== 'network' && code !== 'tls-untrusted') throw err;

@@ -23,6 +23,7 @@ import { wait } from './timing.js';
 import type { Disk, DiskFormat, EngineVersion, ImageTransfer, StorageDomain, TimeoutPolicy, TransferDirection } from './types.js';
 import { supportsBackupApi, supportsCancel, supportsContentType, supportsDiskSnapshotList, supportsDiskTarget, supportsFormat, supportsInactivityTimeout, supportsTimeoutPolicy } from './versions.js';
 import { explainUntrustedServer } from '../trust/peer-certificate.js';
+import type { ProxyResolver } from '../net/proxy.js';
 
 /** Construction options: the connection's, plus the poll cadence of the waits. */
 export interface OvirtClientOptions extends EngineConnectionOptions {
@@ -88,6 +89,11 @@ export class OvirtClient implements TransferWaitApi {
     return this.conn.where;
   }
 
+  /** The HTTP proxy resolver this client connects through, which the data plane of its transfers uses too. */
+  get httpProxy(): ProxyResolver | undefined {
+    return this.options.proxy;
+  }
+
   /**
    * Logs in (SSO password grant). Later calls log in again by themselves after a 401. When the
    * engine's certificate is not trusted, the error names the trusted CA and what the server presents.
@@ -97,7 +103,7 @@ export class OvirtClient implements TransferWaitApi {
       await this.conn.login(signal);
     } catch (err) {
       if (err instanceof DiskFerryError && err.code === 'tls-untrusted' && !this.options.trust.insecure)
-        throw await explainUntrustedServer(this.options.engineUrl, this.options.trust, err);
+        throw await explainUntrustedServer(this.options.engineUrl, this.options.trust, err, this.options.proxy);
       throw err;
     }
   }

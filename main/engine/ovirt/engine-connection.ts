@@ -6,6 +6,8 @@ import { Agent, type Dispatcher } from 'undici';
 import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
+import type { ProxyResolver } from '../net/proxy.js';
+import { routedConnector } from '../net/tunnel.js';
 import { cancelledError, httpError, notJsonError, redirectError, tryJson, type RequestContext } from './engine-errors.js';
 import { requestToken, revokeToken, type SsoEndpoint, type SsoToken } from './sso.js';
 import { realTimers, type Timers } from '../timers.js';
@@ -37,8 +39,10 @@ export interface EngineConnectionOptions {
   readonly password: () => Promise<string> | string;
   readonly trust: TrustSettings;
   readonly log: Log;
-  /** Built from `trust` when absent (and then closed by `close()`). */
+  /** Built from `trust` and `proxy` when absent (and then closed by `close()`). */
   readonly dispatcher?: Dispatcher;
+  /** The HTTP proxy to tunnel through (CONNECT), asked for each new connection; direct when absent. */
+  readonly proxy?: ProxyResolver;
   readonly timeouts?: Partial<EngineTimeouts>;
   /** Epoch ms; compared with the token's `exp`. */
   readonly now?: () => number;
@@ -152,7 +156,8 @@ export class EngineConnection {
         return await this.callOnce(c, signal);
       } catch (err) {
         if (signal.aborted) throw cancelledError(c.what);
-        const retryable = err instanceof DiskFerryError && (err.code === 'network' || err.code === 'server-error');
+        // A network error marked not retryable (a proxy that wants credentials) fails at once.
+        const retryable = err instanceof DiskFerryError && err.retryable && (err.code === 'network' || err.code === 'server-error');
         if (!retryable || attempt >= attempts) throw err;
         const delay = retryDelay(attempt, policy, this.options.random ?? Math.random);
         this.options.log.warn('engine request failed; retrying', { engine: this.where, what: c.what, attempt, delayMs: delay, error: err.message });
@@ -249,10 +254,17 @@ export class EngineConnection {
     return this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
 
-  /** The injected dispatcher, or an Agent trusting exactly the configured CAs (built on first use). */
+  /**
+   * The injected dispatcher, or an Agent trusting exactly the configured CAs (built on first use),
+   * through the proxy when one is configured: the same TLS checks run inside the tunnel.
+   */
   private dispatcher(): Dispatcher {
     if (this.options.dispatcher) return this.options.dispatcher;
-    this.ownAgent ??= new Agent({ connect: { ...tlsConnectOptions(this.options.trust), timeout: this.timeouts.connectMs } });
+    if (!this.ownAgent) {
+      const tls = tlsConnectOptions(this.options.trust);
+      const { connectMs } = this.timeouts;
+      this.ownAgent = new Agent({ connect: this.options.proxy ? routedConnector(tls, this.options.proxy, connectMs) : { ...tls, timeout: connectMs } });
+    }
     return this.ownAgent;
   }
 }

@@ -127,6 +127,7 @@ export class TransferRun {
       proxyUrl: ready.proxyUrl,
       signedTicket: needsSignedTicket(version) ? ready.signedTicket : null,
       trust: deps.trust,
+      ...(deps.client.httpProxy ? { proxy: deps.client.httpProxy } : {}),
       preferProxy: tuning.preferProxy ?? false,
       log: deps.log,
       signal: control.cancelSignal,

@@ -12,6 +12,8 @@ import { redirectError } from '../ovirt/engine-errors.js';
 import { exchange } from '../ovirt/transport.js';
 import { engineBaseUrl, joinUrl } from '../ovirt/urls.js';
 import { certificateFingerprint, splitPemBundle } from './tls.js';
+import type { ProxyResolver } from '../net/proxy.js';
+import { routedConnector } from '../net/tunnel.js';
 
 /** The engine CA as downloaded, with what the user needs to decide whether to trust it. */
 export interface EngineCa {
@@ -36,13 +38,20 @@ const PKI_RESOURCE_PATH = '/services/pki-resource';
  * refuses anything that is not a PEM CA certificate. `http://` engine addresses are accepted here
  * because the fingerprint, not the channel, is what the user checks.
  */
-export async function fetchEngineCa(engineUrl: string, options: { dispatcher?: Dispatcher; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<EngineCa> {
+export async function fetchEngineCa(
+  engineUrl: string,
+  options: { dispatcher?: Dispatcher; signal?: AbortSignal; timeoutMs?: number; proxy?: ProxyResolver } = {},
+): Promise<EngineCa> {
   const base = engineBaseUrl(engineUrl, { allowHttp: true });
   const url = joinUrl(base, PKI_RESOURCE_PATH, { resource: 'ca-certificate', format: 'X509-PEM-CA' });
   const ctx: RequestContext = { what: "Downloading the engine's CA certificate", where: base.host, secrets: [] };
   const timeoutMs = options.timeoutMs ?? 30_000;
   // Verification is off on purpose (see the file comment); the Agent lives only for this request.
-  const own = options.dispatcher ? null : new Agent({ connect: { rejectUnauthorized: false, timeout: Math.min(timeoutMs, 10_000) } });
+  const connectMs = Math.min(timeoutMs, 10_000);
+  const unverified = { rejectUnauthorized: false };
+  const own = options.dispatcher
+    ? null
+    : new Agent({ connect: options.proxy ? routedConnector(unverified, options.proxy, connectMs) : { ...unverified, timeout: connectMs } });
   try {
     const res = await exchange(
       options.dispatcher ?? own!,

@@ -1,8 +1,11 @@
+import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { DiskFerryError } from '../errors.js';
 import { transportCode } from '../net-errors.js';
 import { certificateFingerprint, splitPemBundle, type TrustSettings } from './tls.js';
+import { bareHost, noProxy, type ProxyResolver } from '../net/proxy.js';
+import { openTunnel } from '../net/tunnel.js';
 
 /** What a server presented, for the "the certificate changed" message (plain data). */
 export interface PresentedCertificate {
@@ -19,13 +22,18 @@ export interface PresentedCertificate {
  * Connects without verifying, only to read the certificate chain a server presents. Used after a
  * verification failure, to tell the user which certificate the server now shows; nothing is sent.
  */
-export function inspectPeerCertificate(url: string, timeoutMs = 10_000): Promise<PresentedCertificate> {
+export async function inspectPeerCertificate(url: string, timeoutMs = 10_000, proxy: ProxyResolver = noProxy): Promise<PresentedCertificate> {
   const u = new URL(url);
+  const host = bareHost(u);
+  const port = Number(u.port || 443);
+  const via = await proxy(u);
+  const tunnel = via ? await openTunnel(via, host, port, { timeoutMs }) : null;
   return new Promise((resolve, reject) => {
     const socket = connect({
-      host: u.hostname,
-      port: Number(u.port || 443),
-      servername: /^[\d.]+$|:/.test(u.hostname) ? undefined : u.hostname,
+      host,
+      port,
+      ...(isIP(host) ? {} : { servername: host }),
+      ...(tunnel ? { socket: tunnel } : {}),
       rejectUnauthorized: false,
       timeout: timeoutMs,
     });
@@ -55,10 +63,10 @@ export function inspectPeerCertificate(url: string, timeoutMs = 10_000): Promise
  * Turns a TLS verification failure into the message an administrator needs when a server's
  * certificate is not the one trusted: the trusted CA's fingerprint and what the server presents now.
  */
-export async function explainUntrustedServer(url: string, trust: TrustSettings, original: DiskFerryError): Promise<DiskFerryError> {
+export async function explainUntrustedServer(url: string, trust: TrustSettings, original: DiskFerryError, proxy: ProxyResolver = noProxy): Promise<DiskFerryError> {
   let presented: PresentedCertificate;
   try {
-    presented = await inspectPeerCertificate(url);
+    presented = await inspectPeerCertificate(url, 10_000, proxy);
   } catch {
     return original;
   }

@@ -42,6 +42,8 @@ export interface EngineContext {
   readonly username: string;
   readonly password: string;
   readonly timers: Timers;
+  /** The engine's address as URLs write it: `127.0.0.1` or `[::1]`. */
+  readonly urlHost: string;
   /** A loopback port where nothing listens, for the transferUrlUnreachable fault. */
   readonly unreachablePort: number;
 }

@@ -1,11 +1,12 @@
 /**
  * The simulated oVirt engine: SSO, pki-resource and the REST API for storage domains, disks and image
- * transfers over HTTPS on 127.0.0.1, with the phase poller and the engine-side faults
+ * transfers over HTTPS on 127.0.0.1 (or ::1), with the phase poller and the engine-side faults
  * (protocol.md §1–§2, reference/engine.md). Tickets go to the imageio daemon and proxy it is given.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
+import { urlHost, type LoopbackHost } from '../loopback.js';
 import type { ImageStore } from '../image-store.js';
 import type { FaultSettings } from '../faults.js';
 import { engineTiming, type EngineContext, type ImageioEndpoint } from './context.js';
@@ -25,8 +26,10 @@ export { signedTicketVerifier, verifySignedTicket } from './signed-ticket.js';
 
 /** How to start the engine. */
 export interface EngineServerOptions {
-  /** Port on 127.0.0.1; 0 or absent picks a free one. */
+  /** Port on `host`; 0 or absent picks a free one. */
   port?: number;
+  /** The loopback address to listen on: `127.0.0.1` (default) or `::1`. */
+  host?: LoopbackHost;
   tls: { key: string; cert: string };
   /** The engine CA served by pki-resource. */
   caPem: string;
@@ -49,7 +52,7 @@ export interface EngineServerOptions {
 
 /** A running engine. */
 export interface EngineServer {
-  /** `https://127.0.0.1:PORT/ovirt-engine`. */
+  /** `https://127.0.0.1:PORT/ovirt-engine` (`https://[::1]:PORT/…` on IPv6). */
   readonly url: string;
   readonly port: number;
   /** The live model, for tests. */
@@ -60,11 +63,11 @@ export interface EngineServer {
 }
 
 /** A loopback port nobody listens on (bound, then released), for the transferUrlUnreachable fault. */
-async function closedPort(): Promise<number> {
+async function closedPort(host: LoopbackHost): Promise<number> {
   const server = createNetServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -72,7 +75,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Starts the engine on 127.0.0.1. */
+/** Starts the engine on 127.0.0.1 (or ::1). */
 export async function startEngineServer(o: EngineServerOptions): Promise<EngineServer> {
   publishSecret('password', o.password);
   publishSecret('basic-credentials', Buffer.from(`${o.username}:${o.password}`, 'utf8').toString('base64'));
@@ -93,7 +96,8 @@ export async function startEngineServer(o: EngineServerOptions): Promise<EngineS
     username: o.username,
     password: o.password,
     timers,
-    unreachablePort: await closedPort(),
+    urlHost: urlHost(o.host ?? '127.0.0.1'),
+    unreachablePort: await closedPort(o.host ?? '127.0.0.1'),
   };
   seedInventory(ctx);
   if (o.seed !== false) await seedDisks(ctx);
@@ -106,14 +110,14 @@ export async function startEngineServer(o: EngineServerOptions): Promise<EngineS
   server.on('checkExpectation', onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
 
   let closed = false;
   return {
-    url: `https://127.0.0.1:${port}/ovirt-engine`,
+    url: `https://${ctx.urlHost}:${port}/ovirt-engine`,
     port,
     state,
     vms: vmControls(ctx),

@@ -111,7 +111,7 @@ export async function addTransfer(ctx: EngineContext, r: ApiRequest): Promise<Re
   const transferUrl = standIn
     ? `${standIn}/images/${ticketId}`
     : ctx.faults.transferUrlUnreachable
-      ? `https://127.0.0.1:${ctx.unreachablePort}/images/${ticketId}`
+      ? `https://${ctx.urlHost}:${ctx.unreachablePort}/images/${ticketId}`
       : ctx.daemon.imageUrl(ticketId);
   const t: TransferRecord = {
     id,

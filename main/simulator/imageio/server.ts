@@ -4,6 +4,7 @@
  * node:http, so that headers, keep-alive, early closes and 100-continue behave byte for byte like
  * imageio's Python server.
  */
+import { urlHost, type LoopbackHost } from '../loopback.js';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { FaultSettings } from '../faults.js';
@@ -37,7 +38,9 @@ export interface ImageioServerOptions {
   personality?: ImageioPersonality;
   /** Proxy only: the host daemon it forwards to. */
   upstream?: ImageioServer;
-  /** Optional plain-HTTP control API (/tickets/...) on 127.0.0.1; null/undefined = none, 0 = random. */
+  /** The loopback address to listen on: `127.0.0.1` (default) or `::1`. */
+  host?: LoopbackHost;
+  /** Optional plain-HTTP control API (/tickets/...) on `host`; null/undefined = none, 0 = random. */
   controlPort?: number | null;
   clock?: MonotonicClock;
   /** Real-time scale of idle timeouts and close lingering (tests shrink them). */
@@ -53,7 +56,7 @@ export interface ImageioServer {
   readonly controlPort: number | null;
   readonly tickets: TicketStore;
   readonly personality: ImageioPersonality;
-  /** `https://127.0.0.1:${port}/images/${ticketId}` */
+  /** `https://127.0.0.1:${port}/images/${ticketId}` (`https://[::1]:…` on IPv6) */
   imageUrl(ticketId: string): string;
   /** Closes listeners and destroys open sockets. */
   close(): Promise<void>;
@@ -70,11 +73,11 @@ interface Listener {
   readonly port: number;
 }
 
-async function listen(server: Server, port: number, sockets: Set<Socket>, raw: Set<Socket> = new Set()): Promise<Listener> {
+async function listen(server: Server, host: LoopbackHost, port: number, sockets: Set<Socket>, raw: Set<Socket> = new Set()): Promise<Listener> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // Backlog 40 like imageio: "10 transfers x 4 connections".
-    server.listen({ host: '127.0.0.1', port, backlog: 40 }, () => {
+    server.listen({ host, port, backlog: 40 }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -102,7 +105,7 @@ async function closeListener(l: Listener): Promise<void> {
   await closed;
 }
 
-/** Starts a daemon or proxy on 127.0.0.1 over TLS, plus its control API when asked. */
+/** Starts a daemon or proxy on 127.0.0.1 (or ::1) over TLS, plus its control API when asked. */
 export async function startImageioServer(options: ImageioServerOptions): Promise<ImageioServer> {
   const personality = options.personality ?? MODERN_IMAGEIO;
   const tickets = options.tickets ?? new TicketStore(options.clock ?? defaultMonotonic);
@@ -132,13 +135,14 @@ export async function startImageioServer(options: ImageioServerOptions): Promise
     rawSockets.add(raw);
     raw.on('close', () => rawSockets.delete(raw));
   });
-  const data = await listen(tlsServer, options.port ?? 0, dataSockets, rawSockets);
+  const host = options.host ?? '127.0.0.1';
+  const data = await listen(tlsServer, host, options.port ?? 0, dataSockets, rawSockets);
 
   let control: Listener | null = null;
   if (options.controlPort !== null && options.controlPort !== undefined) {
     const controlSockets = new Set<Socket>();
     const tcp = createTcpServer({ allowHalfOpen: true }, (socket) => accept(socket, controlSockets, ctx, CONTROL_ROUTES, false));
-    control = await listen(tcp, options.controlPort, controlSockets);
+    control = await listen(tcp, host, options.controlPort, controlSockets);
   }
 
   const api: ImageioServer = {
@@ -147,7 +151,7 @@ export async function startImageioServer(options: ImageioServerOptions): Promise
     controlPort: control?.port ?? null,
     tickets,
     personality,
-    imageUrl: (ticketId) => `https://127.0.0.1:${data.port}/images/${ticketId}`,
+    imageUrl: (ticketId) => `https://${urlHost(host)}:${data.port}/images/${ticketId}`,
     close: async () => {
       await Promise.all([closeListener(data), control ? closeListener(control) : Promise.resolve()]);
     },

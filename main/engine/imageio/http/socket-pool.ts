@@ -1,6 +1,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { errors } from 'undici';
+import { openTunnel } from '../../net/tunnel.js';
 
 /** The socket's read buffer: TLS hands over at most one 16 KiB record per read, TCP more. */
 export const READ_BUFFER = 64 * 1024;
@@ -13,6 +14,8 @@ export interface SocketPoolOptions {
   readonly connectMs: number;
   /** Close an idle kept-alive socket after this long. */
   readonly idleMs: number;
+  /** An HTTP proxy to tunnel through (CONNECT), or null/absent to connect directly. */
+  readonly proxy?: URL | null;
 }
 
 /** The request reading from a socket. Returning false from committed() or data() stops reading. */
@@ -47,17 +50,34 @@ export class PooledSocket {
 
   private constructor() {}
 
-  /** Connects to `url` (TCP, then TLS for https); rejects on failure, timeout or abort. */
-  static connect(url: URL, o: SocketPoolOptions, signal: AbortSignal): Promise<PooledSocket> {
+  /**
+   * Connects to `url` (TCP, or a CONNECT tunnel through `o.proxy`, then TLS for https); rejects on
+   * failure, timeout or abort. TLS checks the certificate against `host` (an IP address against its
+   * IP names) and sends SNI only for a name, tunnelled or not.
+   */
+  static async connect(url: URL, o: SocketPoolOptions, signal: AbortSignal): Promise<PooledSocket> {
     const secure = url.protocol === 'https:';
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const port = Number(url.port) || (secure ? 443 : 80);
+    // imageio is https only; plain http is for test servers, which are never behind a proxy.
+    if (o.proxy && !secure) throw new errors.InvalidArgumentError('a proxy tunnel carries https only');
+    const tunnel = o.proxy ? await openTunnel(o.proxy, host, port, { timeoutMs: o.connectMs, signal }) : null;
+    if (tunnel && signal.aborted) {
+      tunnel.destroy();
+      throw signal.reason;
+    }
     const pooled = new PooledSocket();
     const onread = { buffer: () => pooled.nextBuffer(), callback: (n: number, buf: Uint8Array) => pooled.onRead(buf, n) };
     return new Promise<PooledSocket>((resolve, reject) => {
-      const s = secure
-        ? tlsConnect({ ...o.tls, host, port, ...(isIP(host) ? {} : { servername: host }), onread } as ConnectionOptions) // onread works for TLS too (Node >= 14.5); @types lists it only for net
-        : netConnect({ host, port, noDelay: true, onread });
+      // onread works for TLS too (Node >= 14.5; @types lists it only for net), but not for TLS over a
+      // socket it wraps (Node 20 never starts reading it): a tunnelled socket is read by 'data'
+      // events, one more copy per byte, as undici does.
+      const s = tunnel
+        ? tlsConnect({ ...o.tls, host, port, ...(isIP(host) ? {} : { servername: host }), socket: tunnel })
+        : secure
+          ? tlsConnect({ ...o.tls, host, port, ...(isIP(host) ? {} : { servername: host }), onread } as ConnectionOptions)
+          : netConnect({ host, port, noDelay: true, onread });
+      if (tunnel) s.on('data', (chunk: Buffer) => pooled.onRead(chunk, chunk.length) || s.pause());
       pooled.socket = s;
       const ready = secure ? 'secureConnect' : 'connect';
       const done = (err: unknown) => {
