@@ -58,7 +58,8 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
     };
   }
   if (start.kind === 'fresh' && (job.diskId !== null || job.transferId !== null)) await ctx.remember({ diskId: null, transferId: null });
-  if (start.kind === 'reattach') ctx.note(`Continued transfer ${start.transferId} of disk ${start.diskId} after an interruption (all data sent again).`);
+  if (start.kind === 'fresh' && start.why) ctx.note(`${start.why}: the upload started over on a new disk.`);
+  if (start.kind === 'reattach' && start.transferId === null) await ctx.remember({ transferId: null });
   const r = await uploadImage(deps, { ...job.upload, description: uploadDescription(job) }, {
     control: ctx.control,
     tuning,
@@ -67,7 +68,8 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
     onCreated: (ids) => ctx.remember(ids),
     reattach: start.kind === 'reattach' ? { diskId: start.diskId, transferId: start.transferId } : undefined,
   });
-  return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: 0, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
+  if (start.kind === 'reattach') ctx.note(continuedNote(start.diskId, start.transferId, r));
+  return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: r.resumedBytes, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
 }
 
 async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download' }, ctx: RunContext, tuning: TransferTuning, timeoutMs: number): Promise<JobResult> {
@@ -119,6 +121,13 @@ async function finishedEarlier(deps: TransferDeps, job: QueueJob & { kind: 'down
   await PartFile.removeJournal(path);
   const dataBytes = Math.min(file.size, file.blocks * 512);
   return { diskId: disk.id, diskName: disk.name, path, virtualSize: file.size, dataBytes, resumedBytes: dataBytes, bytesOnWire: 0, digest: null };
+}
+
+/** What the job's notes say of an upload continued after an interruption. */
+function continuedNote(diskId: string, transferId: string | null, r: UploadResult): string {
+  const how = transferId ? `Continued transfer ${transferId} of disk ${diskId}` : `Continued on disk ${diskId} with a new transfer`;
+  const sent = r.resumedBytes > 0 ? `${r.resumedBytes} of ${r.dataBytes} data bytes were already on the server and not sent again` : 'all data sent again';
+  return `${how} after an interruption (${sent}).`;
 }
 
 /** How the transfer's checksum compared with the server's, for the job's result. */
