@@ -12,6 +12,11 @@ export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS
   return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'diskferry');
 }
 
+/** Where the CLI keeps upload journals (`<configDir>/uploads/`), for `upload --resume` and the queue. */
+export function uploadJournalDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'uploads');
+}
+
 const ProfileSchema = z.object({
   name: z.string().min(1),
   engineUrl: z.string().url(),

@@ -9,7 +9,7 @@ import type { FilePort } from '../engine/fs/file-port.js';
 import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
 import type { TransferProgress } from '../../shared/model.js';
-import { ProfileStore, type EngineProfile } from './config.js';
+import { ProfileStore, uploadJournalDir, type EngineProfile } from './config.js';
 import { readPassword } from './password.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
@@ -156,6 +156,7 @@ export class CliContext {
       timers: realTimers,
       now: Date.now,
       hashThread: hashThreadWanted(process.env),
+      uploadJournals: uploadJournalDir(),
       ...(this.ports.files ? { files: this.ports.files } : {}),
     };
   }

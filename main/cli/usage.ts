@@ -20,7 +20,8 @@ Usage:
   diskferry storage-domains [--json]
   diskferry disks [--search QUERY] [--max N] [--json]
   diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
-                      [--inactivity-timeout S] [--use-proxy] [--no-verify]
+                      [--inactivity-timeout S] [--use-proxy] [--no-verify] [--resume]
+                      (--resume: continue an interrupted upload of FILE on its disk, sending only the rest)
   diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--overwrite] [--no-resume]
                       [--inactivity-timeout S] [--use-proxy] [--no-verify]
   diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--no-verify]   (data plane only)
