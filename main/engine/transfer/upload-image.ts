@@ -4,7 +4,7 @@ import { imageStamp, probeImageOnce, type ImageProbe } from '../image/probe.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { openLocalSource } from '../image/local-source.js';
 import { TransferDigest, VERIFY_OFF, type Verification } from '../image/verify.js';
-import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
+import { MAX_REQUEST_SIZE, planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
 import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
 import { deletesDiskOnUploadFailure, supportsFormat } from '../ovirt/versions.js';
@@ -77,6 +77,7 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
   /** The journal describes what the disk holds: ranges it lists are kept, zero runs need no write. */
   private journalTrusted = true;
   private resumedBytes = 0;
+  private maxRequest = MAX_REQUEST_SIZE;
 
   constructor(
     private readonly spec: UploadSpec,
@@ -101,7 +102,9 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
       await this.source!.close();
       this.source = await RawFileSource.open(this.spec.path);
     }
-    this.guestPlan = planRanges(await this.source!.extents({ signal: control.cancelSignal }));
+    // Requests no larger than the flush interval: a range enters the journal only whole, after a flush.
+    this.maxRequest = Math.min(MAX_REQUEST_SIZE, ctx.tuning.flushEvery ?? MAX_REQUEST_SIZE);
+    this.guestPlan = planRanges(await this.source!.extents({ signal: control.cancelSignal }), { maxRequest: this.maxRequest });
     const { dataBytes } = planTotals(this.guestPlan);
     this.dataBytes = dataBytes;
     const plan = (this.plan = planUpload(probe, this.spec, domain, version, dataBytes));
@@ -142,7 +145,7 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
     const probe = this.probe!;
     const guest = this.plan!.transferFormat === 'raw';
     // The FILE backend sends the file's bytes as they are: one data range over the whole file.
-    const ranges = guest ? this.guestPlan : planRanges([{ start: 0, length: probe.fileSize, zero: false }]);
+    const ranges = guest ? this.guestPlan : planRanges([{ start: 0, length: probe.fileSize, zero: false }], { maxRequest: this.maxRequest });
     const done = (this.done = new RangeSet());
     const journal = this.journal;
     // What an earlier run sent and the server flushed is kept; the rest of each range goes.
