@@ -26,6 +26,8 @@ export class SimImage {
   readonly data = new RangeSet();
   /** Ranges written or zeroed since the last checkpoint (what NBD's qemu:dirty-bitmap reports). */
   dirty = new RangeSet();
+  /** Bytes written to the image so far (seed and clients alike): what tests count a resume by. */
+  bytesWritten = 0;
   private handle: Promise<FileHandle> | null = null;
 
   constructor(path: string, size: number) {
@@ -76,6 +78,7 @@ export class SimImage {
     }
     this.data.add(offset, offset + buf.length);
     this.dirty.add(offset, offset + buf.length);
+    this.bytesWritten += buf.length;
     const firstBlock = Math.ceil(offset / ZERO_DETECT_BLOCK) * ZERO_DETECT_BLOCK;
     for (let b = firstBlock; b + ZERO_DETECT_BLOCK <= offset + buf.length; b += ZERO_DETECT_BLOCK) {
       const slice = buf.subarray(b - offset, b - offset + ZERO_DETECT_BLOCK);
