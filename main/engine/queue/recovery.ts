@@ -64,7 +64,10 @@ export async function recoverUpload(deps: TransferDeps, job: QueueJob & { kind: 
   // finalized an upload this job had not finished sending.
   const ours = job.finalizing || journal?.finalizing === true;
   const succeeded = transfer ? transfer.phase === 'finished_success' && (ours || journal === null) : ours;
-  if (succeeded && disk.status === 'ok') return { kind: 'done', disk };
+  if (succeeded && disk.status === 'ok') {
+    await journal?.remove();
+    return { kind: 'done', disk };
+  }
   // The transfer is gone but the disk is ok and its journal says what it holds: a new transfer on it.
   if (!changed && journal && disk.status === 'ok') return { kind: 'reattach', diskId: disk.id, transferId: null };
   log.warn('removing the disk of an interrupted upload before starting it again', { diskId: disk.id, status: disk.status });
