@@ -214,7 +214,7 @@ export class EnginesService {
   async transferDeps(id: string): Promise<TransferDeps> {
     const client = await this.connect(id);
     const p = this.profile(id);
-    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now };
+    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now, ...(this.ports.uploadJournals ? { uploadJournals: this.ports.uploadJournals } : {}) };
   }
 
   /** The logged-in client of a profile, connecting when needed. */
