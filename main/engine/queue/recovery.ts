@@ -56,7 +56,7 @@ export async function recoverUpload(deps: TransferDeps, job: QueueJob & { kind: 
   if (transfer && !FINISHED.has(transfer.phase)) transfer = await endTransfer(deps, transfer, signal, timeoutMs);
   const disk = await client.disk(job.diskId, signal);
   if (!disk) {
-    await journal?.remove();
+    await discardJournal(deps, job);
     return { kind: 'fresh', ...(changed ? { why: changed } : {}) };
   }
   // Only finalize makes an upload succeed: our finalize (the job or its journal says it began) with
@@ -65,15 +65,20 @@ export async function recoverUpload(deps: TransferDeps, job: QueueJob & { kind: 
   const ours = job.finalizing || journal?.finalizing === true;
   const succeeded = transfer ? transfer.phase === 'finished_success' && (ours || journal === null) : ours;
   if (succeeded && disk.status === 'ok') {
-    await journal?.remove();
+    await discardJournal(deps, job);
     return { kind: 'done', disk };
   }
   // The transfer is gone but the disk is ok and its journal says what it holds: a new transfer on it.
   if (!changed && journal && disk.status === 'ok') return { kind: 'reattach', diskId: disk.id, transferId: null };
   log.warn('removing the disk of an interrupted upload before starting it again', { diskId: disk.id, status: disk.status });
   await deleteDiskAndWait(deps, disk.id, signal, timeoutMs);
-  await journal?.remove();
+  await discardJournal(deps, job);
   return { kind: 'fresh', ...(changed ? { why: changed } : {}) };
+}
+
+/** Removes the upload journal of the job's disk (and what a kill during its save left). */
+async function discardJournal(deps: TransferDeps, job: QueueJob & { kind: 'upload' }): Promise<void> {
+  if (deps.uploadJournals && job.diskId) await UploadJournal.discard(deps.uploadJournals, job.upload.path, job.diskId);
 }
 
 /** Why the job's file is no longer the one its upload began with (size, mtime), or null. */
@@ -113,6 +118,7 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
     if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
     if (job.diskId && (await deps.client.disk(job.diskId, signal))) await deleteDiskAndWait(deps, job.diskId, signal, timeoutMs);
     else if (!job.diskId && job.attempts > 0) await removeTaggedDisks(deps, job, signal, timeoutMs);
+    await discardJournal(deps, job);
   } catch (err) {
     deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: errorMessage(err) });
   }

@@ -102,6 +102,16 @@ export class UploadJournal {
     return UploadJournal.read(UploadJournal.fileOf(dir, path, diskId));
   }
 
+  /**
+   * Removes the journal of `path` on `diskId` and the temporary files a kill in the middle of a save
+   * left beside it, whether or not it could be read (a kill during its first save leaves only those).
+   */
+  static async discard(dir: string, path: string, diskId: string): Promise<void> {
+    const file = UploadJournal.fileOf(dir, path, diskId);
+    await rm(file, { force: true });
+    await removeStaleTemps(file, 0);
+  }
+
   /** The journals of `path` in `dir` (any disk) of `engine`; for `upload --resume`. */
   static async find(dir: string, path: string, engine: string | null): Promise<UploadJournal[]> {
     const prefix = `${fileKey(path)}-`;
