@@ -253,6 +253,8 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
 
   async close(): Promise<void> {
     await this.source?.close().catch(() => {});
+    // A run that stops with its disk kept (detached, or its clean-up failed) saves the last flushes.
+    await this.journal?.save().catch(() => {});
   }
 }
 
