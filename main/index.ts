@@ -63,6 +63,7 @@ if (!app.requestSingleInstanceLock()) {
       timers: realTimers,
       now: Date.now,
       newId: randomUUID,
+      uploadJournals: join(app.getPath('userData'), 'uploads'),
     }, { rangedGets: rangedGetDispatcherFrom(process.env) });
     const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
     serveAppScheme(join(root, 'dist', 'renderer'));

@@ -221,7 +221,7 @@ export class EnginesService {
     const client = await this.connect(id);
     const p = this.profile(id);
     const rangedGets = this.options.rangedGets;
-    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now, ...(rangedGets ? { rangedGets } : {}) };
+    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now, ...(rangedGets ? { rangedGets } : {}), ...(this.ports.uploadJournals ? { uploadJournals: this.ports.uploadJournals } : {}) };
   }
 
   /** The logged-in client of a profile, connecting when needed. */

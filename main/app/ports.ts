@@ -86,6 +86,8 @@ export interface AppPorts {
   readonly now: () => number;
   /** Random ids for profiles and transfers. */
   readonly newId: () => string;
+  /** The folder of upload journals, so an interrupted upload resumes by range; none: not kept. */
+  readonly uploadJournals?: string;
 }
 
 /** A dialog port for hosts without native dialogs. */

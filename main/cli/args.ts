@@ -58,6 +58,18 @@ export async function outputDir(dir: string): Promise<string> {
   return resolve(dir);
 }
 
+/**
+ * DISKFERRY_UPLOAD_FLUSH_EVERY: bytes an upload writes between flushes (TransferTuning.flushEvery),
+ * which bounds what an interrupted upload sends again; unset: the engine's default (128 MiB).
+ */
+export function uploadFlushEvery(env: NodeJS.ProcessEnv = process.env): { flushEvery?: number } {
+  const raw = env['DISKFERRY_UPLOAD_FLUSH_EVERY'];
+  if (raw === undefined || raw === '') return {};
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`DISKFERRY_UPLOAD_FLUSH_EVERY must be a whole number of bytes, not '${raw}'.`);
+  return { flushEvery: n };
+}
+
 /** Parses --workers. */
 export function parseWorkers(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -23,6 +23,11 @@ export function sightingsFile(engineHost: string, dir: string = configDir()): st
   return join(dir, 'transfer-sightings', `${engineHost.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
 }
 
+/** Where the CLI keeps upload journals (`<configDir>/uploads/`), for `upload --resume` and the queue. */
+export function uploadJournalDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'uploads');
+}
+
 const ProfileSchema = z.object({
   name: z.string().min(1),
   engineUrl: z.string().url(),

@@ -14,7 +14,7 @@ import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
 import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import type { TransferProgress } from '../../shared/model.js';
-import { ledgerDir, ProfileStore, type EngineProfile } from './config.js';
+import { ledgerDir, ProfileStore, uploadJournalDir, type EngineProfile } from './config.js';
 import { readPassword } from './password.js';
 import { systemKeychain } from './keychain.js';
 import { SessionStore, type KeptSession } from './sessions.js';
@@ -201,6 +201,7 @@ export class CliContext {
       now: Date.now,
       hashThread: hashThreadWanted(process.env),
       rangedGets: rangedGetDispatcherFrom(process.env),
+      uploadJournals: uploadJournalDir(),
       ...(this.ports.files ? { files: this.ports.files } : {}),
     };
     await this.endLeftDownloads(deps);

@@ -25,7 +25,8 @@ Usage:
   diskferry storage-domains [--json]
   diskferry disks [--search QUERY] [--max N] [--json]
   diskferry upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--workers N]
-                      [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify]
+                      [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify] [--resume]
+                      (--resume: continue an interrupted upload of FILE on its disk, sending only the rest)
   diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--if-exists fail|overwrite|rename|skip]
                       [--no-resume] [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify]
   diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--limit RATE] [--no-verify]   (data plane only)

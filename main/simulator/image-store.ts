@@ -30,6 +30,8 @@ export class SimImage {
   layer = new RangeSet();
   /** Dirty bitmaps by checkpoint id: each records every write since its checkpoint was taken. */
   readonly bitmaps = new Map<string, RangeSet>();
+  /** Bytes written to the image so far (seed and clients alike): what tests count a resume by. */
+  bytesWritten = 0;
   private handle: Promise<FileHandle> | null = null;
 
   constructor(path: string, size: number) {
@@ -80,6 +82,7 @@ export class SimImage {
     }
     this.data.add(offset, offset + buf.length);
     this.touched(offset, offset + buf.length);
+    this.bytesWritten += buf.length;
     const firstBlock = Math.ceil(offset / ZERO_DETECT_BLOCK) * ZERO_DETECT_BLOCK;
     for (let b = firstBlock; b + ZERO_DETECT_BLOCK <= offset + buf.length; b += ZERO_DETECT_BLOCK) {
       const slice = buf.subarray(b - offset, b - offset + ZERO_DETECT_BLOCK);

@@ -72,6 +72,7 @@ export async function startDemoWebHost(options: DemoWebHostOptions = {}): Promis
     timers: realTimers,
     now: Date.now,
     newId: randomUUID,
+    uploadJournals: join(dataDir, 'uploads'),
   };
   const core = await AppCore.create(ports, { pollIntervalMs: 100, rangedGets: rangedGetDispatcherFrom(process.env), ...options.core });
   if (options.selectDemo) await core.handlers['engines:demo']();

@@ -82,9 +82,14 @@ export class CliHarness {
 
   /** Starts `diskferry queue run --json --password-file PW ARGS…` as a child process. */
   startRun(...args: string[]): RunningCli {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/cli/index.ts', 'queue', 'run', '--json', '--password-file', this.pw, ...args], {
+    return this.start(['queue', 'run', '--json', '--password-file', this.pw, ...args]);
+  }
+
+  /** Starts `diskferry ARGV…` as a child process (its own process group), with extra environment. */
+  start(argv: readonly string[], env: Record<string, string> = {}): RunningCli {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/cli/index.ts', ...argv], {
       cwd: ROOT,
-      env: { ...this.savedEnv, DISKFERRY_CONFIG_DIR: this.configDir },
+      env: { ...this.savedEnv, DISKFERRY_CONFIG_DIR: this.configDir, ...env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -7,13 +7,21 @@
  * no transfer open and no disk locked on the engine, no .part, journal or temp file left for a
  * completed job.
  *
+ * Uploads flush every MiB here (DISKFERRY_UPLOAD_FLUSH_EVERY), so a kill finds some of their data
+ * journaled: the bytes the simulated imageio received for each upload, over every disk it had, are
+ * counted against its data, which gives the bytes re-sent after the kills.
+ *
  * Two runs belong to the normal suite; DISKFERRY_SOAK=1 runs twenty more (DISKFERRY_SOAK_RUNS and
  * DISKFERRY_SOAK_SEED change the count and the first seed). Each run prints its record (seed, kills,
- * faults, bytes verified, failures); DISKFERRY_SOAK_REPORT=FILE also appends them there as JSON lines.
+ * faults, bytes verified, bytes re-sent, failures); DISKFERRY_SOAK_REPORT=FILE also appends them there
+ * as JSON lines.
  */
 import { appendFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLocalSource } from '../../main/engine/image/local-source.js';
+import { probeImage } from '../../main/engine/image/probe.js';
+import { planRanges, planTotals } from '../../main/engine/imageio/plan.js';
 import { parseQueueDocument, type QueueDocument } from '../../main/engine/queue/store.js';
 import type { FaultSettings } from '../../main/simulator/faults.js';
 import { expectDiskEqualsFile, expectFileEqualsDisk, KiB, makeSparseImage, MiB, startHarness, type DataRun, type Harness } from '../integration/helpers.js';
@@ -26,8 +34,12 @@ import { prng } from './prng.js';
 export interface SoakRecord {
   readonly seed: number;
   readonly jobs: number;
+  /** What the queue held: two downloads and two uploads, or four uploads. */
+  readonly mix: Mix;
   /** SIGKILLs delivered to a running `queue run`. */
   readonly kills: number;
+  /** Kills that landed while an upload of that run had put bytes on the wire. */
+  readonly killsMidUpload: number;
   /** Kills that landed while that run had moved data (the others hit start-up, login or recovery). */
   readonly killsMidData: number;
   /** Restarts of `queue run` (kills plus the final run). */
@@ -38,10 +50,19 @@ export interface SoakRecord {
   readonly bytesVerified: number;
   /** Jobs that did not complete (each one checked to have failed cleanly). */
   readonly failures: number;
+  /** Data bytes of the completed uploads (what one clean run sends, as the upload plans it). */
+  readonly uploadDataBytes: number;
+  /** Bytes the server received for those uploads over all their runs and disks. */
+  readonly uploadBytesReceived: number;
+  /** Of the completed uploads' data, bytes their final runs did not send (journaled by a killed run). */
+  readonly uploadBytesResumed: number;
   readonly elapsedMs: number;
 }
 
 const between = (rnd: () => number, lo: number, hi: number) => Math.floor(lo + rnd() * (hi - lo + 1));
+
+/** Bytes between an upload's flushes in the soak: small, so kills find journaled data. */
+const SOAK_ENV = { DISKFERRY_UPLOAD_FLUSH_EVERY: String(MiB) };
 
 /** Data runs of a test image or disk of `size` bytes, chosen by the PRNG. */
 function seededRuns(rnd: () => number, size: number): DataRun[] {
@@ -74,10 +95,23 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** The most bytes on the wire a job has reported in this run's progress events (not a record loaded from before). */
-function onWire(run: RunningCli): number {
-  return run.events.reduce((max, e) => (e['event'] === 'progress' ? Math.max(max, Number(e['on_wire'] ?? 0)) : max), 0);
+/** The most bytes on the wire a job (of `kind`) has reported in this run's progress events (not a record loaded from before). */
+function onWire(run: RunningCli, kind?: 'upload' | 'download'): number {
+  return run.events.reduce((max, e) => (e['event'] === 'progress' && (!kind || e['kind'] === kind) ? Math.max(max, Number(e['on_wire'] ?? 0)) : max), 0);
 }
+
+/** The data bytes an upload of `file` sends in one clean run, planned as the upload plans them. */
+async function dataBytesOf(file: string): Promise<number> {
+  const source = await openLocalSource(await probeImage(file));
+  try {
+    return planTotals(planRanges(await source.extents({}))).dataBytes;
+  } finally {
+    await source.close();
+  }
+}
+
+/** What a soak run queues: two downloads and two uploads, or four uploads. */
+type Mix = 'mixed' | 'uploads';
 
 /**
  * The kill moment, chosen by the PRNG: a third of the kills at a time after the start (start-up,
@@ -93,7 +127,7 @@ async function killMoment(run: RunningCli, rnd: () => number): Promise<void> {
 }
 
 /** One seeded run: build the queue, kill and restart `queue run`, then check every job. */
-async function soakRun(h: Harness, seed: number, maxKills: number): Promise<SoakRecord> {
+async function soakRun(h: Harness, seed: number, maxKills: number, mix: Mix = 'mixed'): Promise<SoakRecord> {
   const started = Date.now();
   const rnd = prng(seed);
   const dir = join(h.dir, `soak-${seed}`);
@@ -104,15 +138,18 @@ async function soakRun(h: Harness, seed: number, maxKills: number): Promise<Soak
   const faults: string[] = [];
   let kills = 0;
   let killsMidData = 0;
+  let killsMidUpload = 0;
   let starts = 0;
   try {
-    // The queue: two downloads and two uploads of 8–24 MiB with 2–8 MiB of data each.
+    // The queue: two downloads and two uploads (or four uploads) of 8–24 MiB with 2–8 MiB of data each.
     const downloads: Array<{ name: string; diskId: string }> = [];
     const uploads: Array<{ name: string; file: string }> = [];
-    for (let i = 0; i < 2; i++) {
-      const name = `soak-${seed}-dl${i}`;
-      const size = between(rnd, 8, 24) * MiB;
-      downloads.push({ name, diskId: await addSimDisk(h.sim, name, size, seededRuns(rnd, size)) });
+    for (let i = 0; i < (mix === 'mixed' ? 2 : 4); i++) {
+      if (mix === 'mixed') {
+        const name = `soak-${seed}-dl${i}`;
+        const size = between(rnd, 8, 24) * MiB;
+        downloads.push({ name, diskId: await addSimDisk(h.sim, name, size, seededRuns(rnd, size)) });
+      }
       const up = `soak-${seed}-up${i}`;
       const file = join(dir, `${up}.raw`);
       const upSize = between(rnd, 8, 24) * MiB;
@@ -128,14 +165,29 @@ async function soakRun(h: Harness, seed: number, maxKills: number): Promise<Soak
       expect(r.code, r.err).toBe(0);
     }
 
+    // Bytes the server received per upload disk (the most seen: a disk deleted later keeps its count).
+    const received = new Map<string, { name: string; bytes: number }>();
+    const isUpload = (name: string) => uploads.some((u) => u.name === name);
+    const track = async () => {
+      const images = () => [...h.sim.engine.state.disks.values()].filter((d) => isUpload(d.name)).map((d) => ({ d, img: h.sim.images.get(d.id) }));
+      // A killed run's last bytes may still be arriving: wait until the server stops writing.
+      for (let last = -1, now = 0; ; last = now) {
+        now = images().reduce((sum, x) => sum + (x.img?.bytesWritten ?? 0), 0);
+        if (now === last) break;
+        await sleep(200);
+      }
+      for (const { d, img } of images()) if (img) received.set(d.id, { name: d.name, bytes: Math.max(received.get(d.id)?.bytes ?? 0, img.bytesWritten) });
+    };
+
     // Kill `queue run` at seeded moments; arm a fault now and then.
     const runArgs = ['--limit', '12MiB/s', '--workers', '2', '--concurrency', '2', '--retries', '8', '--retry-delay', '0.5'];
+    const startRun = () => c.start(['queue', 'run', '--json', '--password-file', c.pw, ...runArgs], SOAK_ENV);
     const plannedKills = between(rnd, 1, maxKills);
     let last: RunningCli | null = null;
     let lastCode: number | null = null;
     for (let k = 0; k < plannedKills; k++) {
       const armed = rnd() < 0.5 ? armFault(h, rnd) : null;
-      const run = c.startRun(...runArgs);
+      const run = startRun();
       starts++;
       let ended = await Promise.race([run.exited.then(() => true), killMoment(run, rnd).then(() => false)]);
       // The kill moment may come just as the run ends by itself.
@@ -143,11 +195,14 @@ async function soakRun(h: Harness, seed: number, maxKills: number): Promise<Soak
       if (ended) lastCode = await run.exited;
       else {
         const moving = onWire(run) > 0;
+        const uploading = onWire(run, 'upload') > 0;
         c.signal(run.child, 'SIGKILL');
         await run.exited;
         kills++;
         if (moving) killsMidData++;
+        if (uploading) killsMidUpload++;
       }
+      await track();
       if (armed) faults.push(`${armed.name}${armed.fired() ? ' (fired)' : ''}`);
       h.resetFaults();
       last = run;
@@ -155,10 +210,11 @@ async function soakRun(h: Harness, seed: number, maxKills: number): Promise<Soak
     }
     // The final run, to the end (unless a run already ended by itself).
     if (kills === starts) {
-      last = c.startRun(...runArgs);
+      last = startRun();
       starts++;
       lastCode = await last.exited;
     }
+    await track();
     const code = lastCode;
     // A run ends by itself only when the queue is done: 0, or 1 when a job failed (never a crash).
     expect([0, 1], `exit code ${code} of queue run: ${last?.stderr.join('\n')}`).toContain(code);
@@ -168,6 +224,9 @@ async function soakRun(h: Harness, seed: number, maxKills: number): Promise<Soak
     expect(doc.jobs).toHaveLength(4);
     let bytesVerified = 0;
     let failures = 0;
+    let uploadDataBytes = 0;
+    let uploadBytesReceived = 0;
+    let uploadBytesResumed = 0;
     const completedFiles: string[] = [];
     // What a failed check prints: the job's record and what the engine has of its disk.
     const diag = (job: QueueDocument['jobs'][number]) => {
@@ -193,6 +252,9 @@ async function soakRun(h: Harness, seed: number, maxKills: number): Promise<Soak
         expect(named.map((d) => d.id), `disks named ${u.name}`).toEqual([job.result!.diskId]);
         await expectDiskEqualsFile(h.sim, job.result!.diskId, u.file);
         bytesVerified += h.sim.images.get(job.result!.diskId)!.size;
+        uploadDataBytes += await dataBytesOf(u.file);
+        uploadBytesResumed += job.result!.resumedBytes;
+        uploadBytesReceived += [...received.values()].filter((r) => r.name === u.name).reduce((sum, r) => sum + r.bytes, 0);
       } else {
         failures++;
         expect(job.error, `failed upload ${u.name} has its reason`).not.toBeNull();
@@ -215,7 +277,11 @@ async function soakRun(h: Harness, seed: number, maxKills: number): Promise<Soak
     const leftovers = (await readdir(out)).filter((f) => /\.(part|journal|tmp)$/.test(f) || /\.part\./.test(f));
     expect(leftovers, 'partial files left in the download folder').toEqual([]);
     for (const f of completedFiles) expect(await readdir(out)).toContain(f);
-    return { seed, jobs: doc.jobs.length, kills, killsMidData, starts, faults, bytesVerified, failures, elapsedMs: Date.now() - started };
+    // No upload journal left: completed uploads remove theirs, failed ones with their disk.
+    const journals = join(c.configDir, 'uploads');
+    const left = await readdir(journals).catch(() => []);
+    expect(left, `upload journals left: ${await Promise.all(left.map((f) => readFile(join(journals, f), 'utf8')))} ${doc.jobs.map(diag).join('\n')}`).toEqual([]);
+    return { seed, mix, jobs: doc.jobs.length, kills, killsMidData, killsMidUpload, starts, faults, bytesVerified, failures, uploadDataBytes, uploadBytesReceived, uploadBytesResumed, elapsedMs: Date.now() - started };
   } finally {
     h.resetFaults();
     c.tearDown();
@@ -231,7 +297,7 @@ async function record(r: SoakRecord): Promise<void> {
 
 function summary(records: readonly SoakRecord[]): string {
   const sum = (f: (r: SoakRecord) => number) => records.reduce((s, r) => s + f(r), 0);
-  return `kill-soak total: runs=${records.length} jobs=${sum((r) => r.jobs)} kills=${sum((r) => r.kills)} killsMidData=${sum((r) => r.killsMidData)} starts=${sum((r) => r.starts)} faults=${sum((r) => r.faults.length)} bytesVerified=${sum((r) => r.bytesVerified)} failures=${sum((r) => r.failures)}`;
+  return `kill-soak total: runs=${records.length} jobs=${sum((r) => r.jobs)} kills=${sum((r) => r.kills)} killsMidData=${sum((r) => r.killsMidData)} killsMidUpload=${sum((r) => r.killsMidUpload)} starts=${sum((r) => r.starts)} faults=${sum((r) => r.faults.length)} bytesVerified=${sum((r) => r.bytesVerified)} failures=${sum((r) => r.failures)} uploadData=${sum((r) => r.uploadDataBytes)} uploadReceived=${sum((r) => r.uploadBytesReceived)} uploadResent=${sum((r) => r.uploadBytesReceived - r.uploadDataBytes)} uploadResumed=${sum((r) => r.uploadBytesResumed)}`;
 }
 
 const soak = process.env['DISKFERRY_SOAK'] === '1';
@@ -252,6 +318,12 @@ describe('kill -9 and restart at seeded moments (quick: 2 runs)', () => {
     records.push(r);
     await record(r);
   });
+
+  it('seed 3, four uploads: every job ends right', { timeout: 120_000 }, async () => {
+    const r = await soakRun(h, 3, 2, 'uploads');
+    records.push(r);
+    await record(r);
+  });
 });
 
 describe.skipIf(!soak)('kill -9 and restart at seeded moments (soak)', () => {
@@ -267,8 +339,9 @@ describe.skipIf(!soak)('kill -9 and restart at seeded moments (soak)', () => {
     await h?.close();
   });
 
+  // Every other run queues four uploads: uploads killed at random moments, resumed by range.
   it.each(Array.from({ length: runs }, (_, i) => first + i))('seed %i: every job ends right', { timeout: 300_000 }, async (seed) => {
-    const r = await soakRun(h, seed, 4);
+    const r = await soakRun(h, seed, 4, seed % 2 === 1 ? 'uploads' : 'mixed');
     records.push(r);
     await record(r);
   });

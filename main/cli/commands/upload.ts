@@ -1,4 +1,4 @@
-import { LIMIT_OPTION, parseChoice, parseCommand, parseInactivityTimeout, parseRate, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import { LIMIT_OPTION, parseChoice, parseCommand, parseInactivityTimeout, parseRate, parseVerify, parseWorkers, required, uploadFlushEvery, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OvirtClient } from '../../engine/ovirt/client.js';
@@ -9,6 +9,7 @@ import { uploadTarget } from '../../engine/plan/upload-target.js';
 import { uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from '../data-plane.js';
+import { findResumable } from '../upload-resume.js';
 
 /** `diskferry upload FILE… --storage-domain NAME …`, or the data-plane-only form with --transfer-url. */
 export async function runUpload(ctx: CliContext, args: string[]): Promise<number> {
@@ -24,6 +25,7 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
     'proxy-url': { type: 'string' },
     'as-is': { type: 'boolean' },
     ...LIMIT_OPTION,
+    resume: { type: 'boolean' },
     ...VERIFY_OPTIONS,
   });
   ctx.applyGlobals(values);
@@ -35,11 +37,13 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
     if (positionals.length !== 1) throw new UsageError('The data-plane-only upload takes exactly one file.');
     return uploadToTicket(ctx, values, positionals[0]!, { ...(workers !== undefined ? { workers } : {}), asIs: values['as-is'] ?? false, verify, ...(throttle ? { throttle } : {}) });
   }
+  if (values.resume && (values['transfer-url'] || values['proxy-url'])) throw new UsageError('--resume works through the engine, not with --transfer-url.');
   if (values['as-is']) throw new UsageError('--as-is works only with --transfer-url; through the engine, the engine version decides how a qcow2 is sent.');
   const storageDomain = required(values['storage-domain'], '--storage-domain NAME');
   if (values.name && positionals.length > 1) throw new UsageError('--name works with one file only; several files are named after themselves.');
   const diskFormat = parseChoice('disk-format', values['disk-format'], ['raw', 'cow'] as const);
   const inactivity = parseInactivityTimeout(values['inactivity-timeout']);
+  const flush = uploadFlushEvery();
 
   const deps = await ctx.connect(values);
   // Once for all files: a wrong domain is one error, not one per file after notes about their names.
@@ -47,8 +51,16 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
   checkUploadDomain(domain);
   return ctx.eachTransfer(positionals, async (file, control, onProgress) => {
     // Probed once here; the upload reuses the probe while the file is unchanged.
-    const { target } = uploadTarget(await probeImageOnce(file), domain, { storageDomain, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
-    await noteSameName(ctx, deps.client, target.diskName);
+    const probe = await probeImageOnce(file);
+    const { target } = uploadTarget(probe, domain, { storageDomain, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
+    const note = (line: string) => ctx.io.stderr.write(`diskferry: note: ${line}\n`);
+    const start = values.resume ? await findResumable(deps, probe, target.diskName, note, ctx.signal) : { kind: 'fresh' as const };
+    if (start.kind === 'done') {
+      const d = start.disk;
+      ctx.result(`${file} was already uploaded to disk '${d.name}' (${d.id}); nothing was sent.`, { file, disk_id: d.id, disk_name: d.name, size: d.provisionedSize, on_wire: 0, resumed: true });
+      return;
+    }
+    if (start.kind === 'fresh') await noteSameName(ctx, deps.client, target.diskName);
     const r = await ctx.recorded(deps, 'upload', (hooks) =>
       uploadImage(deps, target, {
         control,
@@ -56,16 +68,19 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
           ...(workers !== undefined ? { workers } : {}),
           ...(inactivity !== undefined ? { inactivityTimeout: inactivity } : {}),
           preferProxy: values['use-proxy'] ?? false,
+          ...flush,
         },
         onProgress,
         ...(throttle ? { throttle } : {}),
+        ...(start.kind === 'continue' ? { reattach: start.attachment } : {}),
         ...hooks,
       }),
     );
     const secs = r.elapsedMs / 1000;
+    const kept = r.resumedBytes > 0 ? `, ${formatBytes(r.resumedBytes)} of it already on the server` : '';
     ctx.result(
-      `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}; ${r.verification}.`,
-      { file, disk_id: r.diskId, disk_name: r.diskName, storage_domain: r.storageDomain, size: r.virtualSize, data_bytes: r.dataBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy, digest: r.digest, verified: r.verified, verification: r.verification, report: r.report },
+      `Uploaded ${file} to disk '${r.diskName}' (${r.diskId}) on ${r.storageDomain}: ${formatBytes(r.virtualSize)} (${formatBytes(r.dataBytes)} of data${kept}) in ${formatDuration(secs)}, ${formatRate(r.virtualSize / Math.max(secs, 0.001))}${r.viaProxy ? ', through the engine proxy' : ''}; ${r.verification}.`,
+      { file, disk_id: r.diskId, disk_name: r.diskName, storage_domain: r.storageDomain, size: r.virtualSize, data_bytes: r.dataBytes, resumed_bytes: r.resumedBytes, on_wire: r.bytesOnWire, elapsed: secs, data_phase: r.dataPhaseMs / 1000, via_proxy: r.viaProxy, digest: r.digest, verified: r.verified, verification: r.verification, report: r.report },
     );
   });
 }

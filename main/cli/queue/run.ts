@@ -3,7 +3,7 @@ import { errorMessage } from '../../engine/errors.js';
 import { DEFAULT_RETRY_POLICY } from '../../engine/queue/retry-policy.js';
 import type { QueueSettings } from '../../engine/queue/queue-types.js';
 import { parseWindow } from '../../engine/queue/schedule.js';
-import { parseInteger, parseRate, parseSeconds, parseWorkers, type GlobalValues } from '../args.js';
+import { parseInteger, parseRate, parseSeconds, parseWorkers, uploadFlushEvery, type GlobalValues } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
 import { EngineConnections, openQueue } from './open.js';
@@ -57,12 +57,13 @@ export function runSettings(values: RunValues): Partial<QueueSettings> {
 export async function runQueueUntilIdle(ctx: CliContext, values: RunValues & GlobalValues): Promise<number> {
   const settings = runSettings(values);
   const workers = parseWorkers(values.workers);
+  const flush = uploadFlushEvery();
   const paths = queuePaths();
   const release = await acquireRunLock(paths);
   const connections = new EngineConnections(ctx, values);
   let inboxTimer: NodeJS.Timeout | null = null;
   try {
-    const q = await openQueue(ctx, { connections, settings, ...(workers !== undefined ? { tuning: { workers } } : {}) }, paths);
+    const q = await openQueue(ctx, { connections, settings, tuning: { ...(workers !== undefined ? { workers } : {}), ...flush } }, paths);
     const printer = new QueueEventPrinter(ctx.json ? ctx.io.stdout : ctx.io.stderr, ctx.json, ctx.quiet);
     q.on((e) => printer.print(e));
     let polling = false;

@@ -37,6 +37,13 @@ export interface UploadOptions {
    * The data may still be unflushed until uploadRanges returns; resume on the same ticket.
    */
   readonly onRangeDone?: (range: PlannedRange) => void;
+  /**
+   * Called with the ranges a flush made durable: those the server acknowledged before a PATCH flush
+   * that succeeded (not after a 5xx meanwhile, which may have lost them); without the flush feature
+   * each range as it is acknowledged (every PUT flushes); skipped zero ranges at once. What a resume
+   * journal may keep after the process dies.
+   */
+  readonly onFlushed?: (ranges: readonly PlannedRange[]) => void;
   readonly signal: AbortSignal;
 }
 
@@ -76,7 +83,10 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
     progress.complete(r, true);
     options.onRangeDone?.(r);
   }
-  if (skipped.length > 0) progress.emit();
+  if (skipped.length > 0) {
+    progress.emit();
+    options.onFlushed?.(skipped);
+  }
 
   const queue = new WorkQueue(work);
   const count = workerCount(options.workers, session.maxWriters, work.length);
@@ -112,7 +122,10 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
       await conn.flush(workerSignal);
       // After a replay (a 5xx elsewhere meanwhile) `sinceFlush` is a new set: its ranges were sent
       // again after this flush began, so this flush does not cover them.
-      if (sinceFlush === set) for (const r of flushed) set.delete(r);
+      if (sinceFlush === set) {
+        for (const r of flushed) set.delete(r);
+        options.onFlushed?.(flushed);
+      }
     } catch (err) {
       if (!isServerError(err)) throw err;
       await replay(null, err, workerSignal);
@@ -139,6 +152,7 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
           if (features.flush) sinceFlush.add(r);
           progress.complete(r);
           options.onRangeDone?.(r);
+          if (!features.flush) options.onFlushed?.([r]);
         } catch (err) {
           progress.abandon(r);
           if (!isServerError(err) || (r.zero && zeroMode === 'patch')) throw err;
@@ -164,6 +178,7 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
       try {
         await flushConn.flush(signal);
         for (const r of flushed) sinceFlush.delete(r);
+        options.onFlushed?.([...flushed]);
         break;
       } catch (err) {
         if (!isServerError(err)) throw err;

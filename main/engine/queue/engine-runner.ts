@@ -59,7 +59,8 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
     };
   }
   if (start.kind === 'fresh' && (job.diskId !== null || job.transferId !== null)) await ctx.remember({ diskId: null, transferId: null });
-  if (start.kind === 'reattach') ctx.note(`Continued transfer ${start.transferId} of disk ${start.diskId} after an interruption (all data sent again).`);
+  if (start.kind === 'fresh' && start.why) ctx.note(`${start.why}: the upload started over on a new disk.`);
+  if (start.kind === 'reattach' && start.transferId === null) await ctx.remember({ transferId: null });
   const r = await uploadImage(deps, { ...job.upload, description: uploadDescription(job) }, {
     control: ctx.control,
     tuning,
@@ -68,7 +69,8 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
     onCreated: (ids) => ctx.remember(ids),
     reattach: start.kind === 'reattach' ? { diskId: start.diskId, transferId: start.transferId } : undefined,
   });
-  return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: 0, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
+  if (start.kind === 'reattach') ctx.note(continuedNote(start.diskId, start.transferId, r));
+  return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: r.resumedBytes, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
 }
 
 async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download' }, ctx: RunContext, tuning: TransferTuning, timeoutMs: number): Promise<JobResult> {
@@ -164,6 +166,13 @@ function finishedResult(f: FinishedDownload): JobResult {
     digest: v.digest,
     checksum: { algorithm: v.algorithm, blockSize: v.blockSize, server: v.serverDigest, verified: v.verified, note: v.note },
   };
+}
+
+/** What the job's notes say of an upload continued after an interruption. */
+function continuedNote(diskId: string, transferId: string | null, r: UploadResult): string {
+  const how = transferId ? `Continued transfer ${transferId} of disk ${diskId}` : `Continued on disk ${diskId} with a new transfer`;
+  const sent = r.resumedBytes > 0 ? `${r.resumedBytes} of ${r.dataBytes} data bytes were already on the server and not sent again` : 'all data sent again';
+  return `${how} after an interruption (${sent}).`;
 }
 
 /** How the transfer's checksum compared with the server's, for the job's result. */

@@ -1,10 +1,12 @@
 /**
  * What an interrupted job left on the engine, and what to do with it before the next attempt. The job
  * record holds the disk and transfer ids from the moment the engine created them, so after a crash,
- * kill -9 or failed cleanup nothing is left behind unknown: an upload transfer that is still alive is
- * re-attached, anything else is cancelled or deleted before the upload starts again, and a download's
- * open transfer is finalized so its disk is unlocked.
+ * kill -9 or failed cleanup nothing is left behind unknown: an upload continues on its disk (its
+ * transfer re-attached while alive, else a new one on the same disk when its journal says what the
+ * disk holds) unless the file changed, anything else is cancelled or deleted before the upload starts
+ * again, and a download's open transfer is finalized so its disk is unlocked.
  */
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Disk, ImageTransfer } from '../ovirt/types.js';
@@ -12,17 +14,19 @@ import { nameSearch } from '../ovirt/urls.js';
 import { defaultDiskName } from '../plan/upload-rules.js';
 import { sleep } from '../timers.js';
 import type { TransferDeps } from '../transfer/deps.js';
+import { REATTACHABLE_PHASES } from '../transfer/reattach.js';
+import { journalMismatch, UploadJournal } from '../transfer/upload-journal.js';
 import type { QueueJob } from './job.js';
 
 /** How the next upload attempt begins. */
 export type UploadStart =
-  | { readonly kind: 'fresh' }
-  | { readonly kind: 'reattach'; readonly diskId: string; readonly transferId: string }
+  /** A new disk; `why` says why the earlier run's disk was not continued, when it had one. */
+  | { readonly kind: 'fresh'; readonly why?: string }
+  /** Continue on the earlier run's disk: its transfer, or a new one when `transferId` is null. */
+  | { readonly kind: 'reattach'; readonly diskId: string; readonly transferId: string | null }
   /** The engine finished the upload before the process died: nothing to send. */
   | { readonly kind: 'done'; readonly disk: Disk };
 
-/** Phases in which an upload transfer can be taken over and continued. */
-const REATTACHABLE = new Set(['initializing', 'transferring', 'resuming', 'paused_system', 'paused_user']);
 const FINISHED = new Set(['finished_success', 'finished_failure', 'finished_cleanup']);
 
 /** The tag that ties a disk to its job, written into the disk's description. */
@@ -43,19 +47,48 @@ export async function recoverUpload(deps: TransferDeps, job: QueueJob & { kind: 
     if (job.attempts > 1) await removeTaggedDisks(deps, job, signal, timeoutMs);
     return { kind: 'fresh' };
   }
+  const journal = deps.uploadJournals ? await UploadJournal.load(deps.uploadJournals, job.upload.path, job.diskId) : null;
+  // A file changed since the upload began is not continued: its disk holds another image's bytes.
+  const changed = await fileChange(job, journal);
   // A run killed between the engine creating the transfer and saving its id left one only the disk names.
   let transfer = job.transferId ? await client.transfer(job.transferId, signal) : await unsavedTransfer(deps, job.diskId, signal);
-  if (transfer && REATTACHABLE.has(transfer.phase)) return { kind: 'reattach', diskId: job.diskId, transferId: transfer.id };
+  if (transfer && REATTACHABLE_PHASES.has(transfer.phase) && !changed) return { kind: 'reattach', diskId: job.diskId, transferId: transfer.id };
   if (transfer && !FINISHED.has(transfer.phase)) transfer = await endTransfer(deps, transfer, signal, timeoutMs);
   const disk = await client.disk(job.diskId, signal);
-  if (!disk) return { kind: 'fresh' };
-  // Only finalize makes an upload succeed, and only this job finalizes its transfer: the engine's
-  // word (finished_success), or a vanished row after our finalize with the disk ok, means it is done.
-  const succeeded = transfer ? transfer.phase === 'finished_success' : job.finalizing;
-  if (succeeded && disk.status === 'ok') return { kind: 'done', disk };
+  if (!disk) {
+    await discardJournal(deps, job);
+    return { kind: 'fresh', ...(changed ? { why: changed } : {}) };
+  }
+  // Only finalize makes an upload succeed: our finalize (the job or its journal says it began) with
+  // the disk ok, or the engine's word (finished_success) unless the journal shows another client
+  // finalized an upload this job had not finished sending.
+  const ours = job.finalizing || journal?.finalizing === true;
+  const succeeded = transfer ? transfer.phase === 'finished_success' && (ours || journal === null) : ours;
+  if (succeeded && disk.status === 'ok') {
+    await discardJournal(deps, job);
+    return { kind: 'done', disk };
+  }
+  // The transfer is gone but the disk is ok and its journal says what it holds: a new transfer on it.
+  if (!changed && journal && disk.status === 'ok') return { kind: 'reattach', diskId: disk.id, transferId: null };
   log.warn('removing the disk of an interrupted upload before starting it again', { diskId: disk.id, status: disk.status });
   await deleteDiskAndWait(deps, disk.id, signal, timeoutMs);
-  return { kind: 'fresh' };
+  await discardJournal(deps, job);
+  return { kind: 'fresh', ...(changed ? { why: changed } : {}) };
+}
+
+/** Removes the upload journal of the job's disk (and what a kill during its save left). */
+async function discardJournal(deps: TransferDeps, job: QueueJob & { kind: 'upload' }): Promise<void> {
+  if (deps.uploadJournals && job.diskId) await UploadJournal.discard(deps.uploadJournals, job.upload.path, job.diskId);
+}
+
+/** Why the job's file is no longer the one its upload began with (size, mtime), or null. */
+async function fileChange(job: QueueJob & { kind: 'upload' }, journal: UploadJournal | null): Promise<string | null> {
+  const known = journal?.identity.stamp ?? job.upload.image;
+  if (!known) return null;
+  const st = await stat(job.upload.path).catch(() => null);
+  // A missing file fails the run with its own error; the disk is cleaned up then.
+  if (!st) return null;
+  return journalMismatch({ path: job.upload.path, stamp: known }, { ...known, fileSize: st.size, mtimeMs: st.mtimeMs });
 }
 
 /**
@@ -116,6 +149,7 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
     if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
     if (job.diskId && (await deps.client.disk(job.diskId, signal))) await deleteDiskAndWait(deps, job.diskId, signal, timeoutMs);
     else if (!job.diskId && job.attempts > 0) await removeTaggedDisks(deps, job, signal, timeoutMs);
+    await discardJournal(deps, job);
   } catch (err) {
     deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: errorMessage(err) });
   }

@@ -24,6 +24,11 @@ export interface TransferDeps {
   readonly hashThread?: boolean;
   /** Which dispatcher carries a download's ranged GETs (see rangedGetDispatcherFrom); `socket` when absent. */
   readonly rangedGets?: RangedGetDispatcher;
+  /**
+   * The folder of upload journals (upload-journal.ts): with it an upload records what the server has
+   * flushed, so an interrupted one can continue where it stopped; without it nothing is recorded.
+   */
+  readonly uploadJournals?: string;
 }
 
 /** Default time to wait for each engine step (phase steps take up to ~10 s; disk creation can take minutes). */
@@ -39,6 +44,11 @@ export interface TransferTuning {
   readonly preferProxy?: boolean;
   /** How long to wait for the engine at each step (disk creation, transfer start, finalize). */
   readonly engineTimeoutMs?: number;
+  /**
+   * Bytes an upload writes between flushes (default 128 MiB). Only flushed ranges enter the upload
+   * journal, so this bounds what an interrupted upload sends again; smaller costs more flushes.
+   */
+  readonly flushEvery?: number;
 }
 
 /** What every transfer call takes besides its spec. */
