@@ -396,7 +396,7 @@ export class TransferQueue {
         this.apply(id, { type: 'phase', phase: p.state as RunPhase });
       }
     }
-    this.update(id, (j) => ({ ...j, progress: { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesOnWire: p.bytesOnWire, rate: p.rate } }));
+    this.update(id, (j) => ({ ...j, progress: { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesOnWire: p.bytesOnWire, rate: p.rate, dataDone: p.dataDone, dataTotal: p.dataTotal } }));
     this.persistence.markDirty();
     const now = this.ports.now();
     if (this.get(id).state !== before) this.updateAwake();

@@ -1,0 +1,61 @@
+/**
+ * A transfer's rate: an exponentially weighted average over wall time (the injected clock) of the
+ * rate between two observed increases of a byte counter.
+ *
+ * Why this shape: bytes arrive in steps (a 4 MiB piece, a chunk paid to the bandwidth limit), so the
+ * rate "now" is 0 between steps and a spike at each. Measuring from one increase to the next gives
+ * the true rate of a paced stream at every step, and weighting each by the time it covers makes the
+ * average the bytes over the time (a limit of 3 MiB/s reads 3 MiB/s, not 2.4 or 6). The weight of
+ * the past halves about every `tauMs · ln 2`, so a real change shows within a few seconds while a
+ * row's time left does not jump from step to step.
+ */
+
+/** The default time constant: what happened 4 s ago weighs 1/e of what happens now. */
+export const RATE_TAU_MS = 4000;
+/** No rate before this much of a stretch has passed: the first step alone says little. */
+export const RATE_MIN_MS = 500;
+/** With no increase for longer than this the counter has stalled, and the rate shown decays toward 0. */
+export const RATE_STALL_MS = 3000;
+
+/** See the file comment. */
+export class RateMeter {
+  private last = { t: 0, bytes: 0 };
+  private startedAt = 0;
+  private ewma: number | null = null;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly tauMs = RATE_TAU_MS,
+  ) {
+    this.restart(0);
+  }
+
+  /** Starts a new stretch at `bytes`: what came before (a pause, another phase) is forgotten. */
+  restart(bytes: number): void {
+    const t = this.now();
+    this.last = { t, bytes };
+    this.startedAt = t;
+    this.ewma = null;
+  }
+
+  /** Notes the counter's value now; only an increase is a sample (the counter never goes back). */
+  sample(bytes: number): void {
+    const t = this.now();
+    const dt = t - this.last.t;
+    if (bytes <= this.last.bytes || dt <= 0) return;
+    const instant = ((bytes - this.last.bytes) * 1000) / dt;
+    const weight = 1 - Math.exp(-dt / this.tauMs);
+    this.ewma = this.ewma === null ? instant : this.ewma + weight * (instant - this.ewma);
+    this.last = { t, bytes };
+  }
+
+  /** Bytes per second; null until measurable (no increase yet, or the stretch is too young). */
+  rate(): number | null {
+    if (this.ewma === null) return null;
+    const t = this.now();
+    if (t - this.startedAt < RATE_MIN_MS) return null;
+    const quiet = t - this.last.t;
+    // A stall reads as a falling rate (as if 0 B/s since the last step), never as a negative one.
+    return quiet > RATE_STALL_MS ? this.ewma * Math.exp(-quiet / this.tauMs) : this.ewma;
+  }
+}
