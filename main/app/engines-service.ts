@@ -7,6 +7,7 @@
 import type { AddEngineRequest, CaCertificateInfo, EngineProfileView, EnginesState, EngineTestResult, FetchCaRequest, SelectEngineRequest, TestEngineRequest, TrustEngineRequest } from '../../shared/ipc.js';
 import { DiskFerryError, asDiskFerryError } from '../engine/errors.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
+import type { EngineAway } from '../engine/ovirt/engine-connection.js';
 import { engineBaseUrl } from '../engine/ovirt/urls.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
 import { fetchEngineCa, parseCaPem } from '../engine/trust/engine-ca.js';
@@ -249,7 +250,7 @@ export class EnginesService {
       throw needsPassword(p);
     }
     this.setInfo(id, { status: 'connecting', engineVersion: null, error: null });
-    const client = this.newClient(p, password);
+    const client = this.newClient(p, password, (away) => this.setAway(id, client, away));
     try {
       await client.login();
       const version = await client.version();
@@ -307,8 +308,9 @@ export class EnginesService {
     await this.save({ ...this.doc, profiles: existing ? this.doc.profiles.map((x) => (x.id === profile.id ? profile : x)) : [...this.doc.profiles, profile] });
   }
 
-  private newClient(p: Pick<StoredProfile, 'engineUrl' | 'username' | 'caPem' | 'caFingerprint' | 'systemTrust'>, password: string): OvirtClient {
+  private newClient(p: Pick<StoredProfile, 'engineUrl' | 'username' | 'caPem' | 'caFingerprint' | 'systemTrust'>, password: string, onAway?: (away: EngineAway | null) => void): OvirtClient {
     return new OvirtClient({
+      ...(onAway ? { onAway } : {}),
       engineUrl: p.engineUrl,
       username: p.username,
       password: () => password,
@@ -352,6 +354,15 @@ export class EnginesService {
       this.connections.set(id, conn);
     }
     return conn;
+  }
+
+  /** The connected client of a profile stopped (or started again) answering: the window shows it. */
+  private setAway(id: string, client: OvirtClient, away: EngineAway | null): void {
+    const conn = this.connectionOf(id);
+    if (conn.client !== client || conn.info.status !== 'connected') return;
+    if (away) this.ports.log.warn('the engine is not answering; transfers wait for it', { engine: id, error: away.error.message });
+    else this.ports.log.info('the engine answers again', { engine: id });
+    this.setInfo(id, { ...conn.info, away: away ? { since: away.since, error: away.error.toInfo() } : null });
   }
 
   private setInfo(id: string, info: ConnectionInfo): void {
