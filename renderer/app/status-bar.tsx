@@ -10,12 +10,17 @@ export function StatusBar() {
   const locale = useLocale();
   const summary = useAppState((s) => s.transfers.summary);
   const connected = useAppState((s) => s.engines.profiles.some((p) => p.id === s.engines.selectedId && p.status === 'connected'));
+  const limit = useAppState((s) => s.settings?.bandwidthLimit ?? null);
+  // The sum of the rates the rows show (main adds the same figures), beside the limit it must keep.
+  const rate = summary.running > 0 ? formatRate(summary.rate, locale) : '—';
   return (
     <footer className="status-bar" role="status" aria-live="off">
       <span className="muted">{connected ? t('status.dropHint') : t('status.connectFirst')}</span>
       <span className="spacer" />
       <span data-testid="status-totals">
-        {t('status.totals', { running: summary.running, pending: summary.pending, rate: summary.running > 0 ? formatRate(summary.rate, locale) : '—' })}
+        {limit === null
+          ? t('status.totals', { running: summary.running, pending: summary.pending, rate })
+          : t('status.totalsLimited', { running: summary.running, pending: summary.pending, rate, limit: formatRate(limit, locale) })}
       </span>
     </footer>
   );

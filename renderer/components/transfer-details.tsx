@@ -2,6 +2,7 @@
 import { useTranslation } from 'react-i18next';
 import type { TransferView } from '../../shared/ipc.js';
 import { formatBytes, formatDuration, formatTime } from '../lib/format.js';
+import { formatDirection } from '../lib/progress-figures.js';
 
 /** Props of the details. */
 export interface TransferDetailsProps {
@@ -37,18 +38,23 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
           </>
         )}
         <dt>{t('details.format')}</dt>
-        <dd>
-          {tr.localFormat ?? '—'} → {tr.diskFormat ?? '—'}
-        </dd>
+        <dd data-testid="transfer-format">{formatDirection(tr)}</dd>
         <dt>{t('details.route')}</dt>
         <dd>{route}</dd>
         <dt>{t('details.moved')}</dt>
         <dd>
-          {t('details.movedValue', {
-            done: formatBytes(tr.progress.bytesDone, locale),
-            total: formatBytes(tr.progress.bytesTotal, locale),
-            wire: formatBytes(tr.progress.bytesOnWire, locale),
-          })}
+          {tr.progress.dataTotal !== null
+            ? t('details.movedData', {
+                done: formatBytes(tr.state === 'completed' ? tr.progress.dataTotal : tr.progress.dataDone, locale),
+                total: formatBytes(tr.progress.dataTotal, locale),
+                holes: formatBytes(Math.max(0, (tr.progress.bytesTotal ?? tr.progress.dataTotal) - tr.progress.dataTotal), locale),
+                wire: formatBytes(tr.progress.bytesOnWire, locale),
+              })
+            : t('details.movedValue', {
+                done: formatBytes(tr.progress.bytesDone, locale),
+                total: formatBytes(tr.progress.bytesTotal, locale),
+                wire: formatBytes(tr.progress.bytesOnWire, locale),
+              })}
         </dd>
         <dt>{t('details.elapsed')}</dt>
         <dd>{formatDuration(tr.progress.elapsedMs / 1000)}</dd>
