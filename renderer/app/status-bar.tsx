@@ -17,7 +17,7 @@ export function StatusBar() {
     <footer className="status-bar" role="status" aria-live="off">
       <span className="muted">{connected ? t('status.dropHint') : t('status.connectFirst')}</span>
       <span className="spacer" />
-      <span data-testid="status-totals">
+      <span data-testid="status-totals" data-rate={summary.running > 0 ? summary.rate : undefined}>
         {limit === null
           ? t('status.totals', { running: summary.running, pending: summary.pending, rate })
           : t('status.totalsLimited', { running: summary.running, pending: summary.pending, rate, limit: formatRate(limit, locale) })}
