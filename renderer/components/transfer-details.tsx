@@ -1,6 +1,7 @@
 /** A transfer's details: phase timeline, where the data goes, attempts, the checksum, notes, the last error. */
 import { useTranslation } from 'react-i18next';
 import type { TransferView } from '../../shared/ipc.js';
+import { errorReason } from '../lib/error-text.js';
 import { formatBytes, formatDuration, formatTime } from '../lib/format.js';
 import { formatDirection } from '../lib/progress-figures.js';
 
@@ -12,7 +13,7 @@ export interface TransferDetailsProps {
 
 /** The details block under an expanded row. */
 export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const route = tr.progress.viaProxy === null ? '—' : tr.progress.viaProxy ? t('details.routeProxy') : t('details.routeDirect');
   return (
     <div className="transfer__details" data-testid="transfer-details">
@@ -74,7 +75,7 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
           <>
             <dt>{t('details.error')}</dt>
             <dd className="error-text">
-              {tr.error.message} <span className="muted mono">({tr.error.code})</span>
+              {errorReason(tr.error, t, i18n.language)} <span className="muted mono">({tr.error.code})</span>
             </dd>
           </>
         )}

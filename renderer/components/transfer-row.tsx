@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, TransferView } from '../../shared/ipc.js';
 import { formatBytes, formatDuration, formatPercent, formatRate, formatTime } from '../lib/format.js';
 import { rowFigures } from '../lib/progress-figures.js';
+import { errorReason } from '../lib/error-text.js';
 import { errorHint, phaseText, rowActions, type RowAction } from '../lib/transfer-text.js';
 import { Icon } from './icon.js';
 import { ProgressBar } from './progress-bar.js';
@@ -36,11 +37,13 @@ const ENGINE_BOUND = new Set(['preparing', 'initializing', 'verifying', 'finaliz
 
 /** A transfer row. */
 export function TransferRow({ transfer: tr, expanded, window, locale, engineAwaySince = null, onAction, onMove, onToggle, onKeyDown }: TransferRowProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const away = engineAwaySince !== null && (ENGINE_BOUND.has(tr.state) || tr.state === 'transferring');
   const phase = away && ENGINE_BOUND.has(tr.state) ? { key: 'phase.engineAway', params: { since: formatTime(engineAwaySince, locale) }, tone: 'pending' as const } : phaseText(tr, window);
   const hint = tr.state === 'failed' || tr.state === 'retrying' ? errorHint(tr.error) : null;
   const figures = rowFigures(tr);
+  // A failure's reason in the window's language (the engine's own words kept as the engine's).
+  const phaseParams = phase.params && 'reason' in phase.params ? { ...phase.params, reason: errorReason(tr.error, t, i18n.language) } : phase.params;
   const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : tr.localPath;
   const arrow = tr.direction === 'upload' ? '↑' : '↓';
   const details: string[] = [];
@@ -56,7 +59,7 @@ export function TransferRow({ transfer: tr, expanded, window, locale, engineAway
       role="listitem"
       tabIndex={0}
       aria-expanded={expanded}
-      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phase.params) })}
+      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phaseParams) })}
       data-transfer-id={tr.id}
       data-state={tr.state}
       data-engine-away={away ? 'true' : undefined}
@@ -81,7 +84,7 @@ export function TransferRow({ transfer: tr, expanded, window, locale, engineAway
       </div>
       <div className="transfer__line transfer__line--second">
         <span className={`transfer__phase tone-${phase.tone}`} data-testid="transfer-phase">
-          {t(phase.key, phase.params)}
+          {t(phase.key, phaseParams)}
           {details.length > 0 && <span className="muted"> · {details.join(' · ')}</span>}
         </span>
         <span className="transfer__actions">

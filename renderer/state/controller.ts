@@ -34,7 +34,7 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
   const { dispatch } = store;
   const unsubscribes: (() => void)[] = [];
 
-  const notifyError = (error: ErrorInfo) => dispatch({ type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false } });
+  const notifyError = (error: ErrorInfo) => dispatch({ type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false, error } });
   /** Runs a call whose failure only needs telling. */
   const run = async <T>(call: Promise<Result<T>>): Promise<T | null> => {
     const r = await call;
