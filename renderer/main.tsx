@@ -10,6 +10,7 @@ import { ControllerContext, StoreContext } from './app/context.js';
 import { resolveLanguage } from './i18n/language.js';
 import { createI18n } from './i18n/setup.js';
 import { findApi } from './lib/api.js';
+import { pageFreshnessEnv } from './lib/page-freshness-env.js';
 import { INITIAL_STATE } from './state/app-state.js';
 import { createController } from './state/controller.js';
 import { createStore } from './state/store.js';
@@ -28,7 +29,7 @@ async function boot(): Promise<void> {
     return;
   }
   const store = createStore(INITIAL_STATE);
-  const controller = createController(api, store);
+  const controller = createController(api, store, pageFreshnessEnv());
   createRoot(rootElement).render(
     <StrictMode>
       <I18nextProvider i18n={i18n}>

@@ -27,8 +27,11 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** Plain-data description of an error, safe to cross the IPC bridge and to persist. */
 export interface ErrorInfo {
   readonly code: ErrorCode;
+  /** Our sentence in English: what happened and what to do (the window translates by `code`). */
   readonly message: string;
   readonly retryable: boolean;
+  /** The engine's own words (its fault's reason and detail), shown as the engine's beside our translated explanation. */
+  readonly engineText?: string;
 }
 
 /** The envelope every IPC call returns. */

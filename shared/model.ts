@@ -8,7 +8,7 @@ export type TransferDirection = 'upload' | 'download';
 
 /**
  * Client-side transfer states (architecture.md): queued → preparing → initializing → transferring →
- * finalizing → verifying → completed, with the side states waiting, paused, retrying, failed, cancelled.
+ * verifying → finalizing → completed, with the side states waiting, paused, retrying, failed, cancelled.
  */
 export type TransferState =
   | 'queued'
@@ -24,18 +24,25 @@ export type TransferState =
   | 'failed'
   | 'cancelled';
 
-/** A progress snapshot of one transfer. */
+/**
+ * A progress snapshot of one transfer. The bar's whole is the guest image (data and holes); the
+ * percentage, rate and time left count the data that moves (docs/architecture.md, "What the window shows").
+ */
 export interface TransferProgress {
   readonly state: TransferState;
-  /** Guest bytes done, counting skipped zero runs (virtual progress, like ovirt-img). */
+  /** Guest bytes done, counting skipped zero runs (virtual progress, like ovirt-img). Never goes back in a run. */
   readonly bytesDone: number;
   /** Guest size of the image, null until known. */
   readonly bytesTotal: number | null;
+  /** Bytes of data ranges done: `bytesDone` without the holes (zero runs skipped or zeroed at once). */
+  readonly dataDone: number;
+  /** Bytes in the image's data ranges, null until the data server described them. */
+  readonly dataTotal: number | null;
   /** Bytes actually sent or received over the network. */
   readonly bytesOnWire: number;
-  /** Virtual bytes per second over the recent window, null until measurable. */
+  /** Bytes per second on the network, smoothed over a few seconds; null until measurable and whenever no data moves. */
   readonly rate: number | null;
-  /** Seconds left at the current rate, null when unknown. */
+  /** Seconds until the data left has moved at that rate, null when unknown. */
   readonly etaSeconds: number | null;
   /** Milliseconds since the transfer started. */
   readonly elapsedMs: number;

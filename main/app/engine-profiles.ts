@@ -43,6 +43,8 @@ export interface ConnectionInfo {
   readonly status: ConnectionStatus;
   readonly engineVersion: string | null;
   readonly error: ErrorInfo | null;
+  /** Connected, but the engine stopped answering: since when, and the last failure. */
+  readonly away?: { readonly since: number; readonly error: ErrorInfo } | null;
 }
 
 /** The window's view of a profile. */
@@ -61,6 +63,7 @@ export function profileView(p: StoredProfile, c: ConnectionInfo | undefined): En
     status: c?.status ?? 'disconnected',
     engineVersion: c?.engineVersion ?? null,
     error: c?.error ?? null,
+    away: c?.status === 'connected' ? (c.away ?? null) : null,
   };
 }
 

@@ -7,6 +7,7 @@
 import type { AddEngineRequest, CaCertificateInfo, EngineProfileView, EnginesState, EngineTestResult, FetchCaRequest, SelectEngineRequest, TestEngineRequest, TrustEngineRequest } from '../../shared/ipc.js';
 import { DiskFerryError, asDiskFerryError, errorMessage } from '../engine/errors.js';
 import { OvirtClient } from '../engine/ovirt/client.js';
+import type { EngineAway } from '../engine/ovirt/engine-connection.js';
 import { engineBaseUrl } from '../engine/ovirt/urls.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import type { TransferDeps } from '../engine/transfer/deps.js';
@@ -256,7 +257,7 @@ export class EnginesService {
       throw needsPassword(p);
     }
     this.setInfo(id, { status: 'connecting', engineVersion: null, error: null });
-    const client = this.newClient(p, password);
+    const client = this.newClient(p, password, (away) => this.setAway(id, client, away));
     try {
       await client.login();
       const version = await client.version();
@@ -321,8 +322,9 @@ export class EnginesService {
     return proxyResolverFor(setting, this.ports.systemProxy ?? noProxy);
   }
 
-  private newClient(p: Pick<StoredProfile, 'engineUrl' | 'username' | 'caPem' | 'caFingerprint' | 'systemTrust' | 'proxy'>, password: string): OvirtClient {
+  private newClient(p: Pick<StoredProfile, 'engineUrl' | 'username' | 'caPem' | 'caFingerprint' | 'systemTrust' | 'proxy'>, password: string, onAway?: (away: EngineAway | null) => void): OvirtClient {
     return new OvirtClient({
+      ...(onAway ? { onAway } : {}),
       engineUrl: p.engineUrl,
       username: p.username,
       password: () => password,
@@ -367,6 +369,15 @@ export class EnginesService {
       this.connections.set(id, conn);
     }
     return conn;
+  }
+
+  /** The connected client of a profile stopped (or started again) answering: the window shows it. */
+  private setAway(id: string, client: OvirtClient, away: EngineAway | null): void {
+    const conn = this.connectionOf(id);
+    if (conn.client !== client || conn.info.status !== 'connected') return;
+    if (away) this.ports.log.warn('the engine is not answering; transfers wait for it', { engine: id, error: away.error.message });
+    else this.ports.log.info('the engine answers again', { engine: id });
+    this.setInfo(id, { ...conn.info, away: away ? { since: away.since, error: away.error.toInfo() } : null });
   }
 
   private setInfo(id: string, info: ConnectionInfo): void {

@@ -13,17 +13,20 @@ export class DiskFerryError extends Error {
   readonly retryable: boolean;
   /** HTTP status behind the error, when there was one. */
   readonly status: number | undefined;
+  /** The engine's own words, when it said any (already in `message` too, for logs and the CLI). */
+  readonly engineText: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean; status?: number } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean; status?: number; engineText?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.status = options.status;
+    this.engineText = options.engineText;
   }
 
   /** Plain data for the IPC bridge, reports and persistence. */
   toInfo(): ErrorInfo {
-    return { code: this.code, message: this.message, retryable: this.retryable };
+    return { code: this.code, message: this.message, retryable: this.retryable, ...(this.engineText !== undefined ? { engineText: this.engineText } : {}) };
   }
 }
 

@@ -3,12 +3,14 @@ import { useTranslation } from 'react-i18next';
 import { ConnectionBadge } from '../components/connection-badge.js';
 import { EngineSwitcher } from '../components/engine-switcher.js';
 import { Icon } from '../components/icon.js';
+import { useLocale } from '../hooks/use-locale.js';
 import { useAppState, useController } from './context.js';
 
 /** The header container. */
 export function Header() {
   const { t } = useTranslation();
   const c = useController();
+  const locale = useLocale();
   const engines = useAppState((s) => s.engines);
   const selectedDiskIds = useAppState((s) => s.selectedDiskIds);
   const selected = engines.profiles.find((p) => p.id === engines.selectedId) ?? null;
@@ -19,7 +21,7 @@ export function Header() {
       {engines.profiles.length > 0 && (
         <EngineSwitcher profiles={engines.profiles} selectedId={engines.selectedId} onSelect={(id) => void c.selectEngine(id)} onAdd={() => c.openSheet({ kind: 'add-engine' })} />
       )}
-      <ConnectionBadge profile={selected} />
+      <ConnectionBadge profile={selected} locale={locale} />
       <span className="spacer" />
       <button type="button" onClick={() => void c.addFiles()} disabled={!connected} title={t('header.addFilesHelp')} aria-keyshortcuts="Control+O">
         {t('header.addFiles')}

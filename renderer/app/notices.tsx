@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Icon } from '../components/icon.js';
+import { errorReason } from '../lib/error-text.js';
 import { useAppState, useController } from './context.js';
 
 /** How long an informational notice stays. */
@@ -9,7 +10,7 @@ const INFO_MS = 8000;
 
 /** The notices container. */
 export function Notices() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const c = useController();
   const notices = useAppState((s) => s.notices);
   useEffect(() => {
@@ -20,7 +21,7 @@ export function Notices() {
     <div className="notices" aria-live="polite">
       {notices.map((n) => (
         <div key={n.id} className={`notice notice--${n.tone}`} role={n.tone === 'error' ? 'alert' : 'status'}>
-          <span>{n.translate ? t(n.text) : n.text}</span>
+          <span>{n.translate ? t(n.text) : n.error ? errorReason(n.error, t, i18n.language) : n.text}</span>
           <button type="button" className="icon" aria-label={t('common.dismiss')} onClick={() => c.dismissNotice(n.id)}>
             <Icon name="cancel" size={12} />
           </button>

@@ -33,6 +33,9 @@ export function QueuePane() {
   const settings = useAppState((s) => s.settings);
   const expanded = useAppState((s) => s.expandedTransferIds);
   const handlers = useRowHandlers();
+  const engines = useAppState((s) => s.engines.profiles);
+  // Rows of an engine that stopped answering say they wait for it.
+  const awaySince = useMemo(() => new Map(engines.flatMap((p) => (p.status === 'connected' && p.away ? [[p.id, p.away.since] as const] : []))), [engines]);
   const queue = useMemo(() => snapshot.transfers.filter(inQueue), [snapshot]);
   const counts = queueCounts(queue);
   const window = settings?.scheduleWindow ?? null;
@@ -58,7 +61,7 @@ export function QueuePane() {
           <p className="muted small">{t('queue.emptyHint')}</p>
         </div>
       ) : (
-        <TransferList transfers={queue} expandedIds={expanded} window={window} locale={locale} label={t('queue.title')} testId="queue-list" {...handlers} />
+        <TransferList transfers={queue} expandedIds={expanded} engineAwaySince={awaySince} window={window} locale={locale} label={t('queue.title')} testId="queue-list" {...handlers} />
       )}
     </section>
   );

@@ -1,7 +1,9 @@
 /** A transfer's details: phase timeline, where the data goes, attempts, the checksum, notes, the last error. */
 import { useTranslation } from 'react-i18next';
 import type { TransferView } from '../../shared/ipc.js';
+import { errorReason } from '../lib/error-text.js';
 import { formatBytes, formatDuration, formatTime } from '../lib/format.js';
+import { formatDirection } from '../lib/progress-figures.js';
 
 /** Props of the details. */
 export interface TransferDetailsProps {
@@ -11,7 +13,7 @@ export interface TransferDetailsProps {
 
 /** The details block under an expanded row. */
 export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const route = tr.progress.viaProxy === null ? '—' : tr.progress.viaProxy ? t('details.routeProxy') : t('details.routeDirect');
   return (
     <div className="transfer__details" data-testid="transfer-details">
@@ -37,18 +39,23 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
           </>
         )}
         <dt>{t('details.format')}</dt>
-        <dd>
-          {tr.localFormat ?? '—'} → {tr.diskFormat ?? '—'}
-        </dd>
+        <dd data-testid="transfer-format">{formatDirection(tr)}</dd>
         <dt>{t('details.route')}</dt>
         <dd>{route}</dd>
         <dt>{t('details.moved')}</dt>
         <dd>
-          {t('details.movedValue', {
-            done: formatBytes(tr.progress.bytesDone, locale),
-            total: formatBytes(tr.progress.bytesTotal, locale),
-            wire: formatBytes(tr.progress.bytesOnWire, locale),
-          })}
+          {tr.progress.dataTotal !== null
+            ? t('details.movedData', {
+                done: formatBytes(tr.state === 'completed' ? tr.progress.dataTotal : tr.progress.dataDone, locale),
+                total: formatBytes(tr.progress.dataTotal, locale),
+                holes: formatBytes(Math.max(0, (tr.progress.bytesTotal ?? tr.progress.dataTotal) - tr.progress.dataTotal), locale),
+                wire: formatBytes(tr.progress.bytesOnWire, locale),
+              })
+            : t('details.movedValue', {
+                done: formatBytes(tr.progress.bytesDone, locale),
+                total: formatBytes(tr.progress.bytesTotal, locale),
+                wire: formatBytes(tr.progress.bytesOnWire, locale),
+              })}
         </dd>
         <dt>{t('details.elapsed')}</dt>
         <dd>{formatDuration(tr.progress.elapsedMs / 1000)}</dd>
@@ -68,7 +75,7 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
           <>
             <dt>{t('details.error')}</dt>
             <dd className="error-text">
-              {tr.error.message} <span className="muted mono">({tr.error.code})</span>
+              {errorReason(tr.error, t, i18n.language)} <span className="muted mono">({tr.error.code})</span>
             </dd>
           </>
         )}

@@ -16,10 +16,12 @@ export interface TransferListProps extends TransferRowHandlers {
   readonly locale: string;
   readonly label: string;
   readonly testId: string;
+  /** Since when each engine that stopped answering has been away (epoch ms), by engine id. */
+  readonly engineAwaySince?: ReadonlyMap<string, number>;
 }
 
 /** The list. */
-export function TransferList({ transfers, expandedIds, window: schedule, locale, label, testId, ...handlers }: TransferListProps) {
+export function TransferList({ transfers, expandedIds, window: schedule, locale, label, testId, engineAwaySince, ...handlers }: TransferListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const expanded = new Set(expandedIds);
   const virtualizer = useVirtualizer({
@@ -88,7 +90,7 @@ export function TransferList({ transfers, expandedIds, window: schedule, locale,
           if (!t) return null;
           return (
             <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="transfer-slot" style={{ transform: `translateY(${item.start}px)` }}>
-              <TransferRow transfer={t} expanded={expanded.has(t.id)} window={schedule} locale={locale} onKeyDown={onKeyDown} {...handlers} />
+              <TransferRow transfer={t} expanded={expanded.has(t.id)} window={schedule} locale={locale} engineAwaySince={engineAwaySince?.get(t.engineId) ?? null} onKeyDown={onKeyDown} {...handlers} />
             </div>
           );
         })}

@@ -6,7 +6,9 @@
 import type { KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, TransferView } from '../../shared/ipc.js';
-import { formatBytes, formatDuration, formatPercent, formatRate, fractionDone } from '../lib/format.js';
+import { formatBytes, formatDuration, formatPercent, formatRate, formatTime } from '../lib/format.js';
+import { rowFigures } from '../lib/progress-figures.js';
+import { errorReason } from '../lib/error-text.js';
 import { errorHint, phaseText, rowActions, type RowAction } from '../lib/transfer-text.js';
 import { Icon } from './icon.js';
 import { ProgressBar } from './progress-bar.js';
@@ -25,23 +27,31 @@ export interface TransferRowProps extends TransferRowHandlers {
   readonly expanded: boolean;
   readonly window: ScheduleWindow | null;
   readonly locale: string;
+  /** Since when this transfer's engine has not answered (epoch ms); null while it answers. */
+  readonly engineAwaySince?: number | null;
   readonly onKeyDown: (e: KeyboardEvent<HTMLDivElement>, t: TransferView) => void;
 }
 
-const RUNNING_STATES = new Set(['transferring', 'finalizing', 'verifying']);
+/** States in which the run waits on the engine's answers (data moving to imageio does not). */
+const ENGINE_BOUND = new Set(['preparing', 'initializing', 'verifying', 'finalizing', 'retrying']);
 
 /** A transfer row. */
-export function TransferRow({ transfer: tr, expanded, window, locale, onAction, onMove, onToggle, onKeyDown }: TransferRowProps) {
-  const { t } = useTranslation();
-  const phase = phaseText(tr, window);
+export function TransferRow({ transfer: tr, expanded, window, locale, engineAwaySince = null, onAction, onMove, onToggle, onKeyDown }: TransferRowProps) {
+  const { t, i18n } = useTranslation();
+  const away = engineAwaySince !== null && (ENGINE_BOUND.has(tr.state) || tr.state === 'transferring');
+  const phase = away && ENGINE_BOUND.has(tr.state) ? { key: 'phase.engineAway', params: { since: formatTime(engineAwaySince, locale) }, tone: 'pending' as const } : phaseText(tr, window);
   const hint = tr.state === 'failed' || tr.state === 'retrying' ? errorHint(tr.error) : null;
-  const fraction = fractionDone(tr.progress.bytesDone, tr.progress.bytesTotal);
-  const showRate = RUNNING_STATES.has(tr.state);
+  const figures = rowFigures(tr);
+  // A failure's reason in the window's language (the engine's own words kept as the engine's).
+  const phaseParams = phase.params && 'reason' in phase.params ? { ...phase.params, reason: errorReason(tr.error, t, i18n.language) } : phase.params;
   const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : tr.localPath;
   const arrow = tr.direction === 'upload' ? '↑' : '↓';
   const details: string[] = [];
   if (tr.state === 'transferring' && tr.progress.connections > 0) details.push(t('row.connections', { count: tr.progress.connections }));
   if (tr.state === 'transferring' && tr.progress.viaProxy !== null) details.push(tr.progress.viaProxy ? t('row.viaProxy') : t('row.direct'));
+  if (away && tr.state === 'transferring') details.push(t('row.engineAway', { since: formatTime(engineAwaySince, locale) }));
+  if (figures.holes !== null && figures.holes > 0 && figures.dataTotal !== null && tr.state !== 'completed')
+    details.push(t('row.dataAndHoles', { data: formatBytes(figures.dataTotal, locale), holes: formatBytes(figures.holes, locale) }));
   if (tr.attempts > 1) details.push(t('row.attempt', { count: tr.attempts }));
   return (
     <div
@@ -49,9 +59,10 @@ export function TransferRow({ transfer: tr, expanded, window, locale, onAction, 
       role="listitem"
       tabIndex={0}
       aria-expanded={expanded}
-      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phase.params) })}
+      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phaseParams) })}
       data-transfer-id={tr.id}
       data-state={tr.state}
+      data-engine-away={away ? 'true' : undefined}
       data-testid="transfer-row"
       onKeyDown={(e) => onKeyDown(e, tr)}
     >
@@ -63,15 +74,17 @@ export function TransferRow({ transfer: tr, expanded, window, locale, onAction, 
           {tr.name}
           <span className="muted"> → {target}</span>
         </button>
-        <ProgressBar fraction={tr.state === 'completed' ? 1 : fraction} tone={phase.tone} label={t('row.progress', { name: tr.name })} />
-        <span className="transfer__num transfer__pct">{formatPercent(tr.state === 'completed' ? 1 : fraction, locale)}</span>
+        <ProgressBar fraction={figures.fraction} tone={phase.tone} busy={figures.tail} label={t('row.progress', { name: tr.name })} />
+        <span className="transfer__num transfer__pct">{formatPercent(figures.fraction, locale)}</span>
         <span className="transfer__num transfer__size">{formatBytes(tr.progress.bytesTotal, locale)}</span>
-        <span className="transfer__num transfer__rate">{showRate ? formatRate(tr.progress.rate, locale) : ''}</span>
-        <span className="transfer__num transfer__eta">{showRate && tr.progress.etaSeconds !== null ? t('row.left', { time: formatDuration(tr.progress.etaSeconds) }) : ''}</span>
+        <span className="transfer__num transfer__rate" data-testid="transfer-rate" data-rate={figures.rate ?? undefined}>
+          {figures.moving ? formatRate(figures.rate, locale) : ''}
+        </span>
+        <span className="transfer__num transfer__eta">{figures.etaSeconds !== null ? t('row.left', { time: formatDuration(figures.etaSeconds) }) : figures.tail ? t('row.tail') : ''}</span>
       </div>
       <div className="transfer__line transfer__line--second">
         <span className={`transfer__phase tone-${phase.tone}`} data-testid="transfer-phase">
-          {t(phase.key, phase.params)}
+          {t(phase.key, phaseParams)}
           {details.length > 0 && <span className="muted"> · {details.join(' · ')}</span>}
         </span>
         <span className="transfer__actions">

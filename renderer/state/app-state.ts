@@ -25,6 +25,8 @@ export interface Notice {
   /** Text from main (already in words), or an i18n key when `translate`. */
   readonly text: string;
   readonly translate: boolean;
+  /** The error from main this notice tells (shown in the window's language). */
+  readonly error?: ErrorInfo;
 }
 
 /** The catalog of the selected engine. */

@@ -17,6 +17,7 @@ import type {
 } from '../../shared/ipc.js';
 import type { DiskFerryApi } from '../lib/api.js';
 import type { Sheet } from './app-state.js';
+import { keepCatalogFresh, type FreshnessEnv } from './catalog-freshness.js';
 import type { Store } from './store.js';
 import { applyTransfersChange } from './transfers-change.js';
 
@@ -30,12 +31,11 @@ const DISK_LIMIT = 2000;
 const ADD_BATCH = 250;
 
 /** Builds the controller over an API and a store. */
-export function createController(api: DiskFerryApi, store: Store) {
+export function createController(api: DiskFerryApi, store: Store, freshness: FreshnessEnv) {
   const { dispatch } = store;
   const unsubscribes: (() => void)[] = [];
-  let completedSeen = -1;
 
-  const notifyError = (error: ErrorInfo) => dispatch({ type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false } });
+  const notifyError = (error: ErrorInfo) => dispatch({ type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false, error } });
   /** Runs a call whose failure only needs telling. */
   const run = async <T>(call: Promise<Result<T>>): Promise<T | null> => {
     const r = await call;
@@ -44,28 +44,35 @@ export function createController(api: DiskFerryApi, store: Store) {
     return null;
   };
 
-  const loadCatalog = async (refresh = false): Promise<void> => {
+  /** Reads the storage domains and disks; `quiet` (a background refresh) shows no busy state and skips a read already running. */
+  let quietLoad: Promise<void> | null = null;
+  const loadCatalog = async (refresh = false, quiet = false): Promise<void> => {
     const engineId = store.getState().engines.selectedId;
     if (!engineId) return;
+    if (quiet) {
+      if (quietLoad || store.getState().catalog.loading) return;
+      quietLoad = loadCatalogNow(engineId, refresh).finally(() => (quietLoad = null));
+      return quietLoad;
+    }
     dispatch({ type: 'catalog/loading', engineId });
+    await loadCatalogNow(engineId, refresh);
+  };
+  const loadCatalogNow = async (engineId: string, refresh: boolean): Promise<void> => {
     const [domains, disks] = await Promise.all([api.catalog.storageDomains({ refresh }), api.catalog.disks({ max: DISK_LIMIT })]);
     if (!domains.ok) dispatch({ type: 'catalog/failed', engineId, error: domains.error });
     else if (!disks.ok) dispatch({ type: 'catalog/failed', engineId, error: disks.error });
     else dispatch({ type: 'catalog/loaded', engineId, domains: domains.value, disks: disks.value });
   };
 
-  /** Loads the catalog when the selected engine is connected and its catalog is not loaded yet. */
+  /**
+   * Loads the catalog when the selected engine is connected and its catalog is not loaded yet. What
+   * transfers change on the engine, and what others change there, `keepCatalogFresh` reads again.
+   */
   const followConnection = () => {
     const s = store.getState();
     const selected = s.engines.profiles.find((p) => p.id === s.engines.selectedId);
-    // Finished transfers change the disks (a new upload, a released lock): read them again.
-    // Everything is decided before loading, because loading dispatches (and so re-enters here).
-    const completed = s.transfers.summary.completed;
-    const moreCompleted = completedSeen >= 0 && completed > completedSeen;
-    completedSeen = completed;
     if (selected?.status !== 'connected' || s.catalog.loading) return;
     if (s.catalog.engineId !== selected.id) void loadCatalog();
-    else if (moreCompleted) void loadCatalog(true);
   };
 
   /** Re-reads the whole list after a missed event; the core then sends whole snapshots again. */
@@ -100,6 +107,7 @@ export function createController(api: DiskFerryApi, store: Store) {
           else if (next !== held) dispatch({ type: 'transfers', snapshot: next });
         }),
         store.subscribe(followConnection),
+        keepCatalogFresh(store, () => loadCatalog(true, true), freshness),
       );
       const [info, engines, settings, transfers] = await Promise.all([api.app.info(), api.engines.list(), api.settings.get(), api.transfers.list()]);
       for (const r of [info, engines, settings, transfers]) {

@@ -29,7 +29,7 @@ export function optionalRequest<S extends z.ZodType>(schema: S) {
 
 // The schemas of model.ts types are checked against them (`satisfies`), keeping their literal types.
 
-export const ErrorInfoSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryable: z.boolean() }) satisfies z.ZodType<ErrorInfo>;
+export const ErrorInfoSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryable: z.boolean(), engineText: z.string().optional() }) satisfies z.ZodType<ErrorInfo>;
 
 export const TransferStateSchema = z.enum([
   'queued',
@@ -79,8 +79,10 @@ export const TransferProgressSchema = z.object({
   state: TransferStateSchema,
   bytesDone: z.number().nonnegative(),
   bytesTotal: z.number().nonnegative().nullable(),
+  dataDone: z.number().nonnegative(),
+  dataTotal: z.number().nonnegative().nullable(),
   bytesOnWire: z.number().nonnegative(),
-  rate: z.number().nullable(),
+  rate: z.number().nonnegative().nullable(),
   etaSeconds: z.number().nullable(),
   elapsedMs: z.number(),
   connections: z.number().int().nonnegative(),

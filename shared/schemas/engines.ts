@@ -54,6 +54,11 @@ export const EngineProfileViewSchema = z.object({
   engineVersion: z.string().nullable(),
   /** Why the last connection failed (status `failed`), else null. */
   error: ErrorInfoSchema.nullable(),
+  /**
+   * Connected, but the engine stopped answering (network errors or 5xx; DiskFerry waits and asks
+   * again): since when (epoch ms) and the last failure. null while it answers.
+   */
+  away: z.object({ since: z.number(), error: ErrorInfoSchema }).nullable(),
 });
 export type EngineProfileView = Infer<typeof EngineProfileViewSchema>;
 

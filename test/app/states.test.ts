@@ -41,7 +41,7 @@ describe('transfer views of engine queue jobs', () => {
   });
 
   it('shows the run\'s live progress while it runs, and none of it once it stopped', () => {
-    const live = { state: 'transferring' as const, bytesDone: 400, bytesTotal: 1000, bytesOnWire: 300, rate: 100, etaSeconds: 6, elapsedMs: 4000, connections: 4, viaProxy: false };
+    const live = { state: 'transferring' as const, bytesDone: 400, bytesTotal: 1000, dataDone: 300, dataTotal: 900, bytesOnWire: 300, rate: 100, etaSeconds: 6, elapsedMs: 4000, connections: 4, viaProxy: false };
     const running = job({ state: 'transferring', progress: { bytesDone: 400, bytesTotal: 1000, bytesOnWire: 300, rate: 100 } });
     expect(transferView(running, META, live).progress).toMatchObject({ bytesDone: 400, rate: 100, etaSeconds: 6, connections: 4, viaProxy: false });
     const paused = transferView({ ...running, state: 'paused' }, META, { ...live, state: 'paused' });

@@ -29,7 +29,8 @@ const V1RecordSchema = z.object({
   overwrite: z.boolean(),
   state: TransferStateSchema,
   running: z.boolean(),
-  progress: TransferProgressSchema,
+  // Saved before the data and the holes were counted apart (those two may be missing), and a rate could be negative.
+  progress: TransferProgressSchema.extend({ dataDone: z.number().nonnegative().optional(), dataTotal: z.number().nonnegative().nullable().optional(), rate: z.number().nullable() }),
   error: ErrorInfoSchema.nullable(),
   attempts: z.number().int().nonnegative(),
   start: z.enum(['now', 'window']),

@@ -34,6 +34,8 @@ export async function runChecksum(ctx: CliContext, args: string[]): Promise<numb
           state: 'verifying',
           bytesDone: done,
           bytesTotal: total,
+          dataDone: done,
+          dataTotal: total,
           bytesOnWire: 0,
           rate,
           etaSeconds: rate ? (total - done) / rate : null,

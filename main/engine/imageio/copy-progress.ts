@@ -4,6 +4,8 @@ import type { PlannedRange } from './plan.js';
 export interface CopyProgress {
   /** Virtual bytes done: data moved plus zero ranges skipped or zeroed; never goes back. */
   readonly bytesDone: number;
+  /** The part of `bytesDone` in data ranges (the bytes that must move; holes excluded); never goes back. */
+  readonly dataDone: number;
   /** Body bytes that crossed the network, resends included. */
   readonly bytesOnWire: number;
   /** Size of the plan. */
@@ -18,7 +20,9 @@ export class CopyProgressCounter {
   private readonly completed = new Set<PlannedRange>();
   private readonly inFlight = new Map<PlannedRange, number>();
   private completedBytes = 0;
+  private completedData = 0;
   private reported = 0;
+  private reportedData = 0;
   bytesOnWire = 0;
 
   constructor(
@@ -39,6 +43,7 @@ export class CopyProgressCounter {
     if (!this.completed.has(range)) {
       this.completed.add(range);
       this.completedBytes += range.length;
+      if (!range.zero) this.completedData += range.length;
     }
     if (!quiet) this.emit();
   }
@@ -51,9 +56,14 @@ export class CopyProgressCounter {
   /** The current figures. */
   snapshot(): CopyProgress {
     let inFlight = 0;
-    for (const n of this.inFlight.values()) inFlight += n;
+    let inFlightData = 0;
+    for (const [range, n] of this.inFlight) {
+      inFlight += n;
+      if (!range.zero) inFlightData += n;
+    }
     this.reported = Math.min(this.bytesTotal, Math.max(this.reported, this.completedBytes + inFlight));
-    return { bytesDone: this.reported, bytesOnWire: this.bytesOnWire, bytesTotal: this.bytesTotal };
+    this.reportedData = Math.min(this.reported, Math.max(this.reportedData, this.completedData + inFlightData));
+    return { bytesDone: this.reported, dataDone: this.reportedData, bytesOnWire: this.bytesOnWire, bytesTotal: this.bytesTotal };
   }
 
   /** Reports the current figures now. */

@@ -53,6 +53,17 @@ export interface EngineConnectionOptions {
   readonly maxBodyBytes?: number;
   /** Send `Filter: true`, which user-role (non-admin) accounts need. */
   readonly filter?: boolean;
+  /**
+   * Told when the engine stops answering (a network error or a 5xx: the callers wait and ask again)
+   * and, with null, when it answers again. Called once per change, not per failed request.
+   */
+  readonly onAway?: (away: EngineAway | null) => void;
+}
+
+/** The engine is not answering: since when (epoch ms) and the last failure, in words safe to show. */
+export interface EngineAway {
+  readonly since: number;
+  readonly error: DiskFerryError;
 }
 
 /** One REST call. `path` is relative to `/ovirt-engine/api`. */
@@ -81,6 +92,7 @@ export class EngineConnection {
   private ownAgent: Agent | null = null;
   private token: SsoToken | null = null;
   private pendingLogin: Promise<SsoToken> | null = null;
+  private awaySince: number | null = null;
 
   constructor(private readonly options: EngineConnectionOptions) {
     this.base = engineBaseUrl(options.engineUrl);
@@ -167,6 +179,32 @@ export class EngineConnection {
   }
 
   private async callOnce(c: ApiCall, signal: AbortSignal): Promise<unknown> {
+    try {
+      const answer = await this.answerOf(c, signal);
+      this.answered();
+      return answer;
+    } catch (err) {
+      if (err instanceof DiskFerryError && (err.code === 'network' || err.code === 'server-error') && !signal.aborted) this.away(err);
+      else if (err instanceof DiskFerryError && err.status !== undefined) this.answered();
+      throw err;
+    }
+  }
+
+  /** Notes a request the engine did not answer (or answered 5xx): the first one since it last answered starts the outage. */
+  private away(error: DiskFerryError): void {
+    const first = this.awaySince === null;
+    this.awaySince ??= (this.options.now ?? Date.now)();
+    if (first) this.options.onAway?.({ since: this.awaySince, error });
+  }
+
+  /** The engine answered (any status but 5xx): an outage, if there was one, is over. */
+  private answered(): void {
+    if (this.awaySince === null) return;
+    this.awaySince = null;
+    this.options.onAway?.(null);
+  }
+
+  private async answerOf(c: ApiCall, signal: AbortSignal): Promise<unknown> {
     const ctx: RequestContext = { what: c.what, where: this.where, secrets: [] };
     let token = await this.validToken(signal);
     let res = await this.send(c, token, signal, ctx);

@@ -82,39 +82,36 @@ export function httpError(status: number, body: Buffer, ctx: RequestContext): Di
   const fault = faultText(body, ctx.secrets);
   const said = fault ? `: ${fault}` : '';
   const base = `${ctx.what} failed: the engine answered HTTP ${status}${said}`;
+  // The engine's own words travel apart too, so the window can show them as the engine's beside its translation.
+  const engine = fault !== null ? { engineText: fault } : {};
   if (status === 404)
-    return new DiskFerryError('not-found', `${base}. The object does not exist (any more); refresh the list and try again.`, { status, retryable: false });
+    return new DiskFerryError('not-found', `${base}. The object does not exist (any more); refresh the list and try again.`, { status, retryable: false, ...engine });
   // The engine answers 409 for space problems too; "locked or busy" would send the user waiting in vain.
   if (status === 409 && fault !== null && /disk space|space low|low disk|not enough space|critical space/i.test(fault))
-    return new DiskFerryError('bad-input', `${base}. The storage domain has too little free space: choose another one, or free space on it.`, {
-      status,
-      retryable: false,
-    });
+    return new DiskFerryError('bad-input', `${base}. The storage domain has too little free space: choose another one, or free space on it.`, { status, retryable: false, ...engine });
   // The active disk of a running VM cannot be transferred (reference/engine.md §4.1, DISK_PLUGGED_TO_NON_DOWN_VMS).
   if (status === 409 && fault !== null && /non-Down VMs|PLUGGED_TO_NON_DOWN/i.test(fault))
-    return new DiskFerryError('conflict', `${base}. Shut the VM down (or detach the disk from it), then try again.`, { status, retryable: false });
+    return new DiskFerryError('conflict', `${base}. Shut the VM down (or detach the disk from it), then try again.`, { status, retryable: false, ...engine });
   // VmCommand.isVmDuringBackup: one backup at a time, and no snapshot or checkpoint change meanwhile.
   if (status === 409 && fault !== null && /during a backup operation/i.test(fault))
     return new DiskFerryError('conflict', `${base}. A backup of this VM is still running or ending; wait until it has ended (or finalize it), then try again.`, {
       status,
       retryable: false,
+      ...engine,
     });
   if (status === 409)
-    return new DiskFerryError('conflict', `${base}. The disk or storage domain is locked, busy or not active; wait until the engine has finished with it (or activate the domain), then try again.`, {
-      status,
-      retryable: false,
-    });
+    return new DiskFerryError('conflict', `${base}. The disk or storage domain is locked, busy or not active; wait until the engine has finished with it (or activate the domain), then try again.`, { status, retryable: false, ...engine });
   if (status === 403)
-    return new DiskFerryError('engine-fault', `${base}. Your user lacks the permission for this; ask your oVirt administrator.`, { status, retryable: false });
-  if (status === 429) return new DiskFerryError('server-error', `${base}. The engine is busy; DiskFerry tries again later.`, { status, retryable: true });
+    return new DiskFerryError('engine-fault', `${base}. Your user lacks the permission for this; ask your oVirt administrator.`, { status, retryable: false, ...engine });
+  if (status === 429) return new DiskFerryError('server-error', `${base}. The engine is busy; DiskFerry tries again later.`, { status, retryable: true, ...engine });
   if (status >= 500 && fault === null)
-    return new DiskFerryError('server-error', `${base}. The engine has a problem; try again later or check the engine's logs.`, { status, retryable: true });
+    return new DiskFerryError('server-error', `${base}. The engine has a problem; try again later or check the engine's logs.`, { status, retryable: true, ...engine });
   if (status >= 500)
     // A 500 with a fault is the engine's verdict (e.g. illegal disks), not an outage: repeating it changes nothing.
-    return new DiskFerryError('engine-fault', `${base}. Check the engine's events for details.`, { status, retryable: false });
+    return new DiskFerryError('engine-fault', `${base}. Check the engine's events for details.`, { status, retryable: false, ...engine });
   if (fault !== null)
-    return new DiskFerryError('engine-fault', `${base}. Change the request as the engine says, then try again.`, { status, retryable: false });
-  return new DiskFerryError('protocol', `${base} without an explanation. Check that the URL points at an oVirt engine.`, { status, retryable: false });
+    return new DiskFerryError('engine-fault', `${base}. Change the request as the engine says, then try again.`, { status, retryable: false, ...engine });
+  return new DiskFerryError('protocol', `${base} without an explanation. Check that the URL points at an oVirt engine.`, { status, retryable: false, ...engine });
 }
 
 /** A 3xx: never followed, because the Authorization header must not reach another place. */

@@ -166,7 +166,7 @@ export class ActiveRuns {
         this.book.apply(id, { type: 'phase', phase: p.state as RunPhase });
       }
     }
-    this.book.update(id, (j) => ({ ...j, progress: { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesOnWire: p.bytesOnWire, rate: p.rate } }));
+    this.book.update(id, (j) => ({ ...j, progress: { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesOnWire: p.bytesOnWire, rate: p.rate, dataDone: p.dataDone, dataTotal: p.dataTotal } }));
     this.book.persistence.markDirty();
     const now = this.ports.now();
     if (this.book.get(id).state !== before) this.updateAwake();

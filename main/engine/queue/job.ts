@@ -72,6 +72,9 @@ const JobProgressSchema = z.object({
   bytesTotal: z.number().nonnegative().nullable(),
   bytesOnWire: z.number().nonnegative(),
   rate: z.number().nullable(),
+  /** The data (not hole) bytes done and in all; absent in jobs saved before they were counted. */
+  dataDone: z.number().nonnegative().optional(),
+  dataTotal: z.number().nonnegative().nullable().optional(),
 });
 /** The last progress of a job. */
 export type JobProgress = z.infer<typeof JobProgressSchema>;

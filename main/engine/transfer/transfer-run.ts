@@ -68,10 +68,12 @@ export class TransferRun {
       const plan = await this.withTicketRecovery(() => strategy.openData(ctx, session));
       await this.dataPhase(strategy, session, plan);
 
-      tracker.setState('finalizing');
+      // The tail after the data is a state of its own: nothing moves, and it may take a while.
+      tracker.setState('verifying');
       // Before finalize: a mismatch fails the run, so neither the disk nor the file is kept as good.
       const verification = await strategy.verify(ctx, session);
       if (verification !== VERIFY_OFF && verification.verified === null) deps.log.info(verification.note);
+      tracker.setState('finalizing');
       await this.closeSession();
       await deps.client.finishTransfer(transfer.id, { diskId: target.disk.id, direction: strategy.direction, signal: control.cancelSignal, timeoutMs: ctx.timeoutMs });
       const { result, report } = await strategy.complete(ctx);
@@ -165,6 +167,7 @@ export class TransferRun {
     for (;;) {
       control.throwIfCancelled();
       const remaining = remainingRanges(plan.ranges, plan.done);
+      tracker.setData(...dataCounts(plan));
       tracker.setState('transferring');
       keepAlive.setDataFlowing(true);
       const runSignal = control.runSignal;
@@ -236,6 +239,18 @@ export class TransferRun {
     await client.waitForTransferReady(id, { signal, timeoutMs });
     return true;
   }
+}
+
+/** The plan's data (not hole) bytes, and how many of them are done: what the percentage and time left count. */
+export function dataCounts(plan: DataPlan): [total: number, done: number] {
+  let total = 0;
+  let missing = 0;
+  for (const r of plan.ranges) {
+    if (r.zero) continue;
+    total += r.length;
+    for (const g of plan.done.gaps(r.start, r.start + r.length)) missing += g.end - g.start;
+  }
+  return [total, total - missing];
 }
 
 function isTicketGone(err: unknown): boolean {

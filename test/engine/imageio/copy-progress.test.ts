@@ -9,14 +9,14 @@ describe('CopyProgressCounter', () => {
     const data = { start: 10, length: 20, zero: false };
     c.complete(zero);
     c.piece(data, 8, true);
-    expect(c.snapshot()).toEqual({ bytesDone: 18, bytesOnWire: 8, bytesTotal: 30 });
+    expect(c.snapshot()).toEqual({ bytesDone: 18, dataDone: 8, bytesOnWire: 8, bytesTotal: 30 });
     c.abandon(data); // the request failed; it will be sent again
     c.piece(data, 8, true);
     c.piece(data, 12, true);
     c.complete(data);
     c.piece(data, 20, true); // a replay after a 5xx
     c.complete(data);
-    expect(c.snapshot()).toEqual({ bytesDone: 30, bytesOnWire: 48, bytesTotal: 30 });
+    expect(c.snapshot()).toEqual({ bytesDone: 30, dataDone: 20, bytesOnWire: 48, bytesTotal: 30 });
     const done = events.map((e) => e.bytesDone);
     expect(done).toEqual([...done].sort((a, b) => a - b));
   });

@@ -21,7 +21,7 @@ function upload(n: number, extra: Partial<NewJob> = {}): NewJob {
 }
 
 function progress(state: TransferProgress['state'], done = 0): TransferProgress {
-  return { state, bytesDone: done, bytesTotal: 100, bytesOnWire: done, rate: null, etaSeconds: null, elapsedMs: 0, connections: 1, viaProxy: false };
+  return { state, bytesDone: done, bytesTotal: 100, dataDone: done, dataTotal: 100, bytesOnWire: done, rate: null, etaSeconds: null, elapsedMs: 0, connections: 1, viaProxy: false };
 }
 
 async function setup(settings: Partial<QueueSettings> = {}, store = new MemoryQueueStore()) {

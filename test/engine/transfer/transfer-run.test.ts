@@ -122,7 +122,7 @@ describe('TransferRun', () => {
     expect(r.bytes).toBe(strategy.planned);
     expect(r.report).toMatchObject({ direction: 'download', outcome: 'completed', source: SEEDED, target: 'memory', dataBytes: r.bytes, verified: null });
     expect(r.bytesOnWire).toBeGreaterThanOrEqual(r.bytes);
-    expect(states.filter((s, i) => s !== states[i - 1])).toEqual(['initializing', 'transferring', 'finalizing', 'completed']);
+    expect(states.filter((s, i) => s !== states[i - 1])).toEqual(['initializing', 'transferring', 'verifying', 'finalizing', 'completed']);
     expect(transferPhasesOf(h.sim, strategy.disk!.id)).not.toContain('transferring');
     expect(h.sim.engine.state.disks.get(strategy.disk!.id)?.status).toBe('ok');
   });

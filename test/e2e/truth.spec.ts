@@ -1,0 +1,165 @@
+/**
+ * What the window shows is true: rates under a bandwidth limit stay within 10 % of it and never go
+ * negative (holes are not counted as data, a pause does not make the bar go back), an engine that
+ * stops answering is shown as such, and the disk list follows what a transfer did to the disks.
+ */
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { dropFiles, expect, historyRow, queueRow, shot, test } from './fixtures.js';
+import { writeRaw } from './images.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** What the window shows of every queue row and the status bar, read in the page in one go. */
+interface Sample {
+  /** When, and the bytes on the wire of all transfers then, as the core counts them (the truth). */
+  readonly at?: number;
+  readonly wire?: number;
+  readonly rows: ReadonlyArray<{ readonly name: string; readonly state: string; readonly rate: number | null; readonly bar: number | null }>;
+  readonly total: number | null;
+}
+
+async function sample(page: Page): Promise<Sample> {
+  return page.evaluate(() => {
+    // Runs in the page; this file is compiled without the DOM library, hence the local types.
+    interface El {
+      getAttribute(name: string): string | null;
+      querySelector(selector: string): El | null;
+      querySelectorAll(selector: string): Iterable<El>;
+      readonly textContent: string | null;
+    }
+    const doc = (globalThis as unknown as { document: El }).document;
+    const num = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? null : Number(v));
+    const rows = [...doc.querySelectorAll('[data-testid="queue-list"] [data-testid="transfer-row"]')].map((r) => ({
+      name: r.querySelector('.transfer__name')?.textContent ?? '',
+      state: r.getAttribute('data-state') ?? '',
+      rate: num(r.querySelector('[data-testid="transfer-rate"]')?.getAttribute('data-rate')),
+      bar: num(r.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow')),
+    }));
+    return { rows, total: num(doc.querySelector('[data-testid="status-totals"]')?.getAttribute('data-rate')) };
+  });
+}
+
+test('rates under a bandwidth limit stay within 10 % of it, never negative, holes not counted, no bar going back', async ({ app, host, workDir }) => {
+  test.setTimeout(120_000);
+  const limit = 8 * MiB;
+  const controls = app.getByRole('group', { name: 'Queue settings' });
+  await controls.getByLabel('Limit').fill('8 MiB/s');
+  await controls.getByLabel('Limit').blur();
+  await expect(app.getByTestId('queue-summary')).toContainText('limit 8 MiB/s');
+  // Two sparse images: 1 GiB each, 160 MiB of data spread between holes the upload skips at once
+  // (at 4 MiB/s each, they move for longer than the test watches them).
+  const files = ['sparse-a.raw', 'sparse-b.raw'].map((n) => join(workDir, n));
+  for (const f of files) await writeRaw(f, GiB, 160);
+  await dropFiles(app, files);
+  await app.getByTestId('upload-plan').getByRole('button', { name: 'Start 2 uploads' }).click();
+  const a = queueRow(app, 'sparse-a.raw');
+  const b = queueRow(app, 'sparse-b.raw');
+  await expect(a).toHaveAttribute('data-state', 'transferring');
+  await expect(b).toHaveAttribute('data-state', 'transferring');
+
+  const samples: Sample[] = [];
+  const bothMoving = (x: Sample) => x.rows.filter((r) => r.state === 'transferring' && r.rate !== null).length === 2;
+  /** Samples for `ms`, or (with `enough`) until that many samples show both moving; a busy machine samples slowly. */
+  const watch = async (ms: number, enough = 0) => {
+    const end = Date.now() + ms;
+    let count = 0;
+    while (Date.now() < end && (enough === 0 || count < enough)) {
+      const shown = await sample(app);
+      const views = host.core.snapshot('transfers:changed').transfers;
+      samples.push({ ...shown, at: Date.now(), wire: views.reduce((n, t) => n + t.progress.bytesOnWire, 0) });
+      if (bothMoving(shown)) count++;
+      await app.waitForTimeout(250);
+    }
+  };
+  // The rate settles within a few seconds of the start; then it is what the limit lets through.
+  await watch(5000);
+  const settledFrom = samples.length;
+  await watch(30_000, 12);
+  await shot(app, 'queue-limited');
+  // A pause and a resume of one of them: its bar must not go back, nor its rate below zero.
+  await a.getByRole('button', { name: 'Pause' }).click();
+  await expect(a).toHaveAttribute('data-state', 'paused');
+  await watch(1500);
+  await a.getByRole('button', { name: 'Resume' }).click();
+  await expect(a).toHaveAttribute('data-state', 'transferring');
+  await watch(3000);
+
+  for (const s of samples) {
+    for (const r of s.rows) {
+      if (r.rate !== null) {
+        expect(r.rate, `${r.name} while ${r.state}`).toBeGreaterThanOrEqual(0);
+        expect(r.rate, `${r.name}: one row alone cannot exceed the limit`).toBeLessThanOrEqual(limit * 1.1);
+      }
+      if (r.state !== 'transferring') expect(r.rate, `${r.name} shows no rate while ${r.state}`).toBeNull();
+    }
+    if (s.total !== null) expect(s.total).toBeLessThanOrEqual(limit * 1.1);
+  }
+  // While both move, the status bar's total is the limit (within 10 %) and the sum of the rows.
+  const both = samples.slice(settledFrom).filter(bothMoving);
+  expect(both.length).toBeGreaterThanOrEqual(12);
+  for (const s of both) {
+    expect(Math.abs(s.total! - limit) / limit, `total ${s.total}`).toBeLessThanOrEqual(0.1);
+    const sum = s.rows.reduce((n, r) => n + (r.rate ?? 0), 0);
+    expect(Math.abs(sum - s.total!)).toBeLessThan(1);
+  }
+  // And it is what really crossed the network meanwhile, as the core counted it.
+  const [first, last] = [both[0]!, both.at(-1)!];
+  const wireRate = ((last.wire! - first.wire!) * 1000) / (last.at! - first.at!);
+  const shownMean = both.reduce((n, s) => n + s.total!, 0) / both.length;
+  expect(Math.abs(shownMean - wireRate) / wireRate, `shown ${shownMean}, moved ${wireRate}`).toBeLessThanOrEqual(0.1);
+  for (const name of ['sparse-a.raw', 'sparse-b.raw']) {
+    const bars = samples.flatMap((s) => s.rows.filter((r) => r.name.startsWith(name)).map((r) => r.bar ?? 0));
+    expect(bars, `${name}'s bar never goes back`).toEqual([...bars].sort((x, y) => x - y));
+  }
+});
+
+test('an engine that stops answering is shown in the header and on the rows that wait for it', async ({ app, host, workDir }) => {
+  test.setTimeout(90_000);
+  const raw = join(workDir, 'during-outage.raw');
+  await writeRaw(raw, 64 * MiB, 16);
+  host.sim.faults.bandwidthBytesPerSecond = 4 * MiB;
+  await dropFiles(app, [raw]);
+  await app.getByTestId('upload-plan').getByRole('button', { name: 'Start 1 upload' }).click();
+  const row = queueRow(app, 'during-outage.raw');
+  await expect(row).toHaveAttribute('data-state', 'transferring');
+
+  host.sim.faults.engineUnavailable = true;
+  // Anything that asks the engine finds it away: here a refresh of the disk list.
+  await app.getByRole('button', { name: 'Refresh' }).click();
+  const badge = app.getByTestId('connection');
+  await expect(badge).toHaveAttribute('data-status', 'away');
+  await expect(badge).toContainText(/not answering — waiting since \d{1,2}:\d{2}/);
+  await expect(badge).not.toContainText('connected');
+  // The data still goes to imageio; once it has, the upload waits for the engine to finalize.
+  host.sim.faults.bandwidthBytesPerSecond = null;
+  await expect(row).toHaveAttribute('data-state', /verifying|finalizing/);
+  await expect(row.getByTestId('transfer-phase')).toContainText(/waiting for the engine — not answering since \d{1,2}:\d{2}/);
+  await expect(row.locator('.transfer__rate')).toHaveText('');
+  await shot(app, 'engine-away');
+
+  host.sim.faults.engineUnavailable = false;
+  await expect(await historyRow(app, 'during-outage.raw')).toHaveAttribute('data-state', 'completed', { timeout: 45_000 });
+  await expect(badge).toHaveAttribute('data-status', 'connected');
+});
+
+test('the disk list follows a cancelled upload without a refresh', async ({ app, host, workDir }) => {
+  const raw = join(workDir, 'fresh-scratch.raw');
+  await writeRaw(raw, 256 * MiB, 64);
+  host.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
+  await dropFiles(app, [raw]);
+  await app.getByTestId('upload-plan').getByRole('button', { name: 'Start 1 upload' }).click();
+  const row = queueRow(app, 'fresh-scratch.raw');
+  await expect(row).toHaveAttribute('data-state', 'transferring');
+  // The disk the upload created shows up on its own (the poll is 20 s: this is the transfer's change).
+  const disks = app.getByTestId('disks');
+  await expect(disks).toContainText('fresh-scratch', { timeout: 10_000 });
+
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await app.getByTestId('confirm-cancel').getByRole('button', { name: 'Cancel and delete the disk' }).click();
+  await expect(await historyRow(app, 'fresh-scratch.raw')).toHaveAttribute('data-state', 'cancelled');
+  await expect(disks).not.toContainText('fresh-scratch', { timeout: 10_000 });
+  await expect(disks).toContainText('fedora-40-root');
+  host.sim.faults.bandwidthBytesPerSecond = null;
+});
