@@ -55,7 +55,8 @@ test('pauses and resumes a running download', async ({ app, host, workDir }) => 
   await shot(app, 'queue-downloading');
   await row.getByRole('button', { name: 'Pause' }).click();
   await expect(row).toHaveAttribute('data-state', 'paused');
-  await expect(row.getByTestId('transfer-phase')).toHaveText('paused');
+  // The phase, then what the row has of data and holes (docs/architecture.md, "What the window shows").
+  await expect(row.getByTestId('transfer-phase')).toHaveText(/^paused · .* of data \+ .* of holes/);
   await expect(row.getByRole('button', { name: 'Resume' })).toBeVisible();
   await expect(app.getByTestId('queue-summary')).toContainText('1 paused');
 

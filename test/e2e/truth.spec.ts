@@ -86,7 +86,7 @@ test('rates under a bandwidth limit stay within 10 % of it, never negative, hole
   await expect(a).toHaveAttribute('data-state', 'transferring');
   await watch(3000);
 
-  for (const s of samples) {
+  for (const [i, s] of samples.entries()) {
     for (const r of s.rows) {
       if (r.rate !== null) {
         expect(r.rate, `${r.name} while ${r.state}`).toBeGreaterThanOrEqual(0);
@@ -94,7 +94,9 @@ test('rates under a bandwidth limit stay within 10 % of it, never negative, hole
       }
       if (r.state !== 'transferring') expect(r.rate, `${r.name} shows no rate while ${r.state}`).toBeNull();
     }
-    if (s.total !== null) expect(s.total).toBeLessThanOrEqual(limit * 1.1);
+    // Data is paid to the limit a 4 MiB piece at a time, so in the first seconds one piece more than
+    // the elapsed time allows can be counted; once the rate has settled the total keeps within 10 %.
+    if (s.total !== null && i >= settledFrom) expect(s.total, `total at sample ${i}`).toBeLessThanOrEqual(limit * 1.1);
   }
   // While both move, the status bar's total is the limit (within 10 %) and the sum of the rows.
   const both = samples.slice(settledFrom).filter(bothMoving);
