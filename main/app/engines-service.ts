@@ -14,18 +14,9 @@ import type { TransferDeps } from '../engine/transfer/deps.js';
 import { fetchEngineCa, parseCaPem } from '../engine/trust/engine-ca.js';
 import { noProxy, proxyResolverFor, type ProxyResolver, type ProxySetting } from '../engine/net/proxy.js';
 import type { ChangeBus } from './change-bus.js';
-import { engineUrlFromInput, normalizeFingerprint, parseEnginesDocument, profileTrust, profileView, type ConnectionInfo, type EnginesDocument, type StoredProfile } from './engine-profiles.js';
+import { engineUrlFromInput, parseEnginesDocument, profileTrust, profileView, type ConnectionInfo, type EnginesDocument, type StoredProfile } from './engine-profiles.js';
 import type { AppPorts } from './ports.js';
-
-/** A fetched CA waits this long for the user to accept it. */
-const PENDING_CA_MS = 10 * 60_000;
-
-interface PendingCa {
-  readonly pem: string;
-  readonly subject: string;
-  readonly engineUrl: string;
-  readonly at: number;
-}
+import { PendingCas } from './pending-cas.js';
 
 interface Connection {
   info: ConnectionInfo;
@@ -48,15 +39,17 @@ export class EnginesService {
   private readonly connections = new Map<string, Connection>();
   /** Passwords typed this session for profiles that do not save them. */
   private readonly sessionPasswords = new Map<string, string>();
-  private readonly pendingCas = new Map<string, PendingCa>();
   private demoStart: Promise<void> | null = null;
+  private readonly pendingCas: PendingCas;
 
   constructor(
     private readonly ports: AppPorts,
     private readonly bus: ChangeBus,
     private readonly isInUse: (engineId: string) => boolean,
     private readonly options: EnginesServiceOptions = {},
-  ) {}
+  ) {
+    this.pendingCas = new PendingCas(() => ports.now());
+  }
 
   /** Reads the stored profiles. */
   async load(): Promise<void> {
@@ -88,8 +81,7 @@ export class EnginesService {
     const engineUrl = 'id' in request ? this.profile(request.id).engineUrl : engineBaseUrl(engineUrlFromInput(request.engineUrl)).href;
     const proxy = 'id' in request ? this.profile(request.id).proxy : (request.proxy ?? 'system');
     const ca = await fetchEngineCa(engineUrl, { proxy: this.proxyFor(proxy) });
-    this.prunePending();
-    this.pendingCas.set(normalizeFingerprint(ca.fingerprint), { pem: ca.pem, subject: ca.subject, engineUrl, at: this.ports.now() });
+    this.pendingCas.keep(ca.fingerprint, { pem: ca.pem, subject: ca.subject, engineUrl });
     return { engineUrl, fingerprint: ca.fingerprint, subject: ca.subject, notAfter: ca.notAfter };
   }
 
@@ -136,7 +128,7 @@ export class EnginesService {
   private draftProfile(request: AddEngineRequest): StoredProfile {
     const engineUrl = engineBaseUrl(engineUrlFromInput(request.engineUrl)).href;
     let ca: { pem: string; fingerprint: string; subject: string } | null = null;
-    if (request.trust.kind === 'fingerprint') ca = this.takePending(request.trust.fingerprint);
+    if (request.trust.kind === 'fingerprint') ca = this.pendingCas.take(request.trust.fingerprint);
     else if (request.trust.kind === 'pem') {
       const parsed = parseCaPem(request.trust.pem, 'The imported file');
       ca = { pem: parsed.pem, fingerprint: parsed.fingerprint, subject: parsed.subject };
@@ -159,7 +151,7 @@ export class EnginesService {
   /** Pins the CA last fetched with this fingerprint for an existing profile, and reconnects. */
   async trust(request: TrustEngineRequest): Promise<EngineProfileView> {
     const old = this.profile(request.id);
-    const ca = this.takePending(request.fingerprint);
+    const ca = this.pendingCas.take(request.fingerprint);
     const next: StoredProfile = { ...old, caPem: ca.pem, caFingerprint: ca.fingerprint, caSubject: ca.subject };
     await this.replace(next);
     await this.disconnect(next.id);
@@ -347,19 +339,6 @@ export class EnginesService {
       this.ports.log.warn('a saved password could not be decrypted', { engine: p.name, error: errorMessage(err) });
       return null;
     }
-  }
-
-  private takePending(fingerprint: string): PendingCa & { fingerprint: string } {
-    this.prunePending();
-    const key = normalizeFingerprint(fingerprint);
-    const ca = this.pendingCas.get(key);
-    if (!ca) throw new DiskFerryError('bad-input', 'That certificate was not fetched in the last 10 minutes. Fetch the engine certificate again and compare its fingerprint.', { retryable: false });
-    return { ...ca, fingerprint: parseCaPem(ca.pem, ca.engineUrl).fingerprint };
-  }
-
-  private prunePending(): void {
-    const now = this.ports.now();
-    for (const [k, v] of this.pendingCas) if (now - v.at > PENDING_CA_MS) this.pendingCas.delete(k);
   }
 
   private connectionOf(id: string): Connection {
