@@ -4,6 +4,7 @@
  * engine's shape into the plain types of types.ts and throws a `protocol` error on a broken answer.
  */
 import { z } from 'zod';
+import { StorageDomainStatusSchema } from '../../../shared/schemas/common.js';
 import { DiskFerryError } from '../errors.js';
 import {
   type Disk,
@@ -64,18 +65,8 @@ const versionSchema = z.object({
   }),
 });
 
-const STORAGE_DOMAIN_STATUSES: readonly StorageDomainStatus[] = [
-  'active',
-  'inactive',
-  'locked',
-  'mixed',
-  'unattached',
-  'maintenance',
-  'preparing_for_maintenance',
-  'detaching',
-  'activating',
-  'unknown',
-];
+/** The statuses the window knows (shared/schemas): any other reads as unknown. */
+const STORAGE_DOMAIN_STATUSES: readonly StorageDomainStatus[] = StorageDomainStatusSchema.options;
 
 const storageDomainSchema = z.object({
   id: z.string().min(1),
