@@ -10,22 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFerryError } from '../../../main/engine/errors.js';
 import { Qcow2Reader, type ByteReader } from '../../../main/engine/image/qcow2-reader.js';
 import { compressible, MiB, makeQcow2, qemu, type FixtureKind } from './qcow2-fixtures.js';
+import { prng } from '../../reliability/prng.js';
 
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 100); // per base image; three bases
 let dir: string;
 const bases = new Map<FixtureKind, Buffer>();
 
-/** mulberry32: a small deterministic generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'df-qcow2-fuzz-'));
@@ -111,7 +101,7 @@ async function exercise(b: Buffer, violations: string[]): Promise<unknown> {
 describe('qcow2 reader under fuzzing', () => {
   it.each(['v3', 'deflate', 'zstd', 'extended-l2'] as const)('%s: every mutated image is read or refused cleanly', async (kind) => {
     const base = bases.get(kind)!;
-    const next = rng(0x5eed + kind.length);
+    const next = prng(0x5eed + kind.length);
     const outcomes = { read: 0, refused: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const violations: string[] = [];

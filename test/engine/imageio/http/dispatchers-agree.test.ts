@@ -11,20 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchange, type BodyReceiver, type ExchangeResult } from '../../../../main/engine/imageio/exchange.js';
 import { SocketDispatcher, type RequestDispatcher } from '../../../../main/engine/imageio/http/socket-dispatcher.js';
 import { startRawServer, type RawRequest } from '../raw-server.js';
+import { prng } from '../../../reliability/prng.js';
 
 const SEED = Number(process.env['DISKFERRY_FUZZ_SEED'] ?? 1414);
 const CASES = 24;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   readonly bytes: Buffer;
@@ -36,7 +27,7 @@ interface Case {
 }
 
 function generate(seed: number): Case {
-  const rnd = mulberry32(seed);
+  const rnd = prng(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const status = [200, 206, 206, 403, 404, 500, 503][int(7)]!;
   const body = Buffer.alloc(int(4) === 0 ? int(100) : int(300_000));
@@ -72,7 +63,7 @@ function generate(seed: number): Case {
  * the server ends the connection while such an answer is paused (nodejs/undici#5360).
  */
 function receiver(seed: number): BodyReceiver & { streamed: Buffer[] } {
-  const rnd = mulberry32(seed ^ 0x9e3779b9);
+  const rnd = prng(seed ^ 0x9e3779b9);
   const streamed: Buffer[] = [];
   let untilClose = false;
   return {

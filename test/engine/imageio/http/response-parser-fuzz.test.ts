@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ResponseParser } from '../../../../main/engine/imageio/http/response-parser.js';
 import { MAX_HEAD } from '../../../../main/engine/imageio/http/response-parser.js';
+import { prng } from '../../../reliability/prng.js';
 
 const SEED = Number(process.env['DISKFERRY_FUZZ_SEED'] ?? 0x5eed14);
 const CASES = Number(process.env['DISKFERRY_FUZZ_CASES'] ?? 3000);
@@ -56,16 +57,6 @@ const KNOWN: Record<string, { ours: boolean; llhttp: boolean }> = {
   'ext-noname': { ours: false, llhttp: true },
 };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly rnd: () => number) {}
@@ -306,7 +297,7 @@ describe('our response parser against llhttp', () => {
     const seen = new Map<string, number>();
     for (let i = 0; i < CASES; i++) {
       const seed = SEED + i;
-      const g = new Gen(mulberry32(seed));
+      const g = new Gen(prng(seed));
       const { text, mutation } = generate(g);
       const bytes = Buffer.from(text, 'latin1');
       const a = ours(bytes, g);
