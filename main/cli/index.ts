@@ -8,20 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { DiskFerryError } from '../engine/errors.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED, EXIT_USAGE, UsageError } from './errors.js';
-import { runChecksum } from './commands/checksum.js';
-import { runDownload } from './commands/download.js';
-import { runDisks, runStorageDomains } from './commands/list.js';
-import { runLogin } from './commands/login.js';
-import { runLogout } from './commands/logout.js';
-import { runProfiles } from './commands/profiles.js';
-import { runQueueAdd } from './commands/queue-add.js';
-import { runQueueChange } from './commands/queue-change.js';
-import { runQueueControl } from './commands/queue-control.js';
-import { runQueueList, runQueueReport } from './commands/queue-list.js';
-import { runQueueRun } from './commands/queue-run.js';
-import { runTransfers } from './commands/transfers.js';
-import { runUpload } from './commands/upload.js';
-import { CliContext, type CliPorts } from './context.js';
+import type { CliContext, CliPorts } from './context.js';
 import { listenForInterrupts } from './interrupt.js';
 import { commandUsage, QUEUE_USAGE, USAGE } from './usage.js';
 import { packageVersion } from './version.js';
@@ -50,6 +37,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WriteStream; std
   }
   // Ctrl-C and SIGTERM abort the same controller as a closed output pipe.
   const signals = listenForInterrupts(io.stderr, interrupt);
+  // The engine, the transport and the command are loaded only now: --version and --help stay instant.
+  const { CliContext } = await import('./context.js');
   const ctx = new CliContext(io, interrupt.signal, ports);
   try {
     return await runCommand(ctx, command, rest);
@@ -96,58 +85,63 @@ function watchPipes(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream
   return state;
 }
 
-/** Runs one command: the only place that knows them all (commands never call each other). */
-function runCommand(ctx: CliContext, command: string, args: string[]): Promise<number> {
-  switch (command) {
-    case 'login':
-      return runLogin(ctx, args);
-    case 'logout':
-      return runLogout(ctx, args);
-    case 'profiles':
-      return runProfiles(ctx, args);
-    case 'storage-domains':
-      return runStorageDomains(ctx, args);
-    case 'disks':
-      return runDisks(ctx, args);
-    case 'upload':
-      return runUpload(ctx, args);
-    case 'download':
-      return runDownload(ctx, args);
-    case 'queue':
-      return runQueueCommand(ctx, args);
-    case 'checksum':
-      return runChecksum(ctx, args);
-    case 'transfers':
-      return runTransfers(ctx, args);
-    default:
-      throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
-  }
+/** A command's entry point, loaded when the command runs (so one command never pays for the others' modules). */
+type Command = (ctx: CliContext, args: string[]) => Promise<number>;
+
+/** Every command: the only place that knows them all (commands never call each other). */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  login: async () => (await import('./commands/login.js')).runLogin,
+  logout: async () => (await import('./commands/logout.js')).runLogout,
+  profiles: async () => (await import('./commands/profiles.js')).runProfiles,
+  'storage-domains': async () => (await import('./commands/list.js')).runStorageDomains,
+  disks: async () => (await import('./commands/list.js')).runDisks,
+  upload: async () => (await import('./commands/upload.js')).runUpload,
+  download: async () => (await import('./commands/download.js')).runDownload,
+  queue: () => Promise.resolve(runQueueCommand),
+  checksum: async () => (await import('./commands/checksum.js')).runChecksum,
+  transfers: async () => (await import('./commands/transfers.js')).runTransfers,
+};
+
+/** The `queue` subcommands, loaded the same way. */
+const QUEUE_COMMANDS: Record<string, () => Promise<Command>> = {
+  add: async () => (await import('./commands/queue-add.js')).runQueueAdd,
+  run: async () => (await import('./commands/queue-run.js')).runQueueRun,
+  list: async () => (await import('./commands/queue-list.js')).runQueueList,
+  report: async () => (await import('./commands/queue-list.js')).runQueueReport,
+  ...Object.fromEntries(
+    (['pause', 'resume', 'cancel'] as const).map((sub) => [
+      sub,
+      async (): Promise<Command> => {
+        const { runQueueControl } = await import('./commands/queue-control.js');
+        return (ctx, args) => runQueueControl(ctx, sub, args);
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
+    (['remove', 'move', 'priority', 'retry'] as const).map((sub) => [
+      sub,
+      async (): Promise<Command> => {
+        const { runQueueChange } = await import('./commands/queue-change.js');
+        return (ctx, args) => runQueueChange(ctx, sub, args);
+      },
+    ]),
+  ),
+};
+
+/** Runs one command. */
+async function runCommand(ctx: CliContext, command: string, args: string[]): Promise<number> {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
+  return (await load())(ctx, args);
 }
 
 /** Runs `diskferry queue SUBCOMMAND …`. */
-function runQueueCommand(ctx: CliContext, args: string[]): Promise<number> {
+async function runQueueCommand(ctx: CliContext, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  switch (sub) {
-    case 'add':
-      return runQueueAdd(ctx, rest);
-    case 'run':
-      return runQueueRun(ctx, rest);
-    case 'list':
-      return runQueueList(ctx, rest);
-    case 'report':
-      return runQueueReport(ctx, rest);
-    case 'pause':
-    case 'resume':
-    case 'cancel':
-      return runQueueControl(ctx, sub, rest);
-    case 'remove':
-    case 'move':
-    case 'priority':
-    case 'retry':
-      return runQueueChange(ctx, sub, rest);
-    default:
-      throw new UsageError(`Unknown queue command '${sub ?? ''}'. Use one of: add, list, run, report, pause, resume, cancel, remove, move, priority, retry.\n${QUEUE_USAGE}`);
-  }
+  const load = sub !== undefined && Object.hasOwn(QUEUE_COMMANDS, sub) ? QUEUE_COMMANDS[sub] : undefined;
+  if (!load)
+    throw new UsageError(`Unknown queue command '${sub ?? ''}'. Use one of: ${Object.keys(QUEUE_COMMANDS).join(', ')}.\n${QUEUE_USAGE}`);
+  return (await load())(ctx, rest);
 }
 
 const isEntry = process.argv[1] !== undefined && /[/\\]cli[/\\]index\.[jt]s$/.test(process.argv[1]);

@@ -83,4 +83,18 @@ describe('import graph', () => {
     const crossings = commands.flatMap((f) => (graph.get(f) ?? []).filter((to) => to.startsWith('main/cli/commands/')).map((to) => `${f} → ${to}`));
     expect(crossings).toEqual([]);
   });
+
+  it('starts the command line without the engine: --version and --help load only light modules', async () => {
+    const graph = await graphOf(['main', 'shared']);
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const next of graph.get(file) ?? []) visit(next);
+    };
+    visit('main/cli/index.ts');
+    expect(loaded.size).toBeGreaterThan(3);
+    const heavy = [...loaded].filter((f) => /^main\/(cli\/commands|cli\/context|cli\/queue|engine\/(ovirt|transfer|imageio|queue|net))\//.test(f) || f === 'main/cli/context.ts');
+    expect(heavy).toEqual([]);
+  });
 });
