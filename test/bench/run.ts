@@ -462,6 +462,11 @@ function medianRows(rounds: Row[][]): Row[] {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--real-imageio')) {
+    // The comparison with oVirt's own client on the real imageio daemon: its own cases and table.
+    const { runRealImageioBench } = await import('./real-imageio.js');
+    return runRealImageioBench();
+  }
   process.stderr.write('bench: building the command line…\n');
   try {
     execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node.json'], { stdio: ['ignore', 'ignore', 'inherit'] });
