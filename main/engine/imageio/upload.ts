@@ -159,7 +159,10 @@ export async function uploadRanges(options: UploadOptions): Promise<CopyResult> 
           await replay(r, err, workerSignal);
           continue;
         }
-        unflushed += r.length;
+        // Only data counts towards the next flush: zeroing a thin disk's empty areas changes little
+        // metadata, and a flush every 128 MiB of them made an empty 100 GiB upload 120 flushes long
+        // (each slowing the zeroing after it). The final flush covers the zeroed ranges too.
+        if (!r.zero) unflushed += r.length;
         // Before queue.done(): a replay it causes must queue its ranges while this range still counts as taken.
         await flushAlong(conn, workerSignal);
       } finally {

@@ -67,4 +67,19 @@ describe('uploadRanges: onFlushed', () => {
     ]);
     expect(image.equals(bytes)).toBe(true);
   });
+
+  it('counts only data towards the next flush: zeroing the empty areas of a thin disk adds none', async () => {
+    const size = 40 * MiB;
+    const { bytes, extents } = makeImage(size, [[0, 4 * MiB]]);
+    fx = await startImageioFixture();
+    const t = await fx.addTicket(size, ['write']);
+    session = await openImageio({ transferUrl: t.transferUrl, proxyUrl: null, trust: { caPem: [fx.caPem] }, log: memoryLog(), sleep: instantSleep(), signal: new AbortController().signal });
+    const calls: number[] = [];
+    const plan = planRanges(extents, { maxRequest: 4 * MiB });
+    expect(plan.filter((r) => r.zero).length).toBeGreaterThan(1);
+    await uploadRanges({ session, source: bufferSource(bytes), plan, workers: 1, zeroMode: 'patch', flushEvery: 8 * MiB, onFlushed: (rs) => calls.push(rs.length), signal: new AbortController().signal });
+    // One flush, at the end, covering the data and every zeroed range.
+    expect(calls).toEqual([plan.length]);
+    expect((await t.image.read(0, size)).equals(bytes)).toBe(true);
+  });
 });
