@@ -19,6 +19,7 @@ import { runQueueChange } from './commands/queue-change.js';
 import { runQueueControl } from './commands/queue-control.js';
 import { runQueueList, runQueueReport } from './commands/queue-list.js';
 import { runQueueRun } from './commands/queue-run.js';
+import { runRestore } from './commands/restore.js';
 import { runTransfers } from './commands/transfers.js';
 import { runUpload } from './commands/upload.js';
 import { CliContext, type CliPorts } from './context.js';
@@ -117,6 +118,8 @@ function runCommand(ctx: CliContext, command: string, args: string[]): Promise<n
       return runQueueCommand(ctx, args);
     case 'checksum':
       return runChecksum(ctx, args);
+    case 'restore':
+      return runRestore(ctx, args);
     case 'transfers':
       return runTransfers(ctx, args);
     default:
