@@ -122,7 +122,7 @@ function chooseDisks(manifest: BackupManifest, wanted: readonly string[], source
 }
 
 /** A VM by id, or by exact name (an ambiguous name is refused). */
-async function findVm(deps: TransferDeps, idOrName: string, signal?: AbortSignal): Promise<{ id: string; name: string }> {
+export async function findVm(deps: TransferDeps, idOrName: string, signal?: AbortSignal): Promise<{ id: string; name: string }> {
   if (/^[0-9a-f-]{36}$/i.test(idOrName)) {
     const vm = await deps.client.backups.vm(idOrName, signal);
     if (vm) return { id: vm.id, name: vm.name };
