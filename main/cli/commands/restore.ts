@@ -56,7 +56,7 @@ export async function runRestore(ctx: CliContext, args: string[]): Promise<numbe
     );
     const u = r.upload;
     const what = item.backupDisk ? `disk ${item.backupDisk.alias} of the backup` : file;
-    const backupCheck = r.matchesBackup ? '; it matches the checksum the backup recorded' : '';
+    const backupCheck = r.matchesBackup ? '; the checksum the backup recorded agrees' : '';
     const attached = r.attachedTo ? `; attached to VM ${r.attachedTo.name}` : '';
     ctx.result(
       `Restored ${what} into disk '${u.diskName}' (${u.diskId}) on ${u.storageDomain}: ${formatBytes(u.virtualSize)} (${formatBytes(u.dataBytes)} of data) in ${formatDuration(u.elapsedMs / 1000)}; ${u.verification}${backupCheck}${attached}.`,
