@@ -18,6 +18,11 @@ export function ledgerDir(dir: string = configDir()): string {
   return join(dir, 'transfers');
 }
 
+/** The records of the VM snapshots snapshot backups must remove (engine/backup/snapshot-pending.ts). */
+export function pendingSnapshotsDir(dir: string = configDir()): string {
+  return join(dir, 'pending-snapshots');
+}
+
 /** Where `diskferry transfers` keeps what it saw of each engine's transfers (idle times). */
 export function sightingsFile(engineHost: string, dir: string = configDir()): string {
   return join(dir, 'transfer-sightings', `${engineHost.replace(/[^A-Za-z0-9.-]/g, '_')}.json`);

@@ -6,6 +6,7 @@ import { OvirtClient } from '../engine/ovirt/client.js';
 import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
 import type { TransferDeps, TransferOptions } from '../engine/transfer/deps.js';
 import { sweepDownloads } from '../engine/janitor/janitor.js';
+import { PendingSnapshots, sweepPendingSnapshots } from '../engine/backup/snapshot-pending.js';
 import { TransferLedger } from '../engine/janitor/ledger.js';
 import { TokenBucket } from '../engine/queue/token-bucket.js';
 import { envProxyResolver, type ProxyResolver } from '../engine/net/proxy.js';
@@ -14,7 +15,7 @@ import { TransferControl } from '../engine/transfer/control.js';
 import { hashThreadWanted } from '../engine/image/verify.js';
 import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import type { TransferProgress } from '../../shared/model.js';
-import { ledgerDir, ProfileStore, uploadJournalDir, type EngineProfile } from './config.js';
+import { ledgerDir, pendingSnapshotsDir, ProfileStore, uploadJournalDir, type EngineProfile } from './config.js';
 import { readPassword } from './password.js';
 import { systemKeychain } from './keychain.js';
 import { SessionStore, type KeptSession } from './sessions.js';
@@ -226,10 +227,14 @@ export class CliContext {
     }
   }
 
-  /** Finalizes the downloads that earlier commands on this machine left open when their process died. */
+  /**
+   * Finalizes the downloads that earlier commands on this machine left open when their process died,
+   * then removes the VM snapshots their snapshot backups left (the transfers on them end first).
+   */
   private async endLeftDownloads(deps: TransferDeps): Promise<void> {
     const notes = await sweepDownloads(deps, this.ledger, { timeoutMs: 120_000, signal: AbortSignal.any([this.signal, AbortSignal.timeout(180_000)]) });
-    for (const n of notes) {
+    const snapshots = await sweepPendingSnapshots(deps.client, new PendingSnapshots(pendingSnapshotsDir()), { timeoutMs: 120_000, signal: AbortSignal.any([this.signal, AbortSignal.timeout(180_000)]) });
+    for (const n of [...notes, ...snapshots.map((message) => ({ transferId: null, message }))]) {
       if (this.json) this.io.stdout.write(JSON.stringify({ event: 'cleanup', transfer_id: n.transferId, message: n.message }) + '\n');
       if (!this.quiet) this.io.stderr.write(`diskferry: ${n.message}\n`);
     }

@@ -100,6 +100,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   queue: () => Promise.resolve(runQueueCommand),
   checksum: async () => (await import('./commands/checksum.js')).runChecksum,
   transfers: async () => (await import('./commands/transfers.js')).runTransfers,
+  restore: async () => (await import('./commands/restore.js')).runRestore,
 };
 
 /** The `queue` subcommands, loaded the same way. */

@@ -40,6 +40,9 @@ ${QUEUE_USAGE}
                       (ends stuck transfers: downloads finalized, uploads cancelled — which deletes their disk)
   diskferry checksum FILE… [--algorithm blake2b|blake2s|sha1|sha256|sha512] [--block-size BYTES]
                       (the guest data's checksum as imageio computes it; no engine needed)
+  diskferry restore RUN_DIR|FILE --storage-domain NAME [--name N] [--disk ALIAS]… [--attach VM] [--workers N]
+                      [--limit RATE] [--no-verify]   (a backup run's disks, or one image with its backing chain,
+                      each into a new disk; --attach: to this VM, by name or id)
   diskferry --version   (the version of this diskferry)
 
 Options for every command:

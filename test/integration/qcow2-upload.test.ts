@@ -4,7 +4,7 @@
  * server's checksum matches; on 4.3 the same without a checksum to compare; on 4.1 the file goes as it
  * is into a cow disk. Damaged and unsupported images are refused before a disk is created.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskFerryError } from '../../main/engine/errors.js';
@@ -97,14 +97,17 @@ describe('qcow2 upload to engine 4.5', () => {
     expect(h.sim.engine.state.disks.size).toBe(disksBefore);
   });
 
-  it('refuses a qcow2 with a backing file', async () => {
+  it('refuses a qcow2 whose backing file is not there (a whole chain uploads: chain-upload.test.ts)', async () => {
     const base = join(h.dir, 'base.qcow2');
     const overlay = join(h.dir, 'overlay.qcow2');
     await qemu('qemu-img', ['create', '-f', 'qcow2', base, '4M']);
     await qemu('qemu-img', ['create', '-f', 'qcow2', '-b', base, '-F', 'qcow2', overlay]);
+    await rm(base);
+    const disks = h.sim.engine.state.disks.size;
     const err = await refusal(uploadImage(h.deps, { path: overlay, storageDomain: 'data-nfs' }, { tuning: TUNING }));
     expect(err.code).toBe('unsupported-image');
-    expect(err.message).toMatch(/backing file .* Flatten it first/);
+    expect(err.message).toMatch(/backing file .* which is not there.* flatten it first/);
+    expect(h.sim.engine.state.disks.size).toBe(disks);
   });
 });
 

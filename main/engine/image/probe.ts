@@ -1,6 +1,7 @@
-import { open, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DiskFerryError, errorCode, errorMessage } from '../errors.js';
+import { backingLayer, flatName } from './backing-chain.js';
 import { foreignFormat } from './foreign-formats.js';
 
 /** Formats DiskFerry recognises in a local file. */
@@ -12,6 +13,8 @@ export interface Qcow2HeaderInfo {
   readonly clusterBits: number;
   readonly virtualSize: number;
   readonly backingFile: string | null;
+  /** The backing file's format from the header extension (`qcow2`, `raw`, …); null when the header does not say. */
+  readonly backingFormat: string | null;
   readonly encrypted: boolean;
   readonly externalDataFile: boolean;
   readonly compressionType: 'deflate' | 'zstd';
@@ -46,6 +49,12 @@ export interface ImageProbe extends ImageStamp {
    * from a stamp (the qcow2 reader parses the header again when it opens the file).
    */
   readonly qcow2: Qcow2HeaderInfo | null;
+  /**
+   * The files under a qcow2 with a backing file, nearest first (its backing file, that one's, …),
+   * each checked to exist and to be a qcow2 or raw image; absent or empty for a self-contained image.
+   * An upload sends the chain collapsed (image/qcow2-source.ts).
+   */
+  readonly chain?: readonly string[];
 }
 
 /** The stamp of a probe (what a queued job keeps of it). */
@@ -85,6 +94,23 @@ const INCOMPAT_DATA_FILE = 1n << 2n;
 const INCOMPAT_COMPRESSION = 1n << 3n;
 const INCOMPAT_EXTL2 = 1n << 4n;
 const INCOMPAT_KNOWN = 0x1fn;
+const EXT_END = 0;
+const EXT_BACKING_FORMAT = 0xe2792aca;
+/** qemu's limit on a backing file name (1023 bytes). */
+const MAX_BACKING_NAME = 1023;
+
+/** The backing format header extension (qcow2 spec, "Header extensions"); null when absent or unreadable. */
+function backingFormatOf(head: Buffer, version: number, headerLength: number): string | null {
+  let at = version === 3 ? headerLength : 72;
+  for (let i = 0; i < 64 && at + 8 <= head.length; i++) {
+    const type = head.readUInt32BE(at);
+    const length = head.readUInt32BE(at + 4);
+    if (type === EXT_END || at + 8 + length > head.length) return null;
+    if (type === EXT_BACKING_FORMAT) return head.subarray(at + 8, at + 8 + length).toString('utf8');
+    at += 8 + Math.ceil(length / 8) * 8;
+  }
+  return null;
+}
 
 function unsupported(message: string): DiskFerryError {
   return new DiskFerryError('unsupported-image', message, { retryable: false });
@@ -107,14 +133,18 @@ export function parseQcow2Header(head: Buffer, fileSize: number, name: string): 
   const compressionByte = version === 3 && headerLength > 104 && head.length > 104 ? head[104] : 0;
   let backingFile: string | null = null;
   if (backingOffset !== 0 && backingSize > 0) {
-    backingFile =
-      backingOffset + backingSize <= head.length ? head.subarray(backingOffset, backingOffset + backingSize).toString('utf8') : '(unreadable name)';
+    if (backingSize > MAX_BACKING_NAME || backingOffset + backingSize > head.length)
+      throw unsupported(`${name} has a corrupt qcow2 header: its backing file name (${backingSize} bytes at ${backingOffset}) cannot be read. Check it with qemu-img info ${name}.`);
+    backingFile = head.subarray(backingOffset, backingOffset + backingSize).toString('utf8');
+    if (backingFile.includes('\0') || /^[a-z][a-z0-9+.-]+:/i.test(backingFile))
+      throw unsupported(`${name} has a backing file that is not a plain file (${JSON.stringify(backingFile)}). Flatten it first: qemu-img convert -O qcow2 ${name} ${flatName(name)}`);
   }
   const info: Qcow2HeaderInfo = {
     version,
     clusterBits,
     virtualSize,
     backingFile,
+    backingFormat: backingFile === null ? null : backingFormatOf(head, version, headerLength),
     encrypted: cryptMethod !== 0,
     externalDataFile: (incompatible & INCOMPAT_DATA_FILE) !== 0n,
     compressionType: (incompatible & INCOMPAT_COMPRESSION) !== 0n && compressionByte === 1 ? 'zstd' : 'deflate',
@@ -124,10 +154,6 @@ export function parseQcow2Header(head: Buffer, fileSize: number, name: string): 
     refcountTableOffset: Number(head.readBigUInt64BE(48)),
     incompatibleFeatures: incompatible,
   };
-  if (info.backingFile !== null)
-    throw unsupported(
-      `${name} is a qcow2 image with a backing file (${info.backingFile}). Flatten it first: qemu-img convert -O qcow2 ${name} ${name.replace(/\.qcow2$/i, '')}-flat.qcow2`,
-    );
   if (info.encrypted) throw unsupported(`${name} is an encrypted qcow2 image. Decrypt it first (qemu-img convert), then upload the copy.`);
   if (info.externalDataFile) throw unsupported(`${name} keeps its data in an external data file, which cannot be uploaded. Convert it to a self-contained image first.`);
   if ((incompatible & INCOMPAT_CORRUPT) !== 0n) throw unsupported(`${name} is marked corrupt by qemu. Repair it with qemu-img check -r all, or use a good copy.`);
@@ -164,7 +190,8 @@ export async function probeImage(path: string): Promise<ImageProbe> {
     const base = { path, name, fileSize: st.size, mtimeMs: st.mtimeMs };
     if (head.length >= 4 && head.readUInt32BE(0) === QCOW2_MAGIC) {
       const qcow2 = parseQcow2Header(head, st.size, name);
-      return { ...base, format: 'qcow2', virtualSize: qcow2.virtualSize, contentType: 'data', qcow2 };
+      const chain = qcow2.backingFile === null ? [] : await backingChain(path, qcow2);
+      return { ...base, format: 'qcow2', virtualSize: qcow2.virtualSize, contentType: 'data', qcow2, chain };
     }
     const tail = st.size >= 1024 ? Buffer.alloc(512) : null;
     if (tail) await fh.read(tail, 0, 512, st.size - 512);
@@ -177,4 +204,36 @@ export async function probeImage(path: string): Promise<ImageProbe> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The files under a qcow2 with a backing file, nearest first, each header checked as the top's is
+ * (image/backing-chain.ts resolves names and refuses missing files, loops and odd formats).
+ */
+async function backingChain(path: string, top: Qcow2HeaderInfo): Promise<string[]> {
+  const topName = basename(path);
+  const seen = new Set([await realpath(path)]);
+  const out: string[] = [];
+  let overlay = path;
+  let info: Qcow2HeaderInfo | null = top;
+  while (info?.backingFile) {
+    const layer = await backingLayer(overlay, info.backingFile, info.backingFormat, seen, topName);
+    out.push(layer.path);
+    seen.add(await realpath(layer.path));
+    overlay = layer.path;
+    info = null;
+    if (layer.format === 'qcow2') {
+      const fh = await open(layer.path, 'r');
+      try {
+        const size = (await fh.stat()).size;
+        const head = Buffer.alloc(Math.min(size, 64 * 1024));
+        await fh.read(head, 0, head.length, 0);
+        if (head.length < 4 || head.readUInt32BE(0) !== QCOW2_MAGIC) throw unsupported(`${basename(layer.path)}, in the backing chain of ${topName}, is declared qcow2 but is not a qcow2 image. The chain is damaged; use a good copy.`);
+        info = parseQcow2Header(head, size, basename(layer.path));
+      } finally {
+        await fh.close();
+      }
+    }
+  }
+  return out;
 }

@@ -218,6 +218,15 @@ export class OvirtClient implements TransferWaitApi {
     return parseDisk(json);
   }
 
+  /**
+   * Attaches a disk to a VM (POST /vms/{vm}/diskattachments, virtio-scsi, not bootable, active: hot
+   * plugged into a running VM), as a restore's last step.
+   */
+  async attachDisk(vmId: string, diskId: string, signal?: AbortSignal): Promise<void> {
+    const body = { disk: { id: diskId }, interface: 'virtio_scsi', bootable: false, active: true };
+    await this.api({ method: 'POST', path: `/vms/${seg(vmId)}/diskattachments`, body, what: `Attaching disk ${diskId} to VM ${vmId}`, signal });
+  }
+
   /** Polls until the disk is `ok`; a disk that vanishes (404) or turns `illegal` means the engine failed to create it. */
   async waitForDiskOk(id: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Disk> {
     const signal = options.signal ?? new AbortController().signal;

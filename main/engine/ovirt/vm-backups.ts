@@ -176,6 +176,12 @@ export class VmBackupApi {
     return json === null ? null : parseSnapshot(json);
   }
 
+  /** The VM's snapshots, the "Active VM" one included (type `active`). */
+  async snapshots(vmId: string, signal?: AbortSignal): Promise<Snapshot[]> {
+    const json = await this.api({ method: 'GET', path: `/vms/${seg(vmId)}/snapshots`, what: `Listing the snapshots of VM ${vmId}`, signal });
+    return parseCollection(json, 'snapshot', 'the snapshot list', parseSnapshot, (err) => this.waits.log.warn('skipping a snapshot the client cannot read', { error: err.message }));
+  }
+
   /** Polls until the snapshot is `ok`; one that vanishes means the engine failed to take it. */
   waitForSnapshotReady(vmId: string, snapshotId: string, o: WaitOptions = {}): Promise<Snapshot> {
     return this.poll(`Waiting for snapshot ${snapshotId} of VM ${vmId}`, o.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS, o.signal, async (signal) => {

@@ -47,6 +47,11 @@ export function checkUploadDomain(domain: Pick<StorageDomain, 'name' | 'type' | 
     });
 }
 
+/** What the plan says of a qcow2 with a backing chain (`files`: the top and every layer under it). */
+export function chainNote(name: string, files: number): string {
+  return `${name} has a backing chain: uploads the whole chain collapsed: ${files} files.`;
+}
+
 /** The new disk's format and allocation, with what the user should know about them. */
 export interface UploadLayout {
   readonly format: DiskFormat;

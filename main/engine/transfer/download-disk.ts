@@ -33,6 +33,11 @@ export interface DownloadSpec {
   readonly format?: 'raw' | 'qcow2';
   /** Compare the blkhash of the data with the server's before finalize (default true; needs imageio 2). */
   readonly verify?: boolean;
+  /**
+   * Download this point-in-time volume of the disk (a disk snapshot id: `SnapshotDisk.volumeId`), the
+   * disk as it was when the snapshot was taken, collapsed; the disk may be in use by a running VM.
+   */
+  readonly snapshotVolumeId?: string;
 }
 
 /** What a download did. */
@@ -132,6 +137,11 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
       throw new DiskFerryError('bad-input', `This engine (${version.full}) sends the cow disk '${disk.name}' as its qcow2 volume, not as guest data, so it cannot be written as a new qcow2. Download it as raw: the file is then that qcow2 volume.`, {
         retryable: false,
       });
+    if (this.spec.snapshotVolumeId !== undefined) {
+      // The FILE backend would send the snapshot's own qcow2 layer, not the disk as it was.
+      if (!this.nbd) throw new DiskFerryError('bad-input', `This engine (${version.full}) cannot download a snapshot of disk '${disk.name}' as guest data; that needs oVirt 4.3 or later.`, { retryable: false });
+      return { disk, transferFormat: 'raw', transfer: null, snapshotVolumeId: this.spec.snapshotVolumeId };
+    }
     return { disk, transferFormat: this.nbd ? 'raw' : null, transfer: null };
   }
 

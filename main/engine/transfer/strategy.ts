@@ -30,6 +30,8 @@ export interface RunTarget {
   readonly transferFormat: 'raw' | null;
   /** A transfer an earlier run left on the engine, to continue instead of creating one. */
   readonly transfer: ImageTransfer | null;
+  /** Transfer this point-in-time volume of the disk (a disk snapshot id) instead of the disk's active one. */
+  readonly snapshotVolumeId?: string;
 }
 
 /** An open transfer: the engine's ImageTransfer (`transferring`) and the data plane of its ticket. */

@@ -108,7 +108,7 @@ export class TransferRun {
     const { tuning } = this.ctx;
     await this.options.beforeTransfer?.(target.disk.id);
     const transfer = await this.deps.client.createTransfer({
-      diskId: target.disk.id,
+      ...(target.snapshotVolumeId !== undefined ? { snapshotId: target.snapshotVolumeId } : { diskId: target.disk.id }),
       direction,
       ...(target.transferFormat ? { format: target.transferFormat } : {}),
       ...(tuning.inactivityTimeout !== undefined ? { inactivityTimeout: tuning.inactivityTimeout } : {}),

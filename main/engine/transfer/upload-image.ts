@@ -3,12 +3,14 @@ import { DiskFerryError, asDiskFerryError, errorMessage } from '../errors.js';
 import { imageStamp, probeImageOnce, type ImageProbe } from '../image/probe.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { openLocalSource } from '../image/local-source.js';
+import { flatName } from '../image/backing-chain.js';
+import { Qcow2FileSource } from '../image/qcow2-source.js';
 import { TransferDigest, VERIFY_OFF, type Verification } from '../image/verify.js';
 import { MAX_REQUEST_SIZE, planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
 import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
 import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
 import { deletesDiskOnUploadFailure, supportsFormat } from '../ovirt/versions.js';
-import { checkUploadDomain, planUpload, type UploadPlan } from '../plan/upload-rules.js';
+import { chainNote, checkUploadDomain, planUpload, type UploadPlan } from '../plan/upload-rules.js';
 import type { UploadTarget } from '../plan/upload-target.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { reattachUpload, type UploadAttachment } from './reattach.js';
@@ -97,7 +99,15 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
     this.version = version;
     const domain = (this.domain = await client.storageDomain(this.spec.storageDomain));
     checkUploadDomain(domain);
+    const chain = this.source instanceof Qcow2FileSource ? this.source.files : [];
+    if (chain.length > 1) log.info(chainNote(probe.name, chain.length));
     if (probe.format === 'qcow2' && !supportsFormat(version)) {
+      if (chain.length > 1)
+        throw new DiskFerryError(
+          'bad-input',
+          `This engine (${version.full}) takes a qcow2 only as the bytes of its file, so ${probe.name} cannot be sent with its backing chain (${chain.length} files). Flatten it first: qemu-img convert -O qcow2 ${probe.name} ${flatName(probe.name)}`,
+          { retryable: false },
+        );
       await this.source!.extents({ signal: control.cancelSignal }); // validates every table before the bytes go as they are
       await this.source!.close();
       this.source = await RawFileSource.open(this.spec.path);

@@ -31,7 +31,7 @@ import {
   listStorageDomains,
 } from './storage-domains.js';
 import { addTransfer, getTransfer, listTransfers, transferAction } from './transfers.js';
-import { getVm, listVmDiskAttachments, listVms } from './vms.js';
+import { addVmDiskAttachment, getVm, listVmDiskAttachments, listVms } from './vms.js';
 import { finalizeBackup, getBackup, listBackupDisks, listBackups, startBackup } from './backups.js';
 import { deleteCheckpoint, getCheckpoint, listCheckpointDisks, listCheckpoints } from './checkpoints.js';
 import { addSnapshot, deleteSnapshot, getSnapshot, listDiskSnapshots, listSnapshotDisks, listSnapshots } from './snapshots.js';
@@ -70,6 +70,7 @@ const ROUTES: readonly Route[] = [
   route('GET', 'vms', listVms),
   route('GET', 'vms/:id', getVm),
   route('GET', 'vms/:id/diskattachments', listVmDiskAttachments),
+  route('POST', 'vms/:id/diskattachments', addVmDiskAttachment),
   route('GET', 'vms/:id/snapshots', listSnapshots),
   route('POST', 'vms/:id/snapshots', addSnapshot),
   route('GET', 'vms/:id/snapshots/:s', getSnapshot),

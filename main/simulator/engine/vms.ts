@@ -1,10 +1,11 @@
 /**
- * Virtual machines, read-only over REST: the list (with `follow=disk_attachments` from 4.2 on, as
+ * Virtual machines over REST: the list (with `follow=disk_attachments` from 4.2 on, as
  * the real engine's `follow` parameter), one VM, and a VM's disk attachments, which is how a client
  * learns which VM a disk belongs to. A disk attachment's id is the disk's id, as on the real engine.
+ * Attaching a disk (POST diskattachments, AttachDiskToVmCommand) is how a restore ends.
  */
 import { API, type EngineContext } from './context.js';
-import { ApiError, notFound, ok, type ApiRequest, type Reply } from './http-util.js';
+import { ApiError, incompleteParameters, inputBool, inputEnum, inputRef, notFound, ok, operationFailed, type ApiRequest, type Reply } from './http-util.js';
 import { bool, collection, links, ref } from './json.js';
 import { versionAtLeast, vmHostId, type VmRecord } from './model.js';
 
@@ -67,4 +68,29 @@ export function listVmDiskAttachments(ctx: EngineContext, r: ApiRequest): Reply 
   const vm = ctx.state.vms.get(r.params['id'] ?? '');
   if (!vm) throw notFound();
   return ok(attachmentsJson(vm));
+}
+
+const ATTACH_FAIL = 'Cannot attach Virtual Disk.';
+
+/**
+ * POST /vms/{id}/diskattachments `{disk: {id}, interface, bootable?, active?}` (AttachDiskToVm): 201
+ * with the attachment. `interface` is mandatory; the disk must exist, be ok and not attached already
+ * (a disk here is never shareable). Wordings not found in the sources follow the engine's style.
+ */
+export async function addVmDiskAttachment(ctx: EngineContext, r: ApiRequest): Promise<Reply> {
+  const vm = vmOf(ctx, r);
+  const body = await r.json();
+  const diskId = inputRef(body['disk'])?.id;
+  const iface = inputEnum(body['interface'], 'DiskInterface', ['virtio', 'virtio_scsi', 'sata', 'ide', 'spapr_vscsi']);
+  if (diskId === undefined || iface === undefined) throw incompleteParameters('DiskAttachment', [...(diskId === undefined ? ['disk.id'] : []), ...(iface === undefined ? ['interface'] : [])]);
+  inputBool(body['bootable'], 'bootable');
+  inputBool(body['active'], 'active');
+  const disk = ctx.state.disks.get(diskId);
+  if (!disk) throw operationFailed(404, `Entity not found: ${diskId}`);
+  if (vm.diskIds.includes(diskId)) throw operationFailed(409, `${ATTACH_FAIL} The disk is already attached to VM ${vm.name}.`);
+  const other = [...ctx.state.vms.values()].find((m) => m.diskIds.includes(diskId));
+  if (other) throw operationFailed(409, `${ATTACH_FAIL} The disk ${disk.name} is not shareable and is already attached to VM ${other.name}.`);
+  if (disk.status !== 'ok') throw operationFailed(409, `${ATTACH_FAIL} Disk ${disk.name} is ${disk.status === 'locked' ? 'locked' : 'illegal'}. Please try again in a few minutes.`);
+  vm.diskIds.push(diskId);
+  return { status: 201, body: attachmentJson(vm, diskId, vm.diskIds.length - 1), headers: { location: `https://${String(r.headers.host)}${API}/vms/${vm.id}/diskattachments/${diskId}` } };
 }

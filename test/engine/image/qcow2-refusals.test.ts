@@ -1,6 +1,6 @@
 /**
  * Images the reader must refuse, each with a message that says what is wrong and what to do:
- * a corrupt header, a backing file, encryption, an external data file, L1 and L2 entries that are
+ * a corrupt header, a backing file that is not there, encryption, an external data file, L1 and L2 entries that are
  * misaligned or point outside the file, a truncated file, a cluster that does not decompress.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -63,12 +63,13 @@ describe('qcow2 images the reader refuses', () => {
     expect((await failureOf(path)).message).toMatch(/corrupt qcow2 header \(cluster bits 40\)/);
   });
 
-  it('a backing file', async () => {
+  it('a backing file that is not there (a chain is read whole: qcow2-chain.test.ts)', async () => {
     const base = join(dir, 'base.qcow2');
     const overlay = join(dir, 'overlay.qcow2');
     await qemu('qemu-img', ['create', '-f', 'qcow2', base, '4M']);
     await qemu('qemu-img', ['create', '-f', 'qcow2', '-b', base, '-F', 'qcow2', overlay]);
-    expect((await failureOf(overlay)).message).toMatch(/backing file .*base\.qcow2.*Flatten it first: qemu-img convert/);
+    await rm(base);
+    expect((await failureOf(overlay)).message).toMatch(/backing file \(.*base\.qcow2\), which is not there.*flatten it first: qemu-img convert/);
   });
 
   it('encryption', async () => {
