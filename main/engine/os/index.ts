@@ -1,6 +1,6 @@
 /** The sparse-file port of the OS DiskFerry runs on. */
 import { darwinSparseFiles } from './darwin.js';
-import { linuxSparseFiles } from './linux.js';
+import { freebsdSparseFiles, linuxSparseFiles } from './linux.js';
 import { noSparseFiles, type SparseFiles } from './sparse-files.js';
 import { win32SparseFiles } from './win32.js';
 
@@ -13,6 +13,8 @@ export function sparseFilesFor(platform: NodeJS.Platform = process.platform): Sp
       return darwinSparseFiles();
     case 'win32':
       return win32SparseFiles();
+    case 'freebsd':
+      return freebsdSparseFiles();
     default:
       return noSparseFiles;
   }

@@ -91,6 +91,27 @@ export function seekDataRanges(n: Pick<LinuxNative, 'lseek' | 'errno'>, file: Op
   return out;
 }
 
+/**
+ * FreeBSD: only the data map (SEEK_DATA = 3 / SEEK_HOLE = 4, as on Linux), which DiskFerry asked for
+ * there before the ports; its file systems are not told apart, nor are holes punched.
+ */
+export function freebsdSparseFiles(native: () => Pick<LinuxNative, 'lseek' | 'errno'> | null = loadFreebsdNative): SparseFiles {
+  return {
+    volume: async () => UNKNOWN_VOLUME,
+    markSparse: () => true,
+    punchHole: () => false,
+    dataRanges(file, size) {
+      const n = native();
+      return n ? seekDataRanges(n, file, size, { data: SEEK_DATA, hole: SEEK_HOLE, enxio: ENXIO }) : null;
+    },
+  };
+}
+
+const loadFreebsdNative = lazyNative((): Pick<LinuxNative, 'lseek' | 'errno'> => {
+  const koffi = requireKoffi();
+  return { lseek: koffi.load('libc.so.7').func(LIBC.lseek) as LinuxNative['lseek'], errno: () => koffi.errno() };
+});
+
 /** The libc functions as koffi declares them. */
 export const LIBC = {
   fallocate: 'int fallocate(int fd, int mode, int64_t offset, int64_t len)',

@@ -7,7 +7,7 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linuxSparseFiles, type LinuxNative } from '../../../main/engine/os/linux.js';
+import { freebsdSparseFiles, linuxSparseFiles, type LinuxNative } from '../../../main/engine/os/linux.js';
 import { sparseFilesFor } from '../../../main/engine/os/index.js';
 
 const MiB = 1024 * 1024;
@@ -116,5 +116,14 @@ describe('the Linux port over what the kernel answers', () => {
     const none = linuxSparseFiles(() => null);
     expect(none.dataRanges({ path: '/p', fd: 3 }, MiB)).toBeNull();
     expect(none.punchHole({ path: '/p', fd: 3 }, 0, MiB)).toBe(false);
+  });
+
+  it('keeps FreeBSD to the data map it had: SEEK_DATA = 3 / SEEK_HOLE = 4, no punching, volumes unknown', async () => {
+    const native = fakeNative({ lseek: (offset, whence) => (whence === 3 ? (offset === 0 ? MiB : -1) : 2 * MiB), errno: ENXIO });
+    const port = freebsdSparseFiles(() => native);
+    expect(port.dataRanges({ path: '/p', fd: 3 }, 4 * MiB)).toEqual([{ start: MiB, end: 2 * MiB }]);
+    expect(native.calls.map((c) => c[3])).toEqual([3, 4, 3]);
+    expect(port.punchHole({ path: '/p', fd: 3 }, 0, MiB)).toBe(false);
+    expect(await port.volume('/mnt')).toEqual({ fileSystem: null, sparse: true, network: false });
   });
 });
