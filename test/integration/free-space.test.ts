@@ -10,7 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../main/cli/index.js';
 import { downloadDisk } from '../../main/engine/transfer/download-disk.js';
+import { capture } from './capture.js';
+import { CliHarness } from './queue-cli-helpers.js';
 import { linuxSparseFiles, type LinuxNative } from '../../main/engine/os/linux.js';
 import { expectFileEqualsDisk, MiB, startHarness, TUNING, type Harness } from './helpers.js';
 import { addSimDisk } from './queue-helpers.js';
@@ -93,6 +96,24 @@ describe('free space checked before a download', () => {
     expect(notes).toEqual(["The destination's file system (exFAT) cannot hold sparse files: the whole 512.00 MiB will be written."]);
     await expectFileEqualsDisk(h.sim, diskId, result.path);
     await rm(roomy, { recursive: true });
+  });
+
+  it('diskferry download says in a note line why it writes the whole disk, then downloads it', { timeout: 60_000 }, async () => {
+    const c = new CliHarness(h);
+    await c.setUp();
+    const roomy = join(h.dir, 'roomy-exfat-cli');
+    await mkdir(roomy);
+    try {
+      const stdout = capture();
+      const stderr = capture();
+      const code = await main(['download', diskId, '--output', roomy, '--password-file', c.pw, '--quiet'], { stdout, stderr }, { sparse: linuxSparseFiles(exfatNative) });
+      expect(code, stderr.text()).toBe(0);
+      expect(stderr.text()).toBe("diskferry: note: The destination's file system (exFAT) cannot hold sparse files: the whole 512.00 MiB will be written.\n");
+      await expectFileEqualsDisk(h.sim, diskId, join(roomy, 'free-space.raw'));
+    } finally {
+      c.tearDown();
+      await rm(roomy, { recursive: true });
+    }
   });
 
   it('downloads the same disk into a folder with room', async () => {
