@@ -45,10 +45,11 @@ export function win32SparseFiles(native: () => Win32Native | null = loadWin32Nat
   return {
     async volume(dir) {
       const n = native();
-      const root = n?.volumePathName(toNamespacedPath(resolve(dir)));
+      // A plain path: the root then reads C:\ or \\server\share\, as GetVolumeInformationW takes it.
+      const root = n?.volumePathName(resolve(dir));
       const info = n && root ? n.volumeInformation(root) : null;
       if (!n || !root || !info) return UNKNOWN_VOLUME;
-      const network = root.startsWith('\\\\') && !root.startsWith('\\\\?\\') ? true : n.driveType(root) === DRIVE_REMOTE;
+      const network = isUncRoot(root) || n.driveType(root) === DRIVE_REMOTE;
       const name = info.fileSystem || null;
       return { fileSystem: network ? `SMB share${name ? ` (${name})` : ''}` : name, sparse: (info.flags & FILE_SUPPORTS_SPARSE_FILES) !== 0, network };
     },
@@ -71,6 +72,11 @@ export function win32SparseFiles(native: () => Win32Native | null = loadWin32Nat
       return n ? withHandle(n, file, false, (h) => allocatedRanges(n, h, size)) : null;
     },
   };
+}
+
+/** \\server\share\ or \\?\UNC\server\share\: a network share (a mapped drive letter is asked of GetDriveTypeW). */
+function isUncRoot(root: string): boolean {
+  return /^\\\\\?\\UNC\\/i.test(root) || (root.startsWith('\\\\') && !/^\\\\[?.]\\/.test(root));
 }
 
 /** FSCTL_QUERY_ALLOCATED_RANGES over [0, size), asking again from the last range on ERROR_MORE_DATA. */

@@ -80,6 +80,8 @@ describe('the Windows port over what kernel32 answers', () => {
     [{ root: 'F:\\', fileSystem: 'FAT32', flags: 0x6 }, { fileSystem: 'FAT32', sparse: false, network: false }],
     [{ root: 'Z:\\', fileSystem: 'NTFS', flags: FILE_SUPPORTS_SPARSE_FILES, remote: true }, { fileSystem: 'SMB share (NTFS)', sparse: true, network: true }],
     [{ root: '\\\\nas\\images\\', fileSystem: 'NTFS', flags: FILE_SUPPORTS_OTHERS }, { fileSystem: 'SMB share (NTFS)', sparse: false, network: true }],
+    [{ root: '\\\\?\\UNC\\nas\\images\\', fileSystem: 'ReFS', flags: FILE_SUPPORTS_SPARSE_FILES }, { fileSystem: 'SMB share (ReFS)', sparse: true, network: true }],
+    [{ root: '\\\\?\\Volume{0b6e2c1d-0000-0000-0000-100000000000}\\', fileSystem: 'NTFS', flags: FILE_SUPPORTS_SPARSE_FILES }, { fileSystem: 'NTFS', sparse: true, network: false }],
   ])('the volume of %o is %o', async (volume, expected) => {
     const { native, calls } = fakeKernel32(volume);
     expect(await win32SparseFiles(() => native).volume('downloads')).toEqual(expected);
