@@ -20,7 +20,8 @@
  * - `transfers:changed` carries `TransfersChange` (a snapshot, then deltas) instead of a whole
  *   snapshot each time: with 1,000 jobs a snapshot was ~820 KB four times a second.
  * - `DiskView.vmNames`; `engines:testNew`; `Settings.verify` and `TransferView.checksum`;
- *   `UploadPlanItem.sameNameDisks`; `Settings.maxPerStorageDomain`.
+ *   `UploadPlanItem.sameNameDisks`; `Settings.maxPerStorageDomain`;
+ *   `transfers:planDownloads` (what the download folder's file system can hold).
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
@@ -30,6 +31,7 @@ import {
   AddUploadsRequestSchema,
   AppInfoSchema,
   CaCertificateInfoSchema,
+  DownloadPlanSchema,
   ChooseFolderRequestSchema,
   ChooseFolderResultSchema,
   DiskQuerySchema,
@@ -44,6 +46,7 @@ import {
   OpenFilesRequestSchema,
   OpenFilesResultSchema,
   optionalRequest as optional,
+  PlanDownloadsRequestSchema,
   PlanUploadsRequestSchema,
   RevealResultSchema,
   SelectEngineRequestSchema,
@@ -85,6 +88,7 @@ export const IPC = {
     'catalog:disks': { request: optional(DiskQuerySchema), response: z.array(DiskViewSchema) },
     'transfers:planUploads': { request: PlanUploadsRequestSchema, response: UploadPlanSchema },
     'transfers:addUploads': { request: AddUploadsRequestSchema, response: z.array(TransferViewSchema) },
+    'transfers:planDownloads': { request: PlanDownloadsRequestSchema, response: DownloadPlanSchema },
     'transfers:addDownloads': { request: AddDownloadsRequestSchema, response: z.array(TransferViewSchema) },
     'transfers:pause': { request: TransferIdRequestSchema, response: TransferViewSchema },
     'transfers:resume': { request: TransferIdRequestSchema, response: TransferViewSchema },

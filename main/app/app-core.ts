@@ -18,6 +18,9 @@ import { EngineQueueAdapter } from './transfers/engine-queue-adapter.js';
 import type { TransferQueuePort } from './transfers/queue-port.js';
 import { TransfersService } from './transfers/transfers-service.js';
 import { PlannedImages, planUploads } from './upload-planning.js';
+import { planDownloads } from './download-planning.js';
+import { sparseFilesFor } from '../engine/os/index.js';
+import type { SparseFiles } from '../engine/os/sparse-files.js';
 
 /** Tunables, mostly for tests. */
 export interface AppCoreOptions {
@@ -29,6 +32,8 @@ export interface AppCoreOptions {
   readonly retryBaseMs?: number;
   /** Which dispatcher carries downloads' ranged GETs (default `socket`); hosts read `DISKFERRY_RANGED_GETS`. */
   readonly rangedGets?: RangedGetDispatcher;
+  /** The OS's sparse files for the download plan and the runs (tests feed one what another OS answers); this OS's by default. */
+  readonly sparse?: SparseFiles;
 }
 
 /** See the file comment. */
@@ -45,15 +50,18 @@ export class AppCore {
   private busy = false;
   /** The queue says bytes are moving. */
   private awake = false;
+  private readonly sparse: SparseFiles;
 
   private constructor(
     private readonly ports: AppPorts,
     options: AppCoreOptions,
   ) {
+    this.sparse = options.sparse ?? sparseFilesFor();
     this.settings = new SettingsService(ports.store, this.bus, ports.log);
     this.engines = new EnginesService(ports, this.bus, (id) => this.transfers.hasWork(id), {
       ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
       ...(options.rangedGets !== undefined ? { rangedGets: options.rangedGets } : {}),
+      sparse: this.sparse,
     });
     this.catalog = new CatalogService(this.engines, ports.now);
     this.transfers = new TransfersService({
@@ -151,6 +159,7 @@ export class AppCore {
       'catalog:disks': (r) => catalog.disks(r),
       'transfers:planUploads': (r) => planUploads(r.paths, this.suggestedDomain(), this.planned, (names) => this.countDisksByName(names)),
       'transfers:addUploads': (r) => transfers.addUploads(r),
+      'transfers:planDownloads': (r) => planDownloads(r.folder, this.sparse),
       'transfers:addDownloads': (r) => transfers.addDownloads(r),
       'transfers:pause': (r) => transfers.pause(r.id),
       'transfers:resume': (r) => transfers.resume(r.id),

@@ -17,6 +17,7 @@ import type { ChangeBus } from './change-bus.js';
 import { engineUrlFromInput, parseEnginesDocument, profileTrust, profileView, type ConnectionInfo, type EnginesDocument, type StoredProfile } from './engine-profiles.js';
 import type { AppPorts } from './ports.js';
 import { PendingCas } from './pending-cas.js';
+import type { SparseFiles } from '../engine/os/sparse-files.js';
 
 interface Connection {
   info: ConnectionInfo;
@@ -31,6 +32,8 @@ export interface EnginesServiceOptions {
   readonly pollIntervalMs?: number;
   /** Which dispatcher carries downloads' ranged GETs; `socket` when absent. */
   readonly rangedGets?: RangedGetDispatcher;
+  /** The OS's sparse files the transfers use; this OS's when absent. */
+  readonly sparse?: SparseFiles;
 }
 
 /** See the file comment. */
@@ -213,8 +216,17 @@ export class EnginesService {
   async transferDeps(id: string): Promise<TransferDeps> {
     const client = await this.connect(id);
     const p = this.profile(id);
-    const rangedGets = this.options.rangedGets;
-    return { client, trust: profileTrust(p), log: this.ports.log, timers: this.ports.timers, now: this.ports.now, ...(rangedGets ? { rangedGets } : {}), ...(this.ports.uploadJournals ? { uploadJournals: this.ports.uploadJournals } : {}) };
+    const { rangedGets, sparse } = this.options;
+    return {
+      client,
+      trust: profileTrust(p),
+      log: this.ports.log,
+      timers: this.ports.timers,
+      now: this.ports.now,
+      ...(rangedGets ? { rangedGets } : {}),
+      ...(sparse ? { sparse } : {}),
+      ...(this.ports.uploadJournals ? { uploadJournals: this.ports.uploadJournals } : {}),
+    };
   }
 
   /** The logged-in client of a profile, connecting when needed. */

@@ -21,12 +21,15 @@ import { systemKeychain } from './keychain.js';
 import { SessionStore, type KeptSession } from './sessions.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { ProgressPrinter, type ProgressMode } from './progress.js';
+import type { SparseFiles } from '../engine/os/sparse-files.js';
 import type { GlobalValues } from './args.js';
 
 /** Ports the command line can be given instead of the real ones. */
 export interface CliPorts {
   /** The file system downloads write to. */
   readonly files?: FilePort;
+  /** The OS's sparse files (what a folder can hold, holes); this OS's when absent. */
+  readonly sparse?: SparseFiles;
 }
 
 /** Per-run state of the CLI: output streams, interrupt signal, log, and the engine connection. */
@@ -204,6 +207,7 @@ export class CliContext {
       rangedGets: rangedGetDispatcherFrom(process.env),
       uploadJournals: uploadJournalDir(),
       ...(this.ports.files ? { files: this.ports.files } : {}),
+      ...(this.ports.sparse ? { sparse: this.ports.sparse } : {}),
     };
     await this.endLeftDownloads(deps);
     return deps;

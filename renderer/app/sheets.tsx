@@ -57,6 +57,7 @@ export function Sheets() {
             nativeDialogs={nativeDialogs}
             now={Date.now()}
             onChooseFolder={chooseFolder}
+            onPlanFolder={c.planDownloadFolder}
             onStart={async (request, remember) => {
               if (remember)
                 await c.setSettings({ downloadFolder: request.folder, downloadNameTemplate: request.nameTemplate ?? settings.downloadNameTemplate, downloadFormat: request.format, existingFilePolicy: request.existing });

@@ -1,11 +1,14 @@
 /**
  * The download plan: the chosen disks with the file names the template gives, the folder, the
- * name template, raw or qcow2, what to do with existing files, start now or in the window.
+ * name template, raw or qcow2, what to do with existing files, start now or in the window; and what
+ * the folder's file system can hold (a raw download to exFAT takes the disks' whole size) and its
+ * free space.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { AddDownloadsRequest, DiskView, ExistingFilePolicy, OutputFormat, ScheduleWindow, Settings, StartMode } from '../../shared/ipc.js';
+import type { AddDownloadsRequest, DiskView, DownloadPlan, ExistingFilePolicy, OutputFormat, ScheduleWindow, Settings, StartMode } from '../../shared/ipc.js';
+import { folderNotes } from '../lib/download-folder.js';
 import { formatBytes } from '../lib/format.js';
 import { previewFileName, unknownPlaceholders } from '../lib/name-preview.js';
 import { Sheet } from './sheet.js';
@@ -20,13 +23,15 @@ export interface DownloadPlanSheetProps {
   readonly nativeDialogs: boolean;
   readonly now: number;
   readonly onChooseFolder: (current: string) => Promise<string | null>;
+  /** What the folder's file system can hold and its free space; null when the core cannot tell. */
+  readonly onPlanFolder: (folder: string) => Promise<DownloadPlan | null>;
   /** Starts the downloads; `remember` also saves folder, template, format and policy as defaults. */
   readonly onStart: (request: AddDownloadsRequest, remember: boolean) => Promise<ErrorInfo | null>;
   readonly onClose: () => void;
 }
 
 /** The sheet. */
-export function DownloadPlanSheet({ disks, settings, window: schedule, locale, nativeDialogs, now, onChooseFolder, onStart, onClose }: DownloadPlanSheetProps) {
+export function DownloadPlanSheet({ disks, settings, window: schedule, locale, nativeDialogs, now, onChooseFolder, onPlanFolder, onStart, onClose }: DownloadPlanSheetProps) {
   const { t } = useTranslation();
   const [folder, setFolder] = useState(settings.downloadFolder ?? '');
   const [template, setTemplate] = useState(settings.downloadNameTemplate);
@@ -39,6 +44,20 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
   const unknown = unknownPlaceholders(template);
   const canStart = !busy && folder.trim() !== '' && template.trim() !== '' && unknown.length === 0 && disks.length > 0;
   const total = disks.reduce((sum, d) => sum + (d.provisionedSize ?? 0), 0);
+  const [folderPlan, setFolderPlan] = useState<DownloadPlan | null>(null);
+  useEffect(() => {
+    // Asked once typing pauses; an answer for a folder no longer shown is dropped.
+    let current = true;
+    setFolderPlan(null);
+    const dir = folder.trim();
+    if (dir === '') return undefined;
+    const timer = setTimeout(() => void onPlanFolder(dir).then((p) => current && setFolderPlan(p)), 300);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [folder, onPlanFolder]);
+  const notes = folderNotes(folderPlan, format, total);
 
   const submit = async () => {
     if (!canStart) return;
@@ -109,6 +128,11 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
           </tr>
         </tfoot>
       </table>
+      {notes.map((n) => (
+        <p key={n.key} className={n.warning ? 'error-text small' : 'muted small'} data-testid="folder-note">
+          {t(n.key, { fs: n.fs, size: formatBytes(n.bytes, locale) })}
+        </p>
+      ))}
       <fieldset className="radio-row">
         <legend>{t('download.format')}</legend>
         {(['raw', 'qcow2'] as const).map((f) => (

@@ -6,6 +6,7 @@
 import type { ErrorInfo, Result } from '../../shared/errors.js';
 import type {
   AddDownloadsRequest,
+  DownloadPlan,
   AddEngineRequest,
   AddUploadsRequest,
   CaCertificateInfo,
@@ -200,6 +201,11 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
     openDownloadPlan(diskIds: readonly string[]): void {
       if (diskIds.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'download-plan', diskIds } });
+    },
+    async planDownloadFolder(folder: string): Promise<DownloadPlan | null> {
+      // Only a hint in the sheet: a folder that cannot be asked about shows nothing, not an error.
+      const r = await api.transfers.planDownloads({ folder });
+      return r.ok ? r.value : null;
     },
     async startDownloads(request: AddDownloadsRequest): Promise<Result<null>> {
       const r = await api.transfers.addDownloads(request);

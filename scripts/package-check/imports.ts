@@ -1,7 +1,7 @@
 /**
  * The static half of "everything the main process and the preload load is in the asar": every
  * import, re-export, dynamic import() and require() written in a shipped file (also the lazy ones a
- * start-up load never reaches, such as koffi in seek-data) must resolve inside the packed app.
+ * start-up load never reaches, such as koffi in main/engine/os) must resolve inside the packed app.
  * Also: every runtime dependency is used by shipped code (a window-only package is bundled by Vite
  * and belongs in devDependencies), and the sandboxed preload requires nothing Electron refuses.
  */

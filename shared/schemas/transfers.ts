@@ -56,6 +56,26 @@ export const UploadPlanSchema = z.object({
 });
 export type UploadPlan = Infer<typeof UploadPlanSchema>;
 
+/** `transfers:planDownloads`: the folder the download plan would write into. */
+export const PlanDownloadsRequestSchema = z.strictObject({ folder: PathSchema });
+export type PlanDownloadsRequest = Infer<typeof PlanDownloadsRequestSchema>;
+
+/**
+ * `transfers:planDownloads` answer: what the folder's file system can hold, for the plan sheet to
+ * say before the downloads start (the window words it: "exFAT cannot hold sparse files…").
+ */
+export const DownloadPlanSchema = z.object({
+  /** The file system's name as the user knows it ("NTFS", "APFS", "exFAT", "SMB share"); null when unknown. */
+  fileSystem: z.string().nullable(),
+  /** false: a raw download takes its whole virtual size there (FAT, exFAT, HFS+, SMB shares), and that is what the free-space check counts. */
+  sparse: z.boolean(),
+  /** A network file system ("may not keep holes" rather than "cannot"). */
+  network: z.boolean(),
+  /** Bytes free there; null when unknown (no such folder yet, or the system cannot tell). */
+  freeBytes: z.number().nonnegative().nullable(),
+});
+export type DownloadPlan = Infer<typeof DownloadPlanSchema>;
+
 /** `transfers:addUploads`: the confirmed plan; the jobs go to the queue of the selected engine. */
 export const AddUploadsRequestSchema = z.strictObject({
   /**

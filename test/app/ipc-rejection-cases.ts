@@ -44,6 +44,7 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'catalog:storageDomains': { minimal: {}, full: { refresh: true } },
   'catalog:disks': { minimal: {}, full: { search: 'web*', max: 10 } },
   'transfers:planUploads': { minimal: { paths: ['/no/such/disk.raw'] }, full: { paths: ['/no/such/disk.raw', '/no/such/boot.iso'] } },
+  'transfers:planDownloads': { minimal: { folder: '/no/such/folder' }, full: { folder: '/no/such/folder' } },
   'transfers:addUploads': {
     minimal: { items: [{ path: '/no/such/disk.raw', storageDomainId: 'no-such-domain', diskName: 'disk' }] },
     full: { items: [{ path: '/no/such/disk.raw', storageDomainId: 'no-such-domain', diskName: 'disk', diskFormat: 'raw', preallocated: false }], start: 'window' },

@@ -19,6 +19,8 @@ test('downloads two selected disks into the folder of the plan', async ({ app, w
   await app.getByRole('button', { name: 'Download to…' }).click();
   const plan = app.getByTestId('download-plan');
   await plan.getByLabel('Folder').fill(workDir);
+  // The core says what the folder's file system holds: here one with sparse files, so only its room.
+  await expect(plan.getByTestId('folder-note')).toHaveText(/^[\d.,]+ [KMGT]?i?B free in this folder\.$/);
   await plan.getByLabel('File names').fill('{vm}-{disk}.{ext}');
   await expect(plan.getByTestId('plan-row').filter({ hasText: 'web-01-disk1' })).toContainText('web-01-disk1.raw');
   await expect(plan.getByTestId('plan-row').filter({ hasText: 'empty-10g' })).toContainText('10 GiB');

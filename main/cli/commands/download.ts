@@ -79,6 +79,7 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
             preferProxy: values['use-proxy'] ?? false,
           },
           onProgress,
+          onNote: (note) => ctx.io.stderr.write(`diskferry: note: ${note}\n`),
           ...(throttle ? { throttle } : {}),
           ...hooks,
         },

@@ -1,7 +1,7 @@
 /**
  * The CLI's side of the transfer queue: where its files live, the lock that lets one `queue run` at a
  * time own the queue (and the inbox through which `queue add` reaches a running one), keeping the
- * machine awake with systemd-inhibit or caffeinate, notifications as terminal lines, and report files.
+ * machine awake (systemd-inhibit, caffeinate, SetThreadExecutionState), notifications as terminal lines, and report files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -13,6 +13,8 @@ import { processAlive } from '../../engine/janitor/ledger.js';
 import type { Log } from '../../engine/log.js';
 import { NewJobSchema, type NewJob, type QueueJob } from '../../engine/queue/job.js';
 import type { NotificationPort, PowerPort } from '../../engine/queue/ports.js';
+import { win32Power } from '../../engine/os/win32-power.js';
+import type { Win32Native } from '../../engine/os/win32-native.js';
 import { reportCsv, type ReportSink, type RunReport } from '../../engine/queue/report.js';
 import { configDir } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -105,13 +107,22 @@ export async function takeInbox(paths: QueuePaths, log: Log, queue: InboxQueue):
   return added;
 }
 
+/** What keeping awake needs of the OS: starting a helper program, or kernel32 on Windows. Tests record them. */
+export interface PowerNatives {
+  readonly spawn?: (command: string, args: readonly string[]) => ChildProcess;
+  readonly win32?: () => Win32Native | null;
+}
+
 /**
  * Keeps the computer from sleeping while bytes move: `systemd-inhibit` on Linux (it holds the lock
- * while its `cat` reads our stdin pipe, so the lock ends with this process even after kill -9) and
- * `caffeinate -w` on macOS. Elsewhere, or when the tool is missing or refused, it does nothing and
- * says so once in the log.
+ * while its `cat` reads our stdin pipe, so the lock ends with this process even after kill -9),
+ * `caffeinate -i -w PID` on macOS (it ends when our process does), and SetThreadExecutionState on
+ * Windows (held by our thread, gone with the process). Elsewhere, or when the tool is missing or
+ * refused, it does nothing and says so once in the log.
  */
-export function createCliPower(log: Log, platform: NodeJS.Platform = process.platform): PowerPort {
+export function createCliPower(log: Log, platform: NodeJS.Platform = process.platform, natives: PowerNatives = {}): PowerPort {
+  if (platform === 'win32') return win32Power(log, natives.win32);
+  const start = natives.spawn ?? ((command: string, args: readonly string[]) => spawn(command, args, { stdio: ['pipe', 'ignore', 'ignore'] }));
   let child: ChildProcess | null = null;
   let usable = platform === 'linux' || platform === 'darwin';
   const giveUp = (why: string) => {
@@ -126,7 +137,7 @@ export function createCliPower(log: Log, platform: NodeJS.Platform = process.pla
           platform === 'darwin'
             ? ['caffeinate', ['-i', '-w', String(process.pid)]]
             : ['systemd-inhibit', ['--what=sleep:idle', '--who=DiskFerry', '--why=Transferring disk images', '--mode=block', 'cat']];
-        const c = spawn(cmd!, args as string[], { stdio: ['pipe', 'ignore', 'ignore'] });
+        const c = start(cmd!, args as string[]);
         child = c;
         c.on('error', (err) => giveUp(`${cmd}: ${err.message}`));
         c.on('exit', (code) => {

@@ -2,6 +2,8 @@ import { open } from 'node:fs/promises';
 
 /** The calls a download target makes on an open file (a subset of node's FileHandle). */
 export interface WritableFile {
+  /** The descriptor, for the OS port's calls on it (holes); a file without one is written whole. */
+  readonly fd?: number;
   write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
   writeFile(data: string | Uint8Array): Promise<void>;
   truncate(length: number): Promise<void>;

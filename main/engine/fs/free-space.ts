@@ -21,14 +21,17 @@ export async function freeBytes(dir: string): Promise<number | null> {
   }
 }
 
-/** Throws `disk-full` when `needed` bytes (plus a margin) do not fit in `dir`; says how much is missing. */
-export async function ensureFreeSpace(dir: string, needed: number, what: string, free: (dir: string) => Promise<number | null> = freeBytes): Promise<void> {
+/**
+ * Throws `disk-full` when `needed` bytes (plus a margin) do not fit in `dir`; says how much is
+ * missing, and `why` so many (a destination that cannot hold sparse files).
+ */
+export async function ensureFreeSpace(dir: string, needed: number, what: string, free: (dir: string) => Promise<number | null> = freeBytes, why?: string): Promise<void> {
   if (needed <= 0) return;
   const available = await free(dir);
   if (available === null || available >= needed + FREE_SPACE_MARGIN) return;
   throw new DiskFerryError(
     'disk-full',
-    `${what} needs about ${formatBytes(needed)} more, but ${dir} has ${formatBytes(available)} free. Free some space or choose another folder.`,
+    `${what} needs about ${formatBytes(needed)} more, but ${dir} has ${formatBytes(available)} free.${why ? ` ${why}` : ''} Free some space or choose another folder.`,
     { retryable: false },
   );
 }

@@ -1,7 +1,8 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { ByteRange } from '../../../shared/range-set.js';
 import { DiskFerryError } from '../errors.js';
-import { allocatedRanges } from './seek-data.js';
+import { sparseFilesFor } from '../os/index.js';
+import type { SparseFiles } from '../os/sparse-files.js';
 import { scanDataRanges } from './zero-scan.js';
 
 /** One extent of a local image's guest data (the shape imageio uses). */
@@ -49,9 +50,9 @@ function rangesToExtents(data: readonly ByteRange[], size: number): LocalExtent[
 }
 
 /**
- * A raw (or ISO) file read as guest data. Extents come from the file system (SEEK_DATA/SEEK_HOLE)
- * where it can tell, so holes are never read; the allocated parts are then scanned for zero blocks
- * at memory speed.
+ * A raw (or ISO) file read as guest data. Extents come from the file system where it can tell
+ * (SEEK_DATA / SEEK_HOLE on Linux and macOS, FSCTL_QUERY_ALLOCATED_RANGES on Windows: the OS port),
+ * so holes are never read; the allocated parts are then scanned for zero blocks at memory speed.
  */
 export class RawFileSource implements LocalImageSource {
   private constructor(
@@ -59,13 +60,14 @@ export class RawFileSource implements LocalImageSource {
     readonly path: string,
     readonly size: number,
     private readonly mtimeMs: number,
+    private readonly sparse: SparseFiles,
   ) {}
 
-  /** Opens a raw file for reading. */
-  static async open(path: string): Promise<RawFileSource> {
+  /** Opens a raw file for reading; `sparse` is the OS port that maps its data (this OS's by default). */
+  static async open(path: string, sparse: SparseFiles = sparseFilesFor()): Promise<RawFileSource> {
     const fh = await open(path, 'r');
     const st = await fh.stat();
-    return new RawFileSource(fh, path, st.size, st.mtimeMs);
+    return new RawFileSource(fh, path, st.size, st.mtimeMs, sparse);
   }
 
   async read(offset: number, buffer: Buffer): Promise<number> {
@@ -82,7 +84,7 @@ export class RawFileSource implements LocalImageSource {
   }
 
   async extents(options: { signal?: AbortSignal } = {}): Promise<LocalExtent[]> {
-    const allocated = allocatedRanges(this.fh.fd, this.size) ?? [{ start: 0, end: this.size }];
+    const allocated = this.sparse.dataRanges({ path: this.path, fd: this.fh.fd }, this.size) ?? [{ start: 0, end: this.size }];
     const data = await scanDataRanges(this.fh, allocated, options.signal ? { signal: options.signal } : {});
     return rangesToExtents(data, this.size);
   }

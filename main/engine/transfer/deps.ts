@@ -6,6 +6,7 @@ import type { TransferControl } from './control.js';
 import type { OvirtClient } from '../ovirt/client.js';
 import type { FilePort } from '../fs/file-port.js';
 import type { RangedGetDispatcher } from '../imageio/connection.js';
+import type { SparseFiles } from '../os/sparse-files.js';
 
 /** The ports a transfer runs with; built by a composition root (CLI, app, web host, tests). */
 export interface TransferDeps {
@@ -17,6 +18,8 @@ export interface TransferDeps {
   readonly now: () => number;
   /** Where downloads write their partial file and journal; the real file system when absent. */
   readonly files?: FilePort;
+  /** The OS's sparse files (marking, holes, what a folder's file system can hold); this OS's when absent. */
+  readonly sparse?: SparseFiles;
   /**
    * Verification hashes on a worker thread (see hashThreadWanted): the thread that moves the data
    * then only decrypts and copies. Off when absent.

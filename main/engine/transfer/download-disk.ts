@@ -1,7 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError, errorMessage } from '../errors.js';
-import { ensureFreeSpace } from '../fs/free-space.js';
+import { ensureFreeSpace, freeBytes } from '../fs/free-space.js';
+import { sparseFilesFor } from '../os/index.js';
+import { notSparseNote } from '../os/sparse-files.js';
 import { qcow2Layout } from '../image/qcow2-layout.js';
 import { Qcow2FileSource } from '../image/qcow2-source.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
@@ -72,7 +75,7 @@ export async function resolveDisk(deps: TransferDeps, idOrName: string, signal?:
  * cancelled), and rename to NAME only when every byte is there.
  */
 export function downloadDisk(deps: TransferDeps, spec: DownloadSpec, options: DownloadOptions = {}): Promise<DownloadResult> {
-  return new TransferRun(deps, options).run(new DownloadStrategy(spec, options.onFinishing));
+  return new TransferRun(deps, options).run(new DownloadStrategy(spec, options));
 }
 
 /** A download whose engine transfer ended well and whose file is complete, just before it takes its final name. */
@@ -93,6 +96,11 @@ export interface DownloadOptions extends TransferOptions {
    * the result here, so a kill right after the rename still finds what was downloaded and verified.
    */
   readonly onFinishing?: (done: FinishedDownload) => Promise<void> | void;
+  /**
+   * Told what the user should know before the data comes (a destination that cannot hold sparse
+   * files). Without it the note is logged as a warning.
+   */
+  readonly onNote?: (note: string) => void;
 }
 
 /** The fields of a download's result besides those every completed run has. */
@@ -113,10 +121,15 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
   private digest: TransferDigest | null = null;
   private verification: Verification = VERIFY_OFF;
 
+  private readonly onFinishing: DownloadOptions['onFinishing'];
+  private readonly onNote: DownloadOptions['onNote'];
+
   constructor(
     private readonly spec: DownloadSpec,
-    private readonly onFinishing?: DownloadOptions['onFinishing'],
+    options: Pick<DownloadOptions, 'onFinishing' | 'onNote'> = {},
   ) {
+    this.onFinishing = options.onFinishing;
+    this.onNote = options.onNote;
     this.format = spec.format ?? DEFAULT_OUTPUT_FORMAT;
   }
 
@@ -163,18 +176,33 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
     const plan = (this.plan = planRanges(extents));
     // A qcow2 target's layout follows from the extents; the journal resumes only into the same layout.
     const layout = this.format === 'qcow2' ? qcow2Layout(size, extents.filter((e) => !e.zero)) : null;
+    const sparse = deps.sparse ?? sparseFilesFor();
+    const dir = dirname(this.path);
+    const volume = await sparse.volume(dir);
+    if (!volume.sparse) {
+      // FAT, exFAT, HFS+ (or a share that may not keep holes): the file takes its whole size as soon
+      // as it is extended, so the room is checked for all of it before it is opened. A qcow2 file holds
+      // only its data anyway. What a kept `.part` already occupies (its allocated blocks) is reused.
+      const whole = layout?.fileSize ?? size;
+      const note = layout ? null : notSparseNote(volume, whole);
+      if (note && this.onNote) this.onNote(note);
+      else if (note) deps.log.warn(note, { disk: disk.name });
+      const present = await stat(PartFile.partPath(this.path)).then((s) => Math.min(s.size, s.blocks * 512), () => 0);
+      await ensureFreeSpace(dir, whole - present, `Downloading disk '${disk.name}'`, freeBytes, note ?? undefined);
+    }
     const target = (this.target = await JournaledTarget.open(this.path, {
       size,
       identity: `${disk.id}:${size}`,
       layout,
       resume: this.spec.resume ?? true,
       timers: deps.timers,
+      sparse,
       ...(deps.files ? { files: deps.files } : {}),
     }));
     this.resumedBytes = presentData(plan, target.done);
     if (this.resumedBytes > 0) deps.log.info('resuming a download', { disk: disk.name, bytesPresent: this.resumedBytes });
     // Not enough room for the data still to come: say so before writing, not when the disk fills.
-    await ensureFreeSpace(dirname(this.path), planTotals(plan).dataBytes - this.resumedBytes, `Downloading disk '${disk.name}'`);
+    if (volume.sparse) await ensureFreeSpace(dir, planTotals(plan).dataBytes - this.resumedBytes, `Downloading disk '${disk.name}'`);
     target.startSaving();
     // Zero ranges need nothing: the part file is sparse. They count as done at once.
     for (const r of plan) if (r.zero) target.markDone(r.start, r.length);

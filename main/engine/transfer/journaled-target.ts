@@ -3,6 +3,7 @@ import type { RangeSet } from '../../../shared/range-set.js';
 import type { FilePort } from '../fs/file-port.js';
 import type { Qcow2Layout } from '../image/qcow2-layout.js';
 import { Qcow2PartTarget, type PartTarget } from '../image/qcow2-writer.js';
+import type { SparseFiles } from '../os/sparse-files.js';
 import type { Timers } from '../timers.js';
 import { PartFile } from './part-file.js';
 
@@ -41,11 +42,23 @@ export class JournaledTarget {
    */
   static async open(
     finalPath: string,
-    options: { readonly size: number; readonly identity: string; readonly layout: Qcow2Layout | null; readonly resume: boolean; readonly files?: FilePort; readonly timers: Timers },
+    options: {
+      readonly size: number;
+      readonly identity: string;
+      readonly layout: Qcow2Layout | null;
+      readonly resume: boolean;
+      readonly files?: FilePort;
+      readonly sparse?: SparseFiles;
+      readonly timers: Timers;
+    },
   ): Promise<JournaledTarget> {
     const { layout } = options;
     const identity = layout ? `${options.identity}:qcow2:${layout.id}` : options.identity;
-    const file = await PartFile.open(finalPath, layout?.fileSize ?? options.size, identity, { resume: options.resume, ...(options.files ? { files: options.files } : {}) });
+    const file = await PartFile.open(finalPath, layout?.fileSize ?? options.size, identity, {
+      resume: options.resume,
+      ...(options.files ? { files: options.files } : {}),
+      ...(options.sparse ? { sparse: options.sparse } : {}),
+    });
     try {
       return new JournaledTarget(finalPath, layout ? await Qcow2PartTarget.attach(file, layout) : file, options.timers);
     } catch (err) {

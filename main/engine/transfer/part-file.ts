@@ -5,6 +5,8 @@ import { DiskFerryError, asDiskFerryError, errorCode } from '../errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../fs/atomic.js';
 import { nodeFiles, type FilePort, type WritableFile } from '../fs/file-port.js';
 import { isZero, ZERO_BLOCK } from '../image/zero-scan.js';
+import { sparseFilesFor } from '../os/index.js';
+import type { OpenFile, SparseFiles } from '../os/sparse-files.js';
 
 /** The journal kept beside a `.part` file so an interrupted download fetches only what is missing. */
 interface Journal {
@@ -47,9 +49,14 @@ export class PartFile {
     done: RangeSet,
     /** Created empty by this run: every byte not written yet is a hole, so zero blocks need no write. */
     private readonly fresh: boolean,
+    private readonly sparse: SparseFiles,
   ) {
     this.done = done;
+    this.native = fh.fd === undefined ? null : { path: PartFile.partPath(finalPath), fd: fh.fd };
   }
+
+  /** The file as the OS port sees it; null when the file port gives no descriptor (then zeros are written). */
+  private readonly native: OpenFile | null;
 
   /** Path of the partial file. */
   static partPath(finalPath: string): string {
@@ -63,10 +70,12 @@ export class PartFile {
 
   /**
    * Opens the target. With `resume`, a matching journal (same identity and size) keeps its completed
-   * ranges; anything else starts from an empty sparse file.
+   * ranges; anything else starts from an empty sparse file. `sparse` is the OS port (this OS's by
+   * default): it marks the file sparse before it is extended (NTFS needs that) and punches holes.
    */
-  static async open(finalPath: string, size: number, identity: string, options: { resume: boolean; files?: FilePort }): Promise<PartFile> {
+  static async open(finalPath: string, size: number, identity: string, options: { resume: boolean; files?: FilePort; sparse?: SparseFiles }): Promise<PartFile> {
     const files = options.files ?? nodeFiles;
+    const sparse = options.sparse ?? sparseFilesFor();
     const part = PartFile.partPath(finalPath);
     let done = new RangeSet();
     if (options.resume) {
@@ -79,8 +88,11 @@ export class PartFile {
     try {
       const fresh = done.count === 0;
       fh = await files.open(part, fresh ? 'w' : 'r+');
+      // Before the file grows: on NTFS a file not marked sparse would hold its whole size. A file
+      // system that cannot (FAT, exFAT) says no, and the file is simply written whole.
+      if (fh.fd !== undefined) sparse.markSparse({ path: part, fd: fh.fd });
       await fh.truncate(size);
-      const file = new PartFile(finalPath, fh, files, size, identity, done, fresh);
+      const file = new PartFile(finalPath, fh, files, size, identity, done, fresh, sparse);
       // The journal exists from the start (its space reserved), so a disk that fills up later cannot
       // stop it from recording what was written.
       file.dirty = true;
@@ -93,26 +105,32 @@ export class PartFile {
   }
 
   /**
-   * Writes bytes at an offset of the partial file. In a file this run created, all-zero 64 KiB blocks
-   * (aligned to absolute offsets) are left as holes, so the result is sparse even when the server
-   * reports no extents (legacy imageio). A resumed file may hold stale bytes outside the journal, so
-   * there every byte is written.
+   * Writes bytes at an offset of the partial file. All-zero 64 KiB blocks (aligned to absolute
+   * offsets) become holes, so the result is sparse even when the server reports no extents (legacy
+   * imageio): in a file this run created they are holes already and are skipped; a resumed file may
+   * hold stale bytes there, so they are punched (or, where the file system cannot, written).
    */
   async write(offset: number, data: Buffer): Promise<void> {
-    if (!this.fresh) return this.writeAll(offset, data);
-    let runStart = -1;
+    let run: { start: number; zero: boolean } | null = null;
     let pos = 0;
     while (pos < data.length) {
       const end = Math.min(data.length, (Math.floor((offset + pos) / ZERO_BLOCK) + 1) * ZERO_BLOCK - offset);
       const zero = isZero(data.subarray(pos, end));
-      if (!zero && runStart < 0) runStart = pos;
-      if (zero && runStart >= 0) {
-        await this.writeAll(offset + runStart, data.subarray(runStart, pos));
-        runStart = -1;
+      if (run && run.zero !== zero) {
+        await this.writeRun(offset, data, run.start, pos, run.zero);
+        run = null;
       }
+      run ??= { start: pos, zero };
       pos = end;
     }
-    if (runStart >= 0) await this.writeAll(offset + runStart, data.subarray(runStart));
+    if (run) await this.writeRun(offset, data, run.start, data.length, run.zero);
+  }
+
+  /** Writes data[from, to) at offset + from: data as it is; zeros as a hole where there can be one. */
+  private async writeRun(offset: number, data: Buffer, from: number, to: number, zero: boolean): Promise<void> {
+    if (zero && this.fresh) return;
+    if (zero && this.native && this.sparse.punchHole(this.native, offset + from, to - from)) return;
+    await this.writeAll(offset + from, data.subarray(from, to));
   }
 
   private async writeAll(offset: number, data: Buffer): Promise<void> {

@@ -1,6 +1,6 @@
 // Loads the packed app under plain Node, the way Electron's main process would load it: the
 // package's `main` (with everything it imports), then each package that shipped code requires
-// lazily (koffi, which seek-data loads on first use), then the preload bundle. `electron` is a
+// lazily (koffi, which the OS ports in main/engine/os load on first use), then the preload bundle. `electron` is a
 // recorder (see electron-stub.mjs). Prints one JSON line: the modules loaded, the Electron members
 // called, the native libraries opened, and the errors.
 // Usage: node load-app.mjs <app folder> <JSON list of {importer, specifier}>

@@ -3,7 +3,7 @@ import { mkdtemp, open, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawFileSource } from '../../../main/engine/image/raw-source.js';
-import { allocatedRanges } from '../../../main/engine/image/seek-data.js';
+import { linuxSparseFiles } from '../../../main/engine/os/linux.js';
 import { isZero } from '../../../main/engine/image/zero-scan.js';
 
 const MiB = 1024 * 1024;
@@ -50,7 +50,7 @@ describe('RawFileSource', () => {
     const p = await sparseFile('empty.raw', 100 * 1024 * MiB, []);
     const fh = await open(p, 'r');
     // On Linux the file system answers where the data is; elsewhere the fallback is a full scan.
-    if (process.platform === 'linux') expect(allocatedRanges(fh.fd, 100 * 1024 * MiB)).toEqual([]);
+    if (process.platform === 'linux') expect(linuxSparseFiles().dataRanges({ path: p, fd: fh.fd }, 100 * 1024 * MiB)).toEqual([]);
     await fh.close();
     const src = await RawFileSource.open(p);
     expect(await src.extents()).toEqual([{ start: 0, length: 100 * 1024 * MiB, zero: true }]);
