@@ -30,6 +30,8 @@ export interface RunTarget {
   readonly transferFormat: 'raw' | null;
   /** A transfer an earlier run left on the engine, to continue instead of creating one. */
   readonly transfer: ImageTransfer | null;
+  /** Read the disk through this VM backup (`ready`): its point-in-time data, and dirty extents for an incremental one. */
+  readonly backupId?: string;
 }
 
 /** An open transfer: the engine's ImageTransfer (`transferring`) and the data plane of its ticket. */
