@@ -8,6 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { DiskFerryError } from '../engine/errors.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE_CLOSED, EXIT_USAGE, UsageError } from './errors.js';
+import { runBackup } from './commands/backup.js';
+import { runBackups } from './commands/backups.js';
 import { runChecksum } from './commands/checksum.js';
 import { runDownload } from './commands/download.js';
 import { runDisks, runStorageDomains } from './commands/list.js';
@@ -21,6 +23,7 @@ import { runQueueList, runQueueReport } from './commands/queue-list.js';
 import { runQueueRun } from './commands/queue-run.js';
 import { runTransfers } from './commands/transfers.js';
 import { runUpload } from './commands/upload.js';
+import { runVms } from './commands/vms.js';
 import { CliContext, type CliPorts } from './context.js';
 import { listenForInterrupts } from './interrupt.js';
 import { commandUsage, QUEUE_USAGE, USAGE } from './usage.js';
@@ -119,6 +122,12 @@ function runCommand(ctx: CliContext, command: string, args: string[]): Promise<n
       return runChecksum(ctx, args);
     case 'transfers':
       return runTransfers(ctx, args);
+    case 'vms':
+      return runVms(ctx, args);
+    case 'backup':
+      return runBackup(ctx, args);
+    case 'backups':
+      return runBackups(ctx, args);
     default:
       throw new UsageError(`Unknown command '${command}'. Run diskferry --help for the list.`);
   }

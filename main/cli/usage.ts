@@ -34,6 +34,11 @@ Usage:
                       [--limit RATE] [--no-verify]   (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
                       [--if-exists fail|overwrite|rename|skip] [--limit RATE] [--format raw|qcow2] [--workers N]
+  diskferry vms [--output DIR] [--json]   (VMs with their status, disks and the last backup in DIR)
+  diskferry backup VM… --output DIR [--full|--incremental|--auto] [--keep N [--remove-checkpoints]] [--workers N]
+                      [--limit RATE] [--use-proxy] [--no-verify]   (running or down; 4.4+; docs/backup.md)
+  diskferry backups list DIR [--json]
+  diskferry backups prune DIR --keep N [--remove-checkpoints] [--dry-run]   (keeps the newest N full chains per VM)
 ${QUEUE_USAGE}
   diskferry transfers [--all] [--json]   (every image transfer on the engine, ours marked; --all adds finished ones)
   diskferry transfers clean [--dry-run] [--older-than DURATION] [--yes] [ID…]
