@@ -66,6 +66,24 @@ describe('diskferry backup, backups, vms', () => {
     expect(prune.out).toContain(`${vmFolderName(vm)}: kept 2 run(s), would remove 0.`);
   }, 120_000);
 
+  it('queues a backup for cron: one job for the VM, run by queue run, its progress that of the whole backup', async () => {
+    const out = join(h.dir, 'cli-queue');
+    await mkdir(out);
+    const add = await c.cli('queue', 'add', 'backup', vm.name, '--output', out, '--full', '--now', '--password-file', c.pw);
+    expect(add.code, add.err).toBe(0);
+    const listed = (await c.cli('queue', 'list', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const job = listed.find((j) => j['kind'] === 'backup')!;
+    expect(job).toMatchObject({ name: 'cli-bk-vm', state: 'queued', vm: vm.id, mode: 'full', output: out });
+    const run = await c.cli('queue', 'run', '--password-file', c.pw);
+    expect(run.code, run.err).toBe(0);
+    const done = (await c.cli('queue', 'list', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((j) => j['job'] === job['job'])!;
+    expect(done).toMatchObject({ state: 'completed', result: { diskName: 'cli-bk-vm', path: expect.stringMatching(/-full$/) } });
+    expect(done['transferred']).toBe(done['size']);
+    const runs = (await c.cli('backups', 'list', out, '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(runs.map((r) => [r['kind'], r['finished']])).toEqual([['full', true]]);
+    expect(await c.cli('queue', 'add', 'backup', 'no-such-vm', '--output', out, '--password-file', c.pw)).toMatchObject({ code: 1, err: expect.stringContaining("No VM 'no-such-vm'") });
+  }, 120_000);
+
   it('says what is wrong with its options', async () => {
     expect(await c.cli('backup', vm.name, '--output', h.dir, '--full', '--incremental')).toMatchObject({ code: 2, err: expect.stringContaining('Choose one of --full, --incremental and --auto') });
     expect(await c.cli('backup', '--output', h.dir)).toMatchObject({ code: 2, err: expect.stringContaining('Name at least one VM') });

@@ -1,22 +1,8 @@
 import { formatBytes, formatDuration } from '../../../shared/format.js';
-import { LIMIT_OPTION, outputDir, parseCommand, parseCount, parseRate, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import { BACKUP_MODE_OPTIONS, LIMIT_OPTION, outputDir, parseBackupMode, parseCommand, parseCount, parseRate, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { backupVm, type BackupMode } from '../../engine/backup/backup-run.js';
-
-/** The mode options of `backup` and `queue add backup`. */
-export const BACKUP_MODE_OPTIONS = {
-  full: { type: 'boolean' },
-  incremental: { type: 'boolean' },
-  auto: { type: 'boolean' },
-} as const;
-
-/** --full, --incremental or --auto (the default): one of them. */
-export function parseBackupMode(values: { full?: boolean | undefined; incremental?: boolean | undefined; auto?: boolean | undefined }): BackupMode {
-  const chosen = (['full', 'incremental', 'auto'] as const).filter((m) => values[m]);
-  if (chosen.length > 1) throw new UsageError(`Choose one of --full, --incremental and --auto, not ${chosen.map((m) => `--${m}`).join(' and ')}.`);
-  return chosen[0] ?? 'auto';
-}
+import { backupVm } from '../../engine/backup/backup-run.js';
 
 /**
  * `diskferry backup VM… --output DIR [--full|--incremental|--auto] [--keep N]`: one backup per VM,
