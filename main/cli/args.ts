@@ -11,6 +11,7 @@ import { errorMessage } from '../engine/errors.js';
 import { nameSearch } from '../engine/ovirt/urls.js';
 import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT } from '../engine/plan/download-rules.js';
 import type { ExistingFilePolicy } from '../../shared/schemas/common.js';
+import type { BackupMode } from '../engine/backup/backup-run.js';
 import { UsageError } from './errors.js';
 
 /** Options every command takes. */
@@ -186,4 +187,18 @@ export function parseIfExists(values: { 'if-exists'?: string | undefined; overwr
 export function diskSearch(query: string): string {
   if (query.includes('=')) return query;
   return /[\s"']/.test(query) ? nameSearch(query) : `name=${query}`;
+}
+
+/** The mode options of `backup` and `queue add backup`. */
+export const BACKUP_MODE_OPTIONS = {
+  full: { type: 'boolean' },
+  incremental: { type: 'boolean' },
+  auto: { type: 'boolean' },
+} as const;
+
+/** --full, --incremental or --auto (the default): one of them. */
+export function parseBackupMode(values: { full?: boolean | undefined; incremental?: boolean | undefined; auto?: boolean | undefined }): BackupMode {
+  const chosen = (['full', 'incremental', 'auto'] as const).filter((m) => values[m]);
+  if (chosen.length > 1) throw new UsageError(`Choose one of --full, --incremental and --auto, not ${chosen.map((m) => `--${m}`).join(' and ')}.`);
+  return chosen[0] ?? 'auto';
 }

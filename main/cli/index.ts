@@ -101,6 +101,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   checksum: async () => (await import('./commands/checksum.js')).runChecksum,
   transfers: async () => (await import('./commands/transfers.js')).runTransfers,
   restore: async () => (await import('./commands/restore.js')).runRestore,
+  vms: async () => (await import('./commands/vms.js')).runVms,
+  backup: async () => (await import('./commands/backup.js')).runBackup,
+  backups: async () => (await import('./commands/backups.js')).runBackups,
 };
 
 /** The `queue` subcommands, loaded the same way. */

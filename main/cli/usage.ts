@@ -4,6 +4,8 @@
 export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--no-verify] [--priority N] [--now]
   diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--if-exists fail|overwrite|rename|skip]
                       [--priority N] [--now]
+  diskferry queue add backup VM… --output DIR [--full|--incremental|--auto] [--keep N [--remove-checkpoints]] [--no-verify]
+                      [--priority N] [--now]
   diskferry queue list [--json]
   diskferry queue run [--window [DAYS] HH:MM-HH:MM]… [--limit RATE] [--window-limit RATE] [--concurrency N]
                       [--per-engine N] [--per-storage-domain N] [--retries N] [--retry-delay S] [--workers N] [--json]
@@ -34,6 +36,11 @@ Usage:
                       [--limit RATE] [--no-verify]   (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
                       [--if-exists fail|overwrite|rename|skip] [--limit RATE] [--format raw|qcow2] [--workers N]
+  diskferry vms [--output DIR] [--json]   (VMs with their status, disks and the last backup in DIR)
+  diskferry backup VM… --output DIR [--full|--incremental|--auto] [--keep N [--remove-checkpoints]] [--workers N]
+                      [--limit RATE] [--use-proxy] [--no-verify]   (running or down; 4.4+; docs/backup.md)
+  diskferry backups list DIR [--json]
+  diskferry backups prune DIR --keep N [--remove-checkpoints] [--dry-run]   (keeps the newest N full chains per VM)
 ${QUEUE_USAGE}
   diskferry transfers [--all] [--json]   (every image transfer on the engine, ours marked; --all adds finished ones)
   diskferry transfers clean [--dry-run] [--older-than DURATION] [--yes] [ID…]

@@ -203,12 +203,12 @@ describe('diskferry command line, as an administrator uses it', () => {
     expect(again.code, again.err).toBe(0);
   });
 
-  it('says to shut the VM down when the disk is attached to a running one', async () => {
+  it('says to shut the VM down, or to back it up while it runs, when the disk is attached to a running one', async () => {
     const out = join(h.dir, 'running-vm');
     await mkdir(out);
     const r = await run('download', 'vm-running-disk', '--output', out, '--password-file', pw, '--quiet');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/non-Down VMs: app-01.*Shut the VM down \(or detach the disk from it\), then try again\./);
+    expect(r.err).toMatch(/non-Down VMs: app-01.*Shut the VM down \(or detach the disk from it\), then try again; or back it up while it runs: diskferry backup app-01 --output DIR\./);
   });
 
   it('with --json, ends an interrupted download with an error event; the transfer is finalized (exit 130)', async () => {

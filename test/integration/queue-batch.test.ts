@@ -76,7 +76,7 @@ describe('transfer queue: a mixed batch', () => {
         expect(row.durationMs).toBeGreaterThan(0);
         expect(row.averageRate).toBeGreaterThan(0);
         if (job.kind === 'download') expect(row.target).toBe(downloadPath(out, job.download.diskName!));
-        else expect(row.source).toBe(job.upload.path);
+        else if (job.kind === 'upload') expect(row.source).toBe(job.upload.path);
       } else {
         expect(row.outcome).toBe('failed');
         expect(row.attempts).toBe(1);

@@ -246,6 +246,7 @@ async function soakRun(h: Harness, seed: number, maxKills: number, mix: Mix = 'm
         bytesVerified += h.sim.images.get(d.diskId)!.size;
         continue;
       }
+      if (job.kind !== 'upload') throw new Error(`the soak queues no ${job.kind} jobs`);
       const u = uploads.find((x) => x.file === job.upload.path)!;
       const named = [...h.sim.engine.state.disks.values()].filter((d) => d.name === u.name);
       if (job.state === 'completed') {

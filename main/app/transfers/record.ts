@@ -110,6 +110,19 @@ export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgre
 
 /** Display fields for a job the app did not queue itself (none should exist; a safe fallback). */
 export function fallbackMeta(job: QueueJob): TransferMeta {
+  if (job.kind === 'backup')
+    return {
+      direction: 'download',
+      engineName: job.engine,
+      name: job.label,
+      localPath: job.backup.outputDir,
+      diskName: job.backup.vmName,
+      storageDomainName: null,
+      localFormat: 'qcow2',
+      diskFormat: null,
+      bytesTotal: null,
+      notes: [],
+    };
   return job.kind === 'upload'
     ? {
         direction: 'upload',

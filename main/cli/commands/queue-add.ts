@@ -1,12 +1,13 @@
-/** `diskferry queue add upload FILE… | download DISK…`. */
+/** `diskferry queue add upload FILE… | download DISK… | backup VM…`. */
 import { resolve } from 'node:path';
 import { probeImageOnce } from '../../engine/image/probe.js';
 import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
 import { uploadTarget } from '../../engine/plan/upload-target.js';
 import type { NewJob } from '../../engine/queue/job.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
+import { pickVm } from '../../engine/backup/vm-lookup.js';
 import type { Disk } from '../../engine/ovirt/types.js';
-import { IF_EXISTS_OPTIONS, outputDir, parseChoice, parseCommand, parseDownloadChoices, parseIfExists, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
+import { BACKUP_MODE_OPTIONS, IF_EXISTS_OPTIONS, outputDir, parseBackupMode, parseChoice, parseCount, parseCommand, parseDownloadChoices, parseIfExists, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { downloadJobs, engineKey, reportSkipped, submitJobs } from '../queue/jobs.js';
@@ -24,15 +25,19 @@ export const QUEUE_ADD_OPTIONS = {
   workers: { type: 'string', short: 'w' },
   format: { type: 'string' },
   ...VERIFY_OPTIONS,
+  ...BACKUP_MODE_OPTIONS,
+  keep: { type: 'string' },
+  'remove-checkpoints': { type: 'boolean' },
 } as const;
 
 /** `diskferry queue add upload FILE… --storage-domain NAME` / `queue add download DISK… --output DIR`. */
 export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<number> {
   const [kind, ...rest] = args;
-  if (kind !== 'upload' && kind !== 'download') throw new UsageError("Say what to queue: 'queue add upload FILE…' or 'queue add download DISK…'.");
+  if (kind !== 'upload' && kind !== 'download' && kind !== 'backup') throw new UsageError("Say what to queue: 'queue add upload FILE…', 'queue add download DISK…' or 'queue add backup VM…'.");
   const { values, positionals } = parseCommand(rest, QUEUE_ADD_OPTIONS);
   ctx.applyGlobals(values);
-  if (positionals.length === 0) throw new UsageError(kind === 'upload' ? 'Name at least one image file to upload.' : 'Name at least one disk (name or id) to download.');
+  if (positionals.length === 0)
+    throw new UsageError(kind === 'upload' ? 'Name at least one image file to upload.' : kind === 'download' ? 'Name at least one disk (name or id) to download.' : 'Name at least one VM (name or id) to back up.');
   const common = {
     priority: parseInteger(values.priority, '--priority') ?? 0,
     start: values.now ? ('now' as const) : ('window' as const),
@@ -55,6 +60,19 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
     specs = probes.map((probe) => {
       const { target } = uploadTarget(probe, domain, { storageDomain: domain.name, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
       return { kind: 'upload', engine: key, label: target.diskName, storageDomainKey: domain.id, ...common, upload: target };
+    });
+  } else if (kind === 'backup') {
+    const mode = parseBackupMode(values);
+    const keep = parseCount('keep', values.keep);
+    if (values['remove-checkpoints'] && keep === undefined) throw new UsageError('--remove-checkpoints goes with --keep N: it removes the checkpoints of the backups --keep deletes.');
+    const output = await outputDir(required(values.output, '--output DIR'));
+    const deps = await ctx.connect(values);
+    const all = await deps.client.vms();
+    // One job per VM: its disks are in the one backup; the VM is resolved now, so a typo fails here.
+    specs = positionals.map((v) => {
+      const vm = pickVm(all, v);
+      const backup = { vmId: vm.id, vmName: vm.name, outputDir: output, mode, verify, ...(keep !== undefined ? { keep, removeCheckpoints: values['remove-checkpoints'] ?? false } : {}) };
+      return { kind: 'backup' as const, engine: key, label: vm.name, ...common, backup };
     });
   } else {
     const choices = parseDownloadChoices(values);

@@ -12,6 +12,7 @@ export function shortId(id: string): string {
 
 /** Where a job goes, in words. */
 export function jobTarget(job: QueueJob): string {
+  if (job.kind === 'backup') return `VM ${job.backup.vmName} → ${job.backup.outputDir} (backup, ${job.backup.mode})`;
   return job.kind === 'upload' ? `${job.upload.path} → ${job.upload.storageDomain}` : `${job.download.diskName ?? job.download.disk} → ${job.download.file ?? job.download.outputDir}${job.download.format === 'qcow2' ? ' (qcow2)' : ''}`;
 }
 
@@ -35,7 +36,11 @@ export function jobJson(job: QueueJob): Record<string, unknown> {
     on_wire: job.progress.bytesOnWire,
     rate: job.progress.rate === null ? null : Math.round(job.progress.rate),
     disk_id: job.diskId,
-    ...(job.kind === 'upload' ? { file: job.upload.path, storage_domain: job.upload.storageDomain } : { disk: job.download.disk, output: job.download.outputDir }),
+    ...(job.kind === 'upload'
+      ? { file: job.upload.path, storage_domain: job.upload.storageDomain }
+      : job.kind === 'download'
+        ? { disk: job.download.disk, output: job.download.outputDir }
+        : { vm: job.backup.vmId, vm_name: job.backup.vmName, output: job.backup.outputDir, mode: job.backup.mode }),
     ...(job.result ? { result: job.result } : {}),
     ...(job.error ? { error: job.error } : {}),
     ...(job.nextAttemptAt !== null ? { next_attempt_at: new Date(job.nextAttemptAt).toISOString() } : {}),

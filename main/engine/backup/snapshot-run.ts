@@ -6,6 +6,7 @@
  * always remove the snapshot: after errors too, and after a crash through the pending record
  * (snapshot-pending.ts) written before the snapshot is asked for.
  */
+import { diskFileName, vmFolderName } from './set.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiskFerryError, asDiskFerryError, errorMessage } from '../errors.js';
@@ -52,16 +53,6 @@ export interface SnapshotBackupResult {
 }
 
 const DEFAULT_SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
-
-/** A VM's folder in the backup set: its name (made safe for a file name) and the first 8 of its id. */
-export function vmFolderName(vm: { readonly id: string; readonly name: string }): string {
-  return `${vm.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${vm.id.slice(0, 8)}`;
-}
-
-/** A disk's file in a run folder: its alias (made safe) and the first 8 of its id. */
-function diskFileName(disk: { readonly id: string; readonly name: string }): string {
-  return `${disk.name.replace(/[^A-Za-z0-9._-]/g, '_')}-${disk.id.slice(0, 8)}.qcow2`;
-}
 
 /** See the file comment. The `backup --snapshot` command calls this. */
 export async function runSnapshotBackup(deps: TransferDeps, o: SnapshotBackupOptions): Promise<SnapshotBackupResult> {

@@ -139,7 +139,12 @@ export async function finishTransfer(
         )
       : transferFailed(`The engine reported that download ${id} failed: ${why}. Download it again.`);
   const deadline = deps.now() + timeoutMs;
-  await whileEngineAway(deps, deadline, signal, 'Finalizing the transfer', () => api.finalizeTransfer(id, signal));
+  // A download the engine already ended by itself (fully read, then idle for two polls) is not
+  // finalized again: engines before 4.5.3 move a finished transfer back to finalizing_success, where
+  // it stays for good.
+  const before = upload ? null : await whileEngineAway(deps, deadline, signal, 'Reading the transfer', () => api.transfer(id, signal));
+  if (before?.phase === 'finished_success') return { confirmedBy: 'phase' };
+  if (before?.phase !== 'finalizing_success') await whileEngineAway(deps, deadline, signal, 'Finalizing the transfer', () => api.finalizeTransfer(id, signal));
   for (;;) {
     const t = await whileEngineAway(deps, deadline, signal, 'Waiting for the engine to finish the transfer', () => api.transfer(id, signal));
     if (!t) {

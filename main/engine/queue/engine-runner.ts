@@ -3,6 +3,7 @@
  * recovering what an interrupted attempt left there (recovery.ts).
  */
 import { stat } from 'node:fs/promises';
+import { backupVm } from '../backup/backup-run.js';
 import { DiskFerryError } from '../errors.js';
 import type { Disk } from '../ovirt/types.js';
 import { localChecksum } from '../image/local-checksum.js';
@@ -34,6 +35,7 @@ export function createEngineRunner(options: EngineRunnerOptions): JobRunner {
     async run(job, ctx) {
       const deps = await options.connect(job.engine);
       const tuning: TransferTuning = { ...options.tuning, workers: job.workers ?? options.tuning?.workers };
+      if (job.kind === 'backup') return runBackup(deps, job, ctx, tuning);
       return job.kind === 'upload' ? runUpload(deps, job, ctx, tuning, timeoutMs) : runDownload(deps, job, ctx, tuning, timeoutMs);
     },
     async discard(job) {
@@ -112,6 +114,37 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
     bytesOnWire: r.bytesOnWire,
     digest: r.digest,
     checksum: checksumOf(r),
+  };
+}
+
+/**
+ * A backup job: one backup of the VM, every disk in it; progress is the whole backup's. An attempt
+ * that died is ended by the run itself first (its record in the VM folder), so a retry starts clean.
+ */
+async function runBackup(deps: TransferDeps, job: QueueJob & { kind: 'backup' }, ctx: RunContext, tuning: TransferTuning): Promise<JobResult> {
+  const b = job.backup;
+  const r = await backupVm(
+    deps,
+    { vm: b.vmId, outputDir: b.outputDir, mode: b.mode, ...(b.verify !== undefined ? { verify: b.verify } : {}), ...(b.keep !== undefined ? { keep: b.keep, removeCheckpoints: b.removeCheckpoints ?? false } : {}) },
+    {
+      control: ctx.control,
+      tuning,
+      throttle: ctx.throttle,
+      onProgress: (p) => ctx.onProgress({ ...p.total, state: p.progress.state }),
+      onNote: (note) => ctx.note(note),
+      onCreated: (ids) => ctx.remember({ transferId: ids.transferId }),
+    },
+  );
+  const m = r.manifest;
+  return {
+    diskId: m.vm.id,
+    diskName: m.vm.name,
+    path: r.runDir,
+    virtualSize: m.disks.reduce((s, d) => s + d.virtualSize, 0),
+    dataBytes: m.disks.reduce((s, d) => s + d.dataBytes, 0),
+    resumedBytes: 0,
+    bytesOnWire: r.bytesOnWire,
+    digest: null,
   };
 }
 

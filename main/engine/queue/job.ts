@@ -36,6 +36,22 @@ export type DownloadTarget = z.infer<typeof DownloadTargetSchema>;
 /** What a caller gives for a download job: the defaults may be left out. */
 export type DownloadTargetInput = z.input<typeof DownloadTargetSchema>;
 
+/** What a backup job backs up where (main/engine/backup/, docs/backup.md): one job for all the VM's disks. */
+const BackupTargetSchema = z.object({
+  /** The VM's id (resolved when queued) and its name then, for listings. */
+  vmId: z.string().min(1),
+  vmName: z.string(),
+  /** The output folder; the VM's folder is made in it. */
+  outputDir: z.string().min(1),
+  mode: z.enum(['full', 'incremental', 'auto']).default('auto'),
+  /** After a good run: keep this many full chains of the VM. */
+  keep: z.number().int().min(1).optional(),
+  removeCheckpoints: z.boolean().optional(),
+  verify: z.boolean().optional(),
+});
+/** What a backup job backs up where, its defaults applied. */
+export type BackupTarget = z.infer<typeof BackupTargetSchema>;
+
 /** How a job ended well. */
 const JobResultSchema = z.object({
   diskId: z.string(),
@@ -129,6 +145,7 @@ const JobCommonSchema = z.object({
 export const QueueJobSchema = z.discriminatedUnion('kind', [
   JobCommonSchema.extend({ kind: z.literal('upload'), upload: UploadTargetSchema }),
   JobCommonSchema.extend({ kind: z.literal('download'), download: DownloadTargetSchema }),
+  JobCommonSchema.extend({ kind: z.literal('backup'), backup: BackupTargetSchema }),
 ]);
 /** One job in the queue. */
 export type QueueJob = z.infer<typeof QueueJobSchema>;
@@ -140,11 +157,17 @@ export type QueueJob = z.infer<typeof QueueJobSchema>;
 export type NewJob = { readonly id?: string; readonly engine: string; readonly label?: string; readonly storageDomainKey?: string | null; readonly priority?: number; readonly start?: 'now' | 'window'; readonly workers?: number | null } & (
   | { readonly kind: 'upload'; readonly upload: UploadTarget }
   | { readonly kind: 'download'; readonly download: DownloadTargetInput }
+  | { readonly kind: 'backup'; readonly backup: z.input<typeof BackupTargetSchema> }
 );
 
 /** A fresh job record for `spec`. */
 export function createJob(spec: NewJob, id: string, now: number): QueueJob {
-  const work: Work = spec.kind === 'upload' ? { kind: 'upload', upload: { ...spec.upload } } : { kind: 'download', download: downloadTarget(spec.download) };
+  const work: Work =
+    spec.kind === 'upload'
+      ? { kind: 'upload', upload: { ...spec.upload } }
+      : spec.kind === 'download'
+        ? { kind: 'download', download: downloadTarget(spec.download) }
+        : { kind: 'backup', backup: BackupTargetSchema.parse(spec.backup) };
   const common = {
     id: spec.id ?? id,
     engine: spec.engine,
@@ -176,7 +199,7 @@ export function createJob(spec: NewJob, id: string, now: number): QueueJob {
 }
 
 /** What a job moves, its defaults applied. */
-type Work = { kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget };
+type Work = { kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget } | { kind: 'backup'; backup: BackupTarget };
 
 /** A download target with its defaults applied (the schema holds them); bad-input when it is not one. */
 export function downloadTarget(input: DownloadTargetInput): DownloadTarget {
@@ -186,12 +209,14 @@ export function downloadTarget(input: DownloadTargetInput): DownloadTarget {
 }
 
 function defaultLabel(work: Work): string {
+  if (work.kind === 'backup') return work.backup.vmName;
   if (work.kind === 'download') return work.download.diskName ?? work.download.disk;
   return work.upload.diskName ?? work.upload.path.split(/[/\\]/).pop() ?? work.upload.path;
 }
 
 /** A key that is equal for two jobs that would do the same work (a second one would duplicate it). */
 export function workKey(job: Pick<QueueJob, 'engine'> & Work): string {
+  if (job.kind === 'backup') return `backup\u0000${job.engine}\u0000${job.backup.vmId}\u0000${job.backup.outputDir}`;
   if (job.kind === 'download') return `download\u0000${job.engine}\u0000${job.download.disk}\u0000${job.download.file ?? `${job.download.outputDir}\u0000${job.download.format}`}`;
   return `upload\u0000${job.engine}\u0000${job.upload.path}\u0000${job.upload.storageDomain}\u0000${job.upload.diskName ?? defaultDiskName(job.upload.path)}`;
 }
@@ -211,4 +236,5 @@ const newJobCommon = {
 export const NewJobSchema: z.ZodType<NewJob> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('upload'), ...newJobCommon, upload: UploadTargetSchema }),
   z.object({ kind: z.literal('download'), ...newJobCommon, download: DownloadTargetSchema }),
+  z.object({ kind: z.literal('backup'), ...newJobCommon, backup: BackupTargetSchema }),
 ]);

@@ -16,6 +16,8 @@ export const DEFAULT_LIMITS: ConcurrencyLimits = { concurrency: 2, perEngine: nu
 /** Two transfers of one disk cannot run at once (the engine locks the disk); this names the disk. */
 function diskKey(job: QueueJob): string | null {
   if (job.kind === 'download') return `${job.engine}\u0000${job.diskId ?? job.download.disk}`;
+  // One backup of a VM at a time (the engine's rule): the VM stands in for its disks.
+  if (job.kind === 'backup') return `${job.engine}\u0000vm\u0000${job.backup.vmId}`;
   return null;
 }
 

@@ -7,7 +7,10 @@
  * again, and a download's open transfer is finalized so its disk is unlocked.
  */
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
+import { endLeftovers } from '../backup/in-progress.js';
+import { vmFolderName } from '../backup/set.js';
+import { resolveVm } from '../backup/vm-lookup.js';
 import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Disk, ImageTransfer } from '../ovirt/types.js';
 import { nameSearch } from '../ovirt/urls.js';
@@ -144,6 +147,7 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs, job.attempts);
+    if (job.kind === 'backup') return void (await releaseBackup(deps, job));
     if (job.state === 'completed') return;
     const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : job.diskId ? await unsavedTransfer(deps, job.diskId, signal) : null;
     if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
@@ -153,6 +157,15 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
   } catch (err) {
     deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: errorMessage(err) });
   }
+}
+
+/**
+ * A backup job's run left its record in the VM folder (backup/in-progress.ts): its transfers and its
+ * backup are finalized and its unfinished run folder removed, as the next run would do first.
+ */
+export async function releaseBackup(deps: TransferDeps, job: QueueJob & { kind: 'backup' }): Promise<string | null> {
+  const vm = await resolveVm(deps.client, job.backup.vmId).catch(() => ({ id: job.backup.vmId, name: job.backup.vmName }));
+  return endLeftovers(deps, join(job.backup.outputDir, vmFolderName(vm)));
 }
 
 /** The open upload transfer of an upload job's own disk whose id the job never saved, if any. */

@@ -8,7 +8,7 @@ import type { QueueJob } from './job.js';
 /** One job in a report. */
 const ReportRowSchema = z.object({
   jobId: z.string(),
-  kind: z.enum(['upload', 'download']),
+  kind: z.enum(['upload', 'download', 'backup']),
   engine: z.string(),
   /** The local file of an upload, the disk (name and id) of a download. */
   source: z.string(),
@@ -66,6 +66,9 @@ function reportRow(job: QueueJob): ReportRow {
     const name = r?.diskName ?? job.upload.diskName ?? job.label;
     const id = r?.diskId ?? job.diskId;
     target = `${job.upload.storageDomain}/${name}${id ? ` (${id})` : ''}`;
+  } else if (job.kind === 'backup') {
+    source = `VM ${job.backup.vmName} (${job.backup.vmId})`;
+    target = r?.path ?? job.backup.outputDir;
   } else {
     const name = r?.diskName ?? job.download.diskName ?? job.label;
     const id = r?.diskId ?? job.diskId;

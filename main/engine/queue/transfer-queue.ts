@@ -239,7 +239,7 @@ export class TransferQueue {
         this.runs.pause(run);
         waits.push(Promise.race([acked, run.settled]));
       } else {
-        if (job.kind === 'download') run.control.cancel();
+        if (job.kind !== 'upload') run.control.cancel(); // a download keeps its journal; a backup is finalized
         waits.push(run.settled);
       }
     }

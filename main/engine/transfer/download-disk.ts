@@ -5,12 +5,12 @@ import { DiskFerryError, asDiskFerryError, errorMessage } from '../errors.js';
 import { ensureFreeSpace, freeBytes } from '../fs/free-space.js';
 import { sparseFilesFor } from '../os/index.js';
 import { notSparseNote } from '../os/sparse-files.js';
-import { qcow2Layout } from '../image/qcow2-layout.js';
+import { incrementalLayout, qcow2Layout } from '../image/qcow2-layout.js';
 import { Qcow2FileSource } from '../image/qcow2-source.js';
 import { RawFileSource, type LocalImageSource } from '../image/raw-source.js';
 import { TransferDigest, VERIFY_OFF, type Verification } from '../image/verify.js';
 import { downloadRanges } from '../imageio/download.js';
-import { planRanges, planTotals, type PlannedRange } from '../imageio/plan.js';
+import { planRanges, planTotals, type PlanExtent, type PlannedRange } from '../imageio/plan.js';
 import type { Disk, EngineVersion } from '../ovirt/types.js';
 import { nameSearch } from '../ovirt/urls.js';
 import { DEFAULT_OUTPUT_FORMAT, downloadPath } from '../plan/download-rules.js';
@@ -41,7 +41,25 @@ export interface DownloadSpec {
    * disk as it was when the snapshot was taken, collapsed; the disk may be in use by a running VM.
    */
   readonly snapshotVolumeId?: string;
+  /** A disk of a VM backup (main/engine/backup/): read through the backup, written as qcow2. */
+  readonly backup?: BackupSource;
 }
+
+/** Where a backup's disk comes from, and what its file builds on. */
+export interface BackupSource {
+  /** The VM backup, `ready`. */
+  readonly backupId: string;
+  /** The disk as the engine describes it (a legacy backup locks it: it is not checked for `ok`). */
+  readonly disk: Disk;
+  /**
+   * An incremental disk: only what changed since the backup's checkpoint (imageio's dirty extents)
+   * is fetched, on top of this backing file, named relative to the output file; null: the whole disk.
+   */
+  readonly backingFile: string | null;
+}
+
+/** Why an incremental backup's file is not compared with the server's checksum. */
+export const INCREMENTAL_NOT_VERIFIED = 'not verified: an incremental backup holds only the changed blocks, and the server checksums the whole disk';
 
 /** What a download did. */
 export interface DownloadResult extends CompletedRun {
@@ -130,7 +148,7 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
   ) {
     this.onFinishing = options.onFinishing;
     this.onNote = options.onNote;
-    this.format = spec.format ?? DEFAULT_OUTPUT_FORMAT;
+    this.format = spec.backup ? 'qcow2' : (spec.format ?? DEFAULT_OUTPUT_FORMAT);
   }
 
   async inspect(): Promise<void> {
@@ -138,6 +156,14 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
   }
 
   async prepare(ctx: RunContext, version: EngineVersion): Promise<RunTarget> {
+    const backup = this.spec.backup;
+    if (backup) {
+      this.disk = backup.disk;
+      this.nbd = true;
+      this.path = downloadPath(this.spec.output, backup.disk, this.format);
+      await ensureTargetFree(this.path, this.spec.overwrite ?? false);
+      return { disk: backup.disk, transferFormat: 'raw', transfer: null, backupId: backup.backupId };
+    }
     const disk = await resolveDisk(ctx.deps, this.spec.disk, ctx.control.cancelSignal);
     if (disk.status !== 'ok')
       throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`);
@@ -161,7 +187,13 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
   async openData(ctx: RunContext, { imageio }: DataSession): Promise<DataPlan> {
     const { deps, control } = ctx;
     const disk = this.disk!;
-    const extents = imageio.features.extents ? await imageio.extents(control.cancelSignal) : [{ start: 0, length: await imageio.size(control.cancelSignal), zero: false }];
+    const backing = this.spec.backup?.backingFile ?? null;
+    const extents: ReadonlyArray<PlanExtent & { readonly dirty?: boolean }> =
+      backing !== null
+        ? await imageio.extents(control.cancelSignal, 'dirty')
+        : imageio.features.extents
+          ? await imageio.extents(control.cancelSignal)
+          : [{ start: 0, length: await imageio.size(control.cancelSignal), zero: false }];
     const size = extents.reduce((end, e) => Math.max(end, e.start + e.length), 0);
     // Guest data (NBD) always spans exactly the disk's virtual size: anything else would give a short
     // or padded copy passed off as the disk, so nothing is written.
@@ -173,9 +205,11 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
       );
     this.size = size;
     ctx.tracker.setTotal(size);
-    const plan = (this.plan = planRanges(extents));
+    // An incremental backup fetches whole changed clusters (incrementalLayout); the rest is not moved.
+    const incremental = backing !== null ? incrementalLayout(size, extents.map((e) => ({ ...e, dirty: e.dirty ?? false })), backing) : null;
+    const plan = (this.plan = planRanges(incremental ? fetchPlan(size, incremental.fetch) : extents));
     // A qcow2 target's layout follows from the extents; the journal resumes only into the same layout.
-    const layout = this.format === 'qcow2' ? qcow2Layout(size, extents.filter((e) => !e.zero)) : null;
+    const layout = incremental?.layout ?? (this.format === 'qcow2' ? qcow2Layout(size, extents.filter((e) => !e.zero)) : null);
     const sparse = deps.sparse ?? sparseFilesFor();
     const dir = dirname(this.path);
     const volume = await sparse.volume(dir);
@@ -206,7 +240,8 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
     target.startSaving();
     // Zero ranges need nothing: the part file is sparse. They count as done at once.
     for (const r of plan) if (r.zero) target.markDone(r.start, r.length);
-    if (this.spec.verify ?? true) {
+    if (incremental) this.verification = { ...VERIFY_OFF, note: INCREMENTAL_NOT_VERIFIED };
+    else if (this.spec.verify ?? true) {
       const digest = (this.digest = await TransferDigest.create(size, { thread: deps.hashThread ?? false }));
       digest.addZeroRanges(plan);
       // Only the bytes an earlier run already wrote are read back; the rest is hashed as it arrives.
@@ -265,7 +300,7 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
               if (err instanceof DiskFerryError && err.code === 'verification-failed') await target.forget();
               throw err;
             })
-        : VERIFY_OFF;
+        : this.verification;
     await journaled;
     await target.save();
     if (!complete) throw new DiskFerryError('internal', 'The download ended with ranges missing; the partial file was kept. Run the download again to fetch them.');
@@ -336,6 +371,19 @@ async function withLocalSource(partPath: string, qcow2: boolean, fn: (source: Lo
   } finally {
     await source.close();
   }
+}
+
+/** The extents of an incremental backup's plan: the ranges to fetch as data, the rest as zero (not moved). */
+function fetchPlan(size: number, fetch: ReadonlyArray<{ start: number; length: number }>): PlanExtent[] {
+  const out: PlanExtent[] = [];
+  let pos = 0;
+  for (const f of fetch) {
+    if (f.start > pos) out.push({ start: pos, length: f.start - pos, zero: true });
+    out.push({ start: f.start, length: f.length, zero: false });
+    pos = f.start + f.length;
+  }
+  if (pos < size) out.push({ start: pos, length: size - pos, zero: true });
+  return out;
 }
 
 /** Data bytes of the plan already in `done` (written by an earlier run). */

@@ -32,6 +32,8 @@ export interface RunTarget {
   readonly transfer: ImageTransfer | null;
   /** Transfer this point-in-time volume of the disk (a disk snapshot id) instead of the disk's active one. */
   readonly snapshotVolumeId?: string;
+  /** Read the disk through this VM backup (`ready`): its point-in-time data, and dirty extents for an incremental one. */
+  readonly backupId?: string;
 }
 
 /** An open transfer: the engine's ImageTransfer (`transferring`) and the data plane of its ticket. */

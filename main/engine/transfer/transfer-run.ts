@@ -111,6 +111,7 @@ export class TransferRun {
       ...(target.snapshotVolumeId !== undefined ? { snapshotId: target.snapshotVolumeId } : { diskId: target.disk.id }),
       direction,
       ...(target.transferFormat ? { format: target.transferFormat } : {}),
+      ...(target.backupId !== undefined ? { backupId: target.backupId } : {}),
       ...(tuning.inactivityTimeout !== undefined ? { inactivityTimeout: tuning.inactivityTimeout } : {}),
     });
     this.transferId = transfer.id;
