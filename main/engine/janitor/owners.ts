@@ -20,12 +20,16 @@ function collecting(): Collecting {
   return { byTransfer: new Map(), byDisk: new Map() };
 }
 
-/** A queue's jobs: a job owns its transfer (or, killed before it learnt the id, its disk), live while it is not finished. */
+/**
+ * A queue's jobs: a job owns its transfer (or, killed before it learnt the id, the open transfer of
+ * its disk), live while it is not finished. A job whose last run the engine refused because the disk
+ * was locked made no transfer: the one holding its disk is someone else's, and must not pass for ours.
+ */
 function addJobs(into: Collecting, jobs: readonly QueueJob[]): void {
   for (const j of jobs) {
     const owner: Owner = { kind: 'queue', label: `queue job ${j.label} (${j.id.slice(0, 8)})`, live: !isTerminal(j.state), jobId: j.id };
     if (j.transferId) into.byTransfer.set(j.transferId, owner);
-    else if (j.diskId && j.attempts > 0) into.byDisk.set(`${j.kind}:${j.diskId}`, owner);
+    else if (j.diskId && j.attempts > 0 && j.error?.diskLocked !== true) into.byDisk.set(`${j.kind}:${j.diskId}`, owner);
   }
 }
 
