@@ -56,6 +56,20 @@ describe.each(VERSIONS)('the engine transfers in the window, engine %s', (versio
     return t!;
   };
 
+  /** A download transfer of a disk opened through the engine's REST API (as a run, or another client, makes it), with no inactivity timeout. */
+  const openDownload = async (diskId: string): Promise<string> => {
+    const client = new OvirtClient({ engineUrl: h.sim.engineUrl, username: h.sim.username, password: () => h.sim.password, trust: { caPem: [h.sim.caPem] }, log: silentLog, pollIntervalMs: 20 });
+    try {
+      await client.login();
+      const id = (await client.createTransfer({ diskId, direction: 'download', format: 'raw', inactivityTimeout: 0 })).id;
+      await client.waitForTransferReady(id, { timeoutMs: 20_000 });
+      return id;
+    } finally {
+      await client.logout().catch(() => {});
+      await client.close();
+    }
+  };
+
   beforeAll(async () => {
     h = await startCore({ simulator: { engineVersion: version } });
     dir = h.dir;
@@ -73,15 +87,7 @@ describe.each(VERSIONS)('the engine transfers in the window, engine %s', (versio
     const waiting = await h.call('transfers:addDownloads', { diskIds: [ourDisk], folder: join(dir, 'earlier'), format: 'raw', existing: 'overwrite', start: 'window' });
     ourJob = waiting[0]!.id;
     await h.restart(async () => {
-      const client = new OvirtClient({ engineUrl: h.sim.engineUrl, username: h.sim.username, password: () => h.sim.password, trust: { caPem: [h.sim.caPem] }, log: silentLog, pollIntervalMs: 20 });
-      try {
-        await client.login();
-        ourTransfer = (await client.createTransfer({ diskId: ourDisk, direction: 'download', format: 'raw', inactivityTimeout: 0 })).id;
-        await client.waitForTransferReady(ourTransfer, { timeoutMs: 20_000 });
-      } finally {
-        await client.logout().catch(() => {});
-        await client.close();
-      }
+      ourTransfer = await openDownload(ourDisk);
       const doc = h.store.documents.get('transfers') as { queue: { jobs: Array<Record<string, unknown>> } };
       const job = doc.queue.jobs.find((j) => j['id'] === ourJob)!;
       Object.assign(job, {
@@ -174,6 +180,22 @@ describe.each(VERSIONS)('the engine transfers in the window, engine %s', (versio
     expect(end).toMatchObject({ action: 'cancelled', disk: 'removed' });
     expect(diskStatus(foreign.stuckUpload.diskId)).toBe('gone');
     expect(await list()).toEqual([]);
+  });
+
+  it("does not end, when it retries by itself, another client's transfer that made it fail on the lock", async () => {
+    const disk = await addSimDisk(h.sim, `held-${version}`, 4 * MiB, [{ start: 0, length: MiB }]);
+    const theirs = await openDownload(disk);
+    await h.call('settings:set', { maxRetries: 2 });
+    try {
+      const t = await download(disk, 'held');
+      await settled(t.id);
+      expect(view(t.id)).toMatchObject({ state: 'failed', attempts: 3, error: { code: 'conflict', diskLocked: true } });
+    } finally {
+      await h.call('settings:set', { maxRetries: 0 });
+    }
+    expect(phaseOf(theirs)).toBe('transferring');
+    expect(diskStatus(disk)).toBe('locked');
+    expect(row(await list(disk), theirs)).toMatchObject({ owner: null, endable: 'another-client' });
   });
 
   it('never ends the transfer a running job of ours goes on with', async () => {
