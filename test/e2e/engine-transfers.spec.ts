@@ -80,7 +80,11 @@ test('a download that found its disk locked: see the disk’s transfers, end the
   await shot(sheet, 'engine-transfers');
   await stuck.getByRole('button', { name: 'End the transfer of left-by-another-client-upload' }).click();
   await expect(confirm.getByRole('alert')).toContainText('the engine deletes the disk “left-by-another-client-upload”');
+  // A slow engine: the row says what it waits for until the disk is gone.
+  host.sim.faults.engineLatencyMs = 400;
   await confirm.getByRole('button', { name: 'Cancel and delete the disk' }).click();
+  await expect(stuck.getByRole('status')).toHaveText('Cancelling — waiting for the engine to delete the disk…');
+  host.sim.faults.engineLatencyMs = 0;
   await expect(sheet.getByTestId('engine-transfer-results')).toContainText('left-by-another-client-upload: the upload transfer was cancelled; the engine removed the disk.');
   expect(host.sim.engine.state.disks.has(left.stuckUpload.diskId)).toBe(false);
   await sheet.getByRole('button', { name: 'Close' }).click();
