@@ -32,6 +32,11 @@ export interface ErrorInfo {
   readonly retryable: boolean;
   /** The engine's own words (its fault's reason and detail), shown as the engine's beside our translated explanation. */
   readonly engineText?: string;
+  /**
+   * The engine refused because the disk is locked: an image transfer (maybe a stuck one) or another
+   * operation holds it. The window offers the engine's transfers on that disk.
+   */
+  readonly diskLocked?: boolean;
 }
 
 /** The envelope every IPC call returns. */

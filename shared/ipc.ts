@@ -21,7 +21,9 @@
  *   snapshot each time: with 1,000 jobs a snapshot was ~820 KB four times a second.
  * - `DiskView.vmNames`; `engines:testNew`; `Settings.verify` and `TransferView.checksum`;
  *   `UploadPlanItem.sameNameDisks`; `Settings.maxPerStorageDomain`;
- *   `transfers:planDownloads` (what the download folder's file system can hold).
+ *   `transfers:planDownloads` (what the download folder's file system can hold);
+ *   `transfers:listEngine` and `transfers:endEngine` (the engine's stuck transfers in the window);
+ *   `ErrorInfo.diskLocked`.
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
@@ -36,7 +38,11 @@ import {
   ChooseFolderResultSchema,
   DiskQuerySchema,
   DiskViewSchema,
+  EndEngineTransferRequestSchema,
+  EndEngineTransferResultSchema,
   EngineIdRequestSchema,
+  EngineTransfersRequestSchema,
+  EngineTransfersSchema,
   EngineProfileViewSchema,
   EnginesStateSchema,
   EngineTestResultSchema,
@@ -101,6 +107,10 @@ export const IPC = {
     'transfers:move': { request: MoveTransferRequestSchema, response: Null },
     /** After it, every window's next `transfers:changed` is a whole snapshot. */
     'transfers:list': { request: none, response: TransfersSnapshotSchema },
+    /** The selected engine's own image transfers, ours and other clients', as `diskferry transfers` lists them. */
+    'transfers:listEngine': { request: optional(EngineTransfersRequestSchema), response: EngineTransfersSchema },
+    /** Ends one of them (a download finalized, an upload cancelled: its disk deleted), then waits for its disk. */
+    'transfers:endEngine': { request: EndEngineTransferRequestSchema, response: EndEngineTransferResultSchema },
     'settings:get': { request: none, response: SettingsSchema },
     /** Any subset of the settings; answers the whole new settings. */
     'settings:set': { request: SettingsPatchSchema, response: SettingsSchema },

@@ -12,6 +12,7 @@ import { notificationLanguage, notificationTitle } from './notification-text.js'
 import type { InvokeHandlers } from './dispatch.js';
 import type { EventStates } from './event-pump.js';
 import { EnginesService } from './engines-service.js';
+import { EngineTransfersService } from './engine-transfers-service.js';
 import type { AppPorts } from './ports.js';
 import { SettingsService } from './settings-service.js';
 import { EngineQueueAdapter } from './transfers/engine-queue-adapter.js';
@@ -44,6 +45,7 @@ export class AppCore {
   private readonly engines: EnginesService;
   private readonly catalog: CatalogService;
   private readonly transfers: TransfersService;
+  private readonly engineTransfers: EngineTransfersService;
   /** Probes of planned files, shared by the plan and the confirmed uploads. */
   private readonly planned = new PlannedImages();
   private readonly queue: TransferQueuePort;
@@ -89,6 +91,12 @@ export class AppCore {
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     });
     this.transfers.attach(this.queue);
+    this.engineTransfers = new EngineTransfersService({
+      engines: this.engines,
+      jobs: () => this.queue.jobs(),
+      now: ports.now,
+      ...(options.engineTimeoutMs !== undefined ? { timeoutMs: options.engineTimeoutMs } : {}),
+    });
     this.queue.subscribe((urgent) => {
       this.bus.changed('transfers:changed', urgent);
       this.updateDesktop();
@@ -173,6 +181,8 @@ export class AppCore {
         this.bus.changed('transfers:changed', true, true);
         return transfers.snapshot();
       },
+      'transfers:listEngine': (r) => this.engineTransfers.list(r),
+      'transfers:endEngine': (r) => this.engineTransfers.end(r),
       'settings:get': () => settings.get(),
       'settings:set': async (patch) => {
         const next = await settings.set(patch);

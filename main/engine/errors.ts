@@ -15,18 +15,27 @@ export class DiskFerryError extends Error {
   readonly status: number | undefined;
   /** The engine's own words, when it said any (already in `message` too, for logs and the CLI). */
   readonly engineText: string | undefined;
+  /** The engine refused because the disk is locked (a transfer or another operation holds it). */
+  readonly diskLocked: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean; status?: number; engineText?: string } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean; status?: number; engineText?: string; diskLocked?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.status = options.status;
     this.engineText = options.engineText;
+    this.diskLocked = options.diskLocked ?? false;
   }
 
   /** Plain data for the IPC bridge, reports and persistence. */
   toInfo(): ErrorInfo {
-    return { code: this.code, message: this.message, retryable: this.retryable, ...(this.engineText !== undefined ? { engineText: this.engineText } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.engineText !== undefined ? { engineText: this.engineText } : {}),
+      ...(this.diskLocked ? { diskLocked: true } : {}),
+    };
   }
 }
 

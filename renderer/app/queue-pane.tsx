@@ -21,6 +21,7 @@ export function useRowHandlers() {
     },
     onMove: (t: TransferView, to: 'top' | 'up' | 'down' | 'bottom') => c.move(t.id, to),
     onToggle: c.toggleTransfer,
+    onEngineTransfers: (t: TransferView) => void c.openEngineTransfers(t),
   };
 }
 

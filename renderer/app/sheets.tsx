@@ -9,6 +9,7 @@ import { UploadPlanSheet } from '../components/upload-plan-sheet.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { historySummary, inHistory } from '../state/selectors.js';
 import { useAppState, useController } from './context.js';
+import { EngineTransfersPanel } from './engine-transfers.js';
 
 /** Renders the sheet the store says is open. */
 export function Sheets() {
@@ -78,6 +79,8 @@ export function Sheets() {
     }
     case 'report':
       return <Report />;
+    case 'engine-transfers':
+      return <EngineTransfersPanel diskId={sheet.diskId} diskName={sheet.diskName} jobId={sheet.jobId} />;
   }
 }
 

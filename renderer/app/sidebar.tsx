@@ -42,6 +42,7 @@ export function Sidebar() {
         onTest={(id) => void test(id)}
         onRemove={(id) => void c.removeEngine(id)}
         onAdd={() => c.openSheet({ kind: 'add-engine' })}
+        onTransfers={() => void c.openEngineTransfers(null)}
       />
       {selected?.status === 'connected' && (
         <>

@@ -14,10 +14,12 @@ export interface EngineListProps {
   readonly onTest: (id: string) => void;
   readonly onRemove: (id: string) => void;
   readonly onAdd: () => void;
+  /** "Transfers on this engine…" (the selected, connected engine). */
+  readonly onTransfers: () => void;
 }
 
 /** The engines section. */
-export function EngineList({ profiles, selectedId, testLine, onSelect, onTest, onRemove, onAdd }: EngineListProps) {
+export function EngineList({ profiles, selectedId, testLine, onSelect, onTest, onRemove, onAdd, onTransfers }: EngineListProps) {
   const { t } = useTranslation();
   const selected = profiles.find((p) => p.id === selectedId) ?? null;
   return (
@@ -52,6 +54,11 @@ export function EngineList({ profiles, selectedId, testLine, onSelect, onTest, o
             <button type="button" className="small" onClick={() => onTest(selected.id)}>
               {t('sidebar.test')}
             </button>
+            {selected.status === 'connected' && (
+              <button type="button" className="small" onClick={onTransfers}>
+                {t('sidebar.engineTransfers')}
+              </button>
+            )}
             {selected.status !== 'connected' && (
               <button type="button" className="small" onClick={() => onSelect(selected.id)}>
                 {t('sidebar.connect')}

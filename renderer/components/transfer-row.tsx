@@ -10,6 +10,7 @@ import { formatBytes, formatDuration, formatPercent, formatRate, formatTime } fr
 import { rowFigures } from '../lib/progress-figures.js';
 import { errorReason } from '../lib/error-text.js';
 import { errorHint, phaseText, rowActions, type RowAction } from '../lib/transfer-text.js';
+import { lockedDisk } from '../lib/engine-transfer-text.js';
 import { Icon } from './icon.js';
 import { ProgressBar } from './progress-bar.js';
 import { TransferDetails } from './transfer-details.js';
@@ -19,6 +20,8 @@ export interface TransferRowHandlers {
   readonly onAction: (t: TransferView, action: RowAction) => void;
   readonly onMove: (t: TransferView, to: 'top' | 'up' | 'down' | 'bottom') => void;
   readonly onToggle: (id: string) => void;
+  /** "See transfers on this disk…": the engine's transfers that may hold the disk a failure found locked. */
+  readonly onEngineTransfers?: (t: TransferView) => void;
 }
 
 /** Props of a row. */
@@ -36,7 +39,7 @@ export interface TransferRowProps extends TransferRowHandlers {
 const ENGINE_BOUND = new Set(['preparing', 'initializing', 'verifying', 'finalizing', 'retrying']);
 
 /** A transfer row. */
-export function TransferRow({ transfer: tr, expanded, window, locale, engineAwaySince = null, onAction, onMove, onToggle, onKeyDown }: TransferRowProps) {
+export function TransferRow({ transfer: tr, expanded, window, locale, engineAwaySince = null, onAction, onMove, onToggle, onEngineTransfers, onKeyDown }: TransferRowProps) {
   const { t, i18n } = useTranslation();
   const away = engineAwaySince !== null && (ENGINE_BOUND.has(tr.state) || tr.state === 'transferring');
   const phase = away && ENGINE_BOUND.has(tr.state) ? { key: 'phase.engineAway', params: { since: formatTime(engineAwaySince, locale) }, tone: 'pending' as const } : phaseText(tr, window);
@@ -111,6 +114,14 @@ export function TransferRow({ transfer: tr, expanded, window, locale, engineAway
       {hint && (
         <div className="transfer__hint" data-testid="transfer-hint">
           {t(hint.key, hint.params)}
+          {onEngineTransfers && lockedDisk(tr) && (
+            <>
+              {' '}
+              <button type="button" className="link" onClick={() => onEngineTransfers(tr)}>
+                {t('engineTransfers.seeDisk')}
+              </button>
+            </>
+          )}
         </div>
       )}
       {expanded && <TransferDetails transfer={tr} locale={locale} />}

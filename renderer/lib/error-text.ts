@@ -14,6 +14,7 @@ export type Translate = (key: string, params?: Record<string, unknown>) => strin
 export function errorReason(error: ErrorInfo | null, t: Translate, language: string): string {
   if (!error) return '';
   if (language === 'en') return error.message;
-  const ours = t(`error.${error.code}`);
+  // A refusal because the disk is locked has words of its own (the window offers the disk's transfers).
+  const ours = t(error.diskLocked ? 'error.diskLocked' : `error.${error.code}`);
   return error.engineText ? `${ours} ${t('error.engineSaid', { text: error.engineText })}` : ours;
 }

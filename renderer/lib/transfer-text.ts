@@ -85,7 +85,7 @@ const HINTED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 /** What to do about an error, or null when there is nothing to add (a cancel). */
 export function errorHint(error: ErrorInfo | null): Phrase | null {
   if (!error || !HINTED.has(error.code)) return null;
-  return { key: `hint.${error.code}`, params: { retry: error.retryable ? 'yes' : 'no' } };
+  return { key: error.diskLocked ? 'hint.diskLocked' : `hint.${error.code}`, params: { retry: error.retryable ? 'yes' : 'no' } };
 }
 
 /** The action keys a row shows, in order, from the actions main allows. */

@@ -16,7 +16,9 @@ export type Sheet =
   | { readonly kind: 'download-plan'; readonly diskIds: readonly string[] }
   | { readonly kind: 'confirm-cancel'; readonly transferId: string }
   | { readonly kind: 'password'; readonly engineId: string }
-  | { readonly kind: 'report' };
+  | { readonly kind: 'report' }
+  /** The selected engine's own transfers; of one disk when opened from a row that failed on its lock (`jobId`). */
+  | { readonly kind: 'engine-transfers'; readonly diskId: string | null; readonly diskName: string | null; readonly jobId: string | null };
 
 /** A short message at the bottom of the window: an action's error, or a note. */
 export interface Notice {

@@ -10,7 +10,11 @@ import type {
   AddEngineRequest,
   AddUploadsRequest,
   CaCertificateInfo,
+  EndEngineTransferRequest,
+  EndEngineTransferResult,
   EngineTestResult,
+  EngineTransfers,
+  EngineTransfersRequest,
   MoveTransferRequest,
   ProxySetting,
   SettingsPatch,
@@ -236,6 +240,25 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     async cancel(id: string): Promise<void> {
       dispatch({ type: 'sheet/close' });
       await run(api.transfers.cancel({ id }));
+    },
+
+    /** The "Transfers on this engine" sheet: all of the selected engine's, or those of a failed transfer's disk (selecting its engine first). */
+    async openEngineTransfers(from: Pick<TransferView, 'id' | 'engineId' | 'diskId' | 'diskName'> | null): Promise<void> {
+      if (from && store.getState().engines.selectedId !== from.engineId) {
+        const r = await run(api.engines.select({ id: from.engineId }));
+        if (!r) return;
+        dispatch({ type: 'engines', engines: r });
+      }
+      dispatch({ type: 'sheet/open', sheet: from ? { kind: 'engine-transfers', diskId: from.diskId, diskName: from.diskName, jobId: from.id } : { kind: 'engine-transfers', diskId: null, diskName: null, jobId: null } });
+    },
+    listEngineTransfers(request: EngineTransfersRequest): Promise<Result<EngineTransfers>> {
+      return api.transfers.listEngine(request);
+    },
+    /** Ends one of the engine's transfers (the sheet asked first); the disk list is read again after it. */
+    async endEngineTransfer(request: EndEngineTransferRequest): Promise<Result<EndEngineTransferResult>> {
+      const r = await api.transfers.endEngine(request);
+      void loadCatalog(true, true);
+      return r;
     },
 
     /** Saves settings; a refusal becomes a notice and the answer null. */

@@ -29,7 +29,7 @@ export function optionalRequest<S extends z.ZodType>(schema: S) {
 
 // The schemas of model.ts types are checked against them (`satisfies`), keeping their literal types.
 
-export const ErrorInfoSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryable: z.boolean(), engineText: z.string().optional() }) satisfies z.ZodType<ErrorInfo>;
+export const ErrorInfoSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryable: z.boolean(), engineText: z.string().optional(), diskLocked: z.boolean().optional() }) satisfies z.ZodType<ErrorInfo>;
 
 export const TransferStateSchema = z.enum([
   'queued',

@@ -9,3 +9,4 @@ export * from './engines.js';
 export * from './catalog.js';
 export * from './transfers.js';
 export * from './settings.js';
+export * from './engine-transfers.js';

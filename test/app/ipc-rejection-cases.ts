@@ -61,6 +61,8 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'transfers:reveal': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
   'transfers:move': { minimal: { id: 'no-such-transfer', to: 'top' }, full: { id: 'no-such-transfer', to: 'bottom' } },
   'transfers:list': { minimal: undefined, full: undefined },
+  'transfers:listEngine': { minimal: undefined, full: { diskId: 'no-such-disk', all: true } },
+  'transfers:endEngine': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer', anotherClient: true, deleteDisk: true } },
   'settings:get': { minimal: undefined, full: undefined },
   'settings:set': {
     minimal: {},

@@ -99,6 +99,18 @@ describe.each(VERSIONS)('diskferry transfers, engine %s', (version) => {
     expect(table.out).toMatch(/2 stuck/);
   });
 
+  it("does not take another client's transfer for a queue job's that the engine refused on the locked disk", async () => {
+    const out = join(h.dir, `locked-${version}`);
+    await mkdir(out, { recursive: true });
+    expect((await c.cli('queue', 'add', 'download', otherDownload.diskId, '--output', out, '--password-file', c.pw)).code).toBe(0);
+    const run = await c.cli('queue', 'run', '--retries', '0', '--password-file', c.pw);
+    expect(run.code).toBe(1);
+    expect(run.out + run.err).toMatch(/is locked; it can be downloaded only when it is ok\. .*see the transfers on this disk \('diskferry transfers'/);
+    const other = (await rows()).find((r) => r.id === otherDownload.transferId);
+    expect(other).toMatchObject({ ours: false, owner: null, condition: version === '4.1' ? 'unknown' : 'moving' });
+    expect(diskStatus(otherDownload.diskId)).toBe('locked');
+  });
+
   it('--dry-run says what it would do and changes nothing', async () => {
     const r = await c.cli('transfers', 'clean', '--dry-run', '--password-file', c.pw);
     expect(r.code, r.err).toBe(0);

@@ -205,6 +205,10 @@ export class EngineQueueAdapter implements TransferQueuePort {
       .map((j) => this.view(j));
   }
 
+  jobs(): readonly QueueJob[] {
+    return this.queue?.list() ?? [];
+  }
+
   running(): readonly TransferView[] {
     return this.q()
       .list()

@@ -3,7 +3,7 @@
  * implements it with the engine's TransferQueue (main/engine/queue/).
  */
 import type { MoveTransferRequest, TransferView } from '../../../shared/ipc.js';
-import type { NewJob } from '../../engine/queue/job.js';
+import type { NewJob, QueueJob } from '../../engine/queue/job.js';
 import type { TransferMeta } from './record.js';
 
 /** One transfer to queue: the engine job (with its id) and the app's display fields. */
@@ -29,6 +29,8 @@ export interface TransferQueuePort {
   get(id: string): TransferView;
   /** Queue order. */
   list(): readonly TransferView[];
+  /** The engine queue's jobs themselves (their engine transfers and disks: whose an engine transfer is). */
+  jobs(): readonly QueueJob[];
   /** Only the transfers that run now (preparing … verifying): cheap to ask on every change. */
   running(): readonly TransferView[];
   /** Called after changes (coalesced per tick); `urgent` for state changes, not for progress. */

@@ -4,11 +4,10 @@
  * the stuck ones, the right way for each (engine/janitor/janitor.ts).
  */
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { formatDuration } from '../../../shared/format.js';
-import { endStuckTransfer, surveyTransfers, type Owner, type Owners, type TransferRow } from '../../engine/janitor/janitor.js';
+import { endStuckTransfer, surveyTransfers, type Owners, type TransferRow } from '../../engine/janitor/janitor.js';
+import { ownersOf } from '../../engine/janitor/owners.js';
 import { Sightings } from '../../engine/janitor/sightings.js';
-import { isTerminal } from '../../engine/queue/states.js';
 import { parseQueueDocument } from '../../engine/queue/store.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS, type TransferDeps } from '../../engine/transfer/deps.js';
 import { parseCommand, parseDuration } from '../args.js';
@@ -106,28 +105,13 @@ async function runClean(ctx: CliContext, args: string[]): Promise<number> {
 /** The rows of the engine's transfers, with what we know of ours. */
 async function survey(ctx: CliContext, deps: TransferDeps): Promise<TransferRow[]> {
   const sightings = await Sightings.open(sightingsFile(deps.client.engineHost));
-  return surveyTransfers(deps, await ownersOf(ctx, deps), sightings, ctx.signal);
+  return surveyTransfers(deps, await ownersFor(ctx, deps), sightings, ctx.signal);
 }
 
 /** Our transfers: the queue's jobs (from the queue file) and the local record of plain commands. */
-async function ownersOf(ctx: CliContext, deps: TransferDeps): Promise<Owners> {
-  const byTransfer = new Map<string, Owner>();
-  const byDisk = new Map<string, Owner>();
+async function ownersFor(ctx: CliContext, deps: TransferDeps): Promise<Owners> {
   const doc = parseQueueDocument(await readFile(queuePaths().file, 'utf8').then((t) => JSON.parse(t) as unknown, () => null));
-  for (const j of doc?.jobs ?? []) {
-    const owner: Owner = { kind: 'queue', label: `queue job ${j.label} (${j.id.slice(0, 8)})`, live: !isTerminal(j.state) };
-    if (j.transferId) byTransfer.set(j.transferId, owner);
-    else if (j.diskId && j.attempts > 0) byDisk.set(`${j.kind}:${j.diskId}`, owner);
-  }
-  const ledger = ctx.ledger;
-  for (const e of await ledger.list()) {
-    if (e.engine !== deps.client.engineHost) continue;
-    const where = e.host === hostname() ? '' : ` on ${e.host}`;
-    const owner: Owner = { kind: 'process', label: `diskferry ${e.command} (process ${e.pid}${where})`, live: !(await ledger.orphaned(e)) };
-    if (e.transferId) byTransfer.set(e.transferId, owner);
-    else if (e.diskId) byDisk.set(`${e.direction}:${e.diskId}`, owner);
-  }
-  return { byTransfer, byDisk };
+  return ownersOf(doc?.jobs ?? [], { ledger: ctx.ledger, engineHost: deps.client.engineHost });
 }
 
 /** After a transfer was ended: the local record's entries for it go. */

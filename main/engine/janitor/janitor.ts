@@ -24,6 +24,8 @@ export interface Owner {
   readonly label: string;
   /** Someone is behind it: a running command, or a queue job that goes on with it later. */
   readonly live: boolean;
+  /** The queue job's id, for a `queue` owner. */
+  readonly jobId?: string;
 }
 
 /**
@@ -32,6 +34,22 @@ export interface Owner {
  * `finished`: over; `unknown`: the engine does not say enough (4.1 reports no activity).
  */
 export type TransferCondition = 'moving' | 'held' | 'stuck' | 'ending' | 'finished' | 'unknown';
+
+/** Why a transfer is in its condition, as a code (the window words it in its language; `why` is the English). */
+export type ConditionReason =
+  | 'ended-well'
+  | 'ended-failure'
+  | 'engine-ending'
+  | 'queued-job'
+  | 'command-running'
+  | 'owner-gone'
+  | 'paused-by-engine'
+  | 'idle'
+  | 'paused-by-client'
+  | 'data-moving'
+  | 'no-activity-report'
+  | 'not-watched-long'
+  | 'quiet-not-long';
 
 /** One row of `diskferry transfers`. */
 export interface TransferRow {
@@ -44,6 +62,7 @@ export interface TransferRow {
   readonly condition: TransferCondition;
   /** Why, in a few words. */
   readonly why: string;
+  readonly reason: ConditionReason;
 }
 
 const FINISHED = new Set(['finished_success', 'finished_failure']);
@@ -77,18 +96,21 @@ export async function surveyTransfers(deps: TransferDeps, owners: Owners, sighti
 }
 
 /** The condition of a transfer and why (see TransferCondition). Pure. */
-export function condition(t: ImageTransfer, owner: Owner | null, idleMs: number | null): { condition: TransferCondition; why: string } {
-  if (FINISHED.has(t.phase)) return { condition: 'finished', why: t.phase === 'finished_success' ? 'ended well' : 'ended in failure' };
-  if (ENDING.has(t.phase)) return { condition: 'ending', why: 'the engine is ending it' };
-  if (owner?.live) return owner.kind === 'queue' ? { condition: 'held', why: 'a queued DiskFerry job goes on with it' } : { condition: 'moving', why: `${owner.label} is working on it` };
-  if (owner) return { condition: 'stuck', why: `${owner.label} is gone` };
-  if (t.phase === 'paused_system') return { condition: 'stuck', why: 'paused by the engine; nobody resumed it' };
+export function condition(t: ImageTransfer, owner: Owner | null, idleMs: number | null): { condition: TransferCondition; why: string; reason: ConditionReason } {
+  const is = (condition: TransferCondition, reason: ConditionReason, why: string) => ({ condition, why, reason });
+  if (FINISHED.has(t.phase)) return t.phase === 'finished_success' ? is('finished', 'ended-well', 'ended well') : is('finished', 'ended-failure', 'ended in failure');
+  if (ENDING.has(t.phase)) return is('ending', 'engine-ending', 'the engine is ending it');
+  if (owner?.live) return owner.kind === 'queue' ? is('held', 'queued-job', 'a queued DiskFerry job goes on with it') : is('moving', 'command-running', `${owner.label} is working on it`);
+  if (owner) return is('stuck', 'owner-gone', `${owner.label} is gone`);
+  if (t.phase === 'paused_system') return is('stuck', 'paused-by-engine', 'paused by the engine; nobody resumed it');
   const quiet = idleMs !== null && idleMs >= Math.max(STUCK_AFTER_MS, 2 * 1000 * (t.inactivityTimeout ?? 0));
-  if (quiet) return { condition: 'stuck', why: `no activity for ${Math.round(idleMs / 60_000)} min` };
-  if (t.phase === 'paused_user') return { condition: 'held', why: 'paused by its client' };
-  if (t.active === true) return { condition: 'moving', why: 'data is moving' };
-  if (t.active === null && t.transferred === null) return { condition: 'unknown', why: 'this engine does not report activity' };
-  return { condition: 'moving', why: idleMs === null ? 'another client; not watched long enough to call it stuck' : 'another client; quiet, not long enough to call it stuck' };
+  if (quiet) return is('stuck', 'idle', `no activity for ${Math.round(idleMs / 60_000)} min`);
+  if (t.phase === 'paused_user') return is('held', 'paused-by-client', 'paused by its client');
+  if (t.active === true) return is('moving', 'data-moving', 'data is moving');
+  if (t.active === null && t.transferred === null) return is('unknown', 'no-activity-report', 'this engine does not report activity');
+  return idleMs === null
+    ? is('moving', 'not-watched-long', 'another client; not watched long enough to call it stuck')
+    : is('moving', 'quiet-not-long', 'another client; quiet, not long enough to call it stuck');
 }
 
 /** What ending a transfer did. */

@@ -103,6 +103,13 @@ export function httpError(status: number, body: Buffer, ctx: RequestContext): Di
       retryable: false,
       ...engine,
     });
+  // The engine's lock refusal: "Disk X is being transferred", "The following disks are locked: X".
+  if (status === 409 && fault !== null && /being transferred|disks? (are|is) locked/i.test(fault))
+    return new DiskFerryError(
+      'conflict',
+      `${base}. The disk is locked: an image transfer (perhaps a stuck one) or another operation holds it. See the transfers on this disk ('diskferry transfers', or "See transfers on this disk…" in the window), end a stuck one, then try again.`,
+      { status, retryable: false, diskLocked: true, ...engine },
+    );
   if (status === 409)
     return new DiskFerryError('conflict', `${base}. The disk or storage domain is locked, busy or not active; wait until the engine has finished with it (or activate the domain), then try again.`, { status, retryable: false, ...engine });
   if (status === 403)

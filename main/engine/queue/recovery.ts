@@ -99,15 +99,18 @@ async function fileChange(job: QueueJob & { kind: 'upload' }, journal: UploadJou
  * it is finalized (downloads are never cancelled). A run killed while the engine created its transfer
  * never saved the id: then the open download transfer of the job's disk is ours (the job had started
  * an attempt on that disk and the engine allows one transfer per disk), unless it is moving data,
- * which only a live client does. Only network trouble is thrown (retry later).
+ * which only a live client does. Only a run cut short can have lost the id: a run that ended saved
+ * it as soon as the engine answered, so after one that failed — above all on the disk's lock, held by
+ * another client's transfer — the disk's open transfer is someone else's and is left alone. Only
+ * network trouble is thrown (retry later).
  */
 export async function releaseDownload(
   deps: TransferDeps,
   job: QueueJob & { kind: 'download' },
   signal: AbortSignal,
   timeoutMs: number,
-  /** Attempts that ran before this one (the one starting now is counted in `attempts`). */
-  earlier: number = job.attempts - 1,
+  /** Earlier attempts that were cut short (a crash, a kill, a shutdown) and may have lost their transfer's id. */
+  earlier: number = job.interruptions,
 ): Promise<void> {
   if (!job.diskId) return;
   const saved = job.transferId ? await deps.client.transfer(job.transferId, signal) : null;
@@ -146,7 +149,7 @@ export async function unsavedDownload(deps: TransferDeps, diskId: string, signal
 export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: number): Promise<void> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs, job.attempts);
+    if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs);
     if (job.kind === 'backup') return void (await releaseBackup(deps, job));
     if (job.state === 'completed') return;
     const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : job.diskId ? await unsavedTransfer(deps, job.diskId, signal) : null;

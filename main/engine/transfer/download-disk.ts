@@ -165,6 +165,12 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
       return { disk: backup.disk, transferFormat: 'raw', transfer: null, backupId: backup.backupId };
     }
     const disk = await resolveDisk(ctx.deps, this.spec.disk, ctx.control.cancelSignal);
+    if (disk.status === 'locked')
+      throw new DiskFerryError(
+        'conflict',
+        `Disk '${disk.name}' is locked; it can be downloaded only when it is ok. An image transfer (perhaps a stuck one) or another operation holds it: see the transfers on this disk ('diskferry transfers', or "See transfers on this disk…" in the window), or try again later.`,
+        { diskLocked: true },
+      );
     if (disk.status !== 'ok')
       throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`);
     this.disk = disk;
@@ -337,7 +343,7 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
     const engine = e.code === 'cancelled' || unverified ? '' : released
       ? ` The transfer on the engine was closed: disk '${disk.name}' is not locked.`
       : ` The transfer on the engine could not be closed: disk '${disk.name}' may stay locked until the engine ends the transfer by itself.`;
-    return new DiskFerryError(e.code, `${e.message}${kept}${engine}`, { cause: e, retryable: e.retryable });
+    return new DiskFerryError(e.code, `${e.message}${kept}${engine}`, { cause: e, retryable: e.retryable, diskLocked: e.diskLocked, ...(e.engineText !== undefined ? { engineText: e.engineText } : {}) });
   }
 
   async close(): Promise<void> {

@@ -297,7 +297,13 @@ function diskFateAfterUploadFailure(diskName: string, deleted: boolean | null): 
 /** The same error with a sentence added, keeping the code and retryable flag. */
 function withContext(err: DiskFerryError, suffix: string): DiskFerryError {
   if (!suffix) return err;
-  return new DiskFerryError(err.code, `${err.message} ${suffix}`.trim(), { cause: err, retryable: err.retryable, ...(err.status !== undefined ? { status: err.status } : {}) });
+  return new DiskFerryError(err.code, `${err.message} ${suffix}`.trim(), {
+    cause: err,
+    retryable: err.retryable,
+    diskLocked: err.diskLocked,
+    ...(err.status !== undefined ? { status: err.status } : {}),
+    ...(err.engineText !== undefined ? { engineText: err.engineText } : {}),
+  });
 }
 
 function fmtGiB(bytes: number): string {

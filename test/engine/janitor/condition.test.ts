@@ -35,11 +35,11 @@ describe('janitor: condition', () => {
     expect(condition(transfer({ phase: 'paused_user', direction: 'upload' }), queued, 3_600_000).condition).toBe('held');
     expect(condition(transfer({ active: true }), null, null).condition).toBe('moving');
     expect(condition(transfer({}), null, 60_000).condition).toBe('moving');
-    expect(condition(transfer({ phase: 'paused_user', direction: 'upload' }), null, 60_000)).toEqual({ condition: 'held', why: 'paused by its client' });
+    expect(condition(transfer({ phase: 'paused_user', direction: 'upload' }), null, 60_000)).toEqual({ condition: 'held', why: 'paused by its client', reason: 'paused-by-client' });
   });
 
   it('calls stuck what nobody is behind', () => {
-    expect(condition(transfer({}), gone, null)).toEqual({ condition: 'stuck', why: 'diskferry download (process 7) is gone' });
+    expect(condition(transfer({}), gone, null)).toEqual({ condition: 'stuck', why: 'diskferry download (process 7) is gone', reason: 'owner-gone' });
     expect(condition(transfer({ phase: 'paused_system', direction: 'upload' }), null, null).condition).toBe('stuck');
     expect(condition(transfer({}), null, STUCK_AFTER_MS).condition).toBe('stuck');
     // Quiet for less than twice its own inactivity timeout is not enough.

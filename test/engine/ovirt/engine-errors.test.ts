@@ -17,6 +17,17 @@ describe('httpError', () => {
     expect(httpError(404, Buffer.alloc(0), ctx).code).toBe('not-found');
     expect(httpError(403, fault('[User is not authorized to perform this action.]'), ctx).code).toBe('engine-fault');
   });
+  it("marks the engine's lock refusal (a transfer or another operation holds the disk) and says where to look, and only that", () => {
+    for (const detail of ['[Cannot transfer Virtual Disk. Disk mydisk is being transferred.]', '[Cannot remove Virtual Disk: The following disks are locked: mydisk. Please try again in a few minutes.]']) {
+      const e = httpError(409, fault(detail), ctx);
+      expect(e).toMatchObject({ code: 'conflict', retryable: false, diskLocked: true, engineText: `Operation Failed: ${detail}` });
+      expect(e.message).toMatch(/The disk is locked: .*See the transfers on this disk/);
+      expect(e.toInfo()).toMatchObject({ diskLocked: true });
+    }
+    const other = httpError(409, fault('[Cannot transfer Virtual Disk. Disk mydisk is plugged to non-Down VMs.]'), ctx);
+    expect(other.diskLocked).toBe(false);
+    expect(other.toInfo()).not.toHaveProperty('diskLocked');
+  });
   it('treats a 5xx without a fault as a retryable server error, a 500 fault as the engine verdict', () => {
     expect(httpError(503, Buffer.from('<html>Service Unavailable</html>'), ctx)).toMatchObject({ code: 'server-error', retryable: true });
     expect(httpError(500, fault('[Cannot transfer Virtual Disk: The following disks are illegal.]'), ctx)).toMatchObject({ code: 'engine-fault', retryable: false });
