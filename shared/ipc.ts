@@ -21,10 +21,14 @@
  *   snapshot each time: with 1,000 jobs a snapshot was ~820 KB four times a second.
  * - `DiskView.vmNames`; `engines:testNew`; `Settings.verify` and `TransferView.checksum`;
  *   `UploadPlanItem.sameNameDisks`; `Settings.maxPerStorageDomain`.
+ * - `transfers:act` (pause, resume, cancel, retry, remove, start now, move many at once) and
+ *   `TransferActions.startNow`; `transfers:report` and `transfers:saveReport`.
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
 import {
+  ActOnTransfersRequestSchema,
+  ActOnTransfersResultSchema,
   AddDownloadsRequestSchema,
   AddEngineRequestSchema,
   AddUploadsRequestSchema,
@@ -45,7 +49,10 @@ import {
   OpenFilesResultSchema,
   optionalRequest as optional,
   PlanUploadsRequestSchema,
+  ReportFileSchema,
+  ReportRequestSchema,
   RevealResultSchema,
+  SavedReportSchema,
   SelectEngineRequestSchema,
   SettingsPatchSchema,
   SettingsSchema,
@@ -95,6 +102,12 @@ export const IPC = {
     'transfers:remove': { request: TransferIdRequestSchema, response: Null },
     'transfers:reveal': { request: TransferIdRequestSchema, response: RevealResultSchema },
     'transfers:move': { request: MoveTransferRequestSchema, response: Null },
+    /** One action on many transfers (each where it applies; the others are answered with why not). */
+    'transfers:act': { request: ActOnTransfersRequestSchema, response: ActOnTransfersResultSchema },
+    /** The report of finished transfers as a file's text (the CLI's queue report). */
+    'transfers:report': { request: ReportRequestSchema, response: ReportFileSchema },
+    /** The same, written where the user chooses in a save dialog (hosts with `nativeDialogs`). */
+    'transfers:saveReport': { request: ReportRequestSchema, response: SavedReportSchema },
     /** After it, every window's next `transfers:changed` is a whole snapshot. */
     'transfers:list': { request: none, response: TransfersSnapshotSchema },
     'settings:get': { request: none, response: SettingsSchema },

@@ -59,6 +59,9 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'transfers:remove': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
   'transfers:reveal': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
   'transfers:move': { minimal: { id: 'no-such-transfer', to: 'top' }, full: { id: 'no-such-transfer', to: 'bottom' } },
+  'transfers:act': { minimal: { ids: ['no-such-transfer'], action: 'pause' }, full: { ids: ['no-such-transfer', 'no-such-either'], action: 'startNow' } },
+  'transfers:report': { minimal: { format: 'csv' }, full: { format: 'json', ids: ['no-such-transfer'] } },
+  'transfers:saveReport': { minimal: { format: 'csv' }, full: { format: 'json', ids: ['no-such-transfer'] } },
   'transfers:list': { minimal: undefined, full: undefined },
   'settings:get': { minimal: undefined, full: undefined },
   'settings:set': {

@@ -53,6 +53,7 @@ export function transferActions(job: QueueJob, meta: TransferMeta): TransferActi
     remove: isTerminal(s),
     reveal: meta.direction === 'upload' || s === 'completed' || job.progress.bytesDone > 0 || job.startedAt !== null,
     move: isPending(s) || s === 'paused',
+    startNow: job.start === 'window' && (isPending(s) || s === 'paused'),
   };
 }
 
