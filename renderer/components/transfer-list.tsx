@@ -2,7 +2,8 @@
  * A virtualized list of transfer rows (fluid with thousands of jobs): only the rows in view are in
  * the DOM, each measured so expanded rows take their height. A multi-select listbox: a click selects
  * a row, Ctrl/Cmd-click adds one, Shift-click a range; arrow keys (Home, End) move the selection,
- * with Shift they extend it, with Ctrl only the focus; Ctrl/Cmd+A selects all, Escape none.
+ * with Shift they extend it, with Ctrl only the focus (Ctrl/Cmd+Space then adds or removes the
+ * focused row); Ctrl/Cmd+A selects all, Escape none.
  * Alt+Arrow reorders, Enter toggles details, Space pauses or resumes, Delete asks to cancel the
  * selection (or removes finished ones), a right click, the Menu key or Shift+F10 opens the menu.
  */
@@ -107,6 +108,10 @@ export function TransferList({ transfers, expandedIds, window: schedule, locale,
     } else if (e.key === 'Enter') {
       e.preventDefault();
       handlers.onToggle(t.id);
+    } else if (e.key === ' ' && (e.ctrlKey || e.metaKey)) {
+      // With Ctrl/Cmd+arrows the focus moved alone; Ctrl/Cmd+Space adds or removes the focused row.
+      e.preventDefault();
+      onSelect(clickSelect(order, selection, t.id, { range: e.shiftKey, toggle: true }));
     } else if (e.key === ' ') {
       e.preventDefault();
       if (t.actions.pause) handlers.onAction(t, 'pause');

@@ -68,6 +68,20 @@ test('queues a thousand uploads for the window and stays fluid', async ({ app, w
   expect(await rows.count()).toBeLessThan(60);
   await app.keyboard.press('Home');
   await expect(app.locator('[data-transfer-id]:focus')).toContainText('job-0002.raw');
+
+  // Ctrl/Cmd+A selects all thousand; pause all and resume all act on every one in one call.
+  await app.keyboard.press('ControlOrMeta+a');
+  await expect(app.getByTestId('queue-selected')).toHaveText(`${JOBS} selected`);
+  let started = Date.now();
+  await app.getByTestId('queue-pauseAll').click();
+  await expect(app.getByTestId('queue-summary')).toContainText(`${JOBS} paused`);
+  const pauseMs = Date.now() - started;
+  started = Date.now();
+  await app.getByTestId('queue-resumeAll').click();
+  await expect(app.getByTestId('queue-summary')).toContainText(`${JOBS} waiting`);
+  const measured = `pause all ${pauseMs} ms, resume all ${Date.now() - started} ms for ${JOBS} jobs (click to summary)`;
+  test.info().annotations.push({ type: 'measured', description: measured });
+  console.log(measured);
 });
 
 test('selects, acts from the menu and the toolbar, asks before Delete, and saves the report', async ({ app, host, workDir }) => {
@@ -109,6 +123,15 @@ test('selects, acts from the menu and the toolbar, asks before Delete, and saves
   await expect(selected).toHaveCount(3);
   await app.keyboard.press('Escape');
   await expect(selected).toHaveCount(0);
+  // Ctrl/Cmd+arrows move the focus alone; Ctrl/Cmd+Space adds the focused row.
+  await a.click();
+  await app.keyboard.press('ControlOrMeta+ArrowDown');
+  await app.keyboard.press('ControlOrMeta+ArrowDown');
+  await expect(c).toBeFocused();
+  await app.keyboard.press('ControlOrMeta+Space');
+  await expect(selected).toHaveCount(2);
+  await expect(b).toHaveAttribute('aria-selected', 'false');
+  await app.keyboard.press('Escape');
 
   // The context menu: a right click on a row selects it and opens the menu on it; arrows move,
   // Escape closes and gives the focus back to the row.
