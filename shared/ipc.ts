@@ -24,10 +24,14 @@
  *   `transfers:planDownloads` (what the download folder's file system can hold);
  *   `transfers:listEngine` and `transfers:endEngine` (the engine's stuck transfers in the window);
  *   `ErrorInfo.diskLocked`.
+ * - `transfers:act` (pause, resume, cancel, retry, remove, start now, move many at once) and
+ *   `TransferActions.startNow`; `transfers:report` and `transfers:saveReport`.
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
 import {
+  ActOnTransfersRequestSchema,
+  ActOnTransfersResultSchema,
   AddDownloadsRequestSchema,
   AddEngineRequestSchema,
   AddUploadsRequestSchema,
@@ -54,7 +58,10 @@ import {
   optionalRequest as optional,
   PlanDownloadsRequestSchema,
   PlanUploadsRequestSchema,
+  ReportFileSchema,
+  ReportRequestSchema,
   RevealResultSchema,
+  SavedReportSchema,
   SelectEngineRequestSchema,
   SettingsPatchSchema,
   SettingsSchema,
@@ -105,6 +112,12 @@ export const IPC = {
     'transfers:remove': { request: TransferIdRequestSchema, response: Null },
     'transfers:reveal': { request: TransferIdRequestSchema, response: RevealResultSchema },
     'transfers:move': { request: MoveTransferRequestSchema, response: Null },
+    /** One action on many transfers (each where it applies; the others are answered with why not). */
+    'transfers:act': { request: ActOnTransfersRequestSchema, response: ActOnTransfersResultSchema },
+    /** The report of finished transfers as a file's text (the CLI's queue report). */
+    'transfers:report': { request: ReportRequestSchema, response: ReportFileSchema },
+    /** The same, written where the user chooses in a save dialog (hosts with `nativeDialogs`). */
+    'transfers:saveReport': { request: ReportRequestSchema, response: SavedReportSchema },
     /** After it, every window's next `transfers:changed` is a whole snapshot. */
     'transfers:list': { request: none, response: TransfersSnapshotSchema },
     /** The selected engine's own image transfers, ours and other clients', as `diskferry transfers` lists them. */

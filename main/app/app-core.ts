@@ -71,6 +71,7 @@ export class AppCore {
       catalog: this.catalog,
       settings: this.settings,
       desktop: ports.desktop,
+      dialogs: ports.dialogs,
       planned: this.planned,
       now: ports.now,
       newId: ports.newId,
@@ -176,6 +177,9 @@ export class AppCore {
       'transfers:remove': (r) => transfers.remove(r.id),
       'transfers:reveal': (r) => transfers.reveal(r.id),
       'transfers:move': (r) => transfers.move(r.id, r.to),
+      'transfers:act': (r) => transfers.act(r),
+      'transfers:report': (r) => transfers.report(r),
+      'transfers:saveReport': (r) => transfers.saveReport(r),
       'transfers:list': () => {
         // The window lost track (or just started): every window's next event is a whole snapshot.
         this.bus.changed('transfers:changed', true, true);

@@ -30,6 +30,8 @@ export interface SecretCipher {
 export interface DialogPort {
   openFiles(options: { title?: string }): Promise<string[]>;
   chooseFolder(options: { title?: string; defaultPath?: string }): Promise<string | null>;
+  /** Where to save a file (`defaultPath` a suggested name or path, `extensions` without dots); null when cancelled. */
+  saveFile(options: { title: string; defaultPath: string; filterName: string; extensions: readonly string[] }): Promise<string | null>;
 }
 
 /** Desktop integration: reveal, notifications, sleep blocking, taskbar/dock progress. */
@@ -94,4 +96,5 @@ export interface AppPorts {
 export const noDialogs: DialogPort = {
   openFiles: () => Promise.resolve([]),
   chooseFolder: () => Promise.resolve(null),
+  saveFile: () => Promise.resolve(null),
 };

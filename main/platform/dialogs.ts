@@ -1,4 +1,4 @@
-/** Native open and folder dialogs, attached to the main window. */
+/** Native open, folder and save dialogs, attached to the main window. */
 import { dialog, type BrowserWindow } from 'electron';
 import type { DialogPort } from '../app/ports.js';
 
@@ -27,6 +27,17 @@ export function electronDialogs(window: () => BrowserWindow | null): DialogPort 
       };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    async saveFile({ title, defaultPath, filterName, extensions }) {
+      const win = window();
+      const options: Electron.SaveDialogOptions = {
+        title,
+        defaultPath,
+        filters: [{ name: filterName, extensions: [...extensions] }],
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      };
+      const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      return r.canceled || !r.filePath ? null : r.filePath;
     },
   };
 }

@@ -7,6 +7,7 @@ import { formatBytes } from '../lib/format.js';
 import { historySummary, inHistory } from '../state/selectors.js';
 import { useAppState, useController } from './context.js';
 import { useRowHandlers } from './queue-pane.js';
+import { useTransferMenu } from './transfer-menu.js';
 
 /** The history container. */
 export function HistoryPane() {
@@ -19,6 +20,7 @@ export function HistoryPane() {
   const [open, setOpen] = useState(false);
   const history = useMemo(() => snapshot.transfers.filter(inHistory), [snapshot]);
   const summary = historySummary(history);
+  const list = useTransferMenu(history);
   return (
     <section className={open ? 'history history--open' : 'history'} aria-labelledby="history-heading">
       <div className="history__head">
@@ -39,8 +41,21 @@ export function HistoryPane() {
         </button>
       </div>
       {open && history.length > 0 && (
-        <TransferList transfers={history} expandedIds={expanded} window={null} locale={locale} label={t('history.title')} testId="history-list" {...handlers} />
+        <TransferList
+          transfers={history}
+          expandedIds={expanded}
+          window={null}
+          locale={locale}
+          label={t('history.title')}
+          testId="history-list"
+          selection={list.selection}
+          onSelect={list.onSelect}
+          onMenu={list.onMenu}
+          onDelete={list.onDelete}
+          {...handlers}
+        />
       )}
+      {list.menu}
     </section>
   );
 }

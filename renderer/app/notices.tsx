@@ -21,7 +21,7 @@ export function Notices() {
     <div className="notices" aria-live="polite">
       {notices.map((n) => (
         <div key={n.id} className={`notice notice--${n.tone}`} role={n.tone === 'error' ? 'alert' : 'status'}>
-          <span>{n.translate ? t(n.text) : n.error ? errorReason(n.error, t, i18n.language) : n.text}</span>
+          <span>{n.translate ? t(n.text, { ...n.params, ...(n.error ? { reason: errorReason(n.error, t, i18n.language) } : {}) }) : n.error ? errorReason(n.error, t, i18n.language) : n.text}</span>
           <button type="button" className="icon" aria-label={t('common.dismiss')} onClick={() => c.dismissNotice(n.id)}>
             <Icon name="cancel" size={12} />
           </button>

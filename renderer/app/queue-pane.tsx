@@ -1,14 +1,17 @@
-/** The queue: its summary line, the global controls, and one row per transfer not yet done. */
+/** The queue: its summary line, the global controls, its actions bar, and one row per transfer not yet done. */
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TransferView } from '../../shared/ipc.js';
 import { QueueControls } from '../components/queue-controls.js';
+import { QueueToolbar } from '../components/queue-toolbar.js';
 import { TransferList } from '../components/transfer-list.js';
 import type { RowAction } from '../lib/transfer-text.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { formatRate } from '../lib/format.js';
+import { failedIds, selectionActions } from '../lib/selection-actions.js';
 import { inQueue, queueCounts } from '../state/selectors.js';
 import { useAppState, useController } from './context.js';
+import { useTransferMenu } from './transfer-menu.js';
 
 /** Dispatches a row's action to the controller (cancel goes through the warning). */
 export function useRowHandlers() {
@@ -38,6 +41,10 @@ export function QueuePane() {
   // Rows of an engine that stopped answering say they wait for it.
   const awaySince = useMemo(() => new Map(engines.flatMap((p) => (p.status === 'connected' && p.away ? [[p.id, p.away.since] as const] : []))), [engines]);
   const queue = useMemo(() => snapshot.transfers.filter(inQueue), [snapshot]);
+  const finished = useMemo(() => snapshot.transfers.filter((t) => (t.state === 'completed' || t.state === 'cancelled') && t.actions.remove).map((t) => t.id), [snapshot]);
+  const list = useTransferMenu(queue);
+  const all = useMemo(() => selectionActions(queue), [queue]);
+  const selectedActions = useMemo(() => selectionActions(list.selected), [list.selected]);
   const counts = queueCounts(queue);
   const window = settings?.scheduleWindow ?? null;
   const parts = [t('queue.running', { count: counts.running }), t('queue.waiting', { count: counts.waiting })];
@@ -56,14 +63,37 @@ export function QueuePane() {
         <span className="spacer" />
         {settings && <QueueControls settings={settings} onChange={(patch) => void c.setSettings(patch)} />}
       </div>
+      <QueueToolbar
+        selected={selectedActions}
+        selectedCount={list.selected.length}
+        all={all}
+        failed={failedIds(queue)}
+        finished={finished}
+        onAct={(action, ids) => void c.act(action, ids)}
+        onCancel={c.confirmCancel}
+      />
       {queue.length === 0 ? (
         <div className="queue__empty">
           <p>{t('queue.empty')}</p>
           <p className="muted small">{t('queue.emptyHint')}</p>
         </div>
       ) : (
-        <TransferList transfers={queue} expandedIds={expanded} engineAwaySince={awaySince} window={window} locale={locale} label={t('queue.title')} testId="queue-list" {...handlers} />
+        <TransferList
+          transfers={queue}
+          expandedIds={expanded}
+          engineAwaySince={awaySince}
+          window={window}
+          locale={locale}
+          label={t('queue.title')}
+          testId="queue-list"
+          selection={list.selection}
+          onSelect={list.onSelect}
+          onMenu={list.onMenu}
+          onDelete={list.onDelete}
+          {...handlers}
+        />
       )}
+      {list.menu}
     </section>
   );
 }

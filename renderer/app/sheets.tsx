@@ -71,7 +71,7 @@ export function Sheets() {
       );
     }
     case 'confirm-cancel':
-      return <ConfirmCancel transferId={sheet.transferId} />;
+      return <ConfirmCancel transferIds={sheet.transferIds} />;
     case 'password': {
       const profile = engines.profiles.find((p) => p.id === sheet.engineId);
       if (!profile) return null;
@@ -87,12 +87,16 @@ export function Sheets() {
 // The two sheets that show transfers subscribe to them themselves, so the other sheets (an upload
 // plan of a thousand rows) do not re-render with every progress snapshot.
 
-/** The cancel warning, for as long as its transfer exists. */
-function ConfirmCancel({ transferId }: { readonly transferId: string }) {
+/** The cancel warning, for the transfers that can still be cancelled (closed when none is left). */
+function ConfirmCancel({ transferIds }: { readonly transferIds: readonly string[] }) {
   const c = useController();
-  const transfer = useAppState((s) => s.transfers.transfers.find((t) => t.id === transferId));
-  if (!transfer) return null;
-  return <ConfirmCancelSheet transfer={transfer} onConfirm={() => void c.cancel(transfer.id)} onClose={c.closeSheet} />;
+  const all = useAppState((s) => s.transfers.transfers);
+  const transfers = useMemo(() => {
+    const ids = new Set(transferIds);
+    return all.filter((t) => ids.has(t.id) && t.actions.cancel);
+  }, [all, transferIds]);
+  if (transfers.length === 0) return null;
+  return <ConfirmCancelSheet transfers={transfers} onConfirm={() => void c.cancel(transfers.map((t) => t.id))} onClose={c.closeSheet} />;
 }
 
 /** The history report. */
@@ -101,5 +105,5 @@ function Report() {
   const locale = useLocale();
   const transfers = useAppState((s) => s.transfers);
   const history = useMemo(() => transfers.transfers.filter(inHistory), [transfers]);
-  return <ReportSheet history={history} summary={historySummary(history)} locale={locale} onClose={c.closeSheet} />;
+  return <ReportSheet history={history} summary={historySummary(history)} locale={locale} onSave={(format) => void c.saveReport(format)} onClose={c.closeSheet} />;
 }

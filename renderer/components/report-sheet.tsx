@@ -1,8 +1,13 @@
-/** The history report: every finished transfer in a table, and the same as CSV to copy. */
+/**
+ * The history report: every finished transfer in a table (finish time, average rate, where it went,
+ * the checksum), saved as the queue's CSV or JSON report (the CLI's) or copied as CSV.
+ */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TransferView } from '../../shared/ipc.js';
-import { formatBytes, formatDateTime, formatDuration } from '../lib/format.js';
+import type { ReportFormat } from '../../shared/ipc.js';
+import { formatBytes, formatDateTime, formatDuration, formatRate } from '../lib/format.js';
+import { averageRate, destinationOf } from '../lib/progress-figures.js';
 import { historyReportCsv, type HistorySummary } from '../state/selectors.js';
 import { Sheet } from './sheet.js';
 
@@ -11,11 +16,13 @@ export interface ReportSheetProps {
   readonly history: readonly TransferView[];
   readonly summary: HistorySummary;
   readonly locale: string;
+  /** Saves the queue's report of these transfers (the save dialog, or a download in a browser). */
+  readonly onSave: (format: ReportFormat) => void;
   readonly onClose: () => void;
 }
 
 /** The report sheet. */
-export function ReportSheet({ history, summary, locale, onClose }: ReportSheetProps) {
+export function ReportSheet({ history, summary, locale, onSave, onClose }: ReportSheetProps) {
   const { t } = useTranslation();
   const [copied, setCopied] = useState<boolean | null>(null);
   const csv = historyReportCsv(history);
@@ -34,6 +41,12 @@ export function ReportSheet({ history, summary, locale, onClose }: ReportSheetPr
       testId="report"
       footer={
         <>
+          <button type="button" onClick={() => onSave('csv')} disabled={history.length === 0}>
+            {t('report.saveCsv')}
+          </button>
+          <button type="button" onClick={() => onSave('json')} disabled={history.length === 0}>
+            {t('report.saveJson')}
+          </button>
           <button type="button" onClick={copy}>
             {t('report.copy')}
           </button>
@@ -57,6 +70,9 @@ export function ReportSheet({ history, summary, locale, onClose }: ReportSheetPr
               <th>{t('report.result')}</th>
               <th className="num">{t('report.size')}</th>
               <th className="num">{t('report.duration')}</th>
+              <th className="num">{t('report.averageRate')}</th>
+              <th>{t('report.destination')}</th>
+              <th>{t('report.checksum')}</th>
             </tr>
           </thead>
           <tbody>
@@ -73,6 +89,13 @@ export function ReportSheet({ history, summary, locale, onClose }: ReportSheetPr
                 </td>
                 <td className="num">{formatBytes(tr.progress.bytesTotal, locale)}</td>
                 <td className="num">{formatDuration(tr.progress.elapsedMs / 1000)}</td>
+                <td className="num">{tr.state === 'completed' ? formatRate(averageRate(tr), locale) : ''}</td>
+                <td className="mono small col-name" title={destinationOf(tr)}>
+                  {destinationOf(tr)}
+                </td>
+                <td className="mono small" title={tr.checksum?.note}>
+                  {tr.checksum?.local ? `${tr.checksum.algorithm} ${tr.checksum.local.slice(0, 16)}…` : ''}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -8,34 +8,67 @@ import { Sheet } from './sheet.js';
 
 /** Props of the cancel confirmation. */
 export interface ConfirmCancelSheetProps {
-  readonly transfer: TransferView;
+  /** The transfers to cancel (those that can be: not finished). */
+  readonly transfers: readonly TransferView[];
   readonly onConfirm: () => void;
   readonly onClose: () => void;
 }
 
-/** Warns that the engine deletes an upload's disk when it is cancelled. */
-export function ConfirmCancelSheet({ transfer, onConfirm, onClose }: ConfirmCancelSheetProps) {
+/** States in which a transfer holds an engine transfer (cancelling it ends that). */
+const RUNNING = new Set(['preparing', 'initializing', 'transferring', 'verifying', 'finalizing', 'paused']);
+/** How many names the sheet lists before "and N more". */
+const LISTED = 8;
+
+/**
+ * Asks before cancelling, in one sheet for one transfer or many: which of them run, that the engine
+ * deletes the disk of every cancelled upload (even one that existed before), that a running download
+ * keeps its partial file, and that one not started yet just leaves the queue (Retry brings it back).
+ */
+export function ConfirmCancelSheet({ transfers, onConfirm, onClose }: ConfirmCancelSheetProps) {
   const { t } = useTranslation();
+  const running = transfers.filter((x) => RUNNING.has(x.state));
+  // Uploads that made (or are making) their disk: the engine deletes it. One that never started has none yet.
+  const uploads = transfers.filter((x) => x.cancelDeletesDisk && (RUNNING.has(x.state) || x.startedAt !== null || x.diskId !== null));
+  const downloadsRunning = running.filter((x) => x.direction === 'download').length;
+  const notStarted = transfers.length - running.length;
+  const single = transfers.length === 1 ? transfers[0] : undefined;
+  const title = single ? (uploads.length === 1 ? t('cancel.title', { name: single.name }) : t('cancel.titleOne', { name: single.name })) : t('cancel.titleMany', { count: transfers.length });
+  const confirm = uploads.length === 0 ? t('cancel.confirmMany', { count: transfers.length }) : uploads.length === 1 ? t('cancel.confirm') : t('cancel.confirmDisks', { count: uploads.length });
   return (
     <Sheet
-      title={t('cancel.title', { name: transfer.name })}
+      title={title}
       onClose={onClose}
       onSubmit={onClose}
       testId="confirm-cancel"
       footer={
         <>
           <button type="submit" autoFocus>
-            {t('cancel.keep')}
+            {single && uploads.length === 1 ? t('cancel.keep') : t('cancel.keepMany', { count: transfers.length })}
           </button>
           <button type="button" className="danger" onClick={onConfirm}>
-            {t('cancel.confirm')}
+            {confirm}
           </button>
         </>
       }
     >
-      <p className="warning" role="alert">
-        {t('cancel.warning', { disk: transfer.diskName })}
-      </p>
+      {!single && (
+        <ul className="cancel-list" data-testid="cancel-list">
+          {transfers.slice(0, LISTED).map((x) => (
+            <li key={x.id}>
+              {x.name}
+              <span className="muted"> · {RUNNING.has(x.state) ? t('cancel.running') : t(`state.${x.state}`)}</span>
+            </li>
+          ))}
+          {transfers.length > LISTED && <li className="muted">{t('cancel.more', { count: transfers.length - LISTED })}</li>}
+        </ul>
+      )}
+      {uploads.length > 0 && (
+        <p className="warning" role="alert">
+          {uploads.length === 1 ? t('cancel.warning', { disk: uploads[0]!.diskName }) : t('cancel.warningMany', { count: uploads.length })}
+        </p>
+      )}
+      {downloadsRunning > 0 && <p>{t('cancel.downloads', { count: downloadsRunning })}</p>}
+      {notStarted > 0 && <p className="muted">{t('cancel.notStarted', { count: notStarted })}</p>}
     </Sheet>
   );
 }

@@ -2,8 +2,8 @@
 import { useTranslation } from 'react-i18next';
 import type { TransferView } from '../../shared/ipc.js';
 import { errorReason } from '../lib/error-text.js';
-import { formatBytes, formatDuration, formatTime } from '../lib/format.js';
-import { formatDirection } from '../lib/progress-figures.js';
+import { formatBytes, formatDateTime, formatDuration, formatRate, formatTime } from '../lib/format.js';
+import { averageRate, destinationOf, formatDirection } from '../lib/progress-figures.js';
 
 /** Props of the details. */
 export interface TransferDetailsProps {
@@ -61,6 +61,20 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
         <dd>{formatDuration(tr.progress.elapsedMs / 1000)}</dd>
         <dt>{t('details.attempts')}</dt>
         <dd>{tr.attempts}</dd>
+        {tr.finishedAt !== null && (
+          <>
+            <dt>{t('details.finished')}</dt>
+            <dd data-testid="transfer-finished">{formatDateTime(tr.finishedAt, locale)}</dd>
+            <dt>{t('details.averageRate')}</dt>
+            <dd data-testid="transfer-average-rate" title={t('details.averageRateHelp')}>
+              {formatRate(averageRate(tr), locale)}
+            </dd>
+            <dt>{t('details.destination')}</dt>
+            <dd className="mono" data-testid="transfer-destination">
+              {destinationOf(tr)}
+            </dd>
+          </>
+        )}
         {tr.checksum && (
           <>
             <dt>{t('details.checksum')}</dt>

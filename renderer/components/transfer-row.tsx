@@ -1,9 +1,10 @@
 /**
  * One transfer: direction, name → target, progress bar, percent, rate, time left; under it the
  * phase in words (with the reason and what to do for a failure) and the actions main allows.
- * Expands to its details. Keyboard: Enter toggles details, Alt+↑/↓ reorders (handled by the list).
+ * Expands to its details (its button, a double click, Enter). A click selects it, a right click opens
+ * the menu; the keys are the list's (Alt+↑/↓ reorders, Shift+arrows extend the selection…).
  */
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, TransferView } from '../../shared/ipc.js';
 import { formatBytes, formatDuration, formatPercent, formatRate, formatTime } from '../lib/format.js';
@@ -28,18 +29,22 @@ export interface TransferRowHandlers {
 export interface TransferRowProps extends TransferRowHandlers {
   readonly transfer: TransferView;
   readonly expanded: boolean;
+  /** In the list's selection. */
+  readonly selected: boolean;
   readonly window: ScheduleWindow | null;
   readonly locale: string;
   /** Since when this transfer's engine has not answered (epoch ms); null while it answers. */
   readonly engineAwaySince?: number | null;
   readonly onKeyDown: (e: KeyboardEvent<HTMLDivElement>, t: TransferView) => void;
+  readonly onClick: (e: MouseEvent<HTMLDivElement>, t: TransferView) => void;
+  readonly onContextMenu: (e: MouseEvent<HTMLDivElement>, t: TransferView) => void;
 }
 
 /** States in which the run waits on the engine's answers (data moving to imageio does not). */
 const ENGINE_BOUND = new Set(['preparing', 'initializing', 'verifying', 'finalizing', 'retrying']);
 
 /** A transfer row. */
-export function TransferRow({ transfer: tr, expanded, window, locale, engineAwaySince = null, onAction, onMove, onToggle, onEngineTransfers, onKeyDown }: TransferRowProps) {
+export function TransferRow({ transfer: tr, expanded, selected, window, locale, engineAwaySince = null, onAction, onMove, onToggle, onEngineTransfers, onKeyDown, onClick, onContextMenu }: TransferRowProps) {
   const { t, i18n } = useTranslation();
   const away = engineAwaySince !== null && (ENGINE_BOUND.has(tr.state) || tr.state === 'transferring');
   const phase = away && ENGINE_BOUND.has(tr.state) ? { key: 'phase.engineAway', params: { since: formatTime(engineAwaySince, locale) }, tone: 'pending' as const } : phaseText(tr, window);
@@ -58,9 +63,10 @@ export function TransferRow({ transfer: tr, expanded, window, locale, engineAway
   if (tr.attempts > 1) details.push(t('row.attempt', { count: tr.attempts }));
   return (
     <div
-      className={`transfer transfer--${phase.tone}${expanded ? ' transfer--expanded' : ''}`}
-      role="listitem"
+      className={`transfer transfer--${phase.tone}${expanded ? ' transfer--expanded' : ''}${selected ? ' transfer--selected' : ''}`}
+      role="option"
       tabIndex={0}
+      aria-selected={selected}
       aria-expanded={expanded}
       aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phaseParams) })}
       data-transfer-id={tr.id}
@@ -68,15 +74,18 @@ export function TransferRow({ transfer: tr, expanded, window, locale, engineAway
       data-engine-away={away ? 'true' : undefined}
       data-testid="transfer-row"
       onKeyDown={(e) => onKeyDown(e, tr)}
+      onClick={(e) => onClick(e, tr)}
+      onDoubleClick={(e) => !(e.target as HTMLElement).closest('button') && onToggle(tr.id)}
+      onContextMenu={(e) => onContextMenu(e, tr)}
     >
       <div className="transfer__line">
         <span className={`transfer__dir transfer__dir--${tr.direction}`} aria-hidden="true">
           {arrow}
         </span>
-        <button type="button" className="transfer__name" onClick={() => onToggle(tr.id)} title={tr.localPath} tabIndex={-1}>
+        <span className="transfer__name" title={tr.localPath}>
           {tr.name}
           <span className="muted"> → {target}</span>
-        </button>
+        </span>
         <ProgressBar fraction={figures.fraction} tone={phase.tone} busy={figures.tail} label={t('row.progress', { name: tr.name })} />
         <span className="transfer__num transfer__pct">{formatPercent(figures.fraction, locale)}</span>
         <span className="transfer__num transfer__size">{formatBytes(tr.progress.bytesTotal, locale)}</span>

@@ -2,7 +2,8 @@
  * What a transfer row shows of its progress, decided once (docs/architecture.md, "What the window
  * shows"): the bar and the percentage count the data that moves, the holes (zero runs skipped or
  * zeroed at once) are told apart; the rate and the time left are shown only while data moves, so
- * the verify and finalize tail never sits at "99 % · 0:00 left". Pure; tested.
+ * the verify and finalize tail never sits at "99 % · 0:00 left". The batch's figures (the status
+ * bar) are summed from the same. Pure; tested.
  */
 import type { TransferView } from '../../shared/ipc.js';
 import { fractionDone } from './format.js';
@@ -50,4 +51,66 @@ export function formatDirection(tr: Pick<TransferView, 'direction' | 'localForma
   const local = tr.localFormat ?? '—';
   const disk = tr.diskFormat ?? '—';
   return tr.direction === 'upload' ? `${local} → ${disk}` : `${disk} → ${local}`;
+}
+
+/** The figures of the batch: what the queue still has to move, and what finished in it. */
+export interface BatchFigures {
+  /** Transfers in the batch: the queue's, not failed, and those completed since the oldest of them was queued. */
+  readonly count: number;
+  /** 0…1 of the batch's data moved; null while a size is unknown. */
+  readonly fraction: number | null;
+  /** Bytes of data still to move (a transfer whose data is not described yet counts its whole image). */
+  readonly left: number;
+  /** The sum of the rows' rates (the status bar's total). */
+  readonly rate: number;
+  /** Seconds until the data left has moved at that rate; null while nothing moves or a size is unknown. */
+  readonly etaSeconds: number | null;
+}
+
+type BatchMember = Pick<TransferView, 'state' | 'progress' | 'createdAt' | 'finishedAt'>;
+
+/**
+ * The batch's figures from the same per-row figures the rows show: data that moves (holes apart),
+ * the rows' rates summed. Null when the queue has nothing left to do.
+ */
+export function batchFigures(transfers: readonly BatchMember[]): BatchFigures | null {
+  const open = transfers.filter((t) => t.state !== 'completed' && t.state !== 'failed' && t.state !== 'cancelled');
+  if (open.length === 0) return null;
+  const since = Math.min(...open.map((t) => t.createdAt));
+  const members = [...open, ...transfers.filter((t) => t.state === 'completed' && t.finishedAt !== null && t.finishedAt >= since)];
+  let total = 0;
+  let done = 0;
+  let known = true;
+  let rate = 0;
+  for (const t of members) {
+    const p = t.progress;
+    const size = p.dataTotal ?? p.bytesTotal;
+    if (size === null) {
+      known = false;
+      continue;
+    }
+    total += size;
+    done += t.state === 'completed' ? size : Math.min(size, p.dataTotal !== null ? p.dataDone : p.bytesDone);
+  }
+  for (const t of open) rate += rowFigures(t).rate ?? 0;
+  const left = Math.max(0, total - done);
+  return {
+    count: members.length,
+    fraction: known && total > 0 ? done / total : null,
+    left,
+    rate,
+    etaSeconds: known && rate > 0 ? left / rate : null,
+  };
+}
+
+/** A finished transfer's average rate: its data bytes over the time its runs were active; null when unknown. */
+export function averageRate(tr: Pick<TransferView, 'state' | 'progress'>): number | null {
+  const p = tr.progress;
+  const data = tr.state === 'completed' ? (p.dataTotal ?? p.bytesTotal) : p.dataTotal !== null ? p.dataDone : null;
+  return data !== null && p.elapsedMs > 0 ? (data * 1000) / p.elapsedMs : null;
+}
+
+/** Where the data went: the storage domain and disk of an upload, the file of a download. */
+export function destinationOf(tr: Pick<TransferView, 'direction' | 'storageDomainName' | 'diskName' | 'localPath'>): string {
+  return tr.direction === 'upload' ? `${tr.storageDomainName ?? '—'} / ${tr.diskName}` : tr.localPath;
 }

@@ -5,6 +5,7 @@
  */
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, UploadPlan } from '../../shared/ipc.js';
+import { NO_SELECTION, type Selection } from '../lib/selection.js';
 
 /** The modal sheet on top of the window, if any. */
 export type Sheet =
@@ -14,7 +15,8 @@ export type Sheet =
   | { readonly kind: 'paths'; readonly names: readonly string[] }
   | { readonly kind: 'upload-plan'; readonly plan: UploadPlan }
   | { readonly kind: 'download-plan'; readonly diskIds: readonly string[] }
-  | { readonly kind: 'confirm-cancel'; readonly transferId: string }
+  /** Cancel these transfers? Says which run, and that the engine deletes a cancelled upload's disk. */
+  | { readonly kind: 'confirm-cancel'; readonly transferIds: readonly string[] }
   | { readonly kind: 'password'; readonly engineId: string }
   | { readonly kind: 'report' }
   /** The selected engine's own transfers; of one disk when opened from a row that failed on its lock (`jobId`). */
@@ -27,6 +29,8 @@ export interface Notice {
   /** Text from main (already in words), or an i18n key when `translate`. */
   readonly text: string;
   readonly translate: boolean;
+  /** The key's parameters, when `translate`. */
+  readonly params?: Readonly<Record<string, string | number>>;
   /** The error from main this notice tells (shown in the window's language). */
   readonly error?: ErrorInfo;
 }
@@ -53,6 +57,8 @@ export interface AppState {
   readonly catalog: CatalogState;
   readonly selectedDiskIds: readonly string[];
   readonly expandedTransferIds: readonly string[];
+  /** The selected transfers (of the queue or the history list) and where a Shift range starts. */
+  readonly transferSelection: Selection;
   readonly sheet: Sheet | null;
   readonly notices: readonly Notice[];
 }
@@ -68,6 +74,7 @@ export const INITIAL_STATE: AppState = {
   catalog: { engineId: null, domains: [], disks: [], loading: false, error: null },
   selectedDiskIds: [],
   expandedTransferIds: [],
+  transferSelection: NO_SELECTION,
   sheet: null,
   notices: [],
 };

@@ -17,10 +17,14 @@ import type {
   EngineTransfersRequest,
   MoveTransferRequest,
   ProxySetting,
+  ReportFormat,
+  TransferAction,
   SettingsPatch,
   TransferView,
 } from '../../shared/ipc.js';
 import type { DiskFerryApi } from '../lib/api.js';
+import { downloadText } from '../lib/save-text.js';
+import type { Selection } from '../lib/selection.js';
 import type { Sheet } from './app-state.js';
 import { keepCatalogFresh, type FreshnessEnv } from './catalog-freshness.js';
 import type { Store } from './store.js';
@@ -34,6 +38,9 @@ const DISK_LIMIT = 2000;
 
 /** Uploads queued per call: a thousand-file plan goes in a few calls, which keeps each answer bounded. */
 const ADD_BATCH = 250;
+
+/** Transfers per `transfers:act` call (the contract's bound). */
+const ACT_BATCH = 1000;
 
 /** Builds the controller over an API and a store. */
 export function createController(api: DiskFerryApi, store: Store, freshness: FreshnessEnv) {
@@ -91,6 +98,19 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     } finally {
       resyncing = false;
     }
+  };
+
+  /** One action on many transfers, a thousand a call; what was not done is told in one notice. */
+  const act = async (action: TransferAction, ids: readonly string[]): Promise<void> => {
+    const skipped: ErrorInfo[] = [];
+    for (let i = 0; i < ids.length; i += ACT_BATCH) {
+      const r = await run(api.transfers.act({ ids: ids.slice(i, i + ACT_BATCH), action }));
+      if (!r) return;
+      skipped.push(...r.skipped.map((x) => x.error));
+    }
+    const first = skipped[0];
+    if (skipped.length === 1 && first) notifyError(first);
+    else if (first) dispatch({ type: 'notice/add', notice: { tone: 'error', text: 'queue.skipped', translate: true, params: { count: skipped.length }, error: first } });
   };
 
   const planUploads = async (paths: readonly string[]): Promise<void> => {
@@ -232,14 +252,34 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
       const r = await run(api.transfers.reveal({ id }));
       if (r && !r.shown) dispatch({ type: 'notice/add', notice: { tone: 'info', text: r.path, translate: false } });
     },
-    /** Cancel, after a warning when the engine will delete the upload's disk. */
+    /** A row's cancel button: at once, after a warning when the engine will delete the upload's disk. */
     requestCancel(t: Pick<TransferView, 'id' | 'cancelDeletesDisk'>): void {
-      if (t.cancelDeletesDisk) dispatch({ type: 'sheet/open', sheet: { kind: 'confirm-cancel', transferId: t.id } });
+      if (t.cancelDeletesDisk) dispatch({ type: 'sheet/open', sheet: { kind: 'confirm-cancel', transferIds: [t.id] } });
       else void run(api.transfers.cancel({ id: t.id }));
     },
-    async cancel(id: string): Promise<void> {
+    /**
+     * Delete, the menu's and the toolbar's cancel: always asked first, in one sheet for all of them
+     * (a key is pressed by mistake more easily than a button, and a cancelled upload's disk is gone).
+     */
+    confirmCancel(ids: readonly string[]): void {
+      if (ids.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'confirm-cancel', transferIds: ids } });
+    },
+    async cancel(ids: readonly string[]): Promise<void> {
       dispatch({ type: 'sheet/close' });
-      await run(api.transfers.cancel({ id }));
+      await act('cancel', ids);
+    },
+    act,
+    selectTransfers: (selection: Selection) => dispatch({ type: 'transfers/select', selection }),
+    /** Saves the report of the finished transfers (all, or those named): the save dialog where there is one, else a download. */
+    async saveReport(format: ReportFormat, ids?: readonly string[]): Promise<void> {
+      const request = { format, ...(ids && ids.length > 0 ? { ids: [...ids].slice(0, ACT_BATCH) } : {}) };
+      if (store.getState().info?.nativeDialogs) {
+        const saved = await run(api.transfers.saveReport(request));
+        if (saved?.path) dispatch({ type: 'notice/add', notice: { tone: 'info', text: 'report.saved', translate: true, params: { path: saved.path } } });
+        return;
+      }
+      const file = await run(api.transfers.report(request));
+      if (file) downloadText(file.fileName, file.mimeType, file.content);
     },
 
     /** The "Transfers on this engine" sheet: all of the selected engine's, or those of a failed transfer's disk (selecting its engine first). */

@@ -4,6 +4,7 @@
  */
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot } from '../../shared/ipc.js';
+import type { Selection } from '../lib/selection.js';
 import type { AppState, Notice, Sheet } from './app-state.js';
 
 /** What can happen to the store. */
@@ -19,6 +20,7 @@ export type Action =
   | { readonly type: 'disks/select'; readonly ids: readonly string[] }
   | { readonly type: 'disks/toggle'; readonly id: string }
   | { readonly type: 'transfer/toggle'; readonly id: string }
+  | { readonly type: 'transfers/select'; readonly selection: Selection }
   | { readonly type: 'sheet/open'; readonly sheet: Sheet }
   | { readonly type: 'sheet/close' }
   | { readonly type: 'notice/add'; readonly notice: Omit<Notice, 'id'> }
@@ -46,7 +48,15 @@ export function reduce(state: AppState, action: Action): AppState {
       if (action.snapshot.seq < state.transfers.seq) return state;
       const ids = new Set(action.snapshot.transfers.map((t) => t.id));
       const expanded = state.expandedTransferIds.filter((id) => ids.has(id));
-      return { ...state, transfers: action.snapshot, expandedTransferIds: expanded.length === state.expandedTransferIds.length ? state.expandedTransferIds : expanded };
+      const sel = state.transferSelection;
+      const selected = sel.ids.filter((id) => ids.has(id));
+      return {
+        ...state,
+        transfers: action.snapshot,
+        expandedTransferIds: expanded.length === state.expandedTransferIds.length ? state.expandedTransferIds : expanded,
+        // A transfer removed from the list leaves the selection (the same object while none did).
+        transferSelection: selected.length === sel.ids.length ? sel : { ids: selected, anchor: sel.anchor !== null && ids.has(sel.anchor) ? sel.anchor : null },
+      };
     }
     case 'catalog/loading':
       if (action.engineId !== state.engines.selectedId) return state;
@@ -77,6 +87,8 @@ export function reduce(state: AppState, action: Action): AppState {
           ? state.expandedTransferIds.filter((id) => id !== action.id)
           : [...state.expandedTransferIds, action.id],
       };
+    case 'transfers/select':
+      return { ...state, transferSelection: action.selection };
     case 'sheet/open':
       return { ...state, sheet: action.sheet };
     case 'sheet/close':

@@ -128,6 +128,46 @@ export type TransferIdRequest = Infer<typeof TransferIdRequestSchema>;
 export const MoveTransferRequestSchema = z.strictObject({ id: IdSchema, to: z.enum(['top', 'up', 'down', 'bottom']) });
 export type MoveTransferRequest = Infer<typeof MoveTransferRequestSchema>;
 
+/**
+ * What `transfers:act` does to each transfer it names. `startNow`: no longer wait for the schedule
+ * window (that transfer only); `top`/`bottom`: move the transfers there, keeping their order.
+ */
+export const TransferActionSchema = z.enum(['pause', 'resume', 'cancel', 'retry', 'remove', 'startNow', 'top', 'bottom']);
+export type TransferAction = Infer<typeof TransferActionSchema>;
+
+/** `transfers:act`: one action on many transfers (a selection, or every one it applies to), up to 1,000 a call. */
+export const ActOnTransfersRequestSchema = z.strictObject({
+  ids: z.array(IdSchema).min(1).max(1000),
+  action: TransferActionSchema,
+});
+export type ActOnTransfersRequest = Infer<typeof ActOnTransfersRequestSchema>;
+
+/** `transfers:act` answer: which were done, and why the others were not (each its own error). */
+export const ActOnTransfersResultSchema = z.object({
+  done: z.array(z.string()),
+  skipped: z.array(z.object({ id: z.string(), error: ErrorInfoSchema })),
+});
+export type ActOnTransfersResult = Infer<typeof ActOnTransfersResultSchema>;
+
+/** A report's file format: RFC 4180 CSV, or the JSON the CLI's queue keeps. */
+export const ReportFormatSchema = z.enum(['csv', 'json']);
+export type ReportFormat = Infer<typeof ReportFormatSchema>;
+
+/** `transfers:report` and `transfers:saveReport`: the report of the finished transfers (all, or those named). */
+export const ReportRequestSchema = z.strictObject({
+  format: ReportFormatSchema,
+  ids: z.array(IdSchema).min(1).max(1000).optional(),
+});
+export type ReportRequest = Infer<typeof ReportRequestSchema>;
+
+/** `transfers:report` answer: the file's suggested name and its text (a browser page saves it as a download). */
+export const ReportFileSchema = z.object({ fileName: z.string(), mimeType: z.string(), content: z.string() });
+export type ReportFile = Infer<typeof ReportFileSchema>;
+
+/** `transfers:saveReport` answer: where it was written; null when the user cancelled the dialog. */
+export const SavedReportSchema = z.object({ path: z.string().nullable() });
+export type SavedReport = Infer<typeof SavedReportSchema>;
+
 /** Which actions apply to a transfer now (computed in main, so the window need not know the rules). */
 export const TransferActionsSchema = z.object({
   pause: z.boolean(),
@@ -138,6 +178,8 @@ export const TransferActionsSchema = z.object({
   /** A local file or folder exists to show. */
   reveal: z.boolean(),
   move: z.boolean(),
+  /** It waits for the schedule window (or is paused while it would): `transfers:act` `startNow` starts it regardless. */
+  startNow: z.boolean(),
 });
 export type TransferActions = Infer<typeof TransferActionsSchema>;
 

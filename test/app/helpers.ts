@@ -12,7 +12,7 @@ import { AppCore, type AppCoreOptions } from '../../main/app/app-core.js';
 import { dispatch } from '../../main/app/dispatch.js';
 import type { EventStates } from '../../main/app/event-pump.js';
 import { MemoryCipher, MemoryStore } from '../../main/app/node-ports.js';
-import { noDialogs, type AppPorts, type DesktopPort } from '../../main/app/ports.js';
+import { noDialogs, type AppPorts, type DesktopPort, type DialogPort } from '../../main/app/ports.js';
 import type { ProxyResolver } from '../../main/engine/net/proxy.js';
 import { createLog } from '../../main/engine/log.js';
 import { realTimers } from '../../main/engine/timers.js';
@@ -42,7 +42,7 @@ export interface CoreHarness {
 
 /** Starts a simulator and a core whose demo engine is that simulator. */
 export async function startCore(
-  options: { simulator?: SimulatorOptions; core?: AppCoreOptions; store?: MemoryStore; systemProxy?: ProxyResolver } = {},
+  options: { simulator?: SimulatorOptions; core?: AppCoreOptions; store?: MemoryStore; systemProxy?: ProxyResolver; dialogs?: DialogPort } = {},
 ): Promise<CoreHarness> {
   const sim = await startSimulator({ fast: true, ...options.simulator });
   const dir = await mkdtemp(join(tmpdir(), 'diskferry-app-'));
@@ -60,7 +60,7 @@ export async function startCore(
   const ports: AppPorts = {
     store,
     secrets: new MemoryCipher(),
-    dialogs: noDialogs,
+    dialogs: options.dialogs ?? noDialogs,
     desktop,
     demo: { start: () => Promise.resolve({ engineUrl: sim.engineUrl, username: sim.username, password: sim.password, caPem: sim.caPem }) },
     ...(options.systemProxy ? { systemProxy: options.systemProxy } : {}),

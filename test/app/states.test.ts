@@ -59,6 +59,16 @@ describe('transfer views of engine queue jobs', () => {
     expect(transferView(job({ state: 'completed' }), upload, null).cancelDeletesDisk).toBe(false);
   });
 
+  it('a completed job counts its data from its result when no progress with it was saved; only a window job can start now', () => {
+    const result = { diskId: 'd1', diskName: 'db01-disk0', path: '/dl/db01-disk0.qcow2', virtualSize: 1000, dataBytes: 250, resumedBytes: 0, bytesOnWire: 250, digest: null };
+    const done = transferView(job({ state: 'completed', result, activeMs: 2000, progress: { bytesDone: 1000, bytesTotal: 1000, bytesOnWire: 250, rate: null } }), META, null);
+    expect(done.progress).toMatchObject({ dataDone: 250, dataTotal: 250, elapsedMs: 2000 });
+    expect(transferView(job({ state: 'waiting', start: 'window' }), META, null).actions.startNow).toBe(true);
+    expect(transferView(job({ state: 'paused', start: 'window' }), META, null).actions.startNow).toBe(true);
+    expect(transferView(job({ state: 'queued', start: 'now' }), META, null).actions.startNow).toBe(false);
+    expect(transferView(job({ state: 'transferring', start: 'window' }), META, null).actions.startNow).toBe(false);
+  });
+
   it('names the downloaded file from the result once done', () => {
     const result = { diskId: 'd1', diskName: 'db01-disk0', path: '/dl/other.qcow2', virtualSize: 1000, dataBytes: 10, resumedBytes: 0, bytesOnWire: 10, digest: null };
     expect(transferView(job({ state: 'completed', result }), META, null).localPath).toBe('/dl/other.qcow2');

@@ -26,7 +26,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     notes: [],
     cancelDeletesDisk: false,
     checksum: null,
-    actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true },
+    actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true, startNow: false },
     ...over,
   };
 }

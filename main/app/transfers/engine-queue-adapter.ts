@@ -14,6 +14,7 @@ import type { Log } from '../../engine/log.js';
 import { createEngineRunner } from '../../engine/queue/engine-runner.js';
 import type { QueueJob } from '../../engine/queue/job.js';
 import type { QueueEvent, QueueSettings } from '../../engine/queue/queue-types.js';
+import { buildReport, type RunReport } from '../../engine/queue/report.js';
 import { DEFAULT_RETRY_POLICY } from '../../engine/queue/retry-policy.js';
 import type { JobRunner } from '../../engine/queue/runner.js';
 import type { Calendar } from '../../engine/queue/schedule.js';
@@ -193,6 +194,19 @@ export class EngineQueueAdapter implements TransferQueuePort {
     if (!(isPending(job.state) || job.state === 'paused'))
       throw new DiskFerryError('conflict', `${this.metaOf(job).name} is ${job.state} and cannot be moved now.`, { retryable: false });
     this.q().move(id, to);
+  }
+
+  startNow(id: string): void {
+    this.q().startNow(id);
+  }
+
+  report(ids: readonly string[] | null): RunReport {
+    const wanted = ids === null ? null : new Set(ids);
+    const jobs = this.q()
+      .list()
+      .filter((j) => isTerminal(j.state) && (wanted === null || wanted.has(j.id)));
+    const now = this.o.now();
+    return buildReport(`report-${now}`, jobs, now);
   }
 
   get(id: string): TransferView {

@@ -4,6 +4,7 @@
  */
 import type { MoveTransferRequest, TransferView } from '../../../shared/ipc.js';
 import type { NewJob, QueueJob } from '../../engine/queue/job.js';
+import type { RunReport } from '../../engine/queue/report.js';
 import type { TransferMeta } from './record.js';
 
 /** One transfer to queue: the engine job (with its id) and the app's display fields. */
@@ -26,6 +27,10 @@ export interface TransferQueuePort {
   /** Only finished transfers; what a failed upload left on the engine is cleaned up. */
   remove(id: string): Promise<void>;
   move(id: string, to: MoveTransferRequest['to']): void;
+  /** A transfer waiting for the schedule window starts now, and the window no longer holds it (a paused one resumes). */
+  startNow(id: string): void;
+  /** The queue's report (the CLI's) of the finished transfers, all or those named, in the list's order. */
+  report(ids: readonly string[] | null): RunReport;
   get(id: string): TransferView;
   /** Queue order. */
   list(): readonly TransferView[];

@@ -53,6 +53,7 @@ export function transferActions(job: QueueJob, meta: TransferMeta): TransferActi
     remove: isTerminal(s),
     reveal: meta.direction === 'upload' || s === 'completed' || job.progress.bytesDone > 0 || job.startedAt !== null,
     move: isPending(s) || s === 'paused',
+    startNow: job.start === 'window' && (isPending(s) || s === 'paused'),
   };
 }
 
@@ -61,12 +62,14 @@ function progressOf(job: QueueJob, meta: TransferMeta, live: LiveProgress): Tran
   const p = job.progress;
   const running = live !== null && !isTerminal(job.state);
   const bytesTotal = p.bytesTotal ?? meta.bytesTotal;
+  // A completed job knows its data from its result, also when it ended before a progress with it was saved.
+  const dataTotal = p.dataTotal ?? (job.state === 'completed' && job.result ? job.result.dataBytes : null);
   return {
     state: job.state,
     bytesDone: p.bytesDone,
     bytesTotal,
-    dataDone: p.dataDone ?? 0,
-    dataTotal: p.dataTotal ?? null,
+    dataDone: p.dataDone ?? ((p.dataTotal ?? null) === null && dataTotal !== null ? dataTotal : 0),
+    dataTotal,
     bytesOnWire: p.bytesOnWire,
     // Only while data moves: the run's own figure (null while it cannot measure yet), never a stale one.
     rate: running && job.state === 'transferring' ? live.rate : null,

@@ -4,7 +4,19 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute } from 'node:path';
-import type { AddDownloadsRequest, AddUploadsRequest, MoveTransferRequest, RevealResult, TransfersSnapshot, TransferView } from '../../../shared/ipc.js';
+import type {
+  ActOnTransfersRequest,
+  ActOnTransfersResult,
+  AddDownloadsRequest,
+  AddUploadsRequest,
+  MoveTransferRequest,
+  ReportFile,
+  ReportRequest,
+  RevealResult,
+  SavedReport,
+  TransfersSnapshot,
+  TransferView,
+} from '../../../shared/ipc.js';
 import { DiskFerryError } from '../../engine/errors.js';
 import { probeImageOnce } from '../../engine/image/probe.js';
 import { checkOutputFolder, targetPath } from '../../engine/plan/download-rules.js';
@@ -13,12 +25,13 @@ import { uploadTarget } from '../../engine/plan/upload-target.js';
 import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { EnginesService } from '../engines-service.js';
-import type { DesktopPort } from '../ports.js';
+import type { DesktopPort, DialogPort } from '../ports.js';
 import type { SettingsService } from '../settings-service.js';
 import type { PlannedImages } from '../upload-planning.js';
 import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
 import { expandTemplate } from './naming.js';
 import { DEFAULT_NAME_TEMPLATE } from '../../../shared/file-names.js';
+import { actOnTransfers, reportFile, saveReport } from './queue-actions.js';
 import type { NewTransfer, TransferQueuePort } from './queue-port.js';
 
 /** Ports and tunables of the service. */
@@ -27,6 +40,7 @@ export interface TransfersServiceOptions {
   readonly catalog: CatalogService;
   readonly settings: SettingsService;
   readonly desktop: DesktopPort;
+  readonly dialogs: DialogPort;
   /** The probes of the files the user planned (reused when their uploads are confirmed). */
   readonly planned: PlannedImages;
   readonly now: () => number;
@@ -170,6 +184,21 @@ export class TransfersService {
   move(id: string, to: MoveTransferRequest['to']): null {
     this.queue.move(id, to);
     return null;
+  }
+
+  /** One action on many transfers: `queue-actions.ts`. */
+  act(request: ActOnTransfersRequest): Promise<ActOnTransfersResult> {
+    return actOnTransfers(this.queue, request);
+  }
+
+  /** The report of finished transfers as a file's text. */
+  report(request: ReportRequest): ReportFile {
+    return reportFile(this.queue, request, this.o.now());
+  }
+
+  /** The report, written where the user chooses. */
+  saveReport(request: ReportRequest): Promise<SavedReport> {
+    return saveReport(this.queue, this.o.dialogs, request, this.o.now());
   }
 
   /** Shows the local file (or its folder, or the `.part` file) in the file manager where the host can. */

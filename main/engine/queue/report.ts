@@ -25,6 +25,10 @@ const ReportRowSchema = z.object({
   /** bytes per second over durationMs; null when nothing ran. */
   averageRate: z.number().nullable(),
   digest: z.string().nullable(),
+  /** The digest's algorithm (imageio's blkhash: `blake2b`); null without a digest (and in reports saved before it was kept). */
+  digestAlgorithm: z.string().nullable().default(null),
+  /** true: the digest matched the server's checksum; false/null: not compared. */
+  verified: z.boolean().nullable().default(null),
   outcome: z.enum(['completed', 'failed', 'cancelled']),
   /** Why it failed or was cancelled. */
   reason: z.string().nullable(),
@@ -87,6 +91,8 @@ function reportRow(job: QueueJob): ReportRow {
     durationMs: Math.round(job.activeMs),
     averageRate: job.activeMs > 0 ? Math.round(bytes / (job.activeMs / 1000)) : null,
     digest: r?.digest ?? null,
+    digestAlgorithm: r?.digest ? (r.checksum?.algorithm ?? null) : null,
+    verified: r?.checksum?.verified ?? null,
     outcome,
     reason: outcome === 'completed' ? null : (job.error?.message ?? (outcome === 'cancelled' ? 'Cancelled.' : 'Failed.')),
     code: outcome === 'completed' ? null : (job.error?.code ?? null),
@@ -128,6 +134,8 @@ const CSV_COLUMNS = [
   'durationMs',
   'averageRate',
   'digest',
+  'digestAlgorithm',
+  'verified',
   'outcome',
   'reason',
   'code',
@@ -148,7 +156,7 @@ function isoTime(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function csvField(value: string | number | null): string {
+function csvField(value: string | number | boolean | null): string {
   if (value === null) return '';
   const text = String(value);
   // Quote what needs it; a leading =, +, - or @ would run as a formula in a spreadsheet.

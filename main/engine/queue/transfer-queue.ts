@@ -184,6 +184,20 @@ export class TransferQueue {
     this.pump();
   }
 
+  /**
+   * Starts a job that waits for the schedule window now: it no longer waits for the window, nor is it
+   * held at the window's end; the window still holds every other job. A paused job is resumed too.
+   */
+  startNow(id: string): void {
+    const job = this.get(id);
+    if (job.start !== 'window' || isTerminal(job.state)) throw notNow(job, 'started now');
+    this.book.update(id, (j) => ({ ...j, start: 'now', notes: [...j.notes, 'Started now by the user: the schedule window does not hold it.'].slice(-20) }));
+    this.book.persistence.save();
+    this.book.emit({ type: 'updated', job: this.get(id) });
+    if (job.state === 'paused') this.resume(id);
+    else this.pump();
+  }
+
   /** Moves a job (see `moveJob`). */
   move(id: string, to: MoveTo): void {
     if (!this.book.has(id)) this.get(id);

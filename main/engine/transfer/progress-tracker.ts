@@ -108,6 +108,11 @@ export class ProgressTracker {
     if (this.now() - this.lastEmit >= this.intervalMs) this.flush();
   }
 
+  /** The run waits for the shared bandwidth limit (an upload before each piece): see `RateMeter.claim`. */
+  claimBandwidth(): void {
+    if (this.state === 'transferring') this.meter.claim();
+  }
+
   /** Bytes that crossed the network so far. */
   get wire(): number {
     return this.bytesOnWire;

@@ -10,6 +10,13 @@
  * row's time left does not jump from step to step. A stretch is measured from its first step (the
  * start-up before it would read as a slow start for many seconds), as a plain average until a
  * rate is shown (`RATE_MIN_MS`), which then seeds the weighted one.
+ *
+ * Or from its first claim on a shared bandwidth limit, when that comes before its first step
+ * (`claim`): an upload pays each piece before it goes, so a transfer resumed beside others waits in
+ * line behind their reservations, then sends the pieces its workers reserved back to back. Measured
+ * from its first step, those pieces read as the whole limit while the others' averages still carry
+ * their share, and the status bar's total read up to ~1.2x the limit for seconds after a resume.
+ * Measured from the claim, the wait in line is part of the stretch and its average is its share.
  */
 
 /** The default time constant: what happened 3 s ago weighs 1/e of what happens now. */
@@ -28,6 +35,8 @@ export class RateMeter {
   private first: { t: number; bytes: number } | null = null;
   private last = { t: 0, bytes: 0 };
   private ewma: number | null = null;
+  /** The bytes of the last increase: what the next one is expected to bring. */
+  private step = 0;
 
   constructor(
     private readonly now: () => number,
@@ -41,6 +50,18 @@ export class RateMeter {
     this.first = null;
     this.last = { t: this.now(), bytes };
     this.ewma = null;
+    this.step = 0;
+  }
+
+  /**
+   * The transfer asks the shared bandwidth limit for bytes: when no step came yet in this stretch, the
+   * stretch starts now, and the bytes of its first step count (see the file comment).
+   */
+  claim(): void {
+    if (this.first !== null) return;
+    const t = this.now();
+    this.first = { t, bytes: this.last.bytes };
+    this.last = { t, bytes: this.last.bytes };
   }
 
   /** Notes the counter's value now; only an increase is a sample (the counter never goes back). */
@@ -51,6 +72,7 @@ export class RateMeter {
     if (first === null) {
       this.first = { t, bytes };
       this.last = { t, bytes };
+      this.step = 0;
       return;
     }
     const dt = t - this.last.t;
@@ -64,6 +86,7 @@ export class RateMeter {
       const weight = 1 - Math.exp(-dt / this.tauMs);
       this.ewma += weight * (instant - this.ewma);
     }
+    this.step = bytes - this.last.bytes;
     this.last = { t, bytes };
   }
 
@@ -73,7 +96,13 @@ export class RateMeter {
     const t = this.now();
     if (t - this.first.t < RATE_MIN_MS) return null;
     const quiet = t - this.last.t;
+    let rate = this.ewma;
+    // A step later than the pace says is already a slower rate: what the average would be if a step
+    // like the last one came now. Exact for a paced stream (its steps come on time), and a transfer
+    // that the limit lets through in turns reads its share between its turns, not its last burst.
+    const late = quiet > 0 && this.step > 0 ? (this.step * 1000) / quiet : rate;
+    if (late < rate) rate += (1 - Math.exp(-quiet / this.tauMs)) * (late - rate);
     // A stall reads as a falling rate (as if 0 B/s since the last step), never as a negative one.
-    return quiet > RATE_STALL_MS ? this.ewma * Math.exp(-quiet / this.tauMs) : this.ewma;
+    return quiet > RATE_STALL_MS ? Math.min(rate, this.ewma * Math.exp(-quiet / this.tauMs)) : rate;
   }
 }

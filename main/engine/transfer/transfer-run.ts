@@ -42,7 +42,8 @@ export class TransferRun {
       tuning,
       tracker,
       timeoutMs: tuning.engineTimeoutMs ?? DEFAULT_ENGINE_TIMEOUT_MS,
-      throttle: options.throttle ?? null,
+      // The wait for the limit belongs to the rate: a resumed upload's time in line is its share.
+      throttle: throttleOf(options.throttle, tracker),
       created: async (ids) => {
         await options.onCreated?.(ids);
       },
@@ -266,4 +267,13 @@ export function remainingRanges(plan: readonly PlannedRange[], done: RangeSet): 
   const out: PlannedRange[] = [];
   for (const r of plan) for (const g of done.gaps(r.start, r.start + r.length)) out.push({ start: g.start, length: g.end - g.start, zero: r.zero });
   return out;
+}
+
+/** The run's throttle, telling the tracker each time it claims bandwidth; null without a limit. */
+function throttleOf(throttle: TransferOptions['throttle'], tracker: ProgressTracker): RunContext['throttle'] {
+  if (!throttle) return null;
+  return (bytes, signal) => {
+    tracker.claimBandwidth();
+    return throttle(bytes, signal);
+  };
 }

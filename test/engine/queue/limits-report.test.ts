@@ -91,7 +91,7 @@ describe('run report', () => {
   it('writes CSV that spreadsheets read as data', () => {
     const lines = reportCsv(buildReport('r1', [done, failed], 9000)).trimEnd().split('\r\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('jobId,kind,engine,source,target,size,bytes,bytesOnWire,durationMs,averageRate,digest,outcome,reason,code,attempts,startedAt,finishedAt');
+    expect(lines[0]).toBe('jobId,kind,engine,source,target,size,bytes,bytesOnWire,durationMs,averageRate,digest,digestAlgorithm,verified,outcome,reason,code,attempts,startedAt,finishedAt');
     expect(lines[1]).toContain('"web, ""01"" (d-1)"');
     expect(lines[1]).toContain('1970-01-01T00:00:01.000Z');
     // A reason that looks like a formula is quoted and defused.

@@ -141,6 +141,35 @@ describe('TransferQueue', () => {
     expect(q.get(job!.id).activeMs).toBe(8 * 3600_000);
   });
 
+  it('starts a job waiting for the window now, and only that one; the window no longer holds it', async () => {
+    const { q, runner, clock, events } = await setup({ windows: [parseWindow('22:00-06:00')] });
+    const [a, b, c] = await q.add([upload(1), upload(2), upload(3)]);
+    q.start();
+    await settle();
+    expect(q.list().map((j) => j.state)).toEqual(['waiting', 'waiting', 'waiting']);
+    q.startNow(b!.id);
+    await settle();
+    expect(runner.started).toEqual([b!.id]);
+    expect(q.get(a!.id).state).toBe('waiting');
+    expect(q.get(b!.id)).toMatchObject({ start: 'now', state: 'preparing' });
+    expect(events.some((e) => e.type === 'updated' && e.job.id === b!.id)).toBe(true);
+    // A paused one is resumed as well.
+    q.pause(c!.id);
+    q.startNow(c!.id);
+    await settle();
+    expect(runner.started).toEqual([b!.id, c!.id]);
+    // Hours later, inside and then past the window's end, it is not held like the window's jobs.
+    runner.get(b!.id).ctx.onProgress(progress('transferring', 10));
+    await clock.advance(18 * 3600_000); // 06:00 the next day, after a whole window
+    expect(q.get(b!.id).state).toBe('transferring');
+    expect(runner.get(b!.id).ctx.control.paused).toBe(false);
+    // Not for a job that does not wait for the window, nor for a finished one.
+    expect(() => q.startNow(b!.id)).toThrow(/cannot be started now/);
+    runner.get(b!.id).succeed();
+    await settle();
+    expect(() => q.startNow(b!.id)).toThrow(DiskFerryError);
+  });
+
   it('stops a download at the end of the window (its journal keeps the data) and runs it again in the next', async () => {
     const { q, runner, clock } = await setup({ windows: [parseWindow('11:00-13:00')] });
     const [dl] = await q.add([{ kind: 'download', engine: 'e1', download: { disk: 'd1', diskName: 'd1', outputDir: '/tmp', size: 100 } }]);

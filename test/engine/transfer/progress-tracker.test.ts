@@ -67,6 +67,32 @@ describe('RateMeter', () => {
     expect(Math.abs(mean - truth) / truth).toBeLessThan(0.05);
   });
 
+  it('after a resume beside another upload, the total of the two rates stays near the limit', () => {
+    for (const [pauseAt, resumeAt] of [[20_000, 21_500], [20_250, 21_700]] as const) {
+      const now = sharedLimit(pauseAt, resumeAt, true);
+      // Within 30 % even when they take 2 s turns (the resumed one's 4 pieces back to back; real
+      // workers drift apart and take shorter ones), and back on the limit when it settles.
+      expect(now.worst).toBeLessThanOrEqual(1.3);
+      expect(Math.abs(now.total - 1)).toBeLessThan(0.2);
+      // Measured from the resumed one's first step (no claims), the total read more than 1.45x.
+      expect(sharedLimit(pauseAt, resumeAt, false).worst).toBeGreaterThan(1.45);
+    }
+  });
+
+  it('a claim after the first step changes nothing: a download pays after its bytes arrived', () => {
+    const c = clock();
+    const m = new RateMeter(c.now);
+    m.restart(0);
+    c.advance(3000);
+    m.sample(MiB);
+    m.claim();
+    c.advance(1000);
+    m.sample(2 * MiB);
+    c.advance(1000);
+    m.sample(3 * MiB);
+    expect(m.rate()).toBeCloseTo(MiB, -3);
+  });
+
   it('has no rate before two steps and two seconds, and a stalled counter decays toward 0', () => {
     const c = clock();
     const m = new RateMeter(c.now);
@@ -90,6 +116,62 @@ describe('RateMeter', () => {
     expect(m.rate()).toBe(stalled);
   });
 });
+
+/**
+ * Two uploads share one 8 MiB/s limit through a FIFO of reservations (the queue's token bucket):
+ * each of their 4 workers reserves a 4 MiB piece (claiming the limit), waits until it is paid,
+ * sends it, and reserves the next. `a` is paused at `pauseAt` (its waiting reservations given back)
+ * and resumed at `resumeAt`; after the resume the two take turns of 2 s, the harshest case. With
+ * `claims` false the meters never hear of the claims (a stretch starts at its first step). Returns the largest
+ * total of the two rates over the limit once both show one, and the total at the end.
+ */
+function sharedLimit(pauseAt: number, resumeAt: number, claims: boolean) {
+  const c = clock(0);
+  const limit = 8 * MiB;
+  const piece = 4 * MiB;
+  const pay = (piece / limit) * 1000;
+  const meters = { a: new RateMeter(c.now), b: new RateMeter(c.now) };
+  const bytes = { a: 0, b: 0 };
+  let paidUntil = 0;
+  let sends: [at: number, who: 'a' | 'b'][] = [];
+  let aRunning = true;
+  const reserve = (who: 'a' | 'b') => {
+    if (claims) meters[who].claim();
+    paidUntil = Math.max(paidUntil, c.now()) + pay;
+    sends.push([paidUntil, who]);
+  };
+  for (let w = 0; w < 4; w++) ['a', 'b'].forEach((who) => reserve(who as 'a' | 'b'));
+  let worst = 0;
+  let total = 0;
+  for (let t = 0; t <= resumeAt + 20_000; t += 50) {
+    c.advance(t - c.now());
+    if (t === pauseAt) {
+      aRunning = false;
+      const given = sends.filter(([at, who]) => who === 'a' && at > t);
+      sends = sends.filter((s) => !given.includes(s));
+      paidUntil -= given.length * pay;
+    }
+    if (t === resumeAt) {
+      aRunning = true;
+      meters.a.restart(bytes.a);
+      for (let w = 0; w < 4; w++) reserve('a');
+    }
+    sends.sort((x, y) => x[0] - y[0]);
+    while (sends.length > 0 && sends[0]![0] <= t) {
+      const [, who] = sends.shift()!;
+      bytes[who] += piece;
+      meters[who].sample(bytes[who]);
+      if (who === 'b' || aRunning) reserve(who);
+    }
+    const a = aRunning ? meters.a.rate() : null;
+    const b = meters.b.rate();
+    if (a !== null && b !== null) {
+      total = (a + b) / limit;
+      worst = Math.max(worst, total);
+    }
+  }
+  return { worst, total };
+}
 
 describe('ProgressTracker', () => {
   it('measures the data that moves: a plan of 1 GiB of holes and 160 MiB of data at 40 MiB/s reads 40 MiB/s', () => {
