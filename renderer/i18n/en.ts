@@ -112,12 +112,17 @@ export const en = {
     concurrency: 'At once',
     limit: 'Limit',
     noLimit: 'no limit',
-    limitHelp: 'Total bandwidth, e.g. 200 MiB/s; empty for no limit',
+    limitHelp: 'Total bandwidth: 200 (MiB/s), 40 MiB/s, 40 MB/s, 500 Mbit/s or 1 Gbit/s; empty for no limit',
     window: 'Overnight window',
     windowStart: 'Window starts',
     windowEnd: 'Window ends',
     empty: 'Nothing in the queue.',
     emptyHint: 'Drop disk images anywhere to upload them, or select disks on the left and press Download.',
+  },
+  limits: {
+    notARate: 'Not a rate. Write e.g. 200 (MiB/s), 40 MiB/s, 40 MB/s, 500 Mbit/s or 1 Gbit/s; empty for no limit.',
+    tooSmall: 'Too small: the smallest limit is 64 KiB/s. Write e.g. 200 (MiB/s) or 500 Mbit/s; empty for no limit.',
+    needsUnit: 'A number alone is MiB/s, and this one is too large for that. Write its unit, e.g. 1048576 B/s or 1 MiB/s.',
   },
   phase: {
     queued: 'queued',
@@ -327,6 +332,7 @@ export const en = {
     check_other: 'Check {{count}} files',
   },
   upload: {
+    notIso: 'Not an ISO 9660 image (no CD001 signature); treated as a raw disk.',
     sameName_one: 'The engine already has {{count}} disk named {{name}}. oVirt keeps both; rename this one to tell them apart.',
     sameName_other: 'The engine already has {{count}} disks named {{name}}. oVirt keeps them all; rename this one to tell them apart.',
     title_one: 'Upload {{count}} image',

@@ -108,12 +108,17 @@ export const ja = {
     concurrency: '同時実行',
     limit: '帯域上限',
     noLimit: '上限なし',
-    limitHelp: '合計の帯域。例: 200 MiB/s。空欄で上限なし',
+    limitHelp: '合計の帯域: 200（MiB/s）、40 MiB/s、40 MB/s、500 Mbit/s、1 Gbit/s。空欄で上限なし',
     window: '夜間の時間帯',
     windowStart: '開始時刻',
     windowEnd: '終了時刻',
     empty: 'キューは空です。',
     emptyHint: 'ディスクイメージをどこにでもドロップするとアップロードできます。左でディスクを選んで「ダウンロード」も押せます。',
+  },
+  limits: {
+    notARate: '帯域として読めません。200（MiB/s）、40 MiB/s、40 MB/s、500 Mbit/s、1 Gbit/s のように入力してください。空欄で上限なし。',
+    tooSmall: '小さすぎます。上限の最小値は 64 KiB/s です。200（MiB/s）や 500 Mbit/s のように入力してください。空欄で上限なし。',
+    needsUnit: '数字だけの場合は MiB/s と解釈しますが、この値はそれには大きすぎます。単位を付けてください（例: 1048576 B/s、1 MiB/s）。',
   },
   phase: {
     queued: '待機中',
@@ -320,6 +325,7 @@ export const ja = {
     check_other: '{{count}} 件のファイルを確認',
   },
   upload: {
+    notIso: 'ISO 9660 イメージではありません（CD001 署名がありません）。raw ディスクとして扱います。',
     sameName_other: 'エンジンには {{name}} という名前のディスクが既に {{count}} 個あります。oVirt は両方を保持します。区別できるよう名前を変更してください。',
     title_other: '{{count}} 件のイメージをアップロード',
     domain: 'ストレージドメイン',

@@ -52,8 +52,9 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
   return ctx.eachTransfer(positionals, async (file, control, onProgress) => {
     // Probed once here; the upload reuses the probe while the file is unchanged.
     const probe = await probeImageOnce(file);
-    const { target } = uploadTarget(probe, domain, { storageDomain, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
+    const { target, notes } = uploadTarget(probe, domain, { storageDomain, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
     const note = (line: string) => ctx.io.stderr.write(`diskferry: note: ${line}\n`);
+    for (const line of notes) note(line);
     const start = values.resume ? await findResumable(deps, probe, target.diskName, note, ctx.signal) : { kind: 'fresh' as const };
     if (start.kind === 'done') {
       const d = start.disk;

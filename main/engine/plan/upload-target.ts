@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { imageStamp, type ImageProbe } from '../image/probe.js';
 import type { StorageDomain } from '../ovirt/types.js';
-import { defaultDiskName, uploadLayout, type UploadChoices } from './upload-rules.js';
+import { defaultDiskName, imageNotes, uploadLayout, type UploadChoices } from './upload-rules.js';
 
 /** The probe's stamp (image/probe.ts `ImageStamp`), as a schema. */
 export const ImageStampSchema = z.object({
@@ -60,6 +60,6 @@ export function uploadTarget(
       verify: choices.verify ?? true,
       image: imageStamp(probe),
     },
-    notes: layout.notes,
+    notes: [...imageNotes(probe), ...layout.notes],
   };
 }
