@@ -53,11 +53,14 @@ describe('diskferry upload and download options', () => {
   });
 
   it('refuses a --limit that is not a rate, naming what is accepted', async () => {
-    for (const bad of ['abc', '0', '1 Gbit/s']) {
+    for (const bad of ['abc', '0', '12 furlongs/s']) {
       const r = await run('download', 'web-01-disk1', '--output', h.dir, '--limit', bad, '--password-file', pw);
       expect(r.code, bad).toBe(2);
-      expect(r.err).toContain(`--limit takes a rate like 200MiB/s or 50M, not '${bad}'.`);
+      expect(r.err).toContain(`--limit takes a rate such as 200 (MiB/s), 40 MiB/s, 40 MB/s, 500 Mbit/s, 1 Gbit/s, not '${bad}'.`);
     }
+    const small = await run('download', 'web-01-disk1', '--output', h.dir, '--limit', '10k', '--password-file', pw);
+    expect(small.code).toBe(2);
+    expect(small.err).toContain(`--limit '10k' is below the smallest limit, 64 KiB/s.`);
   });
 
   it('--if-exists rename keeps both files, skip leaves the disk out, overwrite replaces, fail (the default) refuses', async () => {
