@@ -8,6 +8,8 @@ import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, Settings, SettingsPatch } from '../../shared/ipc.js';
 import { bandwidthLimitText, limitProblemKey, parseBandwidthLimit, scheduleWindowOf } from '../lib/limits.js';
 import type { RateLimitProblem } from '../../shared/rate-limit.js';
+import { useLocale } from '../hooks/use-locale.js';
+import { TimeOfDayField } from './time-of-day-field.js';
 
 /** Props of the controls. */
 export interface QueueControlsProps {
@@ -20,6 +22,7 @@ const DEFAULT_WINDOW: ScheduleWindow = { start: '22:00', end: '06:00' };
 /** The controls. */
 export function QueueControls({ settings, onChange }: QueueControlsProps) {
   const { t } = useTranslation();
+  const locale = useLocale();
   const [limit, setLimit] = useState(bandwidthLimitText(settings.bandwidthLimit));
   // Why the typed limit was refused (shown under the field, saying what is accepted); null when it was taken.
   const [limitProblem, setLimitProblem] = useState<RateLimitProblem | null>(null);
@@ -113,29 +116,29 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
         />
         {t('queue.window')}
       </label>
-      <input
-        type="time"
-        aria-label={t('queue.windowStart')}
+      <TimeOfDayField
+        label={t('queue.windowStart')}
         value={start}
+        locale={locale}
         disabled={!windowOn}
         onFocus={() => (editing.current = 'start')}
-        onChange={(e) => setStart(e.target.value)}
-        onBlur={() => {
-          editing.current = null;
-          commitWindow(start, end);
+        onBlur={() => (editing.current = null)}
+        onCommit={(hhmm) => {
+          setStart(hhmm);
+          commitWindow(hhmm, end);
         }}
       />
       <span aria-hidden="true">–</span>
-      <input
-        type="time"
-        aria-label={t('queue.windowEnd')}
+      <TimeOfDayField
+        label={t('queue.windowEnd')}
         value={end}
+        locale={locale}
         disabled={!windowOn}
         onFocus={() => (editing.current = 'end')}
-        onChange={(e) => setEnd(e.target.value)}
-        onBlur={() => {
-          editing.current = null;
-          commitWindow(start, end);
+        onBlur={() => (editing.current = null)}
+        onCommit={(hhmm) => {
+          setEnd(hhmm);
+          commitWindow(start, hhmm);
         }}
       />
     </div>

@@ -107,7 +107,7 @@ export const en = {
     paused_other: '{{count}} paused',
     failed_one: '{{count}} failed',
     failed_other: '{{count}} failed',
-    windowSummary: 'window {{start}}–{{end}}',
+    windowSummary: 'window {{start, timeOfDay}}–{{end, timeOfDay}}',
     limitSummary: 'limit {{rate}}',
     concurrency: 'At once',
     limit: 'Limit',
@@ -116,6 +116,7 @@ export const en = {
     window: 'Overnight window',
     windowStart: 'Window starts',
     windowEnd: 'Window ends',
+    timeInvalid: 'Not a time of day. Write it like {{example}} (22:00 and 10:00 PM both work).',
     empty: 'Nothing in the queue.',
     emptyHint: 'Drop disk images anywhere to upload them, or select disks on the left and press Download.',
   },
@@ -126,7 +127,7 @@ export const en = {
   },
   phase: {
     queued: 'queued',
-    queuedWindow: 'queued — starts at {{start}}',
+    queuedWindow: 'queued — starts at {{start, timeOfDay}}',
     waiting: 'waiting for its turn',
     preparingUpload: 'preparing — creating the disk',
     preparingDownload: 'preparing',
@@ -387,7 +388,7 @@ export const en = {
   start: {
     legend: 'Start',
     now: 'Now',
-    window: 'In the window ({{start}}–{{end}})',
+    window: 'In the window ({{start, timeOfDay}}–{{end, timeOfDay}})',
     noWindow: 'In the window (set one in the queue first)',
   },
   cancel: {

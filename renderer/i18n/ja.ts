@@ -103,7 +103,7 @@ export const ja = {
     waiting_other: '{{count}} 件待機中',
     paused_other: '{{count}} 件一時停止',
     failed_other: '{{count}} 件失敗',
-    windowSummary: '時間帯 {{start}}–{{end}}',
+    windowSummary: '時間帯 {{start, timeOfDay}}–{{end, timeOfDay}}',
     limitSummary: '上限 {{rate}}',
     concurrency: '同時実行',
     limit: '帯域上限',
@@ -112,6 +112,7 @@ export const ja = {
     window: '夜間の時間帯',
     windowStart: '開始時刻',
     windowEnd: '終了時刻',
+    timeInvalid: '時刻として読めません。{{example}} のように入力してください（22:00 と 10:00 PM のどちらでも構いません）。',
     empty: 'キューは空です。',
     emptyHint: 'ディスクイメージをどこにでもドロップするとアップロードできます。左でディスクを選んで「ダウンロード」も押せます。',
   },
@@ -122,7 +123,7 @@ export const ja = {
   },
   phase: {
     queued: '待機中',
-    queuedWindow: '待機中 — {{start}} に開始',
+    queuedWindow: '待機中 — {{start, timeOfDay}} に開始',
     waiting: '順番待ち',
     preparingUpload: '準備中 — ディスクを作成しています',
     preparingDownload: '準備中',
@@ -374,7 +375,7 @@ export const ja = {
   start: {
     legend: '開始',
     now: '今すぐ',
-    window: '時間帯内（{{start}}–{{end}}）',
+    window: '時間帯内（{{start, timeOfDay}}–{{end, timeOfDay}}）',
     noWindow: '時間帯内（先にキューで時間帯を設定してください）',
   },
   cancel: {

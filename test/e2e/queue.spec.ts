@@ -1,7 +1,7 @@
 /** A thousand jobs: planned through typed paths, queued for the window, virtualized, reordered by keyboard. */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, shot, test } from './fixtures.js';
+import { expect, shot, shownTime, test } from './fixtures.js';
 
 const JOBS = 1000;
 
@@ -29,7 +29,7 @@ test('queues a thousand uploads for the window and stays fluid', async ({ app, w
   await controls.getByLabel('Window ends').fill(end);
   await controls.getByLabel('Window ends').blur();
   // Both ends must be applied: with the default end (06:00) the window could include now.
-  await expect(app.getByTestId('queue-summary')).toContainText(`window ${start}–${end}`);
+  await expect(app.getByTestId('queue-summary')).toContainText(`window ${shownTime(start)}–${shownTime(end)}`);
 
   // A browser page cannot see where files are: "Add files…" asks for typed paths.
   await app.getByRole('button', { name: '+ Add files…' }).click();
@@ -46,7 +46,7 @@ test('queues a thousand uploads for the window and stays fluid', async ({ app, w
   await expect(app.getByTestId('queue-summary')).toContainText(`${JOBS} waiting`);
   const rows = app.getByTestId('queue-list').getByTestId('transfer-row');
   await expect(rows.first()).toContainText('job-0001.raw');
-  await expect(rows.first().getByTestId('transfer-phase')).toHaveText(`queued — starts at ${start}`);
+  await expect(rows.first().getByTestId('transfer-phase')).toHaveText(`queued — starts at ${shownTime(start)}`);
   expect(await rows.count()).toBeLessThan(60); // virtualized: only the rows in view exist
   await shot(app, 'queue-thousand');
 
