@@ -116,7 +116,8 @@ export class TransfersService {
           download: {
             disk: disk.id,
             diskName: disk.name,
-            outputDir: dirname(target.path),
+            // The chosen folder: the folders a template makes below it are made when the download starts.
+            outputDir: request.folder,
             file: target.path,
             size: disk.provisionedSize,
             format: request.format,
