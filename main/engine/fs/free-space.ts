@@ -29,6 +29,6 @@ export async function ensureFreeSpace(dir: string, needed: number, what: string,
   throw new DiskFerryError(
     'disk-full',
     `${what} needs about ${formatBytes(needed)} more, but ${dir} has ${formatBytes(available)} free. Free some space or choose another folder.`,
-    { retryable: false },
+    { retryable: false, subject: { kind: 'folder', name: dir }, needed },
   );
 }

@@ -55,10 +55,11 @@ export function acceptsUploads(domain: Pick<StorageDomain, 'type' | 'status'>): 
 /** Throws bad-input, in words, unless the domain takes uploads now (see `acceptsUploads`). */
 export function checkUploadDomain(domain: Pick<StorageDomain, 'name' | 'type' | 'status'>): void {
   if (domain.type !== 'data')
-    throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false });
+    throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false, subject: { kind: 'domain', name: domain.name } });
   if (domain.status !== 'active')
     throw new DiskFerryError('bad-input', `${domain.name} is ${domain.status.replace(/_/g, ' ')}, not active. Activate it, or choose another storage domain.`, {
       retryable: false,
+      subject: { kind: 'domain', name: domain.name },
     });
 }
 

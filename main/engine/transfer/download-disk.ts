@@ -62,7 +62,7 @@ export async function resolveDisk(deps: TransferDeps, idOrName: string, signal?:
     throw new DiskFerryError('bad-input', `${matches.length} disks are named '${idOrName}'. Use the disk id instead (diskferry disks --search '${idOrName}').`, {
       retryable: false,
     });
-  throw new DiskFerryError('not-found', `No disk '${idOrName}' on this engine. List them with diskferry disks.`, { retryable: false });
+  throw new DiskFerryError('not-found', `No disk '${idOrName}' on this engine. List them with diskferry disks.`, { retryable: false, subject: { kind: 'disk', name: idOrName } });
 }
 
 /**
@@ -127,7 +127,7 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
   async prepare(ctx: RunContext, version: EngineVersion): Promise<RunTarget> {
     const disk = await resolveDisk(ctx.deps, this.spec.disk, ctx.control.cancelSignal);
     if (disk.status !== 'ok')
-      throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`);
+      throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`, { subject: { kind: 'disk', name: disk.name } });
     this.disk = disk;
     this.path = downloadPath(this.spec.output, disk, this.format);
     if (this.spec.root !== undefined) await ensureDownloadFolders(this.spec.root, this.path);
