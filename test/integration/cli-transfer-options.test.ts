@@ -42,6 +42,17 @@ describe('diskferry upload and download options', () => {
     for (const e of moving) expect(e['eta'] === null || (Number.isInteger(e['eta']) && (e['eta'] as number) >= 0), JSON.stringify(e)).toBe(true);
     expect(moving.filter((e) => e['rate'] !== null).every((e) => typeof e['eta'] === 'number')).toBe(true);
     expect(moving.some((e) => typeof e['eta'] === 'number')).toBe(true);
+    // The data that moves and the holes apart, as the window shows them: 12 MiB of data, the rest holes.
+    const described = moving.filter((e) => e['data_total'] !== null);
+    expect(described.length).toBeGreaterThan(0);
+    for (const e of described) {
+      // Zero blocks inside the written runs are holes too: a little under 12 MiB of data.
+      expect(e['data_total'] as number, JSON.stringify(e)).toBeGreaterThan(10 * MiB);
+      expect(e['data_total'] as number, JSON.stringify(e)).toBeLessThanOrEqual(12 * MiB);
+      expect((e['data_total'] as number) + (e['holes'] as number)).toBe(SMALL_SIZE);
+      expect(e['data_done'] as number).toBeLessThanOrEqual(e['data_total'] as number);
+    }
+    expect(described.some((e) => (e['data_done'] as number) > 0 && (e['data_done'] as number) < (e['data_total'] as number))).toBe(true);
 
     const out = join(h.dir, 'limited-down');
     await mkdir(out);
