@@ -120,6 +120,13 @@ export const en = {
     empty: 'Nothing in the queue.',
     emptyHint: 'Drop disk images anywhere to upload them, or select disks on the left and press Download.',
   },
+  notices: {
+    label: 'Notices',
+    error: 'Error:',
+    times_one: '{{count}} time',
+    times_other: '{{count}} times',
+    closeHelp: 'Close (Escape)',
+  },
   limits: {
     notARate: 'Not a rate. Write e.g. 200 (MiB/s), 40 MiB/s, 40 MB/s, 500 Mbit/s or 1 Gbit/s; empty for no limit.',
     tooSmall: 'Too small: the smallest limit is 64 KiB/s. Write e.g. 200 (MiB/s) or 500 Mbit/s; empty for no limit.',

@@ -116,6 +116,12 @@ export const ja = {
     empty: 'キューは空です。',
     emptyHint: 'ディスクイメージをどこにでもドロップするとアップロードできます。左でディスクを選んで「ダウンロード」も押せます。',
   },
+  notices: {
+    label: 'お知らせ',
+    error: 'エラー:',
+    times_other: '{{count}} 回',
+    closeHelp: '閉じる（Esc）',
+  },
   limits: {
     notARate: '帯域として読めません。200（MiB/s）、40 MiB/s、40 MB/s、500 Mbit/s、1 Gbit/s のように入力してください。空欄で上限なし。',
     tooSmall: '小さすぎます。上限の最小値は 64 KiB/s です。200（MiB/s）や 500 Mbit/s のように入力してください。空欄で上限なし。',
