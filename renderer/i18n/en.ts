@@ -127,6 +127,10 @@ export const en = {
     times_other: '{{count}} times',
     closeHelp: 'Close (Escape)',
   },
+  layout: {
+    splitter: 'Resize the left pane',
+    splitterHelp: 'Drag, or use ← and → (Shift for larger steps)',
+  },
   limits: {
     notARate: 'Not a rate. Write e.g. 200 (MiB/s), 40 MiB/s, 40 MB/s, 500 Mbit/s or 1 Gbit/s; empty for no limit.',
     tooSmall: 'Too small: the smallest limit is 64 KiB/s. Write e.g. 200 (MiB/s) or 500 Mbit/s; empty for no limit.',
@@ -196,7 +200,7 @@ export const en = {
     'tls-untrusted': 'The certificate of {{subject}} is not trusted.',
     network: '{{subject}} could not be reached.',
     'engine-fault': 'The engine refused the request about {{subject}}.',
-    'not-found': 'The engine does not have {{subject}} (any more).',
+    'not-found': '{{subject}} is not there (any more).',
     conflict: '{{subject}} is locked, busy or not active.',
     'ticket-gone': 'The data server refused the ticket of {{subject}}.',
     'server-error': 'The server had an internal error with {{subject}}.',

@@ -122,6 +122,10 @@ export const ja = {
     times_other: '{{count}} 回',
     closeHelp: '閉じる（Esc）',
   },
+  layout: {
+    splitter: '左ペインの幅を変更',
+    splitterHelp: 'ドラッグするか、← → キーで変更（Shift で大きく）',
+  },
   limits: {
     notARate: '帯域として読めません。200（MiB/s）、40 MiB/s、40 MB/s、500 Mbit/s、1 Gbit/s のように入力してください。空欄で上限なし。',
     tooSmall: '小さすぎます。上限の最小値は 64 KiB/s です。200（MiB/s）や 500 Mbit/s のように入力してください。空欄で上限なし。',
@@ -191,7 +195,7 @@ export const ja = {
     'tls-untrusted': '{{subject}}の証明書が信頼されていません。',
     network: '{{subject}}に接続できませんでした。',
     'engine-fault': 'エンジンが{{subject}}についての要求を拒否しました。',
-    'not-found': 'エンジンに{{subject}}がありません（削除された可能性があります）。',
+    'not-found': '{{subject}}が見つかりません（削除された可能性があります）。',
     conflict: '{{subject}}はロック中、使用中、または非アクティブです。',
     'ticket-gone': 'データサーバーが{{subject}}の転送チケットを拒否しました。',
     'server-error': '{{subject}}の処理中にサーバーで内部エラーが発生しました。',

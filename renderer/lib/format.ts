@@ -145,3 +145,8 @@ export function formatTime(epochMs: number | null, locale: string, timeZone?: st
 export function formatCount(n: number, locale: string): string {
   return numberFormat(locale, 0).format(n);
 }
+
+/** The last part of a local path ("web-01.raw" of "/srv/images/web-01.raw"; either separator). */
+export function fileNameOf(path: string): string {
+  return path.split(/[\\/]/).filter((p) => p !== '').pop() ?? path;
+}
