@@ -122,6 +122,27 @@ test('Escape gives the focus back to what opened a sheet; an error shows once wi
   await expect(app.getByTestId('settings')).toBeHidden();
   await expect(settingsButton).toBeFocused();
 
+  // The limit field says what it accepts; "1 Gbit/s" and a time typed in either clock are taken.
+  const controls = app.getByRole('group', { name: 'Queue settings' });
+  const limit = controls.getByRole('textbox', { name: 'Limit' });
+  await limit.fill('abc');
+  await limit.press('Enter');
+  await expect(controls.getByTestId('limit-problem')).toContainText('200 (MiB/s), 40 MiB/s, 40 MB/s, 500 Mbit/s or 1 Gbit/s');
+  await expect(limit).toHaveAttribute('aria-invalid', 'true');
+  await limit.fill('1 Gbit/s');
+  await limit.press('Enter');
+  await expect(controls.getByTestId('limit-problem')).toHaveCount(0);
+  await expect(app.getByTestId('queue-summary')).toContainText('limit 119 MiB/s');
+  await controls.getByRole('checkbox', { name: 'Overnight window' }).check();
+  const start = controls.getByRole('textbox', { name: 'Window starts' });
+  await start.fill('9:30 pm');
+  await start.press('Enter');
+  await expect(start).toHaveValue(/^9:30\sPM$/);
+  await expect(app.getByTestId('queue-summary')).toContainText(/window 9:30\sPM–6:00\sAM/);
+  await start.fill('25:00');
+  await start.press('Enter');
+  await expect(controls.getByRole('alert')).toContainText('Not a time of day');
+
   await settingsButton.click();
   await app.getByTestId('settings').getByLabel('Language').selectOption('ja');
   await app.getByTestId('settings').getByRole('button', { name: 'Save' }).click();
