@@ -4,7 +4,7 @@
  * what was typed is not a time. The browser's own time input follows the browser's locale instead,
  * which mixed 12 h fields with 24 h rows.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatTimeOfDay, parseTimeOfDay } from '../lib/format.js';
 
@@ -28,6 +28,7 @@ export function TimeOfDayField({ value, locale, label, disabled = false, onFocus
   const [text, setText] = useState(() => formatTimeOfDay(value, locale));
   const [focused, setFocused] = useState(false);
   const [invalid, setInvalid] = useState(false);
+  const problemId = useId();
   // What main holds (or the locale) changed while the field is not being edited: show it.
   useEffect(() => {
     if (!focused) setText(formatTimeOfDay(value, locale));
@@ -40,7 +41,6 @@ export function TimeOfDayField({ value, locale, label, disabled = false, onFocus
     setText(formatTimeOfDay(hhmm, locale));
     onCommit(hhmm);
   };
-  const problemId = `time-problem-${label.replace(/\W+/g, '-')}`;
   return (
     <span className="time-field">
       <input

@@ -32,8 +32,8 @@ async function cutCells(app: Page, selector: string): Promise<string[]> {
   });
 }
 
-/** The cells that must never be cut: a row's figures and target, the disk table's sizes, the status bar. */
-const FIGURES = ['.transfer__pct', '.transfer__size', '.transfer__rate', '.transfer__eta', '.transfer__target', '.disk-table td.num', '.domain-list .num', '.status-bar > *', '.table-scroll'].join(', ');
+/** What must never be cut: a row's figures and target, the disk table, the status bar, the queue's fields ("10:00 PM"). */
+const FIGURES = ['.transfer__pct', '.transfer__size', '.transfer__rate', '.transfer__eta', '.transfer__target', '.disk-table td.num', '.domain-list .num', '.status-bar > *', '.table-scroll', '.queue-controls input[type="text"]'].join(', ');
 
 /** The left pane's width in CSS pixels. */
 async function paneWidth(app: Page): Promise<number> {
