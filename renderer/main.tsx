@@ -22,7 +22,7 @@ async function boot(): Promise<void> {
   const api = findApi();
   const settings = api ? await api.settings.get() : null;
   const language = resolveLanguage(settings?.ok ? settings.value.language : 'system', navigator.languages);
-  const i18n = await createI18n(language);
+  const i18n = await createI18n(language, navigator.languages);
   document.documentElement.lang = language;
   if (!api) {
     rootElement.textContent = i18n.t('fatal.noApi');

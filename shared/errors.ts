@@ -24,6 +24,15 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** What kinds of thing an error can be about, named by the window in its language. */
+export const ERROR_SUBJECT_KINDS = ['disk', 'domain', 'file', 'folder', 'transfer', 'vm', 'engine', 'job'] as const;
+
+/** The thing an error is about: its kind and its name (a disk's, a domain's, a file's; never a secret). */
+export interface ErrorSubject {
+  readonly kind: (typeof ERROR_SUBJECT_KINDS)[number];
+  readonly name: string;
+}
+
 /** Plain-data description of an error, safe to cross the IPC bridge and to persist. */
 export interface ErrorInfo {
   readonly code: ErrorCode;
@@ -37,6 +46,10 @@ export interface ErrorInfo {
    * operation holds it. The window offers the engine's transfers on that disk.
    */
   readonly diskLocked?: boolean;
+  /** What the error is about, so that a translated sentence names it as the English one does. */
+  readonly subject?: ErrorSubject;
+  /** Bytes of space the action needs (a storage domain or a local folder too small), for the same reason. */
+  readonly needed?: number;
 }
 
 /** The envelope every IPC call returns. */

@@ -27,13 +27,3 @@ export function formatDuration(seconds: number | null): string {
   const sec = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
-
-const SIZE_SUFFIX: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-/** Parses "200MiB", "4m", "1G", "1048576" into bytes; null when it is not a size. */
-export function parseSize(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
-  if (!m) return null;
-  const factor = SIZE_SUFFIX[m[2]!.toLowerCase()];
-  return factor === undefined ? null : Math.round(Number(m[1]) * factor);
-}

@@ -52,6 +52,14 @@ export interface TransferProgress {
   readonly viaProxy: boolean | null;
 }
 
+/**
+ * Bytes of holes in the image (zero runs skipped or zeroed at once, never sent): the whole minus the
+ * data; null until both are known. The window's row, the CLI's --json progress and the queue's share it.
+ */
+export function holeBytes(p: { readonly bytesTotal: number | null; readonly dataTotal?: number | null | undefined }): number | null {
+  return p.dataTotal != null && p.bytesTotal !== null ? Math.max(0, p.bytesTotal - p.dataTotal) : null;
+}
+
 /** Disk formats on oVirt storage. */
 export type DiskFormat = 'raw' | 'cow';
 

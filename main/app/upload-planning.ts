@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
 import { asDiskFerryError } from '../engine/errors.js';
 import { probeImage, type ImageProbe } from '../engine/image/probe.js';
-import { defaultDiskName, diskFormatFor } from '../engine/plan/upload-rules.js';
+import { defaultDiskName, diskFormatFor, namedIsoButNotIso } from '../engine/plan/upload-rules.js';
 
 /** The plan row of one probed file. */
 export function planItemFromProbe(probe: ImageProbe): UploadPlanItem {
@@ -21,6 +21,7 @@ export function planItemFromProbe(probe: ImageProbe): UploadPlanItem {
     diskFormat: diskFormatFor(probe.format),
     problem: null,
     sameNameDisks: null,
+    notIso: namedIsoButNotIso(probe),
   };
 }
 
@@ -68,7 +69,7 @@ export async function planUploads(paths: readonly string[], suggestedDomain: str
         items[i] = planItemFromProbe(probe);
       } catch (err) {
         const name = basename(path);
-        items[i] = { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: defaultDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null };
+        items[i] = { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: defaultDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null, notIso: false };
       }
     }
   };

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseSize } from '../../shared/format.js';
+import { parseRateLimit, rateLimitProblemText } from '../../shared/rate-limit.js';
 import { errorMessage } from '../engine/errors.js';
 import { nameSearch } from '../engine/ovirt/urls.js';
 import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT } from '../engine/plan/download-rules.js';
@@ -126,12 +126,14 @@ export function parseDuration(name: string, value: string | undefined): number |
   return ms;
 }
 
-/** Parses `200MiB/s`, `1G`, `500k/s` (bytes per second). */
+/** Parses a rate limit with the window's parser (shared/rate-limit.ts: `200`, `40MiB/s`, `40MB/s`, `1Gbit/s`); null: no limit. */
 export function parseRate(value: string | undefined, name: string): number | null {
   if (value === undefined) return null;
-  const bytes = parseSize(value.replace(/\/s$/i, ''));
-  if (bytes === null || bytes <= 0) throw new UsageError(`${name} takes a rate like 200MiB/s or 50M, not '${value}'.`);
-  return bytes;
+  const parsed = parseRateLimit(value);
+  if (!parsed.ok) throw new UsageError(rateLimitProblemText(name, value, parsed.problem));
+  // The window's empty field or 0 is "no limit"; on the command line that is leaving the option out.
+  if (parsed.value === null) throw new UsageError(`${rateLimitProblemText(name, value, 'not-a-rate')} Leave ${name} out for no limit.`);
+  return parsed.value;
 }
 
 /** `--limit RATE` of plain uploads and downloads, read by parseRate as the queue run's --limit. */

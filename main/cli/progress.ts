@@ -1,4 +1,4 @@
-import type { TransferProgress } from '../../shared/model.js';
+import { holeBytes, type TransferProgress } from '../../shared/model.js';
 import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
 
 /** Where progress goes: a redrawn bar on a TTY, JSON lines with --json, or sparse plain lines. */
@@ -53,6 +53,10 @@ export class ProgressPrinter {
           phase: p.state,
           transferred: p.bytesDone,
           size: p.bytesTotal,
+          // The data that must move and the holes apart, as the window's row shows them.
+          data_done: p.dataDone,
+          data_total: p.dataTotal,
+          holes: holeBytes(p),
           on_wire: p.bytesOnWire,
           elapsed: Math.round(p.elapsedMs) / 1000,
           rate: p.rate === null ? null : Math.round(p.rate),

@@ -64,6 +64,9 @@ Options for every command:
   --quiet, -q            no progress output
   --log-file F, --log-level error|warn|info|debug
 
+RATE (--limit, --window-limit): a number alone is MiB/s (200); 40MiB/s, 50M, 1.5G are binary units,
+40MB/s decimal ones, 500Mbit/s and 1Gbit/s bits per second; /s may be left out; at least 64 KiB/s.
+
 Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted, 141 the reader of the output went away mid-transfer.`;
 
 /** The usage lines of one command (all its forms) and the options every command takes; null for an unknown command. */

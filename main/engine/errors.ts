@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorInfo } from '../../shared/errors.js';
+import type { ErrorCode, ErrorInfo, ErrorSubject } from '../../shared/errors.js';
 
 /** Codes that are worth retrying without the user changing anything. */
 const RETRYABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set(['network', 'server-error', 'timeout', 'session-expired']);
@@ -17,14 +17,24 @@ export class DiskFerryError extends Error {
   readonly engineText: string | undefined;
   /** The engine refused because the disk is locked (a transfer or another operation holds it). */
   readonly diskLocked: boolean;
+  /** What the error is about (a disk, a domain, a file…), for sentences in other languages. */
+  readonly subject: ErrorSubject | undefined;
+  /** Bytes of space needed, when too little was free. */
+  readonly needed: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean; status?: number; engineText?: string; diskLocked?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean; status?: number; engineText?: string; diskLocked?: boolean; subject?: ErrorSubject; needed?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.status = options.status;
     this.engineText = options.engineText;
     this.diskLocked = options.diskLocked ?? false;
+    this.subject = options.subject;
+    this.needed = options.needed;
   }
 
   /** Plain data for the IPC bridge, reports and persistence. */
@@ -35,6 +45,8 @@ export class DiskFerryError extends Error {
       retryable: this.retryable,
       ...(this.engineText !== undefined ? { engineText: this.engineText } : {}),
       ...(this.diskLocked ? { diskLocked: true } : {}),
+      ...(this.subject !== undefined ? { subject: this.subject } : {}),
+      ...(this.needed !== undefined ? { needed: this.needed } : {}),
     };
   }
 }

@@ -2,7 +2,7 @@
  * The window: header, left pane (engines, storage domains, disks), the queue over the history,
  * the status bar; sheets on top. First run shows the teaching empty state instead of the panes.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FirstRun } from '../components/empty-state.js';
 import { resolveLanguage } from '../i18n/language.js';
@@ -14,6 +14,8 @@ import { Notices } from './notices.js';
 import { QueuePane } from './queue-pane.js';
 import { Sheets } from './sheets.js';
 import { Sidebar } from './sidebar.js';
+import { Splitter } from './splitter.js';
+import { SIDEBAR_WIDTH } from '../../shared/window-layout.js';
 import { StatusBar } from './status-bar.js';
 import { useAppState, useController } from './context.js';
 
@@ -68,6 +70,10 @@ export function App({ api }: { readonly api: DiskFerryApi }) {
   const fatal = useAppState((s) => s.fatal);
   const info = useAppState((s) => s.info);
   const hasEngines = useAppState((s) => s.engines.profiles.length > 0);
+  const savedWidth = useAppState((s) => s.settings?.sidebarWidth ?? SIDEBAR_WIDTH.default);
+  // The width while the splitter moves; the settings' once it is let go (and when they change).
+  const [paneWidth, setPaneWidth] = useState(savedWidth);
+  useEffect(() => setPaneWidth(savedWidth), [savedWidth]);
   const [demoBusy, setDemoBusy] = useState(false);
   useAppearance();
   useShortcuts();
@@ -84,8 +90,9 @@ export function App({ api }: { readonly api: DiskFerryApi }) {
     <div className="app">
       <Header />
       {hasEngines ? (
-        <div className="app-body">
+        <div className="app-body" style={{ '--sidebar-width': `${paneWidth}px` } as CSSProperties}>
           <Sidebar />
+          <Splitter width={paneWidth} onMove={setPaneWidth} onCommit={(w) => void c.setSettings({ sidebarWidth: w })} />
           <main className="main">
             <QueuePane />
             <HistoryPane />

@@ -30,7 +30,7 @@ export function Sidebar() {
   const onSort = (key: DiskSortKey) => setSort((s) => (s.key === key ? { key, descending: !s.descending } : { key, descending: key !== 'name' && key !== 'format' && key !== 'status' }));
 
   return (
-    <nav className="sidebar" aria-label={t('sidebar.label')}>
+    <nav className="sidebar" id="sidebar" aria-label={t('sidebar.label')}>
       <EngineList
         profiles={engines.profiles}
         selectedId={engines.selectedId}

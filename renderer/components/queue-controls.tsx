@@ -6,7 +6,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, Settings, SettingsPatch } from '../../shared/ipc.js';
-import { bandwidthLimitText, parseBandwidthLimit, scheduleWindowOf } from '../lib/limits.js';
+import { bandwidthLimitText, limitProblemKey, parseBandwidthLimit, scheduleWindowOf } from '../lib/limits.js';
+import type { RateLimitProblem } from '../../shared/rate-limit.js';
+import { useLocale } from '../hooks/use-locale.js';
+import { TimeOfDayField } from './time-of-day-field.js';
 
 /** Props of the controls. */
 export interface QueueControlsProps {
@@ -19,8 +22,10 @@ const DEFAULT_WINDOW: ScheduleWindow = { start: '22:00', end: '06:00' };
 /** The controls. */
 export function QueueControls({ settings, onChange }: QueueControlsProps) {
   const { t } = useTranslation();
+  const locale = useLocale();
   const [limit, setLimit] = useState(bandwidthLimitText(settings.bandwidthLimit));
-  const [limitInvalid, setLimitInvalid] = useState(false);
+  // Why the typed limit was refused (shown under the field, saying what is accepted); null when it was taken.
+  const [limitProblem, setLimitProblem] = useState<RateLimitProblem | null>(null);
   const [start, setStart] = useState(settings.scheduleWindow?.start ?? DEFAULT_WINDOW.start);
   const [end, setEnd] = useState(settings.scheduleWindow?.end ?? DEFAULT_WINDOW.end);
   // Optimistic copies: the control changes at once, main's settings event confirms (or corrects) it.
@@ -48,7 +53,7 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
 
   const commitLimit = () => {
     const parsed = parseBandwidthLimit(limit);
-    setLimitInvalid(!parsed.ok);
+    setLimitProblem(parsed.ok ? null : parsed.problem);
     if (parsed.ok && parsed.value !== settings.bandwidthLimit) onChange({ bandwidthLimit: parsed.value });
   };
   const sendWindow = (w: ScheduleWindow | null) => {
@@ -80,20 +85,25 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
           ))}
         </select>
       </label>
-      <label>
+      <label className="limit-field">
         {t('queue.limit')}
         <input
           type="text"
-          inputMode="decimal"
-          className={limitInvalid ? 'narrow invalid' : 'narrow'}
+          className={limitProblem ? 'narrow invalid' : 'narrow'}
           placeholder={t('queue.noLimit')}
           value={limit}
-          aria-invalid={limitInvalid}
+          aria-invalid={limitProblem !== null}
+          aria-describedby={limitProblem ? 'limit-problem' : undefined}
           title={t('queue.limitHelp')}
           onChange={(e) => setLimit(e.target.value)}
           onBlur={commitLimit}
           onKeyDown={(e) => e.key === 'Enter' && commitLimit()}
         />
+        {limitProblem && (
+          <span id="limit-problem" className="field-problem" role="alert" data-testid="limit-problem">
+            {t(limitProblemKey(limitProblem))}
+          </span>
+        )}
       </label>
       <label className="check">
         <input
@@ -106,29 +116,29 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
         />
         {t('queue.window')}
       </label>
-      <input
-        type="time"
-        aria-label={t('queue.windowStart')}
+      <TimeOfDayField
+        label={t('queue.windowStart')}
         value={start}
+        locale={locale}
         disabled={!windowOn}
         onFocus={() => (editing.current = 'start')}
-        onChange={(e) => setStart(e.target.value)}
-        onBlur={() => {
-          editing.current = null;
-          commitWindow(start, end);
+        onBlur={() => (editing.current = null)}
+        onCommit={(hhmm) => {
+          setStart(hhmm);
+          commitWindow(hhmm, end);
         }}
       />
       <span aria-hidden="true">–</span>
-      <input
-        type="time"
-        aria-label={t('queue.windowEnd')}
+      <TimeOfDayField
+        label={t('queue.windowEnd')}
         value={end}
+        locale={locale}
         disabled={!windowOn}
         onFocus={() => (editing.current = 'end')}
-        onChange={(e) => setEnd(e.target.value)}
-        onBlur={() => {
-          editing.current = null;
-          commitWindow(start, end);
+        onBlur={() => (editing.current = null)}
+        onCommit={(hhmm) => {
+          setEnd(hhmm);
+          commitWindow(start, hhmm);
         }}
       />
     </div>

@@ -1,6 +1,7 @@
 /**
  * A modal sheet on the native <dialog>: focus moves in and is trapped, Escape closes, the page
- * behind is inert. Title, body and a footer of buttons.
+ * behind is inert, and the focus returns to what opened the sheet when it closes. Title, body and a
+ * footer of buttons.
  */
 import { useEffect, useRef, type FormEvent, type ReactNode } from 'react';
 
@@ -21,8 +22,15 @@ export function Sheet({ title, onClose, onSubmit, footer, children, wide, testId
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
+    // What had the focus before the sheet opened (the button or the row that opened it): the focus
+    // goes back there when the sheet closes, however it closes (Escape, a button, a submit). React
+    // removes the dialog before this clean-up runs, so the dialog's own focus restore cannot do it.
+    const opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected && !document.querySelector('dialog[open]')) opener.focus();
+    };
   }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -7,7 +7,7 @@
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, TransferView } from '../../shared/ipc.js';
-import { formatBytes, formatDuration, formatPercent, formatRate, formatTime } from '../lib/format.js';
+import { formatBytes, formatDuration, formatPercent, formatRate, formatTime, fileNameOf } from '../lib/format.js';
 import { rowFigures } from '../lib/progress-figures.js';
 import { errorReason } from '../lib/error-text.js';
 import { errorHint, phaseText, rowActions, type RowAction } from '../lib/transfer-text.js';
@@ -52,7 +52,8 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
   const figures = rowFigures(tr);
   // A failure's reason in the window's language (the engine's own words kept as the engine's).
   const phaseParams = phase.params && 'reason' in phase.params ? { ...phase.params, reason: errorReason(tr.error, t, i18n.language) } : phase.params;
-  const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : tr.localPath;
+  // A download's target is its file's name; the whole path is in the title and the details.
+  const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : fileNameOf(tr.localPath);
   const arrow = tr.direction === 'upload' ? '↑' : '↓';
   const details: string[] = [];
   if (tr.state === 'transferring' && tr.progress.connections > 0) details.push(t('row.connections', { count: tr.progress.connections }));
@@ -82,9 +83,8 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
         <span className={`transfer__dir transfer__dir--${tr.direction}`} aria-hidden="true">
           {arrow}
         </span>
-        <span className="transfer__name" title={tr.localPath}>
+        <span className="transfer__name" title={`${tr.name} → ${tr.direction === 'upload' ? target : tr.localPath}`}>
           {tr.name}
-          <span className="muted"> → {target}</span>
         </span>
         <ProgressBar fraction={figures.fraction} tone={phase.tone} busy={figures.tail} label={t('row.progress', { name: tr.name })} />
         <span className="transfer__num transfer__pct">{formatPercent(figures.fraction, locale)}</span>
@@ -95,6 +95,10 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
         <span className="transfer__num transfer__eta">{figures.etaSeconds !== null ? t('row.left', { time: formatDuration(figures.etaSeconds) }) : figures.tail ? t('row.tail') : ''}</span>
       </div>
       <div className="transfer__line transfer__line--second">
+        {/* Where it goes, first on the line, so a long phase never cuts it (the storage domain, the file). */}
+        <span className="transfer__target muted" title={tr.direction === 'upload' ? target : tr.localPath}>
+          → {target}
+        </span>
         <span className={`transfer__phase tone-${phase.tone}`} data-testid="transfer-phase">
           {t(phase.key, phaseParams)}
           {details.length > 0 && <span className="muted"> · {details.join(' · ')}</span>}

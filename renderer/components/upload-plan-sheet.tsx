@@ -136,7 +136,14 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
                     </div>
                   )}
                 </td>
-                <td>{item.format ? t(`format.${item.format}`) : '—'}</td>
+                <td>
+                  {item.format ? t(`format.${item.format}`) : '—'}
+                  {item.notIso && (
+                    <div className="warn-text small" data-testid="not-iso">
+                      {t('upload.notIso')}
+                    </div>
+                  )}
+                </td>
                 <td className="num">{formatBytes(item.virtualSize, locale)}</td>
                 <td>
                   <input type="text" aria-label={t('upload.diskNameOf', { name: item.fileName })} value={r.diskName} disabled={item.problem !== null} onChange={(e) => update(i, { diskName: e.target.value })} />

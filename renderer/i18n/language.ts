@@ -3,6 +3,8 @@
  * else English. And which locale Intl formats with. Pure; tested.
  */
 
+import { hourCycleOf, withHourCycle } from '../lib/format.js';
+
 /** Languages with a full translation. */
 export const LANGUAGES = ['en', 'ja'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -25,4 +27,12 @@ export function resolveLanguage(setting: 'system' | Language, osLocales: readonl
 export function intlLocale(language: Language, osLocales: readonly string[]): string {
   const variant = osLocales.find((l) => l.toLowerCase().split(/[-_]/)[0] === language);
   return variant ?? language;
+}
+
+/**
+ * The locale the window formats in: `intlLocale` with the hour cycle of the system's own locale, so
+ * times read 22:00 or 10:00 PM as the system does, in English and in Japanese alike.
+ */
+export function displayLocale(language: Language, osLocales: readonly string[]): string {
+  return withHourCycle(intlLocale(language, osLocales), hourCycleOf(osLocales[0]));
 }

@@ -1,23 +1,22 @@
 /**
  * Parsing and showing the queue's global limits as the user types them: a bandwidth limit such as
- * "200 MiB/s" (empty = none) and a daily window "22:00"–"06:00". Pure; tested.
+ * "200 MiB/s" (empty = none; the parser is shared/rate-limit.ts, the CLI's too) and a daily window
+ * "22:00"–"06:00". Pure; tested.
  */
-import { parseSize } from '../../shared/format.js';
+import { parseRateLimit, type ParsedRateLimit, type RateLimitProblem } from '../../shared/rate-limit.js';
 import type { ScheduleWindow } from '../../shared/ipc.js';
 
-/** The smallest limit the core accepts (bytes per second). */
-export const MIN_BANDWIDTH_LIMIT = 64 * 1024;
+/** What the user typed as a bandwidth limit: `null` = no limit, a number of bytes/s, or why it is refused. */
+export type ParsedLimit = ParsedRateLimit;
 
-/** What the user typed as a bandwidth limit: `null` = no limit, a number of bytes/s, or invalid. */
-export type ParsedLimit = { readonly ok: true; readonly value: number | null } | { readonly ok: false };
-
-/** Parses "200 MiB/s", "200M", "1.5 GiB/s", "" (none); refuses sizes under 64 KiB/s. */
+/** Parses "200" (MiB/s), "200 MiB/s", "40 MB/s", "500 Mbit/s", "1 Gbit/s", "" (none) with the CLI's parser. */
 export function parseBandwidthLimit(text: string): ParsedLimit {
-  const trimmed = text.trim().replace(/\s*\/\s*s(ec)?$/i, '');
-  if (trimmed === '' || trimmed === '0') return { ok: true, value: null };
-  const value = parseSize(trimmed);
-  if (value === null || value < MIN_BANDWIDTH_LIMIT) return { ok: false };
-  return { ok: true, value };
+  return parseRateLimit(text);
+}
+
+/** The i18n key of the inline message for a refused limit (each says what is accepted). */
+export function limitProblemKey(problem: RateLimitProblem): string {
+  return { 'not-a-rate': 'limits.notARate', 'too-small': 'limits.tooSmall', 'needs-unit': 'limits.needsUnit' }[problem];
 }
 
 /** The limit as the field shows it again: whole MiB/s when it is one ("200 MiB/s"), else KiB/s. */

@@ -7,6 +7,7 @@
  */
 import type { TransferView } from '../../shared/ipc.js';
 import { fractionDone } from './format.js';
+import { holeBytes } from '../../shared/model.js';
 
 /** The figures of one row. */
 export interface RowFigures {
@@ -40,7 +41,7 @@ export function rowFigures(tr: Pick<TransferView, 'state' | 'progress'>): RowFig
     rate,
     etaSeconds: moving && rate !== null && rate > 0 ? p.etaSeconds : null,
     dataTotal: p.dataTotal,
-    holes: p.dataTotal !== null && p.bytesTotal !== null ? Math.max(0, p.bytesTotal - p.dataTotal) : null,
+    holes: holeBytes(p),
     tail,
     moving,
   };

@@ -33,6 +33,8 @@ export interface Notice {
   readonly params?: Readonly<Record<string, string | number>>;
   /** The error from main this notice tells (shown in the window's language). */
   readonly error?: ErrorInfo;
+  /** How many times the same notice came while it was shown (one notice, not a pile). */
+  readonly count: number;
 }
 
 /** The catalog of the selected engine. */

@@ -23,8 +23,14 @@ export type Action =
   | { readonly type: 'transfers/select'; readonly selection: Selection }
   | { readonly type: 'sheet/open'; readonly sheet: Sheet }
   | { readonly type: 'sheet/close' }
-  | { readonly type: 'notice/add'; readonly notice: Omit<Notice, 'id'> }
+  | { readonly type: 'notice/add'; readonly notice: Omit<Notice, 'id' | 'count'> }
   | { readonly type: 'notice/dismiss'; readonly id: number };
+
+/** Whether two notices say the same: the same tone and words (for an error from main, its code and sentence). */
+function sameNotice(a: Omit<Notice, 'id' | 'count'>, b: Omit<Notice, 'id' | 'count'>): boolean {
+  if (a.tone !== b.tone || a.translate !== b.translate || a.text !== b.text) return false;
+  return a.error === undefined || b.error === undefined ? a.error === b.error : a.error.code === b.error.code && a.error.message === b.error.message;
+}
 
 /** At most this many notices are kept; older ones drop off. */
 const MAX_NOTICES = 4;
@@ -94,8 +100,13 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'sheet/close':
       return { ...state, sheet: null };
     case 'notice/add': {
-      const id = (state.notices[state.notices.length - 1]?.id ?? 0) + 1;
-      return { ...state, notices: [...state.notices, { ...action.notice, id }].slice(-MAX_NOTICES) };
+      const id = Math.max(0, ...state.notices.map((n) => n.id)) + 1;
+      // The same notice again (a retried action failing the same way) counts up on the one shown,
+      // which moves to the end as the newest, instead of piling up copies.
+      const same = state.notices.find((n) => sameNotice(n, action.notice));
+      const rest = same ? state.notices.filter((n) => n !== same) : state.notices;
+      const notice: Notice = { ...action.notice, id: same?.id ?? id, count: (same?.count ?? 0) + 1 };
+      return { ...state, notices: [...rest, notice].slice(-MAX_NOTICES) };
     }
     case 'notice/dismiss':
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };

@@ -4,7 +4,7 @@
  * schema describes, which every payload type of the contract is derived with.
  */
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorInfo } from '../errors.js';
+import { ERROR_CODES, ERROR_SUBJECT_KINDS, type ErrorInfo } from '../errors.js';
 import type { DiskFormat, OutputFormat, StorageDomainStatus, TransferDirection, TransferProgress, TransferState } from '../model.js';
 
 /** A type made readonly all the way down: data that crosses the bridge is never changed in place. */
@@ -29,7 +29,15 @@ export function optionalRequest<S extends z.ZodType>(schema: S) {
 
 // The schemas of model.ts types are checked against them (`satisfies`), keeping their literal types.
 
-export const ErrorInfoSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryable: z.boolean(), engineText: z.string().optional(), diskLocked: z.boolean().optional() }) satisfies z.ZodType<ErrorInfo>;
+export const ErrorInfoSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  retryable: z.boolean(),
+  engineText: z.string().optional(),
+  diskLocked: z.boolean().optional(),
+  subject: z.object({ kind: z.enum(ERROR_SUBJECT_KINDS), name: z.string() }).optional(),
+  needed: z.number().nonnegative().optional(),
+}) satisfies z.ZodType<ErrorInfo>;
 
 export const TransferStateSchema = z.enum([
   'queued',

@@ -1,6 +1,7 @@
 /** Schemas and types of the settings, dialogs and app payloads (`settings:*`, `dialogs:*`, `app:*`). */
 import { z } from 'zod';
 import { DEFAULT_NAME_TEMPLATE } from '../file-names.js';
+import { SIDEBAR_WIDTH } from '../window-layout.js';
 import { ExistingFilePolicySchema, IdSchema, OutputFormatSchema, PathSchema, type Infer } from './common.js';
 
 const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
@@ -43,6 +44,8 @@ const settingsShape = {
   preventSleep: z.boolean(),
   /** Ask before quitting while transfers run. */
   confirmQuit: z.boolean(),
+  /** Width of the window's left pane in CSS pixels, as the user dragged the splitter. */
+  sidebarWidth: z.number().int().min(SIDEBAR_WIDTH.min).max(SIDEBAR_WIDTH.max),
 };
 
 /** User settings. `settings:set` takes any subset and answers the whole new settings. */
@@ -74,6 +77,7 @@ export const DEFAULT_SETTINGS: Settings = {
   notifications: true,
   preventSleep: true,
   confirmQuit: true,
+  sidebarWidth: SIDEBAR_WIDTH.default,
 };
 
 /** `dialogs:openFiles`. */

@@ -45,6 +45,8 @@ export const UploadPlanItemSchema = z.object({
    * are hard to tell apart later); null when not checked (no engine connected, a very large plan).
    */
   sameNameDisks: z.number().int().nonnegative().nullable(),
+  /** Named .iso but without the ISO 9660 signature: it goes up as the format found (raw), and the sheet says so. */
+  notIso: z.boolean(),
 });
 export type UploadPlanItem = Infer<typeof UploadPlanItemSchema>;
 

@@ -89,6 +89,28 @@ describe('app core: transfers against the simulator', () => {
     expect(skipped).toEqual([]);
   });
 
+  it('makes one folder per VM for {vm}/{disk} when the downloads start, and no-vm for a floating disk', async () => {
+    const folder = join(h.dir, 'per-vm');
+    await mkdir(folder);
+    const added = await h.call('transfers:addDownloads', {
+      diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0')],
+      folder,
+      format: 'raw',
+      nameTemplate: '{vm}/{disk}',
+      existing: 'rename',
+    });
+    expect(added.map((t) => t.localPath)).toEqual([join(folder, 'web-01', 'web-01-disk1.raw'), join(folder, 'no-vm', 'db01-disk0.raw')]);
+    for (const t of added) await settled(t.id);
+    for (const t of added) expect(transfer(t.id).state, transfer(t.id).error?.message).toBe('completed');
+    await expectFileEqualsSeed('web-01-disk1', join(folder, 'web-01', 'web-01-disk1.raw'));
+    await expectFileEqualsSeed('db01-disk0', join(folder, 'no-vm', 'db01-disk0.raw'));
+    // A template cannot leave the folder: ".." and a leading "/" are replaced or dropped.
+    const [outside] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', nameTemplate: '/../../{disk}', existing: 'rename' });
+    expect(outside!.localPath).toBe(join(folder, '_', '_', 'db01-disk0.raw'));
+    await settled(outside!.id);
+    expect(transfer(outside!.id).state, transfer(outside!.id).error?.message).toBe('completed');
+  });
+
   it('downloads as qcow2 when asked, and refuses relative folders with words', async () => {
     const folder = join(h.dir, 'qcow2-out');
     await mkdir(folder);

@@ -50,7 +50,12 @@ describe('argument parsers', () => {
     expect(parseRate(undefined, '--limit')).toBeNull();
     expect(parseRate('200MiB/s', '--limit')).toBe(200 * 1024 * 1024);
     expect(parseRate('50M', '--limit')).toBe(parseRate('50M/s', '--limit'));
-    expect(() => parseRate('fast', '--window-limit')).toThrow(usage(/^--window-limit takes a rate like 200MiB\/s or 50M, not 'fast'\.$/));
+    expect(() => parseRate('fast', '--window-limit')).toThrow(usage(/^--window-limit takes a rate such as 200 \(MiB\/s\), 40 MiB\/s, 40 MB\/s, 500 Mbit\/s, 1 Gbit\/s, not 'fast'\.$/));
+    expect(parseRate('200', '--limit')).toBe(200 * 1024 * 1024);
+    expect(parseRate('1Gbit/s', '--limit')).toBe(125_000_000);
+    expect(parseRate('40MB/s', '--limit')).toBe(40_000_000);
+    expect(() => parseRate('0', '--limit')).toThrow(usage(/not '0'\. Leave --limit out for no limit\.$/));
+    expect(() => parseRate('10k', '--limit')).toThrow(usage(/^--limit '10k' is below the smallest limit, 64 KiB\/s\.$/));
   });
 
   it('verifies unless --no-verify; both at once is a usage error', () => {

@@ -1,6 +1,6 @@
 /** Language and theme: English or Japanese from the OS or the settings; light and dark from the OS. */
 import { join } from 'node:path';
-import { dropFiles, expect, queueRow, shot, test } from './fixtures.js';
+import { dropFiles, expect, queueRow, shot, shownTime, test } from './fixtures.js';
 import { writeIso, writeRaw } from './images.js';
 
 const MiB = 1024 * 1024;
@@ -24,7 +24,7 @@ test('a busy queue, then the same window in dark and in Japanese', async ({ app,
   await controls.getByLabel('Window starts').fill(start);
   await controls.getByLabel('Window ends').fill(hoursFromNow(6));
   await controls.getByLabel('Window ends').blur();
-  await expect(app.getByTestId('queue-summary')).toContainText(`window ${start}–`);
+  await expect(app.getByTestId('queue-summary')).toContainText(`window ${shownTime(start)}–`);
 
   const raw = join(workDir, 'win2022.raw');
   const iso = join(workDir, 'rescue.iso');
@@ -41,7 +41,7 @@ test('a busy queue, then the same window in dark and in Japanese', async ({ app,
   await app.getByTestId('download-plan').getByRole('radio', { name: /In the window/ }).check();
   await app.getByTestId('download-plan').getByRole('button', { name: 'Download 1 disk' }).click();
 
-  await expect(queueRow(app, 'db01-disk0').getByTestId('transfer-phase')).toHaveText(`queued — starts at ${start}`);
+  await expect(queueRow(app, 'db01-disk0').getByTestId('transfer-phase')).toHaveText(`queued — starts at ${shownTime(start)}`);
   await expect(app.getByTestId('queue-list').locator('[data-state="transferring"]')).toHaveCount(3);
   // Wait for a telling moment: every running transfer part way through.
   for (const name of ['win2022.raw', 'fedora-40-root', 'web-01-disk1'])

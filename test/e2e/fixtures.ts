@@ -53,6 +53,15 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 
+/**
+ * A time of day "HH:MM" as the window writes it under the tests' system locale (en-US: "10:00 PM"):
+ * the window follows the system's hour cycle in its rows and its time fields alike.
+ */
+export function shownTime(hhmm: string, locale = 'en-US'): string {
+  const [h, m] = hhmm.split(':').map(Number);
+  return new Intl.DateTimeFormat(locale, { timeStyle: 'short', timeZone: 'UTC' }).format(Date.UTC(1970, 0, 1, h ?? 0, m ?? 0));
+}
+
 /** Saves a screenshot of the window (or of one element). */
 export async function shot(target: Page | Locator, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });

@@ -5,7 +5,7 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dropFiles, expect, historyRow, queueRow, shot, test } from './fixtures.js';
+import { dropFiles, expect, historyRow, queueRow, shot, shownTime, test } from './fixtures.js';
 import { writeRaw } from './images.js';
 
 const MiB = 1024 * 1024;
@@ -36,7 +36,7 @@ test('queues a thousand uploads for the window and stays fluid', async ({ app, w
   await controls.getByLabel('Window ends').fill(end);
   await controls.getByLabel('Window ends').blur();
   // Both ends must be applied: with the default end (06:00) the window could include now.
-  await expect(app.getByTestId('queue-summary')).toContainText(`window ${start}–${end}`);
+  await expect(app.getByTestId('queue-summary')).toContainText(`window ${shownTime(start)}–${shownTime(end)}`);
 
   // A browser page cannot see where files are: "Add files…" asks for typed paths.
   await app.getByRole('button', { name: '+ Add files…' }).click();
@@ -53,7 +53,7 @@ test('queues a thousand uploads for the window and stays fluid', async ({ app, w
   await expect(app.getByTestId('queue-summary')).toContainText(`${JOBS} waiting`);
   const rows = app.getByTestId('queue-list').getByTestId('transfer-row');
   await expect(rows.first()).toContainText('job-0001.raw');
-  await expect(rows.first().getByTestId('transfer-phase')).toHaveText(`queued — starts at ${start}`);
+  await expect(rows.first().getByTestId('transfer-phase')).toHaveText(`queued — starts at ${shownTime(start)}`);
   expect(await rows.count()).toBeLessThan(60); // virtualized: only the rows in view exist
   await shot(app, 'queue-thousand');
 

@@ -42,6 +42,17 @@ describe('diskferry upload and download options', () => {
     for (const e of moving) expect(e['eta'] === null || (Number.isInteger(e['eta']) && (e['eta'] as number) >= 0), JSON.stringify(e)).toBe(true);
     expect(moving.filter((e) => e['rate'] !== null).every((e) => typeof e['eta'] === 'number')).toBe(true);
     expect(moving.some((e) => typeof e['eta'] === 'number')).toBe(true);
+    // The data that moves and the holes apart, as the window shows them: 12 MiB of data, the rest holes.
+    const described = moving.filter((e) => e['data_total'] !== null);
+    expect(described.length).toBeGreaterThan(0);
+    for (const e of described) {
+      // Zero blocks inside the written runs are holes too: a little under 12 MiB of data.
+      expect(e['data_total'] as number, JSON.stringify(e)).toBeGreaterThan(10 * MiB);
+      expect(e['data_total'] as number, JSON.stringify(e)).toBeLessThanOrEqual(12 * MiB);
+      expect((e['data_total'] as number) + (e['holes'] as number)).toBe(SMALL_SIZE);
+      expect(e['data_done'] as number).toBeLessThanOrEqual(e['data_total'] as number);
+    }
+    expect(described.some((e) => (e['data_done'] as number) > 0 && (e['data_done'] as number) < (e['data_total'] as number))).toBe(true);
 
     const out = join(h.dir, 'limited-down');
     await mkdir(out);
@@ -53,11 +64,14 @@ describe('diskferry upload and download options', () => {
   });
 
   it('refuses a --limit that is not a rate, naming what is accepted', async () => {
-    for (const bad of ['abc', '0', '1 Gbit/s']) {
+    for (const bad of ['abc', '0', '12 furlongs/s']) {
       const r = await run('download', 'web-01-disk1', '--output', h.dir, '--limit', bad, '--password-file', pw);
       expect(r.code, bad).toBe(2);
-      expect(r.err).toContain(`--limit takes a rate like 200MiB/s or 50M, not '${bad}'.`);
+      expect(r.err).toContain(`--limit takes a rate such as 200 (MiB/s), 40 MiB/s, 40 MB/s, 500 Mbit/s, 1 Gbit/s, not '${bad}'.`);
     }
+    const small = await run('download', 'web-01-disk1', '--output', h.dir, '--limit', '10k', '--password-file', pw);
+    expect(small.code).toBe(2);
+    expect(small.err).toContain(`--limit '10k' is below the smallest limit, 64 KiB/s.`);
   });
 
   it('--if-exists rename keeps both files, skip leaves the disk out, overwrite replaces, fail (the default) refuses', async () => {

@@ -47,7 +47,7 @@ describe('translations', () => {
   });
 
   it('keeps the same placeholders in both languages', () => {
-    const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+    const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+(?:, \w+)?)\}\}/g)].map((m) => m[1]).sort();
     const leaves = (table: Strings, prefix = ''): [string, string][] =>
       Object.entries(table).flatMap(([k, v]) => (typeof v === 'string' ? [[`${prefix}${k}`, v] as [string, string]] : leaves(v, `${prefix}${k}.`)));
     const jaLeaves = new Map(leaves(ja).map(([k, v]) => [k.replace(/_(one|other)$/, ''), v]));

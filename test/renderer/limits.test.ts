@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bandwidthLimitText, isInsideWindow, isTimeOfDay, parseBandwidthLimit, scheduleWindowOf } from '../../renderer/lib/limits.js';
+import { bandwidthLimitText, isInsideWindow, isTimeOfDay, limitProblemKey, parseBandwidthLimit, scheduleWindowOf } from '../../renderer/lib/limits.js';
+import { en } from '../../renderer/i18n/en.js';
+import { ja } from '../../renderer/i18n/ja.js';
+
+/** The string at a dotted key of a translation table, or undefined. */
+function lookup(table: unknown, key: string): unknown {
+  return key.split('.').reduce<unknown>((node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), table);
+}
 
 describe('queue limits', () => {
   it('parses bandwidth limits as typed', () => {
@@ -13,9 +20,22 @@ describe('queue limits', () => {
     expect(parseBandwidthLimit('  0 ')).toEqual({ ok: true, value: null });
   });
 
-  it('refuses words and limits below 64 KiB/s', () => {
-    expect(parseBandwidthLimit('fast')).toEqual({ ok: false });
-    expect(parseBandwidthLimit('10K')).toEqual({ ok: false });
+  it('refuses words and limits below 64 KiB/s, saying which', () => {
+    expect(parseBandwidthLimit('fast')).toEqual({ ok: false, problem: 'not-a-rate' });
+    expect(parseBandwidthLimit('10K')).toEqual({ ok: false, problem: 'too-small' });
+  });
+
+  it('takes the forms of the command line: 200 as MiB/s, bits and SI bytes', () => {
+    expect(parseBandwidthLimit('200')).toEqual({ ok: true, value: 200 * 1024 * 1024 });
+    expect(parseBandwidthLimit('1 Gbit/s')).toEqual({ ok: true, value: 125_000_000 });
+    expect(parseBandwidthLimit('40 MB/s')).toEqual({ ok: true, value: 40_000_000 });
+  });
+
+  it('has a message in both languages for every refusal, saying what is accepted', () => {
+    for (const problem of ['not-a-rate', 'too-small', 'needs-unit'] as const) {
+      const key = limitProblemKey(problem);
+      for (const lang of [en, ja]) expect(lookup(lang, key), `${key}`).toMatch(/MiB\/s/);
+    }
   });
 
   it('shows a limit back in the unit it was typed in', () => {

@@ -17,8 +17,13 @@ describe('download file name preview', () => {
   });
 
   it('replaces unsafe characters and adds a missing extension', () => {
-    expect(previewFileName('a/b:{disk}', disk, 'raw', now)).toBe('a_b_web-01-disk1.raw');
+    expect(previewFileName('a:b:{disk}', disk, 'raw', now)).toBe('a_b_web-01-disk1.raw');
     expect(previewFileName('..{disk}', { name: '', id: 'x1', vmNames: [] }, 'raw', now)).toBe('_x1.raw');
+  });
+
+  it('shows the folders {vm}/{disk} makes: one per VM, no-vm for a floating disk', () => {
+    expect(previewFileName('{vm}/{disk}', { ...disk, vmNames: ['web-01'] }, 'raw', now)).toBe('web-01/web-01-disk1.raw');
+    expect(previewFileName('{vm}/{disk}', disk, 'qcow2', now)).toBe('no-vm/web-01-disk1.qcow2');
   });
 
   it('names unknown placeholders', () => {

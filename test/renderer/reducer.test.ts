@@ -54,6 +54,25 @@ describe('store reducer', () => {
     expect(new Set(s.notices.map((n) => n.id)).size).toBe(4);
   });
 
+  it('shows the same error once, counting how often it came, as the newest', () => {
+    const error = { code: 'network' as const, message: 'The engine could not be reached.', retryable: true };
+    let s = INITIAL_STATE;
+    s = reduce(s, { type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false, error } });
+    s = reduce(s, { type: 'notice/add', notice: { tone: 'info', text: 'note', translate: false } });
+    s = reduce(s, { type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false, error } });
+    s = reduce(s, { type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false, error } });
+    expect(s.notices.map((n) => [n.text, n.count])).toEqual([
+      ['note', 1],
+      [error.message, 3],
+    ]);
+    // Another error is another notice; closing the counted one removes it whole.
+    s = reduce(s, { type: 'notice/add', notice: { tone: 'error', text: 'Disk full.', translate: false, error: { ...error, code: 'disk-full', message: 'Disk full.' } } });
+    expect(s.notices).toHaveLength(3);
+    s = reduce(s, { type: 'notice/dismiss', id: s.notices[1]!.id });
+    expect(s.notices.map((n) => n.text)).toEqual(['note', 'Disk full.']);
+    expect(new Set(s.notices.map((n) => n.id)).size).toBe(2);
+  });
+
   it('notifies subscribers only when the state changed', () => {
     const store = createStore(INITIAL_STATE);
     let calls = 0;

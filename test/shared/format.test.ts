@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatRate, parseSize } from '../../shared/format.js';
+import { formatBytes, formatDuration, formatRate } from '../../shared/format.js';
 
 describe('format', () => {
   it('formats sizes with 1024-based units', () => {
@@ -15,14 +15,5 @@ describe('format', () => {
     expect(formatDuration(362)).toBe('6:02');
     expect(formatDuration(3 * 3600 + 5)).toBe('3:00:05');
     expect(formatDuration(null)).toBe('—');
-  });
-
-  it('parses sizes with suffixes and refuses garbage', () => {
-    expect(parseSize('200MiB')).toBe(200 * 1024 ** 2);
-    expect(parseSize('4m')).toBe(4 * 1024 ** 2);
-    expect(parseSize('1G')).toBe(1024 ** 3);
-    expect(parseSize('1048576')).toBe(1048576);
-    expect(parseSize('fast')).toBeNull();
-    expect(parseSize('-1')).toBeNull();
   });
 });

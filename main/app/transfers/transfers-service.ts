@@ -71,7 +71,7 @@ export class TransfersService {
     const transfers: NewTransfer[] = [];
     for (const item of request.items) {
       const sd = domains.find((d) => d.id === item.storageDomainId);
-      if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${item.storageDomainId}. Refresh the storage domains.`, { retryable: false });
+      if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${item.storageDomainId}. Refresh the storage domains.`, { retryable: false, subject: { kind: 'domain', name: item.storageDomainId } });
       checkUploadDomain(sd);
       const probe = await probeImageOnce(item.path, this.o.planned.get(item.path));
       const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: item.diskName, diskFormat: item.diskFormat, preallocated: item.preallocated, verify });
@@ -114,7 +114,7 @@ export class TransfersService {
     const taken = new Set<string>();
     const transfers: NewTransfer[] = [];
     for (const [i, disk] of disks.entries()) {
-      if (!disk) throw new DiskFerryError('not-found', `The engine has no disk ${request.diskIds[i]!} any more. Refresh the disk list.`, { retryable: false });
+      if (!disk) throw new DiskFerryError('not-found', `The engine has no disk ${request.diskIds[i]!} any more. Refresh the disk list.`, { retryable: false, subject: { kind: 'disk', name: request.diskIds[i]! } });
       const fileName = expandTemplate(template, { disk: disk.name, id: disk.id, vm: vmNames?.get(disk.id)?.[0] ?? null, ext: request.format, now: this.o.now() });
       const target = await targetPath(request.folder, fileName, request.existing, taken);
       if (!target) continue;
@@ -130,7 +130,8 @@ export class TransfersService {
           download: {
             disk: disk.id,
             diskName: disk.name,
-            outputDir: dirname(target.path),
+            // The chosen folder: the folders a template makes below it are made when the download starts.
+            outputDir: request.folder,
             file: target.path,
             size: disk.provisionedSize,
             format: request.format,
@@ -208,7 +209,7 @@ export class TransfersService {
     for (const path of candidates) {
       if (await stat(path).then(() => true, () => false)) return { path, shown: await this.o.desktop.reveal(path) };
     }
-    throw new DiskFerryError('not-found', `${basename(r.localPath)} is no longer there, nor its folder.`, { retryable: false });
+    throw new DiskFerryError('not-found', `${basename(r.localPath)} is no longer there, nor its folder.`, { retryable: false, subject: { kind: 'file', name: basename(r.localPath) } });
   }
 
   /** The whole list for the window: pending and running in queue order, then finished, newest first. */

@@ -58,7 +58,8 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
     const domain = await deps.client.storageDomain(domainName);
     checkUploadDomain(domain);
     specs = probes.map((probe) => {
-      const { target } = uploadTarget(probe, domain, { storageDomain: domain.name, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
+      const { target, notes } = uploadTarget(probe, domain, { storageDomain: domain.name, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
+      for (const line of notes) ctx.io.stderr.write(`diskferry: note: ${line}\n`);
       return { kind: 'upload', engine: key, label: target.diskName, storageDomainKey: domain.id, ...common, upload: target };
     });
   } else if (kind === 'backup') {

@@ -1,5 +1,6 @@
 /** How `diskferry queue` shows jobs and events: one line per event, or one JSON object a line. */
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
+import { holeBytes } from '../../../shared/model.js';
 import type { QueueJob } from '../../engine/queue/job.js';
 import type { QueueEvent } from '../../engine/queue/queue-types.js';
 import type { RunReport } from '../../engine/queue/report.js';
@@ -33,6 +34,10 @@ export function jobJson(job: QueueJob): Record<string, unknown> {
     attempts: job.attempts,
     transferred: job.progress.bytesDone,
     size: job.progress.bytesTotal,
+    // Absent in jobs saved by earlier versions.
+    data_done: job.progress.dataDone ?? null,
+    data_total: job.progress.dataTotal ?? null,
+    holes: holeBytes(job.progress),
     on_wire: job.progress.bytesOnWire,
     rate: job.progress.rate === null ? null : Math.round(job.progress.rate),
     disk_id: job.diskId,

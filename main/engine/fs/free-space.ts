@@ -32,6 +32,6 @@ export async function ensureFreeSpace(dir: string, needed: number, what: string,
   throw new DiskFerryError(
     'disk-full',
     `${what} needs about ${formatBytes(needed)} more, but ${dir} has ${formatBytes(available)} free.${why ? ` ${why}` : ''} Free some space or choose another folder.`,
-    { retryable: false },
+    { retryable: false, subject: { kind: 'folder', name: dir }, needed },
   );
 }

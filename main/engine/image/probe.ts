@@ -81,7 +81,7 @@ export async function probeImageOnce(path: string, known?: ImageStamp | null): P
     throw new DiskFerryError(
       'image-changed',
       `${probe.name} changed since it was planned: it was a ${known.format} image and is now ${probe.format}. Add it again so that its disk is planned for what it is now.`,
-      { retryable: false },
+      { retryable: false, subject: { kind: 'file', name: probe.name } },
     );
   return probe;
 }
@@ -112,19 +112,19 @@ function backingFormatOf(head: Buffer, version: number, headerLength: number): s
   return null;
 }
 
-function unsupported(message: string): DiskFerryError {
-  return new DiskFerryError('unsupported-image', message, { retryable: false });
+function unsupported(message: string, name?: string): DiskFerryError {
+  return new DiskFerryError('unsupported-image', message, { retryable: false, ...(name !== undefined ? { subject: { kind: 'file' as const, name } } : {}) });
 }
 
 /** Parses and validates a qcow2 header (the first 512 bytes of the file); throws unsupported-image. */
 export function parseQcow2Header(head: Buffer, fileSize: number, name: string): Qcow2HeaderInfo {
-  if (head.length < 72) throw unsupported(`${name} looks like a qcow2 image but its header is truncated. The file is damaged.`);
+  if (head.length < 72) throw unsupported(`${name} looks like a qcow2 image but its header is truncated. The file is damaged.`, name);
   const version = head.readUInt32BE(4);
-  if (version !== 2 && version !== 3) throw unsupported(`${name} is a qcow2 image of version ${version}, which DiskFerry cannot read (versions 2 and 3 only).`);
+  if (version !== 2 && version !== 3) throw unsupported(`${name} is a qcow2 image of version ${version}, which DiskFerry cannot read (versions 2 and 3 only).`, name);
   const clusterBits = head.readUInt32BE(20);
-  if (clusterBits < 9 || clusterBits > 21) throw unsupported(`${name} has a corrupt qcow2 header (cluster bits ${clusterBits}). The file is damaged.`);
+  if (clusterBits < 9 || clusterBits > 21) throw unsupported(`${name} has a corrupt qcow2 header (cluster bits ${clusterBits}). The file is damaged.`, name);
   const virtualSize = Number(head.readBigUInt64BE(24));
-  if (!Number.isSafeInteger(virtualSize)) throw unsupported(`${name} has a corrupt qcow2 header (virtual size out of range).`);
+  if (!Number.isSafeInteger(virtualSize)) throw unsupported(`${name} has a corrupt qcow2 header (virtual size out of range).`, name);
   const backingOffset = Number(head.readBigUInt64BE(8));
   const backingSize = head.readUInt32BE(16);
   const cryptMethod = head.readUInt32BE(32);
@@ -154,11 +154,11 @@ export function parseQcow2Header(head: Buffer, fileSize: number, name: string): 
     refcountTableOffset: Number(head.readBigUInt64BE(48)),
     incompatibleFeatures: incompatible,
   };
-  if (info.encrypted) throw unsupported(`${name} is an encrypted qcow2 image. Decrypt it first (qemu-img convert), then upload the copy.`);
-  if (info.externalDataFile) throw unsupported(`${name} keeps its data in an external data file, which cannot be uploaded. Convert it to a self-contained image first.`);
-  if ((incompatible & INCOMPAT_CORRUPT) !== 0n) throw unsupported(`${name} is marked corrupt by qemu. Repair it with qemu-img check -r all, or use a good copy.`);
-  if ((incompatible & ~INCOMPAT_KNOWN) !== 0n) throw unsupported(`${name} uses qcow2 features DiskFerry does not know. Convert it with qemu-img convert -O qcow2 first.`);
-  if (info.l1TableOffset >= fileSize && info.l1Size > 0) throw unsupported(`${name} is truncated: its qcow2 tables lie past the end of the file.`);
+  if (info.encrypted) throw unsupported(`${name} is an encrypted qcow2 image. Decrypt it first (qemu-img convert), then upload the copy.`, name);
+  if (info.externalDataFile) throw unsupported(`${name} keeps its data in an external data file, which cannot be uploaded. Convert it to a self-contained image first.`, name);
+  if ((incompatible & INCOMPAT_CORRUPT) !== 0n) throw unsupported(`${name} is marked corrupt by qemu. Repair it with qemu-img check -r all, or use a good copy.`, name);
+  if ((incompatible & ~INCOMPAT_KNOWN) !== 0n) throw unsupported(`${name} uses qcow2 features DiskFerry does not know. Convert it with qemu-img convert -O qcow2 first.`, name);
+  if (info.l1TableOffset >= fileSize && info.l1Size > 0) throw unsupported(`${name} is truncated: its qcow2 tables lie past the end of the file.`, name);
   return info;
 }
 
@@ -179,7 +179,7 @@ export async function probeImage(path: string): Promise<ImageProbe> {
   }
   if (st.isDirectory()) throw new DiskFerryError('bad-input', `${name} is a folder. Choose disk image files (raw, qcow2 or ISO).`, { retryable: false });
   if (!st.isFile()) throw new DiskFerryError('bad-input', `${name} is not a regular file.`, { retryable: false });
-  if (st.size === 0) throw unsupported(`${name} is empty (0 bytes): it holds no disk image. Check that you chose the image file itself.`);
+  if (st.size === 0) throw unsupported(`${name} is empty (0 bytes): it holds no disk image. Check that you chose the image file itself.`, name);
 
   const fh = await open(path, 'r').catch((err: unknown) => {
     throw new DiskFerryError('bad-input', `${name} cannot be opened: ${errorMessage(err)}`, { cause: err, retryable: false });
@@ -196,7 +196,7 @@ export async function probeImage(path: string): Promise<ImageProbe> {
     const tail = st.size >= 1024 ? Buffer.alloc(512) : null;
     if (tail) await fh.read(tail, 0, 512, st.size - 512);
     const foreign = foreignFormat(head, tail);
-    if (foreign) throw unsupported(`${name} is ${foreign.what}, not a raw, qcow2 or ISO image. ${foreign.fix.replaceAll('FILE', name)}`);
+    if (foreign) throw unsupported(`${name} is ${foreign.what}, not a raw, qcow2 or ISO image. ${foreign.fix.replaceAll('FILE', name)}`, name);
     const isoMark = Buffer.alloc(ISO_MAGIC.length);
     if (st.size >= ISO_OFFSET + ISO_MAGIC.length) await fh.read(isoMark, 0, isoMark.length, ISO_OFFSET);
     const format: LocalImageFormat = isoMark.equals(ISO_MAGIC) ? 'iso' : 'raw';

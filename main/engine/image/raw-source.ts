@@ -76,7 +76,7 @@ export class RawFileSource implements LocalImageSource {
       const { bytesRead } = await this.fh.read(buffer, got, Math.min(buffer.length - got, this.size - offset - got), offset + got);
       if (bytesRead === 0) {
         await this.checkUnchanged();
-        throw new DiskFerryError('image-changed', `${this.path} became shorter while it was being uploaded. Upload it again once nothing writes to it.`);
+        throw new DiskFerryError('image-changed', `${this.path} became shorter while it was being uploaded. Upload it again once nothing writes to it.`, { subject: { kind: 'file', name: this.path } });
       }
       got += bytesRead;
     }

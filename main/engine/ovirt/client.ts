@@ -167,7 +167,7 @@ export class OvirtClient implements TransferWaitApi {
     const hit = all.find((sd) => sd.id === idOrName) ?? all.find((sd) => sd.name === idOrName);
     if (hit) return hit;
     const names = all.map((sd) => sd.name).join(', ') || 'none';
-    throw new DiskFerryError('not-found', `The engine has no storage domain '${idOrName}'. Known storage domains: ${names}.`, { retryable: false });
+    throw new DiskFerryError('not-found', `The engine has no storage domain '${idOrName}'. Known storage domains: ${names}.`, { retryable: false, subject: { kind: 'domain', name: idOrName } });
   }
 
   /** Disks, optionally filtered with the engine's search language (`name=fedora*`) and capped. */

@@ -1,12 +1,12 @@
 /**
  * The rules of a download, each decided here once: the format of the saved file (sparse raw unless
  * qcow2 is asked), its name (the template, by default the disk's name with the format's extension;
- * shared/file-names.ts), where it goes, what happens when a file of that name exists, and which
+ * shared/file-names.ts, where "/" makes folders), where it goes, what happens when a file of that name exists, and which
  * output folders can take it. The app, the CLI, the queue's runner and the run itself ask these functions.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, join, relative } from 'node:path';
 import { DEFAULT_NAME_TEMPLATE, expandTemplate } from '../../../shared/file-names.js';
 import type { OutputFormat } from '../../../shared/model.js';
 import type { ExistingFilePolicy } from '../../../shared/schemas/common.js';
@@ -35,6 +35,19 @@ export async function checkOutputFolder(dir: string, named = dir): Promise<void>
   if (!isDir) throw new DiskFerryError('bad-input', `${named} is not an existing folder. Create it, or choose another.`, { retryable: false });
   if (!(await access(dir, constants.W_OK).then(() => true, () => false)))
     throw new DiskFerryError('bad-input', `${named} is a folder you cannot write to. Choose another, or fix its permissions.`, { retryable: false });
+}
+
+/**
+ * Makes the folders a name template put between the output folder `root` and the file (`{vm}/{disk}`:
+ * one per VM), when the download starts. The output folder itself is never made: one that is gone
+ * (an unmounted drive) is an error that says so, not a new empty folder on the mount point.
+ */
+export async function ensureDownloadFolders(root: string, file: string): Promise<void> {
+  const inside = relative(root, dirname(file));
+  if (inside.startsWith('..') || isAbsolute(inside))
+    throw new DiskFerryError('bad-input', `${file} is not inside the output folder ${root}; a name template cannot leave it.`, { retryable: false });
+  await checkOutputFolder(root, `The output folder ${root}`);
+  if (inside !== '') await mkdir(dirname(file), { recursive: true });
 }
 
 async function exists(path: string): Promise<boolean> {

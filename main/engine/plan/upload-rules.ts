@@ -26,6 +26,21 @@ export function defaultDiskName(fileName: string): string {
   return base === '' ? basename(fileName) : base;
 }
 
+/**
+ * Whether a file is named like an ISO (.iso) without being one: the probe found no ISO 9660
+ * signature ("CD001" at byte 32769), so it goes up as what it is, and the user is told.
+ */
+export function namedIsoButNotIso(probe: { readonly name: string; readonly format: LocalImageFormat }): boolean {
+  return probe.format !== 'iso' && extname(probe.name).toLowerCase() === '.iso';
+}
+
+/** What the user should know about the file itself before it goes up (the plan's and the job's notes). */
+export function imageNotes(probe: { readonly name: string; readonly format: LocalImageFormat }): string[] {
+  if (!namedIsoButNotIso(probe)) return [];
+  const as = probe.format === 'qcow2' ? 'it is a qcow2 image and is uploaded as one' : 'treated as a raw disk';
+  return [`${probe.name} is not an ISO 9660 image (no CD001 signature at byte 32769); ${as}.`];
+}
+
 /** The disk format for a local image: an ISO always goes into a raw disk; else the choice, else cow for qcow2. */
 export function diskFormatFor(local: LocalImageFormat, requested?: DiskFormat): DiskFormat {
   if (local === 'iso') return 'raw';
@@ -40,10 +55,11 @@ export function acceptsUploads(domain: Pick<StorageDomain, 'type' | 'status'>): 
 /** Throws bad-input, in words, unless the domain takes uploads now (see `acceptsUploads`). */
 export function checkUploadDomain(domain: Pick<StorageDomain, 'name' | 'type' | 'status'>): void {
   if (domain.type !== 'data')
-    throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false });
+    throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false, subject: { kind: 'domain', name: domain.name } });
   if (domain.status !== 'active')
     throw new DiskFerryError('bad-input', `${domain.name} is ${domain.status.replace(/_/g, ' ')}, not active. Activate it, or choose another storage domain.`, {
       retryable: false,
+      subject: { kind: 'domain', name: domain.name },
     });
 }
 

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { imageStamp, type ImageProbe } from '../image/probe.js';
 import type { StorageDomain } from '../ovirt/types.js';
-import { chainNote, defaultDiskName, uploadLayout, type UploadChoices } from './upload-rules.js';
+import { chainNote, defaultDiskName, imageNotes, uploadLayout, type UploadChoices } from './upload-rules.js';
 
 /** The probe's stamp (image/probe.ts `ImageStamp`), as a schema. */
 export const ImageStampSchema = z.object({
@@ -60,6 +60,6 @@ export function uploadTarget(
       verify: choices.verify ?? true,
       image: imageStamp(probe),
     },
-    notes: probe.chain && probe.chain.length > 0 ? [chainNote(probe.name, probe.chain.length + 1), ...layout.notes] : layout.notes,
+    notes: [...(probe.chain && probe.chain.length > 0 ? [chainNote(probe.name, probe.chain.length + 1)] : []), ...imageNotes(probe), ...layout.notes],
   };
 }

@@ -94,7 +94,7 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
   }
   const r = await downloadDisk(
     deps,
-    { disk: disk.id, output, overwrite: d.overwrite ?? false, resume: true, format: d.format, verify: d.verify },
+    { disk: disk.id, output, ...(d.file !== undefined ? { root: d.outputDir } : {}), overwrite: d.overwrite ?? false, resume: true, format: d.format, verify: d.verify },
     {
       control: ctx.control,
       tuning,

@@ -19,9 +19,12 @@ const DownloadTargetSchema = z.object({
   disk: z.string().min(1),
   /** The disk's name when queued, for listings and reports. */
   diskName: z.string().nullable().default(null),
-  /** The folder the file goes to (named after the disk unless `file` names it). */
+  /** The output folder the user chose (named after the disk unless `file` names it). */
   outputDir: z.string().min(1),
-  /** The exact file to write (inside `outputDir`); absent = `<disk name>.<format>` in `outputDir`. */
+  /**
+   * The exact file to write, inside `outputDir` or in folders a name template makes below it (made
+   * when the download starts); absent = `<disk name>.<format>` in `outputDir`.
+   */
   file: z.string().min(1).optional(),
   overwrite: z.boolean().optional(),
   /** Output format: sparse raw (the default, download-rules.ts) or qcow2. */

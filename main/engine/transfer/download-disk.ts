@@ -13,7 +13,7 @@ import { downloadRanges } from '../imageio/download.js';
 import { planRanges, planTotals, type PlanExtent, type PlannedRange } from '../imageio/plan.js';
 import type { Disk, EngineVersion } from '../ovirt/types.js';
 import { nameSearch } from '../ovirt/urls.js';
-import { DEFAULT_OUTPUT_FORMAT, downloadPath } from '../plan/download-rules.js';
+import { DEFAULT_OUTPUT_FORMAT, downloadPath, ensureDownloadFolders } from '../plan/download-rules.js';
 import { supportsFormat } from '../ovirt/versions.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { JournaledTarget } from './journaled-target.js';
@@ -28,6 +28,11 @@ export interface DownloadSpec {
   readonly disk: string;
   /** The output file; or a folder, where the file is named after the disk. */
   readonly output: { readonly file: string } | { readonly dir: string };
+  /**
+   * The output folder the user chose, when `output.file` lies in folders a name template made below
+   * it (`{vm}/{disk}`): those folders are made when the download starts.
+   */
+  readonly root?: string;
   /** Replace an existing complete file. */
   readonly overwrite?: boolean;
   /** Continue an interrupted download from its journal (default true). */
@@ -83,7 +88,7 @@ export async function resolveDisk(deps: TransferDeps, idOrName: string, signal?:
     throw new DiskFerryError('bad-input', `${matches.length} disks are named '${idOrName}'. Use the disk id instead (diskferry disks --search '${idOrName}').`, {
       retryable: false,
     });
-  throw new DiskFerryError('not-found', `No disk '${idOrName}' on this engine. List them with diskferry disks.`, { retryable: false });
+  throw new DiskFerryError('not-found', `No disk '${idOrName}' on this engine. List them with diskferry disks.`, { retryable: false, subject: { kind: 'disk', name: idOrName } });
 }
 
 /**
@@ -172,9 +177,10 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
         { diskLocked: true },
       );
     if (disk.status !== 'ok')
-      throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`);
+      throw new DiskFerryError('conflict', `Disk '${disk.name}' is ${disk.status ?? 'in an unknown state'}; it can be downloaded only when it is ok. Try again later.`, { subject: { kind: 'disk', name: disk.name } });
     this.disk = disk;
     this.path = downloadPath(this.spec.output, disk, this.format);
+    if (this.spec.root !== undefined) await ensureDownloadFolders(this.spec.root, this.path);
     await ensureTargetFree(this.path, this.spec.overwrite ?? false);
     this.nbd = supportsFormat(version);
     // Without the NBD backend a cow disk comes as its qcow2 volume, not as guest data to re-encode.

@@ -240,5 +240,6 @@ export async function ensureTargetFree(finalPath: string, overwrite: boolean): P
   if (exists && !overwrite)
     throw new DiskFerryError('bad-input', `${finalPath} already exists. Download to another folder, or choose to replace it or to keep both (--if-exists overwrite or rename on the command line).`, {
       retryable: false,
+      subject: { kind: 'file', name: finalPath },
     });
 }

@@ -123,6 +123,8 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
     if (domain.available !== null && needed > domain.available)
       throw new DiskFerryError('bad-input', `${domain.name} has ${fmtGiB(domain.available)} free, not enough for ${probe.name} (${fmtGiB(needed)}). Choose another storage domain.`, {
         retryable: false,
+        subject: { kind: 'domain', name: domain.name },
+        needed,
       });
     tracker.setTotal(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize);
 

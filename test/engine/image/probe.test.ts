@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeImage } from '../../../main/engine/image/probe.js';
 import { DiskFerryError } from '../../../main/engine/errors.js';
+import { uploadTarget } from '../../../main/engine/plan/upload-target.js';
+import { planItemFromProbe } from '../../../main/app/upload-planning.js';
 
 let dir: string;
 
@@ -55,6 +57,24 @@ describe('probeImage', () => {
     Buffer.from([1, 0x43, 0x44, 0x30, 0x30, 0x31, 1, 0]).copy(buf, 0x8000);
     await writeFile(p, buf);
     expect(await probeImage(p)).toMatchObject({ format: 'iso', contentType: 'iso', virtualSize: 0x9000 });
+  });
+
+  it('probes a file named .iso without the CD001 signature as raw, and its plan says so', async () => {
+    const p = join(dir, 'not-really.iso');
+    const buf = Buffer.alloc(0x9000, 0x55);
+    Buffer.from('CD001').copy(buf, 0x4000); // the signature in the wrong place does not count
+    await writeFile(p, buf);
+    const probe = await probeImage(p);
+    expect(probe).toMatchObject({ format: 'raw', contentType: 'data', virtualSize: 0x9000 });
+    expect(planItemFromProbe(probe)).toMatchObject({ format: 'raw', diskFormat: 'raw', notIso: true });
+    const { notes } = uploadTarget(probe, { name: 'data-nfs', isBlock: false }, { storageDomain: 'data-nfs' });
+    expect(notes).toEqual(['not-really.iso is not an ISO 9660 image (no CD001 signature at byte 32769); treated as a raw disk.']);
+    const real = join(dir, 'boot2.iso');
+    Buffer.from([1, 0x43, 0x44, 0x30, 0x30, 0x31, 1, 0]).copy(buf, 0x8000);
+    await writeFile(real, buf);
+    const isoProbe = await probeImage(real);
+    expect(planItemFromProbe(isoProbe).notIso).toBe(false);
+    expect(uploadTarget(isoProbe, { name: 'data-nfs', isBlock: false }, { storageDomain: 'data-nfs' }).notes).toEqual([]);
   });
 
   it('reads the virtual size of a qcow2 image', async () => {
