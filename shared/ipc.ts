@@ -21,17 +21,24 @@
  *   snapshot each time: with 1,000 jobs a snapshot was ~820 KB four times a second.
  * - `DiskView.vmNames`; `engines:testNew`; `Settings.verify` and `TransferView.checksum`;
  *   `UploadPlanItem.sameNameDisks`; `Settings.maxPerStorageDomain`.
+ * - `transfers:addUploads` / `transfers:addDownloads` answer `AddTransfersResult` (queued and
+ *   left-out rows) instead of the queued transfers alone: one clash no longer refuses a whole batch.
+ * - `transfers:retarget` and `TransferActions.retarget`; `catalog:diskNameCounts`;
+ *   `UploadPlanItem.spaceNeeded`, `StorageDomainView.room` and `criticalSpace`, `DiskView.runningVmNames`.
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
 import {
   AddDownloadsRequestSchema,
   AddEngineRequestSchema,
+  AddTransfersResultSchema,
   AddUploadsRequestSchema,
   AppInfoSchema,
   CaCertificateInfoSchema,
   ChooseFolderRequestSchema,
   ChooseFolderResultSchema,
+  DiskNameCountsRequestSchema,
+  DiskNameCountsSchema,
   DiskQuerySchema,
   DiskViewSchema,
   EngineIdRequestSchema,
@@ -45,6 +52,7 @@ import {
   OpenFilesResultSchema,
   optionalRequest as optional,
   PlanUploadsRequestSchema,
+  RetargetRequestSchema,
   RevealResultSchema,
   SelectEngineRequestSchema,
   SettingsPatchSchema,
@@ -83,14 +91,19 @@ export const IPC = {
     'engines:demo': { request: none, response: EngineProfileViewSchema },
     'catalog:storageDomains': { request: optional(StorageDomainsRequestSchema), response: z.array(StorageDomainViewSchema) },
     'catalog:disks': { request: optional(DiskQuerySchema), response: z.array(DiskViewSchema) },
+    /** How many disks the selected engine has with each name (a typed disk name's warning). */
+    'catalog:diskNameCounts': { request: DiskNameCountsRequestSchema, response: DiskNameCountsSchema },
     'transfers:planUploads': { request: PlanUploadsRequestSchema, response: UploadPlanSchema },
-    'transfers:addUploads': { request: AddUploadsRequestSchema, response: z.array(TransferViewSchema) },
-    'transfers:addDownloads': { request: AddDownloadsRequestSchema, response: z.array(TransferViewSchema) },
+    /** Rows that clash with the queue or an earlier row are left out and listed; the rest are queued. */
+    'transfers:addUploads': { request: AddUploadsRequestSchema, response: AddTransfersResultSchema },
+    'transfers:addDownloads': { request: AddDownloadsRequestSchema, response: AddTransfersResultSchema },
     'transfers:pause': { request: TransferIdRequestSchema, response: TransferViewSchema },
     'transfers:resume': { request: TransferIdRequestSchema, response: TransferViewSchema },
     /** Cancelling an upload deletes its disk on the engine (the window confirms first). */
     'transfers:cancel': { request: TransferIdRequestSchema, response: TransferViewSchema },
     'transfers:retry': { request: TransferIdRequestSchema, response: TransferViewSchema },
+    /** Another storage domain, disk name or format for an upload, another file for a download; then it runs again. */
+    'transfers:retarget': { request: RetargetRequestSchema, response: TransferViewSchema },
     /** Only finished transfers (completed, failed, cancelled) can be removed from the list. */
     'transfers:remove': { request: TransferIdRequestSchema, response: Null },
     'transfers:reveal': { request: TransferIdRequestSchema, response: RevealResultSchema },

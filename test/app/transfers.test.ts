@@ -49,7 +49,7 @@ describe('app core: transfers against the simulator', () => {
 
   it('uploads a planned file end to end; the disk holds its bytes; the domain is remembered', async () => {
     const raw = join(h.dir, 'fedora.raw');
-    const [added] = await h.call('transfers:addUploads', { items: [{ path: raw, storageDomainId: dataNfs, diskName: 'app-upload' }] });
+    const { queued: [added] } = await h.call('transfers:addUploads', { items: [{ path: raw, storageDomainId: dataNfs, diskName: 'app-upload' }] });
     expect(added).toMatchObject({ direction: 'upload', diskName: 'app-upload', storageDomainName: 'data-nfs', cancelDeletesDisk: true });
     await settled(added!.id);
     const done = transfer(added!.id);
@@ -71,7 +71,7 @@ describe('app core: transfers against the simulator', () => {
     const folder = join(h.dir, 'downloads');
     await mkdir(folder);
     await writeFile(join(folder, 'web-01-web-01-disk1.raw'), 'old');
-    const added = await h.call('transfers:addDownloads', {
+    const { queued: added } = await h.call('transfers:addDownloads', {
       diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0')],
       folder,
       format: 'raw',
@@ -86,7 +86,8 @@ describe('app core: transfers against the simulator', () => {
     // Verified by default: the blkhash matched the data server's.
     for (const t of added) expect(transfer(t.id).checksum).toMatchObject({ algorithm: 'blake2b', verified: expect.anything() });
     const skipped = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', existing: 'skip' });
-    expect(skipped).toEqual([]);
+    expect(skipped.queued).toEqual([]);
+    expect(skipped.skipped).toEqual([{ index: 0, name: 'db01-disk0', reason: 'exists', message: expect.stringContaining('db01-disk0.raw exists') }]);
   });
 
   it('downloads as qcow2 when asked, and refuses relative folders with words', async () => {
@@ -95,7 +96,7 @@ describe('app core: transfers against the simulator', () => {
     // With verification turned off in the settings, nothing is compared and the view says so.
     // Notifications follow the window's language.
     await h.call('settings:set', { verify: false, language: 'ja' });
-    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'qcow2', existing: 'rename' });
+    const { queued: [t] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'qcow2', existing: 'rename' });
     expect(t).toMatchObject({ localFormat: 'qcow2', diskFormat: 'cow', localPath: join(folder, 'db01-disk0.qcow2') });
     await settled(t!.id);
     expect(transfer(t!.id).state, transfer(t!.id).error?.message).toBe('completed');
@@ -115,7 +116,7 @@ describe('app core: transfers against the simulator', () => {
     h.sim.faults.latencyMs = 30;
     const path = join(h.dir, 'slow.raw');
     await makeSparseImage(path, 64 * MiB, [{ start: 0, length: 32 * MiB }]);
-    const [t] = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'paused-upload' }] });
+    const { queued: [t] } = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'paused-upload' }] });
     await until(() => transfer(t!.id).state === 'transferring', 15_000, 'transferring');
     await h.call('transfers:pause', { id: t!.id });
     await until(() => transfer(t!.id).state === 'paused', 15_000, 'paused');
@@ -130,7 +131,7 @@ describe('app core: transfers against the simulator', () => {
     h.sim.faults.latencyMs = 50;
     const path = join(h.dir, 'cancel.raw');
     await makeSparseImage(path, 64 * MiB, [{ start: 0, length: 32 * MiB }]);
-    const [t] = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'cancelled-upload' }] });
+    const { queued: [t] } = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'cancelled-upload' }] });
     await until(() => transfer(t!.id).state === 'transferring', 15_000, 'transferring');
     await h.call('transfers:cancel', { id: t!.id });
     await settled(t!.id);
@@ -149,7 +150,7 @@ describe('app core: transfers against the simulator', () => {
     h.sim.faults.latencyMs = 20;
     const folder = join(h.dir, 'serial');
     await mkdir(folder);
-    const added = await h.call('transfers:addDownloads', {
+    const { queued: added } = await h.call('transfers:addDownloads', {
       diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0'), seededDiskId('empty-10g')],
       folder,
       format: 'raw',

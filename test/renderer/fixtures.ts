@@ -26,7 +26,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     notes: [],
     cancelDeletesDisk: false,
     checksum: null,
-    actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true },
+    actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true, retarget: true },
     ...over,
   };
 }
@@ -44,6 +44,7 @@ export function disk(over: Partial<DiskView> & Pick<DiskView, 'id' | 'name'>): D
     storageDomainIds: ['sd1'],
     storageDomainNames: ['data-nfs'],
     vmNames: [],
+    runningVmNames: [],
     downloadable: true,
     ...over,
   };

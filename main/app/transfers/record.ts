@@ -9,6 +9,7 @@ import type { TransferActions, TransferView } from '../../../shared/ipc.js';
 import type { TransferProgress } from '../../../shared/model.js';
 import { defaultDiskName } from '../../engine/plan/upload-rules.js';
 import type { QueueJob } from '../../engine/queue/job.js';
+import { canRetarget } from '../../engine/queue/retarget.js';
 import { isHoldable, isPending, isTerminal } from '../../engine/queue/states.js';
 
 /** The app's display fields of one transfer, fixed when it is queued. */
@@ -53,6 +54,7 @@ export function transferActions(job: QueueJob, meta: TransferMeta): TransferActi
     remove: isTerminal(s),
     reveal: meta.direction === 'upload' || s === 'completed' || job.progress.bytesDone > 0 || job.startedAt !== null,
     move: isPending(s) || s === 'paused',
+    retarget: canRetarget(job),
   };
 }
 
