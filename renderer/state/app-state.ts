@@ -4,7 +4,7 @@
  * notices). Plain readonly data; changed only by the reducer.
  */
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, UploadPlan } from '../../shared/ipc.js';
+import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
 
 /** The modal sheet on top of the window, if any. */
 export type Sheet =
@@ -15,6 +15,8 @@ export type Sheet =
   | { readonly kind: 'upload-plan'; readonly plan: UploadPlan }
   | { readonly kind: 'download-plan'; readonly diskIds: readonly string[] }
   | { readonly kind: 'confirm-cancel'; readonly transferId: string }
+  /** "Change and retry…" of a transfer; an upload's file planned again (null: a download, or it could not be probed). */
+  | { readonly kind: 'retarget'; readonly transferId: string; readonly item: UploadPlanItem | null }
   | { readonly kind: 'password'; readonly engineId: string }
   | { readonly kind: 'report' };
 

@@ -205,6 +205,8 @@ export const TransferViewSchema = z.object({
   /** Upload: the file's format. Download: the output format. */
   localFormat: LocalImageFormatSchema.nullable(),
   diskFormat: DiskFormatSchema.nullable(),
+  /** Upload: the whole disk allocated now (as asked; block storage and ISO may imply it). Download: null. */
+  preallocated: z.boolean().nullable(),
   progress: TransferProgressSchema,
   /** The last error (state failed, or retrying after it); null otherwise. */
   error: ErrorInfoSchema.nullable(),

@@ -15,6 +15,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     storageDomainName: null,
     localFormat: 'raw',
     diskFormat: 'raw',
+    preallocated: null,
     progress: { state: over.state ?? 'queued', bytesDone: 0, bytesTotal: 1024, dataDone: 0, dataTotal: null, bytesOnWire: 0, rate: null, etaSeconds: null, elapsedMs: 0, connections: 0, viaProxy: null },
     error: null,
     attempts: 0,

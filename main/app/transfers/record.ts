@@ -95,6 +95,7 @@ export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgre
     storageDomainName: meta.storageDomainName,
     localFormat: meta.localFormat,
     diskFormat: meta.diskFormat,
+    preallocated: job.kind === 'upload' ? (job.upload.preallocated ?? false) : null,
     progress: progressOf(job, meta, live),
     error: job.error,
     attempts: job.attempts,

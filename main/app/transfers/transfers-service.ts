@@ -174,7 +174,7 @@ export class TransfersService {
       const domains = await this.o.catalog.domains(job.engine, true);
       const sd = domainById(domains, t.storageDomainId);
       const probe = await probeImageOnce(job.upload.path, this.o.planned.get(job.upload.path) ?? job.upload.image);
-      const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: t.diskName, diskFormat: t.diskFormat, preallocated: t.preallocated, verify: job.upload.verify });
+      const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: t.diskName, diskFormat: t.diskFormat, preallocated: t.preallocated ?? job.upload.preallocated, verify: job.upload.verify });
       await this.queue.retarget(job.id, { kind: 'upload', upload: target, storageDomainKey: sd.id }, uploadMeta(view.engineName, probe, target, sd.name, notes));
       await this.rememberDomain(job.engine, sd.id);
     } else if (t.kind === 'download' && job.kind === 'download') {

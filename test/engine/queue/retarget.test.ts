@@ -42,7 +42,7 @@ describe('TransferQueue.retarget', () => {
     expect(runner.discarded).toEqual([job!.id]);
     expect(changed).toMatchObject({ diskId: null, transferId: null, error: null, attempts: 1, storageDomainKey: 'sd-roomy', label: 'disk-1b', upload: { storageDomain: 'sd-roomy', diskName: 'disk-1b' } });
     await settle();
-    expect(runner.get(job!.id).job.upload).toMatchObject({ storageDomain: 'sd-roomy' });
+    expect(runner.get(job!.id).job).toMatchObject({ upload: { storageDomain: 'sd-roomy' } });
     // Running now: it cannot be changed under the run.
     await expect(q.retarget(job!.id, { kind: 'upload', upload: { path: '/img/1.raw', storageDomain: 'sd-x' }, storageDomainKey: 'sd-x' })).rejects.toMatchObject({ code: 'conflict' });
     runner.get(job!.id).succeed();
