@@ -2,7 +2,8 @@
  * What failed is fixable from where it failed: an upload to a nearly full domain is warned of in the
  * plan, fails for space, and is sent to another domain from its row ("Change and retry…"); a batch
  * with one disk already in the queue queues the rest and says which was left out; a disk of a
- * running VM is marked in the plan and left out unless the user insists.
+ * running VM is marked in the plan and left out unless the user insists; a typed disk name the
+ * engine already has is warned of.
  */
 import { join } from 'node:path';
 import { dropFiles, expect, historyRow, queueRow, shot, test } from './fixtures.js';
@@ -50,7 +51,19 @@ test('an upload that failed for space on a nearly full domain is changed to anot
   expect(disks.map((d) => [d.name, d.storageDomainNames])).toEqual([['appliance-nfs', ['data-nfs']]]);
   // data-full, where it failed for space, is not the remembered default: the next plan suggests data-nfs.
   await dropFiles(app, [raw]);
-  await expect(app.getByTestId('upload-plan').getByLabel('Storage domain').locator('option:checked')).toHaveText(/^data-nfs/);
+  const next = app.getByTestId('upload-plan');
+  await expect(next.getByLabel('Storage domain').locator('option:checked')).toHaveText(/^data-nfs/);
+  // A typed name the engine already has is warned of too, and the warning wraps instead of being cut.
+  await expect(next.getByTestId('same-name')).toHaveCount(0);
+  await next.getByRole('textbox', { name: 'Disk name for appliance.raw' }).fill('web-01-disk1');
+  const same = next.getByTestId('same-name');
+  await expect(same).toContainText('The engine already has 1 disk named web-01-disk1. oVirt keeps both; rename this one to tell them apart.');
+  await expect(same).toHaveCSS('white-space', 'normal');
+  const box = await same.boundingBox();
+  expect(box!.height).toBeGreaterThan(20); // more than one line of 12 px text: wrapped, not cut
+  await next.getByRole('textbox', { name: 'Disk name for appliance.raw' }).fill('appliance-2');
+  await expect(same).toHaveCount(0);
+  await next.getByRole('button', { name: 'Cancel' }).click();
 });
 
 test('a download batch with one disk already in the queue queues the rest; a running VM’s disk is left out unless insisted on', async ({ app, host, workDir }) => {
