@@ -64,8 +64,14 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
   const hidden = order.length - shownOrder.length;
   const update = (i: number, patch: Partial<RowChoice>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const known = useMemo(() => new Map(plan.items.flatMap((i) => (i.sameNameDisks === null ? [] : [[i.diskName, i.sameNameDisks] as const]))), [plan]);
+  // Typed names are asked of the engine; suggested ones were counted with the plan (not at all for a
+  // very large plan, which main leaves unchecked on purpose).
   const counts = useNameCounts(
-    shownOrder.flatMap((i) => (plan.items[i]?.problem === null ? [rows[i]?.diskName ?? ''] : [])),
+    shownOrder.flatMap((i) => {
+      const item = plan.items[i];
+      const typed = rows[i]?.diskName.trim() ?? '';
+      return item && item.problem === null && typed !== item.diskName ? [typed] : [];
+    }),
     known,
     onCountNames,
   );
