@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'engine-fault', // the engine answered a fault (400/409/500) with its own message
   'not-found', // the engine does not know the object (disk, storage domain, transfer)
   'conflict', // the object is locked or busy (409)
+  'domain-full', // the storage domain has too little free space for the disk: choose another one
+  'vm-running', // the disk is plugged into a VM that is not down: shut it down first
   'ticket-gone', // imageio refused the ticket (403): expired, cancelled or removed
   'server-error', // a 5xx from imageio or the engine
   'protocol', // a broken or hostile answer: wrong length, bad JSON, wrong Content-Range, redirect

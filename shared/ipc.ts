@@ -26,6 +26,10 @@
  *   `ErrorInfo.diskLocked`.
  * - `transfers:act` (pause, resume, cancel, retry, remove, start now, move many at once) and
  *   `TransferActions.startNow`; `transfers:report` and `transfers:saveReport`.
+ * - `transfers:addUploads` / `transfers:addDownloads` answer `AddTransfersResult` (queued and
+ *   left-out rows) instead of the queued transfers alone: one clash no longer refuses a whole batch.
+ * - `transfers:retarget` and `TransferActions.retarget`; `catalog:diskNameCounts`;
+ *   `UploadPlanItem.spaceNeeded`, `StorageDomainView.room` and `criticalSpace`, `DiskView.runningVmNames`.
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
@@ -34,12 +38,15 @@ import {
   ActOnTransfersResultSchema,
   AddDownloadsRequestSchema,
   AddEngineRequestSchema,
+  AddTransfersResultSchema,
   AddUploadsRequestSchema,
   AppInfoSchema,
   CaCertificateInfoSchema,
   DownloadPlanSchema,
   ChooseFolderRequestSchema,
   ChooseFolderResultSchema,
+  DiskNameCountsRequestSchema,
+  DiskNameCountsSchema,
   DiskQuerySchema,
   DiskViewSchema,
   EndEngineTransferRequestSchema,
@@ -60,6 +67,7 @@ import {
   PlanUploadsRequestSchema,
   ReportFileSchema,
   ReportRequestSchema,
+  RetargetRequestSchema,
   RevealResultSchema,
   SavedReportSchema,
   SelectEngineRequestSchema,
@@ -99,15 +107,20 @@ export const IPC = {
     'engines:demo': { request: none, response: EngineProfileViewSchema },
     'catalog:storageDomains': { request: optional(StorageDomainsRequestSchema), response: z.array(StorageDomainViewSchema) },
     'catalog:disks': { request: optional(DiskQuerySchema), response: z.array(DiskViewSchema) },
+    /** How many disks the selected engine has with each name (a typed disk name's warning). */
+    'catalog:diskNameCounts': { request: DiskNameCountsRequestSchema, response: DiskNameCountsSchema },
     'transfers:planUploads': { request: PlanUploadsRequestSchema, response: UploadPlanSchema },
-    'transfers:addUploads': { request: AddUploadsRequestSchema, response: z.array(TransferViewSchema) },
+    /** Rows that clash with the queue or an earlier row are left out and listed; the rest are queued. */
+    'transfers:addUploads': { request: AddUploadsRequestSchema, response: AddTransfersResultSchema },
     'transfers:planDownloads': { request: PlanDownloadsRequestSchema, response: DownloadPlanSchema },
-    'transfers:addDownloads': { request: AddDownloadsRequestSchema, response: z.array(TransferViewSchema) },
+    'transfers:addDownloads': { request: AddDownloadsRequestSchema, response: AddTransfersResultSchema },
     'transfers:pause': { request: TransferIdRequestSchema, response: TransferViewSchema },
     'transfers:resume': { request: TransferIdRequestSchema, response: TransferViewSchema },
     /** Cancelling an upload deletes its disk on the engine (the window confirms first). */
     'transfers:cancel': { request: TransferIdRequestSchema, response: TransferViewSchema },
     'transfers:retry': { request: TransferIdRequestSchema, response: TransferViewSchema },
+    /** Another storage domain, disk name or format for an upload, another file for a download; then it runs again. */
+    'transfers:retarget': { request: RetargetRequestSchema, response: TransferViewSchema },
     /** Only finished transfers (completed, failed, cancelled) can be removed from the list. */
     'transfers:remove': { request: TransferIdRequestSchema, response: Null },
     'transfers:reveal': { request: TransferIdRequestSchema, response: RevealResultSchema },

@@ -5,6 +5,7 @@
  * notices to the window.
  */
 import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
+import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
@@ -83,7 +84,11 @@ export class AppCore {
       timers: ports.timers,
       now: ports.now,
       log: ports.log,
-      onFinished: (r) => this.finished(r),
+      onFinished: (r, domain) => {
+        this.finished(r);
+        // A domain an upload just failed on for want of space is not suggested again.
+        this.transfers.forgetFullDomain(r, domain).catch((err: unknown) => ports.log.warn('forgetting a full storage domain failed', { error: errorMessage(err) }));
+      },
       onAwake: (awake) => {
         this.awake = awake;
         this.updateDesktop();
@@ -166,6 +171,10 @@ export class AppCore {
       'engines:demo': () => engines.demo(),
       'catalog:storageDomains': (r) => catalog.storageDomains(r),
       'catalog:disks': (r) => catalog.disks(r),
+      'catalog:diskNameCounts': async (r) => {
+        const counts = await this.countDisksByName(r.names);
+        return r.names.map((name) => ({ name, count: counts?.get(name) ?? 0 }));
+      },
       'transfers:planUploads': (r) => planUploads(r.paths, this.suggestedDomain(), this.planned, (names) => this.countDisksByName(names)),
       'transfers:addUploads': (r) => transfers.addUploads(r),
       'transfers:planDownloads': (r) => planDownloads(r.folder, this.sparse),
@@ -174,6 +183,7 @@ export class AppCore {
       'transfers:resume': (r) => transfers.resume(r.id),
       'transfers:cancel': (r) => transfers.cancel(r.id),
       'transfers:retry': (r) => transfers.retry(r.id),
+      'transfers:retarget': (r) => transfers.retarget(r),
       'transfers:remove': (r) => transfers.remove(r.id),
       'transfers:reveal': (r) => transfers.reveal(r.id),
       'transfers:move': (r) => transfers.move(r.id, r.to),

@@ -2,7 +2,7 @@
 import type { DiskQuery, DiskView, StorageDomainsRequest, StorageDomainView } from '../../shared/ipc.js';
 import type { Disk, StorageDomain } from '../engine/ovirt/types.js';
 import { vmNamesByDisk } from '../engine/ovirt/vms.js';
-import { acceptsUploads } from '../engine/plan/upload-rules.js';
+import { acceptsUploads, uploadRoom } from '../engine/plan/upload-rules.js';
 import type { EnginesService } from './engines-service.js';
 
 /** Storage domain lists are reused for this long unless a refresh is asked. */
@@ -20,12 +20,17 @@ export function storageDomainView(sd: StorageDomain): StorageDomainView {
     status: sd.status,
     available: sd.available,
     used: sd.used,
+    criticalSpace: sd.criticalSpace,
+    room: uploadRoom(sd),
     acceptsUploads: acceptsUploads(sd),
   };
 }
 
-/** The window's view of a disk; `vmNames` null when the VMs could not be read. */
-export function diskView(d: Disk, domainNames: ReadonlyMap<string, string>, vmNames: ReadonlyMap<string, readonly string[]> | null): DiskView {
+/** The VMs of each disk, all and those not down; null when the VMs could not be read. */
+type VmsByDisk = { readonly all: ReadonlyMap<string, readonly string[]>; readonly running: ReadonlyMap<string, readonly string[]> } | null;
+
+/** The window's view of a disk. */
+export function diskView(d: Disk, domainNames: ReadonlyMap<string, string>, vms: VmsByDisk): DiskView {
   return {
     id: d.id,
     name: d.name,
@@ -41,7 +46,8 @@ export function diskView(d: Disk, domainNames: ReadonlyMap<string, string>, vmNa
       const name = domainNames.get(id);
       return name === undefined ? [] : [name];
     }),
-    vmNames: vmNames === null ? null : (vmNames.get(d.id) ?? []),
+    vmNames: vms === null ? null : [...(vms.all.get(d.id) ?? [])],
+    runningVmNames: vms === null ? null : [...(vms.running.get(d.id) ?? [])],
     downloadable: d.status === 'ok' && (d.storageType === null || d.storageType === 'image'),
   };
 }
@@ -72,14 +78,15 @@ export class CatalogService {
     const id = this.engines.selectedId();
     const client = await this.engines.connect(id);
     const search = diskSearch(query.search);
-    const [disks, domains, vmNames] = await Promise.all([
+    const [disks, domains, vms] = await Promise.all([
       client.disks({ ...(search !== undefined ? { search } : {}), max: query.max ?? DEFAULT_MAX_DISKS }),
       this.domains(id, false).catch(() => [] as StorageDomain[]),
       // A user who may not list VMs still gets the disks, without VM names.
-      client.vms().then(vmNamesByDisk, () => null),
+      client.vms().catch(() => null),
     ]);
     const names = new Map(domains.map((sd) => [sd.id, sd.name]));
-    return disks.map((d) => diskView(d, names, vmNames));
+    const byDisk = vms === null ? null : { all: vmNamesByDisk(vms), running: vmNamesByDisk(vms, true) };
+    return disks.map((d) => diskView(d, names, byDisk));
   }
 
   /** The raw storage domains of an engine (cached a few seconds). */

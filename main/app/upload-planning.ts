@@ -1,16 +1,29 @@
 /**
  * `transfers:planUploads`: probe each dropped file and suggest how it goes up, with problems in
- * words. The suggestions are the engine's upload rules (engine/plan/upload-rules.ts); the probes are
+ * words and the room its disk would take on a storage domain. The suggestions are the engine's upload rules (engine/plan/upload-rules.ts); the probes are
  * kept, so the confirmed uploads reuse them instead of probing the files again.
  */
 import { basename } from 'node:path';
-import type { UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
+import type { SpaceNeed, UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
 import { asDiskFerryError } from '../engine/errors.js';
 import { probeImage, type ImageProbe } from '../engine/image/probe.js';
-import { defaultDiskName, diskFormatFor, namedIsoButNotIso } from '../engine/plan/upload-rules.js';
+import { dataBytesAtMost } from '../engine/image/data-size.js';
+import { defaultDiskName, diskFormatFor, namedIsoButNotIso, uploadLayout, uploadSpaceNeeded } from '../engine/plan/upload-rules.js';
 
-/** The plan row of one probed file. */
-export function planItemFromProbe(probe: ImageProbe): UploadPlanItem {
+/** The room the file's disk takes for each choice that changes it (the upload rules decide each). */
+export function spaceNeeds(probe: Pick<ImageProbe, 'format' | 'virtualSize'>, dataBytes: number): SpaceNeed[] {
+  const needs: SpaceNeed[] = [];
+  for (const diskFormat of ['raw', 'cow'] as const)
+    for (const preallocated of [false, true])
+      for (const isBlock of [false, true]) {
+        const layout = uploadLayout(probe.format, { diskFormat, preallocated }, { name: '', isBlock });
+        needs.push({ diskFormat, preallocated, isBlock, bytes: uploadSpaceNeeded(layout, probe.virtualSize, dataBytes) });
+      }
+  return needs;
+}
+
+/** The plan row of one probed file; `dataBytes` is at most its data (image/data-size.ts). */
+export function planItemFromProbe(probe: ImageProbe, dataBytes: number): UploadPlanItem {
   return {
     path: probe.path,
     fileName: probe.name,
@@ -22,6 +35,7 @@ export function planItemFromProbe(probe: ImageProbe): UploadPlanItem {
     problem: null,
     sameNameDisks: null,
     notIso: namedIsoButNotIso(probe),
+    spaceNeeded: spaceNeeds(probe, dataBytes),
   };
 }
 
@@ -66,10 +80,10 @@ export async function planUploads(paths: readonly string[], suggestedDomain: str
       try {
         const probe = await probeImage(path);
         planned.remember(probe);
-        items[i] = planItemFromProbe(probe);
+        items[i] = planItemFromProbe(probe, await dataBytesAtMost(probe));
       } catch (err) {
         const name = basename(path);
-        items[i] = { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: defaultDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null, notIso: false };
+        items[i] = { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: defaultDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null, notIso: false, spaceNeeded: [] };
       }
     }
   };

@@ -1,9 +1,11 @@
 /** The open sheet, wired to the store and the controller. */
 import { useMemo } from 'react';
+import type { UploadPlanItem } from '../../shared/ipc.js';
 import { AddEngineSheet } from '../components/add-engine-sheet.js';
 import { DownloadPlanSheet } from '../components/download-plan-sheet.js';
 import { ReportSheet } from '../components/report-sheet.js';
 import { SettingsSheet } from '../components/settings-sheet.js';
+import { RetargetSheet } from '../components/retarget-sheet.js';
 import { ConfirmCancelSheet, PasswordSheet, PathsSheet } from '../components/small-sheets.js';
 import { UploadPlanSheet } from '../components/upload-plan-sheet.js';
 import { useLocale } from '../hooks/use-locale.js';
@@ -39,10 +41,8 @@ export function Sheets() {
           domains={catalog.domains}
           window={window}
           locale={locale}
-          onStart={async (request) => {
-            const r = await c.startUploads(request);
-            return r.ok ? null : r.error;
-          }}
+          onStart={c.startUploads}
+          onCountNames={c.countDiskNames}
           onClose={c.closeSheet}
         />
       );
@@ -62,8 +62,7 @@ export function Sheets() {
             onStart={async (request, remember) => {
               if (remember)
                 await c.setSettings({ downloadFolder: request.folder, downloadNameTemplate: request.nameTemplate ?? settings.downloadNameTemplate, downloadFormat: request.format, existingFilePolicy: request.existing });
-              const r = await c.startDownloads(request);
-              return r.ok ? null : r.error;
+              return c.startDownloads(request);
             }}
             onClose={c.closeSheet}
           />
@@ -72,6 +71,8 @@ export function Sheets() {
     }
     case 'confirm-cancel':
       return <ConfirmCancel transferIds={sheet.transferIds} />;
+    case 'retarget':
+      return <Retarget transferId={sheet.transferId} item={sheet.item} nativeDialogs={nativeDialogs} onChooseFolder={chooseFolder} />;
     case 'password': {
       const profile = engines.profiles.find((p) => p.id === sheet.engineId);
       if (!profile) return null;
@@ -97,6 +98,16 @@ function ConfirmCancel({ transferIds }: { readonly transferIds: readonly string[
   }, [all, transferIds]);
   if (transfers.length === 0) return null;
   return <ConfirmCancelSheet transfers={transfers} onConfirm={() => void c.cancel(transfers.map((t) => t.id))} onClose={c.closeSheet} />;
+}
+
+/** "Change and retry…", for as long as its transfer exists. */
+function Retarget({ transferId, ...rest }: { readonly transferId: string; readonly item: UploadPlanItem | null; readonly nativeDialogs: boolean; readonly onChooseFolder: (current: string) => Promise<string | null> }) {
+  const c = useController();
+  const locale = useLocale();
+  const transfer = useAppState((s) => s.transfers.transfers.find((t) => t.id === transferId));
+  const domains = useAppState((s) => s.catalog.domains);
+  if (!transfer) return null;
+  return <RetargetSheet transfer={transfer} domains={domains} locale={locale} onCountNames={c.countDiskNames} onSubmit={c.retarget} onClose={c.closeSheet} {...rest} />;
 }
 
 /** The history report. */

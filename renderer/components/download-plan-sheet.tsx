@@ -1,16 +1,20 @@
 /**
  * The download plan: the chosen disks with the file names the template gives, the folder, the
- * name template, raw or qcow2, what to do with existing files, start now or in the window; and what
- * the folder's file system can hold (a raw download to exFAT takes the disks' whole size) and its
- * free space.
+ * name template, raw or qcow2, what to do with existing files, start now or in the window. A disk of
+ * a running VM is marked and left out unless the user insists (the engine refuses it while the VM
+ * runs), and what the folder's file system can hold (a raw download to exFAT takes the disks' whole
+ * size) and its free space. When a start leaves disks out (already in the queue, a file to skip), the sheet stays to
+ * say which and why.
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ErrorInfo } from '../../shared/errors.js';
-import type { AddDownloadsRequest, DiskView, DownloadPlan, ExistingFilePolicy, OutputFormat, ScheduleWindow, Settings, StartMode } from '../../shared/ipc.js';
+import type { ErrorInfo, Result } from '../../shared/errors.js';
+import type { AddDownloadsRequest, AddTransfersResult, DiskView, DownloadPlan, ExistingFilePolicy, OutputFormat, ScheduleWindow, Settings, StartMode } from '../../shared/ipc.js';
 import { folderNotes } from '../lib/download-folder.js';
 import { formatBytes } from '../lib/format.js';
 import { previewFileName, unknownPlaceholders } from '../lib/name-preview.js';
+import { runningVms, skippedAt } from '../lib/plan-checks.js';
+import { OutcomeMark, OutcomeSummary } from './plan-parts.js';
 import { Sheet } from './sheet.js';
 import { StartChoice } from './start-choice.js';
 
@@ -26,7 +30,7 @@ export interface DownloadPlanSheetProps {
   /** What the folder's file system can hold and its free space; null when the core cannot tell. */
   readonly onPlanFolder: (folder: string) => Promise<DownloadPlan | null>;
   /** Starts the downloads; `remember` also saves folder, template, format and policy as defaults. */
-  readonly onStart: (request: AddDownloadsRequest, remember: boolean) => Promise<ErrorInfo | null>;
+  readonly onStart: (request: AddDownloadsRequest, remember: boolean) => Promise<Result<AddTransfersResult>>;
   readonly onClose: () => void;
 }
 
@@ -41,9 +45,20 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
   const [remember, setRemember] = useState(true);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Disks of running VMs the user chose to download anyway. */
+  const [insisted, setInsisted] = useState<ReadonlySet<string>>(new Set());
+  /** What the start did, with the disk ids it was asked for (in request order). */
+  const [outcome, setOutcome] = useState<{ readonly result: AddTransfersResult; readonly ids: readonly string[] } | null>(null);
   const unknown = unknownPlaceholders(template);
-  const canStart = !busy && folder.trim() !== '' && template.trim() !== '' && unknown.length === 0 && disks.length > 0;
-  const total = disks.reduce((sum, d) => sum + (d.provisionedSize ?? 0), 0);
+  const included = disks.filter((d) => runningVms(d).length === 0 || insisted.has(d.id));
+  const canStart = !busy && !outcome && folder.trim() !== '' && template.trim() !== '' && unknown.length === 0 && included.length > 0;
+  const total = included.reduce((sum, d) => sum + (d.provisionedSize ?? 0), 0);
+  const insist = (id: string, on: boolean) => setInsisted((s) => (on ? new Set([...s, id]) : new Set([...s].filter((x) => x !== id))));
+  const outcomeOf = (id: string) => {
+    if (!outcome) return null;
+    const index = outcome.ids.indexOf(id);
+    return index < 0 ? null : { reason: skippedAt(outcome.result, index) };
+  };
   const [folderPlan, setFolderPlan] = useState<DownloadPlan | null>(null);
   useEffect(() => {
     // Asked once typing pauses; an answer for a folder no longer shown is dropped.
@@ -62,9 +77,11 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
   const submit = async () => {
     if (!canStart) return;
     setBusy(true);
-    const err = await onStart({ diskIds: disks.map((d) => d.id), folder: folder.trim(), format, nameTemplate: template.trim(), existing, start }, remember);
+    const ids = included.map((d) => d.id);
+    const r = await onStart({ diskIds: ids, folder: folder.trim(), format, nameTemplate: template.trim(), existing, start }, remember);
     setBusy(false);
-    setError(err);
+    setError(r.ok ? null : r.error);
+    if (r.ok) setOutcome({ result: r.value, ids });
   };
 
   return (
@@ -75,14 +92,20 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
       wide
       testId="download-plan"
       footer={
-        <>
-          <button type="button" onClick={onClose}>
-            {t('common.cancel')}
+        outcome ? (
+          <button type="button" className="primary" onClick={onClose}>
+            {t('common.close')}
           </button>
-          <button type="submit" className="primary" disabled={!canStart}>
-            {t('download.start', { count: disks.length })}
-          </button>
-        </>
+        ) : (
+          <>
+            <button type="button" onClick={onClose}>
+              {t('common.cancel')}
+            </button>
+            <button type="submit" className="primary" disabled={!canStart}>
+              {t('download.start', { count: included.length })}
+            </button>
+          </>
+        )
       }
     >
       <div className="field">
@@ -112,13 +135,30 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
           </tr>
         </thead>
         <tbody>
-          {disks.map((d) => (
-            <tr key={d.id} data-testid="plan-row">
-              <td className="col-name">{d.name}</td>
-              <td className="num">{formatBytes(d.provisionedSize, locale)}</td>
-              <td className="mono">{previewFileName(template, d, format, now)}</td>
-            </tr>
-          ))}
+          {disks.map((d) => {
+            const vms = runningVms(d);
+            const left = vms.length > 0 && !insisted.has(d.id);
+            const done = outcomeOf(d.id);
+            return (
+              <tr key={d.id} data-testid="plan-row" className={left ? 'row--left-out' : ''}>
+                <td className="col-name">
+                  {d.name}
+                  {vms.length > 0 && (
+                    <div className="warn-text small wrap" data-testid="vm-running">
+                      {t('vmUp.running', { vms: vms.join(', ') })}
+                      <label className="check">
+                        <input type="checkbox" checked={!left} disabled={outcome !== null} aria-label={t('vmUp.insistOf', { name: d.name })} onChange={(e) => insist(d.id, e.target.checked)} />
+                        {t('vmUp.insist')}
+                      </label>
+                    </div>
+                  )}
+                  {done && <OutcomeMark reason={done.reason} />}
+                </td>
+                <td className="num">{formatBytes(d.provisionedSize, locale)}</td>
+                <td className="mono">{previewFileName(template, d, format, now)}</td>
+              </tr>
+            );
+          })}
         </tbody>
         <tfoot>
           <tr>
@@ -156,6 +196,7 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
         <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
         {t('download.remember')}
       </label>
+      {outcome && <OutcomeSummary result={outcome.result} />}
       {error && (
         <p className="error-text" role="alert">
           {error.message}

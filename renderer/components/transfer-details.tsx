@@ -1,5 +1,9 @@
-/** A transfer's details: phase timeline, where the data goes, attempts, the checksum, notes, the last error. */
+/**
+ * A transfer's details: phase timeline, where the data goes, attempts, the checksum, notes, the last
+ * error, and for a failed, cancelled or waiting one the way to fix it there: "Change and retry…".
+ */
 import { useTranslation } from 'react-i18next';
+import { useController } from '../app/context.js';
 import type { TransferView } from '../../shared/ipc.js';
 import { errorReason } from '../lib/error-text.js';
 import { formatBytes, formatDateTime, formatDuration, formatRate, formatTime } from '../lib/format.js';
@@ -14,6 +18,7 @@ export interface TransferDetailsProps {
 /** The details block under an expanded row. */
 export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) {
   const { t, i18n } = useTranslation();
+  const c = useController();
   const route = tr.progress.viaProxy === null ? '—' : tr.progress.viaProxy ? t('details.routeProxy') : t('details.routeDirect');
   return (
     <div className="transfer__details" data-testid="transfer-details">
@@ -94,6 +99,13 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
           </>
         )}
       </dl>
+      {tr.actions.retarget && (
+        <p className="transfer__fix">
+          <button type="button" data-testid="retarget-open" onClick={() => void c.openRetarget(tr)}>
+            {t('retarget.action')}
+          </button>
+        </p>
+      )}
       {tr.notes.length > 0 && (
         <ul className="notes">
           {tr.notes.map((n) => (

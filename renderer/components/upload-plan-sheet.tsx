@@ -1,14 +1,19 @@
 /**
  * The upload plan: one row per probed file (detected format, virtual size, disk name, disk format,
- * any problem in words with its fix), the target storage domain (remembered per engine), sparse or
- * preallocated, start now or in the window, and one Start button.
+ * any problem in words with its fix, a disk that does not fit on the chosen domain, a disk name the
+ * engine already has, typed or suggested), the target storage domain (remembered per engine),
+ * sparse or preallocated, start now or in the window, and one Start button. When a start leaves rows
+ * out (already in the queue), the sheet stays to say which and why.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ErrorInfo } from '../../shared/errors.js';
-import type { AddUploadsRequest, DiskFormat, ScheduleWindow, StartMode, StorageDomainView, UploadPlan } from '../../shared/ipc.js';
-import { defaultUploadTarget, domainRefusalKey, uploadTargets } from '../lib/engine-text.js';
+import type { ErrorInfo, Result } from '../../shared/errors.js';
+import type { AddTransfersResult, AddUploadsRequest, DiskFormat, ScheduleWindow, StartMode, StorageDomainView, UploadPlan } from '../../shared/ipc.js';
+import { useNameCounts, type CountNames } from '../hooks/use-name-counts.js';
+import { defaultUploadTarget } from '../lib/engine-text.js';
 import { formatBytes } from '../lib/format.js';
+import { skippedAt, spaceVerdict } from '../lib/plan-checks.js';
+import { DomainSelect, OutcomeMark, OutcomeSummary, SameNameNote, SpaceNote } from './plan-parts.js';
 import { Sheet } from './sheet.js';
 import { StartChoice } from './start-choice.js';
 
@@ -18,7 +23,10 @@ export interface UploadPlanSheetProps {
   readonly domains: readonly StorageDomainView[];
   readonly window: ScheduleWindow | null;
   readonly locale: string;
-  readonly onStart: (request: AddUploadsRequest) => Promise<ErrorInfo | null>;
+  /** Queues the rows; the answer says what was queued and what left out (the sheet closes when nothing was). */
+  readonly onStart: (request: AddUploadsRequest) => Promise<Result<AddTransfersResult>>;
+  /** Counts the engine's disks with typed names (the same-name warning). */
+  readonly onCountNames?: CountNames;
   readonly onClose: () => void;
 }
 
@@ -32,19 +40,20 @@ interface RowChoice {
 }
 
 /** The sheet. */
-export function UploadPlanSheet({ plan, domains, window: schedule, locale, onStart, onClose }: UploadPlanSheetProps) {
+export function UploadPlanSheet({ plan, domains, window: schedule, locale, onStart, onCountNames, onClose }: UploadPlanSheetProps) {
   const { t } = useTranslation();
-  const targets = uploadTargets(domains);
   const [domainId, setDomainId] = useState(plan.storageDomainId ?? defaultUploadTarget(domains)?.id ?? '');
   const [rows, setRows] = useState<RowChoice[]>(plan.items.map((i) => ({ include: i.problem === null, diskName: i.diskName, diskFormat: i.diskFormat })));
   const [preallocated, setPreallocated] = useState(false);
   const [start, setStart] = useState<StartMode>('now');
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState(false);
+  /** What the start did, with the paths of the rows it was asked for (in request order). */
+  const [outcome, setOutcome] = useState<{ readonly result: AddTransfersResult; readonly paths: readonly string[] } | null>(null);
   const domain = domains.find((d) => d.id === domainId) ?? null;
   const chosen = plan.items.flatMap((item, i) => {
     const r = rows[i];
-    return r && r.include && item.problem === null ? [{ item, r }] : [];
+    return r && r.include && item.problem === null ? [{ item, r, i }] : [];
   });
   const namesOk = chosen.every(({ r }) => r.diskName.trim() !== '');
   const canStart = !busy && domain?.acceptsUploads === true && chosen.length > 0 && namesOk;
@@ -54,16 +63,41 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
   const shownOrder = order.slice(0, PLAN_ROWS_SHOWN);
   const hidden = order.length - shownOrder.length;
   const update = (i: number, patch: Partial<RowChoice>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const known = useMemo(() => new Map(plan.items.flatMap((i) => (i.sameNameDisks === null ? [] : [[i.diskName, i.sameNameDisks] as const]))), [plan]);
+  // Typed names are asked of the engine; suggested ones were counted with the plan (not at all for a
+  // very large plan, which main leaves unchecked on purpose).
+  const counts = useNameCounts(
+    shownOrder.flatMap((i) => {
+      const item = plan.items[i];
+      const typed = rows[i]?.diskName.trim() ?? '';
+      return item && item.problem === null && typed !== item.diskName ? [typed] : [];
+    }),
+    known,
+    onCountNames,
+  );
+  const formatOf = (i: number) => (plan.items[i]?.format === 'iso' ? 'raw' : (rows[i]?.diskFormat ?? 'raw'));
+  const verdictOf = (i: number) => {
+    const item = plan.items[i];
+    return item ? spaceVerdict(item, formatOf(i), preallocated || item.format === 'iso', domain) : ({ kind: 'unknown' } as const);
+  };
+  const noRoom = chosen.filter(({ i }) => {
+    const v = verdictOf(i).kind;
+    return v === 'short' || v === 'below-threshold';
+  }).length;
+  const outcomeOf = (path: string) => {
+    if (!outcome) return null;
+    const index = outcome.paths.indexOf(path);
+    return index < 0 ? null : { reason: skippedAt(outcome.result, index) };
+  };
 
   const submit = async () => {
-    if (!canStart) return;
+    if (!canStart || outcome) return;
     setBusy(true);
-    const err = await onStart({
-      items: chosen.map(({ item, r }) => ({ path: item.path, storageDomainId: domainId, diskName: r.diskName.trim(), diskFormat: item.format === 'iso' ? 'raw' : r.diskFormat, preallocated })),
-      start,
-    });
+    const items = chosen.map(({ item, r }) => ({ path: item.path, storageDomainId: domainId, diskName: r.diskName.trim(), diskFormat: item.format === 'iso' ? ('raw' as const) : r.diskFormat, preallocated }));
+    const r = await onStart({ items, start });
     setBusy(false);
-    setError(err);
+    setError(r.ok ? null : r.error);
+    if (r.ok) setOutcome({ result: r.value, paths: items.map((i) => i.path) });
   };
 
   return (
@@ -74,29 +108,25 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
       wide
       testId="upload-plan"
       footer={
-        <>
-          <button type="button" onClick={onClose}>
-            {t('common.cancel')}
+        outcome ? (
+          <button type="button" className="primary" onClick={onClose}>
+            {t('common.close')}
           </button>
-          <button type="submit" className="primary" disabled={!canStart}>
-            {t('upload.start', { count: chosen.length })}
-          </button>
-        </>
+        ) : (
+          <>
+            <button type="button" onClick={onClose}>
+              {t('common.cancel')}
+            </button>
+            <button type="submit" className="primary" disabled={!canStart}>
+              {t('upload.start', { count: chosen.length })}
+            </button>
+          </>
+        )
       }
     >
       <label className="field">
         <span>{t('upload.domain')}</span>
-        <select value={domainId} onChange={(e) => setDomainId(e.target.value)} aria-describedby="upload-domain-help">
-          {domainId === '' && <option value="">{t('upload.chooseDomain')}</option>}
-          {targets.map((d) => {
-            const refusal = domainRefusalKey(d);
-            return (
-              <option key={d.id} value={d.id} disabled={refusal !== null}>
-                {d.name} — {refusal ? t(refusal) : t('upload.free', { size: formatBytes(d.available, locale) })}
-              </option>
-            );
-          })}
-        </select>
+        <DomainSelect domains={domains} value={domainId} onChange={setDomainId} locale={locale} describedBy="upload-domain-help" />
         <span id="upload-domain-help" className="muted small">
           {domain?.isBlock ? t('upload.blockNote', { name: domain.name }) : t('upload.domainRemembered')}
         </span>
@@ -130,11 +160,9 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
                       {item.problem.message}
                     </div>
                   )}
-                  {!item.problem && item.sameNameDisks !== null && item.sameNameDisks > 0 && r.diskName === item.diskName && (
-                    <div className="warn-text small" data-testid="same-name">
-                      {t('upload.sameName', { name: item.diskName, count: item.sameNameDisks })}
-                    </div>
-                  )}
+                  {!item.problem && r.include && <SpaceNote verdict={verdictOf(i)} domainName={domain?.name ?? ''} locale={locale} />}
+                  {!item.problem && <SameNameNote name={r.diskName.trim()} count={counts.get(r.diskName.trim()) ?? 0} />}
+                  {outcomeOf(item.path) && <OutcomeMark reason={outcomeOf(item.path)?.reason} />}
                 </td>
                 <td>
                   {item.format ? t(`format.${item.format}`) : '—'}
@@ -166,6 +194,12 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
       </label>
       <p className="muted small">{t('upload.sparseNote')}</p>
       <StartChoice value={start} window={schedule} onChange={setStart} />
+      {noRoom > 0 && !outcome && (
+        <p className="warn-text" role="status" data-testid="space-summary">
+          {t('fit.summary', { count: noRoom, domain: domain?.name ?? '' })}
+        </p>
+      )}
+      {outcome && <OutcomeSummary result={outcome.result} />}
       {error && (
         <p className="error-text" role="alert">
           {error.message}

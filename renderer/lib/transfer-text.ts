@@ -71,6 +71,8 @@ const HINTED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'engine-fault',
   'not-found',
   'conflict',
+  'domain-full',
+  'vm-running',
   'ticket-gone',
   'server-error',
   'protocol',

@@ -4,7 +4,7 @@
  * notices). Plain readonly data; changed only by the reducer.
  */
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, UploadPlan } from '../../shared/ipc.js';
+import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
 import { NO_SELECTION, type Selection } from '../lib/selection.js';
 
 /** The modal sheet on top of the window, if any. */
@@ -17,6 +17,8 @@ export type Sheet =
   | { readonly kind: 'download-plan'; readonly diskIds: readonly string[] }
   /** Cancel these transfers? Says which run, and that the engine deletes a cancelled upload's disk. */
   | { readonly kind: 'confirm-cancel'; readonly transferIds: readonly string[] }
+  /** "Change and retry…" of a transfer; an upload's file planned again (null: a download, or it could not be probed). */
+  | { readonly kind: 'retarget'; readonly transferId: string; readonly item: UploadPlanItem | null }
   | { readonly kind: 'password'; readonly engineId: string }
   | { readonly kind: 'report' }
   /** The selected engine's own transfers; of one disk when opened from a row that failed on its lock (`jobId`). */

@@ -8,6 +8,7 @@ import type {
   AddDownloadsRequest,
   DownloadPlan,
   AddEngineRequest,
+  AddTransfersResult,
   AddUploadsRequest,
   CaCertificateInfo,
   EndEngineTransferRequest,
@@ -19,6 +20,7 @@ import type {
   ProxySetting,
   ReportFormat,
   TransferAction,
+  RetargetRequest,
   SettingsPatch,
   TransferView,
 } from '../../shared/ipc.js';
@@ -214,14 +216,21 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
       else if (unlocated.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'paths', names: unlocated } });
     },
     planUploads,
-    /** Queues the confirmed plan, in batches so each answer (and snapshot burst) stays small. */
-    async startUploads(request: AddUploadsRequest): Promise<Result<null>> {
+    /**
+     * Queues the confirmed plan, in batches so each answer (and snapshot burst) stays small. The
+     * sheet closes when every row was queued; otherwise it stays and shows which were left out.
+     */
+    async startUploads(request: AddUploadsRequest): Promise<Result<AddTransfersResult>> {
+      const queued: TransferView[] = [];
+      const skipped: AddTransfersResult['skipped'][number][] = [];
       for (let i = 0; i < request.items.length; i += ADD_BATCH) {
         const r = await api.transfers.addUploads({ ...request, items: request.items.slice(i, i + ADD_BATCH) });
         if (!r.ok) return i === 0 ? r : { ok: false, error: { ...r.error, message: `${r.error.message} (${i} of ${request.items.length} were queued.)` } };
+        queued.push(...r.value.queued);
+        skipped.push(...r.value.skipped.map((s) => ({ ...s, index: s.index + i })));
       }
-      dispatch({ type: 'sheet/close' });
-      return { ok: true, value: null };
+      if (skipped.length === 0) dispatch({ type: 'sheet/close' });
+      return { ok: true, value: { queued, skipped } };
     },
     openDownloadPlan(diskIds: readonly string[]): void {
       if (diskIds.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'download-plan', diskIds } });
@@ -231,12 +240,30 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
       const r = await api.transfers.planDownloads({ folder });
       return r.ok ? r.value : null;
     },
-    async startDownloads(request: AddDownloadsRequest): Promise<Result<null>> {
+    async startDownloads(request: AddDownloadsRequest): Promise<Result<AddTransfersResult>> {
       const r = await api.transfers.addDownloads(request);
       if (!r.ok) return r;
-      dispatch({ type: 'sheet/close' });
+      if (r.value.skipped.length === 0) dispatch({ type: 'sheet/close' });
       dispatch({ type: 'disks/select', ids: [] });
-      return { ok: true, value: null };
+      return r;
+    },
+    /** Disks of the selected engine per typed name (null when it cannot be asked). */
+    async countDiskNames(names: readonly string[]): Promise<ReadonlyMap<string, number> | null> {
+      const r = await api.catalog.diskNameCounts({ names: [...names] });
+      return r.ok ? new Map(r.value.map((c) => [c.name, c.count])) : null;
+    },
+    /** "Change and retry…": an upload's sheet gets its file planned again (the room it takes, the name's count). */
+    async openRetarget(t: Pick<TransferView, 'id' | 'direction' | 'localPath'>): Promise<void> {
+      if (t.direction === 'download') return void dispatch({ type: 'sheet/open', sheet: { kind: 'retarget', transferId: t.id, item: null } });
+      const plan = await api.transfers.planUploads({ paths: [t.localPath] });
+      dispatch({ type: 'sheet/open', sheet: { kind: 'retarget', transferId: t.id, item: plan.ok ? (plan.value.items[0] ?? null) : null } });
+    },
+    /** Sends a transfer elsewhere; the sheet closes when the core took it and shows a refusal. */
+    async retarget(request: RetargetRequest): Promise<ErrorInfo | null> {
+      const r = await api.transfers.retarget(request);
+      if (!r.ok) return r.error;
+      dispatch({ type: 'sheet/close' });
+      return null;
     },
     async chooseFolder(defaultPath: string | null): Promise<string | null> {
       const r = await run(api.dialogs.chooseFolder(defaultPath ? { defaultPath } : {}));

@@ -15,6 +15,10 @@ export const StorageDomainViewSchema = z.object({
   /** Free bytes; null when the engine did not say. */
   available: z.number().nullable(),
   used: z.number().nullable(),
+  /** The engine's critical space threshold in bytes: below it no disk is created there; null when not said. */
+  criticalSpace: z.number().nullable(),
+  /** Bytes a new disk may take: `available`, or 0 below the critical threshold; null when unknown (main's rule). */
+  room: z.number().nullable(),
   /** An active data domain: the only kind that takes uploads. */
   acceptsUploads: z.boolean(),
 });
@@ -38,10 +42,20 @@ export const DiskViewSchema = z.object({
   storageDomainNames: z.array(z.string()),
   /** Names of the VMs the disk is attached to (sorted; [] for a floating disk); null when unknown. */
   vmNames: z.array(z.string()).nullable(),
+  /** Those of `vmNames` that are not down: the engine refuses to transfer the disk while one runs. */
+  runningVmNames: z.array(z.string()).nullable(),
   /** An image disk that is `ok`: can be downloaded now. */
   downloadable: z.boolean(),
 });
 export type DiskView = Infer<typeof DiskViewSchema>;
+
+/** `catalog:diskNameCounts`: disk names typed in a plan, to warn of names the engine already has. */
+export const DiskNameCountsRequestSchema = z.strictObject({ names: z.array(z.string().min(1).max(255)).min(1).max(50) });
+export type DiskNameCountsRequest = Infer<typeof DiskNameCountsRequestSchema>;
+
+/** `catalog:diskNameCounts` answer: how many disks of the selected engine have each name (exactly). */
+export const DiskNameCountsSchema = z.array(z.object({ name: z.string(), count: z.number().int().nonnegative() }));
+export type DiskNameCounts = Infer<typeof DiskNameCountsSchema>;
 
 /** `catalog:storageDomains`. */
 export const StorageDomainsRequestSchema = z.strictObject({

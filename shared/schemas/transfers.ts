@@ -47,8 +47,17 @@ export const UploadPlanItemSchema = z.object({
   sameNameDisks: z.number().int().nonnegative().nullable(),
   /** Named .iso but without the ISO 9660 signature: it goes up as the format found (raw), and the sheet says so. */
   notIso: z.boolean(),
+  /**
+   * The room the new disk takes on a storage domain, by the choices that change it (the engine's
+   * rules: a preallocated disk its virtual size, a thin one its data, cow with its qcow2 overhead):
+   * one entry per disk format × preallocated × block storage. Compare with the domain's `room`.
+   * Empty when the file could not be probed.
+   */
+  spaceNeeded: z.array(z.object({ diskFormat: DiskFormatSchema, preallocated: z.boolean(), isBlock: z.boolean(), bytes: z.number().nonnegative() })),
 });
 export type UploadPlanItem = Infer<typeof UploadPlanItemSchema>;
+/** One entry of `UploadPlanItem.spaceNeeded`. */
+export type SpaceNeed = UploadPlanItem['spaceNeeded'][number];
 
 /** `transfers:planUploads` answer: the sheet the user confirms. */
 export const UploadPlanSchema = z.object({
@@ -122,6 +131,42 @@ export const AddDownloadsRequestSchema = z.strictObject({
 });
 export type AddDownloadsRequest = Infer<typeof AddDownloadsRequestSchema>;
 
+/** Why a row of a confirmed plan was left out while the others were queued. */
+export const SkippedReasonSchema = z.enum([
+  /** An unfinished transfer in the queue already does this (same file, domain and disk name; same disk and file). */
+  'in-queue',
+  /** An earlier row of the same plan does the same. */
+  'in-plan',
+  /** The file exists and the policy is `skip`. */
+  'exists',
+]);
+export type SkippedReason = Infer<typeof SkippedReasonSchema>;
+
+/**
+ * `transfers:retarget`: send a failed, cancelled or waiting transfer elsewhere (checked by the same
+ * rules as a new one); a failed or cancelled one then runs again, a waiting one keeps its turn.
+ */
+export const RetargetRequestSchema = z.strictObject({
+  id: IdSchema,
+  target: z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('upload'),
+      storageDomainId: IdSchema,
+      diskName: DiskNameSchema,
+      diskFormat: DiskFormatSchema.optional(),
+      preallocated: z.boolean().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('download'),
+      /** An absolute folder path. */
+      folder: PathSchema,
+      /** The file name in it (no folder part). */
+      fileName: z.string().trim().min(1).max(255),
+    }),
+  ]),
+});
+export type RetargetRequest = Infer<typeof RetargetRequestSchema>;
+
 /** A request naming one transfer. */
 export const TransferIdRequestSchema = z.strictObject({ id: IdSchema });
 export type TransferIdRequest = Infer<typeof TransferIdRequestSchema>;
@@ -182,6 +227,8 @@ export const TransferActionsSchema = z.object({
   move: z.boolean(),
   /** It waits for the schedule window (or is paused while it would): `transfers:act` `startNow` starts it regardless. */
   startNow: z.boolean(),
+  /** Its target can be changed (`transfers:retarget`): failed, cancelled, or waiting its turn. */
+  retarget: z.boolean(),
 });
 export type TransferActions = Infer<typeof TransferActionsSchema>;
 
@@ -222,6 +269,8 @@ export const TransferViewSchema = z.object({
   /** Upload: the file's format. Download: the output format. */
   localFormat: LocalImageFormatSchema.nullable(),
   diskFormat: DiskFormatSchema.nullable(),
+  /** Upload: the whole disk allocated now (as asked; block storage and ISO may imply it). Download: null. */
+  preallocated: z.boolean().nullable(),
   progress: TransferProgressSchema,
   /** The last error (state failed, or retrying after it); null otherwise. */
   error: ErrorInfoSchema.nullable(),
@@ -243,6 +292,14 @@ export const TransferViewSchema = z.object({
   actions: TransferActionsSchema,
 });
 export type TransferView = Infer<typeof TransferViewSchema>;
+
+/** `transfers:addUploads` / `transfers:addDownloads` answer: what was queued and what was left out. */
+export const AddTransfersResultSchema = z.object({
+  queued: z.array(TransferViewSchema),
+  /** Rows left out, each with the index of its item in the request, its name and why (in words too). */
+  skipped: z.array(z.object({ index: z.number().int().nonnegative(), name: z.string(), reason: SkippedReasonSchema, message: z.string() })),
+});
+export type AddTransfersResult = Infer<typeof AddTransfersResultSchema>;
 
 /** Totals for the status bar. */
 export const TransfersSummarySchema = z.object({

@@ -46,7 +46,7 @@ describe('app core: the proxy of an engine profile', () => {
     expect(profile).toMatchObject({ status: 'connected', proxy: 'system' });
     const folder = join(h.dir, 'system');
     await mkdir(folder);
-    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', existing: 'rename' });
+    const { queued: [t] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', existing: 'rename' });
     await until(() => ['completed', 'failed'].includes(transfer(t!.id).state), 20_000, 'the download to end');
     expect(transfer(t!.id).state, transfer(t!.id).error?.message).toBe('completed');
     const ports = system.tunnels.map((x) => Number(x.target.replace(/^.*:/, '')));

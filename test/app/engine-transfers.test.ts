@@ -52,7 +52,9 @@ describe.each(VERSIONS)('the engine transfers in the window, engine %s', (versio
   const download = async (diskId: string, name: string) => {
     const folder = join(dir, name);
     await mkdir(folder, { recursive: true });
-    const [t] = await h.call('transfers:addDownloads', { diskIds: [diskId], folder, format: 'raw', existing: 'overwrite' });
+    const {
+      queued: [t],
+    } = await h.call('transfers:addDownloads', { diskIds: [diskId], folder, format: 'raw', existing: 'overwrite' });
     return t!;
   };
 
@@ -85,7 +87,7 @@ describe.each(VERSIONS)('the engine transfers in the window, engine %s', (versio
     await h.call('settings:set', { scheduleWindow: { start: hhmm(120), end: hhmm(180) } });
     await mkdir(join(dir, 'earlier'), { recursive: true });
     const waiting = await h.call('transfers:addDownloads', { diskIds: [ourDisk], folder: join(dir, 'earlier'), format: 'raw', existing: 'overwrite', start: 'window' });
-    ourJob = waiting[0]!.id;
+    ourJob = waiting.queued[0]!.id;
     await h.restart(async () => {
       ourTransfer = await openDownload(ourDisk);
       const doc = h.store.documents.get('transfers') as { queue: { jobs: Array<Record<string, unknown>> } };

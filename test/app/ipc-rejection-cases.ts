@@ -43,6 +43,7 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'engines:demo': { minimal: undefined, full: undefined },
   'catalog:storageDomains': { minimal: {}, full: { refresh: true } },
   'catalog:disks': { minimal: {}, full: { search: 'web*', max: 10 } },
+  'catalog:diskNameCounts': { minimal: { names: ['disk'] }, full: { names: ['disk', 'other disk'] } },
   'transfers:planUploads': { minimal: { paths: ['/no/such/disk.raw'] }, full: { paths: ['/no/such/disk.raw', '/no/such/boot.iso'] } },
   'transfers:planDownloads': { minimal: { folder: '/no/such/folder' }, full: { folder: '/no/such/folder' } },
   'transfers:addUploads': {
@@ -57,6 +58,10 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'transfers:resume': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
   'transfers:cancel': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
   'transfers:retry': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
+  'transfers:retarget': {
+    minimal: { id: 'no-such-transfer', target: { kind: 'download', folder: '/no/such/folder', fileName: 'disk.raw' } },
+    full: { id: 'no-such-transfer', target: { kind: 'upload', storageDomainId: 'no-such-domain', diskName: 'disk', diskFormat: 'cow', preallocated: true } },
+  },
   'transfers:remove': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
   'transfers:reveal': { minimal: { id: 'no-such-transfer' }, full: { id: 'no-such-transfer' } },
   'transfers:move': { minimal: { id: 'no-such-transfer', to: 'top' }, full: { id: 'no-such-transfer', to: 'bottom' } },

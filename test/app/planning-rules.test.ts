@@ -36,7 +36,7 @@ describe('app core: planning asks the engine rules', () => {
     await fh.close();
     await utimes(file, second, second);
     expect((await stat(file)).mtimeMs).toBe(second * 1000);
-    const [queued] = await h.call('transfers:addUploads', { items: [{ path: file, storageDomainId: domainId('data-nfs'), diskName: 'planned' }] });
+    const { queued: [queued] } = await h.call('transfers:addUploads', { items: [{ path: file, storageDomainId: domainId('data-nfs'), diskName: 'planned' }] });
     expect(queued).toMatchObject({ localFormat: 'raw', diskFormat: 'raw' });
     await settled(queued!.id);
     await utimes(file, new Date(), new Date());
@@ -50,7 +50,7 @@ describe('app core: planning asks the engine rules', () => {
     await h.call('transfers:planUploads', { paths: [file] });
     const maint = await h.invoke('transfers:addUploads', { items: [{ path: file, storageDomainId: domainId('data-maint'), diskName: 'block' }] });
     expect(!maint.ok && maint.error.message).toMatch(/^data-maint is maintenance, not active\. Activate it, or choose another storage domain\.$/);
-    const [onBlock] = await h.call('transfers:addUploads', { items: [{ path: file, storageDomainId: domainId('data-iscsi'), diskName: 'block' }] });
+    const { queued: [onBlock] } = await h.call('transfers:addUploads', { items: [{ path: file, storageDomainId: domainId('data-iscsi'), diskName: 'block' }] });
     expect(onBlock!.notes).toContain('data-iscsi is block storage, where raw disks are always preallocated.');
     await settled(onBlock!.id);
   });

@@ -52,7 +52,9 @@ describe('app core: actions on many transfers, and the report', () => {
     await h.call('settings:set', { scheduleWindow: { start: hhmm(120), end: hhmm(180) } });
     const dir = join(h.dir, 'window');
     await mkdir(dir);
-    const [a, b, c] = await h.call('transfers:addDownloads', {
+    const {
+      queued: [a, b, c],
+    } = await h.call('transfers:addDownloads', {
       diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0'), seededDiskId('empty-10g')],
       folder: dir,
       format: 'raw',

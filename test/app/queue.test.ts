@@ -88,8 +88,8 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     const src = join(h.dir, 'bw-up.raw');
     await makeSparseImage(src, 96 * MiB, [{ start: 0, length: 64 * MiB }]);
     const bwDisk = await disk('bw-download', 64);
-    const [up] = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'bw-upload' }] });
-    const [down] = await h.call('transfers:addDownloads', { diskIds: [bwDisk], folder: await folder('bw'), format: 'raw', existing: 'overwrite' });
+    const { queued: [up] } = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'bw-upload' }] });
+    const { queued: [down] } = await h.call('transfers:addDownloads', { diskIds: [bwDisk], folder: await folder('bw'), format: 'raw', existing: 'overwrite' });
     const ids = [up!.id, down!.id];
     const onWire = () => ids.reduce((sum, id) => sum + view(id).progress.bytesOnWire, 0);
     const samples: Array<[number, number]> = [];
@@ -131,15 +131,15 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
     // 8 MiB moved when the window closes leaves 56 MiB: 7 s at 4 connections x 2 MiB/s.
     const runningDisk = await disk('window-running', 64);
-    const [running] = await h.call('transfers:addDownloads', { diskIds: [runningDisk], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
+    const { queued: [running] } = await h.call('transfers:addDownloads', { diskIds: [runningDisk], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
     await until(() => view(running!.id).progress.bytesOnWire >= 8 * MiB, 30_000, 'the window job to move data');
     // Closed: the running download is held (stopped with its journal), new window jobs wait, `now` jobs run.
     await h.call('settings:set', { scheduleWindow: { start: hhmm(120), end: hhmm(180) } });
     await until(() => view(running!.id).state === 'waiting', 30_000, 'the running job to be held');
     h.sim.faults.bandwidthBytesPerSecond = null;
-    const [later] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
+    const { queued: [later] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
     expect(view(later!.id).state).toBe('waiting');
-    const [now] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('empty-10g')], folder: dir, format: 'raw', existing: 'overwrite', start: 'now' });
+    const { queued: [now] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('empty-10g')], folder: dir, format: 'raw', existing: 'overwrite', start: 'now' });
     await settled(now!.id);
     expect(view(now!.id).state, view(now!.id).error?.message).toBe('completed');
     expect(view(later!.id).state).toBe('waiting');
@@ -166,7 +166,7 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
       await makeSparseImage(path, 32 * MiB, [{ start: 0, length: 12 * MiB }]);
       items.push({ path, storageDomainId: sd, diskName: `per-domain-${i}` });
     }
-    const added = await h.call('transfers:addUploads', { items });
+    const { queued: added } = await h.call('transfers:addUploads', { items });
     for (const t of added) await settled(t.id);
     h.sim.faults.latencyMs = 0;
     await h.call('settings:set', { maxConcurrent: 2, maxPerStorageDomain: null });
@@ -185,7 +185,7 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     // The first must still be running after a pause, a resume and a cancel: 96 MiB, 12 s of data at
     // 4 connections x 2 MiB/s.
     const firstDisk = await disk('actions-first', 96);
-    const [first, second, third] = await h.call('transfers:addDownloads', {
+    const { queued: [first, second, third] } = await h.call('transfers:addDownloads', {
       diskIds: [firstDisk, seededDiskId('db01-disk0'), seededDiskId('web-01-disk1')],
       folder: dir,
       format: 'raw',
@@ -227,7 +227,7 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     const dir = await folder('retry');
     // Held outside a closed schedule window until the engine is down.
     await h.call('settings:set', { scheduleWindow: { start: hhmm(120), end: hhmm(180) } });
-    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('web-01-disk1')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
+    const { queued: [t] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('web-01-disk1')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
     expect(view(t!.id).state).toBe('waiting');
     h.sim.faults.engineUnavailable = true;
     await h.call('settings:set', { scheduleWindow: null });
@@ -247,10 +247,10 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     // 16 MiB moved when the core closes leaves 48 MiB of the download (6 s at 4 connections x 2 MiB/s)
     // and most of the upload.
     const restartDisk = await disk('restart-download', 64);
-    const [t] = await h.call('transfers:addDownloads', { diskIds: [restartDisk], folder: dir, format: 'raw', existing: 'overwrite' });
+    const { queued: [t] } = await h.call('transfers:addDownloads', { diskIds: [restartDisk], folder: dir, format: 'raw', existing: 'overwrite' });
     const src = join(h.dir, 'restart-up.raw');
     await makeSparseImage(src, 96 * MiB, [{ start: 0, length: 64 * MiB }]);
-    const [u] = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'restart-upload' }] });
+    const { queued: [u] } = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'restart-upload' }] });
     await until(() => view(t!.id).progress.bytesOnWire >= 16 * MiB && view(u!.id).progress.bytesOnWire > 0, 60_000, 'some data');
     await h.restart(async () => {
       h.sim.faults.bandwidthBytesPerSecond = null;

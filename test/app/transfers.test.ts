@@ -49,7 +49,7 @@ describe('app core: transfers against the simulator', () => {
 
   it('uploads a planned file end to end; the disk holds its bytes; the domain is remembered', async () => {
     const raw = join(h.dir, 'fedora.raw');
-    const [added] = await h.call('transfers:addUploads', { items: [{ path: raw, storageDomainId: dataNfs, diskName: 'app-upload' }] });
+    const { queued: [added] } = await h.call('transfers:addUploads', { items: [{ path: raw, storageDomainId: dataNfs, diskName: 'app-upload' }] });
     expect(added).toMatchObject({ direction: 'upload', diskName: 'app-upload', storageDomainName: 'data-nfs', cancelDeletesDisk: true });
     await settled(added!.id);
     const done = transfer(added!.id);
@@ -71,7 +71,7 @@ describe('app core: transfers against the simulator', () => {
     const folder = join(h.dir, 'downloads');
     await mkdir(folder);
     await writeFile(join(folder, 'web-01-web-01-disk1.raw'), 'old');
-    const added = await h.call('transfers:addDownloads', {
+    const { queued: added } = await h.call('transfers:addDownloads', {
       diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0')],
       folder,
       format: 'raw',
@@ -86,13 +86,14 @@ describe('app core: transfers against the simulator', () => {
     // Verified by default: the blkhash matched the data server's.
     for (const t of added) expect(transfer(t.id).checksum).toMatchObject({ algorithm: 'blake2b', verified: expect.anything() });
     const skipped = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', existing: 'skip' });
-    expect(skipped).toEqual([]);
+    expect(skipped.queued).toEqual([]);
+    expect(skipped.skipped).toEqual([{ index: 0, name: 'db01-disk0', reason: 'exists', message: expect.stringContaining('db01-disk0.raw exists') }]);
   });
 
   it('makes one folder per VM for {vm}/{disk} when the downloads start, and no-vm for a floating disk', async () => {
     const folder = join(h.dir, 'per-vm');
     await mkdir(folder);
-    const added = await h.call('transfers:addDownloads', {
+    const { queued: added } = await h.call('transfers:addDownloads', {
       diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0')],
       folder,
       format: 'raw',
@@ -105,7 +106,9 @@ describe('app core: transfers against the simulator', () => {
     await expectFileEqualsSeed('web-01-disk1', join(folder, 'web-01', 'web-01-disk1.raw'));
     await expectFileEqualsSeed('db01-disk0', join(folder, 'no-vm', 'db01-disk0.raw'));
     // A template cannot leave the folder: ".." and a leading "/" are replaced or dropped.
-    const [outside] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', nameTemplate: '/../../{disk}', existing: 'rename' });
+    const {
+      queued: [outside],
+    } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'raw', nameTemplate: '/../../{disk}', existing: 'rename' });
     expect(outside!.localPath).toBe(join(folder, '_', '_', 'db01-disk0.raw'));
     await settled(outside!.id);
     expect(transfer(outside!.id).state, transfer(outside!.id).error?.message).toBe('completed');
@@ -117,7 +120,7 @@ describe('app core: transfers against the simulator', () => {
     // With verification turned off in the settings, nothing is compared and the view says so.
     // Notifications follow the window's language.
     await h.call('settings:set', { verify: false, language: 'ja' });
-    const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'qcow2', existing: 'rename' });
+    const { queued: [t] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder, format: 'qcow2', existing: 'rename' });
     expect(t).toMatchObject({ localFormat: 'qcow2', diskFormat: 'cow', localPath: join(folder, 'db01-disk0.qcow2') });
     await settled(t!.id);
     expect(transfer(t!.id).state, transfer(t!.id).error?.message).toBe('completed');
@@ -137,7 +140,7 @@ describe('app core: transfers against the simulator', () => {
     h.sim.faults.latencyMs = 30;
     const path = join(h.dir, 'slow.raw');
     await makeSparseImage(path, 64 * MiB, [{ start: 0, length: 32 * MiB }]);
-    const [t] = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'paused-upload' }] });
+    const { queued: [t] } = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'paused-upload' }] });
     await until(() => transfer(t!.id).state === 'transferring', 15_000, 'transferring');
     await h.call('transfers:pause', { id: t!.id });
     await until(() => transfer(t!.id).state === 'paused', 15_000, 'paused');
@@ -152,7 +155,7 @@ describe('app core: transfers against the simulator', () => {
     h.sim.faults.latencyMs = 50;
     const path = join(h.dir, 'cancel.raw');
     await makeSparseImage(path, 64 * MiB, [{ start: 0, length: 32 * MiB }]);
-    const [t] = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'cancelled-upload' }] });
+    const { queued: [t] } = await h.call('transfers:addUploads', { items: [{ path, storageDomainId: dataNfs, diskName: 'cancelled-upload' }] });
     await until(() => transfer(t!.id).state === 'transferring', 15_000, 'transferring');
     await h.call('transfers:cancel', { id: t!.id });
     await settled(t!.id);
@@ -171,7 +174,7 @@ describe('app core: transfers against the simulator', () => {
     h.sim.faults.latencyMs = 20;
     const folder = join(h.dir, 'serial');
     await mkdir(folder);
-    const added = await h.call('transfers:addDownloads', {
+    const { queued: added } = await h.call('transfers:addDownloads', {
       diskIds: [seededDiskId('web-01-disk1'), seededDiskId('db01-disk0'), seededDiskId('empty-10g')],
       folder,
       format: 'raw',

@@ -106,6 +106,6 @@ test('a transfer failed by the engine shows its reason and what to do, and can b
   await expect(row.getByTestId('transfer-details')).toContainText('Last error');
   await shot(app, 'queue-failed');
 
-  await row.getByRole('button', { name: 'Retry' }).click();
+  await row.getByRole('button', { name: 'Retry', exact: true }).click();
   await expect(await historyRow(app, 'broken.raw')).toHaveAttribute('data-state', 'completed', { timeout: 45_000 });
 });

@@ -118,12 +118,20 @@ describe.each(VERSIONS)('failed uploads on engine %s', (version) => {
     it('a storage domain without enough free space', async () => {
       const big = join(h.dir, 'big.raw');
       await makeSparseImage(big, 4 * 1024 * MiB, [{ start: 0, length: MiB }]);
-      await refuse({ path: big, storageDomain: 'data-full', diskName: 'x3', preallocated: true }, 'bad-input', /data-full has 3\.0 GiB free, not enough/);
+      // data-full with no threshold: 3 GiB free, above it, yet short of the 4 GiB a preallocated disk takes.
+      const full = [...h.sim.engine.state.storageDomains.values()].find((d) => d.name === 'data-full')!;
+      const threshold = full.criticalSpaceActionBlocker;
+      full.criticalSpaceActionBlocker = 0;
+      try {
+        await refuse({ path: big, storageDomain: 'data-full', diskName: 'x3', preallocated: true }, 'domain-full', /data-full has 3\.0 GiB free, not enough for big\.raw \(4\.0 GiB\)/);
+      } finally {
+        full.criticalSpaceActionBlocker = threshold;
+      }
     });
 
     it('a storage domain below its critical space threshold, even for a small sparse disk', async () => {
-      // The client cannot see the engine's critical_space_action_blocker, so the engine refuses (409) and its reason is passed on.
-      await refuse({ storageDomain: 'data-full', diskName: 'x4' }, 'bad-input', /Low disk space on Storage Domain data-full.*too little free space: choose another one/);
+      // The engine's critical_space_action_blocker is read with the domain: refused before the engine is asked.
+      await refuse({ storageDomain: 'data-full', diskName: 'x4' }, 'domain-full', /data-full has 3\.0 GiB free, below its critical space threshold of 5\.0 GiB/);
     });
 
     it('a qcow2 image with a backing file', async () => {

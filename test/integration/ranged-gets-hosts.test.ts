@@ -62,7 +62,7 @@ describe('the ranged-GET switch of the hosts', () => {
       await h.call('engines:demo', undefined);
       const folder = join(h.dir, 'downloads');
       await mkdir(folder);
-      const [t] = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('web-01-disk1')], folder, format: 'raw', existing: 'rename' });
+      const { queued: [t] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('web-01-disk1')], folder, format: 'raw', existing: 'rename' });
       const state = () => h.snapshot('transfers:changed').transfers.find((x) => x.id === t!.id)!;
       await until(() => ['completed', 'failed', 'cancelled'].includes(state().state), 30_000, 'the download to end');
       expect(state().state, state().error?.message).toBe('completed');

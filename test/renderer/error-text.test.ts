@@ -25,7 +25,7 @@ describe('errorReason', () => {
   const info: ErrorInfo = httpError(409, fault, { what: 'Creating the disk', where: 'engine:443', secrets: [] }).toInfo();
 
   it('carries the engine’s own words apart from our sentence', () => {
-    expect(info.code).toBe('bad-input');
+    expect(info.code).toBe('domain-full');
     expect(info.engineText).toMatch(/Low disk space on Storage Domain data-full/);
     expect(info.message).toMatch(/^Creating the disk failed: the engine answered HTTP 409/);
   });
@@ -36,7 +36,7 @@ describe('errorReason', () => {
 
   it('in Japanese, translates our explanation by its code and shows the engine’s words as the engine’s', async () => {
     const text = errorReason(info, await translator('ja'), 'ja');
-    expect(text).toContain(ja.error['bad-input']);
+    expect(text).toContain(ja.error['domain-full']);
     expect(text).toContain('エンジンの応答（原文）');
     expect(text).toContain('Low disk space on Storage Domain data-full');
     expect(text).not.toContain('Creating the disk failed');

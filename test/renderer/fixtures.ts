@@ -15,6 +15,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     storageDomainName: null,
     localFormat: 'raw',
     diskFormat: 'raw',
+    preallocated: null,
     progress: { state: over.state ?? 'queued', bytesDone: 0, bytesTotal: 1024, dataDone: 0, dataTotal: null, bytesOnWire: 0, rate: null, etaSeconds: null, elapsedMs: 0, connections: 0, viaProxy: null },
     error: null,
     attempts: 0,
@@ -26,7 +27,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     notes: [],
     cancelDeletesDisk: false,
     checksum: null,
-    actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true, startNow: false },
+    actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true, startNow: false, retarget: true },
     ...over,
   };
 }
@@ -44,6 +45,7 @@ export function disk(over: Partial<DiskView> & Pick<DiskView, 'id' | 'name'>): D
     storageDomainIds: ['sd1'],
     storageDomainNames: ['data-nfs'],
     vmNames: [],
+    runningVmNames: [],
     downloadable: true,
     ...over,
   };

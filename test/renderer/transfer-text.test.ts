@@ -37,7 +37,7 @@ describe('transfer phase in words', () => {
   });
 
   it('orders the allowed actions the same way every time', () => {
-    const actions = { pause: false, resume: true, cancel: true, retry: false, remove: false, reveal: true, move: true, startNow: false };
+    const actions = { pause: false, resume: true, cancel: true, retry: false, remove: false, reveal: true, move: true, startNow: false, retarget: false };
     expect(rowActions(actions)).toEqual(['resume', 'cancel', 'reveal']);
   });
 });

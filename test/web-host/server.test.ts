@@ -117,7 +117,7 @@ describe('web host', () => {
     if (listed.ok && listed.value.seq > held.seq) held = listed.value;
     const added = await api.transfers.addDownloads({ diskIds: [seededDiskId('db01-disk0')], folder: w.dataDir, format: 'raw', existing: 'overwrite' });
     expect(added.ok).toBe(true);
-    const id = added.ok ? added.value[0]!.id : '';
+    const id = added.ok ? added.value.queued[0]!.id : '';
     const deadline = Date.now() + 20_000;
     while (!snapshots.some((s) => s.transfers.find((t) => t.id === id)?.state === 'completed')) {
       if (Date.now() > deadline) throw new Error('no completed snapshot');

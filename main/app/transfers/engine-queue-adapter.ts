@@ -12,7 +12,8 @@ import type { TransferProgress } from '../../../shared/model.js';
 import { DiskFerryError, errorMessage } from '../../engine/errors.js';
 import type { Log } from '../../engine/log.js';
 import { createEngineRunner } from '../../engine/queue/engine-runner.js';
-import type { QueueJob } from '../../engine/queue/job.js';
+import type { NewJob, QueueJob } from '../../engine/queue/job.js';
+import type { Retarget } from '../../engine/queue/retarget.js';
 import type { QueueEvent, QueueSettings } from '../../engine/queue/queue-types.js';
 import { buildReport, type RunReport } from '../../engine/queue/report.js';
 import { DEFAULT_RETRY_POLICY } from '../../engine/queue/retry-policy.js';
@@ -44,8 +45,8 @@ export interface EngineQueueAdapterOptions {
   readonly retryBaseMs?: number;
   /** Local time for the window (default the host's time zone). */
   readonly calendar?: Calendar;
-  /** Called once each time a transfer reaches completed, failed or cancelled. */
-  readonly onFinished?: (view: TransferView) => void;
+  /** Called once each time a transfer reaches completed, failed or cancelled, with the storage domain its job used. */
+  readonly onFinished?: (view: TransferView, storageDomainKey: string | null) => void;
   /** True while at least one transfer moves bytes. */
   readonly onAwake?: (awake: boolean) => void;
 }
@@ -167,6 +168,26 @@ export class EngineQueueAdapter implements TransferQueuePort {
     }
   }
 
+  duplicates(jobs: readonly NewJob[]): ReturnType<TransferQueuePort['duplicates']> {
+    return this.q().duplicates(jobs);
+  }
+
+  async retarget(id: string, target: Retarget, meta: TransferMeta): Promise<void> {
+    const before = this.qstore.meta.get(id);
+    this.qstore.meta.set(id, meta);
+    try {
+      await this.q().retarget(id, target);
+    } catch (err) {
+      if (before) this.qstore.meta.set(id, before);
+      else this.qstore.meta.delete(id);
+      throw err;
+    }
+  }
+
+  job(id: string): QueueJob {
+    return this.q().get(id);
+  }
+
   pause(id: string): void {
     this.q().pause(id);
   }
@@ -276,7 +297,7 @@ export class EngineQueueAdapter implements TransferQueuePort {
     if (e.type === 'window' || e.type === 'idle') return;
     if (e.type === 'state' && isTerminal(e.job.state) && !isTerminal(e.from)) {
       try {
-        this.o.onFinished?.(this.view(e.job));
+        this.o.onFinished?.(this.view(e.job), e.job.storageDomainKey);
       } catch (err) {
         this.o.log.warn('a transfer-finished listener failed', { error: errorMessage(err) });
       }

@@ -5,6 +5,7 @@
 import type { MoveTransferRequest, TransferView } from '../../../shared/ipc.js';
 import type { NewJob, QueueJob } from '../../engine/queue/job.js';
 import type { RunReport } from '../../engine/queue/report.js';
+import type { Retarget } from '../../engine/queue/retarget.js';
 import type { TransferMeta } from './record.js';
 
 /** One transfer to queue: the engine job (with its id) and the app's display fields. */
@@ -19,6 +20,12 @@ export interface TransferQueuePort {
   load(): Promise<void>;
   /** Appends transfers (state `queued`, or `waiting` outside the window) and starts what may start. */
   add(transfers: readonly NewTransfer[]): Promise<void>;
+  /** Per job, what it would repeat (an unfinished job's id, or an earlier index of `jobs`); null when it is new work. */
+  duplicates(jobs: readonly NewJob[]): readonly ({ readonly reason: 'in-queue'; readonly jobId: string } | { readonly reason: 'in-batch'; readonly index: number } | null)[];
+  /** Sends a job that is not running elsewhere, with its new display fields (see TransferQueue.retarget). */
+  retarget(id: string, target: Retarget, meta: TransferMeta): Promise<void>;
+  /** The engine queue's job (what it moves where). */
+  job(id: string): QueueJob;
   pause(id: string): void;
   resume(id: string): void;
   /** A running upload is cancelled on the engine (which deletes its disk); a download keeps its partial file. */

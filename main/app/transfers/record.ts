@@ -9,6 +9,7 @@ import type { TransferActions, TransferView } from '../../../shared/ipc.js';
 import type { TransferProgress } from '../../../shared/model.js';
 import { defaultDiskName } from '../../engine/plan/upload-rules.js';
 import type { QueueJob } from '../../engine/queue/job.js';
+import { canRetarget } from '../../engine/queue/retarget.js';
 import { isHoldable, isPending, isTerminal } from '../../engine/queue/states.js';
 
 /** The app's display fields of one transfer, fixed when it is queued. */
@@ -54,6 +55,7 @@ export function transferActions(job: QueueJob, meta: TransferMeta): TransferActi
     reveal: meta.direction === 'upload' || s === 'completed' || job.progress.bytesDone > 0 || job.startedAt !== null,
     move: isPending(s) || s === 'paused',
     startNow: job.start === 'window' && (isPending(s) || s === 'paused'),
+    retarget: canRetarget(job),
   };
 }
 
@@ -96,6 +98,7 @@ export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgre
     storageDomainName: meta.storageDomainName,
     localFormat: meta.localFormat,
     diskFormat: meta.diskFormat,
+    preallocated: job.kind === 'upload' ? (job.upload.preallocated ?? false) : null,
     progress: progressOf(job, meta, live),
     error: job.error,
     attempts: job.attempts,

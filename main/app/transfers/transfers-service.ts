@@ -8,20 +8,23 @@ import type {
   ActOnTransfersRequest,
   ActOnTransfersResult,
   AddDownloadsRequest,
+  AddTransfersResult,
   AddUploadsRequest,
   MoveTransferRequest,
   ReportFile,
   ReportRequest,
+  RetargetRequest,
   RevealResult,
   SavedReport,
   TransfersSnapshot,
   TransferView,
 } from '../../../shared/ipc.js';
 import { DiskFerryError } from '../../engine/errors.js';
-import { probeImageOnce } from '../../engine/image/probe.js';
+import { probeImageOnce, type ImageProbe } from '../../engine/image/probe.js';
+import type { StorageDomain } from '../../engine/ovirt/types.js';
 import { checkOutputFolder, targetPath } from '../../engine/plan/download-rules.js';
 import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
-import { uploadTarget } from '../../engine/plan/upload-target.js';
+import { uploadTarget, type UploadTarget } from '../../engine/plan/upload-target.js';
 import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
 import type { CatalogService } from '../catalog-service.js';
 import type { EnginesService } from '../engines-service.js';
@@ -30,9 +33,10 @@ import type { SettingsService } from '../settings-service.js';
 import type { PlannedImages } from '../upload-planning.js';
 import { vmNamesByDisk } from '../../engine/ovirt/vms.js';
 import { expandTemplate } from './naming.js';
-import { DEFAULT_NAME_TEMPLATE } from '../../../shared/file-names.js';
+import { DEFAULT_NAME_TEMPLATE, safeFileName } from '../../../shared/file-names.js';
 import { actOnTransfers, reportFile, saveReport } from './queue-actions.js';
 import type { NewTransfer, TransferQueuePort } from './queue-port.js';
+import type { TransferMeta } from './record.js';
 
 /** Ports and tunables of the service. */
 export interface TransfersServiceOptions {
@@ -45,6 +49,39 @@ export interface TransfersServiceOptions {
   readonly planned: PlannedImages;
   readonly now: () => number;
   readonly newId: () => string;
+}
+
+/** A row left out of a confirmed plan. */
+type Skipped = AddTransfersResult['skipped'][number];
+
+/** The storage domain of an id in the engine's list; not-found (with what to do) when there is none; checked to take uploads. */
+function domainById(domains: readonly StorageDomain[], id: string): StorageDomain {
+  const sd = domains.find((d) => d.id === id);
+  if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${id}. Refresh the storage domains.`, { retryable: false, subject: { kind: 'domain', name: id } });
+  checkUploadDomain(sd);
+  return sd;
+}
+
+/** The display fields of an upload. */
+function uploadMeta(engineName: string, probe: ImageProbe, target: UploadTarget, domainName: string, notes: readonly string[]): TransferMeta {
+  return {
+    direction: 'upload',
+    engineName,
+    name: probe.name,
+    localPath: probe.path,
+    diskName: target.diskName ?? probe.name,
+    storageDomainName: domainName,
+    localFormat: probe.format,
+    diskFormat: target.diskFormat ?? null,
+    bytesTotal: probe.virtualSize,
+    notes: [...notes],
+  };
+}
+
+/** A transfer made from row `index` of a confirmed plan. */
+interface Planned {
+  readonly index: number;
+  readonly transfer: NewTransfer;
 }
 
 /** See the file comment. */
@@ -61,44 +98,31 @@ export class TransfersService {
 
   /**
    * Queues confirmed uploads on the selected engine. Each file's probe from the plan is reused while
-   * the file is unchanged; the engine's rules decide the defaults and check the storage domain.
+   * the file is unchanged; the engine's rules decide the defaults and check the storage domain. A row
+   * that repeats a queued transfer or an earlier row is left out and said; the rest are queued.
    */
-  async addUploads(request: AddUploadsRequest): Promise<TransferView[]> {
+  async addUploads(request: AddUploadsRequest): Promise<AddTransfersResult> {
     const engineId = this.o.engines.selectedId();
-    const profile = this.o.engines.profile(engineId);
     const domains = await this.o.catalog.domains(engineId, false);
     const verify = this.o.settings.get().verify;
     const transfers: NewTransfer[] = [];
     for (const item of request.items) {
-      const sd = domains.find((d) => d.id === item.storageDomainId);
-      if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${item.storageDomainId}. Refresh the storage domains.`, { retryable: false, subject: { kind: 'domain', name: item.storageDomainId } });
-      checkUploadDomain(sd);
+      const sd = domainById(domains, item.storageDomainId);
       const probe = await probeImageOnce(item.path, this.o.planned.get(item.path));
       const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: item.diskName, diskFormat: item.diskFormat, preallocated: item.preallocated, verify });
       transfers.push({
         job: { id: this.o.newId(), kind: 'upload', engine: engineId, label: target.diskName, storageDomainKey: sd.id, start: request.start ?? 'now', upload: target },
-        meta: {
-          direction: 'upload',
-          engineName: profile.name,
-          name: probe.name,
-          localPath: probe.path,
-          diskName: target.diskName,
-          storageDomainName: sd.name,
-          localFormat: probe.format,
-          diskFormat: target.diskFormat,
-          bytesTotal: probe.virtualSize,
-          notes: [...notes],
-        },
+        meta: uploadMeta(this.o.engines.profile(engineId).name, probe, target, sd.name, notes),
       });
     }
-    const last = transfers.at(-1)?.job;
-    if (last?.kind === 'upload') await this.o.settings.set({ lastStorageDomain: { ...this.o.settings.get().lastStorageDomain, [engineId]: last.upload.storageDomain } });
-    await this.queue.add(transfers);
-    return transfers.map((t) => this.queue.get(t.job.id));
+    const result = await this.queueUnlessRepeated(transfers.map((transfer, index) => ({ index, transfer })), []);
+    const last = transfers.filter((t) => result.queued.some((q) => q.id === t.job.id)).at(-1)?.job;
+    if (last?.kind === 'upload') await this.rememberDomain(engineId, last.upload.storageDomain);
+    return result;
   }
 
-  /** Queues downloads of disks of the selected engine into a folder, named by the template. */
-  async addDownloads(request: AddDownloadsRequest): Promise<TransferView[]> {
+  /** Queues downloads of disks of the selected engine into a folder, named by the template (clashes left out, as for uploads). */
+  async addDownloads(request: AddDownloadsRequest): Promise<AddTransfersResult> {
     if (!isAbsolute(request.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${request.folder} is relative).`, { retryable: false });
     await checkOutputFolder(request.folder);
     const engineId = this.o.engines.selectedId();
@@ -113,11 +137,16 @@ export class TransfersService {
     const verify = this.o.settings.get().verify;
     const taken = new Set<string>();
     const transfers: NewTransfer[] = [];
+    const rows: number[] = [];
+    const exists: Skipped[] = [];
     for (const [i, disk] of disks.entries()) {
       if (!disk) throw new DiskFerryError('not-found', `The engine has no disk ${request.diskIds[i]!} any more. Refresh the disk list.`, { retryable: false, subject: { kind: 'disk', name: request.diskIds[i]! } });
       const fileName = expandTemplate(template, { disk: disk.name, id: disk.id, vm: vmNames?.get(disk.id)?.[0] ?? null, ext: request.format, now: this.o.now() });
       const target = await targetPath(request.folder, fileName, request.existing, taken);
-      if (!target) continue;
+      if (!target) {
+        exists.push({ index: i, name: disk.name, reason: 'exists', message: `${fileName} exists in ${request.folder}; it was skipped, as asked.` });
+        continue;
+      }
       taken.add(target.path);
       transfers.push({
         job: {
@@ -152,9 +181,83 @@ export class TransfersService {
           notes: [],
         },
       });
+      rows.push(i);
     }
-    await this.queue.add(transfers);
-    return transfers.map((t) => this.queue.get(t.job.id));
+    return this.queueUnlessRepeated(transfers.map((transfer, i) => ({ index: rows[i]!, transfer })), exists);
+  }
+
+  /**
+   * Sends a failed, cancelled or waiting transfer elsewhere, checked by the rules a new one is: an
+   * upload to another storage domain, disk name or format (the domain becomes the remembered one),
+   * a download to another file.
+   */
+  async retarget(request: RetargetRequest): Promise<TransferView> {
+    const job = this.queue.job(request.id);
+    const view = this.queue.get(request.id);
+    const t = request.target;
+    if (t.kind !== job.kind) throw new DiskFerryError('bad-input', `${view.name} is ${job.kind === 'upload' ? 'an upload' : 'a download'}; it can only be changed as one.`, { retryable: false });
+    if (t.kind === 'upload' && job.kind === 'upload') {
+      const domains = await this.o.catalog.domains(job.engine, true);
+      const sd = domainById(domains, t.storageDomainId);
+      const probe = await probeImageOnce(job.upload.path, this.o.planned.get(job.upload.path) ?? job.upload.image);
+      const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: t.diskName, diskFormat: t.diskFormat, preallocated: t.preallocated ?? job.upload.preallocated, verify: job.upload.verify });
+      await this.queue.retarget(job.id, { kind: 'upload', upload: target, storageDomainKey: sd.id }, uploadMeta(view.engineName, probe, target, sd.name, notes));
+      await this.rememberDomain(job.engine, sd.id);
+    } else if (t.kind === 'download' && job.kind === 'download') {
+      if (!isAbsolute(t.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${t.folder} is relative).`, { retryable: false });
+      if (safeFileName(t.fileName) !== t.fileName)
+        throw new DiskFerryError('bad-input', `${t.fileName} cannot be a file name: leave out / \\ : * ? " < > | and control characters, and do not start it with a dot.`, { retryable: false });
+      await checkOutputFolder(t.folder);
+      const target = await targetPath(t.folder, t.fileName, 'skip', new Set());
+      if (!target) throw new DiskFerryError('bad-input', `${t.fileName} exists in ${t.folder}. Choose another name or folder.`, { retryable: false });
+      await this.queue.retarget(job.id, { kind: 'download', download: { ...job.download, outputDir: t.folder, file: target.path, overwrite: false } }, { ...this.metaOf(view), localPath: target.path });
+    }
+    return this.queue.get(request.id);
+  }
+
+  /** After an upload failed for want of space on the remembered storage domain, it is no longer suggested. */
+  async forgetFullDomain(view: TransferView, storageDomainKey: string | null): Promise<void> {
+    if (view.direction !== 'upload' || view.error?.code !== 'domain-full' || storageDomainKey === null) return;
+    const remembered = this.o.settings.get().lastStorageDomain;
+    if (remembered[view.engineId] !== storageDomainKey) return;
+    const rest = Object.fromEntries(Object.entries(remembered).filter(([engine]) => engine !== view.engineId));
+    await this.o.settings.set({ lastStorageDomain: rest });
+  }
+
+  private async rememberDomain(engineId: string, domainId: string): Promise<void> {
+    await this.o.settings.set({ lastStorageDomain: { ...this.o.settings.get().lastStorageDomain, [engineId]: domainId } });
+  }
+
+  /** The display fields of a transfer as its view shows them. */
+  private metaOf(v: TransferView): TransferMeta {
+    return {
+      direction: v.direction,
+      engineName: v.engineName,
+      name: v.name,
+      localPath: v.localPath,
+      diskName: v.diskName,
+      storageDomainName: v.storageDomainName,
+      localFormat: v.localFormat,
+      diskFormat: v.diskFormat,
+      bytesTotal: v.progress.bytesTotal,
+      notes: [],
+    };
+  }
+
+  /** Queues the transfers that repeat nothing; the others (and `skipped`) are listed with the reason. */
+  private async queueUnlessRepeated(planned: readonly Planned[], skipped: readonly Skipped[]): Promise<AddTransfersResult> {
+    const repeats = this.queue.duplicates(planned.map((p) => p.transfer.job));
+    const fresh: NewTransfer[] = [];
+    const left: Skipped[] = [...skipped];
+    for (const [i, { index, transfer }] of planned.entries()) {
+      const r = repeats[i];
+      const name = transfer.meta.direction === 'upload' ? transfer.meta.name : transfer.meta.diskName;
+      if (!r) fresh.push(transfer);
+      else if (r.reason === 'in-queue') left.push({ index, name, reason: 'in-queue', message: `${name} is already in the queue (${this.queue.get(r.jobId).state}) with the same target; it was left out.` });
+      else left.push({ index, name, reason: 'in-plan', message: `${name} repeats an earlier row of this plan (the same target); it was left out.` });
+    }
+    if (fresh.length > 0) await this.queue.add(fresh);
+    return { queued: fresh.map((t) => this.queue.get(t.job.id)), skipped: left.sort((a, b) => a.index - b.index) };
   }
 
   pause(id: string): TransferView {

@@ -88,13 +88,14 @@ export function httpError(status: number, body: Buffer, ctx: RequestContext): Di
     return new DiskFerryError('not-found', `${base}. The object does not exist (any more); refresh the list and try again.`, { status, retryable: false, ...engine });
   // The engine answers 409 for space problems too; "locked or busy" would send the user waiting in vain.
   if (status === 409 && fault !== null && /disk space|space low|low disk|not enough space|critical space/i.test(fault))
-    return new DiskFerryError('bad-input', `${base}. The storage domain has too little free space: choose another one, or free space on it.`, { status, retryable: false, ...engine });
-  // The active disk of a running VM cannot be transferred (reference/engine.md §4.1, DISK_PLUGGED_TO_NON_DOWN_VMS).
+    return new DiskFerryError('domain-full', `${base}. The storage domain has too little free space: choose another one, or free space on it.`, { status, retryable: false, ...engine });
+  // The active disk of a running VM cannot be transferred (reference/engine.md §4.1, DISK_PLUGGED_TO_NON_DOWN_VMS):
+  // its own code, because waiting does not help (a lock ends by itself, a running VM does not).
   // A running VM's disks can be backed up while it runs instead (docs/backup.md).
   if (status === 409 && fault !== null && /non-Down VMs|PLUGGED_TO_NON_DOWN/i.test(fault)) {
     const vm = /non-Down VMs:\s*([^\],.]+)/.exec(fault)?.[1]?.trim() ?? 'VM';
     const backup = `diskferry backup ${/^[\w.-]+$/.test(vm) ? vm : `'${vm.replace(/'/g, '')}'`} --output DIR`;
-    return new DiskFerryError('conflict', `${base}. Shut the VM down (or detach the disk from it), then try again; or back it up while it runs: ${backup}.`, { status, retryable: false, ...engine });
+    return new DiskFerryError('vm-running', `${base}. Shut the VM down (or detach the disk from it), then try again; or back it up while it runs: ${backup}.`, { status, retryable: false, ...engine });
   }
   // VmCommand.isVmDuringBackup: one backup at a time, and no snapshot or checkpoint change meanwhile.
   if (status === 409 && fault !== null && /during a backup operation/i.test(fault))

@@ -77,6 +77,7 @@ const storageDomainSchema = z.object({
   available: nullable(intLike),
   used: nullable(intLike),
   committed: nullable(intLike),
+  critical_space_action_blocker: nullable(intLike),
   data_centers: nestedIds('data_center'),
   data_center: nullable(ref),
 });
@@ -169,6 +170,7 @@ export function parseStorageDomain(json: unknown): StorageDomain & { readonly re
     available: sd.available,
     used: sd.used,
     committed: sd.committed,
+    criticalSpace: sd.critical_space_action_blocker === null ? null : sd.critical_space_action_blocker * 1024 ** 3,
     dataCenterId: sd.data_center?.id ?? sd.data_centers[0] ?? null,
   };
 }

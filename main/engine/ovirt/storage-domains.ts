@@ -25,6 +25,7 @@ function plain(sd: Parsed, status: StorageDomainStatus): StorageDomain {
     available: sd.available,
     used: sd.used,
     committed: sd.committed,
+    criticalSpace: sd.criticalSpace,
     dataCenterId: sd.dataCenterId,
   };
 }

@@ -30,6 +30,8 @@ export interface StorageDomain {
   readonly available: number | null;
   readonly used: number | null;
   readonly committed: number | null;
+  /** Bytes (the engine's `critical_space_action_blocker`, GiB): below this much free space the engine creates no disk; null when not said. */
+  readonly criticalSpace: number | null;
   readonly dataCenterId: string | null;
 }
 

@@ -56,10 +56,19 @@ export async function loadVmDisks(get: ApiGet, version: EngineVersion, log: Log,
   return out;
 }
 
-/** Disk id → names of the VMs it is attached to (a shareable disk may have several), sorted. */
-export function vmNamesByDisk(vms: readonly VmDisks[]): Map<string, string[]> {
+/**
+ * True for a VM the engine counts as not down (up, paused, migrating, suspended…): it refuses to
+ * transfer the disks plugged into it (reference/engine.md §4.1). An unknown status counts as down.
+ */
+export function vmIsRunning(vm: Pick<VmDisks, 'status'>): boolean {
+  return vm.status !== null && vm.status !== 'down';
+}
+
+/** Disk id → names of the VMs it is attached to (a shareable disk may have several), sorted; `running` keeps only VMs that are not down. */
+export function vmNamesByDisk(vms: readonly VmDisks[], running = false): Map<string, string[]> {
   const byDisk = new Map<string, string[]>();
   for (const vm of vms) {
+    if (running && !vmIsRunning(vm)) continue;
     for (const id of vm.diskIds) {
       const names = byDisk.get(id) ?? [];
       names.push(vm.name);

@@ -1,8 +1,9 @@
 /**
  * The rules of an upload, each decided here once: the default disk name, the disk format (ISO → raw,
  * qcow2 → cow), the allocation (ISO and raw on block storage are preallocated), which storage domains
- * take uploads, and what the engine version allows (reference/engine.md §3.2, §4.10). The app's plan
- * sheet, the app's and the CLI's queued jobs and the run itself ask these functions. Pure.
+ * take uploads, how much room a disk takes on its domain and whether the domain has it, and what the
+ * engine version allows (reference/engine.md §3.2, §4.10). The app's plan sheet, the app's and the
+ * CLI's queued jobs and the run itself ask these functions. Pure.
  */
 import { basename, extname } from 'node:path';
 import { DiskFerryError } from '../errors.js';
@@ -66,6 +67,49 @@ export function checkUploadDomain(domain: Pick<StorageDomain, 'name' | 'type' | 
 /** What the plan says of a qcow2 with a backing chain (`files`: the top and every layer under it). */
 export function chainNote(name: string, files: number): string {
   return `${name} has a backing chain: uploads the whole chain collapsed: ${files} files.`;
+}
+
+/**
+ * Bytes the new disk takes on its storage domain once the image is in it, as the engine counts it: a
+ * preallocated disk its whole virtual size (a cow one with its qcow2 tables and the engine's 10 %
+ * margin); a thin raw disk its data; a thin cow disk its data with the qcow2 overhead (on block
+ * storage that is the logical volume's initial size).
+ */
+export function uploadSpaceNeeded(layout: Pick<UploadLayout, 'format' | 'sparse'>, virtualSize: number, dataBytes: number): number {
+  const data = Math.min(dataBytes, virtualSize);
+  if (layout.format === 'cow') return qcow2SizeEstimate(virtualSize, layout.sparse ? data : virtualSize);
+  return layout.sparse ? data : virtualSize;
+}
+
+/**
+ * Bytes a storage domain can give a new disk: its free space, or none when that is below its
+ * critical space threshold (the engine then creates no disk there at all); null when it does not say.
+ */
+export function uploadRoom(domain: Pick<StorageDomain, 'available' | 'criticalSpace'>): number | null {
+  if (domain.available === null) return null;
+  return domain.criticalSpace !== null && domain.available < domain.criticalSpace ? 0 : domain.available;
+}
+
+/** Throws domain-full, in words, unless the domain can give `needed` bytes to the disk of `fileName`. */
+export function checkUploadSpace(domain: Pick<StorageDomain, 'name' | 'available' | 'criticalSpace'>, needed: number, fileName: string): void {
+  const room = uploadRoom(domain);
+  if (room === null || needed <= room) return;
+  const free = gib(domain.available ?? 0);
+  if (room === 0 && domain.criticalSpace !== null)
+    throw new DiskFerryError(
+      'domain-full',
+      `${domain.name} has ${free} free, below its critical space threshold of ${gib(domain.criticalSpace)}: the engine creates no disk there. Choose another storage domain, or free space on it.`,
+      { retryable: false, subject: { kind: 'domain', name: domain.name }, needed },
+    );
+  throw new DiskFerryError('domain-full', `${domain.name} has ${free} free, not enough for ${fileName} (${gib(needed)}). Choose another storage domain.`, {
+    retryable: false,
+    subject: { kind: 'domain', name: domain.name },
+    needed,
+  });
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
 /** The new disk's format and allocation, with what the user should know about them. */

@@ -15,3 +15,4 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 export { DEFAULT_LIMITS, type ConcurrencyLimits } from './limits.js';
 export { describeWindow, isWindowOpen, localCalendar, nextWindowChange, parseWindow, type Calendar, type ScheduleWindow } from './schedule.js';
 export { isActive, isHoldable, isPending, isTerminal, nextState, type JobEvent } from './states.js';
+export { canRetarget, retargetedJob, type Retarget } from './retarget.js';

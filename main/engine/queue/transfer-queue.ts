@@ -16,6 +16,7 @@ import { ActiveRuns, type Run } from './active-runs.js';
 import { createJob, workKey, type NewJob, type QueueJob } from './job.js';
 import { JobBook } from './job-book.js';
 import { pickStarts } from './limits.js';
+import { retargetedJob, type Retarget } from './retarget.js';
 import { noNotifications } from './ports.js';
 import { checkSettings, DEFAULT_QUEUE_SETTINGS, type QueueListener, type QueuePorts, type QueueSettings } from './queue-types.js';
 import { BatchTracker } from './batch.js';
@@ -108,6 +109,25 @@ export class TransferQueue {
     return added;
   }
 
+  /**
+   * For each job `add` would be given, whether it repeats work: of an unfinished job in the queue
+   * (`in-queue`) or of an earlier one in `specs` (`in-batch`), with the id or index it repeats; null
+   * for a job that can be added. Lets a host queue the rest of a batch instead of refusing it all.
+   */
+  duplicates(specs: readonly NewJob[]): ({ readonly reason: 'in-queue'; readonly jobId: string } | { readonly reason: 'in-batch'; readonly index: number } | null)[] {
+    const pending = new Map(this.book.list().filter((j) => !isTerminal(j.state)).map((j) => [workKey(j), j.id]));
+    const batch = new Map<string, number>();
+    return specs.map((spec, i) => {
+      const key = workKey(createJob(spec, spec.id ?? 'new', 0));
+      const queued = pending.get(key);
+      if (queued !== undefined) return { reason: 'in-queue', jobId: queued };
+      const earlier = batch.get(key);
+      if (earlier !== undefined) return { reason: 'in-batch', index: earlier };
+      batch.set(key, i);
+      return null;
+    });
+  }
+
   /** All jobs in queue order. */
   list(): readonly QueueJob[] {
     return this.book.list();
@@ -171,6 +191,25 @@ export class TransferQueue {
     this.book.update(id, (j) => ({ ...j, attempts: 0, interruptions: 0, nextAttemptAt: null, error: null, finishedAt: null, reportedAt: null }));
     this.book.apply(id, { type: 'retry' });
     this.pump();
+  }
+
+  /**
+   * Sends a job that is not running elsewhere (retarget.ts): what an earlier attempt left on the
+   * engine is cleaned up first, then a failed or cancelled job runs again and a pending one keeps its turn.
+   */
+  async retarget(id: string, target: Retarget): Promise<QueueJob> {
+    this.throwIfClosed();
+    const job = this.get(id);
+    if (this.runs.has(id)) throw new DiskFerryError('conflict', `${job.label} is running. Pause or cancel it first.`, { retryable: false });
+    const next = retargetedJob(job, target, this.book.list());
+    if (job.attempts > 0 || job.diskId !== null) await this.ports.runner.discard(job);
+    if (this.runs.has(id) || this.get(id) !== job) throw new DiskFerryError('conflict', `${job.label} changed meanwhile. Look at it again, then change it.`, { retryable: false });
+    this.book.update(id, () => next);
+    if (nextState(next.state, { type: 'retry' }) !== null) this.book.apply(id, { type: 'retry' });
+    await this.book.persistence.saveNow();
+    this.book.emit({ type: 'updated', job: this.get(id) });
+    this.pump();
+    return this.get(id);
   }
 
   /** Removes a job that is not running; what it left on the engine (an upload's partial disk) is cleaned up. */

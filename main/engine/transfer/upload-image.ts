@@ -10,7 +10,7 @@ import { MAX_REQUEST_SIZE, planRanges, planTotals, type PlannedRange } from '../
 import { uploadRanges, type ZeroMode } from '../imageio/upload.js';
 import type { Disk, DiskFormat, EngineVersion, StorageDomain } from '../ovirt/types.js';
 import { deletesDiskOnUploadFailure, supportsFormat } from '../ovirt/versions.js';
-import { chainNote, checkUploadDomain, planUpload, type UploadPlan } from '../plan/upload-rules.js';
+import { chainNote, checkUploadDomain, checkUploadSpace, planUpload, uploadSpaceNeeded, type UploadPlan } from '../plan/upload-rules.js';
 import type { UploadTarget } from '../plan/upload-target.js';
 import type { TransferDeps, TransferOptions } from './deps.js';
 import { reattachUpload, type UploadAttachment } from './reattach.js';
@@ -119,13 +119,7 @@ class UploadStrategy implements TransferStrategy<UploadFields> {
     this.dataBytes = dataBytes;
     const plan = (this.plan = planUpload(probe, this.spec, domain, version, dataBytes));
     for (const note of plan.notes) log.info(note);
-    const needed = plan.sparse ? (plan.initialSize ?? dataBytes) : probe.virtualSize;
-    if (domain.available !== null && needed > domain.available)
-      throw new DiskFerryError('bad-input', `${domain.name} has ${fmtGiB(domain.available)} free, not enough for ${probe.name} (${fmtGiB(needed)}). Choose another storage domain.`, {
-        retryable: false,
-        subject: { kind: 'domain', name: domain.name },
-        needed,
-      });
+    checkUploadSpace(domain, plan.initialSize ?? uploadSpaceNeeded(plan, probe.virtualSize, dataBytes), probe.name);
     tracker.setTotal(plan.transferFormat === 'raw' ? probe.virtualSize : probe.fileSize);
 
     if (this.reattach) {
@@ -308,6 +302,3 @@ function withContext(err: DiskFerryError, suffix: string): DiskFerryError {
   });
 }
 
-function fmtGiB(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-}

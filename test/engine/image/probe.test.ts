@@ -66,14 +66,14 @@ describe('probeImage', () => {
     await writeFile(p, buf);
     const probe = await probeImage(p);
     expect(probe).toMatchObject({ format: 'raw', contentType: 'data', virtualSize: 0x9000 });
-    expect(planItemFromProbe(probe)).toMatchObject({ format: 'raw', diskFormat: 'raw', notIso: true });
+    expect(planItemFromProbe(probe, 0)).toMatchObject({ format: 'raw', diskFormat: 'raw', notIso: true });
     const { notes } = uploadTarget(probe, { name: 'data-nfs', isBlock: false }, { storageDomain: 'data-nfs' });
     expect(notes).toEqual(['not-really.iso is not an ISO 9660 image (no CD001 signature at byte 32769); treated as a raw disk.']);
     const real = join(dir, 'boot2.iso');
     Buffer.from([1, 0x43, 0x44, 0x30, 0x30, 0x31, 1, 0]).copy(buf, 0x8000);
     await writeFile(real, buf);
     const isoProbe = await probeImage(real);
-    expect(planItemFromProbe(isoProbe).notIso).toBe(false);
+    expect(planItemFromProbe(isoProbe, 0).notIso).toBe(false);
     expect(uploadTarget(isoProbe, { name: 'data-nfs', isBlock: false }, { storageDomain: 'data-nfs' }).notes).toEqual([]);
   });
 

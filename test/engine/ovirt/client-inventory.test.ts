@@ -85,7 +85,7 @@ describe('disks', () => {
     const err = await t.client
       .createDisk({ name: 'inv-c', provisionedSize: 100 * GiB, format: 'raw', sparse: false, storageDomain: { name: 'data-full' } })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'bad-input', status: 409 });
+    expect(err).toMatchObject({ code: 'domain-full', status: 409 });
     expect((err as Error).message).toContain('Low disk space on Storage Domain data-full');
     expect((err as Error).message).toMatch(/too little free space: choose another one/);
     expect((err as Error).message).not.toMatch(/locked/);

@@ -172,9 +172,9 @@ describe('transfer edge cases on engine 4.5', () => {
     await t.client.finishTransfer(tr.id, { diskId: disk.id, direction: 'upload' });
   });
 
-  it('refuses to download the disk of a running VM (conflict)', async () => {
+  it('refuses to download the disk of a running VM (vm-running: not a lock to wait for)', async () => {
     const running = (await t.client.disks({ search: 'name=vm-running-disk' }))[0]!;
-    await expect(t.client.createTransfer({ diskId: running.id, direction: 'download', format: 'raw' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(t.client.createTransfer({ diskId: running.id, direction: 'download', format: 'raw' })).rejects.toMatchObject({ code: 'vm-running', status: 409, retryable: false });
   });
 
   it('surfaces the engine refusing to pause a download', async () => {

@@ -28,6 +28,12 @@ describe('httpError', () => {
     expect(other.diskLocked).toBe(false);
     expect(other.toInfo()).not.toHaveProperty('diskLocked');
   });
+  it('gives a full domain and a running VM codes of their own, not the lock that a conflict is', () => {
+    expect(httpError(409, fault('[Cannot add Virtual Disk. Low disk space on Storage Domain data-full.]'), ctx)).toMatchObject({ code: 'domain-full', retryable: false });
+    const vm = httpError(409, fault('[Cannot transfer Virtual Disk. Disk d is plugged to one or more non-Down VMs: app-01.]'), ctx);
+    expect(vm).toMatchObject({ code: 'vm-running', retryable: false });
+    expect(vm.message).toMatch(/Shut the VM down.*or back it up while it runs: diskferry backup app-01 --output DIR/);
+  });
   it('treats a 5xx without a fault as a retryable server error, a 500 fault as the engine verdict', () => {
     expect(httpError(503, Buffer.from('<html>Service Unavailable</html>'), ctx)).toMatchObject({ code: 'server-error', retryable: true });
     expect(httpError(500, fault('[Cannot transfer Virtual Disk: The following disks are illegal.]'), ctx)).toMatchObject({ code: 'engine-fault', retryable: false });

@@ -63,6 +63,9 @@ describe('retry policy', () => {
     expect(isRetryable(e('ticket-gone'))).toBe(false);
     expect(isRetryable(e('bad-input'))).toBe(false);
     expect(isRetryable(e('verification-failed'))).toBe(false);
+    // Waiting does not help: a running VM stays up, a full domain stays full.
+    expect(isRetryable(e('vm-running'))).toBe(false);
+    expect(isRetryable(e('domain-full'))).toBe(false);
     expect(isRetryable(new DiskFerryError('cancelled', 'x', { retryable: true }))).toBe(false);
   });
 });
