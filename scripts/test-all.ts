@@ -1,20 +1,18 @@
 /**
  * `npm test`: the whole suite in two stages, the second only after the first passed.
  *
- * 1. The static checks side by side: lint, the Node typecheck and the web typecheck are three
- *    single-threaded programs, so on a machine of two or more cores they take the time of the
- *    slowest instead of the sum. The typechecks are incremental (`npm run typecheck`): a second run
- *    re-checks only what changed since the first.
+ * 1. The static checks and the end-to-end tests side by side: lint, the Node typecheck and the web
+ *    typecheck are three single-threaded programs, and the e2e tests in Chromium
+ *    (`npm run test:e2e`) mostly wait on their web hosts; on two cores the four take about the time
+ *    of the slowest. The typechecks are incremental (`npm run typecheck`): a second run re-checks
+ *    only what changed since the first.
  * 2. The unit and integration tests with the secrets scan (`scripts/test-unit.ts`; vitest runs
- *    several files at once, see vitest.config.ts) beside the end-to-end tests in Chromium
- *    (`npm run test:e2e`). Both spend much of their time waiting on sockets, child processes and
- *    timers, so side by side they keep two cores busier than one after the other: on 2 cores the
- *    stage takes less than the sum (docs/architecture.md, "The test suite").
+ *    several files at once and keeps two cores busy by itself, see vitest.config.ts), alone: nothing
+ *    else competes with its timing-sensitive tests (docs/architecture.md, "The test suite").
  *
  * The output of a step running beside another is held and printed whole when it ends, so two never
- * interleave; vitest's is shown as it comes (it is the long one). Arguments after `--` go to vitest.
- * Ends with each step's wall time, and exits with the first failing step's code (1 when a step was
- * killed by a signal).
+ * interleave. Arguments after `--` go to vitest. Ends with each step's wall time, and exits with the
+ * first failing step's code (1 when a step was killed by a signal).
  */
 import { spawn } from 'node:child_process';
 
@@ -22,8 +20,6 @@ interface Step {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
-  /** Shown as it comes even beside other steps (at most one per stage). */
-  readonly live?: boolean;
 }
 
 interface StepResult {
@@ -64,14 +60,12 @@ async function main(): Promise<number> {
       { name: 'lint', command: npm, args: ['run', '--silent', 'lint'] },
       { name: 'typecheck (Node)', command: npm, args: ['run', '--silent', 'typecheck:node'] },
       { name: 'typecheck (web)', command: npm, args: ['run', '--silent', 'typecheck:web'] },
-    ],
-    [
-      { name: 'unit and integration tests', command: npx, args: ['tsx', 'scripts/test-unit.ts', ...vitestArgs], live: true },
       { name: 'end-to-end tests', command: npm, args: ['run', '--silent', 'test:e2e'] },
     ],
+    [{ name: 'unit and integration tests', command: npx, args: ['tsx', 'scripts/test-unit.ts', ...vitestArgs] }],
   ];
   for (const stage of stages) {
-    const done = await Promise.all(stage.map((step) => run(step, stage.length > 1 && step.live !== true)));
+    const done = await Promise.all(stage.map((step) => run(step, stage.length > 1)));
     results.push(...done);
     const failed = done.find((r) => r.code !== 0);
     if (failed) {
