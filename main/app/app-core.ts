@@ -6,7 +6,6 @@
  */
 import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
-import type { TokenBucketPorts } from '../engine/queue/token-bucket.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -30,8 +29,6 @@ export interface AppCoreOptions {
   readonly retryBaseMs?: number;
   /** Which dispatcher carries downloads' ranged GETs (default `socket`); hosts read `DISKFERRY_RANGED_GETS`. */
   readonly rangedGets?: RangedGetDispatcher;
-  /** Clock and timers of the bandwidth limit (default the ports'): tests measure the limit on an injected clock. */
-  readonly bandwidthClock?: TokenBucketPorts;
 }
 
 /** See the file comment. */
@@ -82,7 +79,6 @@ export class AppCore {
       },
       ...(options.engineTimeoutMs !== undefined ? { engineTimeoutMs: options.engineTimeoutMs } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
-      ...(options.bandwidthClock ? { bandwidthClock: options.bandwidthClock } : {}),
     });
     this.transfers.attach(this.queue);
     this.queue.subscribe((urgent) => {
