@@ -5,26 +5,28 @@
  * DISKFERRY_TEST_PRESERVE_DIR are set, it wraps Node's `rm` / `rmdir` (promise, callback and sync
  * forms) so that, before a path under the temp root is removed, every regular file in it up to
  * `MAX_PRESERVED_BYTES` gets a hard link in the preserve folder. Removal then proceeds unchanged (same
- * arguments, same result); a hard link costs no copy. Bigger files are kept only when they are text
- * (no NUL byte in their first 64 KiB): disk images are not.
+ * arguments, same result); a hard link costs no copy. Bigger files are kept only when they look like
+ * text by the scan's own rule (`looksLikeText` of scripts/secret-scan.ts): disk images, the
+ * simulator's volumes among them, are not.
  */
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { looksLikeText as sampleLooksLikeText, TEXT_SAMPLE_BYTES } from './secret-scan.js';
 
 /** Files up to this size are always kept; bigger ones only when they look like text. */
 const MAX_PRESERVED_BYTES = 1024 * 1024;
 /** Nothing bigger is kept (the scan would skip it). */
 const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
-/** True when the first 64 KiB of the file hold no NUL byte. */
+/** True when the first bytes of the file look like text (the scan reads nothing else of a big file). */
 function looksLikeText(path: string): boolean {
   const fd = fs.openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(64 * 1024);
+    const buf = Buffer.alloc(TEXT_SAMPLE_BYTES);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return !buf.subarray(0, n).includes(0);
+    return sampleLooksLikeText(buf.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }

@@ -7,10 +7,18 @@
  * Matching is one pass per file with a rolling hash of each secret's first characters (a bit filter,
  * then a map, then an exact compare), so the cost grows with the bytes scanned, not with bytes times
  * secrets: thousands of secrets over tens of megabytes take about a second.
+ *
+ * What is read is only what can hold a secret. Logs, reports, journals, queue stores and captured
+ * output are text; a secret is printable ASCII. So a big file is read only when its first 64 KiB look
+ * like text (`looksLikeText`: the simulator's volumes start with NUL bytes or runs of other control
+ * bytes); of a sparse one only the data the file system holds (SEEK_DATA / SEEK_HOLE: a hole reads
+ * as zeros, and no secret holds a NUL); and a file with several names (the hard links the suite keeps
+ * of what tests removed, one per removal) once, its findings reported under every name.
  */
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorCode } from '../main/engine/errors.js';
+import { allocatedRanges } from '../main/engine/image/seek-data.js';
 
 /** One ledger entry. */
 export interface Secret {
@@ -30,8 +38,12 @@ export interface Finding {
 /** What a scan looked at and found. */
 export interface ScanResult {
   readonly findings: readonly Finding[];
+  /** Files searched, each name of a file with several (hard links) counted. */
   readonly filesScanned: number;
+  /** Bytes read and searched: a file with several names once, holes not at all. */
   readonly bytesScanned: number;
+  /** Names of files searched under another name already (hard links), not read again. */
+  readonly filesLinked: number;
   /** Files left out: disk images (large and binary, or beyond `maxFileBytes`), or not regular files. */
   readonly filesSkipped: number;
   /** Deliberate holders of a secret that were let off (see `isDeliberateHolder`). */
@@ -45,7 +57,7 @@ export interface ScanResult {
 export interface ScanOptions {
   /** Default 64 MiB: bigger files are disk images, not logs or reports. */
   readonly maxFileBytes?: number;
-  /** Default 1 MiB: a bigger file is searched only when its first 64 KiB hold no NUL byte (text). */
+  /** Default 1 MiB: a bigger file is searched only when its first 64 KiB look like text (`looksLikeText`). */
   readonly alwaysScanBytes?: number;
   /** Default 8. */
   readonly minSecretLength?: number;
@@ -155,20 +167,52 @@ export class SecretMatcher {
   }
 }
 
-/** True when the file's first 64 KiB hold a NUL byte: a disk image, not a log or a report. */
-async function looksBinary(path: string): Promise<boolean> {
+/** Bytes of a file looked at to tell text from a disk image. */
+export const TEXT_SAMPLE_BYTES = 64 * 1024;
+
+/**
+ * True when a file's first bytes look like text: no NUL, and at most one byte in ten a control byte
+ * other than tab, line feed, form feed, carriage return and escape (colours in captured output).
+ * Disk images fail it: a hole or a header reads as NULs, the simulator's patterns are runs of 0x01.
+ */
+export function looksLikeText(sample: Uint8Array): boolean {
+  let control = 0;
+  for (const b of sample) {
+    if (b === 0) return false;
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b) control++;
+  }
+  return control * 10 <= sample.length;
+}
+
+/**
+ * The bytes of a file that can hold a secret. A big file is read only when it looks like text, and
+ * then only its data ranges, joined by a NUL byte (so no match spans two of them, as none could
+ * span the hole between); a hole holds no line feed either, so line numbers stay the file's.
+ * Null for a file left out.
+ */
+async function readSearchable(path: string, size: number, alwaysScanBytes: number): Promise<Buffer | null> {
+  if (size <= alwaysScanBytes) return readFile(path);
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead).includes(0);
+    const sample = Buffer.alloc(Math.min(TEXT_SAMPLE_BYTES, size));
+    const { bytesRead } = await fh.read(sample, 0, sample.length, 0);
+    if (!looksLikeText(sample.subarray(0, bytesRead))) return null;
+    const ranges = allocatedRanges(fh.fd, size) ?? [{ start: 0, end: size }];
+    const parts: Buffer[] = [];
+    for (const r of ranges) {
+      const part = Buffer.alloc(r.end - r.start);
+      const { bytesRead: n } = await fh.read(part, 0, part.length, r.start);
+      if (parts.length > 0) parts.push(Buffer.alloc(1));
+      parts.push(part.subarray(0, n));
+    }
+    return Buffer.concat(parts);
   } finally {
     await fh.close();
   }
 }
 
 /** Every file under the roots (a root may be a file), recursively, without following links. */
-async function* filesUnder(roots: readonly string[]): AsyncGenerator<{ path: string; size: number } | { path: string; skipped: true }> {
+async function* filesUnder(roots: readonly string[]): AsyncGenerator<{ path: string; size: number; id: string } | { path: string; skipped: true }> {
   const stack = [...roots];
   while (stack.length > 0) {
     const path = stack.pop()!;
@@ -177,9 +221,20 @@ async function* filesUnder(roots: readonly string[]): AsyncGenerator<{ path: str
     if (st.isDirectory()) {
       const names = await readdir(path).catch(() => [] as string[]);
       for (const n of names) stack.push(join(path, n));
-    } else if (st.isFile()) yield { path, size: st.size };
+    } else if (st.isFile()) yield { path, size: st.size, id: `${st.dev}:${st.ino}` };
     else yield { path, skipped: true };
   }
+}
+
+/** Each secret in a file's bytes, with the 1-based line of its first occurrence. */
+function lineHits(matcher: SecretMatcher, buf: Buffer): Array<{ secret: Secret; line: number }> {
+  // latin1 maps every byte to one character: ASCII secrets match in text and binary files alike.
+  const text = buf.toString('latin1');
+  return matcher.find(text).map(({ secret, offset }) => {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+    return { secret, line };
+  });
 }
 
 /** Searches every file under `roots` for every secret; see the module comment. */
@@ -191,33 +246,37 @@ export async function scanForSecrets(roots: readonly string[], secrets: readonly
   let filesScanned = 0;
   let bytesScanned = 0;
   let filesSkipped = 0;
+  let filesLinked = 0;
   const exempted = new Set<string>();
+  /** What each file (device and inode) holds, found when it was first met: null when left out. */
+  const searched = new Map<string, Array<{ secret: Secret; line: number }> | null>();
   for await (const f of filesUnder(roots)) {
-    if ('skipped' in f || f.size > maxFileBytes || (f.size > alwaysScanBytes && (await looksBinary(f.path).catch(() => true)))) {
+    if ('skipped' in f || f.size > maxFileBytes) {
       filesSkipped++;
       continue;
     }
-    const buf = await readFile(f.path).catch(() => null);
-    if (!buf) {
+    let hits = searched.get(f.id);
+    if (hits === undefined) {
+      const buf = await readSearchable(f.path, f.size, alwaysScanBytes).catch(() => null);
+      hits = buf && lineHits(matcher, buf);
+      searched.set(f.id, hits);
+      if (buf) bytesScanned += buf.length;
+    } else if (hits) filesLinked++;
+    if (!hits) {
       filesSkipped++;
       continue;
     }
     filesScanned++;
-    bytesScanned += buf.length;
     const shownPath = matcher.redact(f.path);
     for (const { secret } of matcher.find(f.path)) findings.push({ file: shownPath, kind: secret.kind, line: 0 });
-    // latin1 maps every byte to one character: ASCII secrets match in text and binary files alike.
-    const text = buf.toString('latin1');
-    for (const { secret, offset } of matcher.find(text)) {
+    for (const { secret, line } of hits) {
       if (isDeliberateHolder(f.path, secret.kind)) {
         exempted.add(f.path);
         continue;
       }
-      let line = 1;
-      for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
       findings.push({ file: shownPath, kind: secret.kind, line });
     }
   }
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.kind.localeCompare(b.kind));
-  return { findings, filesScanned, bytesScanned, filesSkipped, filesExempted: exempted.size, secretsSearched: matcher.searched, secretsTooShort: matcher.tooShort };
+  return { findings, filesScanned, bytesScanned, filesLinked, filesSkipped, filesExempted: exempted.size, secretsSearched: matcher.searched, secretsTooShort: matcher.tooShort };
 }

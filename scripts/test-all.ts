@@ -1,16 +1,17 @@
 /**
- * `npm test`: the whole suite in three stages, each only after the one before passed.
+ * `npm test`: the whole suite in two stages, the second only after the first passed.
  *
- * 1. The static checks side by side: lint, the Node typecheck and the web typecheck are three
- *    single-threaded programs, so on a machine of two or more cores they take the time of the
- *    slowest instead of the sum. Each one's output is held and printed whole when it ends, so the
- *    three never interleave. The typechecks are incremental (`npm run typecheck`): a second run
- *    re-checks only what changed since the first.
+ * 1. The static checks and the end-to-end tests side by side: lint, the Node typecheck and the web
+ *    typecheck are three single-threaded programs, and the e2e tests in Chromium
+ *    (`npm run test:e2e`) mostly wait on their web hosts; on two cores the four take about the time
+ *    of the slowest. The typechecks are incremental (`npm run typecheck`): a second run re-checks
+ *    only what changed since the first.
  * 2. The unit and integration tests with the secrets scan (`scripts/test-unit.ts`; vitest runs
- *    several files at once, see vitest.config.ts).
- * 3. The end-to-end tests in Chromium (`npm run test:e2e`).
+ *    several files at once and keeps two cores busy by itself, see vitest.config.ts), alone: nothing
+ *    else competes with its timing-sensitive tests (docs/architecture.md, "The test suite").
  *
- * Arguments after `--` go to stage 2 (vitest). Ends with each step's wall time, and exits with the
+ * The output of a step running beside another is held and printed whole when it ends, so two never
+ * interleave. Arguments after `--` go to vitest. Ends with each step's wall time, and exits with the
  * first failing step's code (1 when a step was killed by a signal).
  */
 import { spawn } from 'node:child_process';
@@ -59,9 +60,9 @@ async function main(): Promise<number> {
       { name: 'lint', command: npm, args: ['run', '--silent', 'lint'] },
       { name: 'typecheck (Node)', command: npm, args: ['run', '--silent', 'typecheck:node'] },
       { name: 'typecheck (web)', command: npm, args: ['run', '--silent', 'typecheck:web'] },
+      { name: 'end-to-end tests', command: npm, args: ['run', '--silent', 'test:e2e'] },
     ],
     [{ name: 'unit and integration tests', command: npx, args: ['tsx', 'scripts/test-unit.ts', ...vitestArgs] }],
-    [{ name: 'end-to-end tests', command: npm, args: ['run', '--silent', 'test:e2e'] }],
   ];
   for (const stage of stages) {
     const done = await Promise.all(stage.map((step) => run(step, stage.length > 1)));

@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   const kinds = [...new Set(secrets.map((s) => s.kind))].sort().join(', ') || 'none';
   const say = (line: string) => process.stderr.write(`secret scan: ${line}\n`);
   say(
-    `${scan.filesScanned} files (${(scan.bytesScanned / 1024 / 1024).toFixed(1)} MiB) searched for ${scan.secretsSearched} secrets (${kinds}) in ${seconds} s; ` +
+    `${scan.filesScanned} files (${(scan.bytesScanned / 1024 / 1024).toFixed(1)} MiB read, ${scan.filesLinked} of them further names of a file already read) searched for ${scan.secretsSearched} secrets (${kinds}) in ${seconds} s; ` +
       `${scan.filesSkipped} large or special files skipped, ${scan.filesExempted} deliberate holders (password files, kept sessions) let off, ${scan.secretsTooShort} values too short to search.`,
   );
   if (secrets.length === 0) say('the ledger is empty: no test started the simulator, so there was nothing to look for.');

@@ -38,6 +38,18 @@ async function interruptedUpload(deps: TransferDeps, spec: UploadSpec, after: nu
   return { diskId: ids.diskId, transferId: ids.transferId! };
 }
 
+/**
+ * Resolves once the servers are done with what the interrupted run sent: its connections closed (a
+ * closed connection starts no request) and no request of its ticket still writing. Only then does
+ * the image's write counter tell what the next run sends; a PUT the run had sent whole before it
+ * stopped may otherwise land after the counter was read, on a busy machine.
+ */
+async function serversDoneWith(h: Harness, transferId: string): Promise<void> {
+  const ticketId = h.sim.engine.state.transfers.get(transferId)!.ticketId;
+  const tickets = () => [h.sim.daemon.tickets.get(ticketId), h.sim.proxy.tickets.get(ticketId)].filter((t) => t !== undefined);
+  await until(() => tickets().every((t) => t.connections === 0 && !t.active), 20_000, 'the interrupted run\'s requests to end on the servers');
+}
+
 describe.each(['4.1', '4.3', '4.5'] as const)('engine %s: an interrupted upload resumes by range', (version) => {
   let h: Harness;
   let deps: TransferDeps;
@@ -54,6 +66,7 @@ describe.each(['4.1', '4.3', '4.5'] as const)('engine %s: an interrupted upload 
     await makeSparseImage(file, SIZE, RUNS);
     const spec: UploadSpec = { path: file, storageDomain: 'data-nfs', diskName: 'resume-a' };
     const { diskId, transferId } = await interruptedUpload(deps, spec, 12 * MiB);
+    await serversDoneWith(h, transferId);
     expect(transferPhasesOf(h.sim, diskId)).toEqual(['transferring']);
     const journal = (await UploadJournal.load(deps.uploadJournals!, file, diskId))!;
     // The data runs' bytes the journal holds (the runs hold a few zero blocks, planned as zero ranges).
@@ -84,6 +97,7 @@ describe.each(['4.1', '4.3', '4.5'] as const)('engine %s: an interrupted upload 
     await makeSparseImage(file, SIZE, RUNS);
     const spec: UploadSpec = { path: file, storageDomain: 'data-nfs', diskName: 'resume-b' };
     const { diskId, transferId } = await interruptedUpload(deps, spec, 12 * MiB);
+    await serversDoneWith(h, transferId);
     // Another client ends the stuck transfer with finalize: the disk is ok, holding part of the data.
     await h.client.finishTransfer(transferId, { diskId, direction: 'upload', signal: AbortSignal.timeout(20_000), timeoutMs: 20_000 });
     expect(h.sim.engine.state.disks.get(diskId)!.status).toBe('ok');
@@ -108,6 +122,7 @@ describe.each(['4.1', '4.3', '4.5'] as const)('engine %s: an interrupted upload 
     await makeSparseImage(file, SIZE, RUNS);
     const spec: UploadSpec = { path: file, storageDomain: 'data-nfs', diskName: 'resume-c' };
     const { diskId, transferId } = await interruptedUpload(deps, spec, 12 * MiB);
+    await serversDoneWith(h, transferId);
     // The same bytes, another modification time: the journal's stamp no longer matches.
     await utimes(file, new Date(), new Date(Date.now() + 5000));
     const image = h.sim.images.get(diskId)!;
