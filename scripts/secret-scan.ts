@@ -18,7 +18,7 @@
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorCode } from '../main/engine/errors.js';
-import { allocatedRanges } from '../main/engine/image/seek-data.js';
+import { sparseFilesFor } from '../main/engine/os/index.js';
 
 /** One ledger entry. */
 export interface Secret {
@@ -197,7 +197,7 @@ async function readSearchable(path: string, size: number, alwaysScanBytes: numbe
     const sample = Buffer.alloc(Math.min(TEXT_SAMPLE_BYTES, size));
     const { bytesRead } = await fh.read(sample, 0, sample.length, 0);
     if (!looksLikeText(sample.subarray(0, bytesRead))) return null;
-    const ranges = allocatedRanges(fh.fd, size) ?? [{ start: 0, end: size }];
+    const ranges = sparseFilesFor().dataRanges({ path, fd: fh.fd }, size) ?? [{ start: 0, end: size }];
     const parts: Buffer[] = [];
     for (const r of ranges) {
       const part = Buffer.alloc(r.end - r.start);
