@@ -13,12 +13,15 @@ import { useAppState, useController } from './context.js';
 /** How long an informational notice stays. */
 const INFO_MS = 8000;
 
-/** Whether Escape pressed here belongs to the notices (not to a field, a menu or a sheet). */
+/**
+ * Whether Escape pressed here belongs to the notices (not to a field, a menu or a sheet). A list
+ * that uses Escape itself (the queue clears its selection) marks the event handled first.
+ */
 function escapeIsOurs(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return true;
   if (target.closest('.notices')) return true;
   if (target === document.body) return true;
-  return !target.closest('input, textarea, select, dialog, [role="menu"], [role="listbox"], [contenteditable="true"]');
+  return !target.closest('input, textarea, select, dialog, [role="menu"], [contenteditable="true"]');
 }
 
 /** The notices container. */

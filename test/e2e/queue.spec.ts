@@ -92,7 +92,7 @@ test('selects, acts from the menu and the toolbar, asks before Delete, and saves
   await controls.getByLabel('Window starts').fill(start);
   await controls.getByLabel('Window ends').fill(end);
   await controls.getByLabel('Window ends').blur();
-  await expect(app.getByTestId('queue-summary')).toContainText(`window ${start}–${end}`);
+  await expect(app.getByTestId('queue-summary')).toContainText(`window ${shownTime(start)}–${shownTime(end)}`);
   const files = { a: join(workDir, 'act-a.raw'), b: join(workDir, 'act-b.raw'), c: join(workDir, 'act-c.raw') };
   await writeRaw(files.a, 16 * MiB, 4);
   await writeRaw(files.b, 256 * MiB, 96);
