@@ -15,7 +15,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
 /** Runs the CLI with its stdout pipe closed by the reader before anything is written. */
 function runWithClosedStdout(configDir: string, ...argv: string[]): Promise<{ code: number | null; err: string }> {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/cli/index.ts', ...argv], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...argv], {
     cwd: ROOT,
     env: { ...process.env, DISKFERRY_CONFIG_DIR: configDir, DISKFERRY_KEYCHAIN: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -50,7 +50,7 @@ describe('a killed plain download', () => {
     const out = join(h.dir, 'killed');
     await mkdir(out);
     h.sim.faults.bandwidthBytesPerSecond = 512 * 1024;
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/cli/index.ts', 'download', diskId, '--output', out, '--inactivity-timeout', '0', '--password-file', c.pw], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'download', diskId, '--output', out, '--inactivity-timeout', '0', '--password-file', c.pw], {
       cwd: ROOT,
       env: { ...process.env, DISKFERRY_CONFIG_DIR: c.configDir },
       detached: true,

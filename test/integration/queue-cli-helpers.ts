@@ -87,7 +87,7 @@ export class CliHarness {
 
   /** Starts `diskferry ARGV…` as a child process (its own process group), with extra environment. */
   start(argv: readonly string[], env: Record<string, string> = {}): RunningCli {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['main/cli/index.ts', ...argv], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...argv], {
       cwd: ROOT,
       env: { ...this.savedEnv, DISKFERRY_CONFIG_DIR: this.configDir, ...env },
       detached: true,
@@ -105,7 +105,11 @@ export class CliHarness {
     return { child, events, stderr, exited };
   }
 
-  /** Sends a signal to the child's whole process group (tsx and the node process it runs). */
+  /**
+   * Sends a signal to the child's whole process group, as a terminal or a service manager does. The
+   * child is node itself with tsx as a loader (no tsx wrapper process whose own relay of the signal
+   * could time out on a busy machine and die of it: exit 143 instead of the command's 130).
+   */
   signal(child: ChildProcess, signal: NodeJS.Signals): void {
     try {
       process.kill(-child.pid!, signal);
