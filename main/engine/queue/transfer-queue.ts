@@ -9,6 +9,7 @@
  * now); the jobs and their persistence live in JobBook (job-book.ts), the attempts in progress in
  * ActiveRuns (active-runs.ts).
  */
+import { findDuplicates, type Duplicate } from './duplicates.js';
 import { moveJob, type MoveTo } from './order.js';
 import { randomUUID } from 'node:crypto';
 import { DiskFerryError, errorMessage } from '../errors.js';
@@ -114,18 +115,8 @@ export class TransferQueue {
    * (`in-queue`) or of an earlier one in `specs` (`in-batch`), with the id or index it repeats; null
    * for a job that can be added. Lets a host queue the rest of a batch instead of refusing it all.
    */
-  duplicates(specs: readonly NewJob[]): ({ readonly reason: 'in-queue'; readonly jobId: string } | { readonly reason: 'in-batch'; readonly index: number } | null)[] {
-    const pending = new Map(this.book.list().filter((j) => !isTerminal(j.state)).map((j) => [workKey(j), j.id]));
-    const batch = new Map<string, number>();
-    return specs.map((spec, i) => {
-      const key = workKey(createJob(spec, spec.id ?? 'new', 0));
-      const queued = pending.get(key);
-      if (queued !== undefined) return { reason: 'in-queue', jobId: queued };
-      const earlier = batch.get(key);
-      if (earlier !== undefined) return { reason: 'in-batch', index: earlier };
-      batch.set(key, i);
-      return null;
-    });
+  duplicates(specs: readonly NewJob[]): readonly Duplicate[] {
+    return findDuplicates(this.book.list(), specs);
   }
 
   /** All jobs in queue order. */

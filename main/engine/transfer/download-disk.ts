@@ -1,3 +1,4 @@
+import { INCREMENTAL_NOT_VERIFIED, type BackupSource } from './backup-source.js';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RangeSet } from '../../../shared/range-set.js';
@@ -49,22 +50,6 @@ export interface DownloadSpec {
   /** A disk of a VM backup (main/engine/backup/): read through the backup, written as qcow2. */
   readonly backup?: BackupSource;
 }
-
-/** Where a backup's disk comes from, and what its file builds on. */
-export interface BackupSource {
-  /** The VM backup, `ready`. */
-  readonly backupId: string;
-  /** The disk as the engine describes it (a legacy backup locks it: it is not checked for `ok`). */
-  readonly disk: Disk;
-  /**
-   * An incremental disk: only what changed since the backup's checkpoint (imageio's dirty extents)
-   * is fetched, on top of this backing file, named relative to the output file; null: the whole disk.
-   */
-  readonly backingFile: string | null;
-}
-
-/** Why an incremental backup's file is not compared with the server's checksum. */
-export const INCREMENTAL_NOT_VERIFIED = 'not verified: an incremental backup holds only the changed blocks, and the server checksums the whole disk';
 
 /** What a download did. */
 export interface DownloadResult extends CompletedRun {
