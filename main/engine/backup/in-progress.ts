@@ -6,11 +6,12 @@
  * transfers are finalized, the backup is finalized (which on 4.5 removes its snapshot), the
  * unfinished run folder is removed. Nothing of a dead run stays open on the engine.
  */
+import { readJsonFile } from '../fs/json-file.js';
 import { readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DiskFerryError, errorCode, errorMessage } from '../errors.js';
+import { DiskFerryError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { processAlive } from '../janitor/ledger.js';
 import type { Log } from '../log.js';
@@ -111,22 +112,8 @@ export class InProgress {
 }
 
 async function readRecord(vmDir: string): Promise<Record | null> {
-  let text: string;
-  try {
-    text = await readFile(join(vmDir, RECORD), 'utf8');
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return null;
-    throw err;
-  }
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // reported below
-  }
-  const parsed = recordSchema.safeParse(json);
-  if (!parsed.success) throw new DiskFerryError('bad-input', `${join(vmDir, RECORD)} is not a DiskFerry run record; move it away if you know no backup of this VM is running.`, { retryable: false });
-  return parsed.data;
+  const file = join(vmDir, RECORD);
+  return readJsonFile(file, recordSchema, () => new DiskFerryError('bad-input', `${file} is not a DiskFerry run record; move it away if you know no backup of this VM is running.`, { retryable: false }));
 }
 
 async function isLive(r: Record): Promise<boolean> {

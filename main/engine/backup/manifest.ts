@@ -11,11 +11,11 @@
  * The manifest is written last (atomically): a run folder without one is unfinished and is neither
  * restored from nor used as the parent of an incremental run.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { errorCode } from '../errors.js';
+import { DiskFerryError } from '../errors.js';
+import { readJsonFile } from '../fs/json-file.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_FORMAT = 'diskferry-backup/1';
@@ -75,20 +75,6 @@ export async function writeManifest(runDir: string, manifest: BackupManifest): P
 
 /** Reads a run's manifest; null when the run has none (unfinished). A manifest that is not ours is an error. */
 export async function readManifest(runDir: string): Promise<BackupManifest | null> {
-  let text: string;
-  try {
-    text = await readFile(join(runDir, MANIFEST_NAME), 'utf8');
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return null;
-    throw err;
-  }
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // reported below with the file's name
-  }
-  const parsed = backupManifestSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${join(runDir, MANIFEST_NAME)} is not a DiskFerry backup manifest (${MANIFEST_FORMAT}); leave it alone or move it away.`);
-  return parsed.data;
+  const file = join(runDir, MANIFEST_NAME);
+  return readJsonFile(file, backupManifestSchema, () => new DiskFerryError('bad-input', `${file} is not a DiskFerry backup manifest (${MANIFEST_FORMAT}); leave it alone or move it away.`, { retryable: false }));
 }
