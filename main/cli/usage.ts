@@ -37,8 +37,9 @@ Usage:
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
                       [--if-exists fail|overwrite|rename|skip] [--limit RATE] [--format raw|qcow2] [--workers N]
   diskferry vms [--output DIR] [--json]   (VMs with their status, disks and the last backup in DIR)
-  diskferry backup VM… --output DIR [--full|--incremental|--auto] [--keep N [--remove-checkpoints]] [--workers N]
-                      [--limit RATE] [--use-proxy] [--no-verify]   (running or down; 4.4+; docs/backup.md)
+  diskferry backup VM… --output DIR [--full|--incremental|--auto] [--snapshot] [--keep N [--remove-checkpoints]]
+                      [--workers N] [--limit RATE] [--use-proxy] [--no-verify]   (running or down; docs/backup.md;
+                      --snapshot, and every backup on engines before 4.4: from a VM snapshot, a full copy)
   diskferry backups list DIR [--json]
   diskferry backups prune DIR --keep N [--remove-checkpoints] [--dry-run]   (keeps the newest N full chains per VM)
 ${QUEUE_USAGE}

@@ -119,9 +119,9 @@ export class CliHarness {
   }
 }
 
-/** A 4.5 simulator with the CLI set up against it, for one test file (close it in afterAll). */
-export async function startCliHarness(): Promise<{ h: Harness; c: CliHarness; close(): Promise<void> }> {
-  const h = await startHarness('4.5');
+/** A simulator (4.5 unless told) with the CLI set up against it, for one test file (close it in afterAll). */
+export async function startCliHarness(version: Parameters<typeof startHarness>[0] = '4.5'): Promise<{ h: Harness; c: CliHarness; close(): Promise<void> }> {
+  const h = await startHarness(version);
   const c = new CliHarness(h);
   await c.setUp();
   return {

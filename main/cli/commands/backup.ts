@@ -3,10 +3,18 @@ import { BACKUP_MODE_OPTIONS, LIMIT_OPTION, outputDir, parseBackupMode, parseCom
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { backupVm } from '../../engine/backup/backup-run.js';
+import { pruneVmFolder } from '../../engine/backup/retention.js';
+import { vmFolderName } from '../../engine/backup/set.js';
+import { runSnapshotBackup } from '../../engine/backup/snapshot-run.js';
+import { supportsCheckpoints } from '../../engine/ovirt/versions.js';
+import { pendingSnapshotsDir } from '../config.js';
+import { join } from 'node:path';
 
 /**
- * `diskferry backup VM… --output DIR [--full|--incremental|--auto] [--keep N]`: one backup per VM,
- * one after the other (running or down), each disk as a qcow2 in the VM's folder; see docs/backup.md.
+ * `diskferry backup VM… --output DIR [--full|--incremental|--auto] [--snapshot] [--keep N]`: one
+ * backup per VM, one after the other (running or down), each disk as a qcow2 in the VM's folder;
+ * see docs/backup.md. `--snapshot`, and every backup on an engine without checkpoints (before 4.4),
+ * takes a disk-only snapshot of the VM and downloads its disks as they were then (a full copy).
  */
 export async function runBackup(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(args, {
@@ -14,6 +22,7 @@ export async function runBackup(ctx: CliContext, args: string[]): Promise<number
     ...BACKUP_MODE_OPTIONS,
     keep: { type: 'string' },
     'remove-checkpoints': { type: 'boolean' },
+    snapshot: { type: 'boolean' },
     workers: { type: 'string', short: 'w' },
     'use-proxy': { type: 'boolean' },
     ...LIMIT_OPTION,
@@ -28,7 +37,45 @@ export async function runBackup(ctx: CliContext, args: string[]): Promise<number
   const verify = parseVerify(values);
   if (positionals.length === 0) throw new UsageError('Name at least one VM (name or id) to back up. List them with diskferry vms.');
   const dir = await outputDir(required(values.output, '--output'));
+  if (values.snapshot && mode === 'incremental') throw new UsageError('--snapshot makes a full copy each time: leave out --incremental (or --snapshot).');
   const deps = await ctx.connect(values);
+  const version = await deps.client.version(ctx.signal);
+  const snapshot = values.snapshot === true || !supportsCheckpoints(version);
+  if (snapshot && mode === 'incremental')
+    throw new UsageError(`The engine (${version.full}) has no checkpoints, so it cannot make incremental backups: leave out --incremental for a snapshot backup (a full copy).`);
+  if (snapshot) {
+    if (!values.snapshot && !ctx.quiet) ctx.io.stderr.write(`diskferry: note: the engine (${version.full}) has no checkpoints: each VM is backed up from a snapshot (a full copy).\n`);
+    return ctx.eachTransfer(positionals, async (vm, control, onProgress) => {
+      const started = Date.now();
+      const r = await runSnapshotBackup(deps, {
+        vm,
+        output: dir,
+        pendingDir: pendingSnapshotsDir(),
+        verify,
+        control,
+        tuning: { ...(workers !== undefined ? { workers } : {}), preferProxy: values['use-proxy'] ?? false },
+        ...(throttle ? { throttle } : {}),
+        onProgress: (_disk, p) => onProgress(p),
+        wrapDownload: (run) => ctx.recorded(deps, 'download', run),
+      });
+      const m = r.manifest;
+      const pruned = keep !== undefined ? await pruneVmFolder(join(dir, vmFolderName(m.vm)), keep, { engine: null, vmId: m.vm.id }) : null;
+      const data = m.disks.reduce((sum, d) => sum + d.dataBytes, 0);
+      const removed = pruned && pruned.removed.length > 0 ? ` Retention removed ${pruned.removed.length} older run(s).` : '';
+      for (const note of r.notes) if (!ctx.quiet && !ctx.json) ctx.io.stderr.write(`diskferry: note: ${note}\n`);
+      ctx.result(`Backed up VM '${m.vm.name}' (snapshot): ${m.disks.length} disk(s), ${formatBytes(data)} of data in ${formatDuration((Date.now() - started) / 1000)} → ${r.runDir}.${removed}`, {
+        vm_id: m.vm.id,
+        vm_name: m.vm.name,
+        kind: m.kind,
+        run: r.runDir,
+        snapshot_id: m.snapshotId,
+        data_bytes: data,
+        disks: m.disks,
+        notes: [...m.notes, ...r.notes],
+        pruned,
+      });
+    });
+  }
   return ctx.eachTransfer(positionals, async (vm, control, onProgress) => {
     const r = await backupVm(
       deps,

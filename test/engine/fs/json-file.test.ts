@@ -24,12 +24,13 @@ describe('readJsonFile', () => {
   });
 
   it("throws the caller's error for a file that is not JSON, cut short, or of another shape", async () => {
-    for (const [name, text] of [
+    const files: ReadonlyArray<readonly [string, string]> = [
       ['text', 'hello'],
       ['cut', '{"format":"ours/1",'],
       ['other', '{"format":"theirs/2","n":3}'],
       ['empty', ''],
-    ]) {
+    ];
+    for (const [name, text] of files) {
       await writeFile(join(dir, name), text);
       await expect(readJsonFile(join(dir, name), schema, invalid)).rejects.toThrow('not ours: move it away');
     }
