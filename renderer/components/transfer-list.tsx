@@ -57,10 +57,12 @@ export function TransferList({ transfers, expandedIds, window: schedule, locale,
   const focusRow = (index: number) => {
     const clamped = Math.max(0, Math.min(transfers.length - 1, index));
     virtualizer.scrollToIndex(clamped, { align: 'auto' });
-    requestAnimationFrame(() => {
-      const el = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${clamped}"] [role="option"]`);
-      el?.focus();
-    });
+    // A row already drawn takes the focus at once, so a key pressed right after (a held arrow key)
+    // starts from it; one scrolled into view is drawn on the next frame.
+    const find = () => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${clamped}"] [role="option"]`);
+    const el = find();
+    if (el) el.focus();
+    else requestAnimationFrame(() => find()?.focus());
   };
 
   useEffect(() => {
