@@ -48,10 +48,7 @@ export function HistoryPane() {
           locale={locale}
           label={t('history.title')}
           testId="history-list"
-          selection={list.selection}
-          onSelect={list.onSelect}
-          onMenu={list.onMenu}
-          onDelete={list.onDelete}
+          {...list.listProps}
           {...handlers}
         />
       )}

@@ -86,10 +86,7 @@ export function QueuePane() {
           locale={locale}
           label={t('queue.title')}
           testId="queue-list"
-          selection={list.selection}
-          onSelect={list.onSelect}
-          onMenu={list.onMenu}
-          onDelete={list.onDelete}
+          {...list.listProps}
           {...handlers}
         />
       )}

@@ -74,5 +74,7 @@ export function useTransferMenu(transfers: readonly TransferView[]) {
     ].filter((i) => !i.disabled || ['pause', 'resume', 'cancel'].includes(i.key));
     element = <ContextMenu x={menu.x} y={menu.y} label={t('menu.label', { count: targets.length })} items={items} onClose={close} />;
   }
-  return { selection, selected, onSelect, onMenu, onDelete, menu: element };
+  // What a TransferList takes from this hook, to spread into it.
+  const listProps = { selection, onSelect, onMenu, onDelete };
+  return { selection, selected, listProps, menu: element };
 }

@@ -87,13 +87,7 @@ export function downloadDisk(deps: TransferDeps, spec: DownloadSpec, options: Do
 }
 
 /** A download whose engine transfer ended well and whose file is complete, just before it takes its final name. */
-export interface FinishedDownload {
-  readonly diskId: string;
-  readonly diskName: string;
-  readonly path: string;
-  readonly virtualSize: number;
-  readonly dataBytes: number;
-  readonly resumedBytes: number;
+export interface FinishedDownload extends Pick<DownloadResult, 'diskId' | 'diskName' | 'path' | 'virtualSize' | 'dataBytes' | 'resumedBytes'> {
   readonly verification: Verification;
 }
 
