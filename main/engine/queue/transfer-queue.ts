@@ -246,6 +246,11 @@ export class TransferQueue {
     this.pump();
   }
 
+  /** The bandwidth limit in force now (the window's when it is open and has one); null = none. */
+  bandwidthNow(): number | null {
+    return this.bucket.limit;
+  }
+
   /** The current settings. */
   getSettings(): QueueSettings {
     return this.settings;
