@@ -15,6 +15,7 @@ import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/deps.js';
 import { uploadImage, type UploadResult } from '../transfer/upload-image.js';
 import type { JobResult, QueueJob } from './job.js';
 import { discardJob, recoverUpload, releaseDownload, uploadDescription } from './recovery.js';
+import { moveOrDropPartial } from './retarget-local.js';
 import type { JobRunner, RunContext } from './runner.js';
 
 /** How the engine runner reaches engines. */
@@ -38,9 +39,14 @@ export function createEngineRunner(options: EngineRunnerOptions): JobRunner {
       if (job.kind === 'backup') return runBackup(deps, job, ctx, tuning);
       return job.kind === 'upload' ? runUpload(deps, job, ctx, tuning, timeoutMs) : runDownload(deps, job, ctx, tuning, timeoutMs);
     },
-    async discard(job) {
+    async discard(job, next) {
       const deps = await options.connect(job.engine).catch(() => null);
-      if (deps) await discardJob(deps, job, timeoutMs);
+      if (!deps) return;
+      await discardJob(deps, job, timeoutMs);
+      if (next?.kind !== 'download' || job.kind !== 'download') return;
+      const known = { id: job.diskId ?? job.download.disk, name: job.download.diskName ?? job.label };
+      const disk = await resolveDisk(deps, job.diskId ?? job.download.disk, AbortSignal.timeout(timeoutMs)).catch(() => known);
+      await moveOrDropPartial(deps, job, next, disk);
     },
   };
 }
