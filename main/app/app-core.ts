@@ -36,6 +36,8 @@ export interface AppCoreOptions {
   readonly rangedGets?: RangedGetDispatcher;
   /** The OS's sparse files for the download plan and the runs (tests feed one what another OS answers); this OS's by default. */
   readonly sparse?: SparseFiles;
+  /** The command line's record of its plain commands' transfers (hosts pass `ledgerDir()`): the engine transfers view names their owner. */
+  readonly commandLineLedger?: string;
 }
 
 /** See the file comment. */
@@ -102,6 +104,7 @@ export class AppCore {
       jobs: () => this.queue.jobs(),
       now: ports.now,
       ...(options.engineTimeoutMs !== undefined ? { timeoutMs: options.engineTimeoutMs } : {}),
+      ...(options.commandLineLedger !== undefined ? { commandLineLedger: options.commandLineLedger } : {}),
     });
     this.queue.subscribe((urgent) => {
       this.bus.changed('transfers:changed', urgent);
