@@ -62,7 +62,8 @@ export function transferActions(job: QueueJob, meta: TransferMeta): TransferActi
     reveal: meta.direction === 'upload' || s === 'completed' || job.progress.bytesDone > 0 || job.startedAt !== null,
     move: isPending(s) || s === 'paused',
     startNow: job.start === 'window' && (isPending(s) || s === 'paused'),
-    retarget: canRetarget(job),
+    // A backup has no target to change: it is planned again with Back up….
+    retarget: job.kind !== 'backup' && canRetarget(job),
   };
 }
 
