@@ -34,6 +34,15 @@ export function Sidebar() {
     const r = await c.testEngine(id);
     setTestLine(r.ok ? t('sidebar.testOk', { version: r.value.engineVersion, ms: r.value.elapsedMs }) : r.error.message);
   };
+  const switcher = (
+    <div className="view-switch" role="group" aria-label={t('backups.viewLabel')}>
+      {(['disks', 'vms'] as const).map((v) => (
+        <button key={v} type="button" aria-pressed={view === v} onClick={() => setView(v)} data-testid={`view-${v}`}>
+          {v === 'disks' ? t('backups.viewDisks') : t('backups.viewVms')}
+        </button>
+      ))}
+    </div>
+  );
   const onSort = (key: DiskSortKey) => setSort((s) => (s.key === key ? { key, descending: !s.descending } : { key, descending: key !== 'name' && key !== 'format' && key !== 'status' }));
 
   return (
@@ -59,13 +68,6 @@ export function Sidebar() {
             </p>
           )}
           <DomainList domains={catalog.domains} locale={locale} />
-          <div className="view-switch" role="group" aria-label={t('backups.viewLabel')}>
-            {(['disks', 'vms'] as const).map((v) => (
-              <button key={v} type="button" aria-pressed={view === v} className={view === v ? 'view-switch__on' : ''} onClick={() => setView(v)} data-testid={`view-${v}`}>
-                {v === 'disks' ? t('backups.viewDisks') : t('backups.viewVms')}
-              </button>
-            ))}
-          </div>
           {view === 'vms' && (
             <VmTable
               vms={vms}
@@ -82,6 +84,7 @@ export function Sidebar() {
               onSelectAll={c.selectVms}
               onBackUp={c.openBackup}
               onRefresh={() => void c.loadCatalog(true)}
+              switcher={switcher}
             />
           )}
           {view === 'disks' && (
@@ -99,6 +102,7 @@ export function Sidebar() {
               onSelectAll={c.selectDisks}
               onDownload={() => c.openDownloadPlan(selectedDiskIds)}
               onRefresh={() => void c.loadCatalog(true)}
+              switcher={switcher}
             />
           )}
         </>

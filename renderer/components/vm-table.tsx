@@ -3,7 +3,7 @@
  * status, its disks, the last backup found in the engine's backup folder, and "Back up…" for the
  * selection — also from a row's context menu (right click, the Menu key or Shift+F10).
  */
-import { useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo, VmView } from '../../shared/ipc.js';
 import { formatBytes, formatDateTime } from '../lib/format.js';
@@ -28,6 +28,8 @@ export interface VmTableProps {
   readonly onSelectAll: (ids: readonly string[]) => void;
   readonly onBackUp: (ids: readonly string[]) => void;
   readonly onRefresh: () => void;
+  /** Shown in the heading's place (the heading stays for screen readers): the Disks / Virtual machines switch. */
+  readonly switcher?: ReactNode;
 }
 
 /** A VM's disks in words, for the row's title: each name with its size. */
@@ -57,7 +59,10 @@ export function VmTable(props: VmTableProps) {
   return (
     <section className="pane-section pane-section--grow" aria-labelledby="vms-heading">
       <div className="pane-section__head">
-        <h2 id="vms-heading">{t('backups.viewVms')}</h2>
+        <h2 id="vms-heading" className={props.switcher ? 'visually-hidden' : undefined}>
+          {t('backups.viewVms')}
+        </h2>
+        {props.switcher}
         <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
           {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
         </button>
