@@ -128,6 +128,26 @@ describe('app core: backups of VMs on 4.5', () => {
     await h.call('settings:set', { scheduleWindow: null });
   });
 
+  it('cancels a running backup as the queue does: the engine’s backup finalized, its transfer ended, nothing of the run kept', async () => {
+    const slow = await runningVm(h, 'slow-01');
+    await h.sim.engine.vms.write(slow.disk, 0, randomBytes(16 * MiB));
+    await h.call('settings:set', { bandwidthLimit: 1024 * 1024 });
+    const added = await h.call('backups:add', { vmIds: [slow.id], folder, mode: 'full', snapshot: false, keep: null, start: 'now' });
+    const id = added.queued[0]!.id;
+    await until(() => view(id).state === 'transferring' && view(id).progress.bytesOnWire > 0, 30_000, 'the backup to move data');
+    expect(view(id).backup!.disks[0]!.state).toBe('running');
+    await h.call('transfers:cancel', { id });
+    await settled(id);
+    expect(view(id)).toMatchObject({ state: 'cancelled', backup: { disks: [{ state: 'failed' }] } });
+    await h.call('settings:set', { bandwidthLimit: null });
+    const backups = [...h.sim.engine.state.backups.values()].filter((b) => b.vmId === slow.id);
+    expect(backups.length).toBeGreaterThan(0);
+    expect(backups.map((b) => b.step).filter((step) => step !== 'succeeded' && step !== 'failed')).toEqual([]);
+    expect([...h.sim.engine.state.transfers.values()].filter((t) => !t.phase.startsWith('finished'))).toEqual([]);
+    const list = await h.call('vms:list', undefined);
+    expect(list.vms.find((v) => v.id === slow.id)!.lastBackup).toBeNull();
+  }, 120_000);
+
   it('sends no secret to the window', () => {
     for (const line of h.wire) expect(line).not.toContain(h.sim.password);
   });
