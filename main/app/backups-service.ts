@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { AddBackupsRequest, AddTransfersResult, BackupPlan, BackupPlanItem, BackupPlanRequest, BackupRefusal, VmList, VmView } from '../../shared/ipc.js';
 import { backupKind, backupPath, type BackupPath } from '../engine/backup/backup-plan.js';
 import { lastRun, listRuns, listVmFolders, vmFolderName } from '../engine/backup/set.js';
-import { pickVm, resolveVm, type VmWithDisks } from '../engine/backup/vm-lookup.js';
+import { pickVm, withDisks, type VmWithDisks } from '../engine/backup/vm-lookup.js';
 import { asDiskFerryError, DiskFerryError } from '../engine/errors.js';
 import type { Disk } from '../engine/ovirt/types.js';
 import { checkOutputFolder } from '../engine/plan/download-rules.js';
@@ -58,6 +58,7 @@ export class BackupsService {
         const d = byId.get(id) ?? (await client.disk(id));
         if (d) vmDisks.push(d);
       }
+      // Every attached disk is listed; those a backup cannot hold (LUNs, managed block) say so.
       out.push({
         id: vm.id,
         name: vm.name,
@@ -116,7 +117,10 @@ export class BackupsService {
     const version = await client.version();
     const folder = isAbsolute(request.folder) ? resolve(request.folder) : request.folder;
     const vmIds = [...new Set(request.vmIds)];
-    const all = await client.vms();
+    // The VMs and all disks in two requests, however many VMs are planned (the plan is asked again as the choices change).
+    const [all, listed] = await Promise.all([client.vms(), client.disks({ max: MAX_DISKS })]);
+    const byId = new Map(listed.map((d) => [d.id, d]));
+    const diskOf = async (id: string) => byId.get(id) ?? (await client.disk(id));
     let path: BackupPath | null = null;
     let common: { refusal: BackupRefusal; error: DiskFerryError } | null = null;
     try {
@@ -137,7 +141,7 @@ export class BackupsService {
       const blank = { vmId: id, vmName: known?.name ?? id, status: known?.status ?? null, disks: [], skipped: [], kind: null, reason: null, parentRun: null };
       let vm: VmWithDisks;
       try {
-        vm = await resolveVm(client, pickVm(all, id).id);
+        vm = await withDisks(pickVm(all, id), diskOf);
       } catch (err) {
         items.push({ ...blank, refusal: 'not-found', error: asDiskFerryError(err).toInfo() });
         continue;
