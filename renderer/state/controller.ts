@@ -75,8 +75,10 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     await loadCatalogNow(engineId, refresh);
   };
   const loadCatalogNow = async (engineId: string, refresh: boolean): Promise<void> => {
-    // The VMs come beside the disks, refreshed with them; a user who may not list VMs still gets the disks.
-    const [domains, disks] = await Promise.all([api.catalog.storageDomains({ refresh }), api.catalog.disks({ max: DISK_LIMIT }), loadVms(engineId)]);
+    // The VMs come beside the disks, refreshed with them, without holding them up (the backup folder
+    // may be slow to read); a user who may not list VMs still gets the disks.
+    void loadVms(engineId);
+    const [domains, disks] = await Promise.all([api.catalog.storageDomains({ refresh }), api.catalog.disks({ max: DISK_LIMIT })]);
     if (!domains.ok) dispatch({ type: 'catalog/failed', engineId, error: domains.error });
     else if (!disks.ok) dispatch({ type: 'catalog/failed', engineId, error: disks.error });
     else dispatch({ type: 'catalog/loaded', engineId, domains: domains.value, disks: disks.value });
