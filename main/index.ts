@@ -65,6 +65,7 @@ if (!app.requestSingleInstanceLock()) {
       now: Date.now,
       newId: randomUUID,
       uploadJournals: join(app.getPath('userData'), 'uploads'),
+      pendingSnapshots: join(app.getPath('userData'), 'pending-snapshots'),
     }, { rangedGets: rangedGetDispatcherFrom(process.env), commandLineLedger: ledgerDir() });
     const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
     serveAppScheme(join(root, 'dist', 'renderer'));

@@ -30,6 +30,7 @@
  *   left-out rows) instead of the queued transfers alone: one clash no longer refuses a whole batch.
  * - `transfers:retarget` and `TransferActions.retarget`; `catalog:diskNameCounts`;
  *   `UploadPlanItem.spaceNeeded`, `StorageDomainView.room` and `criticalSpace`, `DiskView.runningVmNames`.
+ * - VM backups: `vms:list`, `backups:plan`, `backups:add`, `TransferView.backup`, `Settings.backupFolder`.
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
@@ -40,7 +41,10 @@ import {
   AddEngineRequestSchema,
   AddTransfersResultSchema,
   AddUploadsRequestSchema,
+  AddBackupsRequestSchema,
   AppInfoSchema,
+  BackupPlanRequestSchema,
+  BackupPlanSchema,
   CaCertificateInfoSchema,
   DownloadPlanSchema,
   ChooseFolderRequestSchema,
@@ -82,6 +86,7 @@ import {
   TransferViewSchema,
   TrustEngineRequestSchema,
   UploadPlanSchema,
+  VmListSchema,
   type Infer,
 } from './schemas/index.js';
 
@@ -143,6 +148,13 @@ export const IPC = {
     'dialogs:openFiles': { request: optional(OpenFilesRequestSchema), response: OpenFilesResultSchema },
     'dialogs:chooseFolder': { request: optional(ChooseFolderRequestSchema), response: ChooseFolderResultSchema },
     'app:info': { request: none, response: AppInfoSchema },
+    // VM backups (docs/backup.md): the VMs beside the disks, "Back up…" planned and queued.
+    /** The selected engine's VMs, their disks, and the last backup of each in the engine's backup folder (`Settings.backupFolder`). */
+    'vms:list': { request: none, response: VmListSchema },
+    /** What a backup of these VMs would do: per VM its disks, the kind of run and why, or why it cannot. */
+    'backups:plan': { request: BackupPlanRequestSchema, response: BackupPlanSchema },
+    /** One backup job per VM (refused: what the plan refuses); remembers the folder for the engine. */
+    'backups:add': { request: AddBackupsRequestSchema, response: AddTransfersResultSchema },
   },
   events: {
     'transfers:changed': TransfersChangeSchema,

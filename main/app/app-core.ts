@@ -7,6 +7,7 @@
 import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
 import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
+import { BackupsService } from './backups-service.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -49,6 +50,7 @@ export class AppCore {
   private readonly catalog: CatalogService;
   private readonly transfers: TransfersService;
   private readonly engineTransfers: EngineTransfersService;
+  private readonly backups: BackupsService;
   /** Probes of planned files, shared by the plan and the confirmed uploads. */
   private readonly planned = new PlannedImages();
   private readonly queue: TransferQueuePort;
@@ -106,6 +108,7 @@ export class AppCore {
       ...(options.engineTimeoutMs !== undefined ? { timeoutMs: options.engineTimeoutMs } : {}),
       ...(options.commandLineLedger !== undefined ? { commandLineLedger: options.commandLineLedger } : {}),
     });
+    this.backups = new BackupsService({ engines: this.engines, settings: this.settings, transfers: this.transfers, queue: () => this.queue, newId: ports.newId });
     this.queue.subscribe((urgent) => {
       this.bus.changed('transfers:changed', urgent);
       this.updateDesktop();
@@ -210,6 +213,9 @@ export class AppCore {
       'dialogs:openFiles': async (r) => ({ paths: await this.ports.dialogs.openFiles(r) }),
       'dialogs:chooseFolder': async (r) => ({ path: await this.ports.dialogs.chooseFolder(r) }),
       'app:info': () => this.appInfo(),
+      'vms:list': () => this.backups.vms(),
+      'backups:plan': (r) => this.backups.plan(r),
+      'backups:add': (r) => this.backups.add(r),
     };
   }
 

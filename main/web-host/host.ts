@@ -74,6 +74,7 @@ export async function startDemoWebHost(options: DemoWebHostOptions = {}): Promis
     now: Date.now,
     newId: randomUUID,
     uploadJournals: join(dataDir, 'uploads'),
+    pendingSnapshots: join(dataDir, 'pending-snapshots'),
   };
   const core = await AppCore.create(ports, { pollIntervalMs: 100, rangedGets: rangedGetDispatcherFrom(process.env), commandLineLedger: ledgerDir(), ...options.core });
   if (options.selectDemo) await core.handlers['engines:demo']();

@@ -55,6 +55,8 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
   // A download's target is its file's name; the whole path is in the title and the details.
   const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : fileNameOf(tr.localPath);
   const arrow = tr.direction === 'upload' ? '↑' : '↓';
+  // A backup is one row for the VM's disks: "Backup of VM web-01 (incremental, 3 disks)".
+  const name = tr.backup ? t('backups.rowName', { vm: tr.backup.vmName, kind: t(`backups.kind.${tr.backup.kind}`), count: tr.backup.disks.length }) : tr.name;
   const details: string[] = [];
   if (tr.state === 'transferring' && tr.progress.connections > 0) details.push(t('row.connections', { count: tr.progress.connections }));
   if (tr.state === 'transferring' && tr.progress.viaProxy !== null) details.push(tr.progress.viaProxy ? t('row.viaProxy') : t('row.direct'));
@@ -69,7 +71,7 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
       tabIndex={0}
       aria-selected={selected}
       aria-expanded={expanded}
-      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phaseParams) })}
+      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name, phase: t(phase.key, phaseParams) })}
       data-transfer-id={tr.id}
       data-state={tr.state}
       data-engine-away={away ? 'true' : undefined}
@@ -83,10 +85,10 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
         <span className={`transfer__dir transfer__dir--${tr.direction}`} aria-hidden="true">
           {arrow}
         </span>
-        <span className="transfer__name" title={`${tr.name} → ${tr.direction === 'upload' ? target : tr.localPath}`}>
-          {tr.name}
+        <span className="transfer__name" title={`${name} → ${tr.direction === 'upload' ? target : tr.localPath}`}>
+          {name}
         </span>
-        <ProgressBar fraction={figures.fraction} tone={phase.tone} busy={figures.tail} label={t('row.progress', { name: tr.name })} />
+        <ProgressBar fraction={figures.fraction} tone={phase.tone} busy={figures.tail} label={t('row.progress', { name })} />
         <span className="transfer__num transfer__pct">{formatPercent(figures.fraction, locale)}</span>
         <span className="transfer__num transfer__size">{formatBytes(tr.progress.bytesTotal, locale)}</span>
         <span className="transfer__num transfer__rate" data-testid="transfer-rate" data-rate={figures.rate ?? undefined}>

@@ -79,13 +79,19 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'dialogs:openFiles': { minimal: {}, full: { title: 'Choose images' } },
   'dialogs:chooseFolder': { minimal: {}, full: { title: 'Choose a folder', defaultPath: '/no/such/folder' } },
   'app:info': { minimal: undefined, full: undefined },
+  'vms:list': { minimal: undefined, full: undefined },
+  'backups:plan': { minimal: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'auto', snapshot: false }, full: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'full', snapshot: true } },
+  'backups:add': {
+    minimal: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'auto', snapshot: false, keep: null, start: 'now' },
+    full: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'incremental', snapshot: false, keep: 7, start: 'window' },
+  },
 };
 
 /**
  * Objects whose keys are data by design (z.record): extra keys are valid there. Every other object in
  * a request is strict. Keyed by channel, as dotted paths.
  */
-export const RECORD_PATHS: Partial<Record<InvokeChannel, readonly string[]>> = { 'settings:set': ['lastStorageDomain'] };
+export const RECORD_PATHS: Partial<Record<InvokeChannel, readonly string[]>> = { 'settings:set': ['lastStorageDomain', 'backupFolder'] };
 
 /** One invalid request. `json`: it survives a JSON round trip unchanged (the web host can carry it). */
 export interface Mutation {

@@ -27,6 +27,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     notes: [],
     cancelDeletesDisk: false,
     checksum: null,
+    backup: null,
     actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true, startNow: false, retarget: true },
     ...over,
   };

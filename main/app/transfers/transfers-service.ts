@@ -115,7 +115,7 @@ export class TransfersService {
         meta: uploadMeta(this.o.engines.profile(engineId).name, probe, target, sd.name, notes),
       });
     }
-    const result = await this.queueUnlessRepeated(transfers.map((transfer, index) => ({ index, transfer })), []);
+    const result = await this.queueNew(transfers.map((transfer, index) => ({ index, transfer })), []);
     const last = transfers.filter((t) => result.queued.some((q) => q.id === t.job.id)).at(-1)?.job;
     if (last?.kind === 'upload') await this.rememberDomain(engineId, last.upload.storageDomain);
     return result;
@@ -183,7 +183,7 @@ export class TransfersService {
       });
       rows.push(i);
     }
-    return this.queueUnlessRepeated(transfers.map((transfer, i) => ({ index: rows[i]!, transfer })), exists);
+    return this.queueNew(transfers.map((transfer, i) => ({ index: rows[i]!, transfer })), exists);
   }
 
   /**
@@ -244,8 +244,8 @@ export class TransfersService {
     };
   }
 
-  /** Queues the transfers that repeat nothing; the others (and `skipped`) are listed with the reason. */
-  private async queueUnlessRepeated(planned: readonly Planned[], skipped: readonly Skipped[]): Promise<AddTransfersResult> {
+  /** Queues the transfers that repeat nothing; the others (and `skipped`) are listed with the reason (also for backups-service.ts). */
+  async queueNew(planned: readonly Planned[], skipped: readonly Skipped[]): Promise<AddTransfersResult> {
     const repeats = this.queue.duplicates(planned.map((p) => p.transfer.job));
     const fresh: NewTransfer[] = [];
     const left: Skipped[] = [...skipped];
