@@ -30,6 +30,8 @@
  *   left-out rows) instead of the queued transfers alone: one clash no longer refuses a whole batch.
  * - `transfers:retarget` and `TransferActions.retarget`; `catalog:diskNameCounts`;
  *   `UploadPlanItem.spaceNeeded`, `StorageDomainView.room` and `criticalSpace`, `DiskView.runningVmNames`.
+ * - `backups:list`, `backups:planRestore`, `backups:restore` (the backup history and restore jobs),
+ *   `TransferView.restore`, `Settings.backupFolder`.
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
@@ -41,6 +43,11 @@ import {
   AddTransfersResultSchema,
   AddUploadsRequestSchema,
   AppInfoSchema,
+  BackupHistorySchema,
+  BackupsListRequestSchema,
+  PlanRestoreRequestSchema,
+  RestorePlanViewSchema,
+  RestoreRequestSchema,
   CaCertificateInfoSchema,
   DownloadPlanSchema,
   ChooseFolderRequestSchema,
@@ -143,6 +150,12 @@ export const IPC = {
     'dialogs:openFiles': { request: optional(OpenFilesRequestSchema), response: OpenFilesResultSchema },
     'dialogs:chooseFolder': { request: optional(ChooseFolderRequestSchema), response: ChooseFolderResultSchema },
     'app:info': { request: none, response: AppInfoSchema },
+    /** The backup history of a folder (absent: the one remembered for the selected engine; a folder given is remembered): runs per VM. */
+    'backups:list': { request: optional(BackupsListRequestSchema), response: BackupHistorySchema },
+    /** A finished run's disks probed for the Restore… sheet: default names, the room each takes per choice. */
+    'backups:planRestore': { request: PlanRestoreRequestSchema, response: RestorePlanViewSchema },
+    /** Restore jobs (uploads that carry their origin) queued on the selected engine, one per disk; clashes left out as for uploads. */
+    'backups:restore': { request: RestoreRequestSchema, response: AddTransfersResultSchema },
   },
   events: {
     'transfers:changed': TransfersChangeSchema,

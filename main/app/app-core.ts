@@ -7,6 +7,7 @@
 import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
 import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
+import { BackupsService } from './backups-service.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -47,6 +48,7 @@ export class AppCore {
   private readonly catalog: CatalogService;
   private readonly transfers: TransfersService;
   private readonly engineTransfers: EngineTransfersService;
+  private readonly backups: BackupsService;
   /** Probes of planned files, shared by the plan and the confirmed uploads. */
   private readonly planned = new PlannedImages();
   private readonly queue: TransferQueuePort;
@@ -97,6 +99,7 @@ export class AppCore {
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     });
     this.transfers.attach(this.queue);
+    this.backups = new BackupsService({ engines: this.engines, catalog: this.catalog, settings: this.settings, transfers: this.transfers, planned: this.planned, newId: ports.newId });
     this.engineTransfers = new EngineTransfersService({
       engines: this.engines,
       jobs: () => this.queue.jobs(),
@@ -207,6 +210,9 @@ export class AppCore {
       'dialogs:openFiles': async (r) => ({ paths: await this.ports.dialogs.openFiles(r) }),
       'dialogs:chooseFolder': async (r) => ({ path: await this.ports.dialogs.chooseFolder(r) }),
       'app:info': () => this.appInfo(),
+      'backups:list': (r) => this.backups.list(r ?? {}),
+      'backups:planRestore': (r) => this.backups.planRestore(r),
+      'backups:restore': (r) => this.backups.restore(r),
     };
   }
 

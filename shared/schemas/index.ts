@@ -10,3 +10,4 @@ export * from './catalog.js';
 export * from './transfers.js';
 export * from './settings.js';
 export * from './engine-transfers.js';
+export * from './backups.js';

@@ -36,6 +36,8 @@ const settingsShape = {
   existingFilePolicy: ExistingFilePolicySchema,
   /** Remembered upload target per engine profile id. */
   lastStorageDomain: z.record(IdSchema, IdSchema),
+  /** The backup folder per engine profile id (the Backups… sheet reads it; an absolute path). */
+  backupFolder: z.record(IdSchema, PathSchema),
   theme: z.enum(['system', 'light', 'dark']),
   language: z.enum(['system', 'en', 'ja']),
   /** Desktop notification when a transfer ends. */
@@ -72,6 +74,7 @@ export const DEFAULT_SETTINGS: Settings = {
   downloadFormat: 'raw',
   existingFilePolicy: 'rename',
   lastStorageDomain: {},
+  backupFolder: {},
   theme: 'system',
   language: 'system',
   notifications: true,

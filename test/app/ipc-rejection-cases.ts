@@ -74,18 +74,24 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'settings:get': { minimal: undefined, full: undefined },
   'settings:set': {
     minimal: {},
-    full: { ...DEFAULT_SETTINGS, bandwidthLimit: 1 << 20, scheduleWindow: { start: '22:00', end: '06:00' }, downloadFolder: '/no/such/folder', lastStorageDomain: { 'profile-1': 'domain-1' } },
+    full: { ...DEFAULT_SETTINGS, bandwidthLimit: 1 << 20, scheduleWindow: { start: '22:00', end: '06:00' }, downloadFolder: '/no/such/folder', lastStorageDomain: { 'profile-1': 'domain-1' }, backupFolder: { 'profile-1': '/no/such/folder' } },
   },
   'dialogs:openFiles': { minimal: {}, full: { title: 'Choose images' } },
   'dialogs:chooseFolder': { minimal: {}, full: { title: 'Choose a folder', defaultPath: '/no/such/folder' } },
   'app:info': { minimal: undefined, full: undefined },
+  'backups:list': { minimal: undefined, full: { folder: '/no/such/folder' } },
+  'backups:planRestore': { minimal: { run: '/no/such/run' }, full: { run: '/no/such/run', diskIds: ['no-such-disk'] } },
+  'backups:restore': {
+    minimal: { run: '/no/such/run', storageDomainId: 'no-such-domain', items: [{ backupDiskId: 'no-such-disk', diskName: 'disk' }], attach: { kind: 'none' } },
+    full: { run: '/no/such/run', storageDomainId: 'no-such-domain', items: [{ backupDiskId: 'no-such-disk', diskName: 'disk', diskFormat: 'cow' }], attach: { kind: 'vm', name: 'web-01' }, start: 'window' },
+  },
 };
 
 /**
  * Objects whose keys are data by design (z.record): extra keys are valid there. Every other object in
  * a request is strict. Keyed by channel, as dotted paths.
  */
-export const RECORD_PATHS: Partial<Record<InvokeChannel, readonly string[]>> = { 'settings:set': ['lastStorageDomain'] };
+export const RECORD_PATHS: Partial<Record<InvokeChannel, readonly string[]>> = { 'settings:set': ['lastStorageDomain', 'backupFolder'] };
 
 /** One invalid request. `json`: it survives a JSON round trip unchanged (the web host can carry it). */
 export interface Mutation {

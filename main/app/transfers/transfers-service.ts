@@ -121,6 +121,16 @@ export class TransfersService {
     return result;
   }
 
+  /**
+   * Queues transfers another service planned by the same rules (restores: `backups:restore`), with the
+   * same clash check; the storage domain becomes the remembered one.
+   */
+  async addPlanned(transfers: readonly NewTransfer[], engineId: string, domainId: string): Promise<AddTransfersResult> {
+    const result = await this.queueUnlessRepeated(transfers.map((transfer, index) => ({ index, transfer })), []);
+    if (result.queued.length > 0) await this.rememberDomain(engineId, domainId);
+    return result;
+  }
+
   /** Queues downloads of disks of the selected engine into a folder, named by the template (clashes left out, as for uploads). */
   async addDownloads(request: AddDownloadsRequest): Promise<AddTransfersResult> {
     if (!isAbsolute(request.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${request.folder} is relative).`, { retryable: false });

@@ -96,18 +96,22 @@ export async function planRestore(deps: TransferDeps, request: RestoreRequest, s
   if (manifest === null)
     throw refuse(`${source} has no ${MANIFEST_NAME}: it is an unfinished backup run (it was interrupted, or is still running), and nothing in it is restored. Restore a finished run of the same VM instead.`);
   const chosen = chooseDisks(manifest, request.disks ?? [], source);
-  const stamp = basename(source).replace(/-(full|incremental|snapshot)$/, '');
   const items: RestoreItem[] = [];
   for (const d of chosen) {
     const file = join(source, d.file);
     const probe = await probeImageOnce(file);
     if (probe.virtualSize !== d.virtualSize)
       throw refuse(`${file} holds ${probe.virtualSize} bytes of guest data, but the manifest says disk ${d.alias} had ${d.virtualSize}. The run folder was changed after the backup; restore another run.`);
-    const diskName = request.name === undefined ? `${d.alias}-${stamp}` : chosen.length === 1 ? request.name : `${request.name}-${d.alias}`;
+    const diskName = request.name === undefined ? restoredDiskName(d.alias, source) : chosen.length === 1 ? request.name : `${request.name}-${d.alias}`;
     const { notes } = planned(probe, diskName);
     items.push({ backupDisk: { id: d.id, alias: d.alias, digest: d.digest }, file, probe, diskName, description: `Restored by DiskFerry from the ${manifest.kind} backup ${basename(source)} of VM ${manifest.vm.name}, disk ${d.alias}`, notes });
   }
   return { source, manifest, domain, vm, verify, items };
+}
+
+/** The default name of a disk restored from a run: `<alias>-<run time>`. */
+export function restoredDiskName(alias: string, runDir: string): string {
+  return `${alias}-${basename(runDir).replace(/-(full|incremental|snapshot)$/, '')}`;
 }
 
 /** The run's disks the user chose (by alias or id), all when none was named; an unknown name is refused with the list. */
