@@ -66,6 +66,7 @@ export function Sidebar() {
             onSelectAll={c.selectDisks}
             onDownload={() => c.openDownloadPlan(selectedDiskIds)}
             onRefresh={() => void c.loadCatalog(true)}
+            onBackups={() => c.openBackups()}
           />
         </>
       )}

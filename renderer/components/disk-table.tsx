@@ -26,6 +26,8 @@ export interface DiskTableProps {
   readonly onSelectAll: (ids: readonly string[]) => void;
   readonly onDownload: () => void;
   readonly onRefresh: () => void;
+  /** Opens the Backups… sheet (the backup history, and restores from it). */
+  readonly onBackups?: () => void;
 }
 
 const COLUMNS: readonly { key: DiskSortKey; className: string }[] = [
@@ -48,6 +50,11 @@ export function DiskTable(props: DiskTableProps) {
     <section className="pane-section pane-section--grow" aria-labelledby="disks-heading">
       <div className="pane-section__head">
         <h2 id="disks-heading">{t('sidebar.disks')}</h2>
+        {props.onBackups && (
+          <button type="button" className="link" onClick={props.onBackups} title={t('backups.buttonHelp')} data-testid="open-backups">
+            {t('backups.button')}
+          </button>
+        )}
         <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
           {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
         </button>

@@ -7,10 +7,10 @@
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, TransferView } from '../../shared/ipc.js';
-import { formatBytes, formatDuration, formatPercent, formatRate, formatTime, fileNameOf } from '../lib/format.js';
+import { formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, formatTime, fileNameOf } from '../lib/format.js';
 import { rowFigures } from '../lib/progress-figures.js';
 import { errorReason } from '../lib/error-text.js';
-import { errorHint, phaseText, rowActions, type RowAction } from '../lib/transfer-text.js';
+import { errorHint, phaseText, rowActions, transferTitle, type RowAction } from '../lib/transfer-text.js';
 import { lockedDisk } from '../lib/engine-transfer-text.js';
 import { Icon } from './icon.js';
 import { ProgressBar } from './progress-bar.js';
@@ -55,6 +55,8 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
   // A download's target is its file's name; the whole path is in the title and the details.
   const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : fileNameOf(tr.localPath);
   const arrow = tr.direction === 'upload' ? '↑' : '↓';
+  const titled = transferTitle(tr, (ms) => formatDateTime(ms, locale));
+  const name = titled ? t(titled.key, titled.params) : tr.name;
   const details: string[] = [];
   if (tr.state === 'transferring' && tr.progress.connections > 0) details.push(t('row.connections', { count: tr.progress.connections }));
   if (tr.state === 'transferring' && tr.progress.viaProxy !== null) details.push(tr.progress.viaProxy ? t('row.viaProxy') : t('row.direct'));
@@ -69,7 +71,7 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
       tabIndex={0}
       aria-selected={selected}
       aria-expanded={expanded}
-      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name: tr.name, phase: t(phase.key, phaseParams) })}
+      aria-label={t('row.label', { direction: t(`row.${tr.direction}`), name, phase: t(phase.key, phaseParams) })}
       data-transfer-id={tr.id}
       data-state={tr.state}
       data-engine-away={away ? 'true' : undefined}
@@ -83,10 +85,10 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
         <span className={`transfer__dir transfer__dir--${tr.direction}`} aria-hidden="true">
           {arrow}
         </span>
-        <span className="transfer__name" title={`${tr.name} → ${tr.direction === 'upload' ? target : tr.localPath}`}>
-          {tr.name}
+        <span className="transfer__name" title={`${name} → ${tr.direction === 'upload' ? target : tr.localPath}`}>
+          {name}
         </span>
-        <ProgressBar fraction={figures.fraction} tone={phase.tone} busy={figures.tail} label={t('row.progress', { name: tr.name })} />
+        <ProgressBar fraction={figures.fraction} tone={phase.tone} busy={figures.tail} label={t('row.progress', { name })} />
         <span className="transfer__num transfer__pct">{formatPercent(figures.fraction, locale)}</span>
         <span className="transfer__num transfer__size">{formatBytes(tr.progress.bytesTotal, locale)}</span>
         <span className="transfer__num transfer__rate" data-testid="transfer-rate" data-rate={figures.rate ?? undefined}>
@@ -98,6 +100,7 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
         {/* Where it goes, first on the line, so a long phase never cuts it (the storage domain, the file). */}
         <span className="transfer__target muted" title={tr.direction === 'upload' ? target : tr.localPath}>
           → {target}
+          {tr.restore?.attachVmName ? `, ${t('backups.rowAttach', { vm: tr.restore.attachVmName })}` : ''}
         </span>
         <span className={`transfer__phase tone-${phase.tone}`} data-testid="transfer-phase">
           {t(phase.key, phaseParams)}
