@@ -5,7 +5,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { BackupHistory } from '../../shared/ipc.js';
-import { BackupsSheet, type BackupsFilter } from '../components/backups-sheet.js';
+import { BackupsSheet } from '../components/backups-sheet.js';
+import type { BackupsFilter } from '../lib/backup-filter.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { useAppState, useController } from './context.js';
 

@@ -7,16 +7,11 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { BackupHistory, BackupRunView, BackupVmView } from '../../shared/ipc.js';
+import type { BackupHistory, BackupRunView } from '../../shared/ipc.js';
+import { filterVms, type BackupsFilter } from '../lib/backup-filter.js';
 import { errorReason } from '../lib/error-text.js';
 import { formatBytes, formatDateTime } from '../lib/format.js';
 import { Sheet } from './sheet.js';
-
-/** Which VM to show (either field may be null). */
-export interface BackupsFilter {
-  readonly vmId: string | null;
-  readonly vmName: string | null;
-}
 
 /** Props of the sheet. */
 export interface BackupsSheetProps {
@@ -32,13 +27,6 @@ export interface BackupsSheetProps {
   /** Restore… of a run (`diskId` null) or of one of its disks. */
   readonly onRestore: (run: BackupRunView, diskId: string | null) => void;
   readonly onClose: () => void;
-}
-
-/** The VMs the filter keeps: by id when it has one, else by name. */
-export function filterVms(vms: readonly BackupVmView[], filter: BackupsFilter): readonly BackupVmView[] {
-  if (filter.vmId !== null) return vms.filter((v) => v.vmId === filter.vmId);
-  if (filter.vmName !== null) return vms.filter((v) => v.vmName === filter.vmName);
-  return vms;
 }
 
 /** The sheet. */

@@ -167,4 +167,17 @@ describe('app core: backup history and restore jobs', () => {
     expect(wire).not.toContain(h.sim.password);
     expect(wire).not.toMatch(/\/images\/|Bearer|"ticket/i);
   }, 60_000);
+
+  it('a restore that failed for want of space says so; Change and retry to another domain restores it, still a restore', async () => {
+    const full = (await h.call('catalog:storageDomains', {})).find((d) => d.name === 'data-full')!;
+    const { queued } = await h.call('backups:restore', { run: incr.runDir, storageDomainId: full.id, items: [{ backupDiskId: disk, diskName: 'hist-retarget' }], attach: { kind: 'none' } });
+    const id = queued[0]!.id;
+    await until(() => ['completed', 'failed'].includes(transfer(id).state), 30_000, 'the restore to fail');
+    expect(transfer(id)).toMatchObject({ state: 'failed', error: { code: 'domain-full' }, actions: { retarget: true } });
+    await h.call('transfers:retarget', { id, target: { kind: 'upload', storageDomainId: dataNfs, diskName: 'hist-retarget' } });
+    await until(() => transfer(id).state === 'completed', 30_000, 'the changed restore to complete');
+    const done = transfer(id);
+    expect(done).toMatchObject({ name: 'hist-disk', storageDomainName: 'data-nfs', restore: { diskAlias: 'hist-disk', attachVmName: null } });
+    await run('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', atIncr, await guestCopy(done.diskId!, 'retargeted')]);
+  }, 60_000);
 });

@@ -211,7 +211,9 @@ export class TransfersService {
       const sd = domainById(domains, t.storageDomainId);
       const probe = await probeImageOnce(job.upload.path, this.o.planned.get(job.upload.path) ?? job.upload.image);
       const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: t.diskName, diskFormat: t.diskFormat, preallocated: t.preallocated ?? job.upload.preallocated, verify: job.upload.verify });
-      await this.queue.retarget(job.id, { kind: 'upload', upload: target, storageDomainKey: sd.id }, uploadMeta(view.engineName, probe, target, sd.name, notes));
+      const meta = uploadMeta(view.engineName, probe, target, sd.name, notes);
+      // A restore keeps its name (the backed-up disk's), and stays a restore: the job keeps its origin.
+      await this.queue.retarget(job.id, { kind: 'upload', upload: target, storageDomainKey: sd.id }, job.restore ? { ...meta, name: view.name } : meta);
       await this.rememberDomain(job.engine, sd.id);
     } else if (t.kind === 'download' && job.kind === 'download') {
       if (!isAbsolute(t.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${t.folder} is relative).`, { retryable: false });
