@@ -104,7 +104,8 @@ describe('diskferry restore', () => {
     expect(await run('queue', 'add', 'restore', '--storage-domain', 'data-nfs')).toMatchObject({ code: 2, err: expect.stringContaining('Name one backup run folder') });
     expect(await run('queue', 'add', 'upload', top, '--storage-domain', 'data-nfs', '--attach', 'web-01')).toMatchObject({ code: 2, err: expect.stringContaining('--attach and --disk go with queue add restore') });
 
-    const add = await run('queue', 'add', 'restore', join(vmDir, INCR), '--storage-domain', 'data-nfs', '--attach', 'web-01', '--name', 'web-queued', '--now');
+    expect(await run('queue', 'add', 'restore', join(vmDir, INCR), '--storage-domain', 'data-nfs', '--output', h.dir)).toMatchObject({ code: 2, err: expect.stringContaining('--format and --output are for downloads') });
+    const add = await run('queue', 'add', 'restore', join(vmDir, INCR), '--storage-domain', 'data-nfs', '--attach', 'web-01', '--name', 'web-queued', '--disk-format', 'raw', '--now');
     expect(add.code, add.err).toBe(0);
     expect(add.out).toMatch(/^Queued [0-9a-f]{8}: restore web-queued\n$/);
     expect(h.sim.engine.state.disks.size).toBe(before);
@@ -119,6 +120,8 @@ describe('diskferry restore', () => {
     const done = (await run('queue', 'list', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((j) => j['job'] === job['job'])!;
     expect(done).toMatchObject({ state: 'completed', result: { diskName: 'web-queued' } });
     const diskId = (done['result'] as { diskId: string }).diskId;
+    // The format asked for: the chain goes up collapsed into a raw disk.
+    expect(h.sim.engine.state.disks.get(diskId)?.format).toBe('raw');
     await expectDiskEqualsFile(h.sim, diskId, await qemuRaw(top, join(h.dir, 'queued-top.raw')));
     expect([...h.sim.engine.state.vms.values()].find((v) => v.name === 'web-01')!.diskIds).toContain(diskId);
     const csv = await run('queue', 'report', '--csv', '--all');

@@ -75,12 +75,14 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
     });
   } else if (kind === 'restore') {
     // The restore is planned now (manifest, files, domain, VM), as `restore` plans it: a mistake fails here, not at night.
+    if (values.format !== undefined || values.output !== undefined) throw new UsageError('--format and --output are for downloads; a restore uploads into a new disk (see --storage-domain, --disk-format).');
     const request = restoreRequest(values, positionals, verify);
+    const diskFormat = parseChoice('disk-format', values['disk-format'], ['raw', 'cow'] as const);
     const deps = await ctx.connect(values);
     const plan = await planRestore(deps, request);
     specs = plan.items.map((item) => {
       for (const line of item.notes) ctx.io.stderr.write(`diskferry: note: ${line}\n`);
-      return { kind: 'upload' as const, engine: key, label: item.diskName, storageDomainKey: plan.domain.id, ...common, upload: restoreUpload(plan, item), restore: restoreOrigin(plan, item) };
+      return { kind: 'upload' as const, engine: key, label: item.diskName, storageDomainKey: plan.domain.id, ...common, upload: restoreUpload(plan, item, { diskFormat, preallocated: values.preallocated }), restore: restoreOrigin(plan, item) };
     });
   } else if (kind === 'backup') {
     const mode = parseBackupMode(values);

@@ -151,9 +151,9 @@ export function restoreOrigin(plan: RestorePlan, item: RestoreItem): RestoreOrig
   };
 }
 
-/** The upload a planned disk is: the upload rules' target (from the kept probe), on the plan's domain. */
-export function restoreUpload(plan: RestorePlan, item: RestoreItem): UploadTarget {
-  return uploadTarget(item.probe, plan.domain, { storageDomain: plan.domain.id, diskName: item.diskName, verify: plan.verify }).target;
+/** The upload a planned disk is: the upload rules' target (from the kept probe), on the plan's domain, with the format and allocation asked for. */
+export function restoreUpload(plan: RestorePlan, item: RestoreItem, choices: { readonly diskFormat?: 'raw' | 'cow' | undefined; readonly preallocated?: boolean | undefined } = {}): UploadTarget {
+  return uploadTarget(item.probe, plan.domain, { storageDomain: plan.domain.id, diskName: item.diskName, verify: plan.verify, diskFormat: choices.diskFormat, preallocated: choices.preallocated }).target;
 }
 
 /**
