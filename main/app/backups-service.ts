@@ -13,6 +13,7 @@ import { readManifest, type BackupManifest } from '../engine/backup/manifest.js'
 import { planRestore, restoredDiskName, restoreOrigin } from '../engine/backup/restore.js';
 import { DiskFerryError, errorCode } from '../engine/errors.js';
 import { dataBytesAtMost } from '../engine/image/data-size.js';
+import type { OvirtClient } from '../engine/ovirt/client.js';
 import { probeImage } from '../engine/image/probe.js';
 import { checkUploadDomain } from '../engine/plan/upload-rules.js';
 import { uploadTarget } from '../engine/plan/upload-target.js';
@@ -103,8 +104,8 @@ export class BackupsService {
     const sd = domains.find((d) => d.id === request.storageDomainId);
     if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${request.storageDomainId}. Refresh the storage domains.`, { retryable: false, subject: { kind: 'domain', name: request.storageDomainId } });
     checkUploadDomain(sd);
-    const attachVm = request.attach.kind === 'source' ? manifest.vm.id : request.attach.kind === 'vm' ? request.attach.name : undefined;
     const deps = await this.o.engines.transferDeps(engineId);
+    const attachVm = request.attach.kind === 'none' ? undefined : await this.attachTarget(deps.client, manifest, request.attach);
     const verify = this.o.settings.get().verify;
     const plan = await planRestore(deps, { source: request.run, storageDomain: sd.id, disks: request.items.map((i) => i.backupDiskId), ...(attachVm !== undefined ? { attachVm } : {}), verify });
     const engineName = this.o.engines.profile(engineId).name;
@@ -128,6 +129,25 @@ export class BackupsService {
       };
     });
     return this.o.transfers.addPlanned(transfers, engineId, sd.id);
+  }
+
+  /** The id of the VM to attach to: the backup's, or one named; one that is not on the engine is refused in the window's words. */
+  private async attachTarget(client: OvirtClient, manifest: BackupManifest, attach: { kind: 'source' } | { kind: 'vm'; name: string }): Promise<string> {
+    const vms = await client.vms();
+    if (attach.kind === 'source') {
+      if (vms.some((v) => v.id === manifest.vm.id)) return manifest.vm.id;
+      throw new DiskFerryError('not-found', `VM ${manifest.vm.name}, which this backup is of, is no longer on this engine, so nothing was restored. Attach the disk to another VM, or to none.`, {
+        retryable: false,
+        subject: { kind: 'vm', name: manifest.vm.name },
+      });
+    }
+    const named = vms.filter((v) => v.name === attach.name);
+    if (named.length === 1) return named[0]!.id;
+    throw new DiskFerryError(
+      named.length === 0 ? 'not-found' : 'bad-input',
+      named.length === 0 ? `No VM '${attach.name}' on this engine, so nothing was restored. Check the name, or attach to another VM.` : `${named.length} VMs are named '${attach.name}', so nothing was restored. Rename one in the Administration Portal, or attach to another VM.`,
+      { retryable: false, subject: { kind: 'vm', name: attach.name } },
+    );
   }
 }
 

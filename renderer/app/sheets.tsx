@@ -87,7 +87,7 @@ export function Sheets() {
     case 'backups':
       return <BackupsPanel vmId={sheet.vmId} vmName={sheet.vmName} />;
     case 'restore':
-      return <RestoreSheet plan={sheet.plan} domains={catalog.domains} window={window} locale={locale} onStart={c.restore} onBack={() => c.openBackups(sheet.back)} onClose={c.closeSheet} />;
+      return <RestoreSheet plan={sheet.plan} domains={catalog.domains} window={window} locale={locale} onStart={c.restore} onCountNames={c.countDiskNames} onBack={() => c.openBackups(sheet.back)} onClose={c.closeSheet} />;
   }
 }
 

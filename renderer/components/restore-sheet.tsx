@@ -8,11 +8,12 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ErrorInfo, Result } from '../../shared/errors.js';
 import type { AddTransfersResult, DiskFormat, RestorePlanView, RestoreRequest, ScheduleWindow, StartMode, StorageDomainView } from '../../shared/ipc.js';
+import { useNameCounts, type CountNames } from '../hooks/use-name-counts.js';
 import { defaultUploadTarget } from '../lib/engine-text.js';
 import { errorReason } from '../lib/error-text.js';
 import { formatBytes, formatDateTime } from '../lib/format.js';
 import { spaceVerdict } from '../lib/plan-checks.js';
-import { DomainSelect, OutcomeSummary, SpaceNote } from './plan-parts.js';
+import { DomainSelect, OutcomeSummary, SameNameNote, SpaceNote } from './plan-parts.js';
 import { Sheet } from './sheet.js';
 import { StartChoice } from './start-choice.js';
 
@@ -23,6 +24,8 @@ export interface RestoreSheetProps {
   readonly window: ScheduleWindow | null;
   readonly locale: string;
   readonly onStart: (request: RestoreRequest) => Promise<Result<AddTransfersResult>>;
+  /** How many disks the engine has with a name (the same-name warning). */
+  readonly onCountNames?: CountNames;
   readonly onBack: () => void;
   readonly onClose: () => void;
 }
@@ -30,7 +33,7 @@ export interface RestoreSheetProps {
 type AttachChoice = 'source' | 'vm' | 'none';
 
 /** The sheet. */
-export function RestoreSheet({ plan, domains, window, locale, onStart, onBack, onClose }: RestoreSheetProps) {
+export function RestoreSheet({ plan, domains, window, locale, onStart, onCountNames, onBack, onClose }: RestoreSheetProps) {
   const { t, i18n } = useTranslation();
   const remembered = domains.find((d) => d.id === plan.storageDomainId && d.acceptsUploads);
   const [domainId, setDomainId] = useState(remembered?.id ?? defaultUploadTarget(domains)?.id ?? '');
@@ -46,6 +49,7 @@ export function RestoreSheet({ plan, domains, window, locale, onStart, onBack, o
   const runTime = formatDateTime(plan.startedAt, locale);
   const title = single ? t('backups.restoreTitleDisk', { disk: single.alias, run: runTime }) : t('backups.restoreTitle', { run: runTime, vm: plan.vm.name });
   const names = rows.map((r) => r.diskName.trim());
+  const counts = useNameCounts(names, new Map(), onCountNames);
   const ready = domain?.acceptsUploads === true && names.every((n) => n !== '') && (attach !== 'vm' || vmName.trim() !== '');
 
   const submit = async () => {
@@ -104,6 +108,7 @@ export function RestoreSheet({ plan, domains, window, locale, onStart, onBack, o
               aria-label={t('upload.diskNameOf', { name: item.alias })}
               required
             />
+            <SameNameNote name={names[i]!} count={counts.get(names[i]!) ?? 0} />
           </label>
           <label className="field">
             <span>{t('upload.diskFormat')}</span>

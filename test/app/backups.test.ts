@@ -141,7 +141,14 @@ describe('app core: backup history and restore jobs', () => {
     const badDomain = await h.invoke('backups:restore', { run: incr.runDir, storageDomainId: 'no-such-domain', items: [{ backupDiskId: disk, diskName: 'x' }], attach: { kind: 'source' } });
     expect(!badDomain.ok && badDomain.error.code).toBe('not-found');
     const badVm = await h.invoke('backups:restore', { run: incr.runDir, storageDomainId: dataNfs, items: [{ backupDiskId: disk, diskName: 'x' }], attach: { kind: 'vm', name: 'no-such-vm' } });
-    expect(!badVm.ok && badVm.error).toMatchObject({ code: 'not-found', message: expect.stringContaining("No VM 'no-such-vm'") });
+    expect(!badVm.ok && badVm.error).toMatchObject({ code: 'not-found', message: "No VM 'no-such-vm' on this engine, so nothing was restored. Check the name, or attach to another VM.", subject: { kind: 'vm', name: 'no-such-vm' } });
+    // The VM the backup is of, gone from the engine: the plan says so, and attaching to it is refused in words.
+    const kept = h.sim.engine.state.vms.get(vm.id)!;
+    h.sim.engine.state.vms.delete(vm.id);
+    expect((await h.call('backups:planRestore', { run: incr.runDir })).vmPresent).toBe(false);
+    const gone = await h.invoke('backups:restore', { run: incr.runDir, storageDomainId: dataNfs, items: [{ backupDiskId: disk, diskName: 'x' }], attach: { kind: 'source' } });
+    expect(!gone.ok && gone.error.message).toBe('VM hist-vm, which this backup is of, is no longer on this engine, so nothing was restored. Attach the disk to another VM, or to none.');
+    h.sim.engine.state.vms.set(vm.id, kept);
     expect(h.snapshot('transfers:changed').transfers.filter((t) => t.restore)).toEqual([]);
     expect(h.sim.engine.state.disks.size).toBe(before);
 

@@ -40,7 +40,7 @@ export function jobTag(jobId: string): string {
 /** The disk description an upload job gives its disk. */
 export function uploadDescription(job: QueueJob & { kind: 'upload' }): string {
   const r = job.restore;
-  if (r?.backupDisk && r.vm) return `Restored by DiskFerry from the ${r.runKind ?? ''} backup ${basename(r.run ?? job.upload.path)} of VM ${r.vm.name}, disk ${r.backupDisk.alias} ${jobTag(job.id)}`.replace('  ', ' ');
+  if (r?.backupDisk && r.vm) return `Restored by DiskFerry from the ${r.runKind ? `${r.runKind} ` : ''}backup ${basename(r.run ?? job.upload.path)} of VM ${r.vm.name}, disk ${r.backupDisk.alias} ${jobTag(job.id)}`;
   if (r) return `Restored by DiskFerry from ${basename(job.upload.path)} ${jobTag(job.id)}`;
   return `Uploaded by DiskFerry from ${basename(job.upload.path)} ${jobTag(job.id)}`;
 }
