@@ -50,14 +50,16 @@ export function DiskTable(props: DiskTableProps) {
     <section className="pane-section pane-section--grow" aria-labelledby="disks-heading">
       <div className="pane-section__head">
         <h2 id="disks-heading">{t('sidebar.disks')}</h2>
-        {props.onBackups && (
-          <button type="button" className="link" onClick={props.onBackups} title={t('backups.buttonHelp')} data-testid="open-backups">
-            {t('backups.button')}
+        <span className="pane-section__actions">
+          {props.onBackups && (
+            <button type="button" className="link" onClick={props.onBackups} title={t('backups.buttonHelp')} data-testid="open-backups">
+              {t('backups.button')}
+            </button>
+          )}
+          <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
+            {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
           </button>
-        )}
-        <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
-          {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
-        </button>
+        </span>
       </div>
       <input
         type="search"
