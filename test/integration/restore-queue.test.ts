@@ -120,6 +120,11 @@ describe('restore jobs in the queue', () => {
     expect(failed.state).toBe('failed');
     expect(failed.error?.message).toMatch(/The VM to attach the restored disk to \(.*\) is gone from the engine\. The restored disk .* is kept/);
     expect(h.sim.engine.state.disks.get(failed.diskId!)?.status).toBe('ok');
+    // A copy of the job removed from the queue keeps the restored disk, as the error said.
+    const { q: other } = await openSimQueue(h, {}, {}, new MemoryQueueStore({ version: 1, jobs: [{ ...failed, id: `${failed.id.slice(0, -4)}ffff` }], reports: [] }));
+    await other.remove(`${failed.id.slice(0, -4)}ffff`);
+    await other.close();
+    expect(h.sim.engine.state.disks.get(failed.diskId!)?.status).toBe('ok');
     // The VM is back (say, restored by its owner): a retry sends nothing again and only attaches.
     h.sim.engine.state.vms.set(gone.id, kept);
     q.retry(job!.id);

@@ -155,6 +155,7 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
     if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs);
     if (job.kind === 'backup') return void (await releaseBackup(deps, job));
     if (job.state === 'completed') return;
+    if (await restoredDiskKept(deps, job, signal)) return;
     const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : job.diskId ? await unsavedTransfer(deps, job.diskId, signal) : null;
     if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
     if (job.diskId && (await deps.client.disk(job.diskId, signal))) await deleteDiskAndWait(deps, job.diskId, signal, timeoutMs);
@@ -163,6 +164,21 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
   } catch (err) {
     deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: errorMessage(err) });
   }
+}
+
+/**
+ * A restore whose upload the engine finished (its run reached finalize, the transfer ended in success
+ * or is gone, the disk is ok) holds the user's data, and its error said the disk is kept (only the
+ * attach failed): removing, cancelling or changing the job never deletes it.
+ */
+async function restoredDiskKept(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, signal: AbortSignal): Promise<boolean> {
+  if (!job.restore || !job.finalizing || job.diskId === null) return false;
+  const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : null;
+  if (t && t.phase !== 'finished_success') return false;
+  const disk = await deps.client.disk(job.diskId, signal);
+  if (disk?.status !== 'ok') return false;
+  deps.log.info('keeping the disk a restore job restored', { job: job.id, diskId: disk.id });
+  return true;
 }
 
 /**
