@@ -119,6 +119,10 @@ describe('app core: backup history and restore jobs', () => {
     expect(!none.ok && none.error).toMatchObject({ code: 'not-found', message: expect.stringMatching(/does not exist\. Choose the folder your backups are in\./) });
     const relative = await h.invoke('backups:list', { folder: 'backups' });
     expect(!relative.ok && relative.error.code).toBe('bad-input');
+    // A VM folder itself is read as that VM.
+    const one = await h.call('backups:list', { folder: join(out, `hist-vm-${vm.id.slice(0, 8)}`) });
+    expect(one.vms.map((v) => [v.vmName, v.runs.length])).toEqual([['hist-vm', 2]]);
+    await h.call('backups:list', { folder: copy });
     // A folder that failed is not remembered.
     expect((await h.call('backups:list', undefined)).folder).toBe(copy);
     await h.call('backups:list', { folder: out });

@@ -5,7 +5,7 @@
  * set readers decide; one bad run never hides the others.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { readManifest, type BackupManifest } from './manifest.js';
 
@@ -48,18 +48,27 @@ export interface HistoryVm {
   readonly runs: readonly HistoryRun[];
 }
 
-/** The VM folders of `outputDir` that hold runs, by name; each run read and checked. */
+/**
+ * The VM folders of `outputDir` that hold runs, by name; each run read and checked. A VM folder
+ * itself (its runs directly inside) is read as that one VM, as `diskferry backups list` reads it.
+ */
 export async function readHistory(outputDir: string): Promise<HistoryVm[]> {
+  const own = await readRuns(outputDir);
+  if (own.length > 0) return [vmOf(basename(outputDir), outputDir, own)];
   const out: HistoryVm[] = [];
   for (const entry of (await readdir(outputDir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) continue;
     const path = join(outputDir, entry.name);
     const runs = await readRuns(path);
-    if (runs.length === 0) continue;
-    const named = [...runs].reverse().find((r) => r.manifest)?.manifest?.vm ?? null;
-    out.push({ folder: entry.name, path, vmId: named?.id ?? null, vmName: named?.name ?? entry.name.replace(/-[0-9a-f]{8}$/i, ''), runs });
+    if (runs.length > 0) out.push(vmOf(entry.name, path, runs));
   }
   return out;
+}
+
+/** A VM folder's entry: the VM as its newest manifest names it, else as the folder's name does. */
+function vmOf(folder: string, path: string, runs: readonly HistoryRun[]): HistoryVm {
+  const named = [...runs].reverse().find((r) => r.manifest)?.manifest?.vm ?? null;
+  return { folder, path, vmId: named?.id ?? null, vmName: named?.name ?? folder.replace(/-[0-9a-f]{8}$/i, ''), runs };
 }
 
 /** The runs of one VM folder, oldest first, each with its state. */
