@@ -12,6 +12,7 @@ import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
 import { AppCore } from './app/app-core.js';
 import { simulatorDemoEngine } from './app/demo-engine.js';
 import { rangedGetDispatcherFrom } from './engine/imageio/connection.js';
+import { ledgerDir } from './engine/config-dir.js';
 import { createLog } from './engine/log.js';
 import { realTimers } from './engine/timers.js';
 import { forwardEvents } from './ipc/emit.js';
@@ -64,7 +65,8 @@ if (!app.requestSingleInstanceLock()) {
       now: Date.now,
       newId: randomUUID,
       uploadJournals: join(app.getPath('userData'), 'uploads'),
-    }, { rangedGets: rangedGetDispatcherFrom(process.env) });
+      pendingSnapshots: join(app.getPath('userData'), 'pending-snapshots'),
+    }, { rangedGets: rangedGetDispatcherFrom(process.env), commandLineLedger: ledgerDir() });
     const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
     serveAppScheme(join(root, 'dist', 'renderer'));
     registerHandlers({ ipcMain, handlers: core.handlers, allowedOrigins, windowContents: () => (win && !win.isDestroyed() ? win.webContents : null), log });

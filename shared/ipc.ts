@@ -30,8 +30,9 @@
  *   left-out rows) instead of the queued transfers alone: one clash no longer refuses a whole batch.
  * - `transfers:retarget` and `TransferActions.retarget`; `catalog:diskNameCounts`;
  *   `UploadPlanItem.spaceNeeded`, `StorageDomainView.room` and `criticalSpace`, `DiskView.runningVmNames`.
- * - `backups:list`, `backups:planRestore`, `backups:restore` (the backup history and restore jobs),
- *   `TransferView.restore`, `Settings.backupFolder`.
+ * - VM backups: `vms:list`, `backups:plan`, `backups:add`, `TransferView.backup`; the backup history
+ *   and restore jobs: `backups:list`, `backups:planRestore`, `backups:restore`, `TransferView.restore`;
+ *   `Settings.backupFolder` (one folder per engine for both).
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
@@ -42,7 +43,10 @@ import {
   AddEngineRequestSchema,
   AddTransfersResultSchema,
   AddUploadsRequestSchema,
+  AddBackupsRequestSchema,
   AppInfoSchema,
+  BackupPlanRequestSchema,
+  BackupPlanSchema,
   BackupHistorySchema,
   BackupsListRequestSchema,
   PlanRestoreRequestSchema,
@@ -89,6 +93,7 @@ import {
   TransferViewSchema,
   TrustEngineRequestSchema,
   UploadPlanSchema,
+  VmListSchema,
   type Infer,
 } from './schemas/index.js';
 
@@ -150,6 +155,13 @@ export const IPC = {
     'dialogs:openFiles': { request: optional(OpenFilesRequestSchema), response: OpenFilesResultSchema },
     'dialogs:chooseFolder': { request: optional(ChooseFolderRequestSchema), response: ChooseFolderResultSchema },
     'app:info': { request: none, response: AppInfoSchema },
+    // VM backups (docs/backup.md): the VMs beside the disks, "Back up…" planned and queued; the Backups… history, Restore… queued.
+    /** The selected engine's VMs, their disks, and the last backup of each in the engine's backup folder (`Settings.backupFolder`). */
+    'vms:list': { request: none, response: VmListSchema },
+    /** What a backup of these VMs would do: per VM its disks, the kind of run and why, or why it cannot. */
+    'backups:plan': { request: BackupPlanRequestSchema, response: BackupPlanSchema },
+    /** One backup job per VM (refused: what the plan refuses); remembers the folder for the engine. */
+    'backups:add': { request: AddBackupsRequestSchema, response: AddTransfersResultSchema },
     /** The backup history of a folder (absent: the one remembered for the selected engine; a folder given is remembered): runs per VM. */
     'backups:list': { request: optional(BackupsListRequestSchema), response: BackupHistorySchema },
     /** A finished run's disks probed for the Restore… sheet: default names, the room each takes per choice. */

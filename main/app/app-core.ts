@@ -8,6 +8,7 @@ import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
 import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import { BackupsService } from './backups-service.js';
+import { RestoreService } from './restore-service.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -37,6 +38,8 @@ export interface AppCoreOptions {
   readonly rangedGets?: RangedGetDispatcher;
   /** The OS's sparse files for the download plan and the runs (tests feed one what another OS answers); this OS's by default. */
   readonly sparse?: SparseFiles;
+  /** The command line's record of its plain commands' transfers (hosts pass `ledgerDir()`): the engine transfers view names their owner. */
+  readonly commandLineLedger?: string;
 }
 
 /** See the file comment. */
@@ -49,6 +52,7 @@ export class AppCore {
   private readonly transfers: TransfersService;
   private readonly engineTransfers: EngineTransfersService;
   private readonly backups: BackupsService;
+  private readonly restores: RestoreService;
   /** Probes of planned files, shared by the plan and the confirmed uploads. */
   private readonly planned = new PlannedImages();
   private readonly queue: TransferQueuePort;
@@ -99,13 +103,15 @@ export class AppCore {
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     });
     this.transfers.attach(this.queue);
-    this.backups = new BackupsService({ engines: this.engines, catalog: this.catalog, settings: this.settings, transfers: this.transfers, planned: this.planned, newId: ports.newId });
+    this.restores = new RestoreService({ engines: this.engines, catalog: this.catalog, settings: this.settings, transfers: this.transfers, planned: this.planned, newId: ports.newId });
     this.engineTransfers = new EngineTransfersService({
       engines: this.engines,
       jobs: () => this.queue.jobs(),
       now: ports.now,
       ...(options.engineTimeoutMs !== undefined ? { timeoutMs: options.engineTimeoutMs } : {}),
+      ...(options.commandLineLedger !== undefined ? { commandLineLedger: options.commandLineLedger } : {}),
     });
+    this.backups = new BackupsService({ engines: this.engines, settings: this.settings, transfers: this.transfers, queue: () => this.queue, newId: ports.newId });
     this.queue.subscribe((urgent) => {
       this.bus.changed('transfers:changed', urgent);
       this.updateDesktop();
@@ -210,9 +216,12 @@ export class AppCore {
       'dialogs:openFiles': async (r) => ({ paths: await this.ports.dialogs.openFiles(r) }),
       'dialogs:chooseFolder': async (r) => ({ path: await this.ports.dialogs.chooseFolder(r) }),
       'app:info': () => this.appInfo(),
-      'backups:list': (r) => this.backups.list(r ?? {}),
-      'backups:planRestore': (r) => this.backups.planRestore(r),
-      'backups:restore': (r) => this.backups.restore(r),
+      'vms:list': () => this.backups.vms(),
+      'backups:plan': (r) => this.backups.plan(r),
+      'backups:add': (r) => this.backups.add(r),
+      'backups:list': (r) => this.restores.list(r ?? {}),
+      'backups:planRestore': (r) => this.restores.planRestore(r),
+      'backups:restore': (r) => this.restores.restore(r),
     };
   }
 

@@ -1,169 +1,187 @@
 /**
- * `backups:*`: the backup history of a folder for the window (read by the engine's backup readers,
- * main/engine/backup/history.ts; the window never reads the disk), the plan of a restore (each disk's
- * file probed with its chain: the room its disk takes per choice, its default name) and restores
- * queued as restore jobs — upload jobs that carry their origin (backup/restore-job.ts) — through the
- * same queue, rules and clash check as uploads. The folder is remembered per engine (`backupFolder`).
+ * The window's VM backups (`vms:list`, `backups:plan`, `backups:add`; docs/backup.md): the engine's
+ * VMs with their disks and the last backup in the engine's backup folder, the plan of a backup (the
+ * kind of each VM's run and why, from backup-plan.ts, and what cannot work), and the backup jobs it
+ * queues — one job per VM, run by the queue's backup runner like the CLI's `queue add backup`.
  */
-import { stat } from 'node:fs/promises';
-import { basename, isAbsolute, join } from 'node:path';
-import type { AddTransfersResult, BackupHistory, BackupRunView, BackupsListRequest, PlanRestoreRequest, RestorePlanView, RestoreRequest } from '../../shared/ipc.js';
-import { readHistory, type HistoryRun } from '../engine/backup/history.js';
-import { readManifest, type BackupManifest } from '../engine/backup/manifest.js';
-import { planRestore, restoredDiskName, restoreOrigin } from '../engine/backup/restore.js';
-import { DiskFerryError, errorCode } from '../engine/errors.js';
-import { dataBytesAtMost } from '../engine/image/data-size.js';
-import type { OvirtClient } from '../engine/ovirt/client.js';
-import { probeImage } from '../engine/image/probe.js';
-import { checkUploadDomain } from '../engine/plan/upload-rules.js';
-import { uploadTarget } from '../engine/plan/upload-target.js';
-import type { CatalogService } from './catalog-service.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { AddBackupsRequest, AddTransfersResult, BackupPlan, BackupPlanItem, BackupPlanRequest, BackupRefusal, VmList, VmView } from '../../shared/ipc.js';
+import { backupKind, backupPath, type BackupPath } from '../engine/backup/backup-plan.js';
+import { lastRun, listRuns, listVmFolders, vmFolderName } from '../engine/backup/set.js';
+import { pickVm, withDisks, type VmWithDisks } from '../engine/backup/vm-lookup.js';
+import { asDiskFerryError, DiskFerryError } from '../engine/errors.js';
+import type { Disk } from '../engine/ovirt/types.js';
+import { checkOutputFolder } from '../engine/plan/download-rules.js';
+import type { NewJob } from '../engine/queue/job.js';
 import type { EnginesService } from './engines-service.js';
 import type { SettingsService } from './settings-service.js';
-import type { NewTransfer } from './transfers/queue-port.js';
+import type { NewTransfer, TransferQueuePort } from './transfers/queue-port.js';
 import type { TransfersService } from './transfers/transfers-service.js';
-import { planItemFromProbe, type PlannedImages } from './upload-planning.js';
 
 /** What the service works with. */
 export interface BackupsServiceOptions {
   readonly engines: EnginesService;
-  readonly catalog: CatalogService;
   readonly settings: SettingsService;
   readonly transfers: TransfersService;
-  readonly planned: PlannedImages;
+  readonly queue: () => TransferQueuePort;
   readonly newId: () => string;
 }
 
-function refuse(message: string, subject?: { kind: 'folder' | 'file'; name: string }): DiskFerryError {
-  return new DiskFerryError('bad-input', message, { retryable: false, ...(subject ? { subject } : {}) });
-}
+/** Disks asked for at once when the VM list needs their names and sizes. */
+const MAX_DISKS = 5000;
 
-/** The window's view of a run (the manifest stays in main). */
-function runView(r: HistoryRun): BackupRunView {
-  const { manifest: _manifest, ...view } = r;
-  return { ...view, disks: r.disks.map((d) => ({ ...d })), notes: [...r.notes], restorable: r.state === 'finished' };
+/** A planned VM the queue can take: the plan's row and the VM found on the engine. */
+interface Accepted {
+  readonly item: BackupPlanItem;
+  readonly vm: VmWithDisks;
 }
 
 /** See the file comment. */
 export class BackupsService {
   constructor(private readonly o: BackupsServiceOptions) {}
 
-  /** The runs per VM of the folder asked for, or of the one remembered for the selected engine. */
-  async list(request: BackupsListRequest): Promise<BackupHistory> {
-    const engineId = this.o.engines.state().selectedId;
-    const remembered = engineId === null ? undefined : this.o.settings.get().backupFolder[engineId];
-    const folder = request.folder ?? remembered ?? null;
-    if (folder === null) return { folder: null, vms: [] };
-    if (!isAbsolute(folder)) throw refuse(`Choose a full folder path (${folder} is relative).`, { kind: 'folder', name: folder });
-    const st = await stat(folder).catch((err: unknown) => {
-      throw new DiskFerryError('not-found', errorCode(err) === 'ENOENT' ? `The backup folder ${folder} does not exist. Choose the folder your backups are in.` : `The backup folder ${folder} cannot be read. Choose another.`, {
-        retryable: false,
-        subject: { kind: 'folder', name: folder },
+  /** The selected engine's VMs, their disks, and the last backup of each in the engine's backup folder. */
+  async vms(): Promise<VmList> {
+    const engineId = this.o.engines.selectedId();
+    const client = await this.o.engines.connect(engineId);
+    const [vms, disks] = await Promise.all([client.vms(), client.disks({ max: MAX_DISKS })]);
+    const byId = new Map(disks.map((d) => [d.id, d]));
+    const folder = this.o.settings.get().backupFolder[engineId] ?? null;
+    // One read of the folder for all VMs; a folder that is gone (an unmounted drive) has no backups to show.
+    const folders = folder === null ? [] : await listVmFolders(folder).catch(() => []);
+    const out: VmView[] = [];
+    for (const vm of vms) {
+      const own = folders.find((f) => f.name === vmFolderName(vm)) ?? folders.find((f) => f.name.endsWith(`-${vm.id.slice(0, 8)}`) && f.runs.some((r) => r.manifest?.vm.id === vm.id));
+      const last = own ? lastRun(own.runs) : null;
+      const vmDisks: Disk[] = [];
+      for (const id of vm.diskIds) {
+        const d = byId.get(id) ?? (await client.disk(id));
+        if (d) vmDisks.push(d);
+      }
+      // Every attached disk is listed; those a backup cannot hold (LUNs, managed block) say so.
+      out.push({
+        id: vm.id,
+        name: vm.name,
+        status: vm.status,
+        disks: vmDisks.map((d) => ({ id: d.id, name: d.name, provisionedSize: d.provisionedSize, backupable: d.storageType === null || d.storageType === 'image' })),
+        lastBackup: last ? { run: last.name, kind: last.manifest.kind, finishedAt: Date.parse(last.manifest.finishedAt) } : null,
       });
-    });
-    if (!st.isDirectory()) throw refuse(`${folder} is a file, not a folder. Choose the folder your backups are in.`, { kind: 'folder', name: folder });
-    const vms = await readHistory(folder);
-    if (engineId !== null && request.folder !== undefined && remembered !== folder) await this.o.settings.set({ backupFolder: { ...this.o.settings.get().backupFolder, [engineId]: folder } });
-    return { folder, vms: vms.map((v) => ({ folder: v.folder, path: v.path, vmId: v.vmId, vmName: v.vmName, runs: v.runs.map(runView) })) };
+    }
+    return { vms: out, backupFolder: folder };
   }
 
-  /** Each chosen disk of a finished run probed with its chain: the plan rows the Restore… sheet shows. */
-  async planRestore(request: PlanRestoreRequest): Promise<RestorePlanView> {
-    const engineId = this.o.engines.selectedId();
-    const manifest = await finishedManifest(request.run);
-    const disks = request.diskIds ? request.diskIds.map((id) => diskOf(manifest, id, request.run)) : manifest.disks;
-    const items: RestorePlanView['items'][number][] = [];
-    for (const d of disks) {
-      const probe = await probeImage(join(request.run, d.file));
-      this.o.planned.remember(probe);
-      items.push({ ...planItemFromProbe(probe, await dataBytesAtMost(probe)), diskName: restoredDiskName(d.alias, request.run), backupDiskId: d.id, alias: d.alias });
-    }
-    const client = await this.o.engines.connect(engineId);
-    const vmPresent = (await client.vms().catch(() => [])).some((v) => v.id === manifest.vm.id);
-    const started = Date.parse(manifest.startedAt);
-    return {
-      run: request.run,
-      runName: basename(request.run),
-      startedAt: Number.isNaN(started) ? null : started,
-      items,
-      storageDomainId: this.o.settings.get().lastStorageDomain[engineId] ?? null,
-      vm: { id: manifest.vm.id, name: manifest.vm.name },
-      vmPresent,
-    };
+  /** What a backup of these VMs into this folder would do, VM by VM; nothing is changed. */
+  async plan(request: BackupPlanRequest): Promise<BackupPlan> {
+    return (await this.planned(request)).plan;
   }
 
   /**
-   * Queues one restore job per disk on the selected engine. Planned whole first — the manifest, the
-   * files and their chains, the domain (checked to take uploads), the VM to attach to — so a mistake
-   * queues nothing; each disk then goes by the upload rules with the name and format chosen.
+   * Queues one backup job per VM, after planning again (the engine or the folder may have changed
+   * since the sheet showed the plan). A VM the plan refuses refuses the request, in its words: the
+   * sheet starts only what its plan accepted. A VM already queued meanwhile is left out and said.
    */
-  async restore(request: RestoreRequest): Promise<AddTransfersResult> {
-    const engineId = this.o.engines.selectedId();
-    const manifest = await finishedManifest(request.run);
-    const domains = await this.o.catalog.domains(engineId, false);
-    const sd = domains.find((d) => d.id === request.storageDomainId);
-    if (!sd) throw new DiskFerryError('not-found', `The engine has no storage domain with id ${request.storageDomainId}. Refresh the storage domains.`, { retryable: false, subject: { kind: 'domain', name: request.storageDomainId } });
-    checkUploadDomain(sd);
-    const deps = await this.o.engines.transferDeps(engineId);
-    const attachVm = request.attach.kind === 'none' ? undefined : await this.attachTarget(deps.client, manifest, request.attach);
-    const verify = this.o.settings.get().verify;
-    const plan = await planRestore(deps, { source: request.run, storageDomain: sd.id, disks: request.items.map((i) => i.backupDiskId), ...(attachVm !== undefined ? { attachVm } : {}), verify });
+  async add(request: AddBackupsRequest): Promise<AddTransfersResult> {
+    const { plan, accepted, folder, engineId } = await this.planned(request);
+    const refused = plan.items.find((i) => i.refusal !== null && i.refusal !== 'in-queue');
+    if (refused?.error) throw new DiskFerryError(refused.error.code, refused.error.message, { retryable: false, ...(refused.error.subject ? { subject: refused.error.subject } : {}) });
     const engineName = this.o.engines.profile(engineId).name;
-    const transfers: NewTransfer[] = plan.items.map((item, i) => {
-      const chosen = request.items[i]!;
-      const { target, notes } = uploadTarget(item.probe, sd, { storageDomain: sd.id, diskName: chosen.diskName, diskFormat: chosen.diskFormat, verify });
-      return {
-        job: { id: this.o.newId(), kind: 'upload', engine: engineId, label: target.diskName, storageDomainKey: sd.id, start: request.start ?? 'now', upload: target, restore: restoreOrigin(plan, item) },
+    const verify = this.o.settings.get().verify;
+    const planned = accepted.map(({ item, vm }): { index: number; transfer: NewTransfer } => ({
+      index: plan.items.indexOf(item),
+      transfer: {
+        job: { id: this.o.newId(), ...backupJob(engineId, vm, folder, request, plan.snapshot, verify) },
         meta: {
-          direction: 'upload',
+          direction: 'download',
           engineName,
-          name: item.backupDisk?.alias ?? item.probe.name,
-          localPath: item.file,
-          diskName: target.diskName,
-          storageDomainName: sd.name,
-          localFormat: item.probe.format,
-          diskFormat: target.diskFormat,
-          bytesTotal: item.probe.virtualSize,
-          notes: [...notes],
+          name: vm.name,
+          localPath: join(folder, vmFolderName(vm)),
+          diskName: vm.name,
+          storageDomainName: null,
+          localFormat: 'qcow2',
+          diskFormat: null,
+          bytesTotal: item.disks.reduce((s, d) => s + (d.size ?? 0), 0),
+          notes: [],
+          backup: { kind: item.kind!, disks: item.disks.map((d) => ({ id: d.id, name: d.name, size: d.size ?? 0 })) },
         },
-      };
-    });
-    return this.o.transfers.addPlanned(transfers, engineId, sd.id);
+      },
+    }));
+    const queuedBefore = plan.items.flatMap((i, index) => (i.refusal === 'in-queue' ? [{ index, name: i.vmName, reason: 'in-queue' as const, message: i.error?.message ?? '' }] : []));
+    const result = await this.o.transfers.queueNew(planned, queuedBefore);
+    await this.o.settings.set({ backupFolder: { ...this.o.settings.get().backupFolder, [engineId]: folder } });
+    return result;
   }
 
-  /** The id of the VM to attach to: the backup's, or one named; one that is not on the engine is refused in the window's words. */
-  private async attachTarget(client: OvirtClient, manifest: BackupManifest, attach: { kind: 'source' } | { kind: 'vm'; name: string }): Promise<string> {
-    const vms = await client.vms();
-    if (attach.kind === 'source') {
-      if (vms.some((v) => v.id === manifest.vm.id)) return manifest.vm.id;
-      throw new DiskFerryError('not-found', `VM ${manifest.vm.name}, which this backup is of, is no longer on this engine, so nothing was restored. Attach the disk to another VM, or to none.`, {
-        retryable: false,
-        subject: { kind: 'vm', name: manifest.vm.name },
+  private async planned(request: BackupPlanRequest): Promise<{ plan: BackupPlan; accepted: Accepted[]; folder: string; engineId: string }> {
+    const engineId = this.o.engines.selectedId();
+    const client = await this.o.engines.connect(engineId);
+    const version = await client.version();
+    const folder = isAbsolute(request.folder) ? resolve(request.folder) : request.folder;
+    const vmIds = [...new Set(request.vmIds)];
+    // The VMs and all disks in two requests, however many VMs are planned (the plan is asked again as the choices change).
+    const [all, listed] = await Promise.all([client.vms(), client.disks({ max: MAX_DISKS })]);
+    const byId = new Map(listed.map((d) => [d.id, d]));
+    const diskOf = async (id: string) => byId.get(id) ?? (await client.disk(id));
+    let path: BackupPath | null = null;
+    let common: { refusal: BackupRefusal; error: DiskFerryError } | null = null;
+    try {
+      path = backupPath(version, request.snapshot);
+      if (!isAbsolute(request.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${request.folder} is relative).`, { retryable: false, subject: { kind: 'folder', name: request.folder } });
+    } catch (err) {
+      common = { refusal: path === null ? 'no-backup-api' : 'folder', error: asDiskFerryError(err) };
+    }
+    if (common === null) {
+      await checkOutputFolder(folder).catch((err: unknown) => {
+        common = { refusal: 'folder', error: asDiskFerryError(err) };
       });
     }
-    const named = vms.filter((v) => v.name === attach.name);
-    if (named.length === 1) return named[0]!.id;
-    throw new DiskFerryError(
-      named.length === 0 ? 'not-found' : 'bad-input',
-      named.length === 0 ? `No VM '${attach.name}' on this engine, so nothing was restored. Check the name, or attach to another VM.` : `${named.length} VMs are named '${attach.name}', so nothing was restored. Rename one in the Administration Portal, or attach to another VM.`,
-      { retryable: false, subject: { kind: 'vm', name: attach.name } },
-    );
+    const items: BackupPlanItem[] = [];
+    const accepted: Accepted[] = [];
+    for (const id of vmIds) {
+      const known = all.find((v) => v.id === id);
+      const blank = { vmId: id, vmName: known?.name ?? id, status: known?.status ?? null, disks: [], skipped: [], kind: null, reason: null, parentRun: null };
+      let vm: VmWithDisks;
+      try {
+        vm = await withDisks(pickVm(all, id), diskOf);
+      } catch (err) {
+        items.push({ ...blank, refusal: 'not-found', error: asDiskFerryError(err).toInfo() });
+        continue;
+      }
+      const base = { ...blank, vmName: vm.name, status: vm.status, disks: vm.disks.map((d) => ({ id: d.id, name: d.name, size: d.provisionedSize })), skipped: [...vm.skipped] };
+      const refuse = (refusal: BackupRefusal, error: DiskFerryError) => items.push({ ...base, refusal, error: error.toInfo() });
+      if (common !== null) refuse(common.refusal, common.error);
+      else if (vm.disks.length === 0) refuse('no-disks', new DiskFerryError('bad-input', `VM '${vm.name}' has no disks a backup can hold.`, { retryable: false, subject: { kind: 'vm', name: vm.name } }));
+      else {
+        const vmDir = join(folder, vmFolderName(vm));
+        try {
+          const plan = backupKind(await listRuns(vmDir), request.mode, path!, vm, vmDir);
+          const item: BackupPlanItem = { ...base, kind: plan.kind, reason: plan.reason, parentRun: plan.parent?.name ?? null, refusal: null, error: null };
+          items.push(item);
+          accepted.push({ item, vm });
+        } catch (err) {
+          refuse('no-base', asDiskFerryError(err));
+        }
+      }
+    }
+    // A VM with an unfinished backup into this folder in the queue (the queue's own rule of repeated work).
+    const repeats = this.o.queue().duplicates(accepted.map(({ vm }) => backupJob(engineId, vm, folder, { mode: request.mode, keep: null, start: 'now' }, path?.snapshot ?? false, true)));
+    const fresh = accepted.filter((a, i) => {
+      const r = repeats[i];
+      if (r?.reason !== 'in-queue') return true;
+      const message = `A backup of VM '${a.vm.name}' into ${folder} is already in the queue (${this.o.queue().get(r.jobId).state}); it was left out.`;
+      items[items.indexOf(a.item)] = { ...a.item, kind: null, reason: null, refusal: 'in-queue', error: new DiskFerryError('conflict', message, { retryable: false, subject: { kind: 'vm', name: a.vm.name } }).toInfo() };
+      return false;
+    });
+    return { plan: { engineVersion: version.full, snapshot: path?.snapshot ?? request.snapshot, snapshotForced: path?.forced ?? false, items }, accepted: fresh, folder, engineId };
   }
 }
 
-/** The manifest of a finished run; an unfinished or foreign folder is refused in words. */
-async function finishedManifest(run: string): Promise<BackupManifest> {
-  if (!isAbsolute(run)) throw refuse(`Choose a full folder path (${run} is relative).`, { kind: 'folder', name: run });
-  const manifest = await readManifest(run).catch((err: unknown) => {
-    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return null;
-    throw err;
-  });
-  if (manifest === null) throw refuse(`${basename(run)} has no manifest: it is an unfinished backup run, and nothing in it can be restored. Restore a finished run of the same VM.`, { kind: 'folder', name: basename(run) });
-  return manifest;
-}
-
-function diskOf(manifest: BackupManifest, id: string, run: string): BackupManifest['disks'][number] {
-  const d = manifest.disks.find((x) => x.id === id);
-  if (!d) throw refuse(`The backup run ${basename(run)} has no disk ${id}. Its disks: ${manifest.disks.map((x) => x.alias).join(', ')}.`);
-  return d;
+/** The queue's backup job of a VM. */
+function backupJob(engine: string, vm: VmWithDisks, folder: string, request: Pick<AddBackupsRequest, 'mode' | 'keep' | 'start'>, snapshot: boolean, verify: boolean): NewJob {
+  return {
+    kind: 'backup',
+    engine,
+    label: vm.name,
+    start: request.start,
+    backup: { vmId: vm.id, vmName: vm.name, outputDir: folder, mode: request.mode, verify, ...(snapshot ? { snapshot: true } : {}), ...(request.keep !== null ? { keep: request.keep } : {}) },
+  };
 }

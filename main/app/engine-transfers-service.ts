@@ -11,6 +11,7 @@
 import type { EndEngineTransferRequest, EndEngineTransferResult, EngineTransfers, EngineTransfersRequest, EngineTransferView } from '../../shared/ipc.js';
 import { DiskFerryError } from '../engine/errors.js';
 import { endStuckTransfer, surveyTransfers, type TransferCondition, type TransferRow } from '../engine/janitor/janitor.js';
+import { TransferLedger } from '../engine/janitor/ledger.js';
 import { ownersOf } from '../engine/janitor/owners.js';
 import { Sightings } from '../engine/janitor/sightings.js';
 import type { QueueJob } from '../engine/queue/job.js';
@@ -25,6 +26,11 @@ export interface EngineTransfersServiceOptions {
   readonly now: () => number;
   /** How long ending a transfer waits for its disk (default the engine step timeout, 5 min). */
   readonly timeoutMs?: number;
+  /**
+   * The command line's local record of its plain commands' transfers (engine/janitor/ledger.ts), so
+   * that one a `diskferry` command left open reads as that command's; none = not read.
+   */
+  readonly commandLineLedger?: string;
 }
 
 /** Stuck first (what the view is for), then what moves or is held, then what is ending or ended. */
@@ -101,9 +107,10 @@ export class EngineTransfersService {
       sightings = await Sightings.open(null);
       this.sightings.set(engineId, sightings);
     }
+    const ledger = this.o.commandLineLedger === undefined ? null : { ledger: new TransferLedger(this.o.commandLineLedger), engineHost: deps.client.engineHost };
     const owners = await ownersOf(
       this.o.jobs().filter((j) => j.engine === engineId),
-      null,
+      ledger,
     );
     return surveyTransfers(deps, owners, sightings);
   }

@@ -226,6 +226,7 @@ export class EnginesService {
       ...(rangedGets ? { rangedGets } : {}),
       ...(sparse ? { sparse } : {}),
       ...(this.ports.uploadJournals ? { uploadJournals: this.ports.uploadJournals } : {}),
+      ...(this.ports.pendingSnapshots ? { pendingSnapshots: this.ports.pendingSnapshots } : {}),
     };
   }
 

@@ -90,6 +90,8 @@ export interface AppPorts {
   readonly newId: () => string;
   /** The folder of upload journals, so an interrupted upload resumes by range; none: not kept. */
   readonly uploadJournals?: string;
+  /** The folder of pending snapshot records (snapshot backups); none: snapshot backups are refused. */
+  readonly pendingSnapshots?: string;
 }
 
 /** A dialog port for hosts without native dialogs. */

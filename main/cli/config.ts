@@ -1,22 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errorCode } from '../engine/errors.js';
+import { configDir } from '../engine/config-dir.js';
 import { writeFileAtomic } from '../engine/fs/atomic.js';
 
-/** The per-user folder for DiskFerry's CLI files (profiles, queue), following each OS's convention. */
-export function configDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env['DISKFERRY_CONFIG_DIR']) return env['DISKFERRY_CONFIG_DIR'];
-  if (platform === 'win32') return join(env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), 'DiskFerry');
-  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'DiskFerry');
-  return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'diskferry');
-}
-
-/** The local record of the transfers plain commands have open (engine/janitor/ledger.ts). */
-export function ledgerDir(dir: string = configDir()): string {
-  return join(dir, 'transfers');
-}
+export { configDir, ledgerDir } from '../engine/config-dir.js';
 
 /** The records of the VM snapshots snapshot backups must remove (engine/backup/snapshot-pending.ts). */
 export function pendingSnapshotsDir(dir: string = configDir()): string {

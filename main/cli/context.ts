@@ -206,6 +206,7 @@ export class CliContext {
       hashThread: hashThreadWanted(process.env),
       rangedGets: rangedGetDispatcherFrom(process.env),
       uploadJournals: uploadJournalDir(),
+      pendingSnapshots: pendingSnapshotsDir(),
       ...(this.ports.files ? { files: this.ports.files } : {}),
       ...(this.ports.sparse ? { sparse: this.ports.sparse } : {}),
     };

@@ -4,7 +4,7 @@
 export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domain NAME [--name N] [--disk-format raw|cow] [--preallocated] [--no-verify] [--priority N] [--now]
   diskferry queue add download DISK… --output DIR [--format raw|qcow2] [--no-verify] [--if-exists fail|overwrite|rename|skip]
                       [--priority N] [--now]
-  diskferry queue add backup VM… --output DIR [--full|--incremental|--auto] [--keep N [--remove-checkpoints]] [--no-verify]
+  diskferry queue add backup VM… --output DIR [--full|--incremental|--auto] [--snapshot] [--keep N [--remove-checkpoints]] [--no-verify]
                       [--priority N] [--now]
   diskferry queue add restore RUN_DIR|FILE --storage-domain NAME [--name N] [--disk ALIAS]… [--attach VM] [--disk-format raw|cow] [--preallocated] [--no-verify]
                       [--priority N] [--now]

@@ -2,6 +2,7 @@
 import { useMemo } from 'react';
 import type { UploadPlanItem } from '../../shared/ipc.js';
 import { AddEngineSheet } from '../components/add-engine-sheet.js';
+import { BackupSheet } from '../components/backup-sheet.js';
 import { DownloadPlanSheet } from '../components/download-plan-sheet.js';
 import { ReportSheet } from '../components/report-sheet.js';
 import { SettingsSheet } from '../components/settings-sheet.js';
@@ -24,6 +25,7 @@ export function Sheets() {
   const info = useAppState((s) => s.info);
   const catalog = useAppState((s) => s.catalog);
   const engines = useAppState((s) => s.engines);
+  const vms = useAppState((s) => s.vms.vms);
   if (!sheet) return null;
   const window = settings?.scheduleWindow ?? null;
   const nativeDialogs = info?.nativeDialogs ?? false;
@@ -66,11 +68,27 @@ export function Sheets() {
                 await c.setSettings({ downloadFolder: request.folder, downloadNameTemplate: request.nameTemplate ?? settings.downloadNameTemplate, downloadFormat: request.format, existingFilePolicy: request.existing });
               return c.startDownloads(request);
             }}
+            onBackUpInstead={(names) => void c.openBackupOf(names)}
             onClose={c.closeSheet}
           />
         )
       );
     }
+    case 'backup':
+      return (
+        <BackupSheet
+          vmIds={sheet.vmIds}
+          vms={vms}
+          folder={engines.selectedId ? (settings?.backupFolder[engines.selectedId] ?? null) : null}
+          window={window}
+          locale={locale}
+          nativeDialogs={nativeDialogs}
+          onChooseFolder={chooseFolder}
+          onPlan={c.planBackups}
+          onStart={c.startBackups}
+          onClose={c.closeSheet}
+        />
+      );
     case 'confirm-cancel':
       return <ConfirmCancel transferIds={sheet.transferIds} />;
     case 'retarget':

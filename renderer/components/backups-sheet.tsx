@@ -42,7 +42,7 @@ export function BackupsSheet(props: BackupsSheetProps) {
   const read = () => shownFolder.trim() !== '' && props.onRead(shownFolder.trim());
   return (
     <Sheet
-      title={filtered ? t('backups.titleVm', { vm: vmLabel }) : t('backups.title')}
+      title={filtered ? t('backups.historyTitleVm', { vm: vmLabel }) : t('backups.historyTitle')}
       onClose={onClose}
       onSubmit={read}
       wide
@@ -106,7 +106,7 @@ export function BackupsSheet(props: BackupsSheetProps) {
         {vms.map((vm) => (
           <section key={vm.path} className="backups__vm" data-testid="backup-vm" data-vm={vm.vmName}>
             <h3>
-              {t('backups.vm', { vm: vm.vmName })} <span className="muted small">{t('backups.runs', { count: vm.runs.length })}</span>
+              {t('backups.vmHeading', { vm: vm.vmName })} <span className="muted small">{t('backups.runs', { count: vm.runs.length })}</span>
             </h3>
             <ul className="backups__runs">
               {[...vm.runs].reverse().map((run) => (

@@ -2,6 +2,7 @@
  * The left pane's disks: a search field, a table sortable by each column, a checkbox per disk and
  * "Download to…" for the selection. Rendering is capped; the search narrows larger catalogs.
  */
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DiskView } from '../../shared/ipc.js';
 import { formatBytes } from '../lib/format.js';
@@ -28,6 +29,8 @@ export interface DiskTableProps {
   readonly onRefresh: () => void;
   /** Opens the Backups… sheet (the backup history, and restores from it). */
   readonly onBackups?: () => void;
+  /** Shown in the heading's place (the heading stays for screen readers): the Disks / Virtual machines switch. */
+  readonly switcher?: ReactNode;
 }
 
 const COLUMNS: readonly { key: DiskSortKey; className: string }[] = [
@@ -49,7 +52,10 @@ export function DiskTable(props: DiskTableProps) {
   return (
     <section className="pane-section pane-section--grow" aria-labelledby="disks-heading">
       <div className="pane-section__head">
-        <h2 id="disks-heading">{t('sidebar.disks')}</h2>
+        <h2 id="disks-heading" className={props.switcher ? 'visually-hidden' : undefined}>
+          {t('sidebar.disks')}
+        </h2>
+        {props.switcher}
         <span className="pane-section__actions">
           {props.onBackups && (
             <button type="button" className="link" onClick={props.onBackups} title={t('backups.buttonHelp')} data-testid="open-backups">

@@ -2,7 +2,7 @@
  * The download plan: the chosen disks with the file names the template gives, the folder, the
  * name template, raw or qcow2, what to do with existing files, start now or in the window. A disk of
  * a running VM is marked and left out unless the user insists (the engine refuses it while the VM
- * runs), and what the folder's file system can hold (a raw download to exFAT takes the disks' whole
+ * runs), with "Back up VM instead" (a backup reads a running VM's disks), and what the folder's file system can hold (a raw download to exFAT takes the disks' whole
  * size) and its free space. When a start leaves disks out (already in the queue, a file to skip), the sheet stays to
  * say which and why.
  */
@@ -31,11 +31,13 @@ export interface DownloadPlanSheetProps {
   readonly onPlanFolder: (folder: string) => Promise<DownloadPlan | null>;
   /** Starts the downloads; `remember` also saves folder, template, format and policy as defaults. */
   readonly onStart: (request: AddDownloadsRequest, remember: boolean) => Promise<Result<AddTransfersResult>>;
+  /** "Back up VM instead": the Back up sheet for the running VMs of a disk (by name). */
+  readonly onBackUpInstead: (vmNames: readonly string[]) => void;
   readonly onClose: () => void;
 }
 
 /** The sheet. */
-export function DownloadPlanSheet({ disks, settings, window: schedule, locale, nativeDialogs, now, onChooseFolder, onPlanFolder, onStart, onClose }: DownloadPlanSheetProps) {
+export function DownloadPlanSheet({ disks, settings, window: schedule, locale, nativeDialogs, now, onChooseFolder, onPlanFolder, onStart, onBackUpInstead, onClose }: DownloadPlanSheetProps) {
   const { t } = useTranslation();
   const [folder, setFolder] = useState(settings.downloadFolder ?? '');
   const [template, setTemplate] = useState(settings.downloadNameTemplate);
@@ -150,6 +152,9 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
                         <input type="checkbox" checked={!left} disabled={outcome !== null} aria-label={t('vmUp.insistOf', { name: d.name })} onChange={(e) => insist(d.id, e.target.checked)} />
                         {t('vmUp.insist')}
                       </label>
+                      <button type="button" className="link small" disabled={outcome !== null} onClick={() => onBackUpInstead(vms)} data-testid="backup-instead">
+                        {t('backups.backUpInstead')}
+                      </button>
                     </div>
                   )}
                   {done && <OutcomeMark reason={done.reason} />}

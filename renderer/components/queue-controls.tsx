@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, Settings, SettingsPatch } from '../../shared/ipc.js';
 import { bandwidthLimitText, limitProblemKey, parseBandwidthLimit, scheduleWindowOf } from '../lib/limits.js';
 import type { RateLimitProblem } from '../../shared/rate-limit.js';
+import { useKeepInView } from '../hooks/use-keep-in-view.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { TimeOfDayField } from './time-of-day-field.js';
 
@@ -26,6 +27,8 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
   const [limit, setLimit] = useState(bandwidthLimitText(settings.bandwidthLimit));
   // Why the typed limit was refused (shown under the field, saying what is accepted); null when it was taken.
   const [limitProblem, setLimitProblem] = useState<RateLimitProblem | null>(null);
+  const limitProblemRef = useRef<HTMLSpanElement>(null);
+  useKeepInView(limitProblemRef, limitProblem !== null);
   const [start, setStart] = useState(settings.scheduleWindow?.start ?? DEFAULT_WINDOW.start);
   const [end, setEnd] = useState(settings.scheduleWindow?.end ?? DEFAULT_WINDOW.end);
   // Optimistic copies: the control changes at once, main's settings event confirms (or corrects) it.
@@ -100,7 +103,7 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
           onKeyDown={(e) => e.key === 'Enter' && commitLimit()}
         />
         {limitProblem && (
-          <span id="limit-problem" className="field-problem" role="alert" data-testid="limit-problem">
+          <span ref={limitProblemRef} id="limit-problem" className="field-problem" role="alert" data-testid="limit-problem">
             {t(limitProblemKey(limitProblem))}
           </span>
         )}

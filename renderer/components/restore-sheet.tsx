@@ -84,7 +84,7 @@ export function RestoreSheet({ plan, domains, window, locale, onStart, onCountNa
             {t('common.cancel')}
           </button>
           <button type="submit" className="primary" disabled={busy || !ready || outcome !== null}>
-            {t('backups.start')}
+            {t('backups.restoreStart')}
           </button>
         </>
       }

@@ -4,7 +4,8 @@
  * what was typed is not a time. The browser's own time input follows the browser's locale instead,
  * which mixed 12 h fields with 24 h rows.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { useKeepInView } from '../hooks/use-keep-in-view.js';
 import { useTranslation } from 'react-i18next';
 import { formatTimeOfDay, parseTimeOfDay } from '../lib/format.js';
 
@@ -29,6 +30,8 @@ export function TimeOfDayField({ value, locale, label, disabled = false, onFocus
   const [focused, setFocused] = useState(false);
   const [invalid, setInvalid] = useState(false);
   const problemId = useId();
+  const problem = useRef<HTMLSpanElement>(null);
+  useKeepInView(problem, invalid);
   // What main holds (or the locale) changed while the field is not being edited: show it.
   useEffect(() => {
     if (!focused) setText(formatTimeOfDay(value, locale));
@@ -64,7 +67,7 @@ export function TimeOfDayField({ value, locale, label, disabled = false, onFocus
         onKeyDown={(e) => e.key === 'Enter' && commit()}
       />
       {invalid && (
-        <span id={problemId} className="field-problem" role="alert">
+        <span ref={problem} id={problemId} className="field-problem" role="alert">
           {t('queue.timeInvalid', { example: formatTimeOfDay('22:00', locale) })}
         </span>
       )}

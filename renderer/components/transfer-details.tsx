@@ -4,7 +4,7 @@
  */
 import { useTranslation } from 'react-i18next';
 import { useController } from '../app/context.js';
-import type { TransferView } from '../../shared/ipc.js';
+import type { BackupJobView, TransferView } from '../../shared/ipc.js';
 import { errorReason } from '../lib/error-text.js';
 import { formatBytes, formatDateTime, formatDuration, formatRate, formatTime } from '../lib/format.js';
 import { averageRate, destinationOf, formatDirection } from '../lib/progress-figures.js';
@@ -32,7 +32,7 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
       <dl className="facts">
         <dt>{tr.direction === 'upload' ? t('details.source') : t('details.target')}</dt>
         <dd className="mono">{tr.localPath}</dd>
-        <dt>{t('details.disk')}</dt>
+        <dt>{tr.backup ? t('backups.vm') : t('details.disk')}</dt>
         <dd>
           {tr.diskName}
           {tr.diskId && <span className="muted mono"> {tr.diskId}</span>}
@@ -99,6 +99,7 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
           </>
         )}
       </dl>
+      {tr.backup && <BackupDisks backup={tr.backup} locale={locale} />}
       {tr.actions.retarget && (
         <p className="transfer__fix">
           <button type="button" data-testid="retarget-open" onClick={() => void c.openRetarget(tr)}>
@@ -114,5 +115,27 @@ export function TransferDetails({ transfer: tr, locale }: TransferDetailsProps) 
         </ul>
       )}
     </div>
+  );
+}
+
+/** A backup's disks: each one's progress, then what the run fetched of it and how. */
+function BackupDisks({ backup, locale }: { readonly backup: BackupJobView; readonly locale: string }) {
+  const { t } = useTranslation();
+  return (
+    <table className="dense-table backup-disks" data-testid="backup-disks" aria-label={t('backups.detailsDisks')}>
+      <tbody>
+        {backup.disks.map((d) => (
+          <tr key={d.id} data-testid="backup-disk" data-state={d.state}>
+            <td className="col-name" title={d.id}>
+              {d.name}
+            </td>
+            <td className="num">{formatBytes(d.size, locale)}</td>
+            <td className="num">{d.size > 0 ? `${Math.floor((100 * d.bytesDone) / d.size)} %` : ''}</td>
+            <td className={d.state === 'failed' ? 'error-text' : d.state === 'done' ? 'tone-done' : 'muted'}>{t(`backups.diskState.${d.state}`)}</td>
+            <td className="muted">{d.dataBytes !== null && d.mode !== null ? t('backups.diskResult', { data: formatBytes(d.dataBytes, locale), mode: t(`backups.kind.${d.mode}`) }) : ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -55,8 +55,9 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
   // A download's target is its file's name; the whole path is in the title and the details.
   const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : fileNameOf(tr.localPath);
   const arrow = tr.direction === 'upload' ? '↑' : '↓';
+  // A backup is one row for the VM's disks: "Backup of VM web-01 (incremental, 3 disks)"; a restore says what it restores.
   const titled = transferTitle(tr, (ms) => formatDateTime(ms, locale));
-  const name = titled ? t(titled.key, titled.params) : tr.name;
+  const name = tr.backup ? t('backups.rowName', { vm: tr.backup.vmName, kind: t(`backups.kind.${tr.backup.kind}`), count: tr.backup.disks.length }) : titled ? t(titled.key, titled.params) : tr.name;
   const details: string[] = [];
   if (tr.state === 'transferring' && tr.progress.connections > 0) details.push(t('row.connections', { count: tr.progress.connections }));
   if (tr.state === 'transferring' && tr.progress.viaProxy !== null) details.push(tr.progress.viaProxy ? t('row.viaProxy') : t('row.direct'));

@@ -19,11 +19,24 @@ export function limitProblemKey(problem: RateLimitProblem): string {
   return { 'not-a-rate': 'limits.notARate', 'too-small': 'limits.tooSmall', 'needs-unit': 'limits.needsUnit' }[problem];
 }
 
-/** The limit as the field shows it again: whole MiB/s when it is one ("200 MiB/s"), else KiB/s. */
+/**
+ * The limit as the field shows it again, in the first unit that states it exactly as a whole number
+ * (binary bytes, then bits and decimal bytes as network tools write them): "200 MiB/s",
+ * "1 Gbit/s", "40 MB/s", "500 Mbit/s", "512 KiB/s"; a rate none states exactly reads in KiB/s.
+ * Typing the text back gives the same limit.
+ */
 export function bandwidthLimitText(value: number | null): string {
   if (value === null) return '';
-  const mib = value / (1024 * 1024);
-  if (Number.isInteger(mib)) return `${mib} MiB/s`;
+  const units: ReadonlyArray<readonly [string, number]> = [
+    ['GiB/s', 1024 ** 3],
+    ['MiB/s', 1024 ** 2],
+    ['Gbit/s', 1e9 / 8],
+    ['MB/s', 1e6],
+    ['Mbit/s', 1e6 / 8],
+    ['KiB/s', 1024],
+    ['kB/s', 1e3],
+  ];
+  for (const [unit, size] of units) if (Number.isInteger(value / size)) return `${value / size} ${unit}`;
   return `${Math.round(value / 1024)} KiB/s`;
 }
 

@@ -4,7 +4,7 @@
  * notices). Plain readonly data; changed only by the reducer.
  */
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { AppInfo, DiskView, EnginesState, RestorePlanView, Settings, StorageDomainView, TransfersSnapshot, UploadPlan, UploadPlanItem } from '../../shared/ipc.js';
+import type { AppInfo, DiskView, EnginesState, RestorePlanView, Settings, StorageDomainView, TransfersSnapshot, UploadPlan, UploadPlanItem, VmView } from '../../shared/ipc.js';
 import { NO_SELECTION, type Selection } from '../lib/selection.js';
 
 /** The modal sheet on top of the window, if any. */
@@ -23,6 +23,8 @@ export type Sheet =
   | { readonly kind: 'report' }
   /** The selected engine's own transfers; of one disk when opened from a row that failed on its lock (`jobId`). */
   | { readonly kind: 'engine-transfers'; readonly diskId: string | null; readonly diskName: string | null; readonly jobId: string | null }
+  /** "Back up…" of these VMs (ids). */
+  | { readonly kind: 'backup'; readonly vmIds: readonly string[] }
   /** The backup history of the remembered folder, of one VM when opened for it (`vmId` or `vmName`). */
   | { readonly kind: 'backups'; readonly vmId: string | null; readonly vmName: string | null }
   /** Restore… of a run (or of one disk of it, `plan.items`); Back returns to the history with its VM filter. */
@@ -52,6 +54,15 @@ export interface CatalogState {
   readonly error: ErrorInfo | null;
 }
 
+/** The VMs of the selected engine (the sidebar's "Virtual machines"), read with the catalog. */
+export interface VmsState {
+  readonly engineId: string | null;
+  readonly vms: readonly VmView[];
+  /** The folder the last backups were read from (the engine's backup folder). */
+  readonly backupFolder: string | null;
+  readonly error: ErrorInfo | null;
+}
+
 /** Everything the window renders from. */
 export interface AppState {
   /** The first snapshots arrived. */
@@ -64,12 +75,17 @@ export interface AppState {
   readonly transfers: TransfersSnapshot;
   readonly catalog: CatalogState;
   readonly selectedDiskIds: readonly string[];
+  readonly vms: VmsState;
+  readonly selectedVmIds: readonly string[];
   readonly expandedTransferIds: readonly string[];
   /** The selected transfers (of the queue or the history list) and where a Shift range starts. */
   readonly transferSelection: Selection;
   readonly sheet: Sheet | null;
   readonly notices: readonly Notice[];
 }
+
+/** No VMs read yet. */
+export const NO_VMS: VmsState = { engineId: null, vms: [], backupFolder: null, error: null };
 
 /** The store before anything arrived. */
 export const INITIAL_STATE: AppState = {
@@ -81,6 +97,8 @@ export const INITIAL_STATE: AppState = {
   transfers: { seq: -1, transfers: [], summary: { running: 0, pending: 0, completed: 0, failed: 0, rate: 0 } },
   catalog: { engineId: null, domains: [], disks: [], loading: false, error: null },
   selectedDiskIds: [],
+  vms: NO_VMS,
+  selectedVmIds: [],
   expandedTransferIds: [],
   transferSelection: NO_SELECTION,
   sheet: null,

@@ -5,7 +5,10 @@
  */
 import type { ErrorInfo, Result } from '../../shared/errors.js';
 import type {
+  AddBackupsRequest,
   AddDownloadsRequest,
+  BackupPlan,
+  BackupPlanRequest,
   DownloadPlan,
   AddEngineRequest,
   AddTransfersResult,
@@ -74,10 +77,18 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     await loadCatalogNow(engineId, refresh);
   };
   const loadCatalogNow = async (engineId: string, refresh: boolean): Promise<void> => {
+    // The VMs come beside the disks, refreshed with them, without holding them up (the backup folder
+    // may be slow to read); a user who may not list VMs still gets the disks.
+    void loadVms(engineId);
     const [domains, disks] = await Promise.all([api.catalog.storageDomains({ refresh }), api.catalog.disks({ max: DISK_LIMIT })]);
     if (!domains.ok) dispatch({ type: 'catalog/failed', engineId, error: domains.error });
     else if (!disks.ok) dispatch({ type: 'catalog/failed', engineId, error: disks.error });
     else dispatch({ type: 'catalog/loaded', engineId, domains: domains.value, disks: disks.value });
+  };
+
+  const loadVms = async (engineId: string): Promise<void> => {
+    const r = await api.vms.list();
+    dispatch(r.ok ? { type: 'vms/loaded', engineId, list: r.value } : { type: 'vms/failed', engineId, error: r.error });
   };
 
   /**
@@ -249,6 +260,32 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
       dispatch({ type: 'disks/select', ids: [] });
       return r;
     },
+    /** "Back up…" of these VMs. */
+    openBackup(vmIds: readonly string[]): void {
+      if (vmIds.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'backup', vmIds } });
+    },
+    /** "Back up VM instead" from a download plan: the VMs a disk runs in, by name (the VM list read first when needed). */
+    async openBackupOf(vmNames: readonly string[]): Promise<void> {
+      const s = store.getState();
+      if (s.vms.engineId !== s.engines.selectedId && s.engines.selectedId) await loadVms(s.engines.selectedId);
+      const ids = store.getState().vms.vms.filter((v) => vmNames.includes(v.name)).map((v) => v.id);
+      if (ids.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'backup', vmIds: ids } });
+    },
+    planBackups(request: BackupPlanRequest): Promise<Result<BackupPlan>> {
+      return api.backups.plan(request);
+    },
+    /** Queues the backups; the sheet closes when every VM was queued, and the VM list is read again (its folder). */
+    async startBackups(request: AddBackupsRequest): Promise<Result<AddTransfersResult>> {
+      const r = await api.backups.add(request);
+      if (!r.ok) return r;
+      if (r.value.skipped.length === 0) dispatch({ type: 'sheet/close' });
+      dispatch({ type: 'vms/select', ids: [] });
+      const engineId = store.getState().engines.selectedId;
+      if (engineId) void loadVms(engineId);
+      return r;
+    },
+    toggleVm: (id: string) => dispatch({ type: 'vms/toggle', id }),
+    selectVms: (ids: readonly string[]) => dispatch({ type: 'vms/select', ids }),
     /** Disks of the selected engine per typed name (null when it cannot be asked). */
     async countDiskNames(names: readonly string[]): Promise<ReadonlyMap<string, number> | null> {
       const r = await api.catalog.diskNameCounts({ names: [...names] });

@@ -3,9 +3,9 @@
  * replace what they cover; an older transfers snapshot than the one held is ignored.
  */
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot } from '../../shared/ipc.js';
+import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, VmList } from '../../shared/ipc.js';
 import type { Selection } from '../lib/selection.js';
-import type { AppState, Notice, Sheet } from './app-state.js';
+import { NO_VMS, type AppState, type Notice, type Sheet } from './app-state.js';
 
 /** What can happen to the store. */
 export type Action =
@@ -17,6 +17,10 @@ export type Action =
   | { readonly type: 'catalog/loading'; readonly engineId: string }
   | { readonly type: 'catalog/loaded'; readonly engineId: string; readonly domains: readonly StorageDomainView[]; readonly disks: readonly DiskView[] }
   | { readonly type: 'catalog/failed'; readonly engineId: string; readonly error: ErrorInfo }
+  | { readonly type: 'vms/loaded'; readonly engineId: string; readonly list: VmList }
+  | { readonly type: 'vms/failed'; readonly engineId: string; readonly error: ErrorInfo }
+  | { readonly type: 'vms/select'; readonly ids: readonly string[] }
+  | { readonly type: 'vms/toggle'; readonly id: string }
   | { readonly type: 'disks/select'; readonly ids: readonly string[] }
   | { readonly type: 'disks/toggle'; readonly id: string }
   | { readonly type: 'transfer/toggle'; readonly id: string }
@@ -45,7 +49,7 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'engines': {
       const changed = action.engines.selectedId !== state.engines.selectedId;
       return changed
-        ? { ...state, engines: action.engines, catalog: { engineId: null, domains: [], disks: [], loading: false, error: null }, selectedDiskIds: [] }
+        ? { ...state, engines: action.engines, catalog: { engineId: null, domains: [], disks: [], loading: false, error: null }, selectedDiskIds: [], vms: NO_VMS, selectedVmIds: [] }
         : { ...state, engines: action.engines };
     }
     case 'settings':
@@ -79,6 +83,18 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'catalog/failed':
       if (action.engineId !== state.engines.selectedId) return state;
       return { ...state, catalog: { ...state.catalog, engineId: action.engineId, loading: false, error: action.error } };
+    case 'vms/loaded': {
+      if (action.engineId !== state.engines.selectedId) return state;
+      const known = new Set(action.list.vms.map((v) => v.id));
+      return { ...state, vms: { engineId: action.engineId, vms: action.list.vms, backupFolder: action.list.backupFolder, error: null }, selectedVmIds: state.selectedVmIds.filter((id) => known.has(id)) };
+    }
+    case 'vms/failed':
+      if (action.engineId !== state.engines.selectedId) return state;
+      return { ...state, vms: { ...state.vms, engineId: action.engineId, error: action.error } };
+    case 'vms/select':
+      return { ...state, selectedVmIds: [...new Set(action.ids)] };
+    case 'vms/toggle':
+      return { ...state, selectedVmIds: state.selectedVmIds.includes(action.id) ? state.selectedVmIds.filter((id) => id !== action.id) : [...state.selectedVmIds, action.id] };
     case 'disks/select':
       return { ...state, selectedDiskIds: [...new Set(action.ids)] };
     case 'disks/toggle':

@@ -2,7 +2,7 @@
  * Pure views of the store's data: the queue and the history, their one-line summaries, the disk
  * list filtered and sorted, and the history report. Tested without React.
  */
-import type { DiskView, TransferView } from '../../shared/ipc.js';
+import type { DiskView, TransferView, VmView } from '../../shared/ipc.js';
 
 /** True for a transfer that belongs in the queue pane: everything not completed or cancelled (failed ones stay, to retry). */
 export function inQueue(t: Pick<TransferView, 'state'>): boolean {
@@ -136,4 +136,10 @@ export function historyReportCsv(history: readonly TransferView[]): string {
     t.error ? `${t.error.code}: ${t.error.message}` : null,
   ]);
   return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+}
+
+/** The VMs whose name contains the search (any case), in the engine's order. */
+export function filterVms(vms: readonly VmView[], search: string): readonly VmView[] {
+  const q = search.trim().toLowerCase();
+  return q === '' ? vms : vms.filter((v) => v.name.toLowerCase().includes(q));
 }

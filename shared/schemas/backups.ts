@@ -1,105 +1,145 @@
 /**
- * Schemas and types of the backup history and restore payloads (`backups:*`): a backup folder's runs
- * per VM as main read them (the window never reads the disk), and restores queued from a run.
+ * Schemas and types of the VM and backup payloads (`vms:list`, `backups:plan`, `backups:add`): the
+ * engine's VMs with their disks and the last backup in the backup folder, and the plan of a backup
+ * (main/engine/backup/backup-plan.ts decides each VM's kind and why; docs/backup.md). The backup
+ * history and restores from it are in restore.ts.
  */
 import { z } from 'zod';
-import { DiskFormatSchema, IdSchema, PathSchema, type Infer } from './common.js';
-import { UploadPlanItemSchema } from './transfers.js';
+import { ErrorInfoSchema, IdSchema, PathSchema, StartModeSchema, type Infer } from './common.js';
 
-/** Disk names as the engine accepts them (no control characters). */
-// eslint-disable-next-line no-control-regex
-const DiskNameSchema = z.string().trim().min(1).max(255).regex(/^[^\u0000-\u001f]+$/, 'no control characters');
+/** The kind of a backup run, as its manifest says. */
+export const BackupKindSchema = z.enum(['full', 'incremental', 'snapshot']);
+export type BackupKind = Infer<typeof BackupKindSchema>;
 
-/** `backups:list`: the backup folder to read; absent: the one remembered for the selected engine. A folder given is remembered. */
-export const BackupsListRequestSchema = z.strictObject({ folder: PathSchema.optional() });
-export type BackupsListRequest = Infer<typeof BackupsListRequestSchema>;
+/** What the user asks: every disk whole, from the last run's checkpoint, or incremental when it can. */
+export const BackupModeSchema = z.enum(['full', 'incremental', 'auto']);
+export type BackupMode = Infer<typeof BackupModeSchema>;
 
-/** One disk of a run. */
-export const BackupDiskViewSchema = z.object({
+/** A disk of a VM as the VM list shows it. */
+export const VmDiskViewSchema = z.object({
   id: z.string(),
-  alias: z.string(),
-  /** The disk's file, absolute. */
-  file: z.string(),
-  virtualSize: z.number().nonnegative(),
-  /** Guest data this run fetched. */
-  dataBytes: z.number().nonnegative(),
-  mode: z.enum(['full', 'incremental', 'snapshot']),
-  /** The backup compared its data with the engine's checksum (a digest recorded). */
-  verified: z.boolean(),
-  /** The file is not there (moved or deleted): the run cannot be restored for this disk. */
-  missing: z.boolean(),
-});
-export type BackupDiskView = Infer<typeof BackupDiskViewSchema>;
-
-/**
- * One run of a VM, as its folder and manifest say. `state`: `finished` (a manifest and every file),
- * `unfinished` (no manifest: interrupted, or still running), `damaged` (a manifest that is not ours
- * or cannot be read, a disk file missing, or an incremental whose base run is gone).
- */
-export const BackupRunViewSchema = z.object({
-  /** The run folder's name (`20261206T221500Z-full`) and its path. */
   name: z.string(),
-  path: z.string(),
-  state: z.enum(['finished', 'unfinished', 'damaged']),
-  kind: z.enum(['full', 'incremental', 'snapshot']),
-  /** Epoch ms: the manifest's, else the folder name's. */
-  startedAt: z.number().nullable(),
-  finishedAt: z.number().nullable(),
-  /** The run it builds on (a sibling's name) and the full run its chain starts with; null for a full or snapshot run. */
-  parentRun: z.string().nullable(),
-  chainRoot: z.string().nullable(),
-  disks: z.array(BackupDiskViewSchema),
-  /** The manifest's notes (e.g. a fall back to a full backup). */
-  notes: z.array(z.string()),
-  /** Why the run is damaged, in words with what to do; null otherwise. */
-  problem: z.string().nullable(),
-  /** Whether Restore… applies (finished, with the files). */
-  restorable: z.boolean(),
+  provisionedSize: z.number().nonnegative().nullable(),
+  /** False for direct LUNs and managed block disks: a backup cannot hold them. */
+  backupable: z.boolean(),
 });
-export type BackupRunView = Infer<typeof BackupRunViewSchema>;
+export type VmDiskView = Infer<typeof VmDiskViewSchema>;
 
-/** A VM's runs, oldest first. */
-export const BackupVmViewSchema = z.object({
-  /** The VM folder's name and path. */
-  folder: z.string(),
-  path: z.string(),
-  /** From the newest manifest; the id is null when no run has one. */
-  vmId: z.string().nullable(),
-  vmName: z.string(),
-  runs: z.array(BackupRunViewSchema),
-});
-export type BackupVmView = Infer<typeof BackupVmViewSchema>;
-
-/** `backups:list` answer. `folder` null: none chosen yet for this engine. */
-export const BackupHistorySchema = z.object({ folder: z.string().nullable(), vms: z.array(BackupVmViewSchema) });
-export type BackupHistory = Infer<typeof BackupHistorySchema>;
-
-/** `backups:planRestore`: a run, and which of its disks (by id; absent: all). */
-export const PlanRestoreRequestSchema = z.strictObject({ run: PathSchema, diskIds: z.array(IdSchema).min(1).max(64).optional() });
-export type PlanRestoreRequest = Infer<typeof PlanRestoreRequestSchema>;
-
-/** `backups:planRestore` answer: one upload plan row per disk (its room per choice, its default name), the VM the backup is of. */
-export const RestorePlanViewSchema = z.object({
+/** The last finished backup run of a VM in the backup folder. */
+export const LastBackupSchema = z.object({
+  /** The run folder's name (`20261206T221500Z-full`). */
   run: z.string(),
-  runName: z.string(),
-  startedAt: z.number().nullable(),
-  items: z.array(UploadPlanItemSchema.extend({ backupDiskId: z.string(), alias: z.string() })),
-  /** The storage domain last used on this engine. */
-  storageDomainId: z.string().nullable(),
-  vm: z.object({ id: z.string(), name: z.string() }),
-  /** The VM is still on the engine (the default to attach to). */
-  vmPresent: z.boolean(),
+  kind: BackupKindSchema,
+  /** Epoch ms. */
+  finishedAt: z.number(),
 });
-export type RestorePlanView = Infer<typeof RestorePlanViewSchema>;
+export type LastBackup = Infer<typeof LastBackupSchema>;
 
-/** `backups:restore`: restore jobs queued on the selected engine, one per disk. */
-export const RestoreRequestSchema = z.strictObject({
-  run: PathSchema,
-  storageDomainId: IdSchema,
-  items: z.array(z.strictObject({ backupDiskId: IdSchema, diskName: DiskNameSchema, diskFormat: DiskFormatSchema.optional() })).min(1).max(64),
-  /** Attach the new disks: to the VM the backup is of, to a VM named, or not. */
-  attach: z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('source') }), z.strictObject({ kind: z.literal('vm'), name: z.string().trim().min(1).max(255) }), z.strictObject({ kind: z.literal('none') })]),
-  /** Default `now`. */
-  start: z.enum(['now', 'window']).optional(),
+/** One VM of the selected engine. */
+export const VmViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** `up`, `down`, `paused`, … as the engine says (lowercase); null when it did not say. */
+  status: z.string().nullable(),
+  disks: z.array(VmDiskViewSchema),
+  /** Null: none in the backup folder (or no folder chosen yet). */
+  lastBackup: LastBackupSchema.nullable(),
 });
-export type RestoreRequest = Infer<typeof RestoreRequestSchema>;
+export type VmView = Infer<typeof VmViewSchema>;
+
+/** `vms:list` answer: the VMs, and the folder their last backups were read from (the engine's remembered backup folder). */
+export const VmListSchema = z.object({ vms: z.array(VmViewSchema), backupFolder: z.string().nullable() });
+export type VmList = Infer<typeof VmListSchema>;
+
+/** `backups:plan`: what a backup of these VMs into this folder would do. */
+export const BackupPlanRequestSchema = z.strictObject({
+  vmIds: z.array(IdSchema).min(1).max(500),
+  folder: PathSchema,
+  mode: BackupModeSchema,
+  /** Through a disk-only snapshot instead of the backup API (forced on engines without checkpoints). */
+  snapshot: z.boolean(),
+});
+export type BackupPlanRequest = Infer<typeof BackupPlanRequestSchema>;
+
+/** Why a VM's run has its kind (backup-plan.ts `BackupKindReason`). */
+export const BackupKindReasonSchema = z.enum(['asked-full', 'on-previous', 'no-previous', 'previous-without-checkpoint', 'snapshot-asked', 'snapshot-no-checkpoints']);
+export type BackupKindReason = Infer<typeof BackupKindReasonSchema>;
+
+/** Why a VM cannot be backed up as planned (its `error` says it in words). */
+export const BackupRefusalSchema = z.enum([
+  /** The engine has neither the backup API nor snapshots as guest data (before 4.3). */
+  'no-backup-api',
+  /** The folder is not an existing folder DiskFerry can write to. */
+  'folder',
+  /** An unfinished backup of this VM into this folder is in the queue. */
+  'in-queue',
+  /** Incremental asked, but the folder has no finished run with a checkpoint to build on; or a snapshot asked incremental. */
+  'no-base',
+  /** The VM has no disk a backup can hold. */
+  'no-disks',
+  /** The VM is no longer on the engine. */
+  'not-found',
+]);
+export type BackupRefusal = Infer<typeof BackupRefusalSchema>;
+
+/** One VM of a backup plan. */
+export const BackupPlanItemSchema = z.object({
+  vmId: z.string(),
+  vmName: z.string(),
+  status: z.string().nullable(),
+  /** The disks the backup holds, with their sizes. */
+  disks: z.array(z.object({ id: z.string(), name: z.string(), size: z.number().nonnegative().nullable() })),
+  /** Attached disks a backup cannot hold, by name. */
+  skipped: z.array(z.string()),
+  /** Null when refused. */
+  kind: BackupKindSchema.nullable(),
+  reason: BackupKindReasonSchema.nullable(),
+  /** The run an incremental one builds on. */
+  parentRun: z.string().nullable(),
+  refusal: BackupRefusalSchema.nullable(),
+  error: ErrorInfoSchema.nullable(),
+});
+export type BackupPlanItem = Infer<typeof BackupPlanItemSchema>;
+
+/** `backups:plan` answer. */
+export const BackupPlanSchema = z.object({
+  engineVersion: z.string(),
+  /** The run goes through a snapshot; `forced`: the engine has no checkpoints, so it must. */
+  snapshot: z.boolean(),
+  snapshotForced: z.boolean(),
+  items: z.array(BackupPlanItemSchema),
+});
+export type BackupPlan = Infer<typeof BackupPlanSchema>;
+
+/** `backups:add`: the plan's request, and what the jobs do besides. Answers `AddTransfersResult` (refused VMs are left out and said). */
+export const AddBackupsRequestSchema = BackupPlanRequestSchema.extend({
+  /** After a good run keep this many full chains of each VM; null: keep all. */
+  keep: z.number().int().min(1).max(1000).nullable(),
+  start: StartModeSchema,
+});
+export type AddBackupsRequest = Infer<typeof AddBackupsRequestSchema>;
+
+/** A backup job as the queue's row and details show it (`TransferView.backup`). */
+export const BackupJobViewSchema = z.object({
+  vmId: z.string(),
+  vmName: z.string(),
+  mode: BackupModeSchema,
+  /** The kind the plan said, then the kind the run made (a refused checkpoint makes a full one). */
+  kind: BackupKindSchema,
+  /** The run folder once done. */
+  runDir: z.string().nullable(),
+  disks: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      size: z.number().nonnegative(),
+      /** Guest bytes done of this disk (of its `size`). */
+      bytesDone: z.number().nonnegative(),
+      state: z.enum(['waiting', 'running', 'done', 'failed']),
+      /** Once done: the data fetched and how (`incremental`: only the changes, on the last run's file). */
+      dataBytes: z.number().nonnegative().nullable(),
+      mode: BackupKindSchema.nullable(),
+    }),
+  ),
+});
+export type BackupJobView = Infer<typeof BackupJobViewSchema>;

@@ -58,6 +58,9 @@ export const TransferDirectionSchema = z.enum(['upload', 'download']) satisfies 
 export const DiskFormatSchema = z.enum(['raw', 'cow']) satisfies z.ZodType<DiskFormat>;
 export const OutputFormatSchema = z.enum(['raw', 'qcow2']) satisfies z.ZodType<OutputFormat>;
 
+/** When queued transfers may start. */
+export const StartModeSchema = z.enum(['now', 'window']);
+
 export const StorageDomainStatusSchema = z.enum([
   'active',
   'inactive',

@@ -8,14 +8,14 @@ import {
   LocalImageFormatSchema,
   OutputFormatSchema,
   PathSchema,
+  StartModeSchema,
   TransferDirectionSchema,
   TransferProgressSchema,
   TransferStateSchema,
   type Infer,
 } from './common.js';
+import { BackupJobViewSchema } from './backups.js';
 
-/** When queued transfers may start. */
-const StartModeSchema = z.enum(['now', 'window']);
 export type StartMode = Infer<typeof StartModeSchema>;
 /** Disk names as the engine accepts them (no control characters). */
 // eslint-disable-next-line no-control-regex
@@ -301,6 +301,8 @@ export const TransferViewSchema = z.object({
     })
     .nullable(),
   actions: TransferActionsSchema,
+  /** A backup job (one row for the VM's disks): the VM, the kind, each disk's progress and result; null for other transfers. */
+  backup: BackupJobViewSchema.nullable(),
 });
 export type TransferView = Infer<typeof TransferViewSchema>;
 

@@ -1,194 +1,217 @@
 /**
- * `backups:*` through the app core against the simulator: a running VM backed up first by the
- * engine's backup run (a full run, an incremental one), an unfinished and a damaged run beside them;
- * the history lists each as it is (and remembers the folder per engine), the plan of a restore gives
- * the room and default name, and a restore queued with "attach to the VM the backup is of" completes:
- * the new disk holds the VM's disk as it was at that run (`qemu-img compare`) and is attached. Errors
- * (a domain that is not there, a VM that is not there, an unfinished run) queue nothing.
+ * The window's backups through the app core's handlers against the simulator: the VM list with the
+ * last backup in the engine's backup folder, the plan (kind per VM and why, what cannot work), the
+ * backup job in the queue with its disks, and the snapshot path on an engine without checkpoints.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupVm, type BackupResult } from '../../main/engine/backup/backup-run.js';
-import { createLog } from '../../main/engine/log.js';
-import { OvirtClient } from '../../main/engine/ovirt/client.js';
-import { realTimers } from '../../main/engine/timers.js';
 import type { TransferView } from '../../shared/ipc.js';
-import { MiB, TUNING } from '../integration/helpers.js';
+import { MiB } from '../integration/helpers.js';
+import { addSimDisk } from '../integration/queue-helpers.js';
 import { startCore, until, type CoreHarness } from './helpers.js';
 
-const run = promisify(execFile);
+/** A running VM with one qcow2 disk (data in it), made in the simulator. */
+async function runningVm(h: CoreHarness, name: string): Promise<{ id: string; name: string; disk: string }> {
+  const disk = await addSimDisk(h.sim, `${name}-disk`, 16 * MiB, [{ start: 0, length: 2 * MiB }]);
+  h.sim.engine.state.disks.get(disk)!.format = 'cow';
+  const vm = h.sim.engine.vms.create({ name, status: 'up', disks: [disk] });
+  return { id: vm.id, name: vm.name, disk };
+}
 
-describe('app core: backup history and restore jobs', () => {
+function helpers(h: () => CoreHarness) {
+  const view = (id: string): TransferView => {
+    const t = h().snapshot('transfers:changed').transfers.find((x) => x.id === id);
+    if (!t) throw new Error(`no transfer ${id}`);
+    return t;
+  };
+  const settled = (id: string) => until(() => ['completed', 'failed', 'cancelled'].includes(view(id).state), 60_000, `backup ${id} to end`);
+  return { view, settled };
+}
+
+describe('app core: backups of VMs on 4.5', () => {
   let h: CoreHarness;
-  let client: OvirtClient;
-  let vm: { id: string; name: string };
-  let disk: string;
-  let out: string;
-  let full: BackupResult;
-  let incr: BackupResult;
-  let atIncr: string;
-  let dataNfs: string;
-
+  let engineId: string;
+  let vm: { id: string; name: string; disk: string };
+  let folder: string;
+  const { view, settled } = helpers(() => h);
   beforeAll(async () => {
     h = await startCore();
-    await h.call('engines:demo', undefined);
-    dataNfs = (await h.call('catalog:storageDomains', {})).find((d) => d.name === 'data-nfs')!.id;
-    const log = createLog({ level: 'warn', write: () => {} });
-    const trust = { caPem: [h.sim.caPem] };
-    client = new OvirtClient({ engineUrl: h.sim.engineUrl, username: h.sim.username, password: () => h.sim.password, trust, log, pollIntervalMs: 20 });
-    await client.login();
-    const deps = { client, trust, log, timers: realTimers, now: Date.now };
-    const d = await client.createDisk({ name: 'hist-disk', provisionedSize: 16 * MiB, format: 'cow', sparse: true, storageDomain: { name: 'data-nfs' } });
-    await client.waitForDiskOk(d.id);
-    disk = d.id;
-    const v = h.sim.engine.vms.create({ name: 'hist-vm', status: 'up', disks: [disk] });
-    vm = { id: v.id, name: v.name };
-    await h.sim.engine.vms.write(disk, 0, randomBytes(2 * MiB));
-    out = join(h.dir, 'backups');
-    await mkdir(out);
-    full = await backupVm(deps, { vm: vm.name, outputDir: out, mode: 'full' }, { tuning: TUNING });
-    await h.sim.engine.vms.write(disk, 4 * MiB, randomBytes(MiB));
-    // A run folder's name is its start to the second: the next run must not share it.
-    await new Promise((r) => setTimeout(r, 1100));
-    incr = await backupVm(deps, { vm: vm.name, outputDir: out, mode: 'auto' }, { tuning: TUNING });
-    atIncr = await guestCopy(disk, 'at-incr');
-    await h.sim.engine.vms.write(disk, 0, randomBytes(MiB));
-  }, 90_000);
+    engineId = (await h.call('engines:demo', undefined)).id;
+    vm = await runningVm(h, 'nightly-01');
+    folder = join(h.dir, 'backups');
+    await mkdir(folder);
+  }, 60_000);
   afterAll(async () => {
-    await client?.logout().catch(() => {});
-    await client?.close();
-    await h?.close();
+    await h.close();
   });
 
-  async function guestCopy(id: string, name: string): Promise<string> {
-    const image = h.sim.images.get(id)!;
-    const path = join(h.dir, `${name}.raw`);
-    await writeFile(path, await image.read(0, image.size));
-    return path;
-  }
-  const transfer = (id: string): TransferView => h.snapshot('transfers:changed').transfers.find((x) => x.id === id)!;
+  it('lists the VMs with their status and disks, and no backup before a folder is chosen', async () => {
+    const list = await h.call('vms:list', undefined);
+    expect(list.backupFolder).toBeNull();
+    expect(list.vms.find((v) => v.name === 'app-01')).toMatchObject({ status: 'up', disks: [{ name: 'vm-running-disk', provisionedSize: 1024 * MiB, backupable: true }], lastBackup: null });
+    expect(list.vms.find((v) => v.name === 'web-01')).toMatchObject({ status: 'down', disks: [{ name: 'web-01-disk1' }] });
+    expect(list.vms.find((v) => v.id === vm.id)).toMatchObject({ name: vm.name, status: 'up', disks: [{ id: vm.disk, provisionedSize: 16 * MiB }] });
+  });
 
-  it('lists the runs per VM: kind, chain, disks, verified; an unfinished and a damaged run said as such; the folder remembered', async () => {
-    expect(await h.call('backups:list', undefined)).toEqual({ folder: null, vms: [] });
-    const vmDir = join(out, `hist-vm-${vm.id.slice(0, 8)}`);
-    await mkdir(join(vmDir, '20200101T000000Z-full'));
-    const broken = join(vmDir, '20200102T000000Z-full');
-    await mkdir(broken);
-    await writeFile(join(broken, 'manifest.json'), '{"format":"something else"}');
-    const history = await h.call('backups:list', { folder: out });
-    expect(history.folder).toBe(out);
-    expect(history.vms).toHaveLength(1);
-    const [entry] = history.vms;
-    expect(entry).toMatchObject({ vmId: vm.id, vmName: 'hist-vm', folder: `hist-vm-${vm.id.slice(0, 8)}` });
-    const runs = entry!.runs;
-    expect(runs.map((r) => [r.kind, r.state, r.restorable])).toEqual([
-      ['full', 'unfinished', false],
-      ['full', 'damaged', false],
-      ['full', 'finished', true],
-      ['incremental', 'finished', true],
+  it('plans each VM: its disks and sizes, the kind and why; refuses a folder it cannot use and an incremental without a base', async () => {
+    const plan = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false });
+    expect(plan).toMatchObject({ snapshot: false, snapshotForced: false, engineVersion: expect.stringMatching(/^4\.5/) });
+    expect(plan.items).toEqual([
+      { vmId: vm.id, vmName: vm.name, status: 'up', disks: [{ id: vm.disk, name: `${vm.name}-disk`, size: 16 * MiB }], skipped: [], kind: 'full', reason: 'no-previous', parentRun: null, refusal: null, error: null },
     ]);
-    expect(runs[0]!.problem).toMatch(/No manifest: the run was interrupted, or is still running/);
-    expect(runs[1]!.problem).toMatch(/Its manifest cannot be read .*not a DiskFerry backup manifest/);
-    const [, , f, i] = runs;
-    expect(f).toMatchObject({ path: full.runDir, parentRun: null, chainRoot: null, problem: null });
-    expect(i).toMatchObject({ path: incr.runDir, parentRun: f!.name, chainRoot: f!.name });
-    expect(f!.disks).toEqual([{ id: disk, alias: 'hist-disk', file: join(full.runDir, full.manifest.disks[0]!.file), virtualSize: 16 * MiB, dataBytes: 2 * MiB, mode: 'full', verified: true, missing: false }]);
-    expect(i!.disks[0]).toMatchObject({ mode: 'incremental', verified: false, dataBytes: MiB });
-    // Remembered for this engine: the next look needs no folder.
-    expect((await h.call('backups:list', undefined)).folder).toBe(out);
-    expect(h.snapshot('settings:changed').backupFolder).toEqual({ [h.snapshot('engines:changed').selectedId!]: out });
-    await rm(join(vmDir, '20200101T000000Z-full'), { recursive: true });
-    await rm(broken, { recursive: true });
+    const missing = await h.call('backups:plan', { vmIds: [vm.id], folder: join(h.dir, 'no-such-folder'), mode: 'auto', snapshot: false });
+    expect(missing.items[0]).toMatchObject({ kind: null, refusal: 'folder', error: { code: 'bad-input', message: expect.stringMatching(/is not an existing folder/) } });
+    const relative = await h.call('backups:plan', { vmIds: [vm.id], folder: 'backups', mode: 'auto', snapshot: false });
+    expect(relative.items[0]).toMatchObject({ refusal: 'folder', error: { message: expect.stringMatching(/full folder path/) } });
+    const incremental = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'incremental', snapshot: false });
+    expect(incremental.items[0]).toMatchObject({ kind: null, refusal: 'no-base', error: { message: expect.stringMatching(/no earlier backup of VM 'nightly-01'.*Run a full backup first/) } });
+    const gone = await h.call('backups:plan', { vmIds: ['no-such-vm'], folder, mode: 'auto', snapshot: false });
+    expect(gone.items[0]).toMatchObject({ refusal: 'not-found', error: { code: 'not-found' } });
+    // What the plan refuses, `backups:add` refuses in the same words, and queues nothing.
+    const refused = await h.invoke('backups:add', { vmIds: [vm.id], folder, mode: 'incremental', snapshot: false, keep: null, start: 'now' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'bad-input', message: expect.stringMatching(/Run a full backup first/) } });
+    expect(h.snapshot('transfers:changed').transfers).toHaveLength(0);
   });
 
-  it('says a missing file and a missing base run, and refuses folders that are not there', async () => {
-    const copy = join(h.dir, 'copy');
-    await run('cp', ['-a', out, copy]);
-    const vmDir = join(copy, `hist-vm-${vm.id.slice(0, 8)}`);
-    await rm(join(vmDir, basename(full.runDir), full.manifest.disks[0]!.file));
-    const runs = (await h.call('backups:list', { folder: copy })).vms[0]!.runs;
-    expect(runs.map((r) => r.state)).toEqual(['damaged', 'damaged']);
-    expect(runs[0]!.disks[0]!.missing).toBe(true);
-    expect(runs[0]!.problem).toMatch(/hist-disk-[0-9a-f]{8}\.qcow2 is missing\. This run cannot be restored; restore another run\./);
-    expect(runs[1]!.problem).toMatch(/The run it builds on, \d{8}T\d{6}Z-full, is damaged\./);
-    const none = await h.invoke('backups:list', { folder: join(h.dir, 'nowhere') });
-    expect(!none.ok && none.error).toMatchObject({ code: 'not-found', message: expect.stringMatching(/does not exist\. Choose the folder your backups are in\./) });
-    const relative = await h.invoke('backups:list', { folder: 'backups' });
-    expect(!relative.ok && relative.error.code).toBe('bad-input');
-    // A VM folder itself is read as that VM.
-    const one = await h.call('backups:list', { folder: join(out, `hist-vm-${vm.id.slice(0, 8)}`) });
-    expect(one.vms.map((v) => [v.vmName, v.runs.length])).toEqual([['hist-vm', 2]]);
-    await h.call('backups:list', { folder: copy });
-    // A folder that failed is not remembered.
-    expect((await h.call('backups:list', undefined)).folder).toBe(copy);
-    await h.call('backups:list', { folder: out });
+  it('runs a backup as one job with its disks, remembers the folder, and the next plan is incremental on it', async () => {
+    const added = await h.call('backups:add', { vmIds: [vm.id], folder, mode: 'full', snapshot: false, keep: 3, start: 'now' });
+    expect(added.skipped).toEqual([]);
+    const id = added.queued[0]!.id;
+    expect(added.queued[0]!.backup).toMatchObject({ vmId: vm.id, vmName: vm.name, mode: 'full', kind: 'full', runDir: null, disks: [{ id: vm.disk, name: `${vm.name}-disk`, size: 16 * MiB }] });
+    expect(h.core.currentSettings().backupFolder[engineId]).toBe(folder);
+    await settled(id);
+    const done = view(id);
+    expect(done.state, JSON.stringify(done.error)).toBe('completed');
+    expect(done.backup).toMatchObject({ kind: 'full', runDir: expect.stringMatching(/-full$/), disks: [{ id: vm.disk, state: 'done', mode: 'full', bytesDone: 16 * MiB }] });
+    expect(done.backup!.disks[0]!.dataBytes).toBeGreaterThanOrEqual(2 * MiB);
+    // The history row's reveal shows the run folder, which holds the manifest.
+    expect(done.localPath).toBe(done.backup!.runDir);
+    expect((await h.call('transfers:reveal', { id })).path).toBe(done.backup!.runDir);
+    const manifest = JSON.parse(await readFile(join(done.backup!.runDir!, 'manifest.json'), 'utf8')) as { kind: string; vm: { id: string } };
+    expect(manifest).toMatchObject({ kind: 'full', vm: { id: vm.id } });
+
+    const list = await h.call('vms:list', undefined);
+    expect(list.backupFolder).toBe(folder);
+    expect(list.vms.find((v) => v.id === vm.id)!.lastBackup).toMatchObject({ kind: 'full', run: done.backup!.runDir!.split('/').pop() });
+
+    await h.sim.engine.vms.write(vm.disk, 4 * MiB, randomBytes(MiB));
+    const next = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false });
+    expect(next.items[0]).toMatchObject({ kind: 'incremental', reason: 'on-previous', parentRun: done.backup!.runDir!.split('/').pop() });
+    const full = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'full', snapshot: false });
+    expect(full.items[0]).toMatchObject({ kind: 'full', reason: 'asked-full' });
+
+    const again = await h.call('backups:add', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false, keep: null, start: 'now' });
+    const second = again.queued[0]!.id;
+    expect(view(second).backup).toMatchObject({ kind: 'incremental' });
+    await settled(second);
+    expect(view(second).backup).toMatchObject({ kind: 'incremental', runDir: expect.stringMatching(/-incremental$/), disks: [{ state: 'done', mode: 'incremental' }] });
+    // Only the changed clusters came: far less than the disk's data.
+    expect(view(second).backup!.disks[0]!.dataBytes).toBeLessThan(2 * MiB);
+  }, 120_000);
+
+  it('refuses a VM already queued for a backup into the same folder', async () => {
+    await h.call('settings:set', { scheduleWindow: windowNotNow() });
+    const added = await h.call('backups:add', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false, keep: null, start: 'window' });
+    const id = added.queued[0]!.id;
+    expect(view(id).state).toBe('waiting');
+    const plan = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false });
+    expect(plan.items[0]).toMatchObject({ kind: null, refusal: 'in-queue', error: { code: 'conflict', message: expect.stringMatching(/already in the queue \(waiting\)/) } });
+    const repeated = await h.call('backups:add', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false, keep: null, start: 'now' });
+    expect(repeated).toMatchObject({ queued: [], skipped: [{ index: 0, name: vm.name, reason: 'in-queue' }] });
+    // Another folder is other work.
+    const elsewhere = join(h.dir, 'elsewhere');
+    await mkdir(elsewhere);
+    expect((await h.call('backups:plan', { vmIds: [vm.id], folder: elsewhere, mode: 'auto', snapshot: false })).items[0]).toMatchObject({ refusal: null, kind: 'full' });
+    await h.call('transfers:cancel', { id });
+    await h.call('settings:set', { scheduleWindow: null });
   });
 
-  it('plans a restore: default name from the run, the room per choice, the VM the backup is of', async () => {
-    const plan = await h.call('backups:planRestore', { run: incr.runDir });
-    expect(plan).toMatchObject({ run: incr.runDir, vm, vmPresent: true, storageDomainId: null });
-    expect(plan.items).toHaveLength(1);
-    expect(plan.items[0]).toMatchObject({ backupDiskId: disk, alias: 'hist-disk', diskName: `hist-disk-${incr.runDir.split('/').pop()!.replace(/-incremental$/, '')}`, format: 'qcow2', virtualSize: 16 * MiB, diskFormat: 'cow', problem: null });
-    expect(plan.items[0]!.spaceNeeded.find((s) => s.diskFormat === 'cow' && !s.preallocated && !s.isBlock)!.bytes).toBeGreaterThanOrEqual(3 * MiB);
-    const unfinished = join(out, 'not-a-run');
-    await mkdir(unfinished);
-    const r = await h.invoke('backups:planRestore', { run: unfinished });
-    expect(!r.ok && r.error.message).toMatch(/has no manifest: it is an unfinished backup run/);
+  it('cancels a running backup as the queue does: the engine’s backup finalized, its transfer ended, nothing of the run kept', async () => {
+    const slow = await runningVm(h, 'slow-01');
+    await h.sim.engine.vms.write(slow.disk, 0, randomBytes(16 * MiB));
+    await h.call('settings:set', { bandwidthLimit: 1024 * 1024 });
+    const added = await h.call('backups:add', { vmIds: [slow.id], folder, mode: 'full', snapshot: false, keep: null, start: 'now' });
+    const id = added.queued[0]!.id;
+    await until(() => view(id).state === 'transferring' && view(id).progress.bytesOnWire > 0, 30_000, 'the backup to move data');
+    expect(view(id).backup!.disks[0]!.state).toBe('running');
+    await h.call('transfers:cancel', { id });
+    await settled(id);
+    expect(view(id)).toMatchObject({ state: 'cancelled', backup: { disks: [{ state: 'failed' }] } });
+    await h.call('settings:set', { bandwidthLimit: null });
+    const backups = [...h.sim.engine.state.backups.values()].filter((b) => b.vmId === slow.id);
+    expect(backups.length).toBeGreaterThan(0);
+    expect(backups.map((b) => b.step).filter((step) => step !== 'succeeded' && step !== 'failed')).toEqual([]);
+    expect([...h.sim.engine.state.transfers.values()].filter((t) => !t.phase.startsWith('finished'))).toEqual([]);
+    const list = await h.call('vms:list', undefined);
+    expect(list.vms.find((v) => v.id === slow.id)!.lastBackup).toBeNull();
+  }, 120_000);
+
+  it('sends no secret to the window', () => {
+    for (const line of h.wire) expect(line).not.toContain(h.sim.password);
   });
-
-  it('queues a restore attached to the VM the backup is of; the job completes, the disk is the VM disk at that run and attached', async () => {
-    const before = h.sim.engine.state.disks.size;
-    const badDomain = await h.invoke('backups:restore', { run: incr.runDir, storageDomainId: 'no-such-domain', items: [{ backupDiskId: disk, diskName: 'x' }], attach: { kind: 'source' } });
-    expect(!badDomain.ok && badDomain.error.code).toBe('not-found');
-    const badVm = await h.invoke('backups:restore', { run: incr.runDir, storageDomainId: dataNfs, items: [{ backupDiskId: disk, diskName: 'x' }], attach: { kind: 'vm', name: 'no-such-vm' } });
-    expect(!badVm.ok && badVm.error).toMatchObject({ code: 'not-found', message: "No VM 'no-such-vm' on this engine, so nothing was restored. Check the name, or attach to another VM.", subject: { kind: 'vm', name: 'no-such-vm' } });
-    // The VM the backup is of, gone from the engine: the plan says so, and attaching to it is refused in words.
-    const kept = h.sim.engine.state.vms.get(vm.id)!;
-    h.sim.engine.state.vms.delete(vm.id);
-    expect((await h.call('backups:planRestore', { run: incr.runDir })).vmPresent).toBe(false);
-    const gone = await h.invoke('backups:restore', { run: incr.runDir, storageDomainId: dataNfs, items: [{ backupDiskId: disk, diskName: 'x' }], attach: { kind: 'source' } });
-    expect(!gone.ok && gone.error.message).toBe('VM hist-vm, which this backup is of, is no longer on this engine, so nothing was restored. Attach the disk to another VM, or to none.');
-    h.sim.engine.state.vms.set(vm.id, kept);
-    expect(h.snapshot('transfers:changed').transfers.filter((t) => t.restore)).toEqual([]);
-    expect(h.sim.engine.state.disks.size).toBe(before);
-
-    const { queued, skipped } = await h.call('backups:restore', { run: incr.runDir, storageDomainId: dataNfs, items: [{ backupDiskId: disk, diskName: 'hist-restored' }], attach: { kind: 'source' } });
-    expect(skipped).toEqual([]);
-    const [job] = queued;
-    expect(job).toMatchObject({ direction: 'upload', diskName: 'hist-restored', storageDomainName: 'data-nfs', restore: { diskAlias: 'hist-disk', vmName: 'hist-vm', runStartedAt: Date.parse(incr.manifest.startedAt), attachVmName: 'hist-vm' } });
-    // The same restore again is left out, as a repeated upload is.
-    const again = await h.call('backups:restore', { run: incr.runDir, storageDomainId: dataNfs, items: [{ backupDiskId: disk, diskName: 'hist-restored' }], attach: { kind: 'source' } });
-    expect(again.skipped.map((s) => s.reason)).toEqual(['in-queue']);
-    await until(() => ['completed', 'failed'].includes(transfer(job!.id).state), 30_000, 'the restore to end');
-    const done = transfer(job!.id);
-    expect(done.state, done.error?.message).toBe('completed');
-    expect(done.checksum?.verified).toBe(true);
-    expect(done.notes).toEqual(expect.arrayContaining(['Attached to VM hist-vm.']));
-    expect(h.sim.engine.state.vms.get(vm.id)!.diskIds).toContain(done.diskId);
-    await run('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', atIncr, await guestCopy(done.diskId!, 'restored')]);
-    // The disk list shows the new disk; the storage domain is remembered.
-    expect((await h.call('catalog:disks', { search: 'hist-restored' })).map((d) => d.name)).toEqual(['hist-restored']);
-    expect((await h.call('backups:planRestore', { run: full.runDir })).storageDomainId).toBe(dataNfs);
-    // Nothing secret crossed.
-    const wire = h.wire.join('\n');
-    expect(wire).not.toContain(h.sim.password);
-    expect(wire).not.toMatch(/\/images\/|Bearer|"ticket/i);
-  }, 60_000);
-
-  it('a restore that failed for want of space says so; Change and retry to another domain restores it, still a restore', async () => {
-    const full = (await h.call('catalog:storageDomains', {})).find((d) => d.name === 'data-full')!;
-    const { queued } = await h.call('backups:restore', { run: incr.runDir, storageDomainId: full.id, items: [{ backupDiskId: disk, diskName: 'hist-retarget' }], attach: { kind: 'none' } });
-    const id = queued[0]!.id;
-    await until(() => ['completed', 'failed'].includes(transfer(id).state), 30_000, 'the restore to fail');
-    expect(transfer(id)).toMatchObject({ state: 'failed', error: { code: 'domain-full' }, actions: { retarget: true } });
-    await h.call('transfers:retarget', { id, target: { kind: 'upload', storageDomainId: dataNfs, diskName: 'hist-retarget' } });
-    await until(() => transfer(id).state === 'completed', 30_000, 'the changed restore to complete');
-    const done = transfer(id);
-    expect(done).toMatchObject({ name: 'hist-disk', storageDomainName: 'data-nfs', restore: { diskAlias: 'hist-disk', attachVmName: null } });
-    await run('qemu-img', ['compare', '-f', 'raw', '-F', 'raw', atIncr, await guestCopy(done.diskId!, 'retargeted')]);
-  }, 60_000);
 });
+
+describe('app core: backups on 4.3 (no checkpoints: the snapshot path)', () => {
+  let h: CoreHarness;
+  let vm: { id: string; name: string; disk: string };
+  let folder: string;
+  const { view, settled } = helpers(() => h);
+  beforeAll(async () => {
+    h = await startCore({ simulator: { engineVersion: '4.3' } });
+    await h.call('engines:demo', undefined);
+    vm = await runningVm(h, 'legacy-01');
+    folder = join(h.dir, 'backups');
+    await mkdir(folder);
+  }, 60_000);
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('plans a snapshot backup by itself and says why; an incremental one is refused', async () => {
+    const plan = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false });
+    expect(plan).toMatchObject({ snapshot: true, snapshotForced: true });
+    expect(plan.items[0]).toMatchObject({ kind: 'snapshot', reason: 'snapshot-no-checkpoints', refusal: null });
+    const incremental = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'incremental', snapshot: false });
+    expect(incremental.items[0]).toMatchObject({ refusal: 'no-base', error: { message: expect.stringMatching(/no checkpoints/) } });
+  });
+
+  it('runs it as a queue job: the disk from a snapshot, the snapshot removed', async () => {
+    const added = await h.call('backups:add', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false, keep: null, start: 'now' });
+    const id = added.queued[0]!.id;
+    await settled(id);
+    const done = view(id);
+    expect(done.state, JSON.stringify(done.error)).toBe('completed');
+    expect(done.backup).toMatchObject({ kind: 'snapshot', runDir: expect.stringMatching(/-snapshot$/), disks: [{ id: vm.disk, state: 'done', mode: 'snapshot' }] });
+    expect(done.progress.bytesDone).toBe(16 * MiB);
+    expect([...h.sim.engine.state.snapshots.values()].filter((s) => s.vmId === vm.id && s.description?.startsWith('DiskFerry'))).toEqual([]);
+    const list = await h.call('vms:list', undefined);
+    expect(list.vms.find((v) => v.id === vm.id)!.lastBackup).toMatchObject({ kind: 'snapshot' });
+  }, 120_000);
+});
+
+describe('app core: backups on 4.1 (neither the backup API nor snapshots as guest data)', () => {
+  let h: CoreHarness;
+  beforeAll(async () => {
+    h = await startCore({ simulator: { engineVersion: '4.1' } });
+    await h.call('engines:demo', undefined);
+  }, 60_000);
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('refuses every VM and says what to do', async () => {
+    const list = await h.call('vms:list', undefined);
+    const app = list.vms.find((v) => v.name === 'app-01')!;
+    const plan = await h.call('backups:plan', { vmIds: [app.id], folder: h.dir, mode: 'auto', snapshot: false });
+    expect(plan.items[0]).toMatchObject({ kind: null, refusal: 'no-backup-api', error: { code: 'bad-input', message: expect.stringMatching(/backups need oVirt 4\.3 or later/) } });
+  });
+});
+
+/** A schedule window that does not hold now (the next two hours start in twelve). */
+function windowNotNow(): { start: string; end: string } {
+  const h = (new Date().getHours() + 12) % 24;
+  const hh = (n: number) => String(n % 24).padStart(2, '0');
+  return { start: `${hh(h)}:00`, end: `${hh(h + 2)}:00` };
+}

@@ -170,7 +170,7 @@ describe('preload', () => {
   it('exposes the named API, invokes by channel, and unsubscribes listeners', async () => {
     await import('../../preload/index.js');
     const api = electron.exposed.get('diskferry') as DiskFerryApi;
-    expect(Object.keys(api).sort()).toEqual(['app', 'backups', 'catalog', 'dialogs', 'engines', 'files', 'settings', 'transfers']);
+    expect(Object.keys(api).sort()).toEqual(['app', 'backups', 'catalog', 'dialogs', 'engines', 'files', 'settings', 'transfers', 'vms']);
     await api.transfers.pause({ id: 't1' });
     expect(electron.invoke).toHaveBeenLastCalledWith('transfers:pause', { id: 't1' });
     await api.transfers.move({ id: 't1', to: 'top' });

@@ -69,6 +69,7 @@ export async function startCore(
     timers: realTimers,
     now: Date.now,
     newId: randomUUID,
+    pendingSnapshots: join(dir, 'pending-snapshots'),
   };
   const coreOptions: AppCoreOptions = { pollIntervalMs: 20, engineTimeoutMs: 20_000, retryBaseMs: 50, ...options.core };
   const cores: AppCore[] = [await AppCore.create(ports, coreOptions)];

@@ -79,6 +79,12 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'dialogs:openFiles': { minimal: {}, full: { title: 'Choose images' } },
   'dialogs:chooseFolder': { minimal: {}, full: { title: 'Choose a folder', defaultPath: '/no/such/folder' } },
   'app:info': { minimal: undefined, full: undefined },
+  'vms:list': { minimal: undefined, full: undefined },
+  'backups:plan': { minimal: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'auto', snapshot: false }, full: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'full', snapshot: true } },
+  'backups:add': {
+    minimal: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'auto', snapshot: false, keep: null, start: 'now' },
+    full: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'incremental', snapshot: false, keep: 7, start: 'window' },
+  },
   'backups:list': { minimal: undefined, full: { folder: '/no/such/folder' } },
   'backups:planRestore': { minimal: { run: '/no/such/run' }, full: { run: '/no/such/run', diskIds: ['no-such-disk'] } },
   'backups:restore': {

@@ -1,86 +1,90 @@
 /**
- * The backup history and a restore from the window: a running VM's backups are made first through
- * the engine's backup run (a full run, then an incremental one after a guest write) into a folder;
- * the Backups… sheet reads that folder and lists the VM's runs; Restore… of the incremental run
- * into a storage domain, attached to the VM it came from; the job's row says what it restores, it
- * completes, the new disk shows in the disk list and is attached to the VM.
+ * Backups in the window: the VMs beside the disks, "Back up…" of a running VM (full), the job in the
+ * queue with its disk until done, the run folder with its manifest; the next "Back up…" plans an
+ * incremental run on it; a running VM's disk in the download plan offers "Back up VM instead".
  */
 import { randomBytes } from 'node:crypto';
-import { backupVm } from '../../main/engine/backup/backup-run.js';
-import { silentLog } from '../../main/engine/log.js';
-import { OvirtClient } from '../../main/engine/ovirt/client.js';
-import { realTimers } from '../../main/engine/timers.js';
-import type { Simulator } from '../../main/simulator/simulator.js';
-import { expect, historyRow, queueRow, shot, test } from './fixtures.js';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { vmFolderName } from '../../main/engine/backup/set.js';
+import { expect, historyRow, shot, test } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 
-/** A running VM with one disk, backed up twice into `folder` (full, then incremental). */
-async function backedUpVm(sim: Simulator, folder: string): Promise<{ vmId: string; diskId: string }> {
-  const client = new OvirtClient({ engineUrl: sim.engineUrl, username: sim.username, password: () => sim.password, trust: { caPem: [sim.caPem] }, log: silentLog, pollIntervalMs: 50 });
-  try {
-    await client.login();
-    const disk = await client.createDisk({ name: 'db-02-data', provisionedSize: 64 * MiB, format: 'cow', sparse: true, storageDomain: { name: 'data-nfs' } });
-    await client.waitForDiskOk(disk.id, { timeoutMs: 20_000 });
-    const vm = sim.engine.vms.create({ name: 'db-02', status: 'up', disks: [disk.id] });
-    await sim.engine.vms.write(disk.id, 0, randomBytes(6 * MiB));
-    const deps = { client, trust: { caPem: [sim.caPem] }, log: silentLog, timers: realTimers, now: Date.now };
-    await backupVm(deps, { vm: vm.name, outputDir: folder, mode: 'full' }, {});
-    await sim.engine.vms.write(disk.id, 32 * MiB, randomBytes(2 * MiB));
-    // Run folders are named to the second.
-    await new Promise((r) => setTimeout(r, 1100));
-    await backupVm(deps, { vm: vm.name, outputDir: folder, mode: 'auto' }, {});
-    return { vmId: vm.id, diskId: disk.id };
-  } finally {
-    await client.logout().catch(() => {});
-    await client.close();
-  }
-}
+test('backs a running VM up (full, then incremental) from the VM list', async ({ app, host, workDir }) => {
+  // A running VM with one qcow2 disk (qcow2 disks join checkpoints: the next run can be incremental).
+  const disk = (await host.core.handlers['catalog:disks']({})).find((d) => d.name === 'db01-disk0')!;
+  const vm = host.sim.engine.vms.create({ name: 'nightly-01', status: 'up', disks: [disk.id] });
+  await host.sim.engine.vms.write(disk.id, 0, randomBytes(2 * MiB));
+  const folder = join(workDir, 'backups');
+  await mkdir(folder);
 
-test('Backups…: a VM’s runs listed from a backup folder; Restore… into a domain, attached to the VM; the disk shows', async ({ app, host, workDir }) => {
-  test.setTimeout(120_000);
-  const { vmId } = await backedUpVm(host.sim, workDir);
+  await app.getByTestId('view-vms').click();
+  const vms = app.getByTestId('vms');
+  await app.locator('section[aria-labelledby="vms-heading"]').getByRole('button', { name: 'Refresh' }).click();
+  const row = vms.getByTestId('vm-row').filter({ hasText: 'nightly-01' });
+  await expect(row.getByTestId('vm-status')).toHaveText('up');
+  await expect(row).toContainText('1 disk');
+  await expect(row.getByTestId('vm-last-backup')).toHaveText('—');
+  await expect(vms.getByTestId('vm-row').filter({ hasText: 'app-01' }).getByTestId('vm-status')).toHaveText('up');
+  await expect(vms.getByTestId('vm-row').filter({ hasText: 'web-01' }).getByTestId('vm-status')).toHaveText('down');
 
-  await app.getByTestId('open-backups').click();
-  const sheet = app.getByTestId('backups');
-  await expect(sheet.getByRole('heading', { name: 'Backups' })).toBeVisible();
-  await expect(sheet).toContainText('Choose the folder your backups are in');
-  await sheet.getByTestId('backups-folder').fill(workDir);
-  await sheet.getByRole('button', { name: 'Read' }).click();
+  await app.getByRole('checkbox', { name: 'Select nightly-01' }).check();
+  await app.getByRole('button', { name: 'Back up…' }).click();
+  const sheet = app.getByTestId('backup-sheet');
+  await expect(sheet.getByRole('radio', { name: /^Auto/ })).toBeChecked();
+  await sheet.getByRole('radio', { name: /^Full/ }).check();
+  await sheet.getByLabel('Backup folder').fill(join(workDir, 'no-such-folder'));
+  const planRow = sheet.getByTestId('backup-plan-row').filter({ hasText: 'nightly-01' });
+  await expect(planRow.getByTestId('backup-refusal')).toContainText('is not an existing folder');
+  await expect(sheet.getByTestId('backup-start')).toBeDisabled();
+  await sheet.getByLabel('Backup folder').fill(folder);
+  await expect(planRow.getByTestId('backup-plan-kind')).toHaveAttribute('data-kind', 'full');
+  await expect(planRow).toContainText('full, as asked');
+  await expect(planRow).toContainText('db01-disk0 (1 GiB)');
+  await sheet.getByTestId('backup-start').click();
+  await expect(sheet).toBeHidden();
 
-  const vm = sheet.getByTestId('backup-vm').filter({ hasText: 'VM db-02' });
-  await expect(vm).toContainText('2 runs');
-  const runs = vm.getByTestId('backup-run');
-  await expect(runs).toHaveCount(2);
-  // Newest first: the incremental one, which builds on the full one.
-  await expect(runs.nth(0)).toContainText('incremental');
-  await expect(runs.nth(0)).toContainText(/builds on \d{8}T\d{6}Z-full/);
-  await expect(runs.nth(0)).toContainText('not compared with the server (changes only)');
-  await expect(runs.nth(1)).toContainText('full');
-  await expect(runs.nth(1).getByTestId('backup-disk')).toContainText('db-02-data — 64 MiB, 6 MiB of data fetched');
-  await expect(runs.nth(1)).toContainText('verified');
-  await shot(sheet, 'backups');
+  const first = await historyRow(app, 'Backup of VM nightly-01 (full, 1 disk)');
+  await expect(first).toHaveAttribute('data-state', 'completed', { timeout: 60_000 });
+  await first.getByRole('button', { name: 'Details' }).click();
+  await expect(first.getByTestId('backup-disk')).toHaveAttribute('data-state', 'done');
+  await expect(first.getByTestId('backup-disk')).toContainText('db01-disk0');
+  const vmDir = join(folder, vmFolderName(vm));
+  const runs = await readdir(vmDir);
+  expect(runs).toEqual([expect.stringMatching(/^\d{8}T\d{6}Z-full$/)]);
+  const manifest = JSON.parse(await readFile(join(vmDir, runs[0]!, 'manifest.json'), 'utf8')) as { kind: string; vm: { id: string }; disks: Array<{ id: string }> };
+  expect(manifest).toMatchObject({ kind: 'full', vm: { id: vm.id }, disks: [{ id: disk.id }] });
+  await expect(first.getByTestId('transfer-details')).toContainText(runs[0]!);
+  // The list shows the run; the next backup (auto, the folder remembered) plans incremental on it.
+  await expect(row.getByTestId('vm-last-backup')).toContainText('full', { timeout: 15_000 });
+  await first.getByTestId('backup-disk').scrollIntoViewIfNeeded();
+  await shot(app, 'backup-done');
+  await first.getByRole('button', { name: 'Hide details' }).click();
 
-  await runs.nth(0).getByTestId('restore-run').click();
-  const restore = app.getByTestId('restore');
-  await expect(restore.getByRole('heading')).toHaveText(/^Restore disk db-02-data from /);
-  const dataNfs = [...host.sim.engine.state.storageDomains.values()].find((d) => d.name === 'data-nfs')!.id;
-  await restore.getByLabel('Storage domain').selectOption(dataNfs);
-  await expect(restore.getByLabel('Disk name for db-02-data')).toHaveValue(/^db-02-data-\d{8}T\d{6}Z$/);
-  await restore.getByLabel('Disk name for db-02-data').fill('db-02-data-restored');
-  await expect(restore.getByRole('radio', { name: 'VM db-02 (the backup’s)' })).toBeChecked();
-  await shot(restore, 'restore');
-  await restore.getByRole('button', { name: 'Restore', exact: true }).click();
-  await expect(restore).toBeHidden();
+  await host.sim.engine.vms.write(disk.id, 8 * MiB, randomBytes(MiB));
+  await row.click({ button: 'right' });
+  await app.getByTestId('context-menu').getByRole('menuitem', { name: 'Back up…' }).click();
+  await expect(sheet.getByLabel('Backup folder')).toHaveValue(folder);
+  await expect(planRow.getByTestId('backup-plan-kind')).toHaveAttribute('data-kind', 'incremental');
+  await expect(planRow).toContainText(`on ${runs[0]!}`);
+  await shot(app, 'backup-plan');
+  await sheet.getByTestId('backup-start').click();
+  await expect(sheet).toBeHidden();
+  const second = await historyRow(app, 'Backup of VM nightly-01 (incremental, 1 disk)');
+  await expect(second).toHaveAttribute('data-state', 'completed', { timeout: 60_000 });
+  expect((await readdir(vmDir)).filter((n) => n.endsWith('-incremental'))).toHaveLength(1);
+});
 
-  const row = queueRow(app, 'Restore of disk db-02-data from').or(await historyRow(app, 'Restore of disk db-02-data from'));
-  await expect(row.first()).toContainText('then attached to db-02');
-  const done = await historyRow(app, 'Restore of disk db-02-data from');
-  await expect(done).toHaveAttribute('data-state', 'completed', { timeout: 60_000 });
-
-  // The new disk shows in the disk list, and the VM has it.
-  await app.getByRole('button', { name: 'Refresh' }).first().click();
-  await expect(app.getByTestId('disks')).toContainText('db-02-data-restored');
-  const restored = [...host.sim.engine.state.disks.values()].find((d) => d.name === 'db-02-data-restored')!;
-  expect(host.sim.engine.state.vms.get(vmId)!.diskIds).toContain(restored.id);
+test('offers a backup of the VM instead of a running VM’s disk download', async ({ app }) => {
+  await app.getByRole('checkbox', { name: 'Select vm-running-disk' }).check();
+  await app.getByRole('button', { name: 'Download to…' }).click();
+  const plan = app.getByTestId('download-plan');
+  const vmRow = plan.getByTestId('plan-row').filter({ hasText: 'vm-running-disk' });
+  await expect(vmRow.getByTestId('vm-running')).toContainText('VM app-01 is running: shut it down first, or back the VM up instead.');
+  await vmRow.getByTestId('backup-instead').click();
+  const sheet = app.getByTestId('backup-sheet');
+  await expect(sheet.getByRole('heading', { name: 'Back up 1 VM' })).toBeVisible();
+  await expect(sheet.getByTestId('backup-plan-row')).toContainText('app-01');
+  await expect(sheet.getByTestId('backup-plan-row')).toContainText('vm-running-disk');
 });

@@ -86,7 +86,7 @@ test('a download batch with one disk already in the queue queues the rest; a run
   await app.getByRole('button', { name: /Download 4/ }).click();
   await plan.getByLabel('Folder').fill(workDir);
   const vmRow = plan.getByTestId('plan-row').filter({ hasText: 'vm-running-disk' });
-  await expect(vmRow.getByTestId('vm-running')).toContainText('VM app-01 is running: shut it down first (or back it up — coming)');
+  await expect(vmRow.getByTestId('vm-running')).toContainText('VM app-01 is running: shut it down first, or back the VM up instead.');
   await expect(plan.getByRole('button', { name: 'Download 3 disks' })).toBeEnabled();
   await vmRow.getByRole('checkbox', { name: 'Download vm-running-disk anyway' }).check();
   await expect(plan.getByRole('button', { name: 'Download 4 disks' })).toBeEnabled();

@@ -110,6 +110,21 @@ test('works at 1024×700 in English and Japanese: nothing cut, a resizable split
   });
   expect(breaks).toEqual([]);
   await shot(app, 'window-1024x700-ja');
+  // A refused time says why under its field, inside the window (the Japanese sentence is long and
+  // the end field sits far right).
+  const controls = app.getByRole('group', { name: 'キューの設定' });
+  await controls.getByRole('checkbox', { name: '夜間の時間帯' }).check();
+  const end = controls.getByRole('textbox', { name: '終了時刻' });
+  await end.fill('25:00');
+  await end.press('Enter');
+  const problem = controls.getByRole('alert');
+  await expect(problem).toContainText('時刻として読めません');
+  const bubble = (await problem.boundingBox())!;
+  expect(bubble.x).toBeGreaterThanOrEqual(0);
+  expect(bubble.x + bubble.width).toBeLessThanOrEqual(1024);
+  await end.fill('6:00');
+  await end.press('Enter');
+  await controls.getByRole('checkbox', { name: '夜間の時間帯' }).uncheck();
   host.sim.faults.bandwidthBytesPerSecond = null;
 });
 

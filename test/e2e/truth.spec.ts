@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { DEFAULT_PIECE_SIZE } from '../../main/engine/imageio/put-body.js';
 import { dropFiles, expect, historyRow, queueRow, shot, test } from './fixtures.js';
 import { writeRaw } from './images.js';
 
@@ -76,7 +77,7 @@ test('rates under a bandwidth limit stay within 10 % of it, never negative, hole
   // The rate settles within a few seconds of the start; then it is what the limit lets through.
   await watch(5000);
   const settledFrom = samples.length;
-  await watch(30_000, 12);
+  await watch(30_000, 40);
   const steadyUntil = samples.length;
   await shot(app, 'queue-limited');
   // A pause and a resume of one of them: its bar must not go back, nor its rate below zero.
@@ -91,31 +92,35 @@ test('rates under a bandwidth limit stay within 10 % of it, never negative, hole
     for (const r of s.rows) {
       if (r.rate !== null) {
         expect(r.rate, `${r.name} while ${r.state}`).toBeGreaterThanOrEqual(0);
-        expect(r.rate, `${r.name}: one row alone cannot exceed the limit`).toBeLessThanOrEqual(limit * 1.1);
+        expect(r.rate, `${r.name}: one row alone cannot exceed the limit`).toBeLessThanOrEqual(limit + 1);
       }
       if (r.state !== 'transferring') expect(r.rate, `${r.name} shows no rate while ${r.state}`).toBeNull();
     }
-    // Once the first seconds are over, the status bar's total stays within 10 % of the limit while
-    // both move steadily, and within 20 % in the seconds after one of them paused and resumed: the
-    // two meters see different halves of the turns the limit gives them (docs/architecture.md "What
-    // the window shows"; the meter's unit test bounds that replay at 1.3x).
+    // The status bar's total never reads more than the limit, also in the seconds after one of them
+    // paused and resumed, when the two meters see different halves of the turns the limit gives them
+    // (docs/architecture.md "What the window shows": the rows are then scaled to the limit together).
     const rows = s.rows.map((r) => `${r.name.split(' ')[0]} ${r.state} ${r.rate === null ? '-' : (r.rate / MiB).toFixed(2)}`).join(', ');
-    const bound = i >= steadyUntil ? 1.2 : 1.1;
-    if (s.total !== null && i >= settledFrom) expect(s.total, `total at sample ${i}${i >= steadyUntil ? ' (after the pause)' : ''}: ${rows}`).toBeLessThanOrEqual(limit * bound);
+    if (s.total !== null) expect(s.total, `total at sample ${i}${i >= steadyUntil ? ' (after the pause)' : ''}: ${rows}`).toBeLessThanOrEqual(limit + 1);
   }
   // While both move, the status bar's total is the limit (within 10 %) and the sum of the rows.
   const both = samples.slice(settledFrom, steadyUntil).filter(bothMoving);
-  expect(both.length).toBeGreaterThanOrEqual(12);
+  expect(both.length).toBeGreaterThanOrEqual(40);
   for (const s of both) {
     expect(Math.abs(s.total! - limit) / limit, `total ${s.total}`).toBeLessThanOrEqual(0.1);
     const sum = s.rows.reduce((n, r) => n + (r.rate ?? 0), 0);
     expect(Math.abs(sum - s.total!)).toBeLessThan(1);
   }
-  // And it is what really crossed the network meanwhile, as the core counted it.
+  // And it is what really crossed the network meanwhile, as the core counted it: within 10 %, plus
+  // the counter's own granularity. The core counts an upload's bytes on the wire a whole piece at a
+  // time, once the piece went out, so each of the two transfers' counts lags by up to one piece at
+  // either end of the span (a span of 10 s or more at 8 MiB/s moves 80 MiB or more; two pieces are 8 MiB).
   const [first, last] = [both[0]!, both.at(-1)!];
-  const wireRate = ((last.wire! - first.wire!) * 1000) / (last.at! - first.at!);
+  const seconds = (last.at! - first.at!) / 1000;
+  const moved = last.wire! - first.wire!;
   const shownMean = both.reduce((n, s) => n + s.total!, 0) / both.length;
-  expect(Math.abs(shownMean - wireRate) / wireRate, `shown ${shownMean}, moved ${wireRate}`).toBeLessThanOrEqual(0.1);
+  expect(Math.abs(shownMean * seconds - moved), `shown ${shownMean} B/s for ${seconds} s, moved ${moved} B`).toBeLessThanOrEqual(
+    0.1 * shownMean * seconds + 2 * DEFAULT_PIECE_SIZE,
+  );
   for (const name of ['sparse-a.raw', 'sparse-b.raw']) {
     const bars = samples.flatMap((s) => s.rows.filter((r) => r.name.startsWith(name)).map((r) => r.bar ?? 0));
     expect(bars, `${name}'s bar never goes back`).toEqual([...bars].sort((x, y) => x - y));

@@ -54,5 +54,22 @@ for (const version of ['4.5', '4.3'] as const) {
       expect(inc.code).toBe(2);
       expect(inc.err).toMatch(version === '4.5' ? /--snapshot makes a full copy each time/ : /cannot make incremental backups/);
     }, 60_000);
+
+    it(version === '4.5' ? 'queues a snapshot backup when asked (queue add backup --snapshot)' : 'queues a snapshot backup by itself, and says why', async () => {
+      const out = join(h.dir, 'snap-queue');
+      await mkdir(out, { recursive: true });
+      const inc = await c.cli('queue', 'add', 'backup', vm.name, '--output', out, '--incremental', ...(version === '4.5' ? ['--snapshot'] : []), '--password-file', c.pw);
+      expect(inc.code).toBe(2);
+      const add = await c.cli('queue', 'add', 'backup', vm.name, '--output', out, '--now', ...(version === '4.5' ? ['--snapshot'] : []), '--password-file', c.pw);
+      expect(add.code, add.err).toBe(0);
+      if (version === '4.3') expect(add.err).toMatch(/has no checkpoints: each VM is backed up from a snapshot/);
+      const run = await c.cli('queue', 'run', '--password-file', c.pw);
+      expect(run.code, run.err).toBe(0);
+      const done = (await c.cli('queue', 'list', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((j) => j['kind'] === 'backup' && j['output'] === out)!;
+      expect(done).toMatchObject({ state: 'completed', result: { path: expect.stringMatching(/-snapshot$/), backup: { kind: 'snapshot', disks: [{ id: disk, mode: 'snapshot' }] } } });
+      const manifest = JSON.parse(await readFile(join((done['result'] as { path: string }).path, 'manifest.json'), 'utf8')) as { kind: string };
+      expect(manifest.kind).toBe('snapshot');
+      expect([...h.sim.engine.state.snapshots.values()].filter((s) => s.vmId === vm.id && s.description?.startsWith('DiskFerry'))).toEqual([]);
+    }, 120_000);
   });
 }

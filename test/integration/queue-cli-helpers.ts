@@ -52,7 +52,7 @@ export class CliHarness {
   private readonly children: ChildProcess[] = [];
   private readonly savedEnv = process.env;
 
-  constructor(private readonly h: Harness) {
+  constructor(private readonly h: Pick<Harness, 'sim' | 'dir'>) {
     this.configDir = join(h.dir, 'config');
     this.pw = join(h.dir, 'pw');
   }

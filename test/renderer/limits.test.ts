@@ -42,6 +42,15 @@ describe('queue limits', () => {
     expect(bandwidthLimitText(200 * 1024 * 1024)).toBe('200 MiB/s');
     expect(bandwidthLimitText(512 * 1024)).toBe('512 KiB/s');
     expect(bandwidthLimitText(null)).toBe('');
+    // What was typed in decimal or bit units reads back in them, not as a long figure in KiB/s.
+    for (const typed of ['1 Gbit/s', '40 MB/s', '500 Mbit/s', '100 Mbit/s', '2 GiB/s', '800 kB/s']) {
+      const parsed = parseBandwidthLimit(typed);
+      expect(parsed.ok).toBe(true);
+      if (parsed.ok && parsed.value !== null) {
+        expect(bandwidthLimitText(parsed.value)).toBe(typed);
+        expect(parseBandwidthLimit(bandwidthLimitText(parsed.value))).toEqual(parsed);
+      }
+    }
     expect(parseBandwidthLimit(bandwidthLimitText(300 * 1024))).toEqual({ ok: true, value: 300 * 1024 });
   });
 

@@ -34,6 +34,21 @@ describe('store reducer', () => {
     expect(s.selectedDiskIds).toEqual([]);
   });
 
+  it('keeps the VMs of the selected engine only, and drops selected VMs the engine no longer has', () => {
+    const vm = (id: string) => ({ id, name: id, status: 'up', disks: [], lastBackup: null });
+    let s = reduce(INITIAL_STATE, { type: 'engines', engines: engines('e1') });
+    s = reduce(s, { type: 'vms/loaded', engineId: 'e1', list: { vms: [vm('a'), vm('b')], backupFolder: '/srv/backups' } });
+    s = reduce(s, { type: 'vms/select', ids: ['a', 'b', 'a'] });
+    expect(s.selectedVmIds).toEqual(['a', 'b']);
+    s = reduce(s, { type: 'vms/toggle', id: 'a' });
+    expect(s.selectedVmIds).toEqual(['b']);
+    s = reduce(s, { type: 'vms/loaded', engineId: 'e1', list: { vms: [vm('a')], backupFolder: '/srv/backups' } });
+    expect(s.selectedVmIds).toEqual([]);
+    expect(reduce(s, { type: 'vms/loaded', engineId: 'e9', list: { vms: [], backupFolder: null } })).toBe(s);
+    s = reduce(s, { type: 'engines', engines: engines('e2') });
+    expect(s.vms).toMatchObject({ engineId: null, vms: [], backupFolder: null });
+  });
+
   it('drops a catalog answer for an engine no longer selected', () => {
     const s = reduce(INITIAL_STATE, { type: 'engines', engines: engines('e2') });
     expect(reduce(s, { type: 'catalog/loaded', engineId: 'e1', domains: [], disks: [] })).toBe(s);

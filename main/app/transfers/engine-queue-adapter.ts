@@ -251,6 +251,10 @@ export class EngineQueueAdapter implements TransferQueuePort {
       .map((j) => this.view(j));
   }
 
+  bandwidthNow(): number | null {
+    return this.queue?.bandwidthNow() ?? null;
+  }
+
   subscribe(listener: (urgent: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => {

@@ -45,6 +45,8 @@ export interface TransferQueuePort {
   jobs(): readonly QueueJob[];
   /** Only the transfers that run now (preparing … verifying): cheap to ask on every change. */
   running(): readonly TransferView[];
+  /** The bandwidth limit in force now (bytes per second), shared by every transfer; null = none. */
+  bandwidthNow(): number | null;
   /** Called after changes (coalesced per tick); `urgent` for state changes, not for progress. */
   subscribe(listener: (urgent: boolean) => void): () => void;
   /** Re-reads the settings (after `settings:set`): limits, window, bandwidth and retries apply at once. */

@@ -5,7 +5,7 @@
  * and times; the view maps it to the contract's `TransferView` with the same state words.
  */
 import { z } from 'zod';
-import type { TransferActions, TransferView } from '../../../shared/ipc.js';
+import type { BackupJobView, TransferActions, TransferView } from '../../../shared/ipc.js';
 import type { TransferProgress } from '../../../shared/model.js';
 import { defaultDiskName } from '../../engine/plan/upload-rules.js';
 import type { RestoreOrigin } from '../../engine/backup/restore-job.js';
@@ -29,6 +29,13 @@ export const TransferMetaSchema = z.object({
   bytesTotal: z.number().nonnegative().nullable(),
   /** Notes made when queued (the job adds its own). */
   notes: z.array(z.string()),
+  /** A backup job: the kind its plan said and the VM's disks then, in the order the run takes them. */
+  backup: z
+    .object({
+      kind: z.enum(['full', 'incremental', 'snapshot']),
+      disks: z.array(z.object({ id: z.string(), name: z.string(), size: z.number().nonnegative() })),
+    })
+    .optional(),
 });
 /** The app's display fields of one transfer. */
 export type TransferMeta = z.infer<typeof TransferMetaSchema>;
@@ -56,7 +63,8 @@ export function transferActions(job: QueueJob, meta: TransferMeta): TransferActi
     reveal: meta.direction === 'upload' || s === 'completed' || job.progress.bytesDone > 0 || job.startedAt !== null,
     move: isPending(s) || s === 'paused',
     startNow: job.start === 'window' && (isPending(s) || s === 'paused'),
-    retarget: canRetarget(job),
+    // A backup has no target to change: it is planned again with Back up….
+    retarget: job.kind !== 'backup' && canRetarget(job),
   };
 }
 
@@ -85,7 +93,8 @@ function progressOf(job: QueueJob, meta: TransferMeta, live: LiveProgress): Tran
 
 /** The window's view of a job. */
 export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgress): TransferView {
-  const localPath = job.kind === 'download' && job.result?.path ? job.result.path : meta.localPath;
+  // A finished download's file; a finished backup's run folder (reveal shows it).
+  const localPath = job.kind !== 'upload' && job.result?.path ? job.result.path : meta.localPath;
   return {
     id: job.id,
     direction: meta.direction,
@@ -113,6 +122,7 @@ export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgre
     checksum: job.state === 'completed' && job.result?.checksum ? { ...job.result.checksum, local: job.result.digest } : null,
     restore: job.kind === 'upload' && job.restore ? restoreView(job.restore) : null,
     actions: transferActions(job, meta),
+    backup: job.kind === 'backup' ? backupView(job, meta) : null,
   };
 }
 
@@ -120,6 +130,38 @@ export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgre
 function restoreView(r: RestoreOrigin): NonNullable<TransferView['restore']> {
   const at = r.runStartedAt === null ? NaN : Date.parse(r.runStartedAt);
   return { diskAlias: r.backupDisk?.alias ?? null, vmName: r.vm?.name ?? null, runStartedAt: Number.isNaN(at) ? null : at, attachVmName: r.attachVm?.name ?? null };
+}
+
+/**
+ * A backup job's disks: the run takes them in the VM's order and its progress counts the disks
+ * before the current one whole (backup-run.ts `totalOf`), so each disk's share follows from the
+ * sizes the plan saw; once done, each disk's result is the manifest's.
+ */
+export function backupView(job: QueueJob & { kind: 'backup' }, meta: TransferMeta): BackupJobView {
+  const b = job.backup;
+  const result = job.state === 'completed' ? (job.result?.backup ?? null) : null;
+  const base = { vmId: b.vmId, vmName: b.vmName, mode: b.mode, runDir: job.state === 'completed' ? (job.result?.path ?? null) : null };
+  if (result)
+    return { ...base, kind: result.kind, disks: result.disks.map((d) => ({ id: d.id, name: d.alias, size: d.virtualSize, bytesDone: d.virtualSize, state: 'done' as const, dataBytes: d.dataBytes, mode: d.mode })) };
+  const planned = meta.backup?.disks ?? [];
+  const running = job.startedAt !== null && !isTerminal(job.state) && !isPending(job.state) && job.state !== 'paused';
+  const ended = job.state === 'failed' || job.state === 'cancelled';
+  let offset = 0;
+  let current = job.startedAt === null; // before its first run every disk waits
+  const disks = planned.map((d) => {
+    const done = Math.max(0, Math.min(d.size, job.progress.bytesDone - offset));
+    offset += d.size;
+    let state: BackupJobView['disks'][number]['state'] = 'waiting';
+    if (!current) {
+      if (job.progress.bytesDone >= offset && d.size > 0) state = 'done';
+      else {
+        current = true;
+        state = running ? 'running' : ended ? 'failed' : 'waiting';
+      }
+    }
+    return { id: d.id, name: d.name, size: d.size, bytesDone: done, state, dataBytes: null, mode: null };
+  });
+  return { ...base, kind: meta.backup?.kind ?? (b.snapshot ? 'snapshot' : b.mode === 'incremental' ? 'incremental' : 'full'), disks };
 }
 
 /** Display fields for a job the app did not queue itself (none should exist; a safe fallback). */

@@ -115,7 +115,7 @@ export class TransfersService {
         meta: uploadMeta(this.o.engines.profile(engineId).name, probe, target, sd.name, notes),
       });
     }
-    const result = await this.queueUnlessRepeated(transfers.map((transfer, index) => ({ index, transfer })), []);
+    const result = await this.queueNew(transfers.map((transfer, index) => ({ index, transfer })), []);
     const last = transfers.filter((t) => result.queued.some((q) => q.id === t.job.id)).at(-1)?.job;
     if (last?.kind === 'upload') await this.rememberDomain(engineId, last.upload.storageDomain);
     return result;
@@ -126,7 +126,7 @@ export class TransfersService {
    * same clash check; the storage domain becomes the remembered one.
    */
   async addPlanned(transfers: readonly NewTransfer[], engineId: string, domainId: string): Promise<AddTransfersResult> {
-    const result = await this.queueUnlessRepeated(transfers.map((transfer, index) => ({ index, transfer })), []);
+    const result = await this.queueNew(transfers.map((transfer, index) => ({ index, transfer })), []);
     if (result.queued.length > 0) await this.rememberDomain(engineId, domainId);
     return result;
   }
@@ -193,7 +193,7 @@ export class TransfersService {
       });
       rows.push(i);
     }
-    return this.queueUnlessRepeated(transfers.map((transfer, i) => ({ index: rows[i]!, transfer })), exists);
+    return this.queueNew(transfers.map((transfer, i) => ({ index: rows[i]!, transfer })), exists);
   }
 
   /**
@@ -256,8 +256,8 @@ export class TransfersService {
     };
   }
 
-  /** Queues the transfers that repeat nothing; the others (and `skipped`) are listed with the reason. */
-  private async queueUnlessRepeated(planned: readonly Planned[], skipped: readonly Skipped[]): Promise<AddTransfersResult> {
+  /** Queues the transfers that repeat nothing; the others (and `skipped`) are listed with the reason (also for backups-service.ts). */
+  async queueNew(planned: readonly Planned[], skipped: readonly Skipped[]): Promise<AddTransfersResult> {
     const repeats = this.queue.duplicates(planned.map((p) => p.transfer.job));
     const fresh: NewTransfer[] = [];
     const left: Skipped[] = [...skipped];
@@ -333,15 +333,16 @@ export class TransfersService {
     const open = all.filter((r) => !isTerminal(r.state));
     const done = all.filter((r) => isTerminal(r.state)).sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
     const running = all.filter((r) => isActive(r.state));
+    const shown = withinLimit(open, this.queue.bandwidthNow());
     return {
       seq: ++this.seq,
-      transfers: [...open, ...done],
+      transfers: [...shown, ...done],
       summary: {
         running: running.length,
         pending: all.filter((r) => isPending(r.state) || r.state === 'paused').length,
         completed: all.filter((r) => r.state === 'completed').length,
         failed: all.filter((r) => r.state === 'failed').length,
-        rate: running.reduce((sum, r) => sum + (r.progress.rate ?? 0), 0),
+        rate: shown.reduce((sum, r) => sum + (isActive(r.state) ? (r.progress.rate ?? 0) : 0), 0),
       },
     };
   }
@@ -355,4 +356,24 @@ export class TransfersService {
   hasWork(engineId?: string): boolean {
     return this.queue.list().some((r) => !isTerminal(r.state) && (engineId === undefined || r.engineId === engineId));
   }
+}
+
+/**
+ * The rows' rates, scaled down together when their sum exceeds the bandwidth limit that all of them
+ * share. Each row's meter averages its own steps; in the seconds after a transfer resumes beside
+ * others, the two meters see different halves of the turns the limit gives them and their sum read
+ * up to 1.3x the limit, while the bytes on the wire never exceeded it (one token bucket paces them
+ * all). The limit is then the better measure of the total, and the rows keep their proportions
+ * (docs/architecture.md, "What the window shows"). Time left follows the scaled rate.
+ */
+export function withinLimit(rows: readonly TransferView[], limit: number | null): readonly TransferView[] {
+  if (limit === null) return rows;
+  const sum = rows.reduce((n, r) => n + (isActive(r.state) ? (r.progress.rate ?? 0) : 0), 0);
+  if (sum <= limit) return rows;
+  const factor = limit / sum;
+  return rows.map((r) => {
+    const { rate, etaSeconds } = r.progress;
+    if (!isActive(r.state) || rate === null) return r;
+    return { ...r, progress: { ...r.progress, rate: rate * factor, etaSeconds: etaSeconds === null ? null : etaSeconds / factor } };
+  });
 }

@@ -6,7 +6,7 @@ import { backupVm } from '../../engine/backup/backup-run.js';
 import { pruneVmFolder } from '../../engine/backup/retention.js';
 import { vmFolderName } from '../../engine/backup/set.js';
 import { runSnapshotBackup } from '../../engine/backup/snapshot-run.js';
-import { supportsCheckpoints } from '../../engine/ovirt/versions.js';
+import { backupPath } from '../../engine/backup/backup-plan.js';
 import { pendingSnapshotsDir } from '../config.js';
 import { join } from 'node:path';
 
@@ -40,11 +40,11 @@ export async function runBackup(ctx: CliContext, args: string[]): Promise<number
   if (values.snapshot && mode === 'incremental') throw new UsageError('--snapshot makes a full copy each time: leave out --incremental (or --snapshot).');
   const deps = await ctx.connect(values);
   const version = await deps.client.version(ctx.signal);
-  const snapshot = values.snapshot === true || !supportsCheckpoints(version);
-  if (snapshot && mode === 'incremental')
+  const path = backupPath(version, values.snapshot === true);
+  if (path.snapshot && mode === 'incremental')
     throw new UsageError(`The engine (${version.full}) has no checkpoints, so it cannot make incremental backups: leave out --incremental for a snapshot backup (a full copy).`);
-  if (snapshot) {
-    if (!values.snapshot && !ctx.quiet) ctx.io.stderr.write(`diskferry: note: the engine (${version.full}) has no checkpoints: each VM is backed up from a snapshot (a full copy).\n`);
+  if (path.snapshot) {
+    if (path.forced && !values.snapshot && !ctx.quiet) ctx.io.stderr.write(`diskferry: note: the engine (${version.full}) has no checkpoints: each VM is backed up from a snapshot (a full copy).\n`);
     return ctx.eachTransfer(positionals, async (vm, control, onProgress) => {
       const started = Date.now();
       const r = await runSnapshotBackup(deps, {

@@ -5,6 +5,7 @@ import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
 import { uploadTarget } from '../../engine/plan/upload-target.js';
 import type { NewJob } from '../../engine/queue/job.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
+import { backupPath } from '../../engine/backup/backup-plan.js';
 import { pickVm } from '../../engine/backup/vm-lookup.js';
 import { planRestore, restoreOrigin, restoreUpload } from '../../engine/backup/restore.js';
 import { RESTORE_OPTIONS, restoreRequest } from '../restore-request.js';
@@ -29,6 +30,7 @@ export const QUEUE_ADD_OPTIONS = {
   ...BACKUP_MODE_OPTIONS,
   keep: { type: 'string' },
   'remove-checkpoints': { type: 'boolean' },
+  snapshot: { type: 'boolean' },
 } as const;
 
 /** `diskferry queue add upload FILE… --storage-domain NAME` / `queue add download DISK… --output DIR`. */
@@ -90,11 +92,25 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
     if (values['remove-checkpoints'] && keep === undefined) throw new UsageError('--remove-checkpoints goes with --keep N: it removes the checkpoints of the backups --keep deletes.');
     const output = await outputDir(required(values.output, '--output DIR'));
     const deps = await ctx.connect(values);
+    const version = await deps.client.version();
+    // A snapshot backup when asked or when the engine has no checkpoints (the rule `backup` follows).
+    const path = backupPath(version, values.snapshot === true);
+    if (path.snapshot && mode === 'incremental')
+      throw new UsageError(`${path.forced ? `The engine (${version.full}) has no checkpoints, so it cannot make incremental backups` : '--snapshot makes a full copy each time'}: leave out --incremental.`);
+    if (path.forced && !values.snapshot && !ctx.quiet) ctx.io.stderr.write(`diskferry: note: the engine (${version.full}) has no checkpoints: each VM is backed up from a snapshot (a full copy).\n`);
     const all = await deps.client.vms();
     // One job per VM: its disks are in the one backup; the VM is resolved now, so a typo fails here.
     specs = positionals.map((v) => {
       const vm = pickVm(all, v);
-      const backup = { vmId: vm.id, vmName: vm.name, outputDir: output, mode, verify, ...(keep !== undefined ? { keep, removeCheckpoints: values['remove-checkpoints'] ?? false } : {}) };
+      const backup = {
+        vmId: vm.id,
+        vmName: vm.name,
+        outputDir: output,
+        mode,
+        verify,
+        ...(path.snapshot ? { snapshot: true } : {}),
+        ...(keep !== undefined ? { keep, removeCheckpoints: values['remove-checkpoints'] ?? false } : {}),
+      };
       return { kind: 'backup' as const, engine: key, label: vm.name, ...common, backup };
     });
   } else {

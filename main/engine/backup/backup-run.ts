@@ -15,14 +15,14 @@ import { isCheckpointRejected } from '../ovirt/vm-backups.js';
 import { TransferControl } from '../transfer/control.js';
 import type { TransferDeps, TransferOptions } from '../transfer/deps.js';
 import { downloadDisk, type DownloadResult } from '../transfer/download-disk.js';
+import { backupKind, type BackupMode } from './backup-plan.js';
 import { InProgress, endLeftovers, finalizeBackup } from './in-progress.js';
 import { runFolderName, writeManifest, type BackupDiskEntry, type BackupManifest } from './manifest.js';
 import { pruneVmFolder, type PruneResult } from './retention.js';
-import { diskFileName, incrementalParent, listRuns, vmFolderName, type RunEntry } from './set.js';
+import { diskFileName, listRuns, vmFolderName, type RunEntry } from './set.js';
 import { resolveVm, type VmWithDisks } from './vm-lookup.js';
 
-/** full: every disk whole; incremental: from the last run's checkpoint (an error without one); auto: incremental when it can. */
-export type BackupMode = 'full' | 'incremental' | 'auto';
+export type { BackupMode } from './backup-plan.js';
 
 /** What to back up where. */
 export interface BackupRequest {
@@ -86,10 +86,7 @@ export async function backupVm(deps: TransferDeps, request: BackupRequest, optio
   const leftover = await endLeftovers(deps, vmDir);
   if (leftover) note(leftover);
 
-  const runs = await listRuns(vmDir);
-  const parent = request.mode === 'full' ? null : incrementalParent(runs);
-  if (request.mode === 'incremental' && !parent)
-    throw new DiskFerryError('bad-input', `There is no earlier backup of VM '${vm.name}' in ${vmDir} to build an incremental one on. Run a full backup first (--full), or use --auto.`, { retryable: false });
+  const { parent } = backupKind(await listRuns(vmDir), request.mode, { snapshot: false, forced: false }, vm, vmDir);
 
   const description = `DiskFerry backup ${runFolderName(started, 'full')} of ${vm.name}`;
   const record = await InProgress.begin(vmDir, vm, description, started);

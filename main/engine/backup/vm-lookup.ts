@@ -34,10 +34,18 @@ export function pickVm(vms: readonly VmDisks[], idOrName: string): VmDisks {
 /** The VM and its disks (see the file comment). */
 export async function resolveVm(client: OvirtClient, idOrName: string, signal?: AbortSignal): Promise<VmWithDisks> {
   const vm = pickVm(await client.vms({ ...(signal ? { signal } : {}) }), idOrName);
+  return withDisks(vm, (id) => client.disk(id, signal));
+}
+
+/**
+ * A listed VM with the disks a backup of it holds, each disk read with `disk` (one request each, or
+ * a lookup in a list read once when many VMs are planned together).
+ */
+export async function withDisks(vm: VmDisks, disk: (id: string) => Promise<Disk | null>): Promise<VmWithDisks> {
   const disks: Disk[] = [];
   const skipped: string[] = [];
   for (const id of vm.diskIds) {
-    const d = await client.disk(id, signal);
+    const d = await disk(id);
     if (!d) continue; // detached since the list was read
     if (d.storageType !== null && d.storageType !== 'image') skipped.push(d.name);
     else disks.push(d);

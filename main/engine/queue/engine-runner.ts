@@ -3,8 +3,15 @@
  * recovering what an interrupted attempt left there (recovery.ts).
  */
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TransferProgress } from '../../../shared/model.js';
 import { backupVm } from '../backup/backup-run.js';
+import type { BackupManifest } from '../backup/manifest.js';
 import { finishRestore, type RestoredUpload } from '../backup/restore-job.js';
+import { pruneVmFolder } from '../backup/retention.js';
+import { vmFolderName } from '../backup/set.js';
+import { runSnapshotBackup } from '../backup/snapshot-run.js';
+import { resolveVm } from '../backup/vm-lookup.js';
 import { DiskFerryError } from '../errors.js';
 import type { Disk } from '../ovirt/types.js';
 import { localChecksum } from '../image/local-checksum.js';
@@ -16,6 +23,7 @@ import { DEFAULT_ENGINE_TIMEOUT_MS } from '../transfer/deps.js';
 import { uploadImage, type UploadResult } from '../transfer/upload-image.js';
 import type { JobResult, QueueJob } from './job.js';
 import { discardJob, recoverUpload, releaseDownload, uploadDescription } from './recovery.js';
+import { moveOrDropPartial } from './retarget-local.js';
 import type { JobRunner, RunContext } from './runner.js';
 
 /** How the engine runner reaches engines. */
@@ -39,9 +47,14 @@ export function createEngineRunner(options: EngineRunnerOptions): JobRunner {
       if (job.kind === 'backup') return runBackup(deps, job, ctx, tuning);
       return job.kind === 'upload' ? runUpload(deps, job, ctx, tuning, timeoutMs) : runDownload(deps, job, ctx, tuning, timeoutMs);
     },
-    async discard(job) {
+    async discard(job, next) {
       const deps = await options.connect(job.engine).catch(() => null);
-      if (deps) await discardJob(deps, job, timeoutMs);
+      if (!deps) return;
+      await discardJob(deps, job, timeoutMs);
+      if (next?.kind !== 'download' || job.kind !== 'download') return;
+      const known = { id: job.diskId ?? job.download.disk, name: job.download.diskName ?? job.label };
+      const disk = await resolveDisk(deps, job.diskId ?? job.download.disk, AbortSignal.timeout(timeoutMs)).catch(() => known);
+      await moveOrDropPartial(deps, job, next, disk);
     },
   };
 }
@@ -143,6 +156,7 @@ async function afterRestore(deps: TransferDeps, job: QueueJob & { kind: 'upload'
  */
 async function runBackup(deps: TransferDeps, job: QueueJob & { kind: 'backup' }, ctx: RunContext, tuning: TransferTuning): Promise<JobResult> {
   const b = job.backup;
+  if (b.snapshot) return runSnapshotJob(deps, job, ctx, tuning);
   const r = await backupVm(
     deps,
     { vm: b.vmId, outputDir: b.outputDir, mode: b.mode, ...(b.verify !== undefined ? { verify: b.verify } : {}), ...(b.keep !== undefined ? { keep: b.keep, removeCheckpoints: b.removeCheckpoints ?? false } : {}) },
@@ -155,16 +169,53 @@ async function runBackup(deps: TransferDeps, job: QueueJob & { kind: 'backup' },
       onCreated: (ids) => ctx.remember({ transferId: ids.transferId }),
     },
   );
-  const m = r.manifest;
+  return backupResult(r.manifest, r.runDir, r.bytesOnWire);
+}
+
+/**
+ * A snapshot backup job (snapshot-run.ts): a disk-only snapshot, each disk downloaded from it, the
+ * snapshot always removed; retention as asked. Progress is summed over the disks in the VM's order.
+ */
+async function runSnapshotJob(deps: TransferDeps, job: QueueJob & { kind: 'backup' }, ctx: RunContext, tuning: TransferTuning): Promise<JobResult> {
+  const b = job.backup;
+  if (!deps.pendingSnapshots) throw new DiskFerryError('bad-input', 'This DiskFerry keeps no record of its snapshots, so it cannot make snapshot backups here; use the command line (diskferry backup --snapshot).', { retryable: false });
+  const vm = await resolveVm(deps.client, b.vmId, ctx.control.cancelSignal);
+  const sizes = new Map(vm.disks.map((d) => [d.name, d.provisionedSize ?? 0]));
+  const total = [...sizes.values()].reduce((s, n) => s + n, 0);
+  const done = new Map<string, TransferProgress>();
+  const r = await runSnapshotBackup(deps, {
+    vm: b.vmId,
+    output: b.outputDir,
+    diskIds: vm.disks.map((d) => d.id),
+    pendingDir: deps.pendingSnapshots,
+    ...(b.verify !== undefined ? { verify: b.verify } : {}),
+    control: ctx.control,
+    tuning,
+    throttle: ctx.throttle,
+    onProgress: (alias, p) => {
+      done.set(alias, p);
+      const all = [...done.values()];
+      const sum = (f: (q: TransferProgress) => number) => all.reduce((s, q) => s + f(q), 0);
+      ctx.onProgress({ ...p, bytesDone: sum((q) => q.bytesDone), bytesTotal: total, bytesOnWire: sum((q) => q.bytesOnWire), dataDone: sum((q) => q.dataDone), dataTotal: done.size === sizes.size && all.every((q) => q.dataTotal !== null) ? sum((q) => q.dataTotal ?? 0) : null });
+    },
+  });
+  for (const n of r.notes) ctx.note(n);
+  if (b.keep !== undefined) await pruneVmFolder(join(b.outputDir, vmFolderName(r.manifest.vm)), b.keep, { engine: null, vmId: r.manifest.vm.id });
+  return backupResult(r.manifest, r.runDir, r.downloads.reduce((s, d) => s + d.bytesOnWire, 0));
+}
+
+/** A backup's result as the queue keeps it: the VM for the disk, the run folder, each disk from the manifest. */
+function backupResult(m: BackupManifest, runDir: string, bytesOnWire: number): JobResult {
   return {
     diskId: m.vm.id,
     diskName: m.vm.name,
-    path: r.runDir,
+    path: runDir,
     virtualSize: m.disks.reduce((s, d) => s + d.virtualSize, 0),
     dataBytes: m.disks.reduce((s, d) => s + d.dataBytes, 0),
     resumedBytes: 0,
-    bytesOnWire: r.bytesOnWire,
+    bytesOnWire,
     digest: null,
+    backup: { kind: m.kind, disks: m.disks.map((d) => ({ id: d.id, alias: d.alias, virtualSize: d.virtualSize, dataBytes: d.dataBytes, mode: d.mode })) },
   };
 }
 

@@ -52,6 +52,8 @@ const BackupTargetSchema = z.object({
   keep: z.number().int().min(1).optional(),
   removeCheckpoints: z.boolean().optional(),
   verify: z.boolean().optional(),
+  /** Through a disk-only snapshot (snapshot-run.ts) instead of the backup API: asked, or an engine without checkpoints. */
+  snapshot: z.boolean().optional(),
 });
 /** What a backup job backs up where, its defaults applied. */
 export type BackupTarget = z.infer<typeof BackupTargetSchema>;
@@ -80,6 +82,13 @@ const JobResultSchema = z.object({
       /** true: matched; null: not compared (`note` says why). A mismatch fails the job instead. */
       verified: z.boolean().nullable(),
       note: z.string(),
+    })
+    .optional(),
+  /** A backup job's run: its kind and each disk's file (absent for other jobs and older records). */
+  backup: z
+    .object({
+      kind: z.enum(['full', 'incremental', 'snapshot']),
+      disks: z.array(z.object({ id: z.string(), alias: z.string(), virtualSize: z.number().nonnegative(), dataBytes: z.number().nonnegative(), mode: z.enum(['full', 'incremental', 'snapshot']) })),
     })
     .optional(),
 });

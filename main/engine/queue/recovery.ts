@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { endLeftovers } from '../backup/in-progress.js';
 import { vmFolderName } from '../backup/set.js';
+import { PendingSnapshots, sweepPendingSnapshots } from '../backup/snapshot-pending.js';
 import { resolveVm } from '../backup/vm-lookup.js';
 import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Disk, ImageTransfer } from '../ovirt/types.js';
@@ -183,9 +184,16 @@ async function restoredDiskKept(deps: TransferDeps, job: QueueJob & { kind: 'upl
 
 /**
  * A backup job's run left its record in the VM folder (backup/in-progress.ts): its transfers and its
- * backup are finalized and its unfinished run folder removed, as the next run would do first.
+ * backup are finalized and its unfinished run folder removed, as the next run would do first. A
+ * snapshot job's run left a pending snapshot record: the snapshots of dead runs are removed.
  */
 export async function releaseBackup(deps: TransferDeps, job: QueueJob & { kind: 'backup' }): Promise<string | null> {
+  if (job.backup.snapshot) {
+    // A snapshot run's leftover is its snapshot, recorded as pending until removed: the records of runs that died go.
+    if (!deps.pendingSnapshots) return null;
+    const notes = await sweepPendingSnapshots(deps.client, new PendingSnapshots(deps.pendingSnapshots), { timeoutMs: 10 * 60_000 });
+    return notes.length > 0 ? notes.join(' ') : null;
+  }
   const vm = await resolveVm(deps.client, job.backup.vmId).catch(() => ({ id: job.backup.vmId, name: job.backup.vmName }));
   return endLeftovers(deps, join(job.backup.outputDir, vmFolderName(vm)));
 }

@@ -26,7 +26,9 @@ export interface JobRunner {
   run(job: QueueJob, ctx: RunContext): Promise<JobResult>;
   /**
    * Cleans up what an abandoned job left on the engine (a job cancelled or removed while it had no
-   * run): an upload's disk and transfer, a download's open transfer. Best effort; never throws.
+   * run): an upload's disk and transfer, a download's open transfer. With `next` (the job sent to
+   * another target), a download's partial file moves to the new file or is removed
+   * (retarget-local.ts). Best effort; never throws.
    */
-  discard(job: QueueJob): Promise<void>;
+  discard(job: QueueJob, next?: QueueJob): Promise<void>;
 }

@@ -193,7 +193,7 @@ export class TransferQueue {
     const job = this.get(id);
     if (this.runs.has(id)) throw new DiskFerryError('conflict', `${job.label} is running. Pause or cancel it first.`, { retryable: false });
     const next = retargetedJob(job, target, this.book.list());
-    if (job.attempts > 0 || job.diskId !== null) await this.ports.runner.discard(job);
+    if (job.attempts > 0 || job.diskId !== null) await this.ports.runner.discard(job, next);
     if (this.runs.has(id) || this.get(id) !== job) throw new DiskFerryError('conflict', `${job.label} changed meanwhile. Look at it again, then change it.`, { retryable: false });
     this.book.update(id, () => next);
     if (nextState(next.state, { type: 'retry' }) !== null) this.book.apply(id, { type: 'retry' });
@@ -244,6 +244,11 @@ export class TransferQueue {
     this.book.persistence.save();
     this.book.emit({ type: 'updated', job: this.get(id) });
     this.pump();
+  }
+
+  /** The bandwidth limit in force now (the window's when it is open and has one); null = none. */
+  bandwidthNow(): number | null {
+    return this.bucket.limit;
   }
 
   /** The current settings. */

@@ -32,6 +32,12 @@ export interface TransferDeps {
    * flushed, so an interrupted one can continue where it stopped; without it nothing is recorded.
    */
   readonly uploadJournals?: string;
+  /**
+   * The folder of pending snapshot records (backup/snapshot-pending.ts): a snapshot backup writes one
+   * before it asks for the snapshot, so a later run removes a snapshot a killed run left. Without it
+   * snapshot backups are refused.
+   */
+  readonly pendingSnapshots?: string;
 }
 
 /** Default time to wait for each engine step (phase steps take up to ~10 s; disk creation can take minutes). */
