@@ -30,7 +30,9 @@
  *   left-out rows) instead of the queued transfers alone: one clash no longer refuses a whole batch.
  * - `transfers:retarget` and `TransferActions.retarget`; `catalog:diskNameCounts`;
  *   `UploadPlanItem.spaceNeeded`, `StorageDomainView.room` and `criticalSpace`, `DiskView.runningVmNames`.
- * - VM backups: `vms:list`, `backups:plan`, `backups:add`, `TransferView.backup`, `Settings.backupFolder`.
+ * - VM backups: `vms:list`, `backups:plan`, `backups:add`, `TransferView.backup`; the backup history
+ *   and restore jobs: `backups:list`, `backups:planRestore`, `backups:restore`, `TransferView.restore`;
+ *   `Settings.backupFolder` (one folder per engine for both).
  */
 import { z } from 'zod';
 import type { Result } from './errors.js';
@@ -45,6 +47,11 @@ import {
   AppInfoSchema,
   BackupPlanRequestSchema,
   BackupPlanSchema,
+  BackupHistorySchema,
+  BackupsListRequestSchema,
+  PlanRestoreRequestSchema,
+  RestorePlanViewSchema,
+  RestoreRequestSchema,
   CaCertificateInfoSchema,
   DownloadPlanSchema,
   ChooseFolderRequestSchema,
@@ -148,13 +155,19 @@ export const IPC = {
     'dialogs:openFiles': { request: optional(OpenFilesRequestSchema), response: OpenFilesResultSchema },
     'dialogs:chooseFolder': { request: optional(ChooseFolderRequestSchema), response: ChooseFolderResultSchema },
     'app:info': { request: none, response: AppInfoSchema },
-    // VM backups (docs/backup.md): the VMs beside the disks, "Back up…" planned and queued.
+    // VM backups (docs/backup.md): the VMs beside the disks, "Back up…" planned and queued; the Backups… history, Restore… queued.
     /** The selected engine's VMs, their disks, and the last backup of each in the engine's backup folder (`Settings.backupFolder`). */
     'vms:list': { request: none, response: VmListSchema },
     /** What a backup of these VMs would do: per VM its disks, the kind of run and why, or why it cannot. */
     'backups:plan': { request: BackupPlanRequestSchema, response: BackupPlanSchema },
     /** One backup job per VM (refused: what the plan refuses); remembers the folder for the engine. */
     'backups:add': { request: AddBackupsRequestSchema, response: AddTransfersResultSchema },
+    /** The backup history of a folder (absent: the one remembered for the selected engine; a folder given is remembered): runs per VM. */
+    'backups:list': { request: optional(BackupsListRequestSchema), response: BackupHistorySchema },
+    /** A finished run's disks probed for the Restore… sheet: default names, the room each takes per choice. */
+    'backups:planRestore': { request: PlanRestoreRequestSchema, response: RestorePlanViewSchema },
+    /** Restore jobs (uploads that carry their origin) queued on the selected engine, one per disk; clashes left out as for uploads. */
+    'backups:restore': { request: RestoreRequestSchema, response: AddTransfersResultSchema },
   },
   events: {
     'transfers:changed': TransfersChangeSchema,

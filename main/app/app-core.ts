@@ -8,6 +8,7 @@ import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
 import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import { BackupsService } from './backups-service.js';
+import { RestoreService } from './restore-service.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -51,6 +52,7 @@ export class AppCore {
   private readonly transfers: TransfersService;
   private readonly engineTransfers: EngineTransfersService;
   private readonly backups: BackupsService;
+  private readonly restores: RestoreService;
   /** Probes of planned files, shared by the plan and the confirmed uploads. */
   private readonly planned = new PlannedImages();
   private readonly queue: TransferQueuePort;
@@ -101,6 +103,7 @@ export class AppCore {
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     });
     this.transfers.attach(this.queue);
+    this.restores = new RestoreService({ engines: this.engines, catalog: this.catalog, settings: this.settings, transfers: this.transfers, planned: this.planned, newId: ports.newId });
     this.engineTransfers = new EngineTransfersService({
       engines: this.engines,
       jobs: () => this.queue.jobs(),
@@ -216,6 +219,9 @@ export class AppCore {
       'vms:list': () => this.backups.vms(),
       'backups:plan': (r) => this.backups.plan(r),
       'backups:add': (r) => this.backups.add(r),
+      'backups:list': (r) => this.restores.list(r ?? {}),
+      'backups:planRestore': (r) => this.restores.planRestore(r),
+      'backups:restore': (r) => this.restores.restore(r),
     };
   }
 

@@ -6,6 +6,8 @@ export const QUEUE_USAGE = `  diskferry queue add upload FILE… --storage-domai
                       [--priority N] [--now]
   diskferry queue add backup VM… --output DIR [--full|--incremental|--auto] [--snapshot] [--keep N [--remove-checkpoints]] [--no-verify]
                       [--priority N] [--now]
+  diskferry queue add restore RUN_DIR|FILE --storage-domain NAME [--name N] [--disk ALIAS]… [--attach VM] [--disk-format raw|cow] [--preallocated] [--no-verify]
+                      [--priority N] [--now]
   diskferry queue list [--json]
   diskferry queue run [--window [DAYS] HH:MM-HH:MM]… [--limit RATE] [--window-limit RATE] [--concurrency N]
                       [--per-engine N] [--per-storage-domain N] [--retries N] [--retry-delay S] [--workers N] [--json]

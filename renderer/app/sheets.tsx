@@ -6,12 +6,14 @@ import { BackupSheet } from '../components/backup-sheet.js';
 import { DownloadPlanSheet } from '../components/download-plan-sheet.js';
 import { ReportSheet } from '../components/report-sheet.js';
 import { SettingsSheet } from '../components/settings-sheet.js';
+import { RestoreSheet } from '../components/restore-sheet.js';
 import { RetargetSheet } from '../components/retarget-sheet.js';
 import { ConfirmCancelSheet, PasswordSheet, PathsSheet } from '../components/small-sheets.js';
 import { UploadPlanSheet } from '../components/upload-plan-sheet.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { historySummary, inHistory } from '../state/selectors.js';
 import { useAppState, useController } from './context.js';
+import { BackupsPanel } from './backups.js';
 import { EngineTransfersPanel } from './engine-transfers.js';
 
 /** Renders the sheet the store says is open. */
@@ -100,6 +102,10 @@ export function Sheets() {
       return <Report />;
     case 'engine-transfers':
       return <EngineTransfersPanel diskId={sheet.diskId} diskName={sheet.diskName} jobId={sheet.jobId} />;
+    case 'backups':
+      return <BackupsPanel vmId={sheet.vmId} vmName={sheet.vmName} />;
+    case 'restore':
+      return <RestoreSheet plan={sheet.plan} domains={catalog.domains} window={window} locale={locale} onStart={c.restore} onCountNames={c.countDiskNames} onBack={() => c.openBackups(sheet.back)} onClose={c.closeSheet} />;
   }
 }
 

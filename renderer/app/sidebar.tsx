@@ -83,6 +83,7 @@ export function Sidebar() {
               onToggle={c.toggleVm}
               onSelectAll={c.selectVms}
               onBackUp={c.openBackup}
+              onBackups={(vm) => c.openBackups(vm ?? {})}
               onRefresh={() => void c.loadCatalog(true)}
               switcher={switcher}
             />
@@ -102,6 +103,7 @@ export function Sidebar() {
               onSelectAll={c.selectDisks}
               onDownload={() => c.openDownloadPlan(selectedDiskIds)}
               onRefresh={() => void c.loadCatalog(true)}
+              onBackups={() => c.openBackups()}
               switcher={switcher}
             />
           )}

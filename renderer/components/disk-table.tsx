@@ -27,6 +27,8 @@ export interface DiskTableProps {
   readonly onSelectAll: (ids: readonly string[]) => void;
   readonly onDownload: () => void;
   readonly onRefresh: () => void;
+  /** Opens the Backups… sheet (the backup history, and restores from it). */
+  readonly onBackups?: () => void;
   /** Shown in the heading's place (the heading stays for screen readers): the Disks / Virtual machines switch. */
   readonly switcher?: ReactNode;
 }
@@ -54,9 +56,16 @@ export function DiskTable(props: DiskTableProps) {
           {t('sidebar.disks')}
         </h2>
         {props.switcher}
-        <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
-          {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
-        </button>
+        <span className="pane-section__actions">
+          {props.onBackups && (
+            <button type="button" className="link" onClick={props.onBackups} title={t('backups.buttonHelp')} data-testid="open-backups">
+              {t('backups.button')}
+            </button>
+          )}
+          <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
+            {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
+          </button>
+        </span>
       </div>
       <input
         type="search"

@@ -7,10 +7,10 @@
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, TransferView } from '../../shared/ipc.js';
-import { formatBytes, formatDuration, formatPercent, formatRate, formatTime, fileNameOf } from '../lib/format.js';
+import { formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, formatTime, fileNameOf } from '../lib/format.js';
 import { rowFigures } from '../lib/progress-figures.js';
 import { errorReason } from '../lib/error-text.js';
-import { errorHint, phaseText, rowActions, type RowAction } from '../lib/transfer-text.js';
+import { errorHint, phaseText, rowActions, transferTitle, type RowAction } from '../lib/transfer-text.js';
 import { lockedDisk } from '../lib/engine-transfer-text.js';
 import { Icon } from './icon.js';
 import { ProgressBar } from './progress-bar.js';
@@ -55,8 +55,9 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
   // A download's target is its file's name; the whole path is in the title and the details.
   const target = tr.direction === 'upload' ? (tr.storageDomainName ?? '') : fileNameOf(tr.localPath);
   const arrow = tr.direction === 'upload' ? '↑' : '↓';
-  // A backup is one row for the VM's disks: "Backup of VM web-01 (incremental, 3 disks)".
-  const name = tr.backup ? t('backups.rowName', { vm: tr.backup.vmName, kind: t(`backups.kind.${tr.backup.kind}`), count: tr.backup.disks.length }) : tr.name;
+  // A backup is one row for the VM's disks: "Backup of VM web-01 (incremental, 3 disks)"; a restore says what it restores.
+  const titled = transferTitle(tr, (ms) => formatDateTime(ms, locale));
+  const name = tr.backup ? t('backups.rowName', { vm: tr.backup.vmName, kind: t(`backups.kind.${tr.backup.kind}`), count: tr.backup.disks.length }) : titled ? t(titled.key, titled.params) : tr.name;
   const details: string[] = [];
   if (tr.state === 'transferring' && tr.progress.connections > 0) details.push(t('row.connections', { count: tr.progress.connections }));
   if (tr.state === 'transferring' && tr.progress.viaProxy !== null) details.push(tr.progress.viaProxy ? t('row.viaProxy') : t('row.direct'));
@@ -100,6 +101,7 @@ export function TransferRow({ transfer: tr, expanded, selected, window, locale, 
         {/* Where it goes, first on the line, so a long phase never cuts it (the storage domain, the file). */}
         <span className="transfer__target muted" title={tr.direction === 'upload' ? target : tr.localPath}>
           → {target}
+          {tr.restore?.attachVmName ? `, ${t('backups.rowAttach', { vm: tr.restore.attachVmName })}` : ''}
         </span>
         <span className={`transfer__phase tone-${phase.tone}`} data-testid="transfer-phase">
           {t(phase.key, phaseParams)}

@@ -1,7 +1,8 @@
 /**
  * The left pane's virtual machines (beside the disks): a search field, a checkbox per VM, its
  * status, its disks, the last backup found in the engine's backup folder, and "Back up…" for the
- * selection — also from a row's context menu (right click, the Menu key or Shift+F10).
+ * selection — also from a row's context menu (right click, the Menu key or Shift+F10), whose
+ * "Backups…" opens the backup history of that VM; the heading's "Backups…" opens all of it.
  */
 import { useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -27,6 +28,8 @@ export interface VmTableProps {
   readonly onToggle: (id: string) => void;
   readonly onSelectAll: (ids: readonly string[]) => void;
   readonly onBackUp: (ids: readonly string[]) => void;
+  /** Opens the Backups… sheet: of one VM (from its row's menu), or of every VM (null). */
+  readonly onBackups?: (vm: { readonly vmId: string; readonly vmName: string } | null) => void;
   readonly onRefresh: () => void;
   /** Shown in the heading's place (the heading stays for screen readers): the Disks / Virtual machines switch. */
   readonly switcher?: ReactNode;
@@ -43,9 +46,10 @@ export function VmTable(props: VmTableProps) {
   const { vms, selectedIds, locale } = props;
   const selected = new Set(selectedIds);
   const allSelected = vms.length > 0 && vms.every((v) => selected.has(v.id));
-  const [menu, setMenu] = useState<{ x: number; y: number; ids: readonly string[] } | null>(null);
-  // The menu acts on the selection when the row is in it, else on the row alone.
-  const openMenu = (vm: VmView, x: number, y: number) => setMenu({ x, y, ids: selected.has(vm.id) ? selectedIds : [vm.id] });
+  const [menu, setMenu] = useState<{ x: number; y: number; ids: readonly string[]; vm: VmView } | null>(null);
+  // Back up… acts on the selection when the row is in it, else on the row alone; Backups… on the row's VM.
+  const openMenu = (vm: VmView, x: number, y: number) => setMenu({ x, y, ids: selected.has(vm.id) ? selectedIds : [vm.id], vm });
+  const { onBackups } = props;
   const onContextMenu = (e: MouseEvent<HTMLTableRowElement>, vm: VmView) => {
     e.preventDefault();
     openMenu(vm, e.clientX, e.clientY);
@@ -63,9 +67,16 @@ export function VmTable(props: VmTableProps) {
           {t('backups.viewVms')}
         </h2>
         {props.switcher}
-        <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
-          {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
-        </button>
+        <span className="pane-section__actions">
+          {onBackups && (
+            <button type="button" className="link" onClick={() => onBackups(null)} title={t('backups.buttonHelp')} data-testid="vms-open-backups">
+              {t('backups.button')}
+            </button>
+          )}
+          <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
+            {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
+          </button>
+        </span>
       </div>
       <input type="search" className="search" placeholder={t('backups.search')} aria-label={t('backups.search')} value={props.search} onChange={(e) => props.onSearch(e.target.value)} />
       {props.error && (
@@ -129,8 +140,10 @@ export function VmTable(props: VmTableProps) {
           x={menu.x}
           y={menu.y}
           label={t('backups.menuLabel')}
-          // Only what this part offers; the backup history's entry comes with its sheet.
-          items={[{ key: 'backup', label: t('backups.backUp'), onSelect: () => props.onBackUp(menu.ids) }]}
+          items={[
+            { key: 'backup', label: t('backups.backUp'), onSelect: () => props.onBackUp(menu.ids) },
+            ...(onBackups ? [{ key: 'backups', label: t('backups.button'), onSelect: () => onBackups({ vmId: menu.vm.id, vmName: menu.vm.name }) }] : []),
+          ]}
           onClose={() => setMenu(null)}
         />
       )}

@@ -98,3 +98,10 @@ export function rowActions(actions: TransferView['actions']): RowAction[] {
   const order: RowAction[] = ['pause', 'resume', 'retry', 'cancel', 'reveal', 'remove'];
   return order.filter((a) => actions[a]);
 }
+
+/** The row's name: a restore says what it restores ("Restore of disk x from <run time>"), any other transfer its name. */
+export function transferTitle(tr: Pick<TransferView, 'name' | 'restore'>, formatTime: (epochMs: number | null) => string): Phrase | null {
+  const r = tr.restore;
+  if (!r) return null;
+  return r.diskAlias !== null ? { key: 'backups.rowTitle', params: { disk: r.diskAlias, time: formatTime(r.runStartedAt) } } : { key: 'backups.rowTitleFile', params: { name: tr.name } };
+}

@@ -4,7 +4,7 @@
  * notices). Plain readonly data; changed only by the reducer.
  */
 import type { ErrorInfo } from '../../shared/errors.js';
-import type { AppInfo, DiskView, EnginesState, Settings, StorageDomainView, TransfersSnapshot, UploadPlan, UploadPlanItem, VmView } from '../../shared/ipc.js';
+import type { AppInfo, DiskView, EnginesState, RestorePlanView, Settings, StorageDomainView, TransfersSnapshot, UploadPlan, UploadPlanItem, VmView } from '../../shared/ipc.js';
 import { NO_SELECTION, type Selection } from '../lib/selection.js';
 
 /** The modal sheet on top of the window, if any. */
@@ -24,7 +24,11 @@ export type Sheet =
   /** The selected engine's own transfers; of one disk when opened from a row that failed on its lock (`jobId`). */
   | { readonly kind: 'engine-transfers'; readonly diskId: string | null; readonly diskName: string | null; readonly jobId: string | null }
   /** "Back up…" of these VMs (ids). */
-  | { readonly kind: 'backup'; readonly vmIds: readonly string[] };
+  | { readonly kind: 'backup'; readonly vmIds: readonly string[] }
+  /** The backup history of the remembered folder, of one VM when opened for it (`vmId` or `vmName`). */
+  | { readonly kind: 'backups'; readonly vmId: string | null; readonly vmName: string | null }
+  /** Restore… of a run (or of one disk of it, `plan.items`); Back returns to the history with its VM filter. */
+  | { readonly kind: 'restore'; readonly plan: RestorePlanView; readonly back: { readonly vmId: string | null; readonly vmName: string | null } };
 
 /** A short message at the bottom of the window: an action's error, or a note. */
 export interface Notice {

@@ -13,6 +13,7 @@ import type {
   AddEngineRequest,
   AddTransfersResult,
   AddUploadsRequest,
+  BackupHistory,
   CaCertificateInfo,
   EndEngineTransferRequest,
   EndEngineTransferResult,
@@ -23,6 +24,7 @@ import type {
   ProxySetting,
   ReportFormat,
   TransferAction,
+  RestoreRequest,
   RetargetRequest,
   SettingsPatch,
   TransferView,
@@ -362,6 +364,26 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     async endEngineTransfer(request: EndEngineTransferRequest): Promise<Result<EndEngineTransferResult>> {
       const r = await api.transfers.endEngine(request);
       void loadCatalog(true, true);
+      return r;
+    },
+
+    /** The Backups… sheet, of every VM or of one (a VM list opens it for one). */
+    openBackups(filter: { readonly vmId?: string | null; readonly vmName?: string | null } = {}): void {
+      dispatch({ type: 'sheet/open', sheet: { kind: 'backups', vmId: filter.vmId ?? null, vmName: filter.vmName ?? null } });
+    },
+    /** The history of a backup folder (absent: the one remembered for the selected engine). */
+    listBackups(folder?: string): Promise<Result<BackupHistory>> {
+      return api.backups.list(folder === undefined ? {} : { folder });
+    },
+    /** Restore… of a run or one disk of it: the disks planned by main, then the sheet; a refusal becomes a notice. */
+    async openRestore(runDir: string, diskIds: readonly string[] | null, back: { readonly vmId: string | null; readonly vmName: string | null }): Promise<void> {
+      const plan = await run(api.backups.planRestore({ run: runDir, ...(diskIds ? { diskIds: [...diskIds] } : {}) }));
+      if (plan) dispatch({ type: 'sheet/open', sheet: { kind: 'restore', plan, back } });
+    },
+    /** Queues the restore; the sheet closes when everything was queued, and stays to say what was left out. */
+    async restore(request: RestoreRequest): Promise<Result<AddTransfersResult>> {
+      const r = await api.backups.restore(request);
+      if (r.ok && r.value.skipped.length === 0) dispatch({ type: 'sheet/close' });
       return r;
     },
 

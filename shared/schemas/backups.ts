@@ -1,7 +1,8 @@
 /**
  * Schemas and types of the VM and backup payloads (`vms:list`, `backups:plan`, `backups:add`): the
  * engine's VMs with their disks and the last backup in the backup folder, and the plan of a backup
- * (main/engine/backup/backup-plan.ts decides each VM's kind and why; docs/backup.md).
+ * (main/engine/backup/backup-plan.ts decides each VM's kind and why; docs/backup.md). The backup
+ * history and restores from it are in restore.ts.
  */
 import { z } from 'zod';
 import { ErrorInfoSchema, IdSchema, PathSchema, StartModeSchema, type Infer } from './common.js';

@@ -11,3 +11,4 @@ export * from './transfers.js';
 export * from './settings.js';
 export * from './engine-transfers.js';
 export * from './backups.js';
+export * from './restore.js';

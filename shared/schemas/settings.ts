@@ -36,7 +36,7 @@ const settingsShape = {
   existingFilePolicy: ExistingFilePolicySchema,
   /** Remembered upload target per engine profile id. */
   lastStorageDomain: z.record(IdSchema, IdSchema),
-  /** The backup folder per engine profile id: where "Back up…" writes and the VM list reads the last backups. */
+  /** The backup folder per engine profile id (an absolute path): where "Back up…" writes, and what the VM list and the Backups… history read. */
   backupFolder: z.record(IdSchema, PathSchema),
   theme: z.enum(['system', 'light', 'dark']),
   language: z.enum(['system', 'en', 'ja']),

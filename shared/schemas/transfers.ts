@@ -289,6 +289,17 @@ export const TransferViewSchema = z.object({
   cancelDeletesDisk: z.boolean(),
   /** How the data was checked, once completed; null before (and for transfers that predate it). */
   checksum: TransferChecksumSchema.nullable(),
+  /** An upload that restores a backup's disk (`backups:restore`): what it restores, and the VM it attaches to; null for other transfers. */
+  restore: z
+    .object({
+      /** The backed-up disk's alias, and the VM and run it is from (null when a plain file is restored). */
+      diskAlias: z.string().nullable(),
+      vmName: z.string().nullable(),
+      /** The run's start, epoch ms. */
+      runStartedAt: z.number().nullable(),
+      attachVmName: z.string().nullable(),
+    })
+    .nullable(),
   actions: TransferActionsSchema,
   /** A backup job (one row for the VM's disks): the VM, the kind, each disk's progress and result; null for other transfers. */
   backup: BackupJobViewSchema.nullable(),

@@ -74,7 +74,7 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'settings:get': { minimal: undefined, full: undefined },
   'settings:set': {
     minimal: {},
-    full: { ...DEFAULT_SETTINGS, bandwidthLimit: 1 << 20, scheduleWindow: { start: '22:00', end: '06:00' }, downloadFolder: '/no/such/folder', lastStorageDomain: { 'profile-1': 'domain-1' } },
+    full: { ...DEFAULT_SETTINGS, bandwidthLimit: 1 << 20, scheduleWindow: { start: '22:00', end: '06:00' }, downloadFolder: '/no/such/folder', lastStorageDomain: { 'profile-1': 'domain-1' }, backupFolder: { 'profile-1': '/no/such/folder' } },
   },
   'dialogs:openFiles': { minimal: {}, full: { title: 'Choose images' } },
   'dialogs:chooseFolder': { minimal: {}, full: { title: 'Choose a folder', defaultPath: '/no/such/folder' } },
@@ -84,6 +84,12 @@ export const SAMPLES: { readonly [C in InvokeChannel]: ChannelSamples<C> } = {
   'backups:add': {
     minimal: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'auto', snapshot: false, keep: null, start: 'now' },
     full: { vmIds: ['no-such-vm'], folder: '/no/such/folder', mode: 'incremental', snapshot: false, keep: 7, start: 'window' },
+  },
+  'backups:list': { minimal: undefined, full: { folder: '/no/such/folder' } },
+  'backups:planRestore': { minimal: { run: '/no/such/run' }, full: { run: '/no/such/run', diskIds: ['no-such-disk'] } },
+  'backups:restore': {
+    minimal: { run: '/no/such/run', storageDomainId: 'no-such-domain', items: [{ backupDiskId: 'no-such-disk', diskName: 'disk' }], attach: { kind: 'none' } },
+    full: { run: '/no/such/run', storageDomainId: 'no-such-domain', items: [{ backupDiskId: 'no-such-disk', diskName: 'disk', diskFormat: 'cow' }], attach: { kind: 'vm', name: 'web-01' }, start: 'window' },
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * Backups in the window: the VMs beside the disks, "Back up…" of a running VM (full), the job in the
  * queue with its disk until done, the run folder with its manifest; the next "Back up…" plans an
- * incremental run on it; a running VM's disk in the download plan offers "Back up VM instead".
+ * incremental run on it; the VM's menu opens the backup history of that VM (Backups…); a running
+ * VM's disk in the download plan offers "Back up VM instead".
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
@@ -74,6 +75,25 @@ test('backs a running VM up (full, then incremental) from the VM list', async ({
   const second = await historyRow(app, 'Backup of VM nightly-01 (incremental, 1 disk)');
   await expect(second).toHaveAttribute('data-state', 'completed', { timeout: 60_000 });
   expect((await readdir(vmDir)).filter((n) => n.endsWith('-incremental'))).toHaveLength(1);
+
+  // The VM's menu opens the backup history of that VM alone, read from the folder Back up… remembered
+  // (another VM's unfinished run in it shows only once every VM is asked for).
+  await mkdir(join(folder, 'other-01-0badf00d', '20261206T000000Z-full'), { recursive: true });
+  await row.click({ button: 'right' });
+  await expect(app.getByTestId('context-menu').getByRole('menuitem')).toHaveText(['Back up…', 'Backups…']);
+  await app.getByTestId('context-menu').getByRole('menuitem', { name: 'Backups…' }).click();
+  const history = app.getByTestId('backups');
+  await expect(history.getByRole('heading', { name: 'Backups of nightly-01' })).toBeVisible();
+  await expect(history.getByTestId('backups-folder')).toHaveValue(folder);
+  const historyVms = history.getByTestId('backup-vm');
+  await expect(historyVms).toHaveCount(1);
+  await expect(historyVms).toContainText('VM nightly-01');
+  await expect(historyVms).toContainText('2 runs');
+  await expect(historyVms.getByTestId('backup-run').nth(0)).toContainText('incremental');
+  await history.getByRole('button', { name: 'Show every VM' }).click();
+  await expect(history.getByRole('heading', { name: 'Backups', exact: true })).toBeVisible();
+  await expect(historyVms).toHaveCount(2);
+  await expect(historyVms.filter({ hasText: 'VM other-01' })).toContainText('unfinished');
 });
 
 test('offers a backup of the VM instead of a running VM’s disk download', async ({ app }) => {

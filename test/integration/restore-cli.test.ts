@@ -95,6 +95,39 @@ describe('diskferry restore', () => {
     expect(inc.err).toMatch(/note: web-01-disk1-aaaaaaaa\.qcow2 has a backing chain: uploads the whole chain collapsed: 2 files\./);
   });
 
+  it('queue add restore: planned when queued (a mistake fails at once), run by queue run, attached, listed as a restore', async () => {
+    const { vmDir, top } = await makeBackupSet(join(h.dir, 'set-queued'));
+    const before = h.sim.engine.state.disks.size;
+    const bad = await run('queue', 'add', 'restore', join(vmDir, INCR), '--storage-domain', 'data-nfs', '--attach', 'no-such-vm');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/No VM 'no-such-vm' on this engine, so nothing was restored/);
+    expect(await run('queue', 'add', 'restore', '--storage-domain', 'data-nfs')).toMatchObject({ code: 2, err: expect.stringContaining('Name one backup run folder') });
+    expect(await run('queue', 'add', 'upload', top, '--storage-domain', 'data-nfs', '--attach', 'web-01')).toMatchObject({ code: 2, err: expect.stringContaining('--attach and --disk go with queue add restore') });
+
+    expect(await run('queue', 'add', 'restore', join(vmDir, INCR), '--storage-domain', 'data-nfs', '--output', h.dir)).toMatchObject({ code: 2, err: expect.stringContaining('--format and --output are for downloads') });
+    const add = await run('queue', 'add', 'restore', join(vmDir, INCR), '--storage-domain', 'data-nfs', '--attach', 'web-01', '--name', 'web-queued', '--disk-format', 'raw', '--now');
+    expect(add.code, add.err).toBe(0);
+    expect(add.out).toMatch(/^Queued [0-9a-f]{8}: restore web-queued\n$/);
+    expect(h.sim.engine.state.disks.size).toBe(before);
+    const listed = (await run('queue', 'list', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const job = listed.find((j) => j['name'] === 'web-queued')!;
+    expect(job).toMatchObject({ kind: 'upload', state: 'queued', file: top, restore: { run: join(vmDir, INCR), run_kind: 'incremental', vm_name: 'web-01', backup_disk_alias: 'web-01-disk1', attach: { vm_name: 'web-01' } } });
+    const table = await run('queue', 'list');
+    expect(table.out.split('\n').find((l) => l.includes('web-queued'))).toMatch(/queued\s+restore\s+web-queued.*\(restore, attach to web-01\)/);
+
+    const ran = await run('queue', 'run');
+    expect(ran.code, ran.err).toBe(0);
+    const done = (await run('queue', 'list', '--json')).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((j) => j['job'] === job['job'])!;
+    expect(done).toMatchObject({ state: 'completed', result: { diskName: 'web-queued' } });
+    const diskId = (done['result'] as { diskId: string }).diskId;
+    // The format asked for: the chain goes up collapsed into a raw disk.
+    expect(h.sim.engine.state.disks.get(diskId)?.format).toBe('raw');
+    await expectDiskEqualsFile(h.sim, diskId, await qemuRaw(top, join(h.dir, 'queued-top.raw')));
+    expect([...h.sim.engine.state.vms.values()].find((v) => v.name === 'web-01')!.diskIds).toContain(diskId);
+    const csv = await run('queue', 'report', '--csv', '--all');
+    expect(csv.out.split('\r\n').find((l) => l.includes(diskId))).toMatch(/^[0-9a-f-]+,restore,/);
+  }, 60_000);
+
   it('refuses an unfinished run folder, an unknown disk and a VM that is not there, creating nothing', async () => {
     const { vmDir } = await makeBackupSet(join(h.dir, 'set2'));
     const unfinished = join(vmDir, '20261208T221500Z-incremental');

@@ -26,6 +26,7 @@ export function transfer(over: Partial<TransferView> & Pick<TransferView, 'id'>)
     timeline: [],
     notes: [],
     cancelDeletesDisk: false,
+    restore: null,
     checksum: null,
     backup: null,
     actions: { pause: false, resume: false, cancel: true, retry: false, remove: false, reveal: false, move: true, startNow: false, retarget: true },

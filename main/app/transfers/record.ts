@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { BackupJobView, TransferActions, TransferView } from '../../../shared/ipc.js';
 import type { TransferProgress } from '../../../shared/model.js';
 import { defaultDiskName } from '../../engine/plan/upload-rules.js';
+import type { RestoreOrigin } from '../../engine/backup/restore-job.js';
 import type { QueueJob } from '../../engine/queue/job.js';
 import { canRetarget } from '../../engine/queue/retarget.js';
 import { isHoldable, isPending, isTerminal } from '../../engine/queue/states.js';
@@ -119,9 +120,16 @@ export function transferView(job: QueueJob, meta: TransferMeta, live: LiveProgre
     notes: [...meta.notes, ...job.notes],
     cancelDeletesDisk: meta.direction === 'upload' && !isTerminal(job.state),
     checksum: job.state === 'completed' && job.result?.checksum ? { ...job.result.checksum, local: job.result.digest } : null,
+    restore: job.kind === 'upload' && job.restore ? restoreView(job.restore) : null,
     actions: transferActions(job, meta),
     backup: job.kind === 'backup' ? backupView(job, meta) : null,
   };
+}
+
+/** What a restore job restores, for its row ("Restore of disk x from <run time>"). */
+function restoreView(r: RestoreOrigin): NonNullable<TransferView['restore']> {
+  const at = r.runStartedAt === null ? NaN : Date.parse(r.runStartedAt);
+  return { diskAlias: r.backupDisk?.alias ?? null, vmName: r.vm?.name ?? null, runStartedAt: Number.isNaN(at) ? null : at, attachVmName: r.attachVm?.name ?? null };
 }
 
 /**

@@ -121,6 +121,16 @@ export class TransfersService {
     return result;
   }
 
+  /**
+   * Queues transfers another service planned by the same rules (restores: `backups:restore`), with the
+   * same clash check; the storage domain becomes the remembered one.
+   */
+  async addPlanned(transfers: readonly NewTransfer[], engineId: string, domainId: string): Promise<AddTransfersResult> {
+    const result = await this.queueNew(transfers.map((transfer, index) => ({ index, transfer })), []);
+    if (result.queued.length > 0) await this.rememberDomain(engineId, domainId);
+    return result;
+  }
+
   /** Queues downloads of disks of the selected engine into a folder, named by the template (clashes left out, as for uploads). */
   async addDownloads(request: AddDownloadsRequest): Promise<AddTransfersResult> {
     if (!isAbsolute(request.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${request.folder} is relative).`, { retryable: false });
@@ -201,7 +211,9 @@ export class TransfersService {
       const sd = domainById(domains, t.storageDomainId);
       const probe = await probeImageOnce(job.upload.path, this.o.planned.get(job.upload.path) ?? job.upload.image);
       const { target, notes } = uploadTarget(probe, sd, { storageDomain: sd.id, diskName: t.diskName, diskFormat: t.diskFormat, preallocated: t.preallocated ?? job.upload.preallocated, verify: job.upload.verify });
-      await this.queue.retarget(job.id, { kind: 'upload', upload: target, storageDomainKey: sd.id }, uploadMeta(view.engineName, probe, target, sd.name, notes));
+      const meta = uploadMeta(view.engineName, probe, target, sd.name, notes);
+      // A restore keeps its name (the backed-up disk's), and stays a restore: the job keeps its origin.
+      await this.queue.retarget(job.id, { kind: 'upload', upload: target, storageDomainKey: sd.id }, job.restore ? { ...meta, name: view.name } : meta);
       await this.rememberDomain(job.engine, sd.id);
     } else if (t.kind === 'download' && job.kind === 'download') {
       if (!isAbsolute(t.folder)) throw new DiskFerryError('bad-input', `Choose a full folder path (${t.folder} is relative).`, { retryable: false });

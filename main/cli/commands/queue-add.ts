@@ -7,6 +7,8 @@ import type { NewJob } from '../../engine/queue/job.js';
 import { resolveDisk } from '../../engine/transfer/download-disk.js';
 import { backupPath } from '../../engine/backup/backup-plan.js';
 import { pickVm } from '../../engine/backup/vm-lookup.js';
+import { planRestore, restoreOrigin, restoreUpload } from '../../engine/backup/restore.js';
+import { RESTORE_OPTIONS, restoreRequest } from '../restore-request.js';
 import type { Disk } from '../../engine/ovirt/types.js';
 import { BACKUP_MODE_OPTIONS, IF_EXISTS_OPTIONS, outputDir, parseBackupMode, parseChoice, parseCount, parseCommand, parseDownloadChoices, parseIfExists, parseInteger, parseVerify, parseWorkers, required, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -15,8 +17,7 @@ import { downloadJobs, engineKey, reportSkipped, submitJobs } from '../queue/job
 
 /** Options of `queue add` (besides the global ones). */
 export const QUEUE_ADD_OPTIONS = {
-  'storage-domain': { type: 'string', short: 's' },
-  name: { type: 'string' },
+  ...RESTORE_OPTIONS,
   'disk-format': { type: 'string' },
   preallocated: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
@@ -35,11 +36,21 @@ export const QUEUE_ADD_OPTIONS = {
 /** `diskferry queue add upload FILE… --storage-domain NAME` / `queue add download DISK… --output DIR`. */
 export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<number> {
   const [kind, ...rest] = args;
-  if (kind !== 'upload' && kind !== 'download' && kind !== 'backup') throw new UsageError("Say what to queue: 'queue add upload FILE…', 'queue add download DISK…' or 'queue add backup VM…'.");
+  if (kind !== 'upload' && kind !== 'download' && kind !== 'backup' && kind !== 'restore')
+    throw new UsageError("Say what to queue: 'queue add upload FILE…', 'queue add download DISK…', 'queue add backup VM…' or 'queue add restore RUN|FILE'.");
   const { values, positionals } = parseCommand(rest, QUEUE_ADD_OPTIONS);
   ctx.applyGlobals(values);
   if (positionals.length === 0)
-    throw new UsageError(kind === 'upload' ? 'Name at least one image file to upload.' : kind === 'download' ? 'Name at least one disk (name or id) to download.' : 'Name at least one VM (name or id) to back up.');
+    throw new UsageError(
+      kind === 'upload'
+        ? 'Name at least one image file to upload.'
+        : kind === 'download'
+          ? 'Name at least one disk (name or id) to download.'
+          : kind === 'restore'
+            ? 'Name one backup run folder (with its manifest.json) or one image file to restore.'
+            : 'Name at least one VM (name or id) to back up.',
+    );
+  if (kind !== 'restore' && (values.attach !== undefined || values.disk !== undefined)) throw new UsageError('--attach and --disk go with queue add restore.');
   const common = {
     priority: parseInteger(values.priority, '--priority') ?? 0,
     start: values.now ? ('now' as const) : ('window' as const),
@@ -63,6 +74,17 @@ export async function runQueueAdd(ctx: CliContext, args: string[]): Promise<numb
       const { target, notes } = uploadTarget(probe, domain, { storageDomain: domain.name, diskName: values.name || undefined, diskFormat, preallocated: values.preallocated, verify });
       for (const line of notes) ctx.io.stderr.write(`diskferry: note: ${line}\n`);
       return { kind: 'upload', engine: key, label: target.diskName, storageDomainKey: domain.id, ...common, upload: target };
+    });
+  } else if (kind === 'restore') {
+    // The restore is planned now (manifest, files, domain, VM), as `restore` plans it: a mistake fails here, not at night.
+    if (values.format !== undefined || values.output !== undefined) throw new UsageError('--format and --output are for downloads; a restore uploads into a new disk (see --storage-domain, --disk-format).');
+    const request = restoreRequest(values, positionals, verify);
+    const diskFormat = parseChoice('disk-format', values['disk-format'], ['raw', 'cow'] as const);
+    const deps = await ctx.connect(values);
+    const plan = await planRestore(deps, request);
+    specs = plan.items.map((item) => {
+      for (const line of item.notes) ctx.io.stderr.write(`diskferry: note: ${line}\n`);
+      return { kind: 'upload' as const, engine: key, label: item.diskName, storageDomainKey: plan.domain.id, ...common, upload: restoreUpload(plan, item, { diskFormat, preallocated: values.preallocated }), restore: restoreOrigin(plan, item) };
     });
   } else if (kind === 'backup') {
     const mode = parseBackupMode(values);

@@ -5,40 +5,19 @@
  */
 import { formatBytes, formatDuration } from '../../../shared/format.js';
 import { planRestore, restoreDisk } from '../../engine/backup/restore.js';
-import { LIMIT_OPTION, parseCommand, parseRate, parseVerify, parseWorkers, required, uploadFlushEvery, VERIFY_OPTIONS } from '../args.js';
+import { LIMIT_OPTION, parseCommand, parseRate, parseVerify, parseWorkers, uploadFlushEvery, VERIFY_OPTIONS } from '../args.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { RESTORE_OPTIONS, restoreRequest } from '../restore-request.js';
 
 /** `diskferry restore …`. */
 export async function runRestore(ctx: CliContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
-    'storage-domain': { type: 'string', short: 's' },
-    name: { type: 'string' },
-    attach: { type: 'string' },
-    disk: { type: 'string', multiple: true },
-    workers: { type: 'string', short: 'w' },
-    ...LIMIT_OPTION,
-    ...VERIFY_OPTIONS,
-  });
+  const { values, positionals } = parseCommand(args, { ...RESTORE_OPTIONS, workers: { type: 'string', short: 'w' }, ...LIMIT_OPTION, ...VERIFY_OPTIONS });
   ctx.applyGlobals(values);
-  if (positionals.length !== 1) throw new UsageError('Name one backup run folder (with its manifest.json) or one image file to restore.');
-  const storageDomain = required(values['storage-domain'], '--storage-domain NAME');
-  if (values.name === '') throw new UsageError('--name needs a disk name.');
+  const request = restoreRequest(values, positionals, parseVerify(values));
   const workers = parseWorkers(values.workers);
   const throttle = ctx.throttle(parseRate(values.limit, '--limit'));
   const deps = await ctx.connect(values);
-  const plan = await planRestore(
-    deps,
-    {
-      source: positionals[0]!,
-      storageDomain,
-      ...(values.name ? { name: values.name } : {}),
-      ...(values.disk ? { disks: values.disk } : {}),
-      ...(values.attach ? { attachVm: values.attach } : {}),
-      verify: parseVerify(values),
-    },
-    ctx.signal,
-  );
+  const plan = await planRestore(deps, request, ctx.signal);
   const note = (line: string) => ctx.io.stderr.write(`diskferry: note: ${line}\n`);
   if (plan.manifest) note(`restoring ${plan.items.length} of ${plan.manifest.disks.length} disks of the ${plan.manifest.kind} backup of VM ${plan.manifest.vm.name} taken ${plan.manifest.startedAt}`);
   const byFile = new Map(plan.items.map((i) => [i.file, i]));

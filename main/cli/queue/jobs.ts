@@ -13,7 +13,7 @@ import { diskSearch, type DownloadChoices, type IfExists } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { openQueue } from './open.js';
-import { jobJson, shortId } from './output.js';
+import { jobJson, jobKind, shortId } from './output.js';
 import { liveRunPid, postToInbox, queuePaths } from './ports.js';
 
 /** The engine key jobs carry: the profile name, or the engine URL when no profile is used. */
@@ -113,7 +113,7 @@ export async function submitJobs(ctx: CliContext, specs: readonly NewJob[]): Pro
   const q = await openQueue(ctx, {}, paths);
   try {
     const added = await q.add(specs);
-    for (const job of added) ctx.io.stdout.write(ctx.json ? JSON.stringify({ event: 'added', ...jobJson(job) }) + '\n' : `Queued ${shortId(job.id)}: ${job.kind} ${job.label}\n`);
+    for (const job of added) ctx.io.stdout.write(ctx.json ? JSON.stringify({ event: 'added', ...jobJson(job) }) + '\n' : `Queued ${shortId(job.id)}: ${jobKind(job)} ${job.label}\n`);
   } finally {
     await q.close();
   }

@@ -11,9 +11,15 @@ export function shortId(id: string): string {
   return id.slice(0, 8);
 }
 
+/** A job's kind in words: a restore is an upload job that restores a backup. */
+export function jobKind(job: QueueJob): string {
+  return job.kind === 'upload' && job.restore ? 'restore' : job.kind;
+}
+
 /** Where a job goes, in words. */
 export function jobTarget(job: QueueJob): string {
   if (job.kind === 'backup') return `VM ${job.backup.vmName} → ${job.backup.outputDir} (backup, ${job.backup.mode})`;
+  if (job.kind === 'upload' && job.restore) return `${job.upload.path} → ${job.upload.storageDomain} (restore${job.restore.attachVm ? `, attach to ${job.restore.attachVm.name}` : ''})`;
   return job.kind === 'upload' ? `${job.upload.path} → ${job.upload.storageDomain}` : `${job.download.diskName ?? job.download.disk} → ${job.download.file ?? job.download.outputDir}${job.download.format === 'qcow2' ? ' (qcow2)' : ''}`;
 }
 
@@ -42,7 +48,7 @@ export function jobJson(job: QueueJob): Record<string, unknown> {
     rate: job.progress.rate === null ? null : Math.round(job.progress.rate),
     disk_id: job.diskId,
     ...(job.kind === 'upload'
-      ? { file: job.upload.path, storage_domain: job.upload.storageDomain }
+      ? { file: job.upload.path, storage_domain: job.upload.storageDomain, ...(job.restore ? { restore: restoreJson(job.restore) } : {}) }
       : job.kind === 'download'
         ? { disk: job.download.disk, output: job.download.outputDir }
         : { vm: job.backup.vmId, vm_name: job.backup.vmName, output: job.backup.outputDir, mode: job.backup.mode }),
@@ -52,11 +58,25 @@ export function jobJson(job: QueueJob): Record<string, unknown> {
   };
 }
 
+/** A restore job's origin in the CLI's JSON. */
+function restoreJson(r: NonNullable<(QueueJob & { kind: 'upload' })['restore']>): Record<string, unknown> {
+  return {
+    run: r.run,
+    run_kind: r.runKind,
+    run_started_at: r.runStartedAt,
+    vm_id: r.vm?.id ?? null,
+    vm_name: r.vm?.name ?? null,
+    backup_disk_id: r.backupDisk?.id ?? null,
+    backup_disk_alias: r.backupDisk?.alias ?? null,
+    attach: r.attachVm ? { vm_id: r.attachVm.id, vm_name: r.attachVm.name } : null,
+  };
+}
+
 /** The `queue list` table. */
 export function jobsTable(jobs: readonly QueueJob[]): string {
   return table(
     ['ID', 'STATE', 'KIND', 'NAME', 'DONE', 'TRIES', 'WHERE', 'NOTE'],
-    jobs.map((j) => [shortId(j.id), j.state, j.kind, j.label, percent(j), String(j.attempts), jobTarget(j), j.error?.message.slice(0, 80) ?? '']),
+    jobs.map((j) => [shortId(j.id), j.state, jobKind(j), j.label, percent(j), String(j.attempts), jobTarget(j), j.error?.message.slice(0, 80) ?? '']),
   );
 }
 

@@ -20,7 +20,8 @@ import { readJsonFile } from '../fs/json-file.js';
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_FORMAT = 'diskferry-backup/1';
 
-const digestSchema = z.object({ algorithm: z.string(), blockSize: z.number().int().positive().nullable(), value: z.string() });
+/** A digest as imageio computes it (blkhash). */
+export const digestSchema = z.object({ algorithm: z.string(), blockSize: z.number().int().positive().nullable(), value: z.string() });
 
 export const backupDiskSchema = z.object({
   id: z.string(),

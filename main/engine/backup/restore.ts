@@ -9,10 +9,11 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DiskFerryError, errorCode, errorMessage } from '../errors.js';
+import { finishRestore, type RestoreOrigin } from './restore-job.js';
 import { probeImageOnce, type ImageProbe } from '../image/probe.js';
 import type { StorageDomain } from '../ovirt/types.js';
 import { checkUploadDomain, defaultDiskName } from '../plan/upload-rules.js';
-import { uploadTarget } from '../plan/upload-target.js';
+import { uploadTarget, type UploadTarget } from '../plan/upload-target.js';
 import type { TransferDeps } from '../transfer/deps.js';
 import { uploadImage, type UploadImageOptions, type UploadResult } from '../transfer/upload-image.js';
 import { MANIFEST_NAME, readManifest, type BackupDiskEntry, type BackupManifest } from './manifest.js';
@@ -95,18 +96,22 @@ export async function planRestore(deps: TransferDeps, request: RestoreRequest, s
   if (manifest === null)
     throw refuse(`${source} has no ${MANIFEST_NAME}: it is an unfinished backup run (it was interrupted, or is still running), and nothing in it is restored. Restore a finished run of the same VM instead.`);
   const chosen = chooseDisks(manifest, request.disks ?? [], source);
-  const stamp = basename(source).replace(/-(full|incremental|snapshot)$/, '');
   const items: RestoreItem[] = [];
   for (const d of chosen) {
     const file = join(source, d.file);
     const probe = await probeImageOnce(file);
     if (probe.virtualSize !== d.virtualSize)
       throw refuse(`${file} holds ${probe.virtualSize} bytes of guest data, but the manifest says disk ${d.alias} had ${d.virtualSize}. The run folder was changed after the backup; restore another run.`);
-    const diskName = request.name === undefined ? `${d.alias}-${stamp}` : chosen.length === 1 ? request.name : `${request.name}-${d.alias}`;
+    const diskName = request.name === undefined ? restoredDiskName(d.alias, source) : chosen.length === 1 ? request.name : `${request.name}-${d.alias}`;
     const { notes } = planned(probe, diskName);
     items.push({ backupDisk: { id: d.id, alias: d.alias, digest: d.digest }, file, probe, diskName, description: `Restored by DiskFerry from the ${manifest.kind} backup ${basename(source)} of VM ${manifest.vm.name}, disk ${d.alias}`, notes });
   }
   return { source, manifest, domain, vm, verify, items };
+}
+
+/** The default name of a disk restored from a run: `<alias>-<run time>`. */
+export function restoredDiskName(alias: string, runDir: string): string {
+  return `${alias}-${basename(runDir).replace(/-(full|incremental|snapshot)$/, '')}`;
 }
 
 /** The run's disks the user chose (by alias or id), all when none was named; an unknown name is refused with the list. */
@@ -133,37 +138,37 @@ export async function findVm(deps: TransferDeps, idOrName: string, signal?: Abor
   throw new DiskFerryError('not-found', `No VM '${idOrName}' on this engine, so nothing was restored. Check the name (diskferry vms lists them).`, { retryable: false });
 }
 
+/** Where a planned disk comes from, as a restore job carries it (restore-job.ts). */
+export function restoreOrigin(plan: RestorePlan, item: RestoreItem): RestoreOrigin {
+  const m = plan.manifest;
+  return {
+    run: m ? plan.source : null,
+    runKind: m?.kind ?? null,
+    runStartedAt: m?.startedAt ?? null,
+    vm: m ? { id: m.vm.id, name: m.vm.name } : null,
+    backupDisk: item.backupDisk ? { id: item.backupDisk.id, alias: item.backupDisk.alias, digest: item.backupDisk.digest } : null,
+    attachVm: plan.vm,
+  };
+}
+
+/** The upload a planned disk is: the upload rules' target (from the kept probe), on the plan's domain, with the format and allocation asked for. */
+export function restoreUpload(plan: RestorePlan, item: RestoreItem, choices: { readonly diskFormat?: 'raw' | 'cow' | undefined; readonly preallocated?: boolean | undefined } = {}): UploadTarget {
+  return uploadTarget(item.probe, plan.domain, { storageDomain: plan.domain.id, diskName: item.diskName, verify: plan.verify, diskFormat: choices.diskFormat, preallocated: choices.preallocated }).target;
+}
+
 /**
- * Restores one planned disk: the normal upload (a failure deletes the new disk, as any upload's
- * does), the backup's digest compared, then the attachment. A digest that differs means the backup
- * files do not hold what was backed up: the new disk is deleted and the error says so.
+ * Restores one planned disk at once (the command line's `restore`; the queue runs the same steps for
+ * a restore job): the normal upload (a failure deletes the new disk, as any upload's does), then the
+ * backup's digest compared and the attachment (finishRestore).
  */
 export async function restoreDisk(deps: TransferDeps, plan: RestorePlan, item: RestoreItem, options: UploadImageOptions = {}): Promise<RestoredDisk> {
-  const target = uploadTarget(item.probe, plan.domain, { storageDomain: plan.domain.id, diskName: item.diskName, verify: plan.verify }).target;
-  const upload = await uploadImage(deps, { ...target, description: item.description }, options);
-  const recorded = item.backupDisk?.digest ?? null;
-  const sent = upload.report.checksum;
-  let matchesBackup: boolean | null = null;
-  if (recorded && upload.digest !== null && recorded.algorithm === sent.algorithm && recorded.blockSize === sent.blockSize) {
-    matchesBackup = recorded.value === upload.digest;
-    if (!matchesBackup) {
-      const removed = await deps.client.deleteDisk(upload.diskId).then(() => true, () => false);
-      throw new DiskFerryError(
-        'verification-failed',
-        `${basename(item.file)} (with its chain) does not hold what the backup of disk ${item.backupDisk!.alias} recorded: its checksum differs from the manifest's. The backup files were changed or damaged; restore another run.${removed ? ` The new disk '${upload.diskName}' was deleted.` : ` Delete the new disk '${upload.diskName}' (${upload.diskId}).`}`,
-        { retryable: false },
-      );
-    }
-  }
-  let attachedTo: RestoredDisk['attachedTo'] = null;
-  if (plan.vm) {
-    await deps.client.attachDisk(plan.vm.id, upload.diskId, options.control?.cancelSignal).catch((err: unknown) => {
-      throw new DiskFerryError('engine-fault', `Disk '${upload.diskName}' (${upload.diskId}) was restored, but attaching it to VM ${plan.vm!.name} failed: ${errorMessage(err)} Attach it in the Administration Portal, or run the restore of this disk again without --attach.`, {
-        cause: err,
-        retryable: false,
-      });
-    });
-    attachedTo = plan.vm;
-  }
-  return { item, upload, matchesBackup, attachedTo };
+  const upload = await uploadImage(deps, { ...restoreUpload(plan, item), description: item.description }, options);
+  const c = upload.report.checksum;
+  const done = await finishRestore(
+    deps,
+    restoreOrigin(plan, item),
+    { diskId: upload.diskId, diskName: upload.diskName, file: item.file, digest: upload.digest, checksum: { algorithm: c.algorithm, blockSize: c.blockSize } },
+    { signal: options.control?.cancelSignal },
+  );
+  return { item, upload, matchesBackup: done.matchesBackup, attachedTo: done.attachedTo };
 }

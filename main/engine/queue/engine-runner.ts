@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { TransferProgress } from '../../../shared/model.js';
 import { backupVm } from '../backup/backup-run.js';
 import type { BackupManifest } from '../backup/manifest.js';
+import { finishRestore, type RestoredUpload } from '../backup/restore-job.js';
 import { pruneVmFolder } from '../backup/retention.js';
 import { vmFolderName } from '../backup/set.js';
 import { runSnapshotBackup } from '../backup/snapshot-run.js';
@@ -62,7 +63,7 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
   const start = await recoverUpload(deps, job, ctx.control.cancelSignal, timeoutMs);
   if (start.kind === 'done') {
     ctx.note('The engine had finished this upload before DiskFerry stopped; nothing was sent again.');
-    return {
+    const result: JobResult = {
       diskId: start.disk.id,
       diskName: start.disk.name,
       path: null,
@@ -72,6 +73,8 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
       bytesOnWire: 0,
       digest: null,
     };
+    if (job.restore) await afterRestore(deps, job, ctx, { diskId: result.diskId, diskName: result.diskName, file: job.upload.path, digest: null, checksum: null });
+    return result;
   }
   if (start.kind === 'fresh' && (job.diskId !== null || job.transferId !== null)) await ctx.remember({ diskId: null, transferId: null });
   if (start.kind === 'fresh' && start.why) ctx.note(`${start.why}: the upload started over on a new disk.`);
@@ -85,6 +88,10 @@ async function runUpload(deps: TransferDeps, job: QueueJob & { kind: 'upload' },
     reattach: start.kind === 'reattach' ? { diskId: start.diskId, transferId: start.transferId } : undefined,
   });
   if (start.kind === 'reattach') ctx.note(continuedNote(start.diskId, start.transferId, r));
+  if (job.restore) {
+    const c = r.report.checksum;
+    await afterRestore(deps, job, ctx, { diskId: r.diskId, diskName: r.diskName, file: job.upload.path, digest: r.digest, checksum: { algorithm: c.algorithm, blockSize: c.blockSize } });
+  }
   return { diskId: r.diskId, diskName: r.diskName, path: null, virtualSize: r.virtualSize, dataBytes: r.dataBytes, resumedBytes: r.resumedBytes, bytesOnWire: r.bytesOnWire, digest: r.digest, checksum: checksumOf(r) };
 }
 
@@ -128,6 +135,19 @@ async function runDownload(deps: TransferDeps, job: QueueJob & { kind: 'download
     digest: r.digest,
     checksum: checksumOf(r),
   };
+}
+
+/**
+ * A restore job's steps after its upload (backup/restore-job.ts): the backup's digest compared, the
+ * disk attached once. The job's disk is known by now, so a failed attach leaves the restored disk, and
+ * a retry (or the run after a crash) finds the upload done and only attaches.
+ */
+async function afterRestore(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, ctx: RunContext, upload: RestoredUpload): Promise<void> {
+  const origin = job.restore!;
+  const r = await finishRestore(deps, origin, upload, { signal: ctx.control.cancelSignal, queued: true });
+  if (r.matchesBackup) ctx.note(`The restored data matches the checksum the backup recorded for disk ${origin.backupDisk!.alias}.`);
+  else if (origin.backupDisk && upload.digest === null) ctx.note('Not compared with the checksum the backup recorded: the engine finished the upload while DiskFerry was stopped (the upload itself was verified before finalize).');
+  if (r.attachedTo) ctx.note(r.alreadyAttached ? `VM ${r.attachedTo.name} already had the restored disk attached; it was not attached again.` : `Attached to VM ${r.attachedTo.name}.`);
 }
 
 /**

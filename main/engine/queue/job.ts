@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ErrorInfoSchema, TransferStateSchema } from '../../../shared/schemas/common.js';
+import { RestoreOriginSchema, type RestoreOrigin } from '../backup/restore-job.js';
 import { DiskFerryError } from '../errors.js';
 import { DEFAULT_OUTPUT_FORMAT } from '../plan/download-rules.js';
 import { defaultDiskName } from '../plan/upload-rules.js';
@@ -155,7 +156,8 @@ const JobCommonSchema = z.object({
 
 /** One job in the queue. */
 export const QueueJobSchema = z.discriminatedUnion('kind', [
-  JobCommonSchema.extend({ kind: z.literal('upload'), upload: UploadTargetSchema }),
+  /** An upload; with `restore`, the restore of a backup's disk (backup/restore-job.ts): compared with the backup and attached after the upload. */
+  JobCommonSchema.extend({ kind: z.literal('upload'), upload: UploadTargetSchema, restore: RestoreOriginSchema.optional() }),
   JobCommonSchema.extend({ kind: z.literal('download'), download: DownloadTargetSchema }),
   JobCommonSchema.extend({ kind: z.literal('backup'), backup: BackupTargetSchema }),
 ]);
@@ -167,7 +169,7 @@ export type QueueJob = z.infer<typeof QueueJobSchema>;
  * own records by the job id (default: a new random id).
  */
 export type NewJob = { readonly id?: string; readonly engine: string; readonly label?: string; readonly storageDomainKey?: string | null; readonly priority?: number; readonly start?: 'now' | 'window'; readonly workers?: number | null } & (
-  | { readonly kind: 'upload'; readonly upload: UploadTarget }
+  | { readonly kind: 'upload'; readonly upload: UploadTarget; readonly restore?: RestoreOrigin }
   | { readonly kind: 'download'; readonly download: DownloadTargetInput }
   | { readonly kind: 'backup'; readonly backup: z.input<typeof BackupTargetSchema> }
 );
@@ -176,7 +178,7 @@ export type NewJob = { readonly id?: string; readonly engine: string; readonly l
 export function createJob(spec: NewJob, id: string, now: number): QueueJob {
   const work: Work =
     spec.kind === 'upload'
-      ? { kind: 'upload', upload: { ...spec.upload } }
+      ? { kind: 'upload', upload: { ...spec.upload }, ...(spec.restore ? { restore: RestoreOriginSchema.parse(spec.restore) } : {}) }
       : spec.kind === 'download'
         ? { kind: 'download', download: downloadTarget(spec.download) }
         : { kind: 'backup', backup: BackupTargetSchema.parse(spec.backup) };
@@ -211,7 +213,7 @@ export function createJob(spec: NewJob, id: string, now: number): QueueJob {
 }
 
 /** What a job moves, its defaults applied. */
-type Work = { kind: 'upload'; upload: UploadTarget } | { kind: 'download'; download: DownloadTarget } | { kind: 'backup'; backup: BackupTarget };
+type Work = { kind: 'upload'; upload: UploadTarget; restore?: RestoreOrigin } | { kind: 'download'; download: DownloadTarget } | { kind: 'backup'; backup: BackupTarget };
 
 /** A download target with its defaults applied (the schema holds them); bad-input when it is not one. */
 export function downloadTarget(input: DownloadTargetInput): DownloadTarget {
@@ -246,7 +248,7 @@ const newJobCommon = {
 
 /** What a caller gives to add a job, as a schema (IPC payloads, the CLI's inbox files). */
 export const NewJobSchema: z.ZodType<NewJob> = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('upload'), ...newJobCommon, upload: UploadTargetSchema }),
+  z.object({ kind: z.literal('upload'), ...newJobCommon, upload: UploadTargetSchema, restore: RestoreOriginSchema.optional() }),
   z.object({ kind: z.literal('download'), ...newJobCommon, download: DownloadTargetSchema }),
   z.object({ kind: z.literal('backup'), ...newJobCommon, backup: BackupTargetSchema }),
 ]);

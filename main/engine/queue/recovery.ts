@@ -40,6 +40,9 @@ export function jobTag(jobId: string): string {
 
 /** The disk description an upload job gives its disk. */
 export function uploadDescription(job: QueueJob & { kind: 'upload' }): string {
+  const r = job.restore;
+  if (r?.backupDisk && r.vm) return `Restored by DiskFerry from the ${r.runKind ? `${r.runKind} ` : ''}backup ${basename(r.run ?? job.upload.path)} of VM ${r.vm.name}, disk ${r.backupDisk.alias} ${jobTag(job.id)}`;
+  if (r) return `Restored by DiskFerry from ${basename(job.upload.path)} ${jobTag(job.id)}`;
   return `Uploaded by DiskFerry from ${basename(job.upload.path)} ${jobTag(job.id)}`;
 }
 
@@ -153,6 +156,7 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
     if (job.kind === 'download') return await releaseDownload(deps, job, signal, timeoutMs);
     if (job.kind === 'backup') return void (await releaseBackup(deps, job));
     if (job.state === 'completed') return;
+    if (await restoredDiskKept(deps, job, signal)) return;
     const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : job.diskId ? await unsavedTransfer(deps, job.diskId, signal) : null;
     if (t && !FINISHED.has(t.phase)) await endTransfer(deps, t, signal, timeoutMs);
     if (job.diskId && (await deps.client.disk(job.diskId, signal))) await deleteDiskAndWait(deps, job.diskId, signal, timeoutMs);
@@ -161,6 +165,21 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
   } catch (err) {
     deps.log.warn('cleaning up after an abandoned job did not complete', { job: job.id, error: errorMessage(err) });
   }
+}
+
+/**
+ * A restore whose upload the engine finished (its run reached finalize, the transfer ended in success
+ * or is gone, the disk is ok) holds the user's data, and its error said the disk is kept (only the
+ * attach failed): removing, cancelling or changing the job never deletes it.
+ */
+async function restoredDiskKept(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, signal: AbortSignal): Promise<boolean> {
+  if (!job.restore || !job.finalizing || job.diskId === null) return false;
+  const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : null;
+  if (t && t.phase !== 'finished_success') return false;
+  const disk = await deps.client.disk(job.diskId, signal);
+  if (disk?.status !== 'ok') return false;
+  deps.log.info('keeping the disk a restore job restored', { job: job.id, diskId: disk.id });
+  return true;
 }
 
 /**

@@ -8,7 +8,8 @@ import type { QueueJob } from './job.js';
 /** One job in a report. */
 const ReportRowSchema = z.object({
   jobId: z.string(),
-  kind: z.enum(['upload', 'download', 'backup']),
+  /** `restore`: an upload job that restores a backup's disk. */
+  kind: z.enum(['upload', 'download', 'backup', 'restore']),
   engine: z.string(),
   /** The local file of an upload, the disk (name and id) of a download. */
   source: z.string(),
@@ -66,7 +67,8 @@ function reportRow(job: QueueJob): ReportRow {
   let source: string;
   let target: string;
   if (job.kind === 'upload') {
-    source = job.upload.path;
+    const from = job.restore?.backupDisk && job.restore.vm ? `disk ${job.restore.backupDisk.alias} of VM ${job.restore.vm.name}, backup ${job.restore.runStartedAt ?? ''}: ` : '';
+    source = `${from}${job.upload.path}`;
     const name = r?.diskName ?? job.upload.diskName ?? job.label;
     const id = r?.diskId ?? job.diskId;
     target = `${job.upload.storageDomain}/${name}${id ? ` (${id})` : ''}`;
@@ -81,7 +83,7 @@ function reportRow(job: QueueJob): ReportRow {
   }
   return {
     jobId: job.id,
-    kind: job.kind,
+    kind: job.kind === 'upload' && job.restore ? 'restore' : job.kind,
     engine: job.engine,
     source,
     target,
