@@ -63,6 +63,18 @@ describe('request bodies on the socket dispatcher', () => {
     expect(server.requests[1]!.socket).toBe(server.requests[0]!.socket);
   });
 
+  it('sends a piece larger than a socket write whole and in order', async () => {
+    const big = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => (i * 7 + (i >> 12)) & 0xff));
+    let received: Buffer | null = null;
+    const { conn } = await setup(async (req) => {
+      received = Buffer.from(await req.body(contentLength(req)));
+      req.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+    });
+    const source: RangeSource = { read: async (offset, buffer) => big.copy(buffer, 0, offset, Math.min(big.length, offset + buffer.length)) };
+    await conn.put(0, big.length, { source, buffers: allocPieceBuffers(1024 * 1024), flush: null }, signal());
+    expect(received!.equals(big)).toBe(true);
+  });
+
   it('sends a PATCH with its head and JSON body in one write', async () => {
     const { server, conn } = await setup(async (req) => {
       await req.body(contentLength(req));
