@@ -105,8 +105,10 @@ describe('data-plane faults', () => {
     let puts = 0;
     const source = {
       read: async (offset: number, buffer: Buffer) => {
-        if (offset === 0) fx.faults.failNthPut = 1; // every attempt fails
-        puts++;
+        if (offset === 0) {
+          fx.faults.failNthPut = 1; // every attempt fails
+          puts++; // an attempt reads its range from the start (then the next piece, before the 500 stops it)
+        }
         return bytes.copy(buffer, 0, offset, offset + buffer.length);
       },
     };
