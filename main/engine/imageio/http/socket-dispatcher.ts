@@ -41,8 +41,8 @@ const EMPTY = Buffer.alloc(0);
  * Nagle or delayed-ACK stall); an async iterable (a PUT's pieces) is streamed with the
  * Content-Length the caller gives (never chunked: imageio takes none), and the next piece is asked
  * for only once the socket took the previous one, so the iterable may reuse its buffers. The head
- * timer restarts with every piece sent (a server that stops taking the body times out like one
- * that does not answer). An answer that comes before the body is complete ends the request and
+ * timer restarts with every slice the socket took (a server that stops taking the body times out
+ * like one that does not answer). An answer that comes before the body is complete ends the request and
  * closes the connection, which is out of step.
  *
  * As with undici: timeouts are `headersTimeout` (the whole wait for the head, restarted by a 1xx)
@@ -193,9 +193,11 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
         if (this.done) return;
         sent += chunk.length;
         if (sent > length) throw new errors.InvalidArgumentError(`the body is longer than its content-length (${length})`);
-        for (let at = 0; at < chunk.length && !this.done; at += WRITE_SLICE) await written(socket, chunk.subarray(at, at + WRITE_SLICE));
-        if (this.done) return;
-        if (!this.parser.head) this.armHeadTimer();
+        for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
+          await written(socket, chunk.subarray(at, at + WRITE_SLICE));
+          if (this.done) return;
+          if (!this.parser.head) this.armHeadTimer();
+        }
       }
       if (sent !== length) throw new errors.InvalidArgumentError(`the body ended after ${sent} of its ${length} bytes`);
       this.sending = false;

@@ -101,6 +101,14 @@ describe('request bodies on the socket dispatcher', () => {
     expect(server.requests.at(-1)!.socket).not.toBe(server.requests[0]!.socket);
   });
 
+  it('times out a server that stops taking the body after the head timeout, saying so', async () => {
+    const { conn } = await setup((req) => void req.socket.pause()); // takes nothing more and never answers
+    const started = Date.now();
+    const err = await conn.put(0, 64 * 1024 * 1024, { source: null, buffers: allocPieceBuffers(1024 * 1024), flush: null }, signal()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'network', message: expect.stringMatching(/took no data for 2\.0 s/) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  });
+
   it('fails a PUT whose source ends early with the source\'s error, and closes the connection', async () => {
     const { server, conn } = await setup(async (req) => {
       req.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
