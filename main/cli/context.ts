@@ -2,11 +2,9 @@ import { readFile, appendFile } from 'node:fs/promises';
 import { asDiskFerryError, errorMessage } from '../engine/errors.js';
 import { createLog, silentLog, type Log, type LogLevel } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
-import { OvirtClient } from '../engine/ovirt/client.js';
+import type { OvirtClient } from '../engine/ovirt/client.js';
 import { splitPemBundle, type TrustSettings } from '../engine/trust/tls.js';
 import type { TransferDeps, TransferOptions } from '../engine/transfer/deps.js';
-import { sweepDownloads } from '../engine/janitor/janitor.js';
-import { PendingSnapshots, sweepPendingSnapshots } from '../engine/backup/snapshot-pending.js';
 import { TransferLedger } from '../engine/janitor/ledger.js';
 import { TokenBucket } from '../engine/queue/token-bucket.js';
 import { envProxyResolver, type ProxyResolver } from '../engine/net/proxy.js';
@@ -188,6 +186,9 @@ export class CliContext {
     };
     let password: string | null = null;
     if (!kept?.token) password = await ask(false);
+    // The engine's client (undici, its schemas) is loaded by the commands that talk to an engine only:
+    // a data-plane-only transfer (--transfer-url) starts without it (docs/benchmarks.md).
+    const { OvirtClient } = await import('../engine/ovirt/client.js');
     const client = new OvirtClient({ engineUrl, username, password: async () => (password ??= await ask(true)), trust, log: this.log, proxy: this.proxy });
     entry.client = client;
     this.connections.push(entry);
@@ -237,6 +238,7 @@ export class CliContext {
    * then removes the VM snapshots their snapshot backups left (the transfers on them end first).
    */
   private async endLeftDownloads(deps: TransferDeps): Promise<void> {
+    const [{ sweepDownloads }, { PendingSnapshots, sweepPendingSnapshots }] = await Promise.all([import('../engine/janitor/janitor.js'), import('../engine/backup/snapshot-pending.js')]);
     const notes = await sweepDownloads(deps, this.ledger, { timeoutMs: 120_000, signal: AbortSignal.any([this.signal, AbortSignal.timeout(180_000)]) });
     const snapshots = await sweepPendingSnapshots(deps.client, new PendingSnapshots(pendingSnapshotsDir()), { timeoutMs: 120_000, signal: AbortSignal.any([this.signal, AbortSignal.timeout(180_000)]) });
     for (const n of [...notes, ...snapshots.map((message) => ({ transferId: null, message }))]) {
@@ -280,6 +282,7 @@ export class CliContext {
     let error: string | null = null;
     if (kept.token) {
       this.secrets.push(kept.token.value);
+      const { OvirtClient } = await import('../engine/ovirt/client.js');
       const client = new OvirtClient({
         engineUrl: profile.engineUrl,
         username: profile.username,

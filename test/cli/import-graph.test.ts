@@ -97,4 +97,21 @@ describe('import graph', () => {
     const heavy = [...loaded].filter((f) => /^main\/(cli\/commands|cli\/context|cli\/queue|engine\/(ovirt|transfer|imageio|queue|net))\//.test(f) || f === 'main/cli/context.ts');
     expect(heavy).toEqual([]);
   });
+
+  it('runs a data-plane-only transfer (--transfer-url) without the engine client, the queue or the engine transfer', async () => {
+    const graph = await graphOf(['main', 'shared']);
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const next of graph.get(file) ?? []) visit(next);
+    };
+    for (const entry of ['main/cli/context.ts', 'main/cli/commands/upload.ts', 'main/cli/commands/download.ts']) visit(entry);
+    expect(loaded.has('main/cli/data-plane.ts')).toBe(true);
+    // undici comes with the engine client (ovirt/) and its connectors; the queue and the transfer run are the engine flow's.
+    const engineSide = [...loaded].filter((f) =>
+      /^main\/(cli\/queue\/|engine\/backup\/|engine\/ovirt\/(client|engine-connection|transport)\.ts|engine\/janitor\/janitor\.ts|engine\/queue\/transfer-queue\.ts|engine\/transfer\/(transfer-run|upload-image|download-disk)\.ts|engine\/(net\/connectors|trust\/engine-ca)\.ts)/.test(f),
+    );
+    expect(engineSide).toEqual([]);
+  });
 });

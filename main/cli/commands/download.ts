@@ -15,13 +15,9 @@ import {
 } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { downloadDisk, resolveDisk, type DownloadSpec } from '../../engine/transfer/download-disk.js';
-import { downloadFileName, targetPath } from '../../engine/plan/download-rules.js';
+import type { DownloadSpec } from '../../engine/transfer/download-disk.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { downloadFromTicket } from '../data-plane.js';
-import { downloadJobs, engineKey, findDisks, reportSkipped, submitJobs } from '../queue/jobs.js';
-import { liveRunPid, queuePaths } from '../queue/ports.js';
-import { runQueueUntilIdle } from '../queue/run.js';
 import type { Disk } from '../../engine/ovirt/types.js';
 import type { TransferDeps } from '../../engine/transfer/deps.js';
 import { join } from 'node:path';
@@ -62,6 +58,9 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
   // Checked before a transfer is opened on the engine (which locks the disk) for nothing.
   await outputDir(output);
 
+  // The engine's transfer and the queue are loaded here, not with the command: the data-plane-only
+  // form above starts without them (docs/benchmarks.md).
+  const [{ downloadDisk }, { reportSkipped }] = await Promise.all([import('../../engine/transfer/download-disk.js'), import('../queue/jobs.js')]);
   const deps = await ctx.connect(values);
   const taken = new Set<string>();
   return ctx.eachTransfer(positionals, async (disk, control, onProgress) => {
@@ -108,6 +107,7 @@ async function placeDownload(
   signal: AbortSignal,
 ): Promise<Pick<DownloadSpec, 'disk' | 'output' | 'overwrite'> | { skipped: { disk: Disk; path: string } }> {
   if (ifExists === 'fail' || ifExists === 'overwrite') return { disk, output: { dir }, overwrite: ifExists === 'overwrite' };
+  const [{ resolveDisk }, { downloadFileName, targetPath }] = await Promise.all([import('../../engine/transfer/download-disk.js'), import('../../engine/plan/download-rules.js')]);
   const d = await resolveDisk(deps, disk, signal);
   const fileName = downloadFileName(d, format);
   const target = await targetPath(dir, fileName, ifExists, taken);
@@ -137,6 +137,11 @@ async function queueAndRunDownloads(
   ifExists: IfExists,
 ): Promise<number> {
   const choices = parseDownloadChoices(values);
+  const [{ downloadJobs, engineKey, findDisks, reportSkipped, submitJobs }, { liveRunPid, queuePaths }, { runQueueUntilIdle }] = await Promise.all([
+    import('../queue/jobs.js'),
+    import('../queue/ports.js'),
+    import('../queue/run.js'),
+  ]);
   const dir = await outputDir(output);
   const key = await engineKey(ctx, values);
   const deps = await ctx.connect(values);

@@ -2,14 +2,9 @@ import { LIMIT_OPTION, parseChoice, parseCommand, parseInactivityTimeout, parseR
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OvirtClient } from '../../engine/ovirt/client.js';
-import { nameSearch } from '../../engine/ovirt/urls.js';
 import { probeImageOnce } from '../../engine/image/probe.js';
-import { checkUploadDomain } from '../../engine/plan/upload-rules.js';
-import { uploadTarget } from '../../engine/plan/upload-target.js';
-import { uploadImage } from '../../engine/transfer/upload-image.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { uploadToTicket } from '../data-plane.js';
-import { findResumable } from '../upload-resume.js';
 
 /** `diskferry upload FILE… --storage-domain NAME …`, or the data-plane-only form with --transfer-url. */
 export async function runUpload(ctx: CliContext, args: string[]): Promise<number> {
@@ -45,6 +40,14 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
   const inactivity = parseInactivityTimeout(values['inactivity-timeout']);
   const flush = uploadFlushEvery();
 
+  // The engine's transfer and its rules are loaded here, not with the command: the data-plane-only
+  // form above starts without them (docs/benchmarks.md).
+  const [{ checkUploadDomain }, { uploadTarget }, { uploadImage }, { findResumable }] = await Promise.all([
+    import('../../engine/plan/upload-rules.js'),
+    import('../../engine/plan/upload-target.js'),
+    import('../../engine/transfer/upload-image.js'),
+    import('../upload-resume.js'),
+  ]);
   const deps = await ctx.connect(values);
   // Once for all files: a wrong domain is one error, not one per file after notes about their names.
   const domain = await deps.client.storageDomain(storageDomain, ctx.signal);
@@ -88,6 +91,7 @@ export async function runUpload(ctx: CliContext, args: string[]): Promise<number
 
 /** oVirt accepts two disks of one name, which are hard to tell apart later: say so before creating another. */
 async function noteSameName(ctx: CliContext, client: OvirtClient, name: string): Promise<void> {
+  const { nameSearch } = await import('../../engine/ovirt/urls.js');
   const same = await client.disks({ search: nameSearch(name), max: 10 }).then(
     (disks) => disks.filter((d) => d.name === name),
     () => [],

@@ -1,10 +1,8 @@
 import type { ConnectionOptions } from 'node:tls';
-import { Client } from 'undici';
 import { DiskFerryError, asDiskFerryError, errorCode } from '../errors.js';
 import type { Log } from '../log.js';
 import { exchange, type BodyReceiver, type ExchangeRequest, type ExchangeResult, type ResponseHead } from './exchange.js';
 import { SocketDispatcher, type RequestDispatcher } from './http/socket-dispatcher.js';
-import { proxiedConnector } from '../net/tunnel.js';
 import { BROKEN_SERVER_HINT, protocolError, statusError, transportError, type ErrorContext } from './http-errors.js';
 import { PutBody, type PieceBuffers, type RangeSource } from './put-body.js';
 import { RangeReceiver, type RangeSink } from './range-receiver.js';
@@ -44,8 +42,9 @@ export const DEFAULT_TIMEOUTS: ImageioTimeouts = { connectMs: 10_000, readMs: 60
 
 /**
  * Which dispatcher carries ranged GETs (the image data of downloads): `socket`, our SocketDispatcher
- * (the default: about half undici's CPU per byte, docs/benchmarks.md), or `undici`, the same Client
- * as every other request (to compare, or should ours misbehave somewhere). Both run under exchange().
+ * like every other request (the default: about half undici's CPU per byte, docs/benchmarks.md), or
+ * `undici`, an undici Client loaded for them (to compare, or should ours misbehave somewhere). Both
+ * run under exchange().
  */
 export type RangedGetDispatcher = 'socket' | 'undici';
 
@@ -105,36 +104,26 @@ function boundedBody(limit: number, ctx: ErrorContext): BodyReceiver & { body(re
 type RetryOn = 'network' | 'network-and-5xx';
 
 /**
- * One keep-alive connection to an imageio server (TCP_NODELAY, no pipelining): ranged GETs on a
- * SocketDispatcher (or, switched, on undici too), everything else on its own undici Client; every
- * request goes through exchange(). A worker uses one kind of request, so it holds one socket. Data
- * requests reconnect and retry idempotent work a bounded number of times.
+ * One keep-alive connection to an imageio server (TCP_NODELAY, no pipelining): every request on a
+ * SocketDispatcher (ranged GETs switched to undici on request), through exchange(). A worker uses
+ * one kind of request, so it holds one socket. Data requests reconnect and retry idempotent work a
+ * bounded number of times.
  */
 export class ImageioConnection {
   /** Requests repeated after a failure (for statistics and tests). */
   retries = 0;
-  private readonly client: Client;
-  /** The dispatcher of ranged GETs (data downloads): its sockets open on first use. */
-  private readonly ranged: RequestDispatcher;
+  /** Every request's dispatcher: its sockets open on first use. */
+  private readonly dispatcher: SocketDispatcher;
+  /** The undici Client of ranged GETs when they are switched to undici (created on first use). */
+  private undici: Promise<RequestDispatcher & { destroy(): Promise<void> }> | null = null;
   private zeros: Buffer | null = null;
 
   constructor(
     readonly endpoint: ImageioEndpoint,
     private readonly deps: ConnectionDeps,
   ) {
-    this.client = new Client(endpoint.origin, {
-      pipelining: 1,
-      keepAliveTimeout: deps.timeouts.idleMs,
-      keepAliveMaxTimeout: deps.timeouts.idleMs,
-      headersTimeout: deps.timeouts.readMs,
-      bodyTimeout: deps.timeouts.readMs,
-      // undici's connector always sets TCP_NODELAY, which imageio needs (Nagle costs ~40 ms per PATCH);
-      // the tunnel's socket to the proxy sets it too.
-      connect: endpoint.httpProxy ? proxiedConnector(deps.tls, endpoint.httpProxy, deps.timeouts.connectMs) : { ...deps.tls, timeout: deps.timeouts.connectMs },
-    });
     const { connectMs, idleMs } = deps.timeouts;
-    this.ranged =
-      deps.rangedGets === 'undici' ? this.client : new SocketDispatcher({ origin: endpoint.origin, tls: deps.tls, connectMs, idleMs, proxy: endpoint.httpProxy ?? null });
+    this.dispatcher = new SocketDispatcher({ origin: endpoint.origin, tls: deps.tls, connectMs, idleMs, proxy: endpoint.httpProxy ?? null });
   }
 
   /** OPTIONS on the ticket: raw result (the session parses it). Touches the ticket. */
@@ -165,7 +154,7 @@ export class ImageioConnection {
   /** Size of the image from a GET without Range (legacy servers have no extents); closes this connection's socket. */
   async sizeFromGet(signal: AbortSignal): Promise<number> {
     return this.withRetry('Reading the image size', 'network-and-5xx', signal, undefined, async (ctx) => {
-      const res = await exchange(this.client, this.request({ method: 'GET', path: this.endpoint.path, signal }), { headOnly: true }).catch((err: unknown) =>
+      const res = await exchange(this.dispatcher, this.request({ method: 'GET', path: this.endpoint.path, signal }), { headOnly: true }).catch((err: unknown) =>
         this.rethrow(err, ctx),
       );
       if (res.status !== 200) throw statusError(res.status, res.body, ctx, res.headers);
@@ -181,13 +170,14 @@ export class ImageioConnection {
    */
   async get(offset: number, length: number, buffers: PieceBuffers, sink: RangeSink, signal: AbortSignal): Promise<void> {
     let done = 0;
+    const ranged = this.deps.rangedGets === 'undici' ? await (this.undici ??= import('./undici-client.js').then((m) => m.undiciClient(this.endpoint, this.deps))) : this.dispatcher;
     await this.withRetry(`Downloading bytes ${offset}-${offset + length - 1}`, 'network-and-5xx', signal, undefined, async (ctx) => {
       const start = offset + done;
       const want = length - done;
       const receiver = new RangeReceiver(start, want, buffers, sink, ctx);
       const req = this.request({ method: 'GET', path: this.endpoint.path, headers: { range: `bytes=${start}-${start + want - 1}` }, signal });
       try {
-        const res = await exchange(this.ranged, req, { receiver }).catch((err: unknown) => this.rethrow(err, ctx));
+        const res = await exchange(ranged, req, { receiver }).catch((err: unknown) => this.rethrow(err, ctx));
         if (res.status !== 206) throw statusError(res.status, res.body, ctx, res.headers);
         await receiver.finish();
       } finally {
@@ -242,12 +232,13 @@ export class ImageioConnection {
 
   /** Closes the socket. */
   async close(): Promise<void> {
-    if (this.ranged instanceof SocketDispatcher) this.ranged.close();
-    await this.client.destroy().catch(() => {});
+    this.dispatcher.close();
+    const undici = await this.undici?.catch(() => null);
+    await undici?.destroy().catch(() => {});
   }
 
   private async patch(op: Record<string, unknown>, what: string, retryOn: RetryOn, signal: AbortSignal): Promise<void> {
-    // One small Buffer: undici writes headers and body in one corked write (no Nagle/delayed-ACK stall).
+    // One small Buffer: written with the headers in one write (no Nagle/delayed-ACK stall).
     const body = Buffer.from(JSON.stringify(op));
     await this.withRetry(what, retryOn, signal, undefined, async (ctx) => {
       const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
@@ -269,7 +260,7 @@ export class ImageioConnection {
     collectLimit?: number,
   ): Promise<ExchangeResult> {
     const options = receiver ? { receiver } : {};
-    return exchange(this.client, this.request(r), collectLimit ? { ...options, collectLimit } : options).catch((err: unknown) => this.rethrow(err, ctx));
+    return exchange(this.dispatcher, this.request(r), collectLimit ? { ...options, collectLimit } : options).catch((err: unknown) => this.rethrow(err, ctx));
   }
 
   private rethrow(err: unknown, ctx: ErrorContext): never {

@@ -18,7 +18,7 @@ export interface DownloadOptions {
   readonly sink: DownloadSink;
   /** Requested workers (default 4); capped by max_readers and 8. */
   readonly workers?: number;
-  /** Size of each worker's two reusable buffers (default 4 MiB). */
+  /** Size of each worker's two reusable buffers (default DEFAULT_PIECE_SIZE, 1 MiB). */
   readonly pieceSize?: number;
   readonly onProgress?: (progress: CopyProgress) => void;
   /** Called when a range is completely written (zero ranges are never written), for a resume journal. */

@@ -12,8 +12,13 @@ export interface PieceBuffers {
   readonly b: Buffer;
 }
 
-/** Default piece size: the reference client's 4 MiB buffer. */
-export const DEFAULT_PIECE_SIZE = 4 * 1024 * 1024;
+/**
+ * Default piece size: 1 MiB, two per worker. The requests stay as large as the plan makes them (a
+ * 4 MiB GET fills four pieces); only the reads, writes and TLS writes are 1 MiB. Measured against
+ * the real imageio with 4 workers: peak RSS 89-94 MiB with 4 MiB pieces (the reference client's
+ * buffer), 83-87 MiB with 1 MiB, at the same client CPU (docs/benchmarks.md).
+ */
+export const DEFAULT_PIECE_SIZE = 1024 * 1024;
 
 /** Allocates a worker's piece buffers once; they are reused for every request of that worker. */
 export function allocPieceBuffers(pieceSize = DEFAULT_PIECE_SIZE): PieceBuffers {

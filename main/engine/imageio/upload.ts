@@ -21,7 +21,7 @@ export interface UploadOptions {
   /** Requested workers (default 4); capped by max_writers and 8. */
   readonly workers?: number;
   readonly zeroMode: ZeroMode;
-  /** Size of each worker's two reusable buffers (default 4 MiB). */
+  /** Size of each worker's two reusable buffers (default DEFAULT_PIECE_SIZE, 1 MiB). */
   readonly pieceSize?: number;
   /** How many times a 5xx may make us resend everything since the last flush (default 3). */
   readonly maxReplays?: number;

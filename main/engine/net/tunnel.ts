@@ -1,5 +1,5 @@
 /**
- * A CONNECT tunnel through an HTTP proxy, and undici connectors that use it. The TLS session runs
+ * A CONNECT tunnel through an HTTP proxy (undici's connectors that use it: connectors.ts). The TLS session runs
  * inside the tunnel end to end with the server, with the same options as a direct connection: the
  * engine CA (pinned), the host name check and SNI (never sent for an IP address) are those of the
  * server, and the proxy sees only the host and port it is asked to connect to.
@@ -10,10 +10,8 @@
  * the proxy and say what to do.
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
-import { buildConnector } from 'undici';
-import { asError, DiskFerryError, errorCode, errorMessage } from '../errors.js';
-import { bareHost, describeProxy, portOf, type ProxyResolver } from './proxy.js';
+import { DiskFerryError, errorCode, errorMessage } from '../errors.js';
+import { bareHost, describeProxy, portOf } from './proxy.js';
 
 /** The proxy's answer head is a few hundred bytes; more is not an HTTP proxy. */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -104,50 +102,4 @@ export function openTunnel(proxy: URL, host: string, port: number, o: { timeoutM
     o.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', onConnect).on('data', onData).once('error', onError).once('close', onClose);
   });
-}
-
-/**
- * An undici `connect` function that tunnels through `proxy` and then starts TLS with `tls` inside
- * the tunnel, through undici's own connector (its servername rules and session cache). Plain
- * `http:` origins get the tunnel itself.
- */
-export function proxiedConnector(tls: ConnectionOptions, proxy: URL, connectMs: number): buildConnector.connector {
-  const secure = buildConnector({ ...tls, timeout: connectMs } as buildConnector.BuildOptions);
-  return (opts, callback) => {
-    const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-    const host = opts.hostname.startsWith('[') ? opts.hostname.slice(1, -1) : opts.hostname;
-    openTunnel(proxy, host, port, { timeoutMs: connectMs }).then(
-      (socket) => (opts.protocol === 'https:' ? secure({ ...opts, httpSocket: socket }, callback) : callback(null, socket)),
-      (err: Error) => callback(err, null),
-    );
-  };
-}
-
-/**
- * An undici `connect` function that asks `resolve` for each new connection whether to go through a
- * proxy (for a long-lived Agent whose proxy settings may change while it lives).
- */
-export function routedConnector(tls: ConnectionOptions, resolve: ProxyResolver, connectMs: number): buildConnector.connector {
-  const direct = buildConnector({ ...tls, timeout: connectMs } as buildConnector.BuildOptions);
-  const viaProxy = new Map<string, buildConnector.connector>();
-  const through = (proxy: URL) => {
-    let c = viaProxy.get(proxy.href);
-    if (!c) viaProxy.set(proxy.href, (c = proxiedConnector(tls, proxy, connectMs)));
-    return c;
-  };
-  return (opts, callback) => {
-    let target: URL;
-    try {
-      target = new URL(`${opts.protocol}//${opts.host ?? `${opts.hostname}:${opts.port}`}`);
-    } catch (err) {
-      callback(asError(err), null);
-      return;
-    }
-    Promise.resolve()
-      .then(() => resolve(target))
-      .then(
-        (proxy) => (proxy ? through(proxy)(opts, callback) : direct(opts, callback)),
-        (err: Error) => callback(err, null),
-      );
-  };
 }

@@ -7,7 +7,7 @@ import { DiskFerryError, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import { tlsConnectOptions, type TrustSettings } from '../trust/tls.js';
 import type { ProxyResolver } from '../net/proxy.js';
-import { routedConnector } from '../net/tunnel.js';
+import { routedConnector } from '../net/connectors.js';
 import { cancelledError, httpError, notJsonError, redirectError, tryJson, type RequestContext } from './engine-errors.js';
 import { requestToken, revokeToken, type SsoEndpoint, type SsoToken } from './sso.js';
 import { realTimers, type Timers } from '../timers.js';

@@ -13,7 +13,7 @@ import { exchange } from '../ovirt/transport.js';
 import { engineBaseUrl, joinUrl } from '../ovirt/urls.js';
 import { certificateFingerprint, splitPemBundle } from './tls.js';
 import type { ProxyResolver } from '../net/proxy.js';
-import { routedConnector } from '../net/tunnel.js';
+import { routedConnector } from '../net/connectors.js';
 
 /** The engine CA as downloaded, with what the user needs to decide whether to trust it. */
 export interface EngineCa {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, Client, request } from 'undici';
 import { SocketDispatcher } from '../../../main/engine/imageio/http/socket-dispatcher.js';
 import { exchange } from '../../../main/engine/imageio/exchange.js';
-import { proxiedConnector, routedConnector } from '../../../main/engine/net/tunnel.js';
+import { proxiedConnector, routedConnector } from '../../../main/engine/net/connectors.js';
 import { createPki, type SimPki } from '../../../main/simulator/pki.js';
 import { startConnectProxy, type ConnectProxy } from '../../helpers/connect-proxy.js';
 

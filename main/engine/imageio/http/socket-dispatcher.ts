@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
-import { errors } from 'undici';
+import type { Socket } from 'node:net';
 import { asError } from '../../errors.js';
+import * as errors from './errors.js';
 import { malformed, type ParsedHead } from './response-head.js';
 import { ResponseParser, type ResponseSink } from './response-parser.js';
 import { READ_BUFFER, SocketPool, type PooledSocket, type SocketPoolOptions, type SocketReader } from './socket-pool.js';
@@ -30,11 +31,19 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 const EMPTY = Buffer.alloc(0);
 
 /**
- * A dispatcher for body-less requests (ranged GETs of image data) with undici's `dispatch(options,
- * handler)` and controller API, on sockets of its own (SocketPool) and a response parser of its own
- * (ResponseParser): body bytes are never copied on their way to the handler, and with direct reads
- * TLS decrypts them straight into the receiver's buffer. undici's WASM parser copied each chunk once
- * more and Node allocated a Buffer per TLS record: about twice curl's CPU (docs/benchmarks.md).
+ * The data plane's dispatcher, with undici's `dispatch(options, handler)` and controller API, on
+ * sockets of its own (SocketPool) and a response parser of its own (ResponseParser): body bytes are
+ * never copied on their way to the handler, and with direct reads TLS decrypts them straight into
+ * the receiver's buffer. undici's WASM parser copied each chunk once more and Node allocated a
+ * Buffer per TLS record: about twice curl's CPU (docs/benchmarks.md).
+ *
+ * Request bodies: a Buffer goes out with the head in one write (a PATCH is one TLS record, no
+ * Nagle or delayed-ACK stall); an async iterable (a PUT's pieces) is streamed with the
+ * Content-Length the caller gives (never chunked: imageio takes none), and the next piece is asked
+ * for only once the socket took the previous one, so the iterable may reuse its buffers. The head
+ * timer restarts with every slice the socket took (a server that stops taking the body times out
+ * like one that does not answer). An answer that comes before the body is complete ends the request and
+ * closes the connection, which is out of step.
  *
  * As with undici: timeouts are `headersTimeout` (the whole wait for the head, restarted by a 1xx)
  * and `bodyTimeout` (the longest gap between body bytes), neither running while the handler has
@@ -62,7 +71,7 @@ export class SocketDispatcher implements RequestDispatcher {
 }
 
 /** The request line and fields, checked against header injection. */
-function requestHead(o: Dispatcher.DispatchOptions, host: string): string {
+function requestHead(o: Dispatcher.DispatchOptions, host: string, body: RequestBody | null): { text: string; length: number } {
   const fields: Array<[string, string]> = [];
   const h = o.headers;
   if (Array.isArray(h)) for (let i = 0; i + 1 < h.length; i += 2) fields.push([String(h[i]), String(h[i + 1])]);
@@ -73,12 +82,44 @@ function requestHead(o: Dispatcher.DispatchOptions, host: string): string {
   if (!/^[A-Z]+$/.test(o.method) || !/^\/[^\s]*$/.test(o.path)) throw new errors.InvalidArgumentError('invalid method or path');
   let text = `${o.method} ${o.path} HTTP/1.1\r\n`;
   if (!fields.some(([n]) => n.toLowerCase() === 'host')) text += `host: ${host}\r\n`;
+  const declared = fields.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
+  if (body && Buffer.isBuffer(body)) {
+    if (declared === undefined) text += `content-length: ${body.length}\r\n`;
+    else if (declared !== String(body.length)) throw new errors.InvalidArgumentError('the content-length does not match the body');
+  } else if (body && (declared === undefined || !/^\d+$/.test(declared))) throw new errors.InvalidArgumentError('a streamed body needs its content-length');
+  const length = body ? (Buffer.isBuffer(body) ? body.length : Number(declared)) : 0;
   for (const [name, value] of fields) {
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) || /[\r\n\0]/.test(value)) throw new errors.InvalidArgumentError(`invalid request field ${name}`);
     text += `${name}: ${value}\r\n`;
   }
-  return `${text}\r\n`;
+  return { text: `${text}\r\n`, length };
 }
+
+type RequestBody = Buffer | AsyncIterable<Uint8Array>;
+
+/** The request's body as this dispatcher sends it; null for none. */
+function requestBody(body: unknown): RequestBody | null {
+  if (body === null || body === undefined) return null;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] === 'function') return body as AsyncIterable<Uint8Array>;
+  throw new errors.InvalidArgumentError('the body must be a Buffer, a string or an async iterable of bytes');
+}
+
+/** Resolves once the socket took `chunk` (its memory may be reused then); rejects when the socket failed. */
+function written(socket: Socket, chunk: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(chunk, (err) => (err ? reject(err) : resolve())));
+}
+
+/** A small body goes out with the head in one write; above this, in a write of its own. */
+const JOIN_BODY_BELOW = 64 * 1024;
+
+/**
+ * A piece is written in slices of this size, each once the socket took the one before: TLS holds the
+ * encrypted copy of a whole write until the kernel took it, so a 4 MiB piece on each of 4 connections
+ * kept ~14 MiB more memory at the peak of an upload than 256 KiB slices (docs/benchmarks.md).
+ */
+const WRITE_SLICE = 256 * 1024;
 
 /** One request on a pooled socket: the controller its handler gets, and the socket's reader. */
 class SocketRequest implements Dispatcher.DispatchController, SocketReader, ResponseSink {
@@ -95,6 +136,8 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
   private inReadBuffer = false;
   private eofPending = false;
   private readWhilePaused = 0;
+  /** The request body is still being written: an answer now leaves the connection out of step. */
+  private sending = false;
 
   constructor(
     private readonly pool: SocketPool,
@@ -115,10 +158,11 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
   }
 
   start(): void {
-    let head: string;
+    let head: { text: string; length: number };
+    let body: RequestBody | null;
     try {
-      if (this.o.body !== null && this.o.body !== undefined) throw new errors.InvalidArgumentError('this dispatcher sends requests without a body');
-      head = requestHead(this.o, this.pool.host);
+      body = requestBody(this.o.body);
+      head = requestHead(this.o, this.pool.host, body);
     } catch (err) {
       return this.fail(asError(err));
     }
@@ -131,10 +175,35 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
         socket.reader = this;
         this.armHeadTimer();
         socket.reading(true);
-        socket.socket.write(head, 'latin1');
+        if (body === null) socket.socket.write(head.text, 'latin1');
+        else if (Buffer.isBuffer(body) && body.length < JOIN_BODY_BELOW) socket.socket.write(Buffer.concat([Buffer.from(head.text, 'latin1'), body]));
+        else void this.send(socket.socket, head.text, body, head.length);
       },
       (err: Error) => this.fail(err),
     );
+  }
+
+  /** Writes the head and then the body, piece by piece, each once the socket took the one before. */
+  private async send(socket: Socket, head: string, body: RequestBody, length: number): Promise<void> {
+    this.sending = true;
+    let sent = 0;
+    try {
+      await written(socket, Buffer.from(head, 'latin1'));
+      for await (const chunk of Buffer.isBuffer(body) ? [body] : body) {
+        if (this.done) return;
+        sent += chunk.length;
+        if (sent > length) throw new errors.InvalidArgumentError(`the body is longer than its content-length (${length})`);
+        for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
+          await written(socket, chunk.subarray(at, at + WRITE_SLICE));
+          if (this.done) return;
+          if (!this.parser.head) this.armHeadTimer();
+        }
+      }
+      if (sent !== length) throw new errors.InvalidArgumentError(`the body ended after ${sent} of its ${length} bytes`);
+      this.sending = false;
+    } catch (err) {
+      this.fail(asError(err));
+    }
   }
 
   abort(reason: Error): void {
@@ -269,7 +338,7 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
   private succeed(keep: boolean): void {
     this.done = true;
     this.clearHeadTimer();
-    if (this.socket) this.pool.release(this.socket, keep);
+    if (this.socket) this.pool.release(this.socket, keep && !this.sending);
     this.handler.onResponseEnd?.(this, this.parser.trailers);
   }
 
@@ -288,7 +357,10 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
   private armHeadTimer(): void {
     this.clearHeadTimer();
     const ms = this.o.headersTimeout ?? DEFAULT_TIMEOUT_MS;
-    if (ms > 0) this.headTimer = setTimeout(() => this.fail(new errors.HeadersTimeoutError(`no answer from the server within ${(ms / 1000).toFixed(1)} s`)), ms);
+    const waited = `${(ms / 1000).toFixed(1)} s`;
+    const timedOut = () =>
+      this.fail(new errors.HeadersTimeoutError(this.sending ? `the server took no data for ${waited}` : `no answer from the server within ${waited}`));
+    if (ms > 0) this.headTimer = setTimeout(timedOut, ms);
   }
 
   private clearHeadTimer(): void {

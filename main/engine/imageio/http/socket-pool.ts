@@ -1,6 +1,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { errors } from 'undici';
+import * as errors from './errors.js';
 import { openTunnel } from '../../net/tunnel.js';
 
 /** The socket's read buffer: TLS hands over at most one 16 KiB record per read, TCP more. */
