@@ -7,6 +7,7 @@
 import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
 import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
+import type { TokenBucketPorts } from '../engine/queue/token-bucket.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -36,6 +37,10 @@ export interface AppCoreOptions {
   readonly rangedGets?: RangedGetDispatcher;
   /** The OS's sparse files for the download plan and the runs (tests feed one what another OS answers); this OS's by default. */
   readonly sparse?: SparseFiles;
+  /** Clock and timers of the bandwidth limit (default the ports'): tests measure and pace the limit on an injected clock. */
+  readonly bandwidthClock?: TokenBucketPorts;
+  /** At most one progress notice per transfer this often (default 500 ms; tests that step the limit's clock read every one). */
+  readonly progressIntervalMs?: number;
 }
 
 /** See the file comment. */
@@ -95,6 +100,8 @@ export class AppCore {
       },
       ...(options.engineTimeoutMs !== undefined ? { engineTimeoutMs: options.engineTimeoutMs } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+      ...(options.bandwidthClock ? { bandwidthClock: options.bandwidthClock } : {}),
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
     this.transfers.attach(this.queue);
     this.engineTransfers = new EngineTransfersService({
