@@ -39,8 +39,6 @@ export interface AppCoreOptions {
   readonly sparse?: SparseFiles;
   /** Clock and timers of the bandwidth limit (default the ports'): tests measure and pace the limit on an injected clock. */
   readonly bandwidthClock?: TokenBucketPorts;
-  /** At most one progress notice per transfer this often (default 500 ms; tests that step the limit's clock read every one). */
-  readonly progressIntervalMs?: number;
 }
 
 /** See the file comment. */
@@ -101,7 +99,6 @@ export class AppCore {
       ...(options.engineTimeoutMs !== undefined ? { engineTimeoutMs: options.engineTimeoutMs } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
       ...(options.bandwidthClock ? { bandwidthClock: options.bandwidthClock } : {}),
-      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     });
     this.transfers.attach(this.queue);
     this.engineTransfers = new EngineTransfersService({

@@ -48,8 +48,6 @@ export interface EngineQueueAdapterOptions {
   readonly calendar?: Calendar;
   /** Clock and timers of the bandwidth limit (default `now` and `timers`; tests drive it). */
   readonly bandwidthClock?: TokenBucketPorts;
-  /** At most one progress event per transfer this often (default the queue's, 500 ms). */
-  readonly progressIntervalMs?: number;
   /** Called once each time a transfer reaches completed, failed or cancelled, with the storage domain its job used. */
   readonly onFinished?: (view: TransferView, storageDomainKey: string | null) => void;
   /** True while at least one transfer moves bytes. */
@@ -155,7 +153,6 @@ export class EngineQueueAdapter implements TransferQueuePort {
         power: { setAwake: (awake) => this.o.onAwake?.(awake) },
         ...(this.o.calendar ? { calendar: this.o.calendar } : {}),
         ...(this.o.bandwidthClock ? { bandwidthClock: this.o.bandwidthClock } : {}),
-        ...(this.o.progressIntervalMs !== undefined ? { progressIntervalMs: this.o.progressIntervalMs } : {}),
         closeGraceMs: 15_000,
       },
       queueSettingsOf(this.o.settings(), this.o.retryBaseMs),
