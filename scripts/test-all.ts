@@ -4,8 +4,8 @@
  * 1. The static checks and the end-to-end tests side by side: lint, the Node typecheck and the web
  *    typecheck are three single-threaded programs, and the e2e tests in Chromium
  *    (`npm run test:e2e`) mostly wait on their web hosts; on two cores the four take about the time
- *    of the slowest. The typechecks are incremental (`npm run typecheck`): a second run re-checks
- *    only what changed since the first.
+ *    of the slowest. The typechecks are incremental (`npm run typecheck`) and lint keeps a cache
+ *    (`npm run lint`, eslint.config.js): a second run re-checks only what changed since the first.
  * 2. The unit and integration tests with the secrets scan (`scripts/test-unit.ts`; vitest runs
  *    several files at once and keeps two cores busy by itself, see vitest.config.ts), alone: nothing
  *    else competes with its timing-sensitive tests (docs/architecture.md, "The test suite").

@@ -9,6 +9,7 @@ import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import { BackupsService } from './backups-service.js';
 import { RestoreService } from './restore-service.js';
+import type { TokenBucketPorts } from '../engine/queue/token-bucket.js';
 import { CatalogService } from './catalog-service.js';
 import { ChangeBus, type ChangeNotice } from './change-bus.js';
 import { notificationLanguage, notificationTitle } from './notification-text.js';
@@ -40,6 +41,8 @@ export interface AppCoreOptions {
   readonly sparse?: SparseFiles;
   /** The command line's record of its plain commands' transfers (hosts pass `ledgerDir()`): the engine transfers view names their owner. */
   readonly commandLineLedger?: string;
+  /** Clock and timers of the bandwidth limit (default the ports'): tests measure and pace the limit on an injected clock. */
+  readonly bandwidthClock?: TokenBucketPorts;
 }
 
 /** See the file comment. */
@@ -101,6 +104,7 @@ export class AppCore {
       },
       ...(options.engineTimeoutMs !== undefined ? { engineTimeoutMs: options.engineTimeoutMs } : {}),
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+      ...(options.bandwidthClock ? { bandwidthClock: options.bandwidthClock } : {}),
     });
     this.transfers.attach(this.queue);
     this.restores = new RestoreService({ engines: this.engines, catalog: this.catalog, settings: this.settings, transfers: this.transfers, planned: this.planned, newId: ports.newId });

@@ -2,17 +2,24 @@
  * The app core's queue is the engine's TransferQueue: through the app core's handlers against the
  * simulator, its settings (bandwidth limit, window, concurrency, per-storage-domain limit) are
  * enforced, the user's actions work, failures are retried, and a restart recovers what was running
- * (a download continues from its journal). Nothing asserts on elapsed time; the bandwidth test
- * measures bytes over a window with a generous tolerance. Downloads that must still be running at
- * some point use disks of the test's own, with just enough data for that (the seeded 192 MiB disk
- * cost the file most of its time, moving and hashing data no check needed).
+ * (a download continues from its journal). Nothing asserts on elapsed time.
+ *
+ * The bandwidth limit runs on a clock of the test's own (AppCoreOptions.bandwidthClock): the
+ * bandwidth test measures the rate over a window of that clock, stepped only once the transfers it
+ * released wait on it again, so the rate is the limit's however busy the machine (the real-clock
+ * measurement is the queue's, in `npm run test:soak`). The tests that need a transfer still running
+ * at some point (the window closing on it, a pause, a restart) pace it by the limit on that clock,
+ * which stands still until they move it: a few MiB of data do where real seconds of a slowed
+ * simulator had to be outlasted. Each test has its own simulator, core and clock: none depends on
+ * what another left behind (settings, transfers, reservations on the clock).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TransferView } from '../../shared/ipc.js';
 import { expectDiskEqualsFile, expectFileEqualsDisk, expectFileEqualsSeed, makeSparseImage, MiB, seededDiskId } from '../integration/helpers.js';
 import { addSimDisk } from '../integration/queue-helpers.js';
+import { advanceAndSettle, FakeClock } from '../engine/queue/fake-clock.js';
 import { startCore, until, type CoreHarness } from './helpers.js';
 
 const ENDED = ['completed', 'failed', 'cancelled'];
@@ -44,14 +51,17 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
   let h: CoreHarness;
   let dataNfs: string;
   let dataIscsi: string;
-  beforeAll(async () => {
-    h = await startCore();
+  /** The clock of the bandwidth limit: stands still until the test moves it. */
+  let limitClock: FakeClock;
+  beforeEach(async () => {
+    limitClock = new FakeClock(Date.parse('2024-01-01T00:00:00Z'));
+    h = await startCore({ core: { bandwidthClock: limitClock } });
     await h.call('engines:demo', undefined);
     const domains = await h.call('catalog:storageDomains', {});
     dataNfs = domains.find((d) => d.name === 'data-nfs')!.id;
     dataIscsi = domains.find((d) => d.name === 'data-iscsi')!.id;
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await h.close();
   });
 
@@ -72,6 +82,32 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
       { start: MiB, length: (dataMiB / 2) * MiB },
       { start: dataMiB * MiB + MiB, length: (dataMiB / 2) * MiB },
     ]);
+  /**
+   * A transfer reports its progress at most every 250 ms of the real clock (ProgressTracker): a
+   * change that soon after the last report waits for the next one. Steps of the limit's clock that
+   * follow each other faster would be read before the bytes they released are reported.
+   */
+  const REPORT_MS = 300;
+  /**
+   * Lets data through the bandwidth limit, half a second of its clock at a time (then REPORT_MS of
+   * the real clock, so the next step's first change is reported at once), until `moved` holds.
+   * Between calls the limit's clock stands still: a transfer paced by it is surely still running,
+   * however fast or busy the machine.
+   */
+  const moveUntil = async (moved: () => boolean, ids: readonly string[], what: string) => {
+    const onWire = () => ids.reduce((sum, id) => sum + view(id).progress.bytesOnWire, 0);
+    const deadline = Date.now() + 30_000;
+    while (!moved()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await advanceAndSettle(limitClock, 500, onWire);
+      await new Promise((r) => setTimeout(r, REPORT_MS));
+    }
+  };
+  /** Lifts the bandwidth limit: the reservations made on its clock fall due, the rest runs unpaced. */
+  const unlimit = async () => {
+    await h.call('settings:set', { bandwidthLimit: null });
+    await limitClock.advance(60_000);
+  };
   /** The engine queue's job as persisted in the app's `transfers` document. */
   const storedJob = (id: string) => {
     const doc = h.store.documents.get('transfers') as { version: number; queue: { jobs: Array<{ id: string; result: { resumedBytes: number } | null }> } };
@@ -79,40 +115,50 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
   };
 
   it('enforces the bandwidth limit of the settings over all running transfers, and lifts it at once', { timeout: 120_000 }, async () => {
-    const LIMIT = 8 * MiB;
+    // On the limit's injected clock, stepped once the transfers it released wait on it again: the
+    // rate is the limit's however busy the machine (as in test/integration/queue-bandwidth.test.ts,
+    // whose soak measures the limit on the real clock).
+    const LIMIT = 4 * MiB;
     const WARMUP_MS = 1500;
     const WINDOW_MS = 5000;
+    const STEP_MS = 500;
     await h.call('settings:set', { bandwidthLimit: LIMIT, maxConcurrent: 2 });
-    // Together the two move 8 MiB/s x 6.5 s = 52 MiB in warm-up and window; 64 MiB each outlasts that
+    // Together the two move 4 MiB/s x 6.5 s = 26 MiB in warm-up and window; 32 MiB each outlasts that
     // even for the download, which gets the bigger share (it reserves bigger pieces).
     const src = join(h.dir, 'bw-up.raw');
-    await makeSparseImage(src, 96 * MiB, [{ start: 0, length: 64 * MiB }]);
-    const bwDisk = await disk('bw-download', 64);
+    await makeSparseImage(src, 48 * MiB, [{ start: 0, length: 32 * MiB }]);
+    const bwDisk = await disk('bw-download', 32);
     const { queued: [up] } = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'bw-upload' }] });
     const { queued: [down] } = await h.call('transfers:addDownloads', { diskIds: [bwDisk], folder: await folder('bw'), format: 'raw', existing: 'overwrite' });
     const ids = [up!.id, down!.id];
     const onWire = () => ids.reduce((sum, id) => sum + view(id).progress.bytesOnWire, 0);
     const samples: Array<[number, number]> = [];
     try {
-      await until(() => ids.every((id) => view(id).progress.bytesOnWire > 0), 60_000, 'bytes to move');
-      const t0 = Date.now();
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          const t = Date.now() - t0;
-          if (t >= WARMUP_MS) samples.push([t, onWire()]);
-          if (t >= WARMUP_MS + WINDOW_MS) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 100);
-      });
+      // Time stands still until both move data: each one's first reservation waits on the limit.
+      await until(() => ids.every((id) => view(id).state === 'transferring') && limitClock.armed >= ids.length, 60_000, 'both transfers waiting on the limit');
+      // After each step the real clock moves past the progress reports' interval (REPORT_MS); half
+      // a second of the limit's clock per step keeps that to ten steps in the window.
+      const t0 = limitClock.now();
+      const step = async () => {
+        await advanceAndSettle(limitClock, STEP_MS, onWire);
+        await new Promise((r) => setTimeout(r, REPORT_MS));
+      };
+      while (limitClock.now() - t0 < WARMUP_MS) await step();
+      samples.push([limitClock.now() - t0, onWire()]);
+      while (limitClock.now() - t0 < WARMUP_MS + WINDOW_MS) {
+        await step();
+        samples.push([limitClock.now() - t0, onWire()]);
+      }
       // Both still had data to move at the end of the window: the rate is the limit's.
       for (const id of ids) expect(view(id).state).toBe('transferring');
     } finally {
-      await h.call('settings:set', { bandwidthLimit: null });
+      await unlimit();
     }
     const rate = slope(samples);
-    // Generous bounds for a shared, busy machine: unlimited, the simulator moves many times the limit.
+    // The bounds of the real-clock measurement this replaced. Above the limit cannot happen on this
+    // clock; below it, when the machine is so busy that a step is taken before the work it released
+    // waits again (fake-clock.ts), or a read before the transfers reported (above).
+    expect(samples.length).toBeGreaterThan(WINDOW_MS / STEP_MS);
     expect(rate, `measured ${(rate / MiB).toFixed(2)} MiB/s`).toBeLessThan(LIMIT * 1.25);
     expect(rate, `measured ${(rate / MiB).toFixed(2)} MiB/s`).toBeGreaterThan(LIMIT * 0.5);
 
@@ -125,18 +171,19 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
 
   it('keeps window jobs waiting outside the window, holds a running one when it closes, and runs them when it opens', async () => {
     const dir = await folder('window');
-    // Open now: the window job starts.
-    await h.call('settings:set', { scheduleWindow: { start: hhmm(-60), end: hhmm(60) } });
-    // Slow (per data connection), so that the closing window meets it running.
-    h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
-    // 8 MiB moved when the window closes leaves 56 MiB: 7 s at 4 connections x 2 MiB/s.
-    const runningDisk = await disk('window-running', 64);
+    // Open now: the window job starts, paced by the limit on its clock (see moveUntil), so that the
+    // closing window meets it running. Enough data that its workers always have more to reserve:
+    // the last pieces, once reserved, would be released by the steps that follow without waiting on
+    // the clock again, and could end the download before the view shows them.
+    await h.call('settings:set', { scheduleWindow: { start: hhmm(-60), end: hhmm(60) }, bandwidthLimit: 4 * MiB });
+    const runningDisk = await disk('window-running', 32);
     const { queued: [running] } = await h.call('transfers:addDownloads', { diskIds: [runningDisk], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
-    await until(() => view(running!.id).progress.bytesOnWire >= 8 * MiB, 30_000, 'the window job to move data');
+    // A download reports (and journals) each 4 MiB piece it wrote.
+    await moveUntil(() => view(running!.id).progress.bytesOnWire >= 4 * MiB, [running!.id], 'the window job to move data');
     // Closed: the running download is held (stopped with its journal), new window jobs wait, `now` jobs run.
     await h.call('settings:set', { scheduleWindow: { start: hhmm(120), end: hhmm(180) } });
     await until(() => view(running!.id).state === 'waiting', 30_000, 'the running job to be held');
-    h.sim.faults.bandwidthBytesPerSecond = null;
+    await unlimit();
     const { queued: [later] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('db01-disk0')], folder: dir, format: 'raw', existing: 'overwrite', start: 'window' });
     expect(view(later!.id).state).toBe('waiting');
     const { queued: [now] } = await h.call('transfers:addDownloads', { diskIds: [seededDiskId('empty-10g')], folder: dir, format: 'raw', existing: 'overwrite', start: 'now' });
@@ -168,8 +215,6 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     }
     const { queued: added } = await h.call('transfers:addUploads', { items });
     for (const t of added) await settled(t.id);
-    h.sim.faults.latencyMs = 0;
-    await h.call('settings:set', { maxConcurrent: 2, maxPerStorageDomain: null });
     const [nfsA, nfsB, iscsi] = added.map((t) => view(t.id));
     for (const t of [nfsA!, nfsB!, iscsi!]) expect(t.state, t.error?.message).toBe('completed');
     const [a, b] = [span(nfsA!), span(nfsB!)].sort((x, y) => x[0] - y[0]);
@@ -179,12 +224,11 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
   });
 
   it('pauses, resumes, moves, cancels, retries and removes transfers', async () => {
-    await h.call('settings:set', { maxConcurrent: 1 });
-    h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
+    // The first must still be running after a pause, a resume and a cancel: paced by the limit on
+    // its clock, which stands still here (see moveUntil).
+    await h.call('settings:set', { maxConcurrent: 1, bandwidthLimit: 4 * MiB });
     const dir = await folder('actions');
-    // The first must still be running after a pause, a resume and a cancel: 96 MiB, 12 s of data at
-    // 4 connections x 2 MiB/s.
-    const firstDisk = await disk('actions-first', 96);
+    const firstDisk = await disk('actions-first', 16);
     const { queued: [first, second, third] } = await h.call('transfers:addDownloads', {
       diskIds: [firstDisk, seededDiskId('db01-disk0'), seededDiskId('web-01-disk1')],
       folder: dir,
@@ -211,7 +255,7 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     expect(view(first!.id).actions).toMatchObject({ retry: true, remove: true, cancel: false });
     const removeRunning = await h.invoke('transfers:remove', { id: third!.id });
     expect(!removeRunning.ok && removeRunning.error.code).toBe('conflict');
-    h.sim.faults.bandwidthBytesPerSecond = null;
+    await unlimit();
     await h.call('transfers:retry', { id: first!.id });
     await h.call('transfers:resume', { id: second!.id });
     for (const t of [first!, second!, third!]) await settled(t.id);
@@ -220,7 +264,6 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
     await expectFileEqualsDisk(h.sim, firstDisk, view(first!.id).localPath);
     await h.call('transfers:remove', { id: first!.id });
     expect(h.snapshot('transfers:changed').transfers.some((t) => t.id === first!.id)).toBe(false);
-    await h.call('settings:set', { maxConcurrent: 2 });
   });
 
   it('retries a transfer after a retryable engine failure, then completes', async () => {
@@ -243,19 +286,18 @@ describe('app core queue: the engine TransferQueue behind the app', () => {
 
   it('after a restart of the app core, continues an interrupted download from its journal and re-attaches an upload', async () => {
     const dir = await folder('restart');
-    h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
-    // 16 MiB moved when the core closes leaves 48 MiB of the download (6 s at 4 connections x 2 MiB/s)
-    // and most of the upload.
-    const restartDisk = await disk('restart-download', 64);
+    // Paced by the limit on its clock (see moveUntil): both are surely running when the core closes,
+    // with more data than the steps up to then can release (see the window test).
+    await h.call('settings:set', { bandwidthLimit: 4 * MiB });
+    const restartDisk = await disk('restart-download', 32);
     const { queued: [t] } = await h.call('transfers:addDownloads', { diskIds: [restartDisk], folder: dir, format: 'raw', existing: 'overwrite' });
     const src = join(h.dir, 'restart-up.raw');
-    await makeSparseImage(src, 96 * MiB, [{ start: 0, length: 64 * MiB }]);
+    await makeSparseImage(src, 48 * MiB, [{ start: 0, length: 32 * MiB }]);
     const { queued: [u] } = await h.call('transfers:addUploads', { items: [{ path: src, storageDomainId: dataNfs, diskName: 'restart-upload' }] });
-    await until(() => view(t!.id).progress.bytesOnWire >= 16 * MiB && view(u!.id).progress.bytesOnWire > 0, 60_000, 'some data');
-    await h.restart(async () => {
-      h.sim.faults.bandwidthBytesPerSecond = null;
-    });
+    await moveUntil(() => view(t!.id).progress.bytesOnWire >= 8 * MiB && view(u!.id).progress.bytesOnWire > 0, [t!.id, u!.id], 'some data');
+    await h.restart();
     await h.call('engines:demo', undefined);
+    await unlimit();
     await settled(t!.id);
     await settled(u!.id);
     expect(view(u!.id).state, view(u!.id).error?.message).toBe('completed');

@@ -91,8 +91,8 @@ test('works at 1024×700 in English and Japanese: nothing cut, a resizable split
   await app.keyboard.press('Home');
   for (let i = 0; i < 5; i++) await app.keyboard.press('ArrowRight');
   const chosen = await paneWidth(app);
-  // Remembered in the settings (main's), so a new window opens with it.
-  await app.waitForTimeout(300);
+  // Remembered in the settings (main's), so a new window opens with it: reloaded once main has it.
+  await expect.poll(() => host.core.snapshot('settings:changed').sidebarWidth).toBe(chosen);
   await app.reload();
   await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
   await expect.poll(() => paneWidth(app)).toBe(chosen);

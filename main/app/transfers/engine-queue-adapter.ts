@@ -23,6 +23,7 @@ import { isActive, isPending, isTerminal } from '../../engine/queue/states.js';
 import { parseQueueDocument, type QueueDocument, type QueueStore } from '../../engine/queue/store.js';
 import { TransferQueue } from '../../engine/queue/transfer-queue.js';
 import type { Timers } from '../../engine/timers.js';
+import type { TokenBucketPorts } from '../../engine/queue/token-bucket.js';
 import type { TransferDeps } from '../../engine/transfer/deps.js';
 import type { DocumentStore } from '../ports.js';
 import { isV1Document, migrateV1 } from './migrate.js';
@@ -45,6 +46,8 @@ export interface EngineQueueAdapterOptions {
   readonly retryBaseMs?: number;
   /** Local time for the window (default the host's time zone). */
   readonly calendar?: Calendar;
+  /** Clock and timers of the bandwidth limit (default `now` and `timers`; tests drive it). */
+  readonly bandwidthClock?: TokenBucketPorts;
   /** Called once each time a transfer reaches completed, failed or cancelled, with the storage domain its job used. */
   readonly onFinished?: (view: TransferView, storageDomainKey: string | null) => void;
   /** True while at least one transfer moves bytes. */
@@ -149,6 +152,7 @@ export class EngineQueueAdapter implements TransferQueuePort {
         log: this.o.log,
         power: { setAwake: (awake) => this.o.onAwake?.(awake) },
         ...(this.o.calendar ? { calendar: this.o.calendar } : {}),
+        ...(this.o.bandwidthClock ? { bandwidthClock: this.o.bandwidthClock } : {}),
         closeGraceMs: 15_000,
       },
       queueSettingsOf(this.o.settings(), this.o.retryBaseMs),

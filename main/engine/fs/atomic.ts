@@ -8,7 +8,9 @@ const tempPattern = (name: string) => new RegExp(`^${name.replace(/[.*+?^${}()|[
 
 /**
  * Removes the temporary files a process killed in the middle of writeFileAtomic(path) left beside
- * it. Only those at least `olderThanMs` old: a younger one may belong to a save running right now.
+ * it. Only those at least `olderThanMs` old: a younger one may belong to a save running right now;
+ * with 0, all of them, whatever their time says (a file written in the same millisecond can carry a
+ * modification time a fraction of a millisecond after `Date.now()`, which is whole milliseconds).
  * Returns how many were removed; a folder that cannot be read removes nothing.
  */
 export async function removeStaleTemps(path: string, olderThanMs: number): Promise<number> {
@@ -21,7 +23,7 @@ export async function removeStaleTemps(path: string, olderThanMs: number): Promi
     if (!pattern.test(name)) continue;
     const file = join(dir, name);
     const mtime = await stat(file).then((s) => s.mtimeMs, () => null);
-    if (mtime === null || now - mtime < olderThanMs) continue;
+    if (mtime === null || (olderThanMs > 0 && now - mtime < olderThanMs)) continue;
     await rm(file, { force: true });
     removed++;
   }

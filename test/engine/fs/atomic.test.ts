@@ -39,6 +39,15 @@ describe('temporary files of atomic writes', () => {
     expect((await readdir(dir)).sort()).toEqual(['other.json.0123456789ab.tmp', 'queue.json', 'queue.json.ffffffffffff.tmp', 'queue.json.old.tmp', 'queueXjson.0123456789ab.tmp']);
   });
 
+  it('removes every one when asked for any age, also one whose time is a little ahead of the clock', async () => {
+    // Date.now() is whole milliseconds, a file's time is not: a file written in the same
+    // millisecond looks up to a millisecond younger than zero. A clock stepped back does the same.
+    await leftover('queue.json.0123456789ab.tmp', -1000);
+    await leftover('queue.json.ffffffffffff.tmp', 0);
+    expect(await removeStaleTemps(join(dir, 'queue.json'), 0)).toBe(2);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('finds nothing to do in a folder that does not exist', async () => {
     expect(await removeStaleTemps(join(dir, 'missing', 'queue.json'), 0)).toBe(0);
   });
