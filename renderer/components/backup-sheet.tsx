@@ -11,7 +11,7 @@ import type { ErrorInfo, Result } from '../../shared/errors.js';
 import type { AddBackupsRequest, AddTransfersResult, BackupMode, BackupPlan, BackupPlanItem, BackupPlanRequest, ScheduleWindow, StartMode, VmView } from '../../shared/ipc.js';
 import { errorReason } from '../lib/error-text.js';
 import { formatBytes } from '../lib/format.js';
-import { OutcomeSummary } from './plan-parts.js';
+import { OutcomeSummary, PlanFooter } from './plan-parts.js';
 import { Sheet } from './sheet.js';
 import { StartChoice } from './start-choice.js';
 
@@ -95,22 +95,7 @@ export function BackupSheet({ vmIds, vms, folder: remembered, window: schedule, 
       onSubmit={() => void submit()}
       wide
       testId="backup-sheet"
-      footer={
-        outcome ? (
-          <button type="button" className="primary" onClick={onClose}>
-            {t('common.close')}
-          </button>
-        ) : (
-          <>
-            <button type="button" onClick={onClose}>
-              {t('common.cancel')}
-            </button>
-            <button type="submit" className="primary" disabled={!canStart} data-testid="backup-start">
-              {t('backups.start', { count: accepted.length })}
-            </button>
-          </>
-        )
-      }
+      footer={<PlanFooter done={outcome !== null} onClose={onClose} canStart={canStart} startLabel={t('backups.start', { count: accepted.length })} startTestId="backup-start" />}
     >
       <fieldset className="radio-column">
         <legend>{t('backups.mode')}</legend>

@@ -14,7 +14,7 @@ import { folderNotes } from '../lib/download-folder.js';
 import { formatBytes } from '../lib/format.js';
 import { previewFileName, unknownPlaceholders } from '../lib/name-preview.js';
 import { runningVms, skippedAt } from '../lib/plan-checks.js';
-import { OutcomeMark, OutcomeSummary } from './plan-parts.js';
+import { OutcomeMark, OutcomeSummary, PlanFooter } from './plan-parts.js';
 import { Sheet } from './sheet.js';
 import { StartChoice } from './start-choice.js';
 
@@ -93,22 +93,7 @@ export function DownloadPlanSheet({ disks, settings, window: schedule, locale, n
       onSubmit={() => void submit()}
       wide
       testId="download-plan"
-      footer={
-        outcome ? (
-          <button type="button" className="primary" onClick={onClose}>
-            {t('common.close')}
-          </button>
-        ) : (
-          <>
-            <button type="button" onClick={onClose}>
-              {t('common.cancel')}
-            </button>
-            <button type="submit" className="primary" disabled={!canStart}>
-              {t('download.start', { count: included.length })}
-            </button>
-          </>
-        )
-      }
+      footer={<PlanFooter done={outcome !== null} onClose={onClose} canStart={canStart} startLabel={t('download.start', { count: included.length })} />}
     >
       <div className="field">
         <label htmlFor="download-folder">{t('download.folder')}</label>

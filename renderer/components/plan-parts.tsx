@@ -1,7 +1,7 @@
 /**
  * Pieces the upload plan and the change-and-retry sheet share: the storage domain picker (free space,
  * or why a domain takes nothing), the row's space warning, the same-name warning, and the summary
- * of what a start queued and left out.
+ * of what a start queued and left out; the footer every plan sheet has (Cancel and Start, then Close).
  */
 import { useTranslation } from 'react-i18next';
 import type { AddTransfersResult, StorageDomainView } from '../../shared/ipc.js';
@@ -90,5 +90,37 @@ export function OutcomeMark({ reason }: { readonly reason: string | undefined })
     <div className="warn-text small wrap" data-testid="row-skipped">
       {t(`outcome.row.${reason}`)}
     </div>
+  );
+}
+
+/** Props of a plan sheet's footer. */
+export interface PlanFooterProps {
+  /** The plan was started: only Close is left. */
+  readonly done: boolean;
+  readonly onClose: () => void;
+  readonly canStart: boolean;
+  /** The start button's words ("Start 2 uploads"); it submits the sheet. */
+  readonly startLabel: string;
+  readonly startTestId?: string;
+}
+
+/** A plan sheet's footer: Cancel and Start while planning, Close once started. */
+export function PlanFooter({ done, onClose, canStart, startLabel, startTestId }: PlanFooterProps) {
+  const { t } = useTranslation();
+  if (done)
+    return (
+      <button type="button" className="primary" onClick={onClose}>
+        {t('common.close')}
+      </button>
+    );
+  return (
+    <>
+      <button type="button" onClick={onClose}>
+        {t('common.cancel')}
+      </button>
+      <button type="submit" className="primary" disabled={!canStart} data-testid={startTestId}>
+        {startLabel}
+      </button>
+    </>
   );
 }

@@ -13,7 +13,7 @@ import { useNameCounts, type CountNames } from '../hooks/use-name-counts.js';
 import { defaultUploadTarget } from '../lib/engine-text.js';
 import { formatBytes } from '../lib/format.js';
 import { skippedAt, spaceVerdict } from '../lib/plan-checks.js';
-import { DomainSelect, OutcomeMark, OutcomeSummary, SameNameNote, SpaceNote } from './plan-parts.js';
+import { DomainSelect, OutcomeMark, OutcomeSummary, PlanFooter, SameNameNote, SpaceNote } from './plan-parts.js';
 import { Sheet } from './sheet.js';
 import { StartChoice } from './start-choice.js';
 
@@ -107,22 +107,7 @@ export function UploadPlanSheet({ plan, domains, window: schedule, locale, onSta
       onSubmit={() => void submit()}
       wide
       testId="upload-plan"
-      footer={
-        outcome ? (
-          <button type="button" className="primary" onClick={onClose}>
-            {t('common.close')}
-          </button>
-        ) : (
-          <>
-            <button type="button" onClick={onClose}>
-              {t('common.cancel')}
-            </button>
-            <button type="submit" className="primary" disabled={!canStart}>
-              {t('upload.start', { count: chosen.length })}
-            </button>
-          </>
-        )
-      }
+      footer={<PlanFooter done={outcome !== null} onClose={onClose} canStart={canStart} startLabel={t('upload.start', { count: chosen.length })} />}
     >
       <label className="field">
         <span>{t('upload.domain')}</span>
