@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import type { DiskView } from '../../shared/ipc.js';
 import { formatBytes } from '../lib/format.js';
 import { diskVmText, type DiskSort, type DiskSortKey } from '../state/selectors.js';
+import { PaneHead } from './pane-head.js';
 
 /** Rows rendered at most (a catalog can hold thousands of disks). */
 export const DISK_ROWS_SHOWN = 300;
@@ -51,22 +52,15 @@ export function DiskTable(props: DiskTableProps) {
   const allShownSelected = shown.length > 0 && shown.every((d) => !d.downloadable || selected.has(d.id));
   return (
     <section className="pane-section pane-section--grow" aria-labelledby="disks-heading">
-      <div className="pane-section__head">
-        <h2 id="disks-heading" className={props.switcher ? 'visually-hidden' : undefined}>
-          {t('sidebar.disks')}
-        </h2>
-        {props.switcher}
-        <span className="pane-section__actions">
-          {props.onBackups && (
-            <button type="button" className="link" onClick={props.onBackups} title={t('backups.buttonHelp')} data-testid="open-backups">
-              {t('backups.button')}
-            </button>
-          )}
-          <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
-            {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
-          </button>
-        </span>
-      </div>
+      <PaneHead
+        id="disks-heading"
+        title={t('sidebar.disks')}
+        switcher={props.switcher}
+        {...(props.onBackups ? { onBackups: props.onBackups } : {})}
+        backupsTestId="open-backups"
+        onRefresh={props.onRefresh}
+        loading={props.loading}
+      />
       <input
         type="search"
         className="search"

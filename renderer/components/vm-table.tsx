@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { ErrorInfo, VmView } from '../../shared/ipc.js';
 import { formatBytes, formatDateTime } from '../lib/format.js';
 import { ContextMenu } from './context-menu.js';
+import { PaneHead } from './pane-head.js';
 
 /** Props of the VM table. */
 export interface VmTableProps {
@@ -62,22 +63,15 @@ export function VmTable(props: VmTableProps) {
   };
   return (
     <section className="pane-section pane-section--grow" aria-labelledby="vms-heading">
-      <div className="pane-section__head">
-        <h2 id="vms-heading" className={props.switcher ? 'visually-hidden' : undefined}>
-          {t('backups.viewVms')}
-        </h2>
-        {props.switcher}
-        <span className="pane-section__actions">
-          {onBackups && (
-            <button type="button" className="link" onClick={() => onBackups(null)} title={t('backups.buttonHelp')} data-testid="vms-open-backups">
-              {t('backups.button')}
-            </button>
-          )}
-          <button type="button" className="link" onClick={props.onRefresh} disabled={props.loading}>
-            {props.loading ? t('sidebar.loading') : t('sidebar.refresh')}
-          </button>
-        </span>
-      </div>
+      <PaneHead
+        id="vms-heading"
+        title={t('backups.viewVms')}
+        switcher={props.switcher}
+        {...(onBackups ? { onBackups: () => onBackups(null) } : {})}
+        backupsTestId="vms-open-backups"
+        onRefresh={props.onRefresh}
+        loading={props.loading}
+      />
       <input type="search" className="search" placeholder={t('backups.search')} aria-label={t('backups.search')} value={props.search} onChange={(e) => props.onSearch(e.target.value)} />
       {props.error && (
         <p className="error-text small pad" role="alert">
