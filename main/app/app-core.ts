@@ -115,7 +115,7 @@ export class AppCore {
       ...(options.engineTimeoutMs !== undefined ? { timeoutMs: options.engineTimeoutMs } : {}),
       ...(options.commandLineLedger !== undefined ? { commandLineLedger: options.commandLineLedger } : {}),
     });
-    this.backups = new BackupsService({ engines: this.engines, settings: this.settings, transfers: this.transfers, queue: () => this.queue, newId: ports.newId });
+    this.backups = new BackupsService({ engines: this.engines, catalog: this.catalog, settings: this.settings, transfers: this.transfers, queue: () => this.queue, newId: ports.newId });
     this.queue.subscribe((urgent) => {
       this.bus.changed('transfers:changed', urgent);
       this.updateDesktop();

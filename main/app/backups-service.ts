@@ -13,6 +13,7 @@ import { asDiskFerryError, DiskFerryError } from '../engine/errors.js';
 import type { Disk } from '../engine/ovirt/types.js';
 import { checkOutputFolder } from '../engine/plan/download-rules.js';
 import type { NewJob } from '../engine/queue/job.js';
+import type { CatalogService } from './catalog-service.js';
 import type { EnginesService } from './engines-service.js';
 import type { SettingsService } from './settings-service.js';
 import type { NewTransfer, TransferQueuePort } from './transfers/queue-port.js';
@@ -21,6 +22,8 @@ import type { TransfersService } from './transfers/transfers-service.js';
 /** What the service works with. */
 export interface BackupsServiceOptions {
   readonly engines: EnginesService;
+  /** The engine's VM list, shared with the disk list's refresh. */
+  readonly catalog: CatalogService;
   readonly settings: SettingsService;
   readonly transfers: TransfersService;
   readonly queue: () => TransferQueuePort;
@@ -44,7 +47,7 @@ export class BackupsService {
   async vms(): Promise<VmList> {
     const engineId = this.o.engines.selectedId();
     const client = await this.o.engines.connect(engineId);
-    const [vms, disks] = await Promise.all([client.vms(), client.disks({ max: MAX_DISKS })]);
+    const [vms, disks] = await Promise.all([this.o.catalog.vms(engineId), client.disks({ max: MAX_DISKS })]);
     const byId = new Map(disks.map((d) => [d.id, d]));
     const folder = this.o.settings.get().backupFolder[engineId] ?? null;
     // One read of the folder for all VMs; a folder that is gone (an unmounted drive) has no backups to show.

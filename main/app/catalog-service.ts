@@ -1,13 +1,14 @@
 /** Storage domains and disks of the selected engine, as the window shows them. */
 import type { DiskQuery, DiskView, StorageDomainsRequest, StorageDomainView } from '../../shared/ipc.js';
 import type { Disk, StorageDomain } from '../engine/ovirt/types.js';
-import { vmNamesByDisk } from '../engine/ovirt/vms.js';
+import { vmNamesByDisk, type VmDisks } from '../engine/ovirt/vms.js';
 import { acceptsUploads, uploadRoom } from '../engine/plan/upload-rules.js';
 import type { EnginesService } from './engines-service.js';
 
 /** Storage domain lists are reused for this long unless a refresh is asked. */
 const DOMAIN_CACHE_MS = 5000;
 const DEFAULT_MAX_DISKS = 500;
+
 
 /** The window's view of a storage domain. */
 export function storageDomainView(sd: StorageDomain): StorageDomainView {
@@ -62,6 +63,8 @@ export function diskSearch(search: string | undefined): string | undefined {
 /** See the file comment. */
 export class CatalogService {
   private cache: { engineId: string; at: number; domains: StorageDomain[] } | null = null;
+  /** The VM list being read now: callers of the same moment share it; none is kept once it is read. */
+  private vmList: { engineId: string; vms: Promise<VmDisks[]> } | null = null;
 
   constructor(
     private readonly engines: EnginesService,
@@ -82,11 +85,28 @@ export class CatalogService {
       client.disks({ ...(search !== undefined ? { search } : {}), max: query.max ?? DEFAULT_MAX_DISKS }),
       this.domains(id, false).catch(() => [] as StorageDomain[]),
       // A user who may not list VMs still gets the disks, without VM names.
-      client.vms().catch(() => null),
+      this.vms(id).catch(() => null),
     ]);
     const names = new Map(domains.map((sd) => [sd.id, sd.name]));
     const byDisk = vms === null ? null : { all: vmNamesByDisk(vms), running: vmNamesByDisk(vms, true) };
     return disks.map((d) => diskView(d, names, byDisk));
+  }
+
+  /**
+   * The engine's VMs. The window refreshes the disk list and the VM list together, and both read
+   * the VMs (the disks' VM names, the VM view): a read already under way serves both. A finished
+   * read is not kept, so a Refresh always asks the engine.
+   */
+  async vms(engineId: string): Promise<VmDisks[]> {
+    const v = this.vmList;
+    if (v && v.engineId === engineId) return v.vms;
+    const entry = { engineId, vms: this.engines.connect(engineId).then((client) => client.vms()) };
+    this.vmList = entry;
+    const done = () => {
+      if (this.vmList === entry) this.vmList = null;
+    };
+    entry.vms.then(done, done);
+    return entry.vms;
   }
 
   /** The raw storage domains of an engine (cached a few seconds). */

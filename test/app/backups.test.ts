@@ -55,6 +55,19 @@ describe('app core: backups of VMs on 4.5', () => {
     expect(list.vms.find((v) => v.id === vm.id)).toMatchObject({ name: vm.name, status: 'up', disks: [{ id: vm.disk, provisionedSize: 16 * MiB }] });
   });
 
+  it('refreshes the disk list and the VM list with one read of the engine’s VMs', async () => {
+    const counts = h.sim.engine.requestCounts;
+    const vmsRead = () => counts.get('GET /ovirt-engine/api/vms') ?? 0;
+    const before = vmsRead();
+    const [disks, list] = await Promise.all([h.call('catalog:disks', {}), h.call('vms:list', undefined)]);
+    expect(disks.some((d) => d.name === 'vm-running-disk' && d.vmNames?.includes('app-01') === true)).toBe(true);
+    expect(list.vms.some((v) => v.name === 'app-01')).toBe(true);
+    expect(vmsRead() - before).toBe(1);
+    // A read that has ended is not reused: the next refresh asks the engine again.
+    await h.call('vms:list', undefined);
+    expect(vmsRead() - before).toBe(2);
+  });
+
   it('plans each VM: its disks and sizes, the kind and why; refuses a folder it cannot use and an incremental without a base', async () => {
     const plan = await h.call('backups:plan', { vmIds: [vm.id], folder, mode: 'auto', snapshot: false });
     expect(plan).toMatchObject({ snapshot: false, snapshotForced: false, engineVersion: expect.stringMatching(/^4\.5/) });

@@ -59,6 +59,8 @@ export interface EngineServer {
   readonly state: EngineState;
   /** Make, start and stop VMs, and write into their disks as their guests would. */
   readonly vms: VmControls;
+  /** Requests answered so far, by method and path without the query (`GET /ovirt-engine/api/vms`): what tests count round trips by. */
+  readonly requestCounts: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -102,7 +104,10 @@ export async function startEngineServer(o: EngineServerOptions): Promise<EngineS
   seedInventory(ctx);
   if (o.seed !== false) await seedDisks(ctx);
 
+  const requestCounts = new Map<string, number>();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const key = `${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`;
+    requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1);
     handleRequest(ctx, req, res).catch(() => res.destroy());
   };
   const server = createHttpsServer({ key: o.tls.key, cert: o.tls.cert }, onRequest);
@@ -121,6 +126,7 @@ export async function startEngineServer(o: EngineServerOptions): Promise<EngineS
     port,
     state,
     vms: vmControls(ctx),
+    requestCounts,
     async close() {
       if (closed) return;
       closed = true;
