@@ -7,7 +7,8 @@
  *
  * Options: --rounds N (default 3), --markdown, --cpus shared|pinned|both (default both: pinned puts
  * the daemon and every qemu-nbd on CPU 0 and the client on CPU 1), --scale (adds a 16 GiB image with
- * 8 GiB of data: minutes per round), --keep (leaves the work folder).
+ * 8 GiB of data: minutes per round), --memory warm|cold (default warm: every side of a case writes
+ * into memory the VM already backs, test/bench/memory.ts), --keep (leaves the work folder).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,12 +16,17 @@ import { mkdtemp, open, readFile, rm, truncate } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { beforeCase, memoryModeOption, writtenBytes } from './memory.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const argv = process.argv;
 const flag = (name: string) => argv.includes(name);
 const option = (name: string, fallback: string) => (argv.includes(name) ? (argv[argv.indexOf(name) + 1] ?? fallback) : fallback);
+
+const memoryMode = memoryModeOption(argv);
+/** Where each case's ballast goes (the work folder: the same file system as the images). */
+let workDir = tmpdir();
 
 const TOOL = resolve('..', 'shared', 'tools', 'real-imageio', 'real-imageio');
 const CLI = resolve('bin', 'diskferry.js');
@@ -138,8 +144,13 @@ async function runCase(
   const side = async (which: 'ours' | 'ref'): Promise<{ m: Measured; same: boolean }> => {
     const s = await setup();
     io.pinServer(s.ticket, pinned ? '1' : '3');
+    // The pages the case writes: qemu-nbd's (an upload's data) and the client's and its children's
+    // (a download's file; their socket sends count too, which only gives the pages back earlier).
+    const startPacing = await beforeCase(memoryMode, workDir);
+    const nbd = io.nbdPid(s.ticket);
+    const stopPacing = startPacing(() => (writtenBytes(nbd) ?? 0) + (writtenBytes(process.pid) ?? 0));
     const cpu0 = io.serverCpu(s.ticket);
-    const r = which === 'ours' ? await timed(['node', CLI, ...ours(s.ticket)], pinned) : await ref(s.ticket);
+    const r = await (which === 'ours' ? timed(['node', CLI, ...ours(s.ticket)], pinned) : ref(s.ticket)).finally(stopPacing);
     const serverCpuS = io.serverCpu(s.ticket) - cpu0;
     const same = s.check();
     io.drop(s.ticket);
@@ -184,6 +195,7 @@ export async function runRealImageioBench(): Promise<void> {
     process.stderr.write('bench: tsc reported type errors; benchmarking the emitted build anyway\n');
   }
   const work = await mkdtemp(join(tmpdir(), 'diskferry-real-bench-'));
+  workDir = work;
   const io = new RealImageio(join(work, 'imageio'));
   io.start();
   const half = join(work, 'half.raw');
@@ -304,7 +316,7 @@ export async function runRealImageioBench(): Promise<void> {
     ? [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...table.map((r) => `| ${r.join(' | ')} |`)]
     : [head.join('\t'), ...table.map((r) => r.join('\t'))];
   process.stdout.write(
-    `\nMachine: ${machine}\nServer: ovirt-imageio 2.5.3 (real daemon, qemu-nbd tickets, sparse); reference: ovirt_imageio.client (4 workers)\nRounds: ${rounds}, medians; ratio = diskferry / reference time of the same round (range over rounds); verified rows: the reference client followed by server /checksum ‖ client.checksum\nBytes identical every round: ${allSame ? 'yes' : 'NO'}\n\n${lines.join('\n')}\n`,
+    `\nMachine: ${machine}\nServer: ovirt-imageio 2.5.3 (real daemon, qemu-nbd tickets, sparse); reference: ovirt_imageio.client (4 workers)\nMemory: ${memoryMode} (see docs/benchmarks.md, "Memory on this VM")\nRounds: ${rounds}, medians; ratio = diskferry / reference time of the same round (range over rounds); verified rows: the reference client followed by server /checksum ‖ client.checksum\nBytes identical every round: ${allSame ? 'yes' : 'NO'}\n\n${lines.join('\n')}\n`,
   );
   if (!allSame) process.exitCode = 1;
 }

@@ -10,10 +10,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { beforeCase, memoryModeOption, writtenBytes } from './memory.js';
 import { OvirtClient } from '../../main/engine/ovirt/client.js';
 import { silentLog } from '../../main/engine/log.js';
 
@@ -41,23 +42,8 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const markdown = process.argv.includes('--markdown');
 /** `--profile DIR`: the diskferry processes write V8 CPU profiles there (for finding where the time goes). */
-/**
- * Memory conditions (see docs/benchmarks.md, "Memory on this VM"). This machine is a VM whose balloon
- * driver hands free memory back to the host (virtio-balloon free page reporting) about 2 s after the
- * guest frees it; the first write into such memory costs a host fault per page, about 2.5 s of system
- * CPU per GiB here. Which pages a case gets then decides its time more than its code does: a 4 MiB
- * write asks the page cache for large folios, which come from exactly the blocks that were handed
- * back, while curl's 16 KiB writes are served from small leftovers that mostly were not.
- *
- * - `warm` (default): as on a physical machine, every case writes into memory the VM already backs.
- *   Before each case the bench fills a ballast file with as many pages as the case will write, then
- *   gives them back (truncating the file) a little ahead of the case's own writes, so they are reused
- *   before the balloon can take them.
- * - `cold` (`--memory cold`): every case starts after a 6 s pause, so the memory freed by the case before
- *   has been handed back, as the runs before 2026-11-27 07:30 measured (with a bias towards small writes).
- */
-const memoryMode = process.argv.includes('--memory') ? process.argv[process.argv.indexOf('--memory') + 1] : 'warm';
-if (memoryMode !== 'warm' && memoryMode !== 'cold') throw new Error(`--memory must be warm or cold, not ${memoryMode}`);
+/** `--memory warm|cold`: the memory conditions of every case (test/bench/memory.ts). */
+const memoryMode = memoryModeOption(process.argv);
 /** `--profile DIR`: the diskferry processes write V8 CPU profiles there (for finding where the time goes). */
 /** `--rounds N` (default 3): every case N times; the table shows medians, the ratios their range. */
 const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 3;
@@ -110,23 +96,6 @@ function cpuSince(pid: number | undefined, before: number | null): number | null
 /** The simulator's pid, for its CPU time per case. */
 let serverPid: number | undefined;
 
-/** Bytes a process and its children (curl under GNU time) have written with write/pwrite so far (`wchar` of /proc/PID/io), or null. */
-function writtenBytes(pid: number | undefined): number | null {
-  try {
-    const m = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-    if (!m) return null;
-    let children: number[] = [];
-    try {
-      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      // no children, or a kernel without the file
-    }
-    return children.reduce((sum, c) => sum + (writtenBytes(c) ?? 0), Number(m[1]));
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Times how fast a process writes `bytes` of data to files: the time from 1 % to 99 % of them written
  * (polled every 5 ms), scaled to the whole. This "move" time leaves out what happens before the first
@@ -153,44 +122,6 @@ function watchWrites(pid: number | undefined, bytes: number): () => number | nul
 
 /** Where the ballast file goes (the work folder, on the same file system as the cases' files). */
 let ballastDir = tmpdir();
-const BALLAST_BYTES = GiB;
-/** How far ahead of the case's writes the ballast's pages are given back. */
-const BALLAST_LEAD = 256 * MiB;
-
-/**
- * A file whose page-cache pages are given back to the kernel, a slice at a time, just before a case
- * needs them (see `memoryMode`). It is written in 4 MiB writes (large folios, like the cases' own)
- * and synced, so giving it back frees clean pages and causes no disk writes during the case.
- */
-class Ballast {
-  private released = 0;
-  private constructor(
-    private readonly path: string,
-    private readonly fd: number,
-  ) {}
-
-  static create(): Ballast {
-    const path = join(ballastDir, `ballast-${randomUUID()}`);
-    const fd = openSync(path, 'w');
-    const chunk = Buffer.alloc(4 * MiB, 1);
-    for (let pos = 0; pos < BALLAST_BYTES; pos += chunk.length) writeSync(fd, chunk, 0, chunk.length, pos);
-    fdatasyncSync(fd);
-    return new Ballast(path, fd);
-  }
-
-  /** Gives back pages so that `bytes` plus the lead have been freed. */
-  releaseUpTo(bytes: number): void {
-    const target = Math.min(BALLAST_BYTES, bytes + BALLAST_LEAD);
-    if (target <= this.released) return;
-    ftruncateSync(this.fd, BALLAST_BYTES - target);
-    this.released = target;
-  }
-
-  close(): void {
-    closeSync(this.fd);
-    rmSync(this.path, { force: true });
-  }
-}
 
 async function run(
   cmd: string,
@@ -199,17 +130,14 @@ async function run(
   watchBytes?: number,
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number; moveS: number | null }> {
   // Every case starts with no dirty pages left by the one before, which would otherwise throttle its
-  // writes (the kernel slows down writers while earlier data waits for the disk).
-  const ballast = memoryMode === 'warm' ? Ballast.create() : null;
-  execFileSync('sync');
-  if (memoryMode === 'cold') await new Promise((r) => setTimeout(r, 6000));
+  // writes (the kernel slows down writers while earlier data waits for the disk), and in the memory
+  // conditions chosen.
+  const startPacing = await beforeCase(memoryMode, ballastDir);
   const t0 = performance.now();
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const moved = watchBytes ? watchWrites(child.pid, watchBytes) : () => null;
   // The case's own writes and the server's (an upload's data lands in the simulator's volume).
-  const written0 = (writtenBytes(serverPid) ?? 0) + (writtenBytes(child.pid) ?? 0);
-  ballast?.releaseUpTo(0);
-  const pacer = ballast ? setInterval(() => ballast.releaseUpTo((writtenBytes(serverPid) ?? 0) + (writtenBytes(child.pid) ?? 0) - written0), 5) : null;
+  const stopPacing = startPacing(() => (writtenBytes(serverPid) ?? 0) + (writtenBytes(child.pid) ?? 0));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -217,8 +145,7 @@ async function run(
   return new Promise((resolve) =>
     child.once('exit', (code) => {
       const ms = performance.now() - t0;
-      if (pacer) clearInterval(pacer);
-      ballast?.close();
+      stopPacing();
       resolve({ code: code ?? -1, stdout, stderr, ms, moveS: moved() });
     }),
   );
