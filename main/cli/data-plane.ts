@@ -6,9 +6,10 @@ import { downloadRanges } from '../engine/imageio/download.js';
 import { probeImage } from '../engine/image/probe.js';
 import { openLocalSource } from '../engine/image/local-source.js';
 import { qcow2Layout } from '../engine/image/qcow2-layout.js';
-import { Qcow2PartTarget, type PartTarget } from '../engine/image/qcow2-writer.js';
-import { hashThreadWanted, TransferDigest, VERIFY_OFF } from '../engine/image/verify.js';
+import { earlyChecksumWanted, hashThreadWanted, TransferDigest, VERIFY_OFF } from '../engine/image/verify.js';
+import { JournaledTarget } from '../engine/transfer/journaled-target.js';
 import { PartFile, ensureTargetFree } from '../engine/transfer/part-file.js';
+import { realTimers } from '../engine/timers.js';
 import { ProgressTracker } from '../engine/transfer/progress-tracker.js';
 import { throttledSource } from '../engine/transfer/throttled-source.js';
 import type { TransferOptions } from '../engine/transfer/deps.js';
@@ -120,18 +121,20 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
   const session = await open(ctx, values);
   const printer = ctx.progress();
   const tracker = new ProgressTracker(Date.now, (p) => printer.update(output, p));
-  let part: PartTarget | null = null;
+  let target: JournaledTarget | null = null;
   try {
     const extents = session.features.extents ? await session.extents(ctx.signal) : [{ start: 0, length: await session.size(ctx.signal), zero: false }];
     const size = extents.reduce((end, e) => Math.max(end, e.start + e.length), 0);
     const plan = planRanges(extents);
     const layout = options.format === 'qcow2' ? qcow2Layout(size, extents.filter((e) => !e.zero)) : null;
-    const file = await PartFile.open(output, layout?.fileSize ?? size, `ticket:${size}`, { resume: false });
-    part = file; // closed by `finally` even if writing the qcow2 metadata fails
-    part = layout ? await Qcow2PartTarget.attach(file, layout) : file;
-    const p = part;
+    // The same writing as a download through the engine (one write at a time, the data synced every
+    // 128 MiB while it moves), without a resume: a ticket has no disk to resume into.
+    const t = (target = await JournaledTarget.open(output, { size, identity: `ticket:${size}`, layout, resume: false, timers: realTimers }));
+    t.startSaving();
     const digest = options.verify ? await TransferDigest.create(size, { thread: hashThreadWanted(process.env) }) : null;
     digest?.addZeroRanges(plan);
+    // A ticket's image does not change while it is read: the server may hash it while the data moves.
+    if (digest && earlyChecksumWanted(process.env)) digest.askServerEarly(session, ctx.signal);
     tracker.setTotal(size);
     tracker.setState('transferring');
     await downloadRanges({
@@ -140,8 +143,7 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
       sink: {
         write: async (offset, data) => {
           await options.throttle?.(data.length, ctx.signal);
-          digest?.add(offset, data);
-          return p.write(offset, data);
+          await t.write(offset, data, digest);
         },
       },
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
@@ -154,8 +156,8 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
           consequence: `The file was kept as ${PartFile.partPath(output)}, but it is not a good copy; download it again.`,
         })
       : VERIFY_OFF;
-    await p.complete();
-    part = null;
+    await t.complete();
+    target = null;
     tracker.setState('completed');
     printer.finish();
     ctx.result(`Downloaded ${formatBytes(size)} from ${session.url} to ${output} (${options.format}); ${verification.note}.`, {
@@ -168,7 +170,7 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
     });
     return 0;
   } finally {
-    await part?.close();
+    await target?.close();
     await session.close();
   }
 }

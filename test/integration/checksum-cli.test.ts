@@ -84,6 +84,33 @@ describe('diskferry checksum', () => {
     }
   });
 
+  it('asks for the server checksum of a verified download while the data moves, or after it with DISKFERRY_SERVER_CHECKSUM=after', async () => {
+    /** Where the checksum started and the last data GET ended, in the daemon's order of events during `args`. */
+    const order = async (env: Record<string, string>) => {
+      const before = io.daemon.requestLog.events().length;
+      process.env = { ...process.env, ...env };
+      const out = join(dir, `order-${Object.keys(env).length}.raw`);
+      const down = await run('download', '--transfer-url', transferUrl, '--ca-file', ca, '--output', out, '--json');
+      expect(down.code, down.err).toBe(0);
+      expect(results(down.out)[0]).toMatchObject({ verified: true });
+      const events = io.daemon.requestLog.events().slice(before);
+      const checksumStart = events.findIndex((e) => e.kind === 'checksum' && e.at === 'start');
+      const lastGetEnd = events.findLastIndex((e) => e.kind === 'data' && e.method === 'GET' && e.at === 'end');
+      expect(checksumStart).toBeGreaterThanOrEqual(0);
+      expect(events.filter((e) => e.kind === 'checksum' && e.at === 'start')).toHaveLength(1);
+      return { checksumStart, lastGetEnd };
+    };
+    const saved = process.env;
+    try {
+      const early = await order({});
+      expect(early.checksumStart).toBeLessThan(early.lastGetEnd);
+      const after = await order({ DISKFERRY_SERVER_CHECKSUM: 'after' });
+      expect(after.checksumStart).toBeGreaterThan(after.lastGetEnd);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('follows --algorithm and --block-size as the server does', async () => {
     const server = await serverChecksum(transferUrl, io.caPem, '?algorithm=sha256&block_size=1048576');
     const r = await run('checksum', qcow2, '--algorithm', 'sha256', '--block-size', '1048576', '--json');

@@ -48,7 +48,15 @@ describe.each(VERSIONS)('download from engine %s', (version) => {
   it('downloads a seeded disk into a sparse file equal to the disk', async () => {
     const out = join(h.dir, 'seeded');
     await mkdir(out);
+    const logged = h.sim.daemon.requestLog.events().length;
     const result = await downloadDisk(h.deps, { disk: SEEDED, output: { dir: out } }, { tuning: TUNING });
+    if (h.sim.daemon.personality.checksum) {
+      // Verified, with the server's checksum asked for after the last byte: a run that may be paused
+      // must not let a finished checksum tell the engine the whole image was read.
+      expect(result.verified).toBe(true);
+      const order = checksumOrder(logged);
+      expect(order.checksumStart).toBeGreaterThan(order.lastGetEnd);
+    }
 
     expect(result.path).toBe(join(out, `${SEEDED}.raw`));
     expect(result.virtualSize).toBe(512 * MiB);
@@ -67,6 +75,27 @@ describe.each(VERSIONS)('download from engine %s', (version) => {
     const result = await downloadDisk(h.deps, { disk: name, output: { file } }, { tuning: TUNING });
     expect(result.diskId).toBe(id);
     await expectFileEqualsDisk(h.sim, id, file);
+  });
+
+  /** Where the checksum started and the last data GET ended among the daemon's events since `logged`. */
+  function checksumOrder(logged: number): { checksumStart: number; lastGetEnd: number } {
+    const events = h.sim.daemon.requestLog.events().slice(logged);
+    const checksumStart = events.findIndex((e) => e.kind === 'checksum' && e.at === 'start');
+    expect(checksumStart).toBeGreaterThanOrEqual(0);
+    return { checksumStart, lastGetEnd: events.findLastIndex((e) => e.kind === 'data' && e.method === 'GET' && e.at === 'end') };
+  }
+
+  // Only imageio 2 (engine 4.5 here) computes checksums.
+  it.runIf(version === '4.5')('asks for the checksum while the data moves in a run that is never paused (earlyChecksum)', async () => {
+    expect(h.sim.daemon.personality.checksum).toBe(true);
+    const out = join(h.dir, 'early');
+    await mkdir(out);
+    const logged = h.sim.daemon.requestLog.events().length;
+    const result = await downloadDisk({ ...h.deps, earlyChecksum: true }, { disk: uploadedId, output: { dir: out } }, { tuning: TUNING });
+    expect(result.verified).toBe(true);
+    const order = checksumOrder(logged);
+    expect(order.checksumStart).toBeLessThan(order.lastGetEnd);
+    await expectFileEqualsDisk(h.sim, uploadedId, result.path);
   });
 
   it('downloads an uploaded disk by id into the given file', async () => {

@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import type { DownloadSpec } from '../../engine/transfer/download-disk.js';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format.js';
 import { downloadFromTicket } from '../data-plane.js';
+import { earlyChecksumWanted } from '../../engine/image/verify.js';
 import type { Disk } from '../../engine/ovirt/types.js';
 import type { TransferDeps } from '../../engine/transfer/deps.js';
 import { join } from 'node:path';
@@ -68,7 +69,8 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
     if ('skipped' in place) return reportSkipped(ctx, [place.skipped]);
     const r = await ctx.recorded(deps, 'download', (hooks) =>
       downloadDisk(
-        deps,
+        // A plain download is never paused: the server may compute its checksum while the data moves.
+        { ...deps, earlyChecksum: earlyChecksumWanted(process.env) },
         { ...place, resume: !(values['no-resume'] ?? false), format, verify },
         {
           control,

@@ -22,6 +22,16 @@ export function hashThreadWanted(env: Readonly<Record<string, string | undefined
   return env['DISKFERRY_HASH_THREAD'] === '1';
 }
 
+/**
+ * Whether a verified download asks the server for its checksum while the data still moves (the
+ * default), or after the last byte (`DISKFERRY_SERVER_CHECKSUM=after`, to compare). The image of a
+ * download cannot change while it is read, so the answer is the same; asked early, the server reads
+ * and hashes its image beside serving the data instead of afterwards (docs/benchmarks.md).
+ */
+export function earlyChecksumWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['DISKFERRY_SERVER_CHECKSUM'] !== 'after';
+}
+
 /** What verification found (plain data, for results and reports). */
 export interface Verification {
   readonly algorithm: BlkhashAlgorithm;
@@ -70,6 +80,9 @@ export interface MismatchWording {
 
 /** The local blkhash of one transfer, fed as data moves, then compared with the server's. */
 export class TransferDigest {
+  /** The server's checksum, asked for while the data still moved (see askServerEarly), or null. */
+  private early: Promise<ImageChecksum> | null = null;
+
   private constructor(private readonly acc: BlkhashAccumulator) {}
 
   /**
@@ -116,6 +129,22 @@ export class TransferDigest {
   }
 
   /**
+   * Asks the server for its checksum now, while the data still moves, for an image that cannot
+   * change during the transfer (a download's): the server reads and hashes its image while the
+   * client receives and hashes the same bytes, instead of afterwards. verify() takes the answer; one
+   * that failed or was aborted (a pause aborts `signal`) is asked for again, by the next data phase
+   * or by verify(). Nothing is asked of a server without the checksum feature.
+   */
+  askServerEarly(server: ChecksumServer, signal: AbortSignal): void {
+    if (!server.features.checksum || this.early) return;
+    const asked = server.checksum({ algorithm: this.acc.algorithm, blockSize: this.acc.blockSize }, signal);
+    this.early = asked;
+    asked.catch(() => {
+      if (this.early === asked) this.early = null;
+    });
+  }
+
+  /**
    * Computes the local digest and compares it with the server's (same algorithm and block size).
    * A server without the checksum feature gives `verified: null` with a note; a mismatch throws
    * verification-failed with both digests.
@@ -126,7 +155,11 @@ export class TransferDigest {
     if (!server.features.checksum) return { ...base, serverDigest: null, verified: null, note: 'not verified: the server cannot compute checksums' };
     let answer: ImageChecksum;
     try {
-      answer = await server.checksum({ algorithm: this.acc.algorithm, blockSize: this.acc.blockSize }, signal);
+      const ask = () => server.checksum({ algorithm: this.acc.algorithm, blockSize: this.acc.blockSize }, signal);
+      const early = this.early;
+      this.early = null;
+      // An early answer that failed is asked for again: only this one's failure counts.
+      answer = early ? await early.catch(ask) : await ask();
     } catch (err) {
       const gone = err instanceof DiskFerryError && err.code === 'ticket-gone' ? await wording.whenTicketGone?.() : null;
       if (!gone) throw err;

@@ -25,6 +25,14 @@ export interface TransferDeps {
    * then only decrypts and copies. Off when absent.
    */
   readonly hashThread?: boolean;
+  /**
+   * A verified download asks for the server's checksum while its data moves (see earlyChecksumWanted)
+   * instead of after the last byte; false when absent. Only for runs that are never paused: imageio
+   * counts a finished checksum as the whole image read, and the engine finalizes a download whose
+   * ticket has read everything and then stays idle for two polls (reference/engine.md §4.5), which a
+   * pause or a schedule window would give it.
+   */
+  readonly earlyChecksum?: boolean;
   /** Which dispatcher carries a download's ranged GETs (see rangedGetDispatcherFrom); `socket` when absent. */
   readonly rangedGets?: RangedGetDispatcher;
   /**

@@ -246,6 +246,8 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
     const target = this.target!;
     const { throttle } = ctx;
     const digest = this.digest;
+    // The disk's image does not change while it is read: the server may hash it while the data moves.
+    if (digest && ctx.deps.earlyChecksum === true) digest.askServerEarly(imageio, signal);
     await downloadRanges({
       session: imageio,
       plan: remaining,

@@ -55,6 +55,39 @@ export interface ServerContext {
   readonly signedTickets: Set<string>;
   /** The last internal error masked as 500, for debugging tests. */
   lastError: unknown;
+  /** The latest requests' starts and ends, in order (see RequestLog). */
+  readonly requestLog: RequestLog;
+}
+
+/** What a logged request asked for: never its path, which holds the ticket. */
+export type RequestKind = 'checksum' | 'extents' | 'data' | 'other';
+
+/** A request's start or end in the log. */
+export interface RequestEvent {
+  readonly method: string;
+  readonly kind: RequestKind;
+  readonly at: 'start' | 'end';
+}
+
+/**
+ * The starts and ends of the latest requests, in the order they happened (the last 1,000 events: a
+ * demo engine runs for days). Tests read the order of work that overlaps: a checksum asked for while
+ * the data still moves, say.
+ */
+export class RequestLog {
+  private static readonly LIMIT = 1000;
+  private readonly list: RequestEvent[] = [];
+
+  record(method: string, path: string, at: 'start' | 'end'): void {
+    const kind: RequestKind = /\/checksum(\/|$)/.test(path) ? 'checksum' : /\/extents$/.test(path) ? 'extents' : /^\/images\/[^/]+$/.test(path) ? 'data' : 'other';
+    this.list.push({ method, kind, at });
+    if (this.list.length > RequestLog.LIMIT) this.list.splice(0, this.list.length - RequestLog.LIMIT);
+  }
+
+  /** The events so far, oldest first. */
+  events(): readonly RequestEvent[] {
+    return [...this.list];
+  }
 }
 
 /** Per-connection state for one ticket (imageio's backend context cached on the connection). */

@@ -26,7 +26,8 @@ async function handle(ex: Exchange, routes: readonly Route[]): Promise<void> {
   try {
     // imageio would send the body of a HEAD error; closing keeps a client's next response in frame.
     if (req.method === 'HEAD') res.closeConnection();
-    await dispatch(routes, ex);
+    ex.server.requestLog.record(req.method, req.path, 'start');
+    await dispatch(routes, ex).finally(() => ex.server.requestLog.record(req.method, req.path, 'end'));
     if (!res.started) await res.send();
   } catch (e) {
     if (e instanceof ConnectionLost || conn.closed || res.started) {

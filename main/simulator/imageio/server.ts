@@ -10,7 +10,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { FaultSettings } from '../faults.js';
 import type { ImageStore } from '../image-store.js';
 import { BufferPool } from './buffer-pool.js';
-import { DEFAULT_TIMING, MODERN_IMAGEIO, type ImageioPersonality, type ImageioTiming, type ServerContext } from './context.js';
+import { DEFAULT_TIMING, MODERN_IMAGEIO, RequestLog, type ImageioPersonality, type ImageioTiming, type ServerContext } from './context.js';
 import { CONTROL_ROUTES } from './control-api.js';
 import { HttpConnection } from './http-connection.js';
 import { imageioRoutes, type Route } from './router.js';
@@ -56,6 +56,8 @@ export interface ImageioServer {
   readonly controlPort: number | null;
   readonly tickets: TicketStore;
   readonly personality: ImageioPersonality;
+  /** The latest requests' starts and ends, in order (kinds only, never a path). */
+  readonly requestLog: RequestLog;
   /** `https://127.0.0.1:${port}/images/${ticketId}` (`https://[::1]:…` on IPv6) */
   imageUrl(ticketId: string): string;
   /** Closes listeners and destroys open sockets. */
@@ -122,6 +124,7 @@ export async function startImageioServer(options: ImageioServerOptions): Promise
     upstream: options.role === 'proxy' ? upstream : null,
     signedTickets: new Set(),
     lastError: null,
+    requestLog: new RequestLog(),
   };
   const routes = imageioRoutes(personality);
   const dataSockets = new Set<Socket>();
@@ -151,6 +154,7 @@ export async function startImageioServer(options: ImageioServerOptions): Promise
     controlPort: control?.port ?? null,
     tickets,
     personality,
+    requestLog: ctx.requestLog,
     imageUrl: (ticketId) => `https://${urlHost(host)}:${data.port}/images/${ticketId}`,
     close: async () => {
       await Promise.all([closeListener(data), control ? closeListener(control) : Promise.resolve()]);

@@ -127,4 +127,81 @@ describe('TransferDigest.verify', () => {
     expect((err as DiskFerryError).code).toBe('verification-failed');
     expect((err as DiskFerryError).message).toMatch(/server's checksum \(blake2b, 4 MiB blocks\) is (ab){32}, but the local image's is [0-9a-f]{64}\. Nothing was kept\./);
   });
+
+  describe('a checksum asked for early (askServerEarly, a download)', () => {
+    /** A server stand-in that counts its checksum requests and fails the first `failures` of them. */
+    const counting = (checksum: string, failures = 0) => {
+      const asked: AbortSignal[] = [];
+      const s: ChecksumServer = {
+        ...server(checksum),
+        checksum: async (o, signal) => {
+          asked.push(signal);
+          if (asked.length <= failures) throw new DiskFerryError('network', 'the connection was reset', { retryable: true });
+          return { algorithm: o.algorithm ?? 'blake2b', blockSize: o.blockSize ?? 4 * MiB, checksum };
+        },
+      };
+      return { s, asked };
+    };
+    const zeroDigest = async () => {
+      const h = await Blkhash.create();
+      h.zero(MiB);
+      return h.digest();
+    };
+    const zeros = async () => {
+      const d = await TransferDigest.create(MiB);
+      d.addZeroRanges([{ start: 0, length: MiB, zero: true }]);
+      return d;
+    };
+
+    it('asks once and verify() takes that answer; a second data phase does not ask again', async () => {
+      const { s, asked } = counting(await zeroDigest());
+      const d = await zeros();
+      d.askServerEarly(s, AbortSignal.timeout(5000));
+      d.askServerEarly(s, AbortSignal.timeout(5000));
+      expect(asked).toHaveLength(1);
+      expect(await d.verify(s, AbortSignal.timeout(5000), wording)).toMatchObject({ verified: true });
+      expect(asked).toHaveLength(1);
+    });
+
+    it('asks again, in verify(), when the early request failed', async () => {
+      const { s, asked } = counting(await zeroDigest(), 1);
+      const d = await zeros();
+      d.askServerEarly(s, AbortSignal.timeout(5000));
+      await new Promise((r) => setImmediate(r));
+      expect(asked).toHaveLength(1);
+      expect(await d.verify(s, AbortSignal.timeout(5000), wording)).toMatchObject({ verified: true });
+      expect(asked).toHaveLength(2);
+    });
+
+    it('asks again after a pause aborted the early request, with the new data phase', async () => {
+      const { s, asked } = counting(await zeroDigest());
+      const d = await zeros();
+      const paused = new AbortController();
+      let aborted: (() => void) | null = null;
+      const slow: ChecksumServer = {
+        ...s,
+        checksum: (o, signal) =>
+          signal === paused.signal
+            ? new Promise((_, reject) => (aborted = () => reject(new DiskFerryError('cancelled', 'paused', { retryable: false }))))
+            : s.checksum(o, signal),
+      };
+      d.askServerEarly(slow, paused.signal);
+      paused.abort();
+      aborted!();
+      await new Promise((r) => setImmediate(r));
+      d.askServerEarly(slow, AbortSignal.timeout(5000)); // the data phase after the resume
+      expect(asked).toHaveLength(1); // asked by the new data phase, not left to verify()
+      expect(await d.verify(slow, AbortSignal.timeout(5000), wording)).toMatchObject({ verified: true });
+      expect(asked).toHaveLength(1);
+    });
+
+    it('asks nothing of a server without the checksum feature', async () => {
+      const { asked } = counting('');
+      const d = await zeros();
+      const none: ChecksumServer = { ...server(null), checksum: async () => { asked.push(AbortSignal.abort()); throw new Error('not asked'); } };
+      d.askServerEarly(none, AbortSignal.timeout(5000));
+      expect(asked).toHaveLength(0);
+      expect(await d.verify(none, AbortSignal.timeout(5000), wording)).toMatchObject({ verified: null });
+    });
+  });
 });
