@@ -183,9 +183,13 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
     );
   }
 
-  /** Writes the head and then the body, piece by piece, each once the socket took the one before. */
+  /**
+   * Writes the head and then the body, piece by piece, each once the socket took the one before.
+   * `sending` ends when the body's last bytes are handed to the socket, not when it reports them
+   * written: on a fast link the answer can come first, and the connection is in step by then.
+   */
   private async send(socket: Socket, head: string, body: RequestBody, length: number): Promise<void> {
-    this.sending = true;
+    this.sending = length > 0;
     let sent = 0;
     try {
       await written(socket, Buffer.from(head, 'latin1'));
@@ -194,7 +198,9 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
         sent += chunk.length;
         if (sent > length) throw new errors.InvalidArgumentError(`the body is longer than its content-length (${length})`);
         for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
-          await written(socket, chunk.subarray(at, at + WRITE_SLICE));
+          const taken = written(socket, chunk.subarray(at, at + WRITE_SLICE));
+          if (sent === length && at + WRITE_SLICE >= chunk.length) this.sending = false;
+          await taken;
           if (this.done) return;
           if (!this.parser.head) this.armHeadTimer();
         }

@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageioConnection, DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../../main/engine/imageio/connection.js';
 import { allocPieceBuffers, type RangeSource } from '../../../../main/engine/imageio/put-body.js';
+import { exchange } from '../../../../main/engine/imageio/exchange.js';
+import { SocketDispatcher } from '../../../../main/engine/imageio/http/socket-dispatcher.js';
 import { silentLog } from '../../../../main/engine/log.js';
 import { startRawServer, type RawRequest } from '../raw-server.js';
 
@@ -84,6 +86,27 @@ describe('request bodies on the socket dispatcher', () => {
     const first = server.requests[0]!.firstRead.toString('latin1');
     expect(first).toMatch(/^PATCH \/images\/[^ ]+ HTTP\/1\.1\r\n/);
     expect(first.endsWith('\r\n\r\n{"op":"zero","offset":4096,"size":8192,"flush":false}')).toBe(true);
+  });
+
+  it('keeps the connection when the answer to a complete body comes before the socket reported the body written', async () => {
+    const server = await startRawServer(async (req) => {
+      await req.body(contentLength(req));
+      req.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+    });
+    const dispatcher = new SocketDispatcher({ origin: server.origin, tls: {}, connectMs: 2000, idleMs: 30_000, proxy: null });
+    closers.push(async () => dispatcher.close(), () => server.close());
+    const put = (body: AsyncIterable<Uint8Array>) =>
+      exchange(dispatcher, { method: 'PUT', path: `/images/${TICKET}`, headers: { 'content-length': String(DATA.length) }, body, headersTimeout: 2000, bodyTimeout: 2000, signal: signal() });
+    // Every byte is on its way; the body's iterator still runs when the answer comes (as when the
+    // socket's write callback comes after the server's answer on a fast link).
+    async function* lingering(): AsyncGenerator<Uint8Array> {
+      yield DATA;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await put(lingering())).status).toBe(200);
+    expect((await put(lingering())).status).toBe(200);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.socket).toBe(server.requests[0]!.socket);
   });
 
   it('takes an answer that comes before the body is complete, and does not reuse that connection', async () => {
