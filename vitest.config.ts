@@ -9,23 +9,27 @@ import { defineConfig } from 'vitest/config';
  * data. `--maxWorkers=N` on the command line wins.
  *
  * Two projects, one pool:
- * - `unit`: the folders whose files leave nothing behind in their process (no module mocks, no
- *   global fakes left on, every environment variable they set put back, every server closed). A
- *   worker runs several of them one after the other in one module graph (`isolate: false`): each
- *   file no longer imports and transforms the engine and the simulator anew, which was about a
- *   third of these folders' CPU time (docs/architecture.md, "The test suite").
- * - `integration`: the rest (the app core with its mocked Electron, the CLI in child processes, the
- *   fault and kill tests), each file in a fresh process as before.
+ * - `shared`: every file that mocks no module. A worker runs several of them one after the other
+ *   in one module graph (`isolate: false`): each file no longer starts a process and imports the
+ *   engine, the app core and the simulator anew, which was about a third of the CPU of the folders
+ *   first moved here (test/engine, shared, renderer, simulator, scripts, web-host, cli) and ~45 s of
+ *   the app, integration and reliability files' ~250 s (docs/architecture.md, "The test suite").
+ *   Such a file must leave nothing behind: no module mocks, no fake timers left on, every server
+ *   closed; test/setup-shared-process.ts fails a file that leaves the environment, the working
+ *   folder or a signal or exit listener changed (and puts it back).
+ * - `isolated`: the files that mock modules (`vi.mock`: Electron, the app core's modules), each in a
+ *   fresh process.
  * The setup files run before every file either way, and install their hooks once per process.
  */
 const WORKERS = Math.min(8, Math.max(2, availableParallelism() * 2));
 
-/** The folders of the `unit` project. */
-const UNIT = ['engine', 'shared', 'renderer', 'simulator', 'scripts', 'web-host', 'cli'].map((dir) => `test/${dir}/**/*.test.ts`);
+/** The files that mock modules: the `isolated` project. */
+const MOCKING = ['electron-glue', 'event-pump', 'ipc-rejection', 'simulator-process'].map((name) => `test/app/${name}.test.ts`);
+const EXCLUDE = ['test/e2e/**', 'node_modules/**', 'dist/**'];
 
 export default defineConfig({
   test: {
-    exclude: ['test/e2e/**', 'node_modules/**', 'dist/**'],
+    exclude: EXCLUDE,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
@@ -34,8 +38,8 @@ export default defineConfig({
     maxWorkers: WORKERS,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT, isolate: false } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'node_modules/**', 'dist/**', ...UNIT] } },
+      { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...EXCLUDE, ...MOCKING], isolate: false, setupFiles: ['test/setup-shared-process.ts'] } },
+      { extends: true, test: { name: 'isolated', include: MOCKING } },
     ],
   },
 });

@@ -1,6 +1,6 @@
 import { open, rm, mkdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RangeSet } from '../../shared/range-set.js';
+import { RangeSet, type ByteRange } from '../../shared/range-set.js';
 
 /** Granularity of zero detection on writes, like qemu's detect_zeroes on a 64 KiB cluster. */
 const ZERO_DETECT_BLOCK = 64 * 1024;
@@ -15,9 +15,20 @@ export interface ZeroExtent {
 }
 
 /**
+ * Bytes a volume holds without storing them: fills `target` with the content of
+ * [offset, offset + target.length). The seeded disks' deterministic data (engine/seed-content.ts).
+ */
+export type GeneratedContent = (offset: number, target: Buffer) => void;
+
+/**
  * A simulated volume: a sparse file plus an exact map of the ranges that hold data. Bytes outside the
  * map read as zeros without touching the file, so zeroing a range is O(log n) and extents are exact
  * on every OS (Node has no SEEK_DATA/SEEK_HOLE).
+ *
+ * Seeded data is not written to the file: its ranges (`generated`) read from the generator until a
+ * client writes or zeroes over them. Every simulator start seeds ~234 MiB; writing it cost ~1.3 s of
+ * CPU per start (generating it, and the kernel's first writes into fresh page-cache pages), which
+ * the test suite paid for each of its few hundred simulators.
  */
 export class SimImage {
   readonly path: string;
@@ -33,6 +44,9 @@ export class SimImage {
   /** Bytes written to the image so far (seed and clients alike): what tests count a resume by. */
   bytesWritten = 0;
   private handle: Promise<FileHandle> | null = null;
+  /** The data ranges whose bytes come from `generator`, not the file. */
+  private readonly generated = new RangeSet();
+  private generator: GeneratedContent | null = null;
 
   constructor(path: string, size: number) {
     this.path = path;
@@ -45,12 +59,38 @@ export class SimImage {
     return this.handle;
   }
 
+  /**
+   * Gives [start, end) the generator's content, as if it had been written (data, dirty, layer and
+   * the written-bytes count record it); one generator per image.
+   */
+  generate(start: number, end: number, content: GeneratedContent): void {
+    if (this.generator !== null && this.generator !== content) throw new Error('an image has one content generator');
+    this.generator = content;
+    this.generated.add(start, end);
+    this.data.add(start, end);
+    this.touched(start, end);
+    this.bytesWritten += end - start;
+  }
+
+  /** Gives `other` this image's generated ranges, with the same content. */
+  copyGeneratedTo(other: SimImage): void {
+    for (const g of this.generated.toArray()) other.generate(g.start, g.end, this.generator!);
+  }
+
+  /** The data ranges held in the file (data that is not generated). */
+  storedRanges(): ByteRange[] {
+    return this.data.toArray().flatMap((r) => [...this.generated.gaps(r.start, r.end)]);
+  }
+
   /** Reads [offset, offset+length) of the image into `target` (zeros outside the data map). */
   async readInto(offset: number, target: Buffer): Promise<void> {
     const end = offset + target.length;
     target.fill(0);
     // Snapshot the ranges: a concurrent write may change the map while we await reads.
-    for (const r of [...this.data.within(offset, end)]) {
+    const generated = [...this.generated.within(offset, end)];
+    for (const g of generated) this.generator!(g.start, target.subarray(g.start - offset, g.end - offset));
+    const stored = [...this.data.within(offset, end)].flatMap((r) => (generated.length === 0 ? [r] : [...this.generated.gaps(r.start, r.end)]));
+    for (const r of stored) {
       const fh = await this.fh();
       let done = 0;
       const len = r.end - r.start;
@@ -81,6 +121,7 @@ export class SimImage {
       done += bytesWritten;
     }
     this.data.add(offset, offset + buf.length);
+    this.generated.remove(offset, offset + buf.length);
     this.touched(offset, offset + buf.length);
     this.bytesWritten += buf.length;
     const firstBlock = Math.ceil(offset / ZERO_DETECT_BLOCK) * ZERO_DETECT_BLOCK;
@@ -94,6 +135,7 @@ export class SimImage {
   /** Zeroes a range: it leaves the data map, so it reads as zeros and reports as a zero extent. */
   zero(offset: number, length: number): void {
     this.data.remove(offset, offset + length);
+    this.generated.remove(offset, offset + length);
     this.touched(offset, offset + length);
   }
 
@@ -168,7 +210,10 @@ export class ImageStore {
   async copy(source: SimImage, id: string, dirty?: RangeSet): Promise<SimImage> {
     const image = await this.create(id, source.size);
     const chunk = 4 * 1024 * 1024;
-    for (const r of [...source.data.within(0, source.size)]) {
+    // Generated ranges stay generated (the same bytes, nothing to write); stored data is copied.
+    const stored = source.storedRanges();
+    source.copyGeneratedTo(image);
+    for (const r of stored) {
       for (let off = r.start; off < r.end; off += chunk) await image.write(off, await source.read(off, Math.min(chunk, r.end - off)));
     }
     image.layer = RangeSet.from(source.layer.toArray());

@@ -90,6 +90,23 @@ export function runBytes(name: string, start: number, length: number): Buffer {
   return out;
 }
 
+/**
+ * The content of a seeded disk's data, any range: fills `target` with the bytes at
+ * [offset, offset + target.length) as if all of it were data (a volume asks only for its data runs).
+ */
+export function seedContent(name: string): (offset: number, target: Buffer) => void {
+  return (offset, target) => {
+    const first = Math.floor(offset / SEED_BLOCK) * SEED_BLOCK;
+    const last = Math.ceil((offset + target.length) / SEED_BLOCK) * SEED_BLOCK;
+    if (first === offset && last === offset + target.length) {
+      const seed = nameSeed(`data:${name}`);
+      for (let off = 0; off < target.length; off += SEED_BLOCK) fillSeedBlock(seed, (offset + off) / SEED_BLOCK, target.subarray(off, off + SEED_BLOCK));
+      return;
+    }
+    runBytes(name, first, last - first).copy(target, 0, offset - first, offset - first + target.length);
+  };
+}
+
 /** The expected bytes of [offset, offset+length) of a seeded disk with this layout. */
 export function expectedBytes(name: string, runs: readonly SeedRun[], offset: number, length: number): Buffer {
   const out = Buffer.alloc(length);

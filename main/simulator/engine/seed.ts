@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { EngineContext } from './context.js';
 import type { DataCenterRecord, DiskFormat, DiskRecord, StorageDomainRecord } from './model.js';
-import { expectedBytes, runBytes, seedLayout, type SeedRun } from './seed-content.js';
+import { expectedBytes, seedContent, seedLayout, type SeedRun } from './seed-content.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -35,7 +35,7 @@ export interface SeedDiskSpec {
   readonly vm: { readonly name: string; readonly status: 'up' | 'down' } | null;
 }
 
-/** The seeded disks (about 235 MiB of data in all, written in well under a second). */
+/** The seeded disks (about 235 MiB of data in all, generated when read: see seedDisks). */
 export const SEED_DISKS: readonly SeedDiskSpec[] = [
   { name: 'fedora-40-root', format: 'raw', sparse: true, provisionedSize: 2 * GiB, storageDomain: 'data-nfs', initialSize: null, dataBytes: 192 * MiB, vm: null },
   { name: 'db01-disk0', format: 'cow', sparse: true, provisionedSize: GiB, storageDomain: 'data-iscsi', initialSize: 256 * MiB, dataBytes: 24 * MiB, vm: null },
@@ -107,12 +107,9 @@ export async function seedDisks(ctx: EngineContext): Promise<void> {
       removing: false,
     };
     const image = await ctx.images.create(disk.id, disk.provisionedSize);
-    for (const run of seedDiskRuns(spec.name)) {
-      for (let off = 0; off < run.length; off += 4 * MiB) {
-        const len = Math.min(4 * MiB, run.length - off);
-        await image.write(run.start + off, runBytes(spec.name, run.start + off, len));
-      }
-    }
+    // Generated on read, not written: the same bytes, without ~1.3 s of CPU per start (image-store.ts).
+    const content = seedContent(spec.name);
+    for (const run of seedDiskRuns(spec.name)) image.generate(run.start, run.start + run.length, content);
     state.disks.set(disk.id, disk);
     if (spec.vm) {
       const vmId = seedId(`vm:${spec.vm.name}`);
