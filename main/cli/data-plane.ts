@@ -133,7 +133,7 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
     t.startSaving();
     const digest = options.verify ? await TransferDigest.create(size, { thread: hashThreadWanted(process.env) }) : null;
     digest?.addZeroRanges(plan);
-    // A ticket's image does not change while it is read: the server may hash it while the data moves.
+    // A ticket's image does not change while it is read: the server may hash it while the data moves (an opt-in).
     if (digest && earlyChecksumWanted(process.env)) digest.askServerEarly(session, ctx.signal);
     tracker.setTotal(size);
     tracker.setState('transferring');

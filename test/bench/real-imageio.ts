@@ -7,7 +7,7 @@
  *
  * Options: --rounds N (default 3), --markdown, --cpus shared|pinned|both (default both: pinned puts
  * the daemon and every qemu-nbd on CPU 0 and the client on CPU 1), --scale (adds a 16 GiB image with
- * 8 GiB of data: minutes per round), --memory warm|cold (default warm: every side of a case writes
+ * 8 GiB of data: minutes per round), --scale-only (that image alone), --memory warm|cold (default warm: every side of a case writes
  * into memory the VM already backs, test/bench/memory.ts), --keep (leaves the work folder).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -140,6 +140,7 @@ async function runCase(
   setup: () => Promise<{ ticket: Ticket; check: () => boolean; cleanup: () => Promise<void> }>,
   ours: (t: Ticket) => string[],
   ref: (t: Ticket) => Promise<{ wallS: number; cpuS: number; rssMiB: number }>,
+  oursEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<CaseResult> {
   const side = async (which: 'ours' | 'ref'): Promise<{ m: Measured; same: boolean }> => {
     const s = await setup();
@@ -150,7 +151,7 @@ async function runCase(
     const nbd = io.nbdPid(s.ticket);
     const stopPacing = startPacing(() => (writtenBytes(nbd) ?? 0) + (writtenBytes(process.pid) ?? 0));
     const cpu0 = io.serverCpu(s.ticket);
-    const r = await (which === 'ours' ? timed(['node', CLI, ...ours(s.ticket)], pinned) : ref(s.ticket)).finally(stopPacing);
+    const r = await (which === 'ours' ? timed(['node', CLI, ...ours(s.ticket)], pinned, oursEnv) : ref(s.ticket)).finally(stopPacing);
     const serverCpuS = io.serverCpu(s.ticket) - cpu0;
     const same = s.check();
     io.drop(s.ticket);
@@ -204,8 +205,9 @@ export async function runRealImageioBench(): Promise<void> {
   await truncate(empty, 0).catch(() => undefined);
   await (await open(empty, 'w')).close();
   await truncate(empty, 100 * GiB);
-  const images: Array<{ name: string; path: string; size: number; data: string }> = [{ name: '1 GiB, 512 MiB data', path: half, size: GiB, data: '512 MiB' }];
-  if (flag('--scale')) {
+  const scaleOnly = flag('--scale-only');
+  const images: Array<{ name: string; path: string; size: number; data: string }> = scaleOnly ? [] : [{ name: '1 GiB, 512 MiB data', path: half, size: GiB, data: '512 MiB' }];
+  if (flag('--scale') || scaleOnly) {
     const big = join(work, 'big.raw');
     await makeImage(big, 16 * GiB, 8 * GiB);
     images.push({ name: '16 GiB, 8 GiB data', path: big, size: 16 * GiB, data: '8 GiB' });
@@ -242,29 +244,34 @@ export async function runRealImageioBench(): Promise<void> {
                 },
               ),
           });
-          cases.push({
-            name: `download ${img.name}, ${v}`,
-            run: (round) => {
-              const out = join(work, `out-${round}.raw`);
-              return runCase(
-                io, pinned, round,
-                async () => {
-                  await rm(out, { force: true });
-                  return { ticket: io.ticket(img.path, 'read'), check: () => sameBytes(img.path, out), cleanup: () => rm(out, { force: true }) };
-                },
-                (t) => ['download', '--transfer-url', t.url, '--ca-file', io.caFile, '--output', out, '--quiet', ...(verify ? [] : ['--no-verify'])],
-                async (t) => {
-                  const down = await timed([TOOL, 'client', 'download', t.url, out, 'raw'], pinned, io.env);
-                  if (!verify) return down;
-                  const ver = await referenceVerify(io, t, out, pinned);
-                  return { wallS: down.wallS + ver.wallS, cpuS: down.cpuS + ver.cpuS, rssMiB: Math.max(down.rssMiB, ver.rssMiB) };
-                },
-              );
-            },
-          });
+          // Verified downloads twice: as shipped (the server's checksum after the last byte) and with
+          // the opt-in that asks for it while the data moves (DISKFERRY_SERVER_CHECKSUM=early).
+          for (const early of verify ? [false, true] : [false]) {
+            cases.push({
+              name: `download ${img.name}, ${v}${early ? ', server checksum early (opt-in)' : ''}`,
+              run: (round) => {
+                const out = join(work, `out-${round}.raw`);
+                return runCase(
+                  io, pinned, round,
+                  async () => {
+                    await rm(out, { force: true });
+                    return { ticket: io.ticket(img.path, 'read'), check: () => sameBytes(img.path, out), cleanup: () => rm(out, { force: true }) };
+                  },
+                  (t) => ['download', '--transfer-url', t.url, '--ca-file', io.caFile, '--output', out, '--quiet', ...(verify ? [] : ['--no-verify'])],
+                  async (t) => {
+                    const down = await timed([TOOL, 'client', 'download', t.url, out, 'raw'], pinned, io.env);
+                    if (!verify) return down;
+                    const ver = await referenceVerify(io, t, out, pinned);
+                    return { wallS: down.wallS + ver.wallS, cpuS: down.cpuS + ver.cpuS, rssMiB: Math.max(down.rssMiB, ver.rssMiB) };
+                  },
+                  early ? { ...process.env, DISKFERRY_SERVER_CHECKSUM: 'early' } : process.env,
+                );
+              },
+            });
+          }
         }
       }
-      cases.push({
+      if (!scaleOnly) cases.push({
         name: 'upload empty 100 GiB, --no-verify',
         run: (round) =>
           runCase(
@@ -301,11 +308,11 @@ export async function runRealImageioBench(): Promise<void> {
     // Start-up: `diskferry --version` against importing the reference client.
     const version: number[] = [];
     const importClient: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < (scaleOnly ? 0 : 5); i++) {
       version.push((await timed(['node', CLI, '--version'], false)).wallS);
       importClient.push((await timed([TOOL, 'python', '-c', 'from ovirt_imageio import client'], false, io.env)).wallS);
     }
-    table.push(['shared', 'start-up: `diskferry --version` / python importing the client', `${median(version).toFixed(2)} s`, `${median(importClient).toFixed(2)} s`, `${(median(version) / median(importClient)).toFixed(2)}×`, '', '', '']);
+    if (!scaleOnly) table.push(['shared', 'start-up: `diskferry --version` / python importing the client', `${median(version).toFixed(2)} s`, `${median(importClient).toFixed(2)} s`, `${(median(version) / median(importClient)).toFixed(2)}×`, '', '', '']);
   } finally {
     io.stop();
     if (!flag('--keep')) await rm(work, { recursive: true, force: true });

@@ -84,7 +84,7 @@ describe('diskferry checksum', () => {
     }
   });
 
-  it('asks for the server checksum of a verified download while the data moves, or after it with DISKFERRY_SERVER_CHECKSUM=after', async () => {
+  it('asks for the server checksum of a verified download after the last byte, or while the data moves with DISKFERRY_SERVER_CHECKSUM=early', async () => {
     /** Where the checksum started and the last data GET ended, in the daemon's order of events during `args`. */
     const order = async (env: Record<string, string>) => {
       const before = io.daemon.requestLog.events().length;
@@ -102,10 +102,10 @@ describe('diskferry checksum', () => {
     };
     const saved = process.env;
     try {
-      const early = await order({});
-      expect(early.checksumStart).toBeLessThan(early.lastGetEnd);
-      const after = await order({ DISKFERRY_SERVER_CHECKSUM: 'after' });
+      const after = await order({});
       expect(after.checksumStart).toBeGreaterThan(after.lastGetEnd);
+      const early = await order({ DISKFERRY_SERVER_CHECKSUM: 'early' });
+      expect(early.checksumStart).toBeLessThan(early.lastGetEnd);
     } finally {
       process.env = saved;
     }

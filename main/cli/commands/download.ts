@@ -69,7 +69,7 @@ export async function runDownload(ctx: CliContext, args: string[]): Promise<numb
     if ('skipped' in place) return reportSkipped(ctx, [place.skipped]);
     const r = await ctx.recorded(deps, 'download', (hooks) =>
       downloadDisk(
-        // A plain download is never paused: the server may compute its checksum while the data moves.
+        // A plain download is never paused: it may ask for the server's checksum early (an opt-in).
         { ...deps, earlyChecksum: earlyChecksumWanted(process.env) },
         { ...place, resume: !(values['no-resume'] ?? false), format, verify },
         {

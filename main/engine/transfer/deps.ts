@@ -27,10 +27,9 @@ export interface TransferDeps {
   readonly hashThread?: boolean;
   /**
    * A verified download asks for the server's checksum while its data moves (see earlyChecksumWanted)
-   * instead of after the last byte; false when absent. Only for runs that are never paused: imageio
-   * counts a finished checksum as the whole image read, and the engine finalizes a download whose
-   * ticket has read everything and then stays idle for two polls (reference/engine.md §4.5), which a
-   * pause or a schedule window would give it.
+   * instead of after the last byte; false when absent. Only for runs that are never paused, and even
+   * then an opt-in: imageio counts a finished checksum as the whole image read, and the engine ends a
+   * download whose ticket has read everything and is then idle at two polls (reference/engine.md §4.5).
    */
   readonly earlyChecksum?: boolean;
   /** Which dispatcher carries a download's ranged GETs (see rangedGetDispatcherFrom); `socket` when absent. */
