@@ -58,6 +58,18 @@ async function graphOf(dirs: readonly string[]): Promise<Map<string, string[]>> 
   return graph;
 }
 
+/** Every file that loading `entries` loads, the entries included. */
+function loadedFrom(graph: ReadonlyMap<string, readonly string[]>, entries: readonly string[]): Set<string> {
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const next of graph.get(file) ?? []) visit(next);
+  };
+  for (const entry of entries) visit(entry);
+  return loaded;
+}
+
 describe('import graph', () => {
   it('finds a circle when there is one, and reads import forms as TypeScript writes them', () => {
     const text = "import { a } from './a.js';\nimport type { B } from './b.js';\nexport { c } from '../c.js';\nimport './d.js';\n";
@@ -85,28 +97,14 @@ describe('import graph', () => {
   });
 
   it('starts the command line without the engine: --version and --help load only light modules', async () => {
-    const graph = await graphOf(['main', 'shared']);
-    const loaded = new Set<string>();
-    const visit = (file: string) => {
-      if (loaded.has(file)) return;
-      loaded.add(file);
-      for (const next of graph.get(file) ?? []) visit(next);
-    };
-    visit('main/cli/index.ts');
+    const loaded = loadedFrom(await graphOf(['main', 'shared']), ['main/cli/index.ts']);
     expect(loaded.size).toBeGreaterThan(3);
     const heavy = [...loaded].filter((f) => /^main\/(cli\/commands|cli\/context|cli\/queue|engine\/(ovirt|transfer|imageio|queue|net))\//.test(f) || f === 'main/cli/context.ts');
     expect(heavy).toEqual([]);
   });
 
   it('runs a data-plane-only transfer (--transfer-url) without the engine client, the queue or the engine transfer', async () => {
-    const graph = await graphOf(['main', 'shared']);
-    const loaded = new Set<string>();
-    const visit = (file: string) => {
-      if (loaded.has(file)) return;
-      loaded.add(file);
-      for (const next of graph.get(file) ?? []) visit(next);
-    };
-    for (const entry of ['main/cli/context.ts', 'main/cli/commands/upload.ts', 'main/cli/commands/download.ts']) visit(entry);
+    const loaded = loadedFrom(await graphOf(['main', 'shared']), ['main/cli/context.ts', 'main/cli/commands/upload.ts', 'main/cli/commands/download.ts']);
     expect(loaded.has('main/cli/data-plane.ts')).toBe(true);
     // undici comes with the engine client (ovirt/) and its connectors; the queue and the transfer run are the engine flow's.
     const engineSide = [...loaded].filter((f) =>

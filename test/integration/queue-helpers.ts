@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { silentLog } from '../../main/engine/log.js';
 import { createEngineRunner } from '../../main/engine/queue/engine-runner.js';
 import type { QueueEvent, QueuePorts, QueueSettings } from '../../main/engine/queue/queue-types.js';
+import { createJob, type NewJob, type QueueJob } from '../../main/engine/queue/job.js';
 import { MemoryQueueStore, type QueueStore } from '../../main/engine/queue/store.js';
 import { TransferQueue } from '../../main/engine/queue/transfer-queue.js';
 import { realTimers } from '../../main/engine/timers.js';
@@ -61,6 +62,24 @@ export async function openSimQueue(
   );
   q.on((e) => events.push(e));
   return { q, events };
+}
+
+let crashedJobs = 0;
+
+/** A stored queue holding one job as a crash left it (transferring, one attempt, then `patch`). */
+export function crashedQueue(spec: NewJob, patch: Partial<QueueJob>): { store: MemoryQueueStore; id: string } {
+  const id = `00000000-0000-4000-8000-${String(++crashedJobs).padStart(12, '0')}`;
+  const job = { ...createJob(spec, id, Date.now()), state: 'transferring', attempts: 1, startedAt: Date.now(), ...patch } as QueueJob;
+  return { store: new MemoryQueueStore({ version: 1, jobs: [job], reports: [] }), id };
+}
+
+/** Opens a queue over `store` (as a restart after a crash would), runs it until idle and closes it: the job as it ended. */
+export async function runToEnd(h: Harness, store: MemoryQueueStore, id: string): Promise<QueueJob> {
+  const { q } = await openSimQueue(h, {}, {}, store);
+  q.start();
+  await q.whenIdle();
+  await q.close();
+  return q.get(id);
 }
 
 /** The most jobs that were running at once, from the state events. */

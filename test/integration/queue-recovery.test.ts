@@ -7,17 +7,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob, type NewJob, type QueueJob } from '../../main/engine/queue/job.js';
+import type { NewJob } from '../../main/engine/queue/job.js';
 import { jobTag } from '../../main/engine/queue/recovery.js';
-import { MemoryQueueStore } from '../../main/engine/queue/store.js';
 import { uploadImage } from '../../main/engine/transfer/upload-image.js';
 import { expectDiskEqualsFile, expectFileEqualsDisk, KiB, makeSparseImage, MiB, startHarness, TUNING, transferPhasesOf, type Harness } from './helpers.js';
-import { addSimDisk, downloadPath, openSimQueue } from './queue-helpers.js';
+import { addSimDisk, crashedQueue, downloadPath, openSimQueue, runToEnd } from './queue-helpers.js';
 
 describe('transfer queue: recovery after a crash', () => {
   let h: Harness;
   let out: string;
-  let n = 0;
   beforeAll(async () => {
     h = await startHarness('4.5');
     out = join(h.dir, 'out');
@@ -27,12 +25,6 @@ describe('transfer queue: recovery after a crash', () => {
     await h?.close();
   });
 
-  /** A stored queue holding one job as a crash left it. */
-  function crashed(spec: NewJob, patch: Partial<QueueJob>): { store: MemoryQueueStore; id: string } {
-    const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-    const job = { ...createJob(spec, id, Date.now()), state: 'transferring', attempts: 1, startedAt: Date.now(), ...patch } as QueueJob;
-    return { store: new MemoryQueueStore({ version: 1, jobs: [job], reports: [] }), id };
-  }
 
   async function image(name: string): Promise<string> {
     const file = join(h.dir, `${name}.raw`);
@@ -50,13 +42,6 @@ describe('transfer queue: recovery after a crash', () => {
     return { diskId: disk.id, transferId: t.id };
   }
 
-  async function runToEnd(store: MemoryQueueStore, id: string): Promise<QueueJob> {
-    const { q } = await openSimQueue(h, {}, {}, store);
-    q.start();
-    await q.whenIdle();
-    await q.close();
-    return q.get(id);
-  }
 
   const upload = (file: string): NewJob => ({ kind: 'upload', engine: 'sim', upload: { path: file, storageDomain: 'data-nfs' } });
 
@@ -64,8 +49,8 @@ describe('transfer queue: recovery after a crash', () => {
     const file = await image('rec-paused');
     const ids = await diskAndTransfer('rec-paused');
     await h.client.pauseTransfer(ids.transferId);
-    const { store, id } = crashed(upload(file), ids);
-    const job = await runToEnd(store, id);
+    const { store, id } = crashedQueue(upload(file), ids);
+    const job = await runToEnd(h, store, id);
     expect(job.state).toBe('completed');
     expect(job.result!.diskId).toBe(ids.diskId);
     expect(transferPhasesOf(h.sim, ids.diskId)).toEqual(['finished_success']);
@@ -76,8 +61,8 @@ describe('transfer queue: recovery after a crash', () => {
     const file = await image('rec-cancelled');
     const ids = await diskAndTransfer('rec-cancelled');
     await h.client.cancelTransferAndWait(ids.transferId, { timeoutMs: 10_000 });
-    const { store, id } = crashed(upload(file), ids);
-    const job = await runToEnd(store, id);
+    const { store, id } = crashedQueue(upload(file), ids);
+    const job = await runToEnd(h, store, id);
     expect(job.state).toBe('completed');
     expect(job.result!.diskId).not.toBe(ids.diskId);
     expect([...h.sim.engine.state.disks.values()].filter((d) => d.name === 'rec-cancelled').map((d) => d.id)).toEqual([job.result!.diskId]);
@@ -88,17 +73,17 @@ describe('transfer queue: recovery after a crash', () => {
     const file = await image('rec-orphan');
     const sd = await h.client.storageDomain('data-nfs');
     const left = await h.client.createDisk({ name: 'rec-orphan', provisionedSize: 4 * MiB, format: 'raw', sparse: true, storageDomain: { id: sd.id } });
-    const a = crashed(upload(file), { diskId: left.id, transferId: null, state: 'preparing' });
+    const a = crashedQueue(upload(file), { diskId: left.id, transferId: null, state: 'preparing' });
     await h.client.waitForDiskOk(left.id, { timeoutMs: 10_000 });
-    const first = await runToEnd(a.store, a.id);
+    const first = await runToEnd(h, a.store, a.id);
     expect(h.sim.engine.state.disks.has(left.id)).toBe(false);
 
     const file2 = await image('rec-untracked');
-    const b = crashed(upload(file2), { diskId: null, transferId: null, state: 'preparing' });
+    const b = crashedQueue(upload(file2), { diskId: null, transferId: null, state: 'preparing' });
     const untracked = await h.client.createDisk({ name: 'rec-untracked', description: `Uploaded by DiskFerry ${jobTag(b.id)}`, provisionedSize: 4 * MiB, format: 'raw', sparse: true, storageDomain: { id: sd.id } });
     const unrelated = await h.client.createDisk({ name: 'rec-untracked', description: 'someone else', provisionedSize: MiB, format: 'raw', sparse: true, storageDomain: { id: sd.id } });
     await h.client.waitForDiskOk(untracked.id, { timeoutMs: 10_000 });
-    const second = await runToEnd(b.store, b.id);
+    const second = await runToEnd(h, b.store, b.id);
 
     expect([first.state, second.state]).toEqual(['completed', 'completed']);
     expect(h.sim.engine.state.disks.has(untracked.id)).toBe(false);
@@ -112,8 +97,8 @@ describe('transfer queue: recovery after a crash', () => {
     const stale = await h.client.createTransfer({ diskId, direction: 'download', format: 'raw' });
     await h.client.waitForTransferReady(stale.id, { timeoutMs: 10_000 });
     expect(h.sim.engine.state.disks.get(diskId)!.status).toBe('locked');
-    const { store, id } = crashed({ kind: 'download', engine: 'sim', download: { disk: diskId, diskName: 'rec-dl', outputDir: out, size: 8 * MiB } }, { diskId, transferId: stale.id });
-    const job = await runToEnd(store, id);
+    const { store, id } = crashedQueue({ kind: 'download', engine: 'sim', download: { disk: diskId, diskName: 'rec-dl', outputDir: out, size: 8 * MiB } }, { diskId, transferId: stale.id });
+    const job = await runToEnd(h, store, id);
     expect(job.state).toBe('completed');
     expect(h.sim.engine.state.transfers.get(stale.id)!.phase).toBe('finished_success');
     await expectFileEqualsDisk(h.sim, diskId, downloadPath(out, 'rec-dl'));
@@ -123,8 +108,8 @@ describe('transfer queue: recovery after a crash', () => {
     const file = await image('rec-finished');
     let ids: { diskId: string; transferId: string | null } | null = null;
     await uploadImage(h.deps, { path: file, storageDomain: 'data-nfs' }, { tuning: TUNING, onCreated: (x) => void (ids = x) });
-    const { store, id } = crashed(upload(file), { ...ids!, state: 'finalizing', finalizing: true });
-    const job = await runToEnd(store, id);
+    const { store, id } = crashedQueue(upload(file), { ...ids!, state: 'finalizing', finalizing: true });
+    const job = await runToEnd(h, store, id);
     expect(job.state).toBe('completed');
     expect(job.result).toMatchObject({ diskId: ids!.diskId, bytesOnWire: 0 });
     expect(job.notes.join(' ')).toMatch(/had finished this upload/);
@@ -134,7 +119,7 @@ describe('transfer queue: recovery after a crash', () => {
   it('cleans up what a cancelled job left on the engine', async () => {
     const file = await image('rec-cancel');
     const ids = await diskAndTransfer('rec-cancel');
-    const { store, id } = crashed(upload(file), { ...ids, state: 'queued' });
+    const { store, id } = crashedQueue(upload(file), { ...ids, state: 'queued' });
     const { q } = await openSimQueue(h, {}, {}, store);
     q.cancel(id);
     await new Promise((r) => setTimeout(r, 50));

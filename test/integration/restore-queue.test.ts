@@ -14,11 +14,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupVm, type BackupResult } from '../../main/engine/backup/backup-run.js';
 import { planRestore, restoreOrigin, restoreUpload } from '../../main/engine/backup/restore.js';
-import { createJob, type NewJob, type QueueJob } from '../../main/engine/queue/job.js';
+import type { NewJob } from '../../main/engine/queue/job.js';
 import { MemoryQueueStore } from '../../main/engine/queue/store.js';
 import { uploadImage } from '../../main/engine/transfer/upload-image.js';
 import { MiB, startHarness, TUNING, type Harness } from './helpers.js';
-import { openSimQueue } from './queue-helpers.js';
+import { crashedQueue, openSimQueue, runToEnd } from './queue-helpers.js';
 
 const qemuImg = promisify(execFile);
 
@@ -68,20 +68,7 @@ describe('restore jobs in the queue', () => {
     return { kind: 'upload', engine: 'sim', label: item.diskName, storageDomainKey: plan.domain.id, upload: restoreUpload(plan, item), restore: restoreOrigin(plan, item) };
   }
 
-  async function runToEnd(store: MemoryQueueStore, id: string): Promise<QueueJob> {
-    const { q } = await openSimQueue(h, {}, {}, store);
-    q.start();
-    await q.whenIdle();
-    await q.close();
-    return q.get(id);
-  }
 
-  /** A stored queue holding one job as a crash left it. */
-  function crashed(spec: NewJob, patch: Partial<QueueJob>): { store: MemoryQueueStore; id: string } {
-    const id = `00000000-0000-4000-9000-${String(++n).padStart(12, '0')}`;
-    const job = { ...createJob(spec, id, Date.now()), state: 'transferring', attempts: 1, startedAt: Date.now(), ...patch } as QueueJob;
-    return { store: new MemoryQueueStore({ version: 1, jobs: [job], reports: [] }), id };
-  }
 
   const vmDisks = (id: string) => h.sim.engine.state.vms.get(id)!.diskIds;
 
@@ -145,8 +132,8 @@ describe('restore jobs in the queue', () => {
     const t = await h.client.createTransfer({ diskId: disk.id, direction: 'upload', format: 'raw' });
     await h.client.waitForTransferReady(t.id, { timeoutMs: 10_000 });
     await h.client.pauseTransfer(t.id);
-    const a = crashed(spec, { diskId: disk.id, transferId: t.id });
-    const job = await runToEnd(a.store, a.id);
+    const a = crashedQueue(spec, { diskId: disk.id, transferId: t.id });
+    const job = await runToEnd(h, a.store, a.id);
     expect(job.state, job.error?.message).toBe('completed');
     expect(job.result!.diskId).toBe(disk.id);
     expect(job.notes.some((x) => x.startsWith(`Continued transfer ${t.id} of disk ${disk.id} after an interruption`))).toBe(true);
@@ -159,16 +146,16 @@ describe('restore jobs in the queue', () => {
     const spec = (await restoreJob('rq-crash-done', other.name)) as NewJob & { kind: 'upload' };
     let transferId: string | null = null;
     const r = await uploadImage(h.deps, { ...spec.upload, description: 'restored' }, { tuning: TUNING, onCreated: (ids) => void (transferId = ids.transferId ?? transferId) });
-    const a = crashed(spec, { state: 'finalizing', diskId: r.diskId, transferId, finalizing: true });
-    const job = await runToEnd(a.store, a.id);
+    const a = crashedQueue(spec, { state: 'finalizing', diskId: r.diskId, transferId, finalizing: true });
+    const job = await runToEnd(h, a.store, a.id);
     expect(job.state, job.error?.message).toBe('completed');
     expect(job.result!.diskId).toBe(r.diskId);
     expect(vmDisks(other.id).filter((d) => d === r.diskId)).toHaveLength(1);
     expect(job.notes).toEqual(expect.arrayContaining(['Attached to VM rq-other.']));
 
     // Killed after the attach, before the queue recorded the end: the next run does not attach again.
-    const b = crashed(spec, { state: 'finalizing', diskId: r.diskId, transferId, finalizing: true });
-    const again = await runToEnd(b.store, b.id);
+    const b = crashedQueue(spec, { state: 'finalizing', diskId: r.diskId, transferId, finalizing: true });
+    const again = await runToEnd(h, b.store, b.id);
     expect(again.state, again.error?.message).toBe('completed');
     expect(again.notes).toEqual(expect.arrayContaining(['VM rq-other already had the restored disk attached; it was not attached again.']));
     expect(vmDisks(other.id).filter((d) => d === r.diskId)).toHaveLength(1);

@@ -1,4 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { ImageioConnection, type ConnectionDeps } from '../../../main/engine/imageio/connection.js';
+
+/** The ticket of the raw server's connections (a secret to the connection, like a real one). */
+export const RAW_TICKET = 'c0ffee00-1111-4222-8333-944455556666';
 
 /** One request as the raw server saw it: the head, and the first TCP read that carried it. */
 export interface RawRequest {
@@ -69,4 +73,19 @@ export async function startRawServer(respond: (req: RawRequest) => void | Promis
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * A raw server and an ImageioConnection to RAW_TICKET on it; both closes go to `closers`, which the
+ * test file runs after each test.
+ */
+export async function rawConnection(
+  respond: (req: RawRequest) => void | Promise<void>,
+  deps: ConnectionDeps,
+  closers: Array<() => Promise<void>>,
+): Promise<{ server: Awaited<ReturnType<typeof startRawServer>>; conn: ImageioConnection }> {
+  const server = await startRawServer(respond);
+  const conn = new ImageioConnection({ origin: server.origin, path: `/images/${RAW_TICKET}`, display: 'raw (direct)', viaProxy: false, secrets: [RAW_TICKET], authorization: null }, deps);
+  closers.push(() => conn.close(), () => server.close());
+  return { server, conn };
 }

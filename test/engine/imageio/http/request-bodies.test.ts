@@ -8,14 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ImageioConnection, DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../../main/engine/imageio/connection.js';
+import { DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../../main/engine/imageio/connection.js';
 import { allocPieceBuffers, type RangeSource } from '../../../../main/engine/imageio/put-body.js';
 import { exchange } from '../../../../main/engine/imageio/exchange.js';
 import { SocketDispatcher } from '../../../../main/engine/imageio/http/socket-dispatcher.js';
 import { silentLog } from '../../../../main/engine/log.js';
-import { startRawServer, type RawRequest } from '../raw-server.js';
+import { RAW_TICKET, rawConnection, startRawServer, type RawRequest } from '../raw-server.js';
 
-const TICKET = 'c0ffee00-1111-4222-8333-944455556666';
+const TICKET = RAW_TICKET;
 const deps: ConnectionDeps = {
   tls: {},
   log: silentLog,
@@ -29,12 +29,7 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-async function setup(respond: (req: RawRequest) => void | Promise<void>) {
-  const server = await startRawServer(respond);
-  const conn = new ImageioConnection({ origin: server.origin, path: `/images/${TICKET}`, display: 'raw (direct)', viaProxy: false, secrets: [TICKET], authorization: null }, deps);
-  closers.push(() => conn.close(), () => server.close());
-  return { server, conn };
-}
+const setup = (respond: (req: RawRequest) => void | Promise<void>) => rawConnection(respond, deps, closers);
 
 const signal = () => new AbortController().signal;
 const contentLength = (req: RawRequest) => Number(/content-length: (\d+)/i.exec(req.head)![1]);
