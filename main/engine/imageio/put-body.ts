@@ -44,7 +44,7 @@ export class PutBody implements AsyncIterable<Buffer> {
     private readonly length: number,
     private readonly buffers: PieceBuffers,
     private readonly zeros: Buffer | null,
-    /** Called after each piece went out on the socket (for bytesOnWire progress). */
+    /** Called after each piece went out on the socket, the last one once handed to it (for bytesOnWire progress). */
     private readonly onSent: (bytes: number) => void,
   ) {}
 

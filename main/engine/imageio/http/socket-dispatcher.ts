@@ -29,6 +29,7 @@ export interface DirectReadHandler extends Dispatcher.DispatchHandler {
 /** undici's defaults for a request that names no timeout. */
 const DEFAULT_TIMEOUT_MS = 300_000;
 const EMPTY = Buffer.alloc(0);
+const noop = (): void => {};
 
 /**
  * The data plane's dispatcher, with undici's `dispatch(options, handler)` and controller API, on
@@ -186,11 +187,14 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
   /**
    * Writes the head and then the body, piece by piece, each once the socket took the one before.
    * `sending` ends when the body's last bytes are handed to the socket, not when it reports them
-   * written: on a fast link the answer can come first, and the connection is in step by then.
+   * written: on a fast link the answer can come first, and the connection is in step by then. The
+   * body's iterator runs to its end at once after that hand-over, before any answer can be read, so
+   * what it does after its last piece (a PUT counts the piece as sent) is never skipped.
    */
   private async send(socket: Socket, head: string, body: RequestBody, length: number): Promise<void> {
     this.sending = length > 0;
     let sent = 0;
+    let last: Promise<void> | null = null;
     try {
       await written(socket, Buffer.from(head, 'latin1'));
       for await (const chunk of Buffer.isBuffer(body) ? [body] : body) {
@@ -199,7 +203,12 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
         if (sent > length) throw new errors.InvalidArgumentError(`the body is longer than its content-length (${length})`);
         for (let at = 0; at < chunk.length; at += WRITE_SLICE) {
           const taken = written(socket, chunk.subarray(at, at + WRITE_SLICE));
-          if (sent === length && at + WRITE_SLICE >= chunk.length) this.sending = false;
+          if (sent === length && at + WRITE_SLICE >= chunk.length) {
+            this.sending = false;
+            last = taken;
+            taken.catch(noop); // awaited below, once the iterator ended
+            break;
+          }
           await taken;
           if (this.done) return;
           if (!this.parser.head) this.armHeadTimer();
@@ -207,6 +216,8 @@ class SocketRequest implements Dispatcher.DispatchController, SocketReader, Resp
       }
       if (sent !== length) throw new errors.InvalidArgumentError(`the body ended after ${sent} of its ${length} bytes`);
       this.sending = false;
+      if (last) await last;
+      if (!this.done && !this.parser.head) this.armHeadTimer();
     } catch (err) {
       this.fail(asError(err));
     }

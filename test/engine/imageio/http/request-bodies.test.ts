@@ -6,6 +6,8 @@
  * data plane's modules do not load undici (its module and WASM parser cost ~45 MiB of peak memory).
  */
 import { readFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEOUTS, type ConnectionDeps } from '../../../../main/engine/imageio/connection.js';
@@ -102,6 +104,30 @@ describe('request bodies on the socket dispatcher', () => {
     expect((await put(lingering())).status).toBe(200);
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]!.socket).toBe(server.requests[0]!.socket);
+  });
+
+  it('counts every piece of a PUT as sent when the answer comes before the socket reported the last one written', async () => {
+    const { server, conn } = await setup(async (req) => {
+      await req.body(contentLength(req));
+      req.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+    });
+    // The client's socket reports each write 100 ms late (a loaded machine, TLS): the server has
+    // every byte and answers before the last piece's write is reported.
+    const port = Number(new URL(server.origin).port);
+    const write = Duplex.prototype.write;
+    type Write = (this: Duplex, chunk: unknown, ...rest: unknown[]) => boolean;
+    Duplex.prototype.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]) {
+      const cb = rest.at(-1);
+      if (!(this instanceof Socket) || this.remotePort !== port || typeof cb !== 'function') return (write as Write).call(this, chunk, ...rest);
+      return (write as Write).call(this, chunk, ...rest.slice(0, -1), (err?: Error | null) => setTimeout(() => (cb as (e?: Error | null) => void)(err), 100));
+    } as typeof write;
+    let counted = 0;
+    try {
+      await conn.put(0, DATA.length, { source: sourceOf(DATA), buffers: allocPieceBuffers(256), flush: null, onSent: (n) => (counted += n) }, signal());
+    } finally {
+      Duplex.prototype.write = write;
+    }
+    expect(counted).toBe(DATA.length);
   });
 
   it('takes an answer that comes before the body is complete, and does not reuse that connection', async () => {
