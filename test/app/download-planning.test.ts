@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linuxSparseFiles, type LinuxNative } from '../../main/engine/os/linux.js';
 import { startCore, until, type CoreHarness } from './helpers.js';
 
-const exfat: () => LinuxNative = () => ({ statfs: async () => ({ type: 0x2011bab0 }), fallocate: () => -1, lseek: () => -1, errno: () => 95 });
+const exfat: () => LinuxNative = () => ({ statfs: async () => ({ type: 0x2011bab0 }), fallocate: () => -1, lseek: () => -1, posix_fadvise: () => 0, errno: () => 95 });
 
 describe.runIf(process.platform === 'linux')('app core: the download plan of a folder', () => {
   let real: CoreHarness;

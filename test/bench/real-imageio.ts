@@ -7,7 +7,8 @@
  *
  * Options: --rounds N (default 3), --markdown, --cpus shared|pinned|both (default both: pinned puts
  * the daemon and every qemu-nbd on CPU 0 and the client on CPU 1), --scale (adds a 16 GiB image with
- * 8 GiB of data: minutes per round), --scale-only (that image alone), --memory warm|cold (default warm: every side of a case writes
+ * 8 GiB of data: minutes per round), --scale-only (that image alone), --cases REGEX (only the cases
+ * whose name matches, e.g. 'download.*no-verify'), --memory warm|cold (default warm: every side of a case writes
  * into memory the VM already backs, test/bench/memory.ts), --keep (leaves the work folder).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -188,6 +189,7 @@ export async function runRealImageioBench(): Promise<void> {
     return;
   }
   const rounds = Number(option('--rounds', '3'));
+  const only = flag('--cases') ? new RegExp(option('--cases', '.')) : null;
   const setups = option('--cpus', 'both') === 'both' ? [false, true] : [option('--cpus', 'both') === 'pinned'];
   process.stderr.write('bench: building the command line…\n');
   try {
@@ -284,7 +286,7 @@ export async function runRealImageioBench(): Promise<void> {
             (t) => timed([TOOL, 'client', 'upload', empty, t.url], pinned, io.env),
           ),
       });
-      for (const c of cases) {
+      for (const c of cases.filter((k) => !only || only.test(k.name))) {
         const results: CaseResult[] = [];
         for (let round = 1; round <= rounds; round++) {
           process.stderr.write(`bench: ${pinned ? 'pinned' : 'shared'} cores, ${c.name}, round ${round}…\n`);
@@ -308,11 +310,12 @@ export async function runRealImageioBench(): Promise<void> {
     // Start-up: `diskferry --version` against importing the reference client.
     const version: number[] = [];
     const importClient: number[] = [];
-    for (let i = 0; i < (scaleOnly ? 0 : 5); i++) {
+    const startUp = !scaleOnly && (!only || only.test('start-up'));
+    for (let i = 0; i < (startUp ? 5 : 0); i++) {
       version.push((await timed(['node', CLI, '--version'], false)).wallS);
       importClient.push((await timed([TOOL, 'python', '-c', 'from ovirt_imageio import client'], false, io.env)).wallS);
     }
-    if (!scaleOnly) table.push(['shared', 'start-up: `diskferry --version` / python importing the client', `${median(version).toFixed(2)} s`, `${median(importClient).toFixed(2)} s`, `${(median(version) / median(importClient)).toFixed(2)}×`, '', '', '']);
+    if (startUp) table.push(['shared', 'start-up: `diskferry --version` / python importing the client', `${median(version).toFixed(2)} s`, `${median(importClient).toFixed(2)} s`, `${(median(version) / median(importClient)).toFixed(2)}×`, '', '', '']);
   } finally {
     io.stop();
     if (!flag('--keep')) await rm(work, { recursive: true, force: true });

@@ -30,7 +30,7 @@ function mountTmpfs(dir: string, sizeMiB: number): boolean {
 
 /** This machine's libc, except that statfs says exFAT (a test cannot mount one without the kernel's module). */
 function exfatNative(): LinuxNative {
-  return { statfs: async () => ({ type: 0x2011bab0 }), fallocate: () => -1, lseek: () => -1, errno: () => 95 };
+  return { statfs: async () => ({ type: 0x2011bab0 }), fallocate: () => -1, lseek: () => -1, posix_fadvise: () => 0, errno: () => 95 };
 }
 
 /** The disk's data and the small file system: twice as much data as room. */

@@ -72,6 +72,8 @@ export function darwinSparseFiles(native: () => DarwinNative | null = loadDarwin
       const n = native();
       return n ? seekDataRanges(n, file, size, { data: SEEK_DATA, hole: SEEK_HOLE, enxio: ENXIO }) : null;
     },
+    // No posix_fadvise on macOS (F_NOCACHE would change every later write of the descriptor).
+    dropCached: () => false,
   };
 }
 

@@ -12,6 +12,8 @@ export interface LinuxNative {
   statfs(dir: string): Promise<{ readonly type: number }>;
   fallocate(fd: number, mode: number, offset: number, length: number): number;
   lseek(fd: number, offset: number, whence: number): number | bigint;
+  /** Returns 0 or the error number itself (not through errno). */
+  posix_fadvise(fd: number, offset: number, length: number, advice: number): number;
   errno(): number;
 }
 
@@ -20,6 +22,7 @@ const FALLOC_FL_PUNCH_HOLE = 0x02;
 const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
 const ENXIO = 6;
+const POSIX_FADV_DONTNEED = 4;
 
 /** statfs f_type magic numbers (linux/magic.h) of the file systems whose sparse support we know. */
 const FILE_SYSTEMS: ReadonlyMap<number, VolumeInfo> = new Map([
@@ -61,6 +64,10 @@ export function linuxSparseFiles(native: () => LinuxNative | null = loadLinuxNat
     dataRanges(file, size) {
       const n = native();
       return n ? seekDataRanges(n, file, size, { data: SEEK_DATA, hole: SEEK_HOLE, enxio: ENXIO }) : null;
+    },
+    dropCached(file, offset, length) {
+      const n = native();
+      return n !== null && n.posix_fadvise(file.fd, offset, length, POSIX_FADV_DONTNEED) === 0;
     },
   };
 }
@@ -104,6 +111,7 @@ export function freebsdSparseFiles(native: () => Pick<LinuxNative, 'lseek' | 'er
       const n = native();
       return n ? seekDataRanges(n, file, size, { data: SEEK_DATA, hole: SEEK_HOLE, enxio: ENXIO }) : null;
     },
+    dropCached: () => false,
   };
 }
 
@@ -116,6 +124,7 @@ const loadFreebsdNative = lazyNative((): Pick<LinuxNative, 'lseek' | 'errno'> =>
 export const LIBC = {
   fallocate: 'int fallocate(int fd, int mode, int64_t offset, int64_t len)',
   lseek: 'int64_t lseek(int fd, int64_t offset, int whence)',
+  posix_fadvise: 'int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)',
 } as const;
 
 /** glibc through koffi (elsewhere, e.g. musl, loading fails and the port does without). */
@@ -124,10 +133,12 @@ const loadLinuxNative = lazyNative((): LinuxNative => {
   const libc = koffi.load('libc.so.6');
   const fallocate = libc.func(LIBC.fallocate) as LinuxNative['fallocate'];
   const lseek = libc.func(LIBC.lseek) as LinuxNative['lseek'];
+  const fadvise = libc.func(LIBC.posix_fadvise) as LinuxNative['posix_fadvise'];
   return {
     statfs: (dir) => statfs(dir).then((s) => ({ type: Number(s.type) })),
     fallocate,
     lseek,
+    posix_fadvise: fadvise,
     errno: () => koffi.errno(),
   };
 });

@@ -53,6 +53,14 @@ export interface SparseFiles {
    * caller scans the whole file.
    */
   dataRanges(file: OpenFile, size: number): ByteRange[] | null;
+  /**
+   * Tells the OS that the bytes of [offset, offset + length) (length 0: to the end of the file),
+   * already synced, will not be read again, so it can drop them from its page cache (Linux
+   * posix_fadvise DONTNEED; dirty pages stay). A download calls it after each sync: without it a
+   * 16 GiB download grew the page cache by 16 GiB, and faulting that memory in cost more CPU than
+   * the transfer itself (docs/benchmarks.md). Returns false where the OS has no such call.
+   */
+  dropCached(file: OpenFile, offset: number, length: number): boolean;
 }
 
 /** A port for an OS without any of this: no holes punched, no map, volumes unknown. */
@@ -61,6 +69,7 @@ export const noSparseFiles: SparseFiles = {
   markSparse: () => false,
   punchHole: () => false,
   dataRanges: () => null,
+  dropCached: () => false,
 };
 
 /**

@@ -71,6 +71,8 @@ export function win32SparseFiles(native: () => Win32Native | null = loadWin32Nat
       const n = native();
       return n ? withHandle(n, file, false, (h) => allocatedRanges(n, h, size)) : null;
     },
+    // The cache manager trims a file's cache by itself; there is no per-range advice to give.
+    dropCached: () => false,
   };
 }
 

@@ -165,6 +165,8 @@ export class PartFile {
       // beside the download) are recorded by the next save, after their own sync.
       const done = this.done.toArray().map((r): [number, number] => [r.start, r.end]);
       await this.fh.datasync();
+      // What is synced is not read again: the page cache need not hold the whole image.
+      if (this.native) this.sparse.dropCached(this.native, 0, 0);
       const journal: Journal = { version: 1, identity: this.identity, size: this.size, done, check: journalCheck({ identity: this.identity, size: this.size, done }) };
       const text = JSON.stringify(journal);
       const padded = text.padEnd(Math.max(1, Math.ceil(text.length / JOURNAL_BLOCK)) * JOURNAL_BLOCK, ' ');

@@ -3,6 +3,8 @@
  * and with a recording fake of the native layer for what a FAT, exFAT or SMB mount answers, which a
  * test cannot mount without the kernel's modules.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,13 +24,14 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 /** A native layer that answers like a kernel would for one mount; records every call. */
-function fakeNative(answers: { fsType?: number; fallocate?: number; errno?: number; lseek?: (offset: number, whence: number) => number }): LinuxNative & { calls: unknown[][] } {
+function fakeNative(answers: { fsType?: number; fallocate?: number; fadvise?: number; errno?: number; lseek?: (offset: number, whence: number) => number }): LinuxNative & { calls: unknown[][] } {
   const calls: unknown[][] = [];
   return {
     calls,
     statfs: async (d) => (calls.push(['statfs', d]), { type: answers.fsType ?? 0xef53 }),
     fallocate: (fd, mode, offset, length) => (calls.push(['fallocate', fd, mode, offset, length]), answers.fallocate ?? 0),
     lseek: (fd, offset, whence) => (calls.push(['lseek', fd, offset, whence]), answers.lseek?.(offset, whence) ?? -1),
+    posix_fadvise: (fd, offset, length, advice) => (calls.push(['posix_fadvise', fd, offset, length, advice]), answers.fadvise ?? 0),
     errno: () => answers.errno ?? 0,
   };
 }
@@ -54,6 +57,21 @@ describe.runIf(process.platform === 'linux')('the Linux port on real files', () 
       { start: 0, end: 2 * MiB },
       { start: 6 * MiB, end: 8 * MiB },
     ]);
+    await fh.close();
+  });
+
+  it('drops a synced file from the page cache and keeps its bytes', async () => {
+    const path = join(dir, 'cached.raw');
+    const fh = await open(path, 'w+');
+    const data = Buffer.alloc(8 * MiB, 0x5a);
+    await fh.write(data, 0, data.length, 0);
+    await fh.datasync();
+    expect(sparseFilesFor('linux').dropCached({ path, fd: fh.fd }, 0, 0)).toBe(true);
+    // fincore (util-linux) counts the file's pages in the page cache, where it is installed.
+    if (existsSync('/usr/bin/fincore')) expect(execFileSync('/usr/bin/fincore', ['-b', '-n', '-o', 'RES', path], { encoding: 'utf8' }).trim()).toBe('0');
+    const back = Buffer.alloc(data.length);
+    await fh.read(back, 0, back.length, 0);
+    expect(back.equals(data)).toBe(true);
     await fh.close();
   });
 
@@ -93,6 +111,14 @@ describe('the Linux port over what the kernel answers', () => {
     expect(ok.calls).toEqual([['fallocate', 7, 3, 65536, 131072]]);
     const fat = fakeNative({ fallocate: -1, errno: EOPNOTSUPP });
     expect(linuxSparseFiles(() => fat).punchHole({ path: '/p', fd: 7 }, 0, 65536)).toBe(false);
+  });
+
+  it('asks posix_fadvise for DONTNEED (4), and says so when it fails or libc cannot be loaded', () => {
+    const ok = fakeNative({});
+    expect(linuxSparseFiles(() => ok).dropCached({ path: 'f', fd: 7 }, 0, 0)).toBe(true);
+    expect(ok.calls).toEqual([['posix_fadvise', 7, 0, 0, 4]]);
+    expect(linuxSparseFiles(() => fakeNative({ fadvise: EINVAL })).dropCached({ path: 'f', fd: 7 }, 0, 0)).toBe(false);
+    expect(linuxSparseFiles(() => null).dropCached({ path: 'f', fd: 7 }, 0, 0)).toBe(false);
   });
 
   it('walks SEEK_DATA (3) / SEEK_HOLE (4) and stops at ENXIO', () => {

@@ -1,14 +1,17 @@
 /**
  * The download's `.part` file and the OS port: a new file is marked sparse before it grows (NTFS
  * needs that; here through a recording fake of kernel32), and zeros arriving into a resumed file
- * become holes, punched for real on Linux, or written where the file system cannot punch (FAT).
+ * become holes, punched for real on Linux, or written where the file system cannot punch (FAT); each
+ * journal save drops the synced data from the page cache.
  */
-import { statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linuxSparseFiles, type LinuxNative } from '../../../main/engine/os/linux.js';
+import type { SparseFiles } from '../../../main/engine/os/sparse-files.js';
 import { win32SparseFiles } from '../../../main/engine/os/win32.js';
 import { FSCTL_SET_SPARSE, type Win32Native } from '../../../main/engine/os/win32-native.js';
 import { PartFile } from '../../../main/engine/transfer/part-file.js';
@@ -58,6 +61,7 @@ describe.runIf(process.platform === 'linux')('zeros into a resumed .part on Linu
       statfs: async () => ({ type: 0x4d44 }),
       fallocate: (fd, mode, offset, length) => (calls.push([mode, offset, length]), -1),
       lseek: () => -1,
+      posix_fadvise: () => 0,
       errno: () => 95,
     };
     const resumed = await PartFile.open(finalPath, 8 * MiB, 'disk:8', { resume: true, sparse: linuxSparseFiles(() => fat) });
@@ -75,12 +79,33 @@ describe.runIf(process.platform === 'linux')('zeros into a resumed .part on Linu
   it('are skipped in a file this run created: it is all holes already', async () => {
     const finalPath = join(dir, 'fresh.raw');
     const calls: unknown[] = [];
-    const port = linuxSparseFiles(() => ({ statfs: async () => ({ type: 0xef53 }), fallocate: (...a) => (calls.push(a), 0), lseek: () => -1, errno: () => 0 }));
+    const port = linuxSparseFiles(() => ({ statfs: async () => ({ type: 0xef53 }), fallocate: (...a) => (calls.push(a), 0), lseek: () => -1, posix_fadvise: () => 0, errno: () => 0 }));
     const file = await PartFile.open(finalPath, 8 * MiB, 'disk:8', { resume: false, sparse: port });
     await file.write(0, Buffer.alloc(4 * MiB, 0));
     await file.close();
     expect(calls).toEqual([]);
     expect((await stat(PartFile.partPath(finalPath))).blocks).toBeLessThan(64);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('the page cache of a .part (Linux)', () => {
+  it('is dropped after each journal save, once the data is synced, and the data stays', async () => {
+    const finalPath = join(dir, 'cache.raw');
+    const advised: number[][] = [];
+    const libc = linuxSparseFiles();
+    // The real calls, with posix_fadvise's recorded as it goes through.
+    const port: SparseFiles = { ...libc, dropCached: (f, offset, length) => (advised.push([f.fd, offset, length]), libc.dropCached(f, offset, length)) };
+    const file = await PartFile.open(finalPath, 8 * MiB, 'disk:8', { resume: false, sparse: port });
+    const data = Buffer.alloc(4 * MiB, 0x6b);
+    await file.write(0, data);
+    file.markDone(0, data.length);
+    const saves = advised.length;
+    await file.saveJournal();
+    expect(advised.length).toBe(saves + 1);
+    expect(advised.at(-1)!.slice(1)).toEqual([0, 0]);
+    if (existsSync('/usr/bin/fincore')) expect(execFileSync('/usr/bin/fincore', ['-b', '-n', '-o', 'RES', PartFile.partPath(finalPath)], { encoding: 'utf8' }).trim()).toBe('0');
+    await file.complete();
+    expect((await readFile(finalPath)).subarray(0, data.length).equals(data)).toBe(true);
   });
 });
 
