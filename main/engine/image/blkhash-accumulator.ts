@@ -43,6 +43,7 @@ export class BlkhashAccumulator {
   private readonly digests: Array<Uint8Array | Promise<Uint8Array> | null>;
   private readonly open = new Map<number, OpenBlock>();
   private remaining: number;
+  private hashed = 0;
 
   private constructor(
     readonly size: number,
@@ -75,22 +76,31 @@ export class BlkhashAccumulator {
     return new BlkhashAccumulator(size, algorithm, blockSize, await createBlockHashStates(algorithm, thread ?? undefined), zero, lastZero, thread);
   }
 
+  /** Bytes given to the block hashes so far (data, and zeros that data followed in a block); the rest took the zero digest. */
+  get hashedBytes(): number {
+    return this.hashed;
+  }
+
   /** True when every byte of the image has been accounted for. */
   get complete(): boolean {
     return this.remaining === 0;
   }
 
   /**
-   * Adds guest bytes at an offset (hashed or copied before returning: the buffer may be reused). A
-   * whole block of zero bytes takes the zero digest without hashing (the check stops at the first
-   * non-zero word, so data costs nothing extra).
+   * Adds guest bytes at an offset (hashed or copied before returning: the buffer may be reused).
+   * Zero bytes count as a run of zeros, whatever the piece's size: hashed only when data follows
+   * them in their block, so a block that turns out all zero takes the zero digest without hashing,
+   * as imageio's checksum and the reference client's do (a legacy server without extents, a
+   * preallocated disk on block storage: most of such an image is zeros sent as data). The check
+   * stops at the first non-zero word, so data costs nothing extra.
    */
   add(offset: number, data: Uint8Array): void {
     this.check(offset, data.length);
     this.each(offset, data.length, (i, rel, from, len) => {
       const bytes = data.subarray(from, from + len);
-      if (rel === 0 && len === this.blockLength(i) && this.digests[i] === null && !this.open.has(i) && isZero(bytes)) this.settle(i, this.zeroDigestOf(i));
-      else this.feed(i, rel, bytes, len);
+      if (!isZero(bytes)) this.feed(i, rel, bytes, len);
+      else if (rel === 0 && len === this.blockLength(i) && this.digests[i] === null && !this.open.has(i)) this.settle(i, this.zeroDigestOf(i));
+      else this.feed(i, rel, null, len);
     });
   }
 
@@ -188,6 +198,7 @@ export class BlkhashAccumulator {
       this.hashZeros(b);
       b.state ??= this.newState();
       b.state.update(data.subarray(b.fed - start));
+      this.hashed += end - b.fed;
       b.hashed = end;
     }
     b.fed = end;
@@ -200,6 +211,7 @@ export class BlkhashAccumulator {
       const n = Math.min(ZEROS.length, b.fed - b.hashed);
       b.state.update(ZEROS.subarray(0, n));
       b.hashed += n;
+      this.hashed += n;
     }
   }
 
