@@ -30,6 +30,7 @@ const memoryMode = memoryModeOption(argv);
 let workDir = tmpdir();
 
 const TOOL = resolve('..', 'shared', 'tools', 'real-imageio', 'real-imageio');
+/** The installed command, run as a shell runs it: through its `#!` line and the node flags there. */
 const CLI = resolve('bin', 'diskferry.js');
 
 interface Measured {
@@ -152,7 +153,7 @@ async function runCase(
     const nbd = io.nbdPid(s.ticket);
     const stopPacing = startPacing(() => (writtenBytes(nbd) ?? 0) + (writtenBytes(process.pid) ?? 0));
     const cpu0 = io.serverCpu(s.ticket);
-    const r = await (which === 'ours' ? timed(['node', CLI, ...ours(s.ticket)], pinned, oursEnv) : ref(s.ticket)).finally(stopPacing);
+    const r = await (which === 'ours' ? timed([CLI, ...ours(s.ticket)], pinned, oursEnv) : ref(s.ticket)).finally(stopPacing);
     const serverCpuS = io.serverCpu(s.ticket) - cpu0;
     const same = s.check();
     io.drop(s.ticket);
@@ -312,7 +313,7 @@ export async function runRealImageioBench(): Promise<void> {
     const importClient: number[] = [];
     const startUp = !scaleOnly && (!only || only.test('start-up'));
     for (let i = 0; i < (startUp ? 5 : 0); i++) {
-      version.push((await timed(['node', CLI, '--version'], false)).wallS);
+      version.push((await timed([CLI, '--version'], false)).wallS);
       importClient.push((await timed([TOOL, 'python', '-c', 'from ovirt_imageio import client'], false, io.env)).wallS);
     }
     if (startUp) table.push(['shared', 'start-up: `diskferry --version` / python importing the client', `${median(version).toFixed(2)} s`, `${median(importClient).toFixed(2)} s`, `${(median(version) / median(importClient)).toFixed(2)}×`, '', '', '']);

@@ -48,6 +48,8 @@ const memoryMode = memoryModeOption(process.argv);
 /** `--rounds N` (default 3): every case N times; the table shows medians, the ratios their range. */
 const rounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : 3;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a whole number of at least 1');
+/** The node flags of the installed command's `#!` line (bin/diskferry.js), so the bench runs the CLI as users do. */
+const BIN_NODE_FLAGS = readFileSync('bin/diskferry.js', 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((t) => t.startsWith('--'));
 const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
 
 interface Row {
@@ -283,7 +285,7 @@ async function cli(
   const stats = join(work, `stats-${randomUUID()}.json`);
   const env = { ...process.env, DISKFERRY_CONFIG_DIR: join(work, 'config'), DISKFERRY_STATS_FILE: stats };
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${args[0]}-${randomUUID().slice(0, 8)}.cpuprofile`] : [];
-  const r = await run(process.execPath, [...prof, 'dist/main/cli/index.js', ...args, '--json', '--password-file', join(work, 'pw')], env, watchBytes);
+  const r = await run(process.execPath, [...BIN_NODE_FLAGS, ...prof, 'dist/main/cli/index.js', ...args, '--json', '--password-file', join(work, 'pw')], env, watchBytes);
   if (r.code !== 0) throw new Error(`diskferry ${args[0]} failed (${r.code}): ${r.stderr}`);
   const result = r.stdout
     .split('\n')
