@@ -13,6 +13,12 @@ import type { QueueStore } from './store.js';
  */
 export class JobBook {
   private jobs: QueueJob[] = [];
+  /**
+   * Each job's position in `jobs`, built again when the list is replaced. A change to one job keeps
+   * every position, so looking a job up is O(1): the queue looks up every job each time it pumps,
+   * and a thousand jobs paused at once took 7 s with a scan per look-up.
+   */
+  private positions = new Map<string, number>();
   private readonly listeners = new Set<QueueListener>();
   /** Writes the jobs (and the run reports) through the store. */
   readonly persistence: QueuePersistence;
@@ -23,7 +29,7 @@ export class JobBook {
 
   /** Reads the stored jobs (see QueuePersistence.load). */
   async load(): Promise<void> {
-    this.jobs = (await this.persistence.load()).jobs;
+    this.replace((await this.persistence.load()).jobs);
   }
 
   /** All jobs in queue order. */
@@ -34,23 +40,30 @@ export class JobBook {
   /** Replaces the whole list (jobs added, removed, moved or reported). */
   replace(jobs: QueueJob[]): void {
     this.jobs = jobs;
+    this.positions = new Map(jobs.map((j, i) => [j.id, i]));
   }
 
   /** Whether the queue has this job. */
   has(id: string): boolean {
-    return this.jobs.some((j) => j.id === id);
+    return this.positions.has(id);
   }
 
   /** One job; `not-found` when there is none. */
   get(id: string): QueueJob {
-    const job = this.jobs.find((j) => j.id === id);
+    const at = this.positions.get(id);
+    const job = at === undefined ? undefined : this.jobs[at];
     if (!job) throw new DiskFerryError('not-found', `There is no job ${id} in the queue.`, { retryable: false });
     return job;
   }
 
   /** Replaces one job by `f` of it (neither saved nor told). */
   update(id: string, f: (j: QueueJob) => QueueJob): void {
-    this.jobs = this.jobs.map((j) => (j.id === id ? f(j) : j));
+    const at = this.positions.get(id);
+    if (at === undefined) return;
+    // A new array, as before: a caller iterating list() keeps the list it started with.
+    const jobs = this.jobs.slice();
+    jobs[at] = f(jobs[at]!);
+    this.jobs = jobs;
   }
 
   /** Applies an event through nextState; an event that does not apply changes nothing. */

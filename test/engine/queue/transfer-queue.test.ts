@@ -376,6 +376,35 @@ describe('TransferQueue: timeline, caller ids and moves', () => {
     expect(q.list().map((j) => j.id)).toEqual([b!.id, done!.id, c!.id, a!.id]);
   });
 
+  it('finds and changes each job by id after jobs were added, moved and removed, and after a restart', async () => {
+    const store = new MemoryQueueStore();
+    const { q } = await setup({}, store);
+    const [a, b, c, d] = await q.add([upload(1), upload(2), upload(3), upload(4)]);
+    for (const j of [a, b, c, d]) q.pause(j!.id);
+    q.move(d!.id, 'top');
+    await q.remove(b!.id);
+    const [e] = await q.add([upload(5)]);
+    q.resume(c!.id);
+    expect(q.list().map((j) => [j.id, j.state])).toEqual([
+      [d!.id, 'paused'],
+      [a!.id, 'paused'],
+      [c!.id, 'queued'],
+      [e!.id, 'queued'],
+    ]);
+    expect(() => q.get(b!.id)).toThrow(/no job/);
+    q.pause(e!.id);
+    expect(q.get(e!.id).state).toBe('paused');
+    await q.close();
+    const reopened = (await setup({}, store)).q;
+    reopened.resume(d!.id);
+    expect(reopened.list().map((j) => [j.id, j.state])).toEqual([
+      [d!.id, 'queued'],
+      [a!.id, 'paused'],
+      [c!.id, 'queued'],
+      [e!.id, 'paused'],
+    ]);
+  });
+
   it('keeps a download\'s format and verification choice and hands them to the runner', async () => {
     const store = new MemoryQueueStore();
     const { q, runner } = await setup({}, store);
