@@ -28,6 +28,12 @@ export interface CliPorts {
   readonly files?: FilePort;
   /** The OS's sparse files (what a folder can hold, holes); this OS's when absent. */
   readonly sparse?: SparseFiles;
+  /**
+   * Between two reads of a transfer or a disk the engine is changing (1 s, as the reference clients,
+   * when absent). The tests' simulator moves its phases every 25 ms and give a shorter one, as the
+   * app core's tests do (AppCoreOptions.pollIntervalMs).
+   */
+  readonly pollIntervalMs?: number;
 }
 
 /** Per-run state of the CLI: output streams, interrupt signal, log, and the engine connection. */
@@ -189,7 +195,15 @@ export class CliContext {
     // The engine's client (undici, its schemas) is loaded by the commands that talk to an engine only:
     // a data-plane-only transfer (--transfer-url) starts without it (docs/benchmarks.md).
     const { OvirtClient } = await import('../engine/ovirt/client.js');
-    const client = new OvirtClient({ engineUrl, username, password: async () => (password ??= await ask(true)), trust, log: this.log, proxy: this.proxy });
+    const client = new OvirtClient({
+      engineUrl,
+      username,
+      password: async () => (password ??= await ask(true)),
+      trust,
+      log: this.log,
+      proxy: this.proxy,
+      ...(this.ports.pollIntervalMs !== undefined ? { pollIntervalMs: this.ports.pollIntervalMs } : {}),
+    });
     entry.client = client;
     this.connections.push(entry);
     if (kept?.token) {

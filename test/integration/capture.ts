@@ -7,7 +7,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../main/cli/index.js';
+import type { CliPorts } from '../../main/cli/context.js';
 import { startHarness, type Harness } from './helpers.js';
+
+/**
+ * The ports of an in-process command: the simulator moves a transfer's phases every 25 ms, so the
+ * command reads them every 20 ms instead of every second (as the app core's tests do); the waits'
+ * rules run on injected clocks in test/engine/ovirt. Commands run as child processes keep 1 s.
+ */
+export const CLI_PORTS: CliPorts = { pollIntervalMs: 20 };
 
 /** See the file comment; `onWrite` sees each chunk as it arrives. */
 export function capture(onWrite?: (text: string) => void): NodeJS.WriteStream & { text: () => string } {
@@ -27,7 +35,7 @@ export function capture(onWrite?: (text: string) => void): NodeJS.WriteStream & 
 export async function runCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = capture();
   const stderr = capture();
-  const code = await main(argv, { stdout, stderr });
+  const code = await main(argv, { stdout, stderr }, CLI_PORTS);
   return { code, out: stdout.text(), err: stderr.text() };
 }
 

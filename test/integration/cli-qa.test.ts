@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { capture, interruptWhenTransferring, jsonEvents, runCli, startCliHarness } from './capture.js';
+import { capture, CLI_PORTS, interruptWhenTransferring, jsonEvents, runCli, startCliHarness } from './capture.js';
 import { makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, seededDiskId, type Harness } from './helpers.js';
 
 describe('diskferry command line, as an administrator uses it', () => {
@@ -148,7 +148,7 @@ describe('diskferry command line, as an administrator uses it', () => {
     const both: string[] = [];
     const stdout = capture((t) => both.push(t));
     const stderr = Object.assign(capture((t) => both.push(t)), { isTTY: true, columns: 0 });
-    const code = await main(['download', 'web-01-disk1', '--output', out, '--password-file', pw], { stdout, stderr });
+    const code = await main(['download', 'web-01-disk1', '--output', out, '--password-file', pw], { stdout, stderr }, CLI_PORTS);
     expect(code).toBe(0);
     const text = both.join('');
     const at = text.indexOf("Downloaded disk 'web-01-disk1'");
@@ -217,7 +217,7 @@ describe('diskferry command line, as an administrator uses it', () => {
     h.sim.faults.bandwidthBytesPerSecond = 4 * MiB;
     const { stdout, stderr, interrupted } = interruptWhenTransferring();
     try {
-      const code = await main(['download', 'fedora-40-root', '--output', out, '--json', '--password-file', pw], { stdout, stderr });
+      const code = await main(['download', 'fedora-40-root', '--output', out, '--json', '--password-file', pw], { stdout, stderr }, CLI_PORTS);
       expect(interrupted()).toBe(true);
       expect(code).toBe(130);
       const all = events(stdout.text());

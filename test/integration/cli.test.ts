@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { interruptWhenTransferring, runCli, startCliHarness } from './capture.js';
+import { CLI_PORTS, interruptWhenTransferring, runCli, startCliHarness } from './capture.js';
 import { expectFileEqualsDisk, expectFileEqualsSeed, makeSparseImage, MiB, SMALL_RUNS, SMALL_SIZE, expectDiskEqualsFile, type Harness } from './helpers.js';
 
 describe('diskferry command line', () => {
@@ -110,7 +110,7 @@ describe('diskferry command line', () => {
     h.sim.faults.bandwidthBytesPerSecond = 2 * MiB;
     const { stdout, stderr, interrupted } = interruptWhenTransferring();
     try {
-      const code = await main(['upload', src, '--storage-domain', 'data-nfs', '--name', 'cli-interrupted', '--json', '--password-file', pw], { stdout, stderr });
+      const code = await main(['upload', src, '--storage-domain', 'data-nfs', '--name', 'cli-interrupted', '--json', '--password-file', pw], { stdout, stderr }, CLI_PORTS);
       expect(interrupted()).toBe(true);
       expect(code).toBe(130);
       expect(stderr.text()).toMatch(/Interrupted: cleaning up/);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli/index.js';
 import { downloadDisk } from '../../main/engine/transfer/download-disk.js';
-import { capture } from './capture.js';
+import { capture, CLI_PORTS } from './capture.js';
 import { CliHarness } from './queue-cli-helpers.js';
 import { linuxSparseFiles, type LinuxNative } from '../../main/engine/os/linux.js';
 import { expectFileEqualsDisk, MiB, startHarness, TUNING, type Harness } from './helpers.js';
@@ -106,7 +106,7 @@ describe('free space checked before a download', () => {
     try {
       const stdout = capture();
       const stderr = capture();
-      const code = await main(['download', diskId, '--output', roomy, '--password-file', c.pw, '--quiet'], { stdout, stderr }, { sparse: linuxSparseFiles(exfatNative) });
+      const code = await main(['download', diskId, '--output', roomy, '--password-file', c.pw, '--quiet'], { stdout, stderr }, { ...CLI_PORTS, sparse: linuxSparseFiles(exfatNative) });
       expect(code, stderr.text()).toBe(0);
       expect(stderr.text()).toBe("diskferry: note: The destination's file system (exFAT) cannot hold sparse files: the whole 512.00 MiB will be written.\n");
       await expectFileEqualsDisk(h.sim, diskId, join(roomy, 'free-space.raw'));

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { main } from '../../main/cli/index.js';
 import { startHarness, type Harness } from './helpers.js';
-import { capture } from './capture.js';
+import { capture, CLI_PORTS } from './capture.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -76,7 +76,7 @@ export class CliHarness {
   async cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
     const stdout = capture();
     const stderr = capture();
-    const code = await main(argv, { stdout, stderr });
+    const code = await main(argv, { stdout, stderr }, CLI_PORTS);
     return { code, out: stdout.text(), err: stderr.text() };
   }
 

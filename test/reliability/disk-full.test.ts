@@ -23,7 +23,7 @@ import { addSimDisk, downloadPath, openSimQueue } from '../integration/queue-hel
 import { expectEngineClean, journaledData, journaledRanges } from './engine-checks.js';
 import { FREE_SPACE_MARGIN } from '../../main/engine/fs/free-space.js';
 import { makeSmallDisk, type SmallDisk } from './full-disk.js';
-import { capture } from '../integration/capture.js';
+import { capture, CLI_PORTS } from '../integration/capture.js';
 
 /** 24 MiB of data in a 64 MiB disk, on a file system with room for it (and the free-space margin). */
 const SIZE = 64 * MiB;
@@ -149,7 +149,7 @@ describe('disk full while downloading', () => {
     await c.setUp();
     try {
       const { diskId, file } = await setUp('full-cli');
-      const ports = disk.files ? { files: disk.files } : {};
+      const ports = disk.files ? { ...CLI_PORTS, files: disk.files } : CLI_PORTS;
       const download = async () => {
         const stdout = capture();
         const stderr = capture();

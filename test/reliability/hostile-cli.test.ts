@@ -11,7 +11,7 @@ import { EXIT_FAILED, main } from '../../main/cli/index.js';
 import { fingerprintOf } from '../../main/simulator/pki.js';
 import { startScriptedEngine, type EngineTarget, type EngineAnswer } from './hostile-engine-server.js';
 import { createHostilePki, reply, requestLine, startCanary, type HostilePki, type HostileServer } from './hostile-servers.js';
-import { capture } from '../integration/capture.js';
+import { capture, CLI_PORTS } from '../integration/capture.js';
 
 const PASSWORD = 'pw-cli-canary-91d0c7';
 
@@ -50,7 +50,7 @@ async function login(server: HostileServer): Promise<{ code: number; output: str
   const stdout = capture();
   const stderr = capture();
   const argv = ['login', '--engine', `${server.origin}/ovirt-engine`, '--username', 'admin@internal', '--password-file', passwordFile, '--trust-fingerprint', fingerprintOf(pki.caPem)];
-  const code = await main(argv, { stdout, stderr });
+  const code = await main(argv, { stdout, stderr }, CLI_PORTS);
   return { code, output: stdout.text() + stderr.text() };
 }
 
