@@ -23,6 +23,10 @@ export default defineConfig({
     locale: 'en-US',
     timezoneId: 'UTC',
     colorScheme: 'light',
+    // The window honours prefers-reduced-motion (no bar transitions, no busy stripes): without it
+    // Chromium repaints the bars' animations: its CPU in a whole run went 88 s -> 74 s with it
+    // (docs/architecture.md, "The test suite"). Screenshots disable animations either way.
+    reducedMotion: 'reduce',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {

@@ -1,7 +1,7 @@
 /**
  * The window's rates under a shared bandwidth limit: the rows' meters may briefly sum to more than
  * the limit after a resume (each averages its own turns), while the bytes on the wire never exceed
- * it; the snapshot scales them down together. The whole flow runs in test/e2e/truth.spec.ts.
+ * it; the snapshot scales them down together. The whole flow runs in test/e2e/bandwidth.spec.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { withinLimit } from '../../main/app/transfers/transfers-service.js';
