@@ -1,26 +1,35 @@
 /**
  * `npm test`: the whole suite in two stages, the second only after the first passed.
  *
- * 1. The static checks and the end-to-end tests side by side: lint, the Node typecheck and the web
- *    typecheck are three single-threaded programs, and the e2e tests in Chromium
- *    (`npm run test:e2e`) mostly wait on their web hosts; on two cores the four take about the time
- *    of the slowest. The typechecks are incremental (`npm run typecheck`) and lint keeps a cache
- *    (`npm run lint`, eslint.config.js): a second run re-checks only what changed since the first.
+ * 1. The end-to-end tests in Chromium (`npm run test:e2e`) beside lint (`npm run lint`).
  * 2. The unit and integration tests with the secrets scan (`scripts/test-unit.ts`; vitest runs
- *    several files at once and keeps two cores busy by itself, see vitest.config.ts), alone: nothing
- *    else competes with its timing-sensitive tests (docs/architecture.md, "The test suite").
+ *    several files at once, see vitest.config.ts) beside the Node and the web typechecks
+ *    (`npm run typecheck`), which run at a lower priority (nice 19, `os.setPriority`).
  *
- * The output of a step running beside another is held and printed whole when it ends, so two never
- * interleave. Arguments after `--` go to vitest. Ends with each step's wall time, and exits with the
- * first failing step's code (1 when a step was killed by a signal).
+ * Why so (docs/architecture.md, "The test suite"): on two cores every step is bound by the CPU it
+ * needs. The first stage keeps both cores busy (Chromium is ~2/3 of e2e's CPU); vitest leaves ~15 %
+ * of them idle while its files wait on sockets and timers. The typechecks need ~26 s of CPU and no
+ * timing: behind vitest they take what it leaves, and e2e no longer shares its stage with them.
+ * lint stays beside e2e: ~37 s of CPU would not fit in vitest's gaps. The typechecks are
+ * incremental and lint keeps a cache: a second run re-checks only what changed since the first.
+ *
+ * The first step of a stage prints as it goes; the output of the others is held and printed whole
+ * when they end, so two never interleave. Arguments after `--` go to vitest. Ends with each step's
+ * wall time, and exits with the first failing step's code (1 when a step was killed by a signal).
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 interface Step {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
+  /** Runs at a lower priority than the steps beside it (and than this process). */
+  readonly background?: boolean;
 }
+
+/** The niceness of a background step (its children inherit it). */
+const BACKGROUND_PRIORITY = 19;
 
 interface StepResult {
   readonly name: string;
@@ -36,6 +45,14 @@ function run(step: Step, held: boolean): Promise<StepResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(step.command, step.args, { stdio: held ? ['ignore', 'pipe', 'pipe'] : 'inherit', env: process.env });
+    // Set before npm has started the program it runs, which inherits it; a failure only costs time.
+    if (step.background && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, BACKGROUND_PRIORITY);
+      } catch {
+        // Not allowed here (some containers): the step runs at the normal priority.
+      }
+    }
     const chunks: Buffer[] = [];
     child.stdout?.on('data', (c: Buffer) => chunks.push(c));
     child.stderr?.on('data', (c: Buffer) => chunks.push(c));
@@ -57,15 +74,17 @@ async function main(): Promise<number> {
   const summary = () => process.stdout.write(`\nnpm test: ${results.map((r) => `${r.name} ${r.seconds.toFixed(1)} s${r.code === 0 ? '' : ' (failed)'}`).join(', ')}\n`);
   const stages: ReadonlyArray<readonly Step[]> = [
     [
-      { name: 'lint', command: npm, args: ['run', '--silent', 'lint'] },
-      { name: 'typecheck (Node)', command: npm, args: ['run', '--silent', 'typecheck:node'] },
-      { name: 'typecheck (web)', command: npm, args: ['run', '--silent', 'typecheck:web'] },
       { name: 'end-to-end tests', command: npm, args: ['run', '--silent', 'test:e2e'] },
+      { name: 'lint', command: npm, args: ['run', '--silent', 'lint'] },
     ],
-    [{ name: 'unit and integration tests', command: npx, args: ['tsx', 'scripts/test-unit.ts', ...vitestArgs] }],
+    [
+      { name: 'unit and integration tests', command: npx, args: ['tsx', 'scripts/test-unit.ts', ...vitestArgs] },
+      { name: 'typecheck (Node)', command: npm, args: ['run', '--silent', 'typecheck:node'], background: true },
+      { name: 'typecheck (web)', command: npm, args: ['run', '--silent', 'typecheck:web'], background: true },
+    ],
   ];
   for (const stage of stages) {
-    const done = await Promise.all(stage.map((step) => run(step, stage.length > 1)));
+    const done = await Promise.all(stage.map((step, i) => run(step, i > 0)));
     results.push(...done);
     const failed = done.find((r) => r.code !== 0);
     if (failed) {
