@@ -1,7 +1,7 @@
 /**
- * The rates the window shows under a bandwidth limit are true: within 10 % of the limit and of what
- * crossed the network, never negative (holes are not counted as data), and a pause does not make a
- * bar go back. It watches the real clock for ~20 s (the window's meters are real-time): in a file of
+ * The rates the window shows under a bandwidth limit are true: never above the limit, typically at it
+ * (the median within 10 %), within 10 % of what crossed the network, never negative (holes are not
+ * counted as data), and a pause does not make a bar go back. It watches the real clock for ~20 s (the window's meters are real-time): in a file of
  * its own, sorted among the first, it starts early instead of ending the run alone
  * (docs/architecture.md, "The test suite"). The limit's own logic runs on injected clocks in
  * test/app/queue.test.ts and test/engine/queue.
@@ -105,14 +105,21 @@ test('rates under a bandwidth limit stay within 10 % of it, never negative, hole
     const rows = s.rows.map((r) => `${r.name.split(' ')[0]} ${r.state} ${r.rate === null ? '-' : (r.rate / MiB).toFixed(2)}`).join(', ');
     if (s.total !== null) expect(s.total, `total at sample ${i}${i >= steadyUntil ? ' (after the pause)' : ''}: ${rows}`).toBeLessThanOrEqual(limit + 1);
   }
-  // While both move, the status bar's total is the limit (within 10 %) and the sum of the rows.
+  // While both move, the status bar's total is the sum of the rows, and typically the limit (its
+  // median within 10 %). Not every sample: a host starved of CPU for a moment (the suite runs lint
+  // and Chromium beside it on two cores) moves less than the limit then, and the window truthfully
+  // shows the dip; whether the limit is kept on a busy machine is measured on the real clock in
+  // `npm run test:soak` (test/integration/queue-bandwidth.test.ts). What is shown is checked against
+  // what moved just below.
   const both = samples.slice(settledFrom, steadyUntil).filter(bothMoving);
   expect(both.length).toBeGreaterThanOrEqual(40);
   for (const s of both) {
-    expect(Math.abs(s.total! - limit) / limit, `total ${s.total}`).toBeLessThanOrEqual(0.1);
     const sum = s.rows.reduce((n, r) => n + (r.rate ?? 0), 0);
     expect(Math.abs(sum - s.total!)).toBeLessThan(1);
   }
+  const totals = both.map((s) => s.total!).sort((x, y) => x - y);
+  const median = totals[Math.floor(totals.length / 2)]!;
+  expect(Math.abs(median - limit) / limit, `median total ${median} of ${totals.map((t) => (t / MiB).toFixed(2)).join(' ')} MiB/s`).toBeLessThanOrEqual(0.1);
   // And it is what really crossed the network meanwhile, as the core counted it: within 10 %, plus
   // the counter's own granularity. The core counts an upload's bytes on the wire a whole piece at a
   // time, once the piece went out, so each of the two transfers' counts lags by up to one piece at
