@@ -9,8 +9,9 @@
  * Why so (docs/architecture.md, "The test suite"): on two cores every step is bound by the CPU it
  * needs. The first stage keeps both cores busy (Chromium is ~2/3 of e2e's CPU); vitest leaves ~15 %
  * of them idle while its files wait on sockets and timers. The typechecks need ~26 s of CPU and no
- * timing: behind vitest they take what it leaves, and e2e no longer shares its stage with them.
- * lint stays beside e2e: ~37 s of CPU would not fit in vitest's gaps. The typechecks are
+ * timing: behind vitest they take mostly what it leaves (it ends 10-25 s later than alone), and e2e
+ * no longer shares its stage with them (it took 112-125 s beside them, 96-107 s now). lint stays
+ * beside e2e: ~37 s of CPU would not fit in vitest's gaps. The typechecks are
  * incremental and lint keeps a cache: a second run re-checks only what changed since the first.
  *
  * The first step of a stage prints as it goes; the output of the others is held and printed whole
