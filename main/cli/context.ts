@@ -29,9 +29,9 @@ export interface CliPorts {
   /** The OS's sparse files (what a folder can hold, holes); this OS's when absent. */
   readonly sparse?: SparseFiles;
   /**
-   * Between two reads of a transfer or a disk the engine is changing (1 s, as the reference clients,
-   * when absent). The tests' simulator moves its phases every 25 ms and give a shorter one, as the
-   * app core's tests do (AppCoreOptions.pollIntervalMs).
+   * The time between two reads of a transfer or disk the engine is changing; 1 s (as the reference
+   * clients) when absent. Tests give a shorter one, as the simulator changes phases every 25 ms
+   * (like AppCoreOptions.pollIntervalMs for the app core).
    */
   readonly pollIntervalMs?: number;
 }
