@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { FirstRunSequencer } from './test/sequencer.js';
 
 /**
  * Test files run side by side, each in a process of the pool (pool `forks`). Every port is picked by
@@ -37,6 +38,8 @@ export default defineConfig({
     setupFiles: ['test/setup-secret-ledger.ts'],
     maxWorkers: WORKERS,
     reporters: ['default'],
+    // The longest files start first, also in a fresh clone (test/sequencer.ts).
+    sequence: { sequencer: FirstRunSequencer },
     projects: [
       { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...EXCLUDE, ...MOCKING], isolate: false, setupFiles: ['test/setup-shared-process.ts'] } },
       { extends: true, test: { name: 'isolated', include: MOCKING } },
