@@ -12,11 +12,11 @@
  * into memory the VM already backs, test/bench/memory.ts), --keep (leaves the work folder).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, truncate } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeCase, memoryModeOption, writtenBytes } from './memory.js';
 
 const MiB = 1024 * 1024;
@@ -26,6 +26,9 @@ const flag = (name: string) => argv.includes(name);
 const option = (name: string, fallback: string) => (argv.includes(name) ? (argv[argv.indexOf(name) + 1] ?? fallback) : fallback);
 
 const memoryMode = memoryModeOption(argv);
+/** `--nbd-cache writeback|none`: the tool's tickets (page cache), or direct I/O (see directTicket). */
+const NBD_CACHE = option('--nbd-cache', 'writeback');
+if (NBD_CACHE !== 'writeback' && NBD_CACHE !== 'none') throw new Error(`--nbd-cache must be writeback or none, not ${NBD_CACHE}`);
 /** Where each case's ballast goes (the work folder: the same file system as the images). */
 let workDir = tmpdir();
 
@@ -72,8 +75,28 @@ class RealImageio {
     this.caFile = started.ca_file;
   }
   ticket(image: string, ops: string): Ticket {
+    if (NBD_CACHE === 'none') return this.directTicket(image, ops);
     const t = JSON.parse(this.tool(['ticket', image, 'raw', '--sparse', '--ops', ops])) as { transfer_url: string; ticket: string };
     return { url: t.transfer_url, id: t.ticket };
+  }
+  /**
+   * `--nbd-cache none`: a sparse ticket on a qemu-nbd of our own with direct I/O (`--cache=none
+   * --aio=native`, what ovirt-imageio's own qemu-nbd launcher picks where O_DIRECT works), given to
+   * the daemon through its control service; pid and socket where the tool keeps its own, so
+   * nbdPid() and drop() work alike. The tool's tickets write through the page cache
+   * (`--cache=writeback --aio=threads`), where this VM's memory decides much of an upload's
+   * server CPU (docs/benchmarks.md, "Server CPU of uploads: the page cache and this VM").
+   */
+  private directTicket(image: string, ops: string): Ticket {
+    const id = randomUUID();
+    const sock = join(this.home, 'run', `nbd-${id}.sock`);
+    const size = statSync(image).size;
+    execFileSync('sh', ['-c', 'setsid sh -c \'echo $$ > "$0"; exec "$@"\' "$1.pid" qemu-nbd --export-name= --persistent --shared=8 --cache=none --aio=native --discard=unmap --detect-zeroes=unmap -A -f raw --socket="$1" "$2" >"$1.log" 2>&1 </dev/null &', 'sh', sock, image]);
+    for (let i = 0; i < 100 && !existsSync(sock); i++) execFileSync('sleep', ['0.05']);
+    if (!existsSync(sock)) throw new Error(`qemu-nbd did not start for ${image}: ${readFileSync(`${sock}.log`, 'utf8')}`);
+    const body = JSON.stringify({ uuid: id, size, url: `nbd:unix:${sock}`, timeout: 3000, inactivity_timeout: 3000, ops: ops.split(','), sparse: true });
+    execFileSync('curl', ['-sS', '-f', '-X', 'PUT', '-H', 'Content-Type: application/json', '--data-binary', body, `http://127.0.0.1:${this.env.REAL_IMAGEIO_CONTROL_PORT}/tickets/${id}`]);
+    return { url: `https://127.0.0.1:${this.env.REAL_IMAGEIO_PORT}/images/${id}`, id };
   }
   nbdPid(t: Ticket): number {
     return Number(readFileSync(join(this.home, 'run', `nbd-${t.id}.sock.pid`), 'utf8').trim());
@@ -327,7 +350,7 @@ export async function runRealImageioBench(): Promise<void> {
     ? [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...table.map((r) => `| ${r.join(' | ')} |`)]
     : [head.join('\t'), ...table.map((r) => r.join('\t'))];
   process.stdout.write(
-    `\nMachine: ${machine}\nServer: ovirt-imageio 2.5.3 (real daemon, qemu-nbd tickets, sparse); reference: ovirt_imageio.client (4 workers)\nMemory: ${memoryMode} (see docs/benchmarks.md, "Memory on this VM")\nRounds: ${rounds}, medians; ratio = diskferry / reference time of the same round (range over rounds); verified rows: the reference client followed by server /checksum ‖ client.checksum\nBytes identical every round: ${allSame ? 'yes' : 'NO'}\n\n${lines.join('\n')}\n`,
+    `\nMachine: ${machine}\nServer: ovirt-imageio 2.5.3 (real daemon, qemu-nbd tickets, sparse, ${NBD_CACHE === 'none' ? 'direct I/O: --cache=none --aio=native' : 'page cache: --cache=writeback --aio=threads'}); reference: ovirt_imageio.client (4 workers)\nMemory: ${memoryMode} (see docs/benchmarks.md, "Memory on this VM")\nRounds: ${rounds}, medians; ratio = diskferry / reference time of the same round (range over rounds); verified rows: the reference client followed by server /checksum ‖ client.checksum\nBytes identical every round: ${allSame ? 'yes' : 'NO'}\n\n${lines.join('\n')}\n`,
   );
   if (!allSame) process.exitCode = 1;
 }
