@@ -16,6 +16,7 @@ import { backupVm, type BackupResult } from '../../main/engine/backup/backup-run
 import { planRestore, restoreOrigin, restoreUpload } from '../../main/engine/backup/restore.js';
 import type { NewJob } from '../../main/engine/queue/job.js';
 import { MemoryQueueStore } from '../../main/engine/queue/store.js';
+import { canRetarget } from '../../main/engine/queue/retarget.js';
 import { uploadImage } from '../../main/engine/transfer/upload-image.js';
 import { MiB, startHarness, TUNING, type Harness } from './helpers.js';
 import { crashedQueue, openSimQueue, runToEnd } from './queue-helpers.js';
@@ -112,6 +113,16 @@ describe('restore jobs in the queue', () => {
     await other.remove(`${failed.id.slice(0, -4)}ffff`);
     await other.close();
     expect(h.sim.engine.state.disks.get(failed.diskId!)?.status).toBe('ok');
+    // Changing where it goes would upload a second disk beside the kept one: not offered, and refused in words.
+    if (spec.kind !== 'upload') throw new Error('a restore job is an upload');
+    const disks = h.sim.engine.state.disks.size;
+    expect(canRetarget(failed)).toBe(false);
+    await expect(q.retarget(job!.id, { kind: 'upload', upload: { ...spec.upload, diskName: 'rq-elsewhere' }, storageDomainKey: spec.storageDomainKey ?? null })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/^rq-to-gone is already restored on the engine \(disk .+\); only attaching it failed\. Retry attaches that disk without uploading it again\./),
+    });
+    expect(h.sim.engine.state.disks.size).toBe(disks);
+    expect(q.get(job!.id)).toMatchObject({ state: 'failed', diskId: failed.diskId });
     // The VM is back (say, restored by its owner): a retry sends nothing again and only attaches.
     h.sim.engine.state.vms.set(gone.id, kept);
     q.retry(job!.id);

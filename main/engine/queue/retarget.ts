@@ -15,10 +15,20 @@ export type Retarget =
 
 /**
  * True when a job in this state may be changed: it failed or was cancelled, or waits its turn (queued,
- * waiting for the window, retrying later). A job the window holds mid-run is refused by the queue.
+ * waiting for the window, retrying later), and is not a restore whose disk is already on the engine.
+ * A job the window holds mid-run is refused by the queue.
  */
-export function canRetarget(job: Pick<QueueJob, 'state'>): boolean {
-  return job.state === 'failed' || job.state === 'cancelled' || isPending(job.state);
+export function canRetarget(job: QueueJob): boolean {
+  return (job.state === 'failed' || job.state === 'cancelled' || isPending(job.state)) && !restoreUploaded(job);
+}
+
+/**
+ * A restore whose upload reached finalize: its disk holds the backup's data and is kept whatever
+ * happens to the job (recovery.ts, `restoredDiskKept`); what is left is the attach, which a retry
+ * does without sending the data again. Changing its target would upload a second disk beside it.
+ */
+function restoreUploaded(job: QueueJob): boolean {
+  return job.kind === 'upload' && job.restore !== undefined && job.finalizing && job.diskId !== null;
 }
 
 /**
@@ -28,6 +38,12 @@ export function canRetarget(job: Pick<QueueJob, 'state'>): boolean {
  * job of `others` already has.
  */
 export function retargetedJob(job: QueueJob, target: Retarget, others: readonly QueueJob[]): QueueJob {
+  if (restoreUploaded(job))
+    throw new DiskFerryError(
+      'conflict',
+      `${job.label} is already restored on the engine (disk ${job.diskId}); only attaching it failed. Retry attaches that disk without uploading it again. To restore it elsewhere instead, remove this job (the restored disk is kept) and restore again.`,
+      { retryable: false },
+    );
   if (!canRetarget(job)) throw new DiskFerryError('conflict', `${job.label} is ${job.state} and cannot be changed now.`, { retryable: false });
   if (target.kind !== job.kind) throw new DiskFerryError('bad-input', `${job.label} is ${job.kind === 'upload' ? 'an upload' : 'a download'} and stays one.`, { retryable: false });
   const fresh = {
