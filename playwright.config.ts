@@ -29,7 +29,7 @@ export default defineConfig({
     reducedMotion: 'reduce',
     screenshot: 'only-on-failure',
     // A failed test keeps its trace (actions, DOM snapshots, network, console). The filmstrip of
-    // screenshots is kept in CI only: taking it cost ~18 s of the run's CPU here (Chromium encoding
+    // screenshots is kept in CI only: taking it cost 11-18 s of the run's CPU here (Chromium encoding
     // frames the whole time, docs/architecture.md "The test suite"); `--trace on` records it locally.
     trace: { mode: 'retain-on-failure', screenshots: Boolean(process.env.CI), snapshots: true, sources: true },
     launchOptions: {
