@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
-import { createBLAKE2b, type IHasher } from 'hash-wasm';
+import type * as HashWasm from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import type { BlkhashThread } from './blkhash-thread.js';
+
+let hashWasm: Promise<typeof HashWasm> | null = null;
+/**
+ * BLAKE2b-256 from hash-wasm, loaded on first use: importing it costs ~25 ms of CPU, which a command
+ * that verifies nothing (`--no-verify`, `--version`) does not pay.
+ */
+async function createBLAKE2b(): Promise<IHasher> {
+  hashWasm ??= import('hash-wasm');
+  return (await hashWasm).createBLAKE2b(256);
+}
 
 /** The blkhash defaults of ovirt-imageio: BLAKE2b-256 over 4 MiB blocks. */
 export const BLKHASH_DEFAULT_ALGORITHM = 'blake2b';
@@ -25,7 +36,7 @@ function wasmHasher(h: IHasher): Hasher {
 }
 
 async function newHasher(algorithm: BlkhashAlgorithm): Promise<Hasher> {
-  if (algorithm === 'blake2b') return wasmHasher(await createBLAKE2b(256));
+  if (algorithm === 'blake2b') return wasmHasher(await createBLAKE2b());
   const h = createHash(algorithm === 'blake2s' ? 'blake2s256' : algorithm);
   return { update: (d) => void h.update(d), digest: () => h.digest() };
 }
@@ -69,7 +80,7 @@ export class Blkhash {
     const outer = await newHasher(algorithm);
     let newBlock: () => Hasher;
     if (algorithm === 'blake2b') {
-      const wasm = await createBLAKE2b(256);
+      const wasm = await createBLAKE2b();
       newBlock = () => wasmHasher(wasm); // one WASM instance, re-initialised per block
     } else {
       const name = algorithm === 'blake2s' ? 'blake2s256' : algorithm;
@@ -181,7 +192,7 @@ function threadedState(wasm: IHasher, thread: BlkhashThread): BlockHashState {
  */
 export async function createBlockHashStates(algorithm: BlkhashAlgorithm, thread?: BlkhashThread): Promise<() => BlockHashState> {
   if (algorithm === 'blake2b') {
-    const wasm = await createBLAKE2b(256);
+    const wasm = await createBLAKE2b();
     if (thread) return () => threadedState(wasm, thread);
     return () => {
       wasm.init();
