@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type * as HashWasm from 'hash-wasm';
-import type { IHasher } from 'hash-wasm';
 import type { BlkhashThread } from './blkhash-thread.js';
 
 let hashWasm: Promise<typeof HashWasm> | null = null;
@@ -8,7 +7,7 @@ let hashWasm: Promise<typeof HashWasm> | null = null;
  * BLAKE2b-256 from hash-wasm, loaded on first use: importing it costs ~25 ms of CPU, which a command
  * that verifies nothing (`--no-verify`, `--version`) does not pay.
  */
-async function createBLAKE2b(): Promise<IHasher> {
+async function createBLAKE2b(): Promise<HashWasm.IHasher> {
   hashWasm ??= import('hash-wasm');
   return (await hashWasm).createBLAKE2b(256);
 }
@@ -30,7 +29,7 @@ interface Hasher {
   digest(): Uint8Array;
 }
 
-function wasmHasher(h: IHasher): Hasher {
+function wasmHasher(h: HashWasm.IHasher): Hasher {
   h.init();
   return { update: (d) => void h.update(d), digest: () => h.digest('binary') };
 }
@@ -152,7 +151,7 @@ const noop = () => {};
  * updates. When the pool is empty and the block has nothing in flight, the update runs here at once.
  * If the thread fails, the digest fails (an `internal` error), never silently differs.
  */
-function threadedState(wasm: IHasher, thread: BlkhashThread): BlockHashState {
+function threadedState(wasm: HashWasm.IHasher, thread: BlkhashThread): BlockHashState {
   wasm.init();
   let saved = wasm.save();
   let busy: Promise<Uint8Array> | null = null;

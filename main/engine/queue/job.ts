@@ -228,6 +228,15 @@ function defaultLabel(work: Work): string {
   return work.upload.diskName ?? work.upload.path.split(/[/\\]/).pop() ?? work.upload.path;
 }
 
+/**
+ * A restore whose upload reached finalize: its disk holds the backup's data and is kept whatever
+ * happens to the job (recovery.ts checks the engine agrees); what is left is the attach, which a
+ * retry does without sending the data again. Changing its target would upload a second disk.
+ */
+export function restoreUploaded(job: QueueJob): job is QueueJob & { kind: 'upload'; diskId: string } {
+  return job.kind === 'upload' && job.restore !== undefined && job.finalizing && job.diskId !== null;
+}
+
 /** A key that is equal for two jobs that would do the same work (a second one would duplicate it). */
 export function workKey(job: Pick<QueueJob, 'engine'> & Work): string {
   if (job.kind === 'backup') return `backup\u0000${job.engine}\u0000${job.backup.vmId}\u0000${job.backup.outputDir}`;

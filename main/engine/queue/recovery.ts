@@ -20,7 +20,7 @@ import { sleep } from '../timers.js';
 import type { TransferDeps } from '../transfer/deps.js';
 import { REATTACHABLE_PHASES } from '../transfer/reattach.js';
 import { journalMismatch, UploadJournal } from '../transfer/upload-journal.js';
-import type { QueueJob } from './job.js';
+import { restoreUploaded, type QueueJob } from './job.js';
 
 /** How the next upload attempt begins. */
 export type UploadStart =
@@ -173,7 +173,7 @@ export async function discardJob(deps: TransferDeps, job: QueueJob, timeoutMs: n
  * attach failed): removing, cancelling or changing the job never deletes it.
  */
 async function restoredDiskKept(deps: TransferDeps, job: QueueJob & { kind: 'upload' }, signal: AbortSignal): Promise<boolean> {
-  if (!job.restore || !job.finalizing || job.diskId === null) return false;
+  if (!restoreUploaded(job)) return false;
   const t = job.transferId ? await deps.client.transfer(job.transferId, signal) : null;
   if (t && t.phase !== 'finished_success') return false;
   const disk = await deps.client.disk(job.diskId, signal);

@@ -5,7 +5,7 @@
  * fresh for the new target. Pure.
  */
 import { DiskFerryError } from '../errors.js';
-import { downloadTarget, workKey, type DownloadTargetInput, type QueueJob, type UploadTarget } from './job.js';
+import { downloadTarget, restoreUploaded, workKey, type DownloadTargetInput, type QueueJob, type UploadTarget } from './job.js';
 import { isPending, isTerminal } from './states.js';
 
 /** What a job is changed to; the kind is the job's own. */
@@ -20,15 +20,6 @@ export type Retarget =
  */
 export function canRetarget(job: QueueJob): boolean {
   return (job.state === 'failed' || job.state === 'cancelled' || isPending(job.state)) && !restoreUploaded(job);
-}
-
-/**
- * A restore whose upload reached finalize: its disk holds the backup's data and is kept whatever
- * happens to the job (recovery.ts, `restoredDiskKept`); what is left is the attach, which a retry
- * does without sending the data again. Changing its target would upload a second disk beside it.
- */
-function restoreUploaded(job: QueueJob): boolean {
-  return job.kind === 'upload' && job.restore !== undefined && job.finalizing && job.diskId !== null;
 }
 
 /**
