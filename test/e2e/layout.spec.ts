@@ -90,7 +90,9 @@ test('works at 1024×700 in English and Japanese: nothing cut, a resizable split
   expect(await cutCells(app, FIGURES)).toEqual([]);
   await app.keyboard.press('Home');
   for (let i = 0; i < 5; i++) await app.keyboard.press('ArrowRight');
-  const chosen = await paneWidth(app);
+  // Five steps of 16 px; waited for, as the last press may not be drawn yet when the keys return.
+  const chosen = narrowest + 5 * 16;
+  await expect.poll(() => paneWidth(app)).toBe(chosen);
   // Remembered in the settings (main's), so a new window opens with it: reloaded once main has it.
   await expect.poll(() => host.core.snapshot('settings:changed').sidebarWidth).toBe(chosen);
   await app.reload();
