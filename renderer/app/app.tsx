@@ -2,7 +2,7 @@
  * The window: header, left pane (engines, storage domains, disks), the queue over the history,
  * the status bar; sheets on top. First run shows the teaching empty state instead of the panes.
  */
-import { useEffect, useState, type CSSProperties } from 'react';
+import { useCallback, useEffect, useState, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FirstRun } from '../components/empty-state.js';
 import { resolveLanguage } from '../i18n/language.js';
@@ -14,7 +14,7 @@ import { Notices } from './notices.js';
 import { QueuePane } from './queue-pane.js';
 import { Sheets } from './sheets.js';
 import { Sidebar } from './sidebar.js';
-import { Splitter } from './splitter.js';
+import { Splitter, usePaneWidth } from './splitter.js';
 import { SIDEBAR_WIDTH } from '../../shared/window-layout.js';
 import { StatusBar } from './status-bar.js';
 import { useAppState, useController } from './context.js';
@@ -72,8 +72,8 @@ export function App({ api }: { readonly api: DiskFerryApi }) {
   const hasEngines = useAppState((s) => s.engines.profiles.length > 0);
   const savedWidth = useAppState((s) => s.settings?.sidebarWidth ?? SIDEBAR_WIDTH.default);
   // The width while the splitter moves; the settings' once it is let go (and when they change).
-  const [paneWidth, setPaneWidth] = useState(savedWidth);
-  useEffect(() => setPaneWidth(savedWidth), [savedWidth]);
+  const saveWidth = useCallback((w: number) => c.setSettings({ sidebarWidth: w }), [c]);
+  const [paneWidth, setPaneWidth, commitPaneWidth] = usePaneWidth(savedWidth, saveWidth);
   const [demoBusy, setDemoBusy] = useState(false);
   useAppearance();
   useShortcuts();
@@ -92,7 +92,7 @@ export function App({ api }: { readonly api: DiskFerryApi }) {
       {hasEngines ? (
         <div className="app-body" style={{ '--sidebar-width': `${paneWidth}px` } as CSSProperties}>
           <Sidebar />
-          <Splitter width={paneWidth} onMove={setPaneWidth} onCommit={(w) => void c.setSettings({ sidebarWidth: w })} />
+          <Splitter width={paneWidth} onMove={setPaneWidth} onCommit={commitPaneWidth} />
           <main className="main">
             <QueuePane />
             <HistoryPane />

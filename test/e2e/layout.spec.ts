@@ -1,7 +1,7 @@
 /**
  * The window at its smallest supported size, 1024×700, in English and Japanese: no figure of a row,
  * no disk cell and no target is cut, the split between the left pane and the queue moves by mouse
- * and keyboard and is remembered, Japanese labels do not break inside a word; and notices: the same
+ * and keyboard and is remembered (every key press, however late main's answers), Japanese labels do not break inside a word; and notices: the same
  * error once with a count, closed by Escape; a sheet closed by Escape gives the focus back.
  */
 import { mkdir, rm } from 'node:fs/promises';
@@ -128,6 +128,53 @@ test('works at 1024×700 in English and Japanese: nothing cut, a resizable split
   await end.press('Enter');
   await controls.getByRole('checkbox', { name: '夜間の時間帯' }).uncheck();
   host.sim.faults.bandwidthBytesPerSecond = null;
+});
+
+test('every key press on the splitter counts while main is still saving the earlier ones', async ({ app, host }) => {
+  // Main's answers to the saves (the result and the settings event) are held back here, and each
+  // press's older answers are let through only after the next press: the window must not step back
+  // to a width the user has already moved past (it did, and a press in between was lost).
+  const held: { readonly width: number; readonly send: () => void }[] = [];
+  let hold = false;
+  await app.routeWebSocket(/.*/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      const width = /"sidebarWidth":(\d+)/.exec(String(message))?.[1];
+      if (hold && width !== undefined) held.push({ width: Number(width), send: () => ws.send(message) });
+      else ws.send(message);
+    });
+  });
+  await app.reload();
+  await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
+  const splitter = app.getByRole('separator', { name: 'Resize the left pane' });
+  const release = (keep: number) => {
+    for (const frame of held.filter((f) => f.width !== keep)) frame.send();
+    held.splice(0, held.length, ...held.filter((f) => f.width === keep));
+  };
+  hold = true;
+  await splitter.focus();
+  await app.keyboard.press('Home');
+  const narrowest = Number(await splitter.getAttribute('aria-valuenow'));
+  for (let i = 1; i <= 5; i++) {
+    const width = narrowest + 16 * i;
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+    await app.keyboard.press('ArrowRight');
+    await expect(splitter).toHaveAttribute('aria-valuenow', String(width));
+    await expect.poll(() => held.some((f) => f.width === width)).toBe(true);
+    // The answers to the press before this one arrive now, late.
+    release(width);
+    await app.evaluate(() => {
+      const frame = (globalThis as unknown as { requestAnimationFrame(next: () => void): number }).requestAnimationFrame;
+      return new Promise<void>((done) => frame(() => frame(done)));
+    });
+    await expect(splitter).toHaveAttribute('aria-valuenow', String(width));
+  }
+  hold = false;
+  release(-1);
+  const chosen = narrowest + 5 * 16;
+  await expect.poll(() => paneWidth(app)).toBe(chosen);
+  await expect(splitter).toHaveAttribute('aria-valuenow', String(chosen));
+  await expect.poll(() => host.core.snapshot('settings:changed').sidebarWidth).toBe(chosen);
 });
 
 test('Escape gives the focus back to what opened a sheet; an error shows once with a count and Escape closes it', async ({ app, workDir }) => {
