@@ -1,6 +1,7 @@
 /**
  * The hand-over from `queue add` to a running `queue run` through the inbox folder: an inbox file
- * goes only once its job is saved in the queue, and a job saved just before a kill is not added twice.
+ * goes only once its job is saved in the queue, jobs keep the order they were given in, and a job
+ * saved just before a kill is not added twice.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,14 @@ describe('the queue inbox', () => {
     expect(await takeInbox(paths, silentLog, q)).toBe(2);
     expect(await readdir(paths.inbox)).toHaveLength(0);
     expect(q.list().map((j) => (j.kind === 'upload' ? j.upload.path : ''))).toEqual(['/img/1.raw', '/img/2.raw']);
+  });
+
+  it('queues the jobs of one `queue add` in the order given, however many share a millisecond', async () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => job(i));
+    await postToInbox(paths, jobs);
+    const q = await open(new MemoryQueueStore());
+    expect(await takeInbox(paths, silentLog, q)).toBe(40);
+    expect(q.list().map((j) => (j.kind === 'upload' ? j.upload.path : ''))).toEqual(jobs.map((j) => (j.kind === 'upload' ? j.upload.path : '')));
   });
 
   it('does not add a job twice when a kill came between saving it and removing its file', async () => {

@@ -68,10 +68,16 @@ export async function ensureNoRun(paths: QueuePaths, what: string): Promise<void
 
 /**
  * Hands new jobs to the running `queue run` (one file each, written atomically). Each job gets its id
- * here, so the run can tell a job it already took from one it has not.
+ * here, so the run can tell a job it already took from one it has not. The names sort in the order
+ * given: the time of the call, then the job's place in it (several jobs are written within one
+ * millisecond, and a random part alone queued them in any order).
  */
 export async function postToInbox(paths: QueuePaths, jobs: readonly NewJob[]): Promise<void> {
-  for (const job of jobs) await writeFileAtomic(join(paths.inbox, `${Date.now()}-${randomBytes(4).toString('hex')}.job.json`), JSON.stringify({ ...job, id: job.id ?? randomUUID() }));
+  const stamp = String(Date.now()).padStart(15, '0');
+  for (const [i, job] of jobs.entries()) {
+    const name = `${stamp}-${String(i).padStart(6, '0')}-${randomBytes(4).toString('hex')}.job.json`;
+    await writeFileAtomic(join(paths.inbox, name), JSON.stringify({ ...job, id: job.id ?? randomUUID() }));
+  }
 }
 
 /** What the inbox hand-over needs of the queue. */
