@@ -11,7 +11,7 @@ import { useLocale } from '../hooks/use-locale.js';
 import { useAppState, useController } from './context.js';
 
 /** The sheet with its state; `vmId` / `vmName` show one VM (a VM list opens it so). */
-export function BackupsPanel({ vmId, vmName }: { readonly vmId: string | null; readonly vmName: string | null }) {
+export function BackupsPanel({ vmId, vmName, onClose }: { readonly vmId: string | null; readonly vmName: string | null; readonly onClose: () => void }) {
   const c = useController();
   const locale = useLocale();
   const nativeDialogs = useAppState((s) => s.info?.nativeDialogs ?? false);
@@ -49,7 +49,7 @@ export function BackupsPanel({ vmId, vmName }: { readonly vmId: string | null; r
       onChooseFolder={(current) => c.chooseFolder(current || null)}
       onShowAll={() => setFilter({ vmId: null, vmName: null })}
       onRestore={(run, diskId) => void c.openRestore(run.path, diskId === null ? null : [diskId], filter)}
-      onClose={c.closeSheet}
+      onClose={onClose}
     />
   );
 }

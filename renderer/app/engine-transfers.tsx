@@ -16,10 +16,12 @@ export interface EngineTransfersProps {
   readonly diskName: string | null;
   /** The failed transfer (queue job) it was opened from. */
   readonly jobId: string | null;
+  /** Closes this sheet. */
+  readonly onClose: () => void;
 }
 
 /** The sheet with its state. */
-export function EngineTransfersPanel({ diskId, diskName, jobId }: EngineTransfersProps) {
+export function EngineTransfersPanel({ diskId, diskName, jobId, onClose }: EngineTransfersProps) {
   const c = useController();
   const [filter, setFilter] = useState(diskId !== null ? { diskId, diskName: diskName ?? diskId } : null);
   const [list, setList] = useState<EngineTransfers | null>(null);
@@ -71,9 +73,9 @@ export function EngineTransfersPanel({ diskId, diskName, jobId }: EngineTransfer
       onRetry={() => {
         if (!job) return;
         c.retry(job.id);
-        c.closeSheet();
+        onClose();
       }}
-      onClose={c.closeSheet}
+      onClose={onClose}
     />
   );
 }

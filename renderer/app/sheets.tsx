@@ -27,17 +27,19 @@ export function Sheets() {
   const engines = useAppState((s) => s.engines);
   const vms = useAppState((s) => s.vms.vms);
   if (!sheet) return null;
+  // Each sheet closes itself only: its close after a wait (a save) leaves a sheet opened meanwhile.
+  const close = () => c.closeSheet(sheet);
   const window = settings?.scheduleWindow ?? null;
   const nativeDialogs = info?.nativeDialogs ?? false;
   const chooseFolder = (current: string) => c.chooseFolder(current || null);
 
   switch (sheet.kind) {
     case 'add-engine':
-      return <AddEngineSheet locale={locale} onFetchCa={c.fetchCa} onAdd={c.addEngine} onTest={c.testNewEngine} onClose={c.closeSheet} />;
+      return <AddEngineSheet locale={locale} onFetchCa={c.fetchCa} onAdd={c.addEngine} onTest={c.testNewEngine} onClose={close} />;
     case 'settings':
-      return settings && <SettingsSheet settings={settings} nativeDialogs={nativeDialogs} onChooseFolder={chooseFolder} onSave={c.setSettings} onClose={c.closeSheet} />;
+      return settings && <SettingsSheet settings={settings} nativeDialogs={nativeDialogs} onChooseFolder={chooseFolder} onSave={c.setSettings} onClose={close} />;
     case 'paths':
-      return <PathsSheet names={sheet.names} onSubmit={(paths) => void c.planUploads(paths)} onClose={c.closeSheet} />;
+      return <PathsSheet names={sheet.names} onSubmit={(paths) => void c.planUploads(paths)} onClose={close} />;
     case 'upload-plan':
       return (
         <UploadPlanSheet
@@ -47,7 +49,7 @@ export function Sheets() {
           locale={locale}
           onStart={c.startUploads}
           onCountNames={c.countDiskNames}
-          onClose={c.closeSheet}
+          onClose={close}
         />
       );
     case 'download-plan': {
@@ -69,7 +71,7 @@ export function Sheets() {
               return c.startDownloads(request);
             }}
             onBackUpInstead={(names) => void c.openBackupOf(names)}
-            onClose={c.closeSheet}
+            onClose={close}
           />
         )
       );
@@ -86,26 +88,26 @@ export function Sheets() {
           onChooseFolder={chooseFolder}
           onPlan={c.planBackups}
           onStart={c.startBackups}
-          onClose={c.closeSheet}
+          onClose={close}
         />
       );
     case 'confirm-cancel':
-      return <ConfirmCancel transferIds={sheet.transferIds} />;
+      return <ConfirmCancel transferIds={sheet.transferIds} onClose={close} />;
     case 'retarget':
-      return <Retarget transferId={sheet.transferId} item={sheet.item} nativeDialogs={nativeDialogs} onChooseFolder={chooseFolder} />;
+      return <Retarget transferId={sheet.transferId} item={sheet.item} nativeDialogs={nativeDialogs} onChooseFolder={chooseFolder} onClose={close} />;
     case 'password': {
       const profile = engines.profiles.find((p) => p.id === sheet.engineId);
       if (!profile) return null;
-      return <PasswordSheet profile={profile} onSubmit={(password, save) => c.unlockEngine(profile.id, password, save)} onClose={c.closeSheet} />;
+      return <PasswordSheet profile={profile} onSubmit={(password, save) => c.unlockEngine(profile.id, password, save)} onClose={close} />;
     }
     case 'report':
-      return <Report />;
+      return <Report onClose={close} />;
     case 'engine-transfers':
-      return <EngineTransfersPanel diskId={sheet.diskId} diskName={sheet.diskName} jobId={sheet.jobId} />;
+      return <EngineTransfersPanel diskId={sheet.diskId} diskName={sheet.diskName} jobId={sheet.jobId} onClose={close} />;
     case 'backups':
-      return <BackupsPanel vmId={sheet.vmId} vmName={sheet.vmName} />;
+      return <BackupsPanel vmId={sheet.vmId} vmName={sheet.vmName} onClose={close} />;
     case 'restore':
-      return <RestoreSheet plan={sheet.plan} domains={catalog.domains} window={window} locale={locale} onStart={c.restore} onCountNames={c.countDiskNames} onBack={() => c.openBackups(sheet.back)} onClose={c.closeSheet} />;
+      return <RestoreSheet plan={sheet.plan} domains={catalog.domains} window={window} locale={locale} onStart={c.restore} onCountNames={c.countDiskNames} onBack={() => c.openBackups(sheet.back)} onClose={close} />;
   }
 }
 
@@ -113,7 +115,7 @@ export function Sheets() {
 // plan of a thousand rows) do not re-render with every progress snapshot.
 
 /** The cancel warning, for the transfers that can still be cancelled (closed when none is left). */
-function ConfirmCancel({ transferIds }: { readonly transferIds: readonly string[] }) {
+function ConfirmCancel({ transferIds, onClose }: { readonly transferIds: readonly string[]; readonly onClose: () => void }) {
   const c = useController();
   const all = useAppState((s) => s.transfers.transfers);
   const transfers = useMemo(() => {
@@ -121,24 +123,24 @@ function ConfirmCancel({ transferIds }: { readonly transferIds: readonly string[
     return all.filter((t) => ids.has(t.id) && t.actions.cancel);
   }, [all, transferIds]);
   if (transfers.length === 0) return null;
-  return <ConfirmCancelSheet transfers={transfers} onConfirm={() => void c.cancel(transfers.map((t) => t.id))} onClose={c.closeSheet} />;
+  return <ConfirmCancelSheet transfers={transfers} onConfirm={() => void c.cancel(transfers.map((t) => t.id))} onClose={onClose} />;
 }
 
 /** "Change and retry…", for as long as its transfer exists. */
-function Retarget({ transferId, ...rest }: { readonly transferId: string; readonly item: UploadPlanItem | null; readonly nativeDialogs: boolean; readonly onChooseFolder: (current: string) => Promise<string | null> }) {
+function Retarget({ transferId, ...rest }: { readonly transferId: string; readonly item: UploadPlanItem | null; readonly nativeDialogs: boolean; readonly onChooseFolder: (current: string) => Promise<string | null>; readonly onClose: () => void }) {
   const c = useController();
   const locale = useLocale();
   const transfer = useAppState((s) => s.transfers.transfers.find((t) => t.id === transferId));
   const domains = useAppState((s) => s.catalog.domains);
   if (!transfer) return null;
-  return <RetargetSheet transfer={transfer} domains={domains} locale={locale} onCountNames={c.countDiskNames} onSubmit={c.retarget} onClose={c.closeSheet} {...rest} />;
+  return <RetargetSheet transfer={transfer} domains={domains} locale={locale} onCountNames={c.countDiskNames} onSubmit={c.retarget} {...rest} />;
 }
 
 /** The history report. */
-function Report() {
+function Report({ onClose }: { readonly onClose: () => void }) {
   const c = useController();
   const locale = useLocale();
   const transfers = useAppState((s) => s.transfers);
   const history = useMemo(() => transfers.transfers.filter(inHistory), [transfers]);
-  return <ReportSheet history={history} summary={historySummary(history)} locale={locale} onSave={(format) => void c.saveReport(format)} onClose={c.closeSheet} />;
+  return <ReportSheet history={history} summary={historySummary(history)} locale={locale} onSave={(format) => void c.saveReport(format)} onClose={onClose} />;
 }

@@ -54,6 +54,8 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
   const { dispatch } = store;
   const unsubscribes: (() => void)[] = [];
 
+  /** The sheet open now, for an action that closes it when it ends (`sheet/close` with it). */
+  const openSheet = () => store.getState().sheet;
   const notifyError = (error: ErrorInfo) => dispatch({ type: 'notice/add', notice: { tone: 'error', text: error.message, translate: false, error } });
   /** Runs a call whose failure only needs telling. */
   const run = async <T>(call: Promise<Result<T>>): Promise<T | null> => {
@@ -178,12 +180,13 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
     /** Selects with a typed password; the sheet shows the failure. */
     async unlockEngine(id: string, password: string, savePassword: boolean): Promise<Result<null>> {
+      const sheet = openSheet();
       const r = await api.engines.select({ id, password, savePassword });
       if (!r.ok) return r;
       dispatch({ type: 'engines', engines: r.value });
       const profile = r.value.profiles.find((p) => p.id === id);
       if (profile?.status === 'failed' && profile.error) return { ok: false, error: profile.error };
-      dispatch({ type: 'sheet/close' });
+      dispatch({ type: 'sheet/close', sheet });
       return { ok: true, value: null };
     },
     fetchCa(engineUrl: string, proxy: ProxySetting): Promise<Result<CaCertificateInfo>> {
@@ -191,9 +194,10 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
     /** Adds a profile (the core checks the login first); the sheet shows the failure. */
     async addEngine(request: AddEngineRequest): Promise<Result<null>> {
+      const sheet = openSheet();
       const r = await api.engines.add(request);
       if (!r.ok) return r;
-      dispatch({ type: 'sheet/close' });
+      dispatch({ type: 'sheet/close', sheet });
       const engines = await api.engines.list();
       if (engines.ok) dispatch({ type: 'engines', engines: engines.value });
       return { ok: true, value: null };
@@ -234,6 +238,7 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
      * sheet closes when every row was queued; otherwise it stays and shows which were left out.
      */
     async startUploads(request: AddUploadsRequest): Promise<Result<AddTransfersResult>> {
+      const sheet = openSheet();
       const queued: TransferView[] = [];
       const skipped: AddTransfersResult['skipped'][number][] = [];
       for (let i = 0; i < request.items.length; i += ADD_BATCH) {
@@ -242,7 +247,7 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
         queued.push(...r.value.queued);
         skipped.push(...r.value.skipped.map((s) => ({ ...s, index: s.index + i })));
       }
-      if (skipped.length === 0) dispatch({ type: 'sheet/close' });
+      if (skipped.length === 0) dispatch({ type: 'sheet/close', sheet });
       return { ok: true, value: { queued, skipped } };
     },
     openDownloadPlan(diskIds: readonly string[]): void {
@@ -254,9 +259,10 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
       return r.ok ? r.value : null;
     },
     async startDownloads(request: AddDownloadsRequest): Promise<Result<AddTransfersResult>> {
+      const sheet = openSheet();
       const r = await api.transfers.addDownloads(request);
       if (!r.ok) return r;
-      if (r.value.skipped.length === 0) dispatch({ type: 'sheet/close' });
+      if (r.value.skipped.length === 0) dispatch({ type: 'sheet/close', sheet });
       dispatch({ type: 'disks/select', ids: [] });
       return r;
     },
@@ -276,9 +282,10 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
     /** Queues the backups; the sheet closes when every VM was queued, and the VM list is read again (its folder). */
     async startBackups(request: AddBackupsRequest): Promise<Result<AddTransfersResult>> {
+      const sheet = openSheet();
       const r = await api.backups.add(request);
       if (!r.ok) return r;
-      if (r.value.skipped.length === 0) dispatch({ type: 'sheet/close' });
+      if (r.value.skipped.length === 0) dispatch({ type: 'sheet/close', sheet });
       dispatch({ type: 'vms/select', ids: [] });
       const engineId = store.getState().engines.selectedId;
       if (engineId) void loadVms(engineId);
@@ -299,9 +306,10 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
     /** Sends a transfer elsewhere; the sheet closes when the core took it and shows a refusal. */
     async retarget(request: RetargetRequest): Promise<ErrorInfo | null> {
+      const sheet = openSheet();
       const r = await api.transfers.retarget(request);
       if (!r.ok) return r.error;
-      dispatch({ type: 'sheet/close' });
+      dispatch({ type: 'sheet/close', sheet });
       return null;
     },
     async chooseFolder(defaultPath: string | null): Promise<string | null> {
@@ -382,8 +390,9 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
     /** Queues the restore; the sheet closes when everything was queued, and stays to say what was left out. */
     async restore(request: RestoreRequest): Promise<Result<AddTransfersResult>> {
+      const sheet = openSheet();
       const r = await api.backups.restore(request);
-      if (r.ok && r.value.skipped.length === 0) dispatch({ type: 'sheet/close' });
+      if (r.ok && r.value.skipped.length === 0) dispatch({ type: 'sheet/close', sheet });
       return r;
     },
 
@@ -395,7 +404,8 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
 
     openSheet: (sheet: Sheet) => dispatch({ type: 'sheet/open', sheet }),
-    closeSheet: () => dispatch({ type: 'sheet/close' }),
+    /** Closes the open sheet, or with `sheet` only that one (a sheet's own close: another may have taken its place meanwhile). */
+    closeSheet: (sheet?: Sheet) => dispatch({ type: 'sheet/close', ...(sheet ? { sheet } : {}) }),
     toggleDisk: (id: string) => dispatch({ type: 'disks/toggle', id }),
     selectDisks: (ids: readonly string[]) => dispatch({ type: 'disks/select', ids }),
     toggleTransfer: (id: string) => dispatch({ type: 'transfer/toggle', id }),

@@ -26,7 +26,12 @@ export type Action =
   | { readonly type: 'transfer/toggle'; readonly id: string }
   | { readonly type: 'transfers/select'; readonly selection: Selection }
   | { readonly type: 'sheet/open'; readonly sheet: Sheet }
-  | { readonly type: 'sheet/close' }
+  /**
+   * Closes the open sheet; with `sheet`, only when that sheet is still the open one. An action that
+   * ends after a wait (a save, a queued plan) closes the sheet it started from, not one opened since
+   * by a drop or a shortcut (a settings save's late answer closed an upload plan just dropped).
+   */
+  | { readonly type: 'sheet/close'; readonly sheet?: Sheet | null }
   | { readonly type: 'notice/add'; readonly notice: Omit<Notice, 'id' | 'count'> }
   | { readonly type: 'notice/dismiss'; readonly id: number };
 
@@ -114,7 +119,7 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'sheet/open':
       return { ...state, sheet: action.sheet };
     case 'sheet/close':
-      return { ...state, sheet: null };
+      return action.sheet !== undefined && action.sheet !== state.sheet ? state : { ...state, sheet: null };
     case 'notice/add': {
       const id = Math.max(0, ...state.notices.map((n) => n.id)) + 1;
       // The same notice again (a retried action failing the same way) counts up on the one shown,

@@ -107,3 +107,55 @@ export async function historyRow(page: Page, name: string): Promise<Locator> {
   if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
   return page.getByTestId('history-list').getByTestId('transfer-row').filter({ hasText: name });
 }
+
+/** A frame from main held back by `holdSettingsFrames`. */
+export interface HeldFrame {
+  /** The frame as main sent it (JSON). */
+  readonly text: string;
+  /** Lets it through to the page now. */
+  send(): void;
+}
+
+/** Main's frames that carry the settings, held back while `holding` is on. */
+export interface SettingsFrames {
+  holding: boolean;
+  /** Held so far, in the order main sent them. */
+  readonly held: HeldFrame[];
+  /** Lets through the held frames that `keep` does not keep (all without it), in order. */
+  release(keep?: (frame: HeldFrame) => boolean): void;
+}
+
+/**
+ * Routes the page's socket to main so that the frames carrying the settings (a save's answer and the
+ * settings event) can be held back, as a busy main answers late; reloads the page to route it.
+ */
+export async function holdSettingsFrames(app: Page): Promise<SettingsFrames> {
+  const frames: SettingsFrames = {
+    holding: false,
+    held: [],
+    release(keep = () => false) {
+      const go = frames.held.filter((f) => !keep(f));
+      frames.held.splice(0, frames.held.length, ...frames.held.filter(keep));
+      for (const f of go) f.send();
+    },
+  };
+  await app.routeWebSocket(/.*/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      const text = String(message);
+      if (frames.holding && text.includes('"sidebarWidth"')) frames.held.push({ text, send: () => ws.send(message) });
+      else ws.send(message);
+    });
+  });
+  await app.reload();
+  await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
+  return frames;
+}
+
+/** Waits for two frames to be drawn (what the page had received is on screen). */
+export async function drawn(app: Page): Promise<void> {
+  await app.evaluate(() => {
+    const frame = (globalThis as unknown as { requestAnimationFrame(next: () => void): number }).requestAnimationFrame;
+    return new Promise<void>((done) => frame(() => frame(done)));
+  });
+}

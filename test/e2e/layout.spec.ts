@@ -6,7 +6,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dropFiles, expect, historyRow, queueRow, shot, test } from './fixtures.js';
+import { drawn, dropFiles, expect, historyRow, holdSettingsFrames, queueRow, shot, test, type HeldFrame } from './fixtures.js';
 import type { Page } from '@playwright/test';
 import { writeIso, writeRaw } from './images.js';
 
@@ -134,43 +134,26 @@ test('every key press on the splitter counts while main is still saving the earl
   // Main's answers to the saves (the result and the settings event) are held back here, and each
   // press's older answers are let through only after the next press: the window must not step back
   // to a width the user has already moved past (it did, and a press in between was lost).
-  const held: { readonly width: number; readonly send: () => void }[] = [];
-  let hold = false;
-  await app.routeWebSocket(/.*/, (ws) => {
-    const server = ws.connectToServer();
-    server.onMessage((message) => {
-      const width = /"sidebarWidth":(\d+)/.exec(String(message))?.[1];
-      if (hold && width !== undefined) held.push({ width: Number(width), send: () => ws.send(message) });
-      else ws.send(message);
-    });
-  });
-  await app.reload();
-  await expect(app.getByTestId('connection')).toHaveAttribute('data-status', 'connected');
+  const frames = await holdSettingsFrames(app);
+  const widthOf = (f: HeldFrame) => Number(/"sidebarWidth":(\d+)/.exec(f.text)?.[1]);
   const splitter = app.getByRole('separator', { name: 'Resize the left pane' });
-  const release = (keep: number) => {
-    for (const frame of held.filter((f) => f.width !== keep)) frame.send();
-    held.splice(0, held.length, ...held.filter((f) => f.width === keep));
-  };
-  hold = true;
+  frames.holding = true;
   await splitter.focus();
   await app.keyboard.press('Home');
   const narrowest = Number(await splitter.getAttribute('aria-valuenow'));
   for (let i = 1; i <= 5; i++) {
     const width = narrowest + 16 * i;
-    await expect.poll(() => held.length).toBeGreaterThan(0);
+    await expect.poll(() => frames.held.length).toBeGreaterThan(0);
     await app.keyboard.press('ArrowRight');
     await expect(splitter).toHaveAttribute('aria-valuenow', String(width));
-    await expect.poll(() => held.some((f) => f.width === width)).toBe(true);
+    await expect.poll(() => frames.held.some((f) => widthOf(f) === width)).toBe(true);
     // The answers to the press before this one arrive now, late.
-    release(width);
-    await app.evaluate(() => {
-      const frame = (globalThis as unknown as { requestAnimationFrame(next: () => void): number }).requestAnimationFrame;
-      return new Promise<void>((done) => frame(() => frame(done)));
-    });
+    frames.release((f) => widthOf(f) === width);
+    await drawn(app);
     await expect(splitter).toHaveAttribute('aria-valuenow', String(width));
   }
-  hold = false;
-  release(-1);
+  frames.holding = false;
+  frames.release();
   const chosen = narrowest + 5 * 16;
   await expect.poll(() => paneWidth(app)).toBe(chosen);
   await expect(splitter).toHaveAttribute('aria-valuenow', String(chosen));

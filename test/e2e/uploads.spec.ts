@@ -1,6 +1,9 @@
-/** Uploads: drop files, confirm the plan, watch them finish; cancel with its warning; a failure with its reason. */
+/**
+ * Uploads: drop files, confirm the plan, watch them finish; cancel with its warning; a failure with
+ * its reason; a drop while the settings are being saved keeps its plan.
+ */
 import { join } from 'node:path';
-import { dropFiles, expect, historyRow, queueRow, shot, test } from './fixtures.js';
+import { drawn, dropFiles, expect, historyRow, holdSettingsFrames, queueRow, shot, test } from './fixtures.js';
 import { writeIso, writeQcow2, writeRaw } from './images.js';
 
 const MiB = 1024 * 1024;
@@ -94,6 +97,7 @@ test('a transfer failed by the engine shows its reason and what to do, and can b
   await app.getByRole('button', { name: 'Settings' }).click();
   await app.getByTestId('settings').getByLabel('Retries after an error').fill('0');
   await app.getByTestId('settings').getByRole('button', { name: 'Save' }).click();
+  await expect(app.getByTestId('settings')).toBeHidden();
   host.sim.faults.failFinalizeVerification = true;
 
   await dropFiles(app, [raw]);
@@ -109,3 +113,25 @@ test('a transfer failed by the engine shows its reason and what to do, and can b
   await row.getByRole('button', { name: 'Retry', exact: true }).click();
   await expect(await historyRow(app, 'broken.raw')).toHaveAttribute('data-state', 'completed', { timeout: 45_000 });
 });
+
+test('a file dropped while the settings are being saved keeps its upload plan when the save is answered', async ({ app, workDir }) => {
+  const raw = join(workDir, 'dropped-meanwhile.raw');
+  await writeRaw(raw, 8 * MiB, 2);
+  const frames = await holdSettingsFrames(app);
+  await app.getByRole('button', { name: 'Settings' }).click();
+  frames.holding = true;
+  await app.getByTestId('settings').getByRole('button', { name: 'Save' }).click();
+  await expect.poll(() => frames.held.length).toBeGreaterThan(0);
+  // Main has not answered the save yet: a drop opens the plan over the settings.
+  await dropFiles(app, [raw]);
+  const plan = app.getByTestId('upload-plan');
+  await expect(plan).toBeVisible();
+  frames.holding = false;
+  frames.release();
+  await drawn(app);
+  // The save's answer closed the settings' sheet, not the plan that took its place.
+  await expect(plan).toBeVisible();
+  await plan.getByRole('button', { name: 'Start 1 upload' }).click();
+  await expect(await historyRow(app, 'dropped-meanwhile.raw')).toHaveAttribute('data-state', 'completed', { timeout: 30_000 });
+});
+

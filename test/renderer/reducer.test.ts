@@ -16,6 +16,18 @@ describe('store reducer', () => {
     expect(s2).toBe(s1);
   });
 
+  it("closes a sheet by name only while it is the open one (a late save leaves the plan dropped meanwhile)", () => {
+    const settings = { kind: 'settings' } as const;
+    const plan = { kind: 'paths', names: ['a.raw'] } as const;
+    let s = reduce(INITIAL_STATE, { type: 'sheet/open', sheet: settings });
+    s = reduce(s, { type: 'sheet/open', sheet: plan });
+    expect(reduce(s, { type: 'sheet/close', sheet: settings })).toBe(s);
+    // An action that started with no sheet open closes none.
+    expect(reduce(s, { type: 'sheet/close', sheet: null })).toBe(s);
+    expect(reduce(s, { type: 'sheet/close', sheet: plan }).sheet).toBeNull();
+    expect(reduce(s, { type: 'sheet/close' }).sheet).toBeNull();
+  });
+
   it('forgets expanded rows whose transfer is gone', () => {
     let s = reduce(INITIAL_STATE, { type: 'transfers', snapshot: snapshot(1, ['a', 'b']) });
     s = reduce(s, { type: 'transfer/toggle', id: 'a' });
