@@ -97,7 +97,7 @@ export function BackupSheet({ vmIds, vms, folder: remembered, window: schedule, 
       testId="backup-sheet"
       footer={<PlanFooter done={outcome !== null} onClose={onClose} canStart={canStart} startLabel={t('backups.start', { count: accepted.length })} startTestId="backup-start" />}
     >
-      <fieldset className="radio-column">
+      <fieldset className="radio-col">
         <legend>{t('backups.mode')}</legend>
         {MODES.map((m) => (
           <label key={m}>
