@@ -19,13 +19,14 @@ import { FirstRunSequencer } from './test/sequencer.js';
  *   closed; test/setup-shared-process.ts fails a file that leaves the environment, the working
  *   folder or a signal or exit listener changed (and puts it back).
  * - `isolated`: the files that mock modules (`vi.mock`: Electron, the app core's modules), each in a
- *   fresh process.
+ *   fresh process. electron-store is compiled with them (`deps.inline`), so that the Electron it
+ *   imports is the mock and the real store runs (test/app/document-files.test.ts).
  * The setup files run before every file either way, and install their hooks once per process.
  */
 const WORKERS = Math.min(8, Math.max(2, availableParallelism() * 2));
 
 /** The files that mock modules: the `isolated` project. */
-const MOCKING = ['electron-glue', 'event-pump', 'ipc-rejection', 'simulator-process'].map((name) => `test/app/${name}.test.ts`);
+const MOCKING = ['document-files', 'electron-glue', 'event-pump', 'ipc-rejection', 'simulator-process'].map((name) => `test/app/${name}.test.ts`);
 const EXCLUDE = ['test/e2e/**', 'node_modules/**', 'dist/**'];
 
 export default defineConfig({
@@ -42,7 +43,7 @@ export default defineConfig({
     sequence: { sequencer: FirstRunSequencer },
     projects: [
       { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...EXCLUDE, ...MOCKING], isolate: false, setupFiles: ['test/setup-shared-process.ts'] } },
-      { extends: true, test: { name: 'isolated', include: MOCKING } },
+      { extends: true, test: { name: 'isolated', include: MOCKING, server: { deps: { inline: ['electron-store'] } } } },
     ],
   },
 });

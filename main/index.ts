@@ -12,7 +12,7 @@ import { app, dialog, ipcMain, type BrowserWindow } from 'electron';
 import { AppCore } from './app/app-core.js';
 import { simulatorDemoEngine } from './app/demo-engine.js';
 import { rangedGetDispatcherFrom } from './engine/imageio/connection.js';
-import { ledgerDir } from './engine/config-dir.js';
+import { commandLineFiles } from './engine/config-dir.js';
 import { createLog } from './engine/log.js';
 import { realTimers } from './engine/timers.js';
 import { forwardEvents } from './ipc/emit.js';
@@ -53,7 +53,7 @@ if (!app.requestSingleInstanceLock()) {
     // The demo engine: the compiled simulator beside this file, shipped in the package too.
     const demo = simulatorDemoEngine(utilitySimulatorLauncher(fileURLToPath(new URL('./simulator/cli.js', import.meta.url))));
     const core = await AppCore.create({
-      store: electronDocumentStore(),
+      store: electronDocumentStore(log),
       secrets: safeStorageCipher(),
       dialogs: electronDialogs(() => win),
       desktop: electronDesktop(() => win),
@@ -66,7 +66,7 @@ if (!app.requestSingleInstanceLock()) {
       newId: randomUUID,
       uploadJournals: join(app.getPath('userData'), 'uploads'),
       pendingSnapshots: join(app.getPath('userData'), 'pending-snapshots'),
-    }, { rangedGets: rangedGetDispatcherFrom(process.env), commandLineLedger: ledgerDir() });
+    }, { rangedGets: rangedGetDispatcherFrom(process.env), commandLine: commandLineFiles() });
     const allowedOrigins = devUrl ? [APP_ORIGIN, new URL(devUrl).origin] : [APP_ORIGIN];
     serveAppScheme(join(root, 'dist', 'renderer'));
     registerHandlers({ ipcMain, handlers: core.handlers, allowedOrigins, windowContents: () => (win && !win.isDestroyed() ? win.webContents : null), log });

@@ -5,6 +5,7 @@
  * notices to the window.
  */
 import type { AppInfo, EventChannel, TransferView } from '../../shared/ipc.js';
+import type { CommandLineFiles } from '../engine/config-dir.js';
 import { errorMessage } from '../engine/errors.js';
 import type { RangedGetDispatcher } from '../engine/imageio/connection.js';
 import { BackupsService } from './backups-service.js';
@@ -39,8 +40,8 @@ export interface AppCoreOptions {
   readonly rangedGets?: RangedGetDispatcher;
   /** The OS's sparse files for the download plan and the runs (tests feed one what another OS answers); this OS's by default. */
   readonly sparse?: SparseFiles;
-  /** The command line's record of its plain commands' transfers (hosts pass `ledgerDir()`): the engine transfers view names their owner. */
-  readonly commandLineLedger?: string;
+  /** The command line's files (hosts pass `commandLineFiles()`): the engine transfers view names the owner of its commands' and queue jobs' transfers. */
+  readonly commandLine?: CommandLineFiles;
   /** Clock and timers of the bandwidth limit (default the ports'): tests measure and pace the limit on an injected clock. */
   readonly bandwidthClock?: TokenBucketPorts;
 }
@@ -113,7 +114,7 @@ export class AppCore {
       jobs: () => this.queue.jobs(),
       now: ports.now,
       ...(options.engineTimeoutMs !== undefined ? { timeoutMs: options.engineTimeoutMs } : {}),
-      ...(options.commandLineLedger !== undefined ? { commandLineLedger: options.commandLineLedger } : {}),
+      ...(options.commandLine !== undefined ? { commandLine: options.commandLine } : {}),
     });
     this.backups = new BackupsService({ engines: this.engines, catalog: this.catalog, settings: this.settings, transfers: this.transfers, queue: () => this.queue, newId: ports.newId });
     this.queue.subscribe((urgent) => {

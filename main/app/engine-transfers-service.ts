@@ -1,21 +1,24 @@
 /**
  * `transfers:listEngine` / `transfers:endEngine`: the selected engine's own image transfers in the
- * window, ours (this app's queue jobs) and other clients', and ending a stuck one — over the same
+ * window, ours (this app's queue jobs; the command line's queue jobs and plain commands on this
+ * machine) and other clients', and ending a stuck one — over the same
  * janitor the CLI's `diskferry transfers [clean]` uses (main/engine/janitor/): the same survey, the
  * same conditions, the same way of ending each direction. What this file adds is the window's
  * rules of consent, checked here and not only in the window: another client's transfer that may be
  * in use is ended only when the request says the user confirmed whose it is, an upload's only when
  * it says the user accepted that the engine deletes its disk, and a transfer one of our jobs goes
- * on with never (the queue's pause and cancel are for that).
+ * on with never (the queue's pause and cancel are for that, the app's or `diskferry queue`'s).
  */
 import type { EndEngineTransferRequest, EndEngineTransferResult, EngineTransfers, EngineTransfersRequest, EngineTransferView } from '../../shared/ipc.js';
+import type { CommandLineFiles } from '../engine/config-dir.js';
 import { DiskFerryError } from '../engine/errors.js';
-import { endStuckTransfer, surveyTransfers, type TransferCondition, type TransferRow } from '../engine/janitor/janitor.js';
+import { endStuckTransfer, surveyTransfers, type Owner, type TransferCondition, type TransferRow } from '../engine/janitor/janitor.js';
 import { TransferLedger } from '../engine/janitor/ledger.js';
 import { ownersOf } from '../engine/janitor/owners.js';
 import { Sightings } from '../engine/janitor/sightings.js';
 import type { QueueJob } from '../engine/queue/job.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS, type TransferDeps } from '../engine/transfer/deps.js';
+import { commandLineQueueJobs } from './document-files.js';
 import type { EnginesService } from './engines-service.js';
 
 /** What the service needs of the rest of the core. */
@@ -27,10 +30,11 @@ export interface EngineTransfersServiceOptions {
   /** How long ending a transfer waits for its disk (default the engine step timeout, 5 min). */
   readonly timeoutMs?: number;
   /**
-   * The command line's local record of its plain commands' transfers (engine/janitor/ledger.ts), so
-   * that one a `diskferry` command left open reads as that command's; none = not read.
+   * The command line's files (engine/config-dir.ts): the local record of its plain commands'
+   * transfers (engine/janitor/ledger.ts) and its queue, so that a transfer a `diskferry` command or
+   * a `diskferry queue` job has open reads as theirs; none = not read.
    */
-  readonly commandLineLedger?: string;
+  readonly commandLine?: CommandLineFiles;
 }
 
 /** Stuck first (what the view is for), then what moves or is held, then what is ending or ended. */
@@ -43,6 +47,13 @@ function endable(r: TransferRow): EngineTransferView['endable'] {
   return 'another-client';
 }
 
+/** The window's view of an owner: jobId names a job of its own queue (the window links to it); a command line job's is in its label. */
+function ownerView(o: Owner): NonNullable<EngineTransferView['owner']> {
+  // `window-queue` is how the command line names the window's jobs; here they are the own queue's.
+  const kind = o.kind === 'window-queue' ? 'queue' : o.kind;
+  return { kind, label: o.label, live: o.live, jobId: kind === 'queue' ? (o.jobId ?? null) : null };
+}
+
 /** The window's view of a janitor row. */
 export function engineTransferView(r: TransferRow): EngineTransferView {
   const t = r.transfer;
@@ -53,7 +64,7 @@ export function engineTransferView(r: TransferRow): EngineTransferView {
     diskId: t.diskId,
     diskName: r.diskName,
     hostName: r.hostName,
-    owner: r.owner ? { kind: r.owner.kind, label: r.owner.label, live: r.owner.live, jobId: r.owner.jobId ?? null } : null,
+    owner: r.owner ? ownerView(r.owner) : null,
     idleMs: r.idleMs,
     condition: r.condition,
     reason: r.reason,
@@ -107,11 +118,11 @@ export class EngineTransfersService {
       sightings = await Sightings.open(null);
       this.sightings.set(engineId, sightings);
     }
-    const ledger = this.o.commandLineLedger === undefined ? null : { ledger: new TransferLedger(this.o.commandLineLedger), engineHost: deps.client.engineHost };
-    const owners = await ownersOf(
-      this.o.jobs().filter((j) => j.engine === engineId),
-      ledger,
-    );
+    const cli = this.o.commandLine;
+    const owners = await ownersOf({
+      queue: this.o.jobs().filter((j) => j.engine === engineId),
+      ...(cli ? { otherQueue: { kind: 'command-line-queue' as const, jobs: await commandLineQueueJobs(cli.queueFile) }, ledger: { ledger: new TransferLedger(cli.ledger), engineHost: deps.client.engineHost } } : {}),
+    });
     return surveyTransfers(deps, owners, sightings);
   }
 }
@@ -123,12 +134,17 @@ function refuseWithoutConsent(row: TransferRow, request: EndEngineTransferReques
   const no = (message: string) => new DiskFerryError('conflict', message, { retryable: false });
   if (row.condition === 'finished') throw no(`Transfer ${t.id} has already ended (${t.phase}).`);
   if (row.condition === 'ending') throw no(`The engine is ending transfer ${t.id} already (${t.phase}); refresh the list in a moment.`);
-  if (row.owner?.live)
+  if (row.owner?.live) {
+    const { kind, label, jobId } = row.owner;
+    const short = (jobId ?? '').slice(0, 8);
     throw no(
-      row.owner.kind === 'queue'
-        ? `Transfer ${t.id} belongs to ${row.owner.label}, which goes on with it. Pause or cancel that job in the queue instead.`
-        : `Transfer ${t.id} belongs to ${row.owner.label}, which is still running. Stop that command instead.`,
+      kind === 'queue'
+        ? `Transfer ${t.id} belongs to ${label}, which goes on with it. Pause or cancel that job in the queue instead.`
+        : kind === 'command-line-queue'
+          ? `Transfer ${t.id} belongs to ${label} of the command line, which goes on with it. Pause or cancel that job there instead: diskferry queue pause ${short}, or diskferry queue cancel ${short}.`
+          : `Transfer ${t.id} belongs to ${label}, which is still running. Stop that command instead.`,
     );
+  }
   if (endable(row) === 'another-client' && request.anotherClient !== true)
     throw no(`Transfer ${t.id} belongs to another client and may be in use (${row.why}). Ending it breaks that client's ${t.direction}; pick it and confirm to end it anyway.`);
   if (t.direction === 'upload' && request.deleteDisk !== true) throw no(`Ending upload transfer ${t.id} makes the engine delete its disk ${disk}. Confirm that to end it.`);

@@ -5,7 +5,7 @@ import { errorCode } from '../engine/errors.js';
 import { configDir } from '../engine/config-dir.js';
 import { writeFileAtomic } from '../engine/fs/atomic.js';
 
-export { configDir, ledgerDir } from '../engine/config-dir.js';
+export { configDir, ledgerDir, queueFile } from '../engine/config-dir.js';
 
 /** The records of the VM snapshots snapshot backups must remove (engine/backup/snapshot-pending.ts). */
 export function pendingSnapshotsDir(dir: string = configDir()): string {

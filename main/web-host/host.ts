@@ -14,7 +14,7 @@ import { JsonFileStore, MemoryCipher } from '../app/node-ports.js';
 import { noDialogs, type AppPorts, type DesktopPort } from '../app/ports.js';
 import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import { envProxyResolver } from '../engine/net/proxy.js';
-import { ledgerDir } from '../engine/config-dir.js';
+import { commandLineFiles } from '../engine/config-dir.js';
 import { createLog, type Log } from '../engine/log.js';
 import { realTimers } from '../engine/timers.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/simulator.js';
@@ -76,7 +76,7 @@ export async function startDemoWebHost(options: DemoWebHostOptions = {}): Promis
     uploadJournals: join(dataDir, 'uploads'),
     pendingSnapshots: join(dataDir, 'pending-snapshots'),
   };
-  const core = await AppCore.create(ports, { pollIntervalMs: 100, rangedGets: rangedGetDispatcherFrom(process.env), commandLineLedger: ledgerDir(), ...options.core });
+  const core = await AppCore.create(ports, { pollIntervalMs: 100, rangedGets: rangedGetDispatcherFrom(process.env), commandLine: commandLineFiles(), ...options.core });
   if (options.selectDemo) await core.handlers['engines:demo']();
   const host = await startWebHost({
     core,

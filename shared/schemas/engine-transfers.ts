@@ -36,9 +36,9 @@ export const EngineTransferReasonSchema = z.enum([
 
 /** Who a transfer of ours belongs to. */
 export const EngineTransferOwnerSchema = z.object({
-  /** `queue`: a job of this app's queue (`jobId`); `process`: a command on this machine. */
-  kind: z.enum(['queue', 'process']),
-  /** "queue job web-01 (3f2a…)". */
+  /** `queue`: a job of this app's queue (`jobId`); `command-line-queue`: a job of `diskferry queue`; `process`: a command on this machine. */
+  kind: z.enum(['queue', 'command-line-queue', 'process']),
+  /** "queue job web-01 (3f2a…)", "diskferry queue job web-01 (3f2a…)", "diskferry download (process 4242)". */
   label: z.string(),
   /** Someone is behind it (a job that is not finished, a running command). */
   live: z.boolean(),
@@ -54,7 +54,7 @@ export const EngineTransferViewSchema = z.object({
   diskId: z.string().nullable(),
   diskName: z.string().nullable(),
   hostName: z.string().nullable(),
-  /** Ours (this app's queue, a command on this machine), or null: another client's. */
+  /** Ours (this app's queue, the command line's queue or a command on this machine), or null: another client's. */
   owner: EngineTransferOwnerSchema.nullable(),
   /** Unchanged for at least this long as DiskFerry saw it; null: moving, or not watched long enough. */
   idleMs: z.number().nonnegative().nullable(),

@@ -1,17 +1,16 @@
 /**
- * `diskferry transfers [--all]`: every image transfer on the engine, ours (queue jobs, plain commands
- * of this machine) and other clients', with what each is doing; and `diskferry transfers clean`: ends
+ * `diskferry transfers [--all]`: every image transfer on the engine, ours (queue jobs, the window's
+ * queue jobs, plain commands of this machine) and other clients', with what each is doing; and `diskferry transfers clean`: ends
  * the stuck ones, the right way for each (engine/janitor/janitor.ts).
  */
-import { readFile } from 'node:fs/promises';
+import { commandLineQueueJobs, windowQueueJobs } from '../../app/document-files.js';
 import { formatDuration } from '../../../shared/format.js';
 import { endStuckTransfer, surveyTransfers, type Owners, type TransferRow } from '../../engine/janitor/janitor.js';
 import { ownersOf } from '../../engine/janitor/owners.js';
 import { Sightings } from '../../engine/janitor/sightings.js';
-import { parseQueueDocument } from '../../engine/queue/store.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS, type TransferDeps } from '../../engine/transfer/deps.js';
 import { parseCommand, parseDuration } from '../args.js';
-import { sightingsFile } from '../config.js';
+import { configDir, sightingsFile } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
 import { confirm } from '../password.js';
@@ -108,10 +107,13 @@ async function survey(ctx: CliContext, deps: TransferDeps): Promise<TransferRow[
   return surveyTransfers(deps, await ownersFor(ctx, deps), sightings, ctx.signal);
 }
 
-/** Our transfers: the queue's jobs (from the queue file) and the local record of plain commands. */
+/** Our transfers: the queue's jobs (from the queue file), the window's queue's (its file in the same folder) and the local record of plain commands. */
 async function ownersFor(ctx: CliContext, deps: TransferDeps): Promise<Owners> {
-  const doc = parseQueueDocument(await readFile(queuePaths().file, 'utf8').then((t) => JSON.parse(t) as unknown, () => null));
-  return ownersOf(doc?.jobs ?? [], { ledger: ctx.ledger, engineHost: deps.client.engineHost });
+  return ownersOf({
+    queue: await commandLineQueueJobs(queuePaths().file),
+    otherQueue: { kind: 'window-queue', jobs: await windowQueueJobs(configDir()) },
+    ledger: { ledger: ctx.ledger, engineHost: deps.client.engineHost },
+  });
 }
 
 /** After a transfer was ended: the local record's entries for it go. */

@@ -16,7 +16,7 @@ import type { NotificationPort, PowerPort } from '../../engine/queue/ports.js';
 import { win32Power } from '../../engine/os/win32-power.js';
 import type { Win32Native } from '../../engine/os/win32-native.js';
 import { reportCsv, type ReportSink, type RunReport } from '../../engine/queue/report.js';
-import { configDir } from '../config.js';
+import { configDir, queueFile } from '../config.js';
 import { UsageError } from '../errors.js';
 
 /** The queue's files in the config folder. */
@@ -29,7 +29,7 @@ export interface QueuePaths {
 
 /** Where the queue lives (`<configDir>/queue.json` and friends). */
 export function queuePaths(dir: string = configDir()): QueuePaths {
-  return { file: join(dir, 'queue.json'), lock: join(dir, 'queue.lock'), inbox: join(dir, 'queue-inbox'), reports: join(dir, 'reports') };
+  return { file: queueFile(dir), lock: join(dir, 'queue.lock'), inbox: join(dir, 'queue-inbox'), reports: join(dir, 'reports') };
 }
 
 /** The pid of the `queue run` that owns the queue now, or null (a lock left by a killed run does not count). */

@@ -18,13 +18,18 @@ import type { Sightings } from './sightings.js';
 
 /** Who a transfer belongs to, when it is ours. */
 export interface Owner {
-  /** `queue`: a job of the queue; `process`: a plain command's run on this machine. */
-  readonly kind: 'queue' | 'process';
-  /** For listings: "queue job web-01 (3f2a…)", "diskferry download (process 4242)". */
+  /**
+   * `queue`: a job of the queue of the program asking (the window's, or the CLI's for `diskferry
+   * transfers`); `command-line-queue`: a job of `diskferry queue`, as the window sees it;
+   * `window-queue`: a job of the window's queue, as `diskferry transfers` sees it; `process`: a
+   * plain command's run on this machine.
+   */
+  readonly kind: 'queue' | 'command-line-queue' | 'window-queue' | 'process';
+  /** For listings: "queue job web-01 (3f2a…)", "diskferry queue job …", "DiskFerry window job …", "diskferry download (process 4242)". */
   readonly label: string;
   /** Someone is behind it: a running command, or a queue job that goes on with it later. */
   readonly live: boolean;
-  /** The queue job's id, for a `queue` owner. */
+  /** The job's id, for a queue's owner. */
   readonly jobId?: string;
 }
 
@@ -100,7 +105,7 @@ export function condition(t: ImageTransfer, owner: Owner | null, idleMs: number 
   const is = (condition: TransferCondition, reason: ConditionReason, why: string) => ({ condition, why, reason });
   if (FINISHED.has(t.phase)) return t.phase === 'finished_success' ? is('finished', 'ended-well', 'ended well') : is('finished', 'ended-failure', 'ended in failure');
   if (ENDING.has(t.phase)) return is('ending', 'engine-ending', 'the engine is ending it');
-  if (owner?.live) return owner.kind === 'queue' ? is('held', 'queued-job', 'a queued DiskFerry job goes on with it') : is('moving', 'command-running', `${owner.label} is working on it`);
+  if (owner?.live) return owner.kind !== 'process' ? is('held', 'queued-job', 'a queued DiskFerry job goes on with it') : is('moving', 'command-running', `${owner.label} is working on it`);
   if (owner) return is('stuck', 'owner-gone', `${owner.label} is gone`);
   if (t.phase === 'paused_system') return is('stuck', 'paused-by-engine', 'paused by the engine; nobody resumed it');
   const quiet = idleMs !== null && idleMs >= Math.max(STUCK_AFTER_MS, 2 * 1000 * (t.inactivityTimeout ?? 0));
