@@ -1,9 +1,8 @@
 /**
  * Whose each engine transfer is, from what this machine knows: the jobs of the queues (the CLI's
  * queue file, the window's queue; each program reads both) and the local record of plain commands
- * (ledger.ts).
- * The CLI's `transfers` and the window's view of an engine's transfers build their `Owners` here,
- * the same way.
+ * (ledger.ts). The CLI's `transfers` and the window's view of an engine's transfers build their
+ * `Owners` here, the same way.
  */
 import { hostname } from 'node:os';
 import type { QueueJob } from '../queue/job.js';
