@@ -51,7 +51,7 @@ function endable(r: TransferRow): EngineTransferView['endable'] {
 function ownerView(o: Owner): NonNullable<EngineTransferView['owner']> {
   // `window-queue` is how the command line names the window's jobs; here they are the own queue's.
   const kind = o.kind === 'window-queue' ? 'queue' : o.kind;
-  return { kind, label: o.label, live: o.live, jobId: kind === 'queue' ? (o.jobId ?? null) : null };
+  return { kind, label: o.label, name: o.name, ref: o.ref, host: o.host, live: o.live, jobId: kind === 'queue' ? (o.jobId ?? null) : null };
 }
 
 /** The window's view of a janitor row. */

@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { ErrorInfo } from '../../shared/errors.js';
 import type { EndEngineTransferResult, EngineTransfers, EngineTransferView } from '../../shared/ipc.js';
 import { errorReason } from '../lib/error-text.js';
-import { confirmWords, diskLabel, ownerWords, resultWords } from '../lib/engine-transfer-text.js';
+import { confirmWords, diskLabel, ownerWords, paramsOf, resultWords } from '../lib/engine-transfer-text.js';
 import { formatDuration } from '../lib/format.js';
 import { Sheet } from './sheet.js';
 
@@ -142,7 +142,7 @@ export function EngineTransfersSheet(props: EngineTransfersSheetProps) {
                     </td>
                     <td className="mono small">{r.phase}</td>
                     <td className="nowrap">{r.hostName ?? '—'}</td>
-                    <td className={r.owner ? 'tone-ours' : r.endable === 'another-client' ? 'tone-foreign' : ''}>{t(owner.key, owner.params)}</td>
+                    <td className={r.owner ? 'tone-ours' : r.endable === 'another-client' ? 'tone-foreign' : ''}>{t(owner.key, paramsOf(owner, t))}</td>
                     <td className="num nowrap">{r.idleMs === null ? '—' : t('engineTransfers.idle', { time: formatDuration(r.idleMs / 1000) })}</td>
                     <td className="engine-transfers__state">
                       <strong>{t(`engineTransfers.condition.${r.condition}`)}</strong>
@@ -198,7 +198,7 @@ function ConfirmEnd({ row, onBack, onEnd }: { readonly row: EngineTransferView; 
     >
       {words.whose && (
         <p className={row.endable === 'another-client' ? 'warning' : ''} data-testid="confirm-whose">
-          {t(words.whose.key, { ...words.whose.params, reason: t(`engineTransfers.reason.${row.reason}`) })}
+          {t(words.whose.key, { ...paramsOf(words.whose, t), reason: t(`engineTransfers.reason.${row.reason}`) })}
         </p>
       )}
       <p className={row.ending === 'cancel' ? 'warning' : ''} role="alert">

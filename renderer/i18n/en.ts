@@ -548,6 +548,12 @@ export const en = {
     colState: 'State',
     colAction: 'Action',
     ours: 'DiskFerry: {{label}}',
+    owner: {
+      queue: 'queue job {{name}} ({{ref}})',
+      commandLineQueue: 'diskferry queue job {{name}} ({{ref}})',
+      process: 'diskferry {{name}} (process {{ref}})',
+      processElsewhere: 'diskferry {{name}} (process {{ref}} on {{host}})',
+    },
     anotherClient: 'another client',
     idle: '≥ {{time}}',
     condition: { moving: 'in use', held: 'held', stuck: 'stuck', ending: 'ending', finished: 'ended', unknown: 'cannot tell' },

@@ -525,6 +525,12 @@ export const ja = {
     colState: '状態',
     colAction: '操作',
     ours: 'DiskFerry: {{label}}',
+    owner: {
+      queue: 'キューのジョブ {{name}}（{{ref}}）',
+      commandLineQueue: 'diskferry queue のジョブ {{name}}（{{ref}}）',
+      process: 'diskferry {{name}}（プロセス {{ref}}）',
+      processElsewhere: 'diskferry {{name}}（{{host}} のプロセス {{ref}}）',
+    },
     anotherClient: '他のクライアント',
     idle: '{{time}} 以上',
     condition: { moving: '使用中', held: '保留中', stuck: '停止したまま', ending: '終了処理中', finished: '終了', unknown: '判定不可' },

@@ -10,6 +10,20 @@ import type { EndEngineTransferResult, EngineTransferView, TransferView } from '
 export interface Words {
   readonly key: string;
   readonly params?: Record<string, string>;
+  /** A parameter that is words itself (whose a transfer is), put in as `label` once worded. */
+  readonly label?: Words;
+}
+
+/** Words with their `label` worded first, as `t`'s parameters. */
+export function paramsOf(w: Words, t: (key: string, params?: Record<string, string>) => string): Record<string, string> {
+  return { ...w.params, ...(w.label ? { label: t(w.label.key, w.label.params) } : {}) };
+}
+
+/** Whose a transfer of ours is, in the window's language: a job of its queue or of `diskferry queue` (name and short id), or a command (and its process). */
+export function ownerLabelWords(o: NonNullable<EngineTransferView['owner']>): Words {
+  const params = { name: o.name, ref: o.ref };
+  if (o.kind === 'process') return o.host ? { key: 'engineTransfers.owner.processElsewhere', params: { ...params, host: o.host } } : { key: 'engineTransfers.owner.process', params };
+  return { key: o.kind === 'queue' ? 'engineTransfers.owner.queue' : 'engineTransfers.owner.commandLineQueue', params };
 }
 
 /** The disk's name, else its id, else a placeholder. */
@@ -19,7 +33,7 @@ export function diskLabel(r: Pick<EngineTransferView, 'diskName' | 'diskId'>): s
 
 /** Whose a transfer is: ours (with the job or command), or another client's. */
 export function ownerWords(r: EngineTransferView): Words {
-  return r.owner ? { key: 'engineTransfers.ours', params: { label: r.owner.label } } : { key: 'engineTransfers.anotherClient' };
+  return r.owner ? { key: 'engineTransfers.ours', label: ownerLabelWords(r.owner) } : { key: 'engineTransfers.anotherClient' };
 }
 
 /** What the confirmation says before ending a transfer: what happens to the disk, and whose it is (`confirmForeign` also takes the reason's words as `reason`). */
@@ -28,7 +42,7 @@ export function confirmWords(r: EngineTransferView): { readonly effect: Words; r
   const effect = r.ending === 'cancel' ? { key: 'engineTransfers.confirmCancel', params: { disk } } : { key: 'engineTransfers.confirmFinalize', params: { disk } };
   const whose: Words | null =
     r.owner !== null
-      ? { key: 'engineTransfers.confirmOurs', params: { label: r.owner.label } }
+      ? { key: 'engineTransfers.confirmOurs', label: ownerLabelWords(r.owner) }
       : r.endable === 'another-client'
         ? { key: 'engineTransfers.confirmForeign', params: { host: r.hostName ?? '?' } }
         : { key: 'engineTransfers.confirmForeignStuck', params: { host: r.hostName ?? '?' } };

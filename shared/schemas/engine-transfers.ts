@@ -38,8 +38,14 @@ export const EngineTransferReasonSchema = z.enum([
 export const EngineTransferOwnerSchema = z.object({
   /** `queue`: a job of this app's queue (`jobId`); `command-line-queue`: a job of `diskferry queue`; `process`: a command on this machine. */
   kind: z.enum(['queue', 'command-line-queue', 'process']),
-  /** "queue job web-01 (3f2a…)", "diskferry queue job web-01 (3f2a…)", "diskferry download (process 4242)". */
+  /** "queue job web-01 (3f2a…)", "diskferry queue job web-01 (3f2a…)", "diskferry download (process 4242)" (English, as the CLI says it). */
   label: z.string(),
+  /** The label's parts, which the window words in its language: the job's name, or the command ("download"). */
+  name: z.string(),
+  /** The job's short id, or the command's process id. */
+  ref: z.string(),
+  /** A command's machine when it is not this one. */
+  host: z.string().nullable(),
   /** Someone is behind it (a job that is not finished, a running command). */
   live: z.boolean(),
   jobId: z.string().nullable(),

@@ -4,7 +4,7 @@ import type { EngineTransferView } from '../../shared/ipc.js';
 import { EngineTransferConditionSchema, EngineTransferReasonSchema } from '../../shared/schemas/index.js';
 import { en } from '../../renderer/i18n/en.js';
 import { ja } from '../../renderer/i18n/ja.js';
-import { confirmWords, consentOf, lockedDisk, ownerWords, resultWords } from '../../renderer/lib/engine-transfer-text.js';
+import { confirmWords, consentOf, lockedDisk, ownerLabelWords, ownerWords, paramsOf, resultWords, type Words } from '../../renderer/lib/engine-transfer-text.js';
 
 const base: EngineTransferView = {
   id: 't1',
@@ -28,9 +28,28 @@ function text(table: object, key: string): unknown {
 }
 
 describe('engine transfer words', () => {
-  it("says whose: ours with the job, or another client's", () => {
+  it("says whose: ours with the job or the command, in the window's language, or another client's", () => {
     expect(ownerWords(base)).toEqual({ key: 'engineTransfers.anotherClient' });
-    expect(ownerWords({ ...base, owner: { kind: 'queue', label: 'queue job web-01 (1234abcd)', live: false, jobId: 'j' } })).toEqual({ key: 'engineTransfers.ours', params: { label: 'queue job web-01 (1234abcd)' } });
+    const job = { kind: 'queue', label: 'queue job web-01 (1234abcd)', name: 'web-01', ref: '1234abcd', host: null, live: false, jobId: 'j' } as const;
+    expect(ownerWords({ ...base, owner: job })).toEqual({ key: 'engineTransfers.ours', label: { key: 'engineTransfers.owner.queue', params: { name: 'web-01', ref: '1234abcd' } } });
+    // Each kind of owner, worded from its parts in English and Japanese (the label main sends is English).
+    const owners = [
+      job,
+      { ...job, kind: 'command-line-queue', label: 'diskferry queue job web-01 (1234abcd)', jobId: null },
+      { kind: 'process', label: 'diskferry download (process 4242)', name: 'download', ref: '4242', host: null, live: true, jobId: null },
+      { kind: 'process', label: 'diskferry download (process 4242 on ws-2)', name: 'download', ref: '4242', host: 'ws-2', live: true, jobId: null },
+    ] as const;
+    const say = (table: object) => (key: string, params?: Record<string, string>) => String(text(table, key)).replace(/\{\{(\w+)\}\}/g, (_, p: string) => params?.[p] ?? `?${p}`);
+    const worded = (table: object) => owners.map((o) => say(table)('engineTransfers.ours', paramsOf({ key: 'engineTransfers.ours', label: ownerLabelWords(o) } satisfies Words, say(table))));
+    expect(worded(en)).toEqual([
+      'DiskFerry: queue job web-01 (1234abcd)',
+      'DiskFerry: diskferry queue job web-01 (1234abcd)',
+      'DiskFerry: diskferry download (process 4242)',
+      'DiskFerry: diskferry download (process 4242 on ws-2)',
+    ]);
+    // The English labels are main's, word for word.
+    expect(worded(en)).toEqual(owners.map((o) => `DiskFerry: ${o.label}`));
+    expect(worded(ja)).toEqual(['DiskFerry: キューのジョブ web-01（1234abcd）', 'DiskFerry: diskferry queue のジョブ web-01（1234abcd）', 'DiskFerry: diskferry download（プロセス 4242）', 'DiskFerry: diskferry download（ws-2 のプロセス 4242）']);
   });
 
   it("asks for another client's transfer in use, and for an upload's disk, exactly what main wants to hear", () => {
@@ -41,8 +60,8 @@ describe('engine transfer words', () => {
     const upload: EngineTransferView = { ...base, direction: 'upload', ending: 'cancel', condition: 'stuck', reason: 'paused-by-engine', endable: 'stuck' };
     expect(confirmWords(upload)).toMatchObject({ effect: { key: 'engineTransfers.confirmCancel', params: { disk: 'web-01' } }, whose: { key: 'engineTransfers.confirmForeignStuck' }, button: 'engineTransfers.confirmDelete' });
     expect(consentOf(upload)).toEqual({ deleteDisk: true });
-    const ours: EngineTransferView = { ...base, owner: { kind: 'queue', label: 'queue job x', live: false, jobId: 'j' }, condition: 'stuck', reason: 'owner-gone', endable: 'stuck' };
-    expect(confirmWords(ours)).toMatchObject({ whose: { key: 'engineTransfers.confirmOurs' }, button: 'engineTransfers.confirmFinalizeButton' });
+    const ours: EngineTransferView = { ...base, owner: { kind: 'queue', label: 'queue job x (1234abcd)', name: 'x', ref: '1234abcd', host: null, live: false, jobId: 'j' }, condition: 'stuck', reason: 'owner-gone', endable: 'stuck' };
+    expect(confirmWords(ours)).toMatchObject({ whose: { key: 'engineTransfers.confirmOurs', label: { key: 'engineTransfers.owner.queue' } }, button: 'engineTransfers.confirmFinalizeButton' });
     expect(consentOf(ours)).toEqual({});
   });
 

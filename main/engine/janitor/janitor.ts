@@ -27,6 +27,12 @@ export interface Owner {
   readonly kind: 'queue' | 'command-line-queue' | 'window-queue' | 'process';
   /** For listings: "queue job web-01 (3f2a…)", "diskferry queue job …", "DiskFerry window job …", "diskferry download (process 4242)". */
   readonly label: string;
+  /** The label's parts, for a window that words it in its language: the job's name, or the command ("download"). */
+  readonly name: string;
+  /** The job's short id, or the command's process id. */
+  readonly ref: string;
+  /** A command's machine when it is not this one; null otherwise. */
+  readonly host: string | null;
   /** Someone is behind it: a running command, or a queue job that goes on with it later. */
   readonly live: boolean;
   /** The job's id, for a queue's owner. */

@@ -29,7 +29,8 @@ function collecting(): Collecting {
 function addJobs(into: Collecting, jobs: readonly QueueJob[], kind: QueueOwnerKind): void {
   const prefix = JOB_LABELS[kind];
   for (const j of jobs) {
-    const owner: Owner = { kind, label: `${prefix} ${j.label} (${j.id.slice(0, 8)})`, live: !isTerminal(j.state), jobId: j.id };
+    const ref = j.id.slice(0, 8);
+    const owner: Owner = { kind, label: `${prefix} ${j.label} (${ref})`, name: j.label, ref, host: null, live: !isTerminal(j.state), jobId: j.id };
     if (j.transferId) into.byTransfer.set(j.transferId, owner);
     else if (j.diskId && j.attempts > 0 && j.error?.diskLocked !== true) into.byDisk.set(`${j.kind}:${j.diskId}`, owner);
   }
@@ -45,8 +46,8 @@ const JOB_LABELS: Readonly<Record<QueueOwnerKind, string>> = { queue: 'queue job
 async function addLedger(into: Collecting, ledger: TransferLedger, engineHost: string): Promise<void> {
   for (const e of await ledger.list()) {
     if (e.engine !== engineHost) continue;
-    const where = e.host === hostname() ? '' : ` on ${e.host}`;
-    const owner: Owner = { kind: 'process', label: `diskferry ${e.command} (process ${e.pid}${where})`, live: !(await ledger.orphaned(e)) };
+    const host = e.host === hostname() ? null : e.host;
+    const owner: Owner = { kind: 'process', label: `diskferry ${e.command} (process ${e.pid}${host ? ` on ${host}` : ''})`, name: e.command, ref: String(e.pid), host, live: !(await ledger.orphaned(e)) };
     if (e.transferId) into.byTransfer.set(e.transferId, owner);
     else if (e.diskId) into.byDisk.set(`${e.direction}:${e.diskId}`, owner);
   }

@@ -25,9 +25,9 @@ function transfer(patch: Partial<ImageTransfer>): ImageTransfer {
   };
 }
 
-const gone: Owner = { kind: 'process', label: 'diskferry download (process 7)', live: false };
-const running: Owner = { kind: 'process', label: 'diskferry download (process 8)', live: true };
-const queued: Owner = { kind: 'queue', label: 'queue job web (1234abcd)', live: true };
+const gone: Owner = { kind: 'process', label: 'diskferry download (process 7)', name: 'download', ref: '7', host: null, live: false };
+const running: Owner = { kind: 'process', label: 'diskferry download (process 8)', name: 'download', ref: '8', host: null, live: true };
+const queued: Owner = { kind: 'queue', label: 'queue job web (1234abcd)', name: 'web', ref: '1234abcd', host: null, live: true };
 
 describe('janitor: condition', () => {
   it('leaves what someone is behind alone: our live runs, queued jobs, moving data', () => {
