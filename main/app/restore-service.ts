@@ -47,10 +47,14 @@ function runView(r: HistoryRun): BackupRunView {
 
 /** See the file comment. */
 export class RestoreService {
+  /** Folder reads asked for; only the latest one's folder is remembered (a slow earlier read ending last does not win). */
+  private folderAsks = 0;
+
   constructor(private readonly o: RestoreServiceOptions) {}
 
   /** The runs per VM of the folder asked for, or of the one remembered for the selected engine. */
   async list(request: BackupsListRequest): Promise<BackupHistory> {
+    const ask = request.folder === undefined ? null : ++this.folderAsks;
     const engineId = this.o.engines.state().selectedId;
     const remembered = engineId === null ? undefined : this.o.settings.get().backupFolder[engineId];
     const folder = request.folder ?? remembered ?? null;
@@ -64,7 +68,7 @@ export class RestoreService {
     });
     if (!st.isDirectory()) throw refuse(`${folder} is a file, not a folder. Choose the folder your backups are in.`, { kind: 'folder', name: folder });
     const vms = await readHistory(folder);
-    if (engineId !== null && request.folder !== undefined && remembered !== folder) await this.o.settings.set({ backupFolder: { ...this.o.settings.get().backupFolder, [engineId]: folder } });
+    if (engineId !== null && ask === this.folderAsks && remembered !== folder) await this.o.settings.set({ backupFolder: { ...this.o.settings.get().backupFolder, [engineId]: folder } });
     return { folder, vms: vms.map((v) => ({ folder: v.folder, path: v.path, vmId: v.vmId, vmName: v.vmName, runs: v.runs.map(runView) })) };
   }
 

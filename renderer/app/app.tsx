@@ -14,7 +14,8 @@ import { Notices } from './notices.js';
 import { QueuePane } from './queue-pane.js';
 import { Sheets } from './sheets.js';
 import { Sidebar } from './sidebar.js';
-import { Splitter, usePaneWidth } from './splitter.js';
+import { Splitter } from './splitter.js';
+import { useEchoedValue } from '../hooks/use-echoed-value.js';
 import { SIDEBAR_WIDTH } from '../../shared/window-layout.js';
 import { StatusBar } from './status-bar.js';
 import { useAppState, useController } from './context.js';
@@ -73,7 +74,7 @@ export function App({ api }: { readonly api: DiskFerryApi }) {
   const savedWidth = useAppState((s) => s.settings?.sidebarWidth ?? SIDEBAR_WIDTH.default);
   // The width while the splitter moves; the settings' once it is let go (and when they change).
   const saveWidth = useCallback((w: number) => c.setSettings({ sidebarWidth: w }), [c]);
-  const [paneWidth, setPaneWidth, commitPaneWidth] = usePaneWidth(savedWidth, saveWidth);
+  const [paneWidth, setPaneWidth, commitPaneWidth] = useEchoedValue(savedWidth, saveWidth);
   const [demoBusy, setDemoBusy] = useState(false);
   useAppearance();
   useShortcuts();

@@ -9,6 +9,7 @@ import { BackupsSheet } from '../components/backups-sheet.js';
 import type { BackupsFilter } from '../lib/backup-filter.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { useAppState, useController } from './context.js';
+import { useLatestRequest } from '../hooks/use-latest-request.js';
 
 /** The sheet with its state; `vmId` / `vmName` show one VM (a VM list opens it so). */
 export function BackupsPanel({ vmId, vmName, onClose }: { readonly vmId: string | null; readonly vmName: string | null; readonly onClose: () => void }) {
@@ -20,17 +21,21 @@ export function BackupsPanel({ vmId, vmName, onClose }: { readonly vmId: string 
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
+  const ask = useLatestRequest();
   const load = useCallback(
     async (folder?: string) => {
+      const latest = ask();
       setLoading(true);
       const r = await c.listBackups(folder);
+      // A folder chosen since is being read: this older answer is not shown.
+      if (!latest()) return;
       setLoading(false);
       if (r.ok) {
         setHistory(r.value);
         setError(null);
       } else setError(r.error);
     },
-    [c],
+    [c, ask],
   );
   useEffect(() => {
     void load();

@@ -9,6 +9,7 @@ import type { EngineTransfers, EngineTransferView } from '../../shared/ipc.js';
 import { EngineTransfersSheet, type EndLine } from '../components/engine-transfers-sheet.js';
 import { consentOf } from '../lib/engine-transfer-text.js';
 import { useAppState, useController } from './context.js';
+import { useLatestRequest } from '../hooks/use-latest-request.js';
 
 /** Props: what the sheet was opened for. */
 export interface EngineTransfersProps {
@@ -31,15 +32,19 @@ export function EngineTransfersPanel({ diskId, diskName, jobId, onClose }: Engin
   const [results, setResults] = useState<readonly EndLine[]>([]);
   const job = useAppState((s) => (jobId === null ? undefined : s.transfers.transfers.find((t) => t.id === jobId)));
 
+  const ask = useLatestRequest();
   const load = useCallback(async () => {
+    const latest = ask();
     setLoading(true);
     const r = await c.listEngineTransfers(filter ? { diskId: filter.diskId } : {});
+    // A later read (Show all, the read after another End) answers for the list shown.
+    if (!latest()) return;
     setLoading(false);
     if (r.ok) {
       setList(r.value);
       setError(null);
     } else setError(r.error);
-  }, [c, filter]);
+  }, [c, filter, ask]);
 
   useEffect(() => {
     void load();

@@ -61,7 +61,7 @@ export function QueuePane() {
           {parts.join(' · ')}
         </span>
         <span className="spacer" />
-        {settings && <QueueControls settings={settings} onChange={(patch) => void c.setSettings(patch)} />}
+        {settings && <QueueControls settings={settings} onChange={c.setSettings} />}
       </div>
       <QueueToolbar
         selected={selectedActions}

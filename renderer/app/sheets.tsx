@@ -1,5 +1,5 @@
 /** The open sheet, wired to the store and the controller. */
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { UploadPlanItem } from '../../shared/ipc.js';
 import { AddEngineSheet } from '../components/add-engine-sheet.js';
 import { BackupSheet } from '../components/backup-sheet.js';
@@ -12,21 +12,39 @@ import { ConfirmCancelSheet, PasswordSheet, PathsSheet } from '../components/sma
 import { UploadPlanSheet } from '../components/upload-plan-sheet.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { historySummary, inHistory } from '../state/selectors.js';
+import type { Sheet } from '../state/app-state.js';
 import { useAppState, useController } from './context.js';
 import { BackupsPanel } from './backups.js';
 import { EngineTransfersPanel } from './engine-transfers.js';
 
-/** Renders the sheet the store says is open. */
+/** A number for each sheet opened: a sheet that takes another's place starts afresh, even of the same kind. */
+const sheetKeys = new WeakMap<Sheet, number>();
+let lastSheetKey = 0;
+function keyOf(sheet: Sheet): number {
+  let key = sheetKeys.get(sheet);
+  if (key === undefined) sheetKeys.set(sheet, (key = ++lastSheetKey));
+  return key;
+}
+
+/**
+ * Renders the sheet the store says is open. Each opening is its own: a second upload plan (files
+ * dropped while the first was open or being planned) took over the first one's rows, names and
+ * outcome when React kept the component.
+ */
 export function Sheets() {
+  const sheet = useAppState((s) => s.sheet);
+  return sheet ? <OpenSheet key={keyOf(sheet)} sheet={sheet} /> : null;
+}
+
+/** One opened sheet, wired to the store and the controller. */
+function OpenSheet({ sheet }: { readonly sheet: Sheet }) {
   const c = useController();
   const locale = useLocale();
-  const sheet = useAppState((s) => s.sheet);
   const settings = useAppState((s) => s.settings);
   const info = useAppState((s) => s.info);
   const catalog = useAppState((s) => s.catalog);
   const engines = useAppState((s) => s.engines);
   const vms = useAppState((s) => s.vms.vms);
-  if (!sheet) return null;
   // Each sheet closes itself only: its close after a wait (a save) leaves a sheet opened meanwhile.
   const close = () => c.closeSheet(sheet);
   const window = settings?.scheduleWindow ?? null;
@@ -122,7 +140,13 @@ function ConfirmCancel({ transferIds, onClose }: { readonly transferIds: readonl
     const ids = new Set(transferIds);
     return all.filter((t) => ids.has(t.id) && t.actions.cancel);
   }, [all, transferIds]);
-  if (transfers.length === 0) return null;
+  // Nothing left to cancel (they finished meanwhile): the sheet closes, rather than staying open
+  // unseen and holding the window's shortcuts.
+  const none = transfers.length === 0;
+  useEffect(() => {
+    if (none) onClose();
+  }, [none, onClose]);
+  if (none) return null;
   return <ConfirmCancelSheet transfers={transfers} onConfirm={() => void c.cancel(transfers.map((t) => t.id))} onClose={onClose} />;
 }
 
@@ -132,6 +156,10 @@ function Retarget({ transferId, ...rest }: { readonly transferId: string; readon
   const locale = useLocale();
   const transfer = useAppState((s) => s.transfers.transfers.find((t) => t.id === transferId));
   const domains = useAppState((s) => s.catalog.domains);
+  const gone = transfer === undefined;
+  useEffect(() => {
+    if (gone) rest.onClose();
+  }, [gone, rest]);
   if (!transfer) return null;
   return <RetargetSheet transfer={transfer} domains={domains} locale={locale} onCountNames={c.countDiskNames} onSubmit={c.retarget} {...rest} />;
 }

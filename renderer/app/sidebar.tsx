@@ -25,14 +25,20 @@ export function Sidebar() {
   const vms = useMemo(() => filterVms(vmState.vms, vmSearch), [vmState.vms, vmSearch]);
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<DiskSort>({ key: 'name', descending: false });
-  const [testLine, setTestLine] = useState<string | null>(null);
+  // The last connection test's line, shown only under the engine it tested (a slow test of one
+  // engine answered after another was selected showed under that one).
+  const [tested, setTested] = useState<{ readonly engineId: string; readonly text: string } | null>(null);
+  const testLine = tested !== null && tested.engineId === engines.selectedId ? tested.text : null;
   const disks = useMemo(() => filterAndSortDisks(catalog.disks, search, sort), [catalog.disks, search, sort]);
   const selected = engines.profiles.find((p) => p.id === engines.selectedId);
 
   const test = async (id: string) => {
-    setTestLine(t('sidebar.testing'));
+    const asked = { engineId: id, text: t('sidebar.testing') };
+    setTested(asked);
     const r = await c.testEngine(id);
-    setTestLine(r.ok ? t('sidebar.testOk', { version: r.value.engineVersion, ms: r.value.elapsedMs }) : r.error.message);
+    const text = r.ok ? t('sidebar.testOk', { version: r.value.engineVersion, ms: r.value.elapsedMs }) : r.error.message;
+    // A later test (of this engine or another) has the line now.
+    setTested((now) => (now === asked ? { engineId: id, text } : now));
   };
   const switcher = (
     <div className="view-switch" role="group" aria-label={t('backups.viewLabel')}>
@@ -52,7 +58,7 @@ export function Sidebar() {
         selectedId={engines.selectedId}
         testLine={testLine}
         onSelect={(id) => {
-          setTestLine(null);
+          setTested(null);
           void c.selectEngine(id);
         }}
         onTest={(id) => void test(id)}

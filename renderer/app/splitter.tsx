@@ -4,7 +4,7 @@
  * in the settings (`sidebarWidth`) once the drag or the key press ends. A window separator
  * (WAI-ARIA "window splitter") with its value in CSS pixels.
  */
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { SIDEBAR_WIDTH } from '../../shared/window-layout.js';
 
@@ -40,34 +40,6 @@ export function useWindowWidth(): number {
     return () => window.removeEventListener('resize', onResize);
   }, []);
   return width;
-}
-
-/**
- * The left pane's width: the saved one, or the one the splitter is moving to. Every key press is
- * saved, and main's answers come back while later presses are still on their way: a saved width
- * that is not the last one asked for is one the user has already moved past, and does not take
- * the pane back (it did: a press landing after such an answer stepped from the older width and was
- * lost).
- */
-export function usePaneWidth(saved: number, save: (width: number) => Promise<unknown>): readonly [number, (width: number) => void, (width: number) => void] {
-  const [width, setWidth] = useState(saved);
-  const asked = useRef<number | null>(null);
-  useEffect(() => {
-    if (asked.current !== null && asked.current !== saved) return;
-    asked.current = null;
-    setWidth(saved);
-  }, [saved]);
-  const commit = useCallback(
-    (w: number) => {
-      asked.current = w;
-      // Answered (or refused, which says so in a notice): later answers are the settings' own again.
-      void save(w).then(() => {
-        if (asked.current === w) asked.current = null;
-      });
-    },
-    [save],
-  );
-  return [width, setWidth, commit];
 }
 
 /** The separator element. */

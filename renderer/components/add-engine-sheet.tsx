@@ -11,6 +11,7 @@ import type { ErrorInfo, Result } from '../../shared/errors.js';
 import type { AddEngineRequest, CaCertificateInfo, EngineTestResult, EngineTrustChoice, ProxySetting } from '../../shared/ipc.js';
 import { formatDateTime } from '../lib/format.js';
 import { Sheet } from './sheet.js';
+import { useLatestRequest } from '../hooks/use-latest-request.js';
 
 /** Props of the sheet. */
 export interface AddEngineSheetProps {
@@ -43,11 +44,15 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: Ad
   const [busy, setBusy] = useState<'ca' | 'add' | 'test' | null>(null);
   const [tested, setTested] = useState<EngineTestResult | null>(null);
 
+  // A certificate fetched for an address the user has changed since is another host's: not shown.
+  const askCa = useLatestRequest();
   const fetchCa = async () => {
+    const latest = askCa();
     setBusy('ca');
     setError(null);
     setCaAccepted(false);
     const r = await onFetchCa(url.trim(), proxy);
+    if (!latest()) return;
     setBusy(null);
     if (r.ok) setCa(r.value);
     else {
@@ -110,8 +115,10 @@ export function AddEngineSheet({ locale, onFetchCa, onAdd, onTest, onClose }: Ad
         <span>{t('addEngine.url')}</span>
         <input type="text" className="mono" value={url} placeholder="https://engine.example.com/ovirt-engine" autoFocus onChange={(e) => {
           setUrl(e.target.value);
+          askCa();
           setCa(null);
           setCaAccepted(false);
+          setBusy((b) => (b === 'ca' ? null : b));
         }} />
       </label>
       <div className="field-row">

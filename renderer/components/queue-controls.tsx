@@ -3,11 +3,12 @@
  * Edits are committed on change (selects, checkbox) or on blur/Enter (text), then echoed back by
  * main's settings event.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ScheduleWindow, Settings, SettingsPatch } from '../../shared/ipc.js';
 import { bandwidthLimitText, limitProblemKey, parseBandwidthLimit, scheduleWindowOf } from '../lib/limits.js';
 import type { RateLimitProblem } from '../../shared/rate-limit.js';
+import { useEchoedValue } from '../hooks/use-echoed-value.js';
 import { useKeepInView } from '../hooks/use-keep-in-view.js';
 import { useLocale } from '../hooks/use-locale.js';
 import { TimeOfDayField } from './time-of-day-field.js';
@@ -15,7 +16,8 @@ import { TimeOfDayField } from './time-of-day-field.js';
 /** Props of the controls. */
 export interface QueueControlsProps {
   readonly settings: Settings;
-  readonly onChange: (patch: SettingsPatch) => void;
+  /** Saves a change; answered once main has it (or refused it). */
+  readonly onChange: (patch: SettingsPatch) => Promise<unknown>;
 }
 
 const DEFAULT_WINDOW: ScheduleWindow = { start: '22:00', end: '06:00' };
@@ -33,9 +35,11 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
   const [end, setEnd] = useState(settings.scheduleWindow?.end ?? DEFAULT_WINDOW.end);
   // Optimistic copies: the control changes at once, main's settings event confirms (or corrects) it.
   const [windowOn, setWindowOn] = useState(settings.scheduleWindow !== null);
-  const [concurrent, setConcurrent] = useState(settings.maxConcurrent);
+  const [concurrent, , commitConcurrent] = useEchoedValue(
+    settings.maxConcurrent,
+    useCallback((n: number) => onChange({ maxConcurrent: n }), [onChange]),
+  );
   useEffect(() => setWindowOn(settings.scheduleWindow !== null), [settings.scheduleWindow]);
-  useEffect(() => setConcurrent(settings.maxConcurrent), [settings.maxConcurrent]);
   useEffect(() => setLimit(bandwidthLimitText(settings.bandwidthLimit)), [settings.bandwidthLimit]);
   // The time field being edited: main's echo of an earlier commit must not overwrite what is typed.
   const editing = useRef<'start' | 'end' | null>(null);
@@ -57,11 +61,11 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
   const commitLimit = () => {
     const parsed = parseBandwidthLimit(limit);
     setLimitProblem(parsed.ok ? null : parsed.problem);
-    if (parsed.ok && parsed.value !== settings.bandwidthLimit) onChange({ bandwidthLimit: parsed.value });
+    if (parsed.ok && parsed.value !== settings.bandwidthLimit) void onChange({ bandwidthLimit: parsed.value });
   };
   const sendWindow = (w: ScheduleWindow | null) => {
     sent.current = w;
-    onChange({ scheduleWindow: w });
+    void onChange({ scheduleWindow: w });
   };
   const commitWindow = (s: string, e: string) => {
     const w = scheduleWindowOf(s, e);
@@ -76,10 +80,7 @@ export function QueueControls({ settings, onChange }: QueueControlsProps) {
         {t('queue.concurrency')}
         <select
           value={concurrent}
-          onChange={(e) => {
-            setConcurrent(Number(e.target.value));
-            onChange({ maxConcurrent: Number(e.target.value) });
-          }}
+          onChange={(e) => commitConcurrent(Number(e.target.value))}
         >
           {[1, 2, 3, 4, 5, 6, 7, 8].map((n) => (
             <option key={n} value={n}>

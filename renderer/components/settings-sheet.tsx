@@ -17,34 +17,55 @@ export interface SettingsSheetProps {
   readonly onClose: () => void;
 }
 
-type Draft = Pick<
-  Settings,
-  | 'downloadNameTemplate'
-  | 'downloadFormat'
-  | 'existingFilePolicy'
-  | 'connectionsPerTransfer'
-  | 'maxRetries'
-  | 'preferProxy'
-  | 'verify'
-  | 'inactivityTimeout'
-  | 'notifications'
-  | 'preventSleep'
-  | 'confirmQuit'
-  | 'language'
-  | 'theme'
-> & { downloadFolder: string };
+/** The settings this sheet shows (the queue's own controls, the splitter and what main remembers are not among them). */
+const SHOWN = [
+  'downloadNameTemplate',
+  'downloadFormat',
+  'existingFilePolicy',
+  'connectionsPerTransfer',
+  'maxRetries',
+  'preferProxy',
+  'verify',
+  'inactivityTimeout',
+  'notifications',
+  'preventSleep',
+  'confirmQuit',
+  'language',
+  'theme',
+] as const satisfies readonly (keyof Settings)[];
+
+type Draft = Pick<Settings, (typeof SHOWN)[number]> & { downloadFolder: string };
+
+/** The sheet's fields from the settings. */
+function draftOf(settings: Settings): Draft {
+  return { ...(Object.fromEntries(SHOWN.map((k) => [k, settings[k]])) as Pick<Settings, (typeof SHOWN)[number]>), downloadFolder: settings.downloadFolder ?? '' };
+}
+
+/**
+ * What Save sends: the fields the user changed here, and only those. A setting changed elsewhere
+ * while the sheet was open (the queue's limit or window, main forgetting a full domain) stays as it
+ * is now: the whole sheet sent back put the old values back.
+ */
+function changedSettings(opened: Draft, edited: Draft): SettingsPatch {
+  const patch: Record<string, unknown> = {};
+  for (const k of SHOWN) if (edited[k] !== opened[k]) patch[k] = edited[k];
+  const folder = edited.downloadFolder.trim();
+  if (folder !== opened.downloadFolder.trim()) patch['downloadFolder'] = folder === '' ? null : folder;
+  return patch as SettingsPatch;
+}
 
 /** The sheet. */
 export function SettingsSheet({ settings, nativeDialogs, onChooseFolder, onSave, onClose }: SettingsSheetProps) {
   const { t } = useTranslation();
-  const [d, setD] = useState<Draft>({ ...settings, downloadFolder: settings.downloadFolder ?? '' });
+  const [opened] = useState(() => draftOf(settings));
+  const [d, setD] = useState<Draft>(opened);
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setD((x) => ({ ...x, [key]: value }));
 
   const save = async () => {
     setBusy(true);
-    const { downloadFolder, ...rest } = d;
-    const ok = await onSave({ ...rest, downloadFolder: downloadFolder.trim() === '' ? null : downloadFolder.trim() });
+    const patch = changedSettings(opened, d);
+    const ok = Object.keys(patch).length === 0 || (await onSave(patch));
     setBusy(false);
     if (ok) onClose();
   };

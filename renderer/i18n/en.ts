@@ -372,6 +372,7 @@ export const en = {
   drop: {
     release: 'Drop to plan the upload',
     connectFirst: 'Connect to an engine first, then drop the images again.',
+    notOverSheet: 'The dropped images were planned while another sheet was opened; it stays open. Drop them again when you are done with it.',
   },
   firstRun: {
     title: 'Welcome to DiskFerry',

@@ -132,8 +132,13 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
 
   const planUploads = async (paths: readonly string[]): Promise<void> => {
     if (paths.length === 0) return;
+    const before = openSheet();
     const plan = await run(api.transfers.planUploads({ paths }));
-    if (plan) dispatch({ type: 'sheet/open', sheet: { kind: 'upload-plan', plan } });
+    if (!plan) return;
+    const sheet: Sheet = { kind: 'upload-plan', plan };
+    dispatch({ type: 'sheet/open', sheet, replacing: before });
+    // Another sheet was opened while the files were planned: it stays, and the drop is said to wait.
+    if (store.getState().sheet !== sheet) dispatch({ type: 'notice/add', notice: { tone: 'info', text: 'drop.notOverSheet', translate: true } });
   };
 
   return {
@@ -275,7 +280,7 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
       const s = store.getState();
       if (s.vms.engineId !== s.engines.selectedId && s.engines.selectedId) await loadVms(s.engines.selectedId);
       const ids = store.getState().vms.vms.filter((v) => vmNames.includes(v.name)).map((v) => v.id);
-      if (ids.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'backup', vmIds: ids } });
+      if (ids.length > 0) dispatch({ type: 'sheet/open', sheet: { kind: 'backup', vmIds: ids }, replacing: s.sheet });
     },
     planBackups(request: BackupPlanRequest): Promise<Result<BackupPlan>> {
       return api.backups.plan(request);
@@ -301,8 +306,9 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     /** "Change and retry…": an upload's sheet gets its file planned again (the room it takes, the name's count). */
     async openRetarget(t: Pick<TransferView, 'id' | 'direction' | 'localPath'>): Promise<void> {
       if (t.direction === 'download') return void dispatch({ type: 'sheet/open', sheet: { kind: 'retarget', transferId: t.id, item: null } });
+      const before = openSheet();
       const plan = await api.transfers.planUploads({ paths: [t.localPath] });
-      dispatch({ type: 'sheet/open', sheet: { kind: 'retarget', transferId: t.id, item: plan.ok ? (plan.value.items[0] ?? null) : null } });
+      dispatch({ type: 'sheet/open', sheet: { kind: 'retarget', transferId: t.id, item: plan.ok ? (plan.value.items[0] ?? null) : null }, replacing: before });
     },
     /** Sends a transfer elsewhere; the sheet closes when the core took it and shows a refusal. */
     async retarget(request: RetargetRequest): Promise<ErrorInfo | null> {
@@ -358,12 +364,15 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
 
     /** The "Transfers on this engine" sheet: all of the selected engine's, or those of a failed transfer's disk (selecting its engine first). */
     async openEngineTransfers(from: Pick<TransferView, 'id' | 'engineId' | 'diskId' | 'diskName'> | null): Promise<void> {
+      const before = openSheet();
       if (from && store.getState().engines.selectedId !== from.engineId) {
         const r = await run(api.engines.select({ id: from.engineId }));
         if (!r) return;
         dispatch({ type: 'engines', engines: r });
+        // Another engine was chosen while this one logged in: its transfers are not this job's.
+        if (store.getState().engines.selectedId !== from.engineId) return;
       }
-      dispatch({ type: 'sheet/open', sheet: from ? { kind: 'engine-transfers', diskId: from.diskId, diskName: from.diskName, jobId: from.id } : { kind: 'engine-transfers', diskId: null, diskName: null, jobId: null } });
+      dispatch({ type: 'sheet/open', sheet: from ? { kind: 'engine-transfers', diskId: from.diskId, diskName: from.diskName, jobId: from.id } : { kind: 'engine-transfers', diskId: null, diskName: null, jobId: null }, replacing: before });
     },
     listEngineTransfers(request: EngineTransfersRequest): Promise<Result<EngineTransfers>> {
       return api.transfers.listEngine(request);
@@ -385,8 +394,9 @@ export function createController(api: DiskFerryApi, store: Store, freshness: Fre
     },
     /** Restore… of a run or one disk of it: the disks planned by main, then the sheet; a refusal becomes a notice. */
     async openRestore(runDir: string, diskIds: readonly string[] | null, back: { readonly vmId: string | null; readonly vmName: string | null }): Promise<void> {
+      const before = openSheet();
       const plan = await run(api.backups.planRestore({ run: runDir, ...(diskIds ? { diskIds: [...diskIds] } : {}) }));
-      if (plan) dispatch({ type: 'sheet/open', sheet: { kind: 'restore', plan, back } });
+      if (plan) dispatch({ type: 'sheet/open', sheet: { kind: 'restore', plan, back }, replacing: before });
     },
     /** Queues the restore; the sheet closes when everything was queued, and stays to say what was left out. */
     async restore(request: RestoreRequest): Promise<Result<AddTransfersResult>> {

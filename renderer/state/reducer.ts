@@ -25,7 +25,11 @@ export type Action =
   | { readonly type: 'disks/toggle'; readonly id: string }
   | { readonly type: 'transfer/toggle'; readonly id: string }
   | { readonly type: 'transfers/select'; readonly selection: Selection }
-  | { readonly type: 'sheet/open'; readonly sheet: Sheet }
+  /**
+   * Opens a sheet; with `replacing`, only over that sheet or none: a sheet opened after a wait (a
+   * plan, a login) does not replace one the user opened meanwhile (typing in it).
+   */
+  | { readonly type: 'sheet/open'; readonly sheet: Sheet; readonly replacing?: Sheet | null }
   /**
    * Closes the open sheet; with `sheet`, only when that sheet is still the open one. An action that
    * ends after a wait (a save, a queued plan) closes the sheet it started from, not one opened since
@@ -117,7 +121,7 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'transfers/select':
       return { ...state, transferSelection: action.selection };
     case 'sheet/open':
-      return { ...state, sheet: action.sheet };
+      return action.replacing !== undefined && state.sheet !== null && state.sheet !== action.replacing ? state : { ...state, sheet: action.sheet };
     case 'sheet/close':
       return action.sheet !== undefined && action.sheet !== state.sheet ? state : { ...state, sheet: null };
     case 'notice/add': {

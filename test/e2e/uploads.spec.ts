@@ -119,6 +119,7 @@ test('a file dropped while the settings are being saved keeps its upload plan wh
   await writeRaw(raw, 8 * MiB, 2);
   const frames = await holdSettingsFrames(app);
   await app.getByRole('button', { name: 'Settings' }).click();
+  await app.getByTestId('settings').getByLabel('Retries after an error').fill('2');
   frames.holding = true;
   await app.getByTestId('settings').getByRole('button', { name: 'Save' }).click();
   await expect.poll(() => frames.held.length).toBeGreaterThan(0);

@@ -28,6 +28,20 @@ describe('store reducer', () => {
     expect(reduce(s, { type: 'sheet/close' }).sheet).toBeNull();
   });
 
+  it('opens a sheet after a wait only over the sheet it started from, or none', () => {
+    const settings = { kind: 'settings' } as const;
+    const addEngine = { kind: 'add-engine' } as const;
+    const plan = { kind: 'paths', names: ['a.raw'] } as const;
+    // Started with the settings open; the user opened Add engine meanwhile: it stays.
+    const typing = reduce(reduce(INITIAL_STATE, { type: 'sheet/open', sheet: settings }), { type: 'sheet/open', sheet: addEngine });
+    expect(reduce(typing, { type: 'sheet/open', sheet: plan, replacing: settings })).toBe(typing);
+    // Still the sheet it started from, or none since: it opens.
+    expect(reduce(typing, { type: 'sheet/open', sheet: plan, replacing: addEngine }).sheet).toBe(plan);
+    expect(reduce(INITIAL_STATE, { type: 'sheet/open', sheet: plan, replacing: settings }).sheet).toBe(plan);
+    // A user's own action opens over anything.
+    expect(reduce(typing, { type: 'sheet/open', sheet: plan }).sheet).toBe(plan);
+  });
+
   it('forgets expanded rows whose transfer is gone', () => {
     let s = reduce(INITIAL_STATE, { type: 'transfers', snapshot: snapshot(1, ['a', 'b']) });
     s = reduce(s, { type: 'transfer/toggle', id: 'a' });
