@@ -25,6 +25,10 @@ function collecting(): Collecting {
  * A queue's jobs: a job owns its transfer (or, killed before it learnt the id, the open transfer of
  * its disk), live while it is not finished. A job whose last run the engine refused because the disk
  * was locked made no transfer: the one holding its disk is someone else's, and must not pass for ours.
+ * Nor does a finished job own its disk's open transfer: its last attempt ended and closed its own
+ * (only a run cut short leaves a job unfinished), so a transfer of that disk now is another
+ * client's — `transfers clean` ended another client's download of a disk a completed job had
+ * downloaded.
  */
 function addJobs(into: Collecting, jobs: readonly QueueJob[], kind: QueueOwnerKind): void {
   const prefix = JOB_LABELS[kind];
@@ -32,7 +36,7 @@ function addJobs(into: Collecting, jobs: readonly QueueJob[], kind: QueueOwnerKi
     const ref = j.id.slice(0, 8);
     const owner: Owner = { kind, label: `${prefix} ${j.label} (${ref})`, name: j.label, ref, host: null, live: !isTerminal(j.state), jobId: j.id };
     if (j.transferId) into.byTransfer.set(j.transferId, owner);
-    else if (j.diskId && j.attempts > 0 && j.error?.diskLocked !== true) into.byDisk.set(`${j.kind}:${j.diskId}`, owner);
+    else if (j.diskId && j.attempts > 0 && owner.live && j.error?.diskLocked !== true) into.byDisk.set(`${j.kind}:${j.diskId}`, owner);
   }
 }
 
