@@ -60,12 +60,13 @@ async function exists(path: string): Promise<boolean> {
 /**
  * Where the download goes, following the policy for an existing complete file (the window's choice,
  * the command line's --if-exists): `overwrite` reuses the name, `rename` adds " (2)", " (3)"…, `skip`
- * answers null. A `.part` file (an interrupted download) always keeps its name so the download
- * resumes. `taken` holds names already chosen in this batch.
+ * answers null. A `.part` file (an interrupted download) keeps its name so the download resumes:
+ * always when the complete file is not there, and with `overwrite` when it is (an interrupted
+ * overwrite); `rename` then takes a new name and `skip` keeps the complete file (both were refused
+ * with an error naming those very options). `taken` holds names already chosen in this batch.
  */
 export async function targetPath(folder: string, fileName: string, policy: ExistingFilePolicy, taken: ReadonlySet<string>): Promise<{ path: string; overwrite: boolean } | null> {
   const first = join(folder, fileName);
-  if (!taken.has(first) && (await exists(`${first}.part`))) return { path: first, overwrite: false };
   if (!taken.has(first) && !(await exists(first))) return { path: first, overwrite: false };
   if (policy === 'skip') return null;
   if (policy === 'overwrite' && !taken.has(first)) return { path: first, overwrite: true };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandTemplate, DEFAULT_NAME_TEMPLATE } from '../../../shared/file-names.js';
-import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT, downloadFileName, downloadPath } from '../../../main/engine/plan/download-rules.js';
+import { checkOutputFolder, DEFAULT_OUTPUT_FORMAT, downloadFileName, downloadPath, targetPath } from '../../../main/engine/plan/download-rules.js';
 import { createJob } from '../../../main/engine/queue/job.js';
 
 describe('download rules', () => {
@@ -30,6 +30,23 @@ describe('download rules', () => {
     expect(downloadFileName({ id: disk.id, name: '' })).toBe(`${disk.id}.raw`);
     expect(downloadPath({ dir: '/out' }, disk)).toBe('/out/web_01_ root.raw');
     expect(downloadPath({ file: '/out/exact.img' }, disk, 'qcow2')).toBe('/out/exact.img');
+  });
+
+  it('resumes an interrupted download under its name; beside a complete file, rename and skip do what they say', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'diskferry-target-'));
+    try {
+      const none = new Set<string>();
+      const name = join(folder, 'boot.raw');
+      await writeFile(`${name}.part`, '');
+      for (const policy of ['rename', 'overwrite', 'skip'] as const) expect(await targetPath(folder, 'boot.raw', policy, none)).toEqual({ path: name, overwrite: false });
+      // An interrupted --if-exists overwrite: the complete file and its .part side by side.
+      await writeFile(name, 'old');
+      expect(await targetPath(folder, 'boot.raw', 'overwrite', none)).toEqual({ path: name, overwrite: true });
+      expect(await targetPath(folder, 'boot.raw', 'rename', none)).toEqual({ path: join(folder, 'boot (2).raw'), overwrite: false });
+      expect(await targetPath(folder, 'boot.raw', 'skip', none)).toBeNull();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('takes only an existing folder it can write to', async () => {
