@@ -96,7 +96,10 @@ export class CliContext {
 
   /** Prints the one-line error for a failure; `name` is the file or disk it was about (as in the progress events). */
   reportError(err: unknown, name?: string): void {
-    const e = asDiskFerryError(err);
+    // A refusal in words (a job that cannot be cancelled now, a transfer id the engine does not
+    // have) is said as it is, with the code the command line gives usage errors; it read as an
+    // "Unexpected error" with code internal.
+    const e = err instanceof UsageError ? { code: 'usage', message: err.message, retryable: false } : asDiskFerryError(err);
     if (this.logToFile) this.log.error('command failed', { code: e.code, error: e.message });
     if (this.json) this.io.stdout.write(JSON.stringify({ event: 'error', ...(name !== undefined ? { name } : {}), code: e.code, message: e.message, retryable: e.retryable }) + '\n');
     this.io.stderr.write(`diskferry: ${e.message}\n`);

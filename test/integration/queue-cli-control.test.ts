@@ -56,6 +56,9 @@ describe('diskferry queue pause, resume and cancel', () => {
     const again = await c.cli('queue', 'pause', id.slice(0, 8));
     expect(again.code).toBe(1);
     expect(again.err).toContain('ctl-a is cancelled and cannot be paused now.');
+    expect(again.err).not.toContain('Unexpected error');
+    const json = await c.cli('queue', 'pause', id.slice(0, 8), '--json');
+    expect(JSON.parse(json.out.trim())).toMatchObject({ event: 'error', code: 'usage', message: expect.stringContaining('cannot be paused now') });
 
     const unknown = await c.cli('queue', 'cancel', id.slice(0, 8), 'ffffffff');
     expect(unknown.code).toBe(2);
