@@ -29,9 +29,11 @@ export async function ensureFreeSpace(dir: string, needed: number, what: string,
   if (needed <= 0) return;
   const available = await free(dir);
   if (available === null || available >= needed + FREE_SPACE_MARGIN) return;
+  // When the data alone fits, the margin is what is missing: said, or the numbers contradict the refusal.
+  const margin = available >= needed ? ` and keeps ${formatBytes(FREE_SPACE_MARGIN)} free besides (for the file system and other programs)` : '';
   throw new DiskFerryError(
     'disk-full',
-    `${what} needs about ${formatBytes(needed)} more, but ${dir} has ${formatBytes(available)} free.${why ? ` ${why}` : ''} Free some space or choose another folder.`,
+    `${what} needs about ${formatBytes(needed)} more${margin}, but ${dir} has ${formatBytes(available)} free.${why ? ` ${why}` : ''} Free some space or choose another folder.`,
     { retryable: false, subject: { kind: 'folder', name: dir }, needed },
   );
 }
