@@ -72,12 +72,22 @@ export class CliContext {
     if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level must be error, warn, info or debug, not '${level}'.`);
     const file = values['log-file'];
     this.logToFile = Boolean(file);
+    // A log file that cannot be written is said once on stderr (a cron job's mail), not ignored.
+    let unwritable = false;
+    const toFile = (path: string, line: string) =>
+      void appendFile(path, line + '\n').catch((err: unknown) => {
+        if (unwritable) return;
+        unwritable = true;
+        this.io.stderr.write(`diskferry: cannot write the log file ${path} (${errorMessage(err)}): this run is not logged there. Check the path and its folder.\n`);
+      });
     this.logInstance = createLog({
       level,
       json: Boolean(file),
       secrets: () => [...this.secrets, ...this.connections.flatMap((c) => c.client.secrets())],
-      write: file ? (line) => void appendFile(file, line + '\n').catch(() => {}) : (line) => this.io.stderr.write(line + '\n'),
+      write: file ? (line) => toFile(file, line) : (line) => this.io.stderr.write(line + '\n'),
     });
+    // Every run leaves its mark in its log file (and finds out at once that it cannot).
+    if (file) this.logInstance.info('diskferry started', { pid: process.pid });
   }
 
   /** The progress printer for this run's output mode. */
@@ -187,7 +197,7 @@ export class CliContext {
         if (!again || !(err instanceof UsageError)) throw err;
         entry.ended = true;
         throw new UsageError(
-          `The engine session kept by diskferry login has ended (the engine ends sessions idle for 30 minutes, by default). Log in again (diskferry login --profile ${profile!.name} …), or give --password-file F.`,
+          `The engine session kept by diskferry login has ended (the engine ends sessions idle for 30 minutes, by default). Log in again (diskferry login --profile ${profile!.name}), or give --password-file F.`,
         );
       });
       this.secrets.push(password);

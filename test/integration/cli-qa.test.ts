@@ -87,6 +87,24 @@ describe('diskferry command line, as an administrator uses it', () => {
     expect(events(wild.out).map((d) => d['name'])).toEqual(['fedora-40-root']);
   });
 
+  it('logs to a --log-file, and says once on stderr when it cannot write there', async () => {
+    const file = join(h.dir, 'run.log');
+    const ok = await run('disks', '--log-file', file, '--password-file', pw);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toBe('');
+    expect(JSON.parse((await readFile(file, 'utf8')).split('\n')[0]!)).toMatchObject({ level: 'info', message: 'diskferry started' });
+    const missing = join(h.dir, 'no-such-folder', 'run.log');
+    const bad = await run('disks', '--log-file', missing, '--log-level', 'debug', '--password-file', pw);
+    expect(bad.code, bad.err).toBe(0);
+    expect(bad.err).toMatch(new RegExp(`^diskferry: cannot write the log file ${missing} \\(.*ENOENT.*\\): this run is not logged there\\. Check the path and its folder\\.\n$`));
+  });
+
+  it('says to quote a window split from its days by the shell', async () => {
+    const r = await run('queue', 'run', '--window', 'mon', '01:00-02:00');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("diskferry: A window with its days is one argument: quote it, as in --window 'mon 01:00-02:00'.\n");
+  });
+
   it('refuses a --max that is not a whole number before asking the engine', async () => {
     const r = await run('disks', '--max', 'ten', '--password-file', pw);
     expect(r.code).toBe(2);

@@ -73,10 +73,23 @@ describe('the engine session the command line keeps', () => {
     h.sim.engine.state.tokens.delete(token);
     const r = await run('disks');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/The engine session kept by diskferry login has ended .* Log in again \(diskferry login --profile sim …\), or give --password-file F\./);
+    expect(r.err).toMatch(/The engine session kept by diskferry login has ended .* Log in again \(diskferry login --profile sim\), or give --password-file F\./);
     expect((await keptTokens()).has('sim')).toBe(false);
     const list = jsonEvents((await run('profiles', '--json')).out);
     expect(list).toEqual([expect.objectContaining({ profile: 'sim', default: true, session_kept: null })]);
+  });
+
+  it("logs in again as the message says: the profile's engine, user and trusted CA, only the password asked", async () => {
+    // No terminal and no --trust-fingerprint: the CA the profile trusts is trusted still.
+    const r = await run('login', '--profile', 'sim', '--password-file', pw);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^Logged in to .* as admin@internal\. Saved as profile 'sim'/);
+    expect(r.err).not.toContain("The engine's CA certificate");
+    expect(engineKnows((await keptTokens()).get('sim')!)).toBe(true);
+    expect((await run('disks')).code).toBe(0);
+    const unknown = await run('login', '--profile', 'nope', '--password-file', pw);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("There is no profile 'nope'.");
   });
 
   it('logout ends the session on the engine and deletes its token; then a password is needed again', async () => {

@@ -12,17 +12,25 @@ import { UsageError } from '../errors.js';
  * `diskferry login`: saves an engine profile after checking the password. Without --ca-file it fetches
  * the engine CA, shows its SHA-256 fingerprint and asks before trusting it (or takes
  * --trust-fingerprint). The password is never stored; the engine session is kept (sessions.ts).
+ * `login --profile NAME` logs in again with a saved profile: its engine, user and the CA it trusts
+ * (what to do when the kept session has ended), asking only for the password.
  */
 export async function runLogin(ctx: CliContext, args: string[]): Promise<number> {
   const { values } = parseCommand(args, { 'trust-fingerprint': { type: 'string' }, name: { type: 'string' } });
   ctx.applyGlobals(values);
-  const engineUrl = normalizeEngineUrl(required(values.engine, '--engine URL'));
-  const username = required(values.username, '--username USER@PROFILE');
+  const again = values.profile === undefined ? null : await ctx.profiles.get(values.profile);
+  if (values.profile !== undefined && !again) throw new UsageError(`There is no profile '${values.profile}'. List them with diskferry profiles, or log in with --engine URL --username USER@PROFILE.`);
+  const engineUrl = normalizeEngineUrl(required(values.engine ?? again?.engineUrl, '--engine URL'));
+  const username = required(values.username ?? again?.username, '--username USER@PROFILE');
   if (!username.includes('@')) throw new UsageError(`--username must be USER@PROFILE (for example admin@internal), not '${username}'.`);
+  // The same engine as the profile's: the CA it trusts is trusted still (a new one is asked about).
+  const trusted = again && again.engineUrl === engineUrl && again.caPem !== null && !values['ca-file'] && !values['trust-fingerprint'] ? again.caPem : null;
 
   let caPem: string;
   if (values['ca-file']) {
     caPem = await readCaFile(values['ca-file']);
+  } else if (trusted !== null) {
+    caPem = trusted;
   } else {
     const ca = await fetchEngineCa(engineUrl, { proxy: ctx.proxy });
     const wanted = values['trust-fingerprint'];
@@ -38,7 +46,7 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
     caPem = ca.pem;
   }
   const fingerprint = certificateFingerprint(splitPemBundle(caPem)[0]!);
-  const trust = { caPem: [caPem], systemTrust: values['system-trust'] ?? false };
+  const trust = { caPem: [caPem], systemTrust: values['system-trust'] ?? again?.systemTrust ?? false };
   const password = await readPassword({ passwordFile: values['password-file'], prompt: `Password for ${username}: ` });
   const client = new OvirtClient({ engineUrl, username, password: () => password, trust, log: ctx.log, proxy: ctx.proxy });
   await client.login();
@@ -46,7 +54,7 @@ export async function runLogin(ctx: CliContext, args: string[]): Promise<number>
     await client.logout();
     throw err;
   });
-  const name = values.name ?? new URL(engineUrl).host;
+  const name = values.name ?? again?.name ?? new URL(engineUrl).host;
   const profile = { name, engineUrl, username, caPem, caFingerprint: fingerprint, systemTrust: trust.systemTrust };
   // A session kept by an earlier login of this profile is ended, not left open beside the new one.
   const previous = await ctx.profiles.get(name);

@@ -5,6 +5,7 @@ import type { QueueJob } from '../../engine/queue/job.js';
 import type { QueueEvent } from '../../engine/queue/queue-types.js';
 import type { RunReport } from '../../engine/queue/report.js';
 import { table } from '../table.js';
+import { isTerminal } from '../../engine/queue/states.js';
 
 /** The short id shown to users (any unique prefix is accepted back). */
 export function shortId(id: string): string {
@@ -98,9 +99,13 @@ export class QueueEventPrinter {
       case 'added':
         return this.line(`+ ${shortId(e.job.id)} ${e.job.kind} ${jobTarget(e.job)}`);
       case 'state':
+        // --quiet: how each job ended (and why it is tried again), not every step on the way.
+        if (this.quiet && !isTerminal(e.job.state) && e.job.state !== 'retrying') return;
         return this.line(`${shortId(e.job.id)} ${e.job.label}: ${this.stateText(e.job)}`);
       case 'progress': {
-        const tenth = e.job.progress.bytesTotal ? Math.floor((e.job.progress.bytesDone / e.job.progress.bytesTotal) * 10) : -1;
+        // Before the size is known there is nothing to say (it printed " of —, —").
+        if (!e.job.progress.bytesTotal) return;
+        const tenth = Math.floor((e.job.progress.bytesDone / e.job.progress.bytesTotal) * 10);
         if (this.quiet || tenth === this.lastTenth.get(e.job.id)) return;
         this.lastTenth.set(e.job.id, tenth);
         return this.line(`${shortId(e.job.id)} ${e.job.label}: ${percent(e.job)} of ${formatBytes(e.job.progress.bytesTotal)}, ${formatRate(e.job.progress.rate)}`);
