@@ -8,11 +8,13 @@ import { openLocalSource } from '../engine/image/local-source.js';
 import { qcow2Layout } from '../engine/image/qcow2-layout.js';
 import { earlyChecksumWanted, hashThreadWanted, TransferDigest, VERIFY_OFF } from '../engine/image/verify.js';
 import { JournaledTarget } from '../engine/transfer/journaled-target.js';
-import { PartFile, ensureTargetFree } from '../engine/transfer/part-file.js';
+import { PartFile } from '../engine/transfer/part-file.js';
 import { realTimers } from '../engine/timers.js';
 import { ProgressTracker } from '../engine/transfer/progress-tracker.js';
 import { throttledSource } from '../engine/transfer/throttled-source.js';
 import type { TransferOptions } from '../engine/transfer/deps.js';
+import { rm, stat } from 'node:fs/promises';
+import { DiskFerryError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../shared/format.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
@@ -117,7 +119,9 @@ export interface TicketDownloadOptions {
 
 /** Downloads an existing imageio ticket into a sparse raw or qcow2 file (no engine involved). */
 export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValues, output: string, options: TicketDownloadOptions): Promise<number> {
-  await ensureTargetFree(output, options.overwrite);
+  // Into one named file: replacing it is the choice (keeping both is for disk downloads into a folder).
+  if (!options.overwrite && (await stat(output).then(() => true, () => false)))
+    throw new DiskFerryError('bad-input', `${output} already exists. Give another --output file, or replace it with --if-exists overwrite.`, { retryable: false, subject: { kind: 'file', name: output } });
   const session = await open(ctx, values);
   const printer = ctx.progress();
   const tracker = new ProgressTracker(Date.now, (p) => printer.update(output, p));
@@ -169,6 +173,15 @@ export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValue
       verification: verification.note,
     });
     return 0;
+  } catch (err) {
+    // Stopped (Ctrl-C): a ticket has no disk to resume into, so what was written is of no use to a
+    // later run, and nothing was cancelled on the server (it said so, and left the .part behind).
+    if (!ctx.signal.aborted || target === null) throw err;
+    await target.close();
+    target = null;
+    await rm(PartFile.partPath(output), { force: true });
+    await rm(PartFile.journalPath(output), { force: true });
+    throw new DiskFerryError('cancelled', `The partial file was removed: a download from an imageio ticket cannot continue where it stopped, so running it again starts over. Nothing changed on the server; the ticket stays until it expires.`, { retryable: false });
   } finally {
     await target?.close();
     await session.close();

@@ -34,7 +34,7 @@ Usage:
   diskferry download DISK… --output DIR [--format raw|qcow2] [--workers N] [--if-exists fail|overwrite|rename|skip]
                       [--no-resume] [--limit RATE] [--inactivity-timeout S] [--use-proxy] [--no-verify]
   diskferry upload FILE --transfer-url URL [--proxy-url URL] --ca-file F [--as-is] [--limit RATE] [--no-verify]   (data plane only)
-  diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE [--overwrite] [--format raw|qcow2]
+  diskferry download --transfer-url URL [--proxy-url URL] --ca-file F --output FILE [--if-exists fail|overwrite] [--format raw|qcow2]
                       [--limit RATE] [--no-verify]   (data plane only)
   diskferry download --all --storage-domain NAME --output DIR | --search QUERY --output DIR   (queues the disks, runs the queue)
                       [--if-exists fail|overwrite|rename|skip] [--limit RATE] [--format raw|qcow2] [--workers N]

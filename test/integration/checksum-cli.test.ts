@@ -5,13 +5,14 @@
  * and block sizes; usage errors and files that are not images.
  */
 import { request } from 'node:https';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeQcow2, makeSourceRaw, MiB } from '../engine/image/qcow2-fixtures.js';
 import { startImageioFixture, type ImageioFixture } from '../engine/imageio/sim-fixture.js';
-import { resultEvents, runCli } from './capture.js';
+import { main } from '../../main/cli/index.js';
+import { CLI_PORTS, interruptWhenTransferring, resultEvents, runCli } from './capture.js';
 
 const run = runCli;
 const results = resultEvents;
@@ -170,5 +171,22 @@ describe('diskferry checksum', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/empty/i);
     expect(lines[1]).toMatch(/missing\.raw/);
+  });
+
+  it('a data-plane download stopped with Ctrl-C removes what it cannot continue, and says nothing changed on the server', async () => {
+    const folder = await mkdtemp(join(dir, 'stopped-'));
+    const out = join(folder, 'stopped.raw');
+    const { stdout, stderr, interrupted } = interruptWhenTransferring();
+    const code = await main(['download', '--transfer-url', transferUrl, '--ca-file', ca, '--output', out, '--limit', '1M', '--json'], { stdout, stderr }, CLI_PORTS);
+    expect(interrupted()).toBe(true);
+    expect(code).toBe(130);
+    expect(stderr.text()).toContain('diskferry: Interrupted. The partial file was removed: a download from an imageio ticket cannot continue where it stopped, so running it again starts over. Nothing changed on the server; the ticket stays until it expires.\n');
+    expect(stderr.text()).not.toContain('The transfer was cancelled');
+    expect(await readdir(folder)).toEqual([]);
+    // Into an existing file: the one choice there is (keeping both is for downloads into a folder).
+    await writeFile(out, 'mine');
+    const refused = await run('download', '--transfer-url', transferUrl, '--ca-file', ca, '--output', out);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(`diskferry: ${out} already exists. Give another --output file, or replace it with --if-exists overwrite.\n`);
   });
 });
