@@ -73,6 +73,14 @@ export async function uploadToTicket(ctx: CliContext, values: DataPlaneValues, f
   const tracker = new ProgressTracker(Date.now, (p) => printer.update(file, p));
   try {
     session = await open(ctx, values);
+    // A file bigger than the image behind the ticket cannot fit: said before a byte moves (the server's
+    // refusal of the first range past its end read as a bug in DiskFerry).
+    const room = await session.size(ctx.signal);
+    if (source.size > room)
+      throw new DiskFerryError('bad-input', `${file} is ${formatBytes(source.size)} (its virtual size), but the image behind this ticket is ${formatBytes(room)}: it does not fit. Upload it to a disk of at least ${formatBytes(source.size)}.`, {
+        retryable: false,
+        subject: { kind: 'file', name: file },
+      });
     const plan = planRanges(await source.extents({ signal: ctx.signal }));
     const digest = options.verify ? await TransferDigest.create(source.size, { thread: hashThreadWanted(process.env) }) : null;
     digest?.addZeroRanges(plan);

@@ -189,4 +189,11 @@ describe('diskferry checksum', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toBe(`diskferry: ${out} already exists. Give another --output file, or replace it with --if-exists overwrite.\n`);
   });
+
+  it('refuses to upload a file bigger than the image behind the ticket before a byte moves', async () => {
+    const small = await io.addTicket(4 * MiB, ['read', 'write']);
+    const r = await run('upload', source, '--transfer-url', small.transferUrl, '--ca-file', ca);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`diskferry: ${source} is 12.00 MiB (its virtual size), but the image behind this ticket is 4.00 MiB: it does not fit. Upload it to a disk of at least 12.00 MiB.\n`);
+  });
 });
