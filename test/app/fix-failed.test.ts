@@ -98,7 +98,7 @@ describe('app core: fixing what failed', () => {
     const kind = await h.invoke('transfers:retarget', { id: t!.id, target: { kind: 'download', folder: h.dir, fileName: 'x.raw' } });
     expect(kind.ok ? null : kind.error).toMatchObject({ code: 'bad-input', message: expect.stringMatching(/is an upload/) });
     const maint = await h.invoke('transfers:retarget', { id: t!.id, target: { kind: 'upload', storageDomainId: domainId('data-maint'), diskName: 'other' } });
-    expect(maint.ok ? null : maint.error).toMatchObject({ code: 'bad-input', message: expect.stringMatching(/data-maint is maintenance, not active/) });
+    expect(maint.ok ? null : maint.error).toMatchObject({ code: 'bad-input', message: expect.stringMatching(/data-maint is not active \(its status: maintenance\)/) });
     const unknown = await h.invoke('transfers:retarget', { id: t!.id, target: { kind: 'upload', storageDomainId: 'no-such-domain', diskName: 'other' } });
     expect(unknown.ok ? null : unknown.error).toMatchObject({ code: 'not-found' });
   });

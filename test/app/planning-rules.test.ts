@@ -49,7 +49,7 @@ describe('app core: planning asks the engine rules', () => {
     await makeSparseImage(file, 4 * MiB, [{ start: 0, length: MiB }]);
     await h.call('transfers:planUploads', { paths: [file] });
     const maint = await h.invoke('transfers:addUploads', { items: [{ path: file, storageDomainId: domainId('data-maint'), diskName: 'block' }] });
-    expect(!maint.ok && maint.error.message).toMatch(/^data-maint is maintenance, not active\. Activate it, or choose another storage domain\.$/);
+    expect(!maint.ok && maint.error.message).toMatch(/^data-maint is not active \(its status: maintenance\)\. Activate it, or choose another storage domain\.$/);
     const { queued: [onBlock] } = await h.call('transfers:addUploads', { items: [{ path: file, storageDomainId: domainId('data-iscsi'), diskName: 'block' }] });
     expect(onBlock!.notes).toContain('data-iscsi is block storage, where raw disks are always preallocated.');
     await settled(onBlock!.id);

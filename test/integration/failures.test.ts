@@ -112,7 +112,7 @@ describe.each(VERSIONS)('failed uploads on engine %s', (version) => {
     });
 
     it('a storage domain in maintenance', async () => {
-      await refuse({ storageDomain: 'data-maint', diskName: 'x2' }, 'bad-input', /data-maint is maintenance, not active/);
+      await refuse({ storageDomain: 'data-maint', diskName: 'x2' }, 'bad-input', /data-maint is not active \(its status: maintenance\)/);
     });
 
     it('a storage domain without enough free space', async () => {

@@ -48,7 +48,7 @@ describe('diskferry queue add: the planning rules', () => {
     await makeSparseImage(raw, 2 * MiB, [{ start: 0, length: MiB }]);
     const maint = await c.cli('queue', 'add', 'upload', raw, '--storage-domain', 'data-maint', '--password-file', c.pw);
     expect(maint.code).not.toBe(0);
-    expect(maint.err).toContain('data-maint is maintenance, not active. Activate it, or choose another storage domain.');
+    expect(maint.err).toContain('data-maint is not active (its status: maintenance). Activate it, or choose another storage domain.');
     const missing = join(h.dir, 'no-such-dir');
     const dl = await c.cli('queue', 'add', 'download', 'web-01-disk1', '--output', missing, '--password-file', c.pw);
     expect(dl.code).not.toBe(0);

@@ -49,7 +49,7 @@ export function transportError(err: unknown, ctx: RequestContext): DiskFerryErro
     return new DiskFerryError(
       'tls-untrusted',
       `${ctx.what}: the engine's certificate at ${ctx.where} is not trusted (${code}: ${raw}). ` +
-        "Trust the engine's CA: fetch it from the engine (check its fingerprint with your administrator) or import the CA file in the engine settings.",
+        "Trust the engine's CA: fetch it from the engine (check its fingerprint with your administrator), or give its CA file (--ca-file on the command line, the engine's settings in the window).",
       { cause: err, retryable: false },
     );
   return new DiskFerryError('network', `${ctx.what}: could not reach the engine at ${ctx.where} (${code}: ${raw}). Check the network and the engine address.`, {

@@ -58,7 +58,7 @@ export function checkUploadDomain(domain: Pick<StorageDomain, 'name' | 'type' | 
   if (domain.type !== 'data')
     throw new DiskFerryError('bad-input', `${domain.name} is not a data domain (its type is ${domain.type}); disks, ISO images included, can be uploaded only to data domains.`, { retryable: false, subject: { kind: 'domain', name: domain.name } });
   if (domain.status !== 'active')
-    throw new DiskFerryError('bad-input', `${domain.name} is ${domain.status.replace(/_/g, ' ')}, not active. Activate it, or choose another storage domain.`, {
+    throw new DiskFerryError('bad-input', `${domain.name} is not active (its status: ${domain.status.replace(/_/g, ' ')}). Activate it, or choose another storage domain.`, {
       retryable: false,
       subject: { kind: 'domain', name: domain.name },
     });

@@ -149,7 +149,9 @@ export class ActiveRuns {
     const outcome = runOutcome({ job, stop, result, error, retry: this.host.retry(), now, random: this.ports.random ?? Math.random });
     this.book.update(id, (j) => ({ ...j, ...outcome.patch }));
     if (outcome.event?.type === 'failed')
-      this.ports.log.warn(outcome.finalFailure ? 'a queued transfer failed' : 'a queued transfer failed; it will be retried', { job: id, code: error?.code, error: error?.message });
+      // Info: the queue's own report says it (the window's row, the command line's 'failed:' line);
+      // as a warning it was said a third time on the command line's stderr.
+      this.ports.log.info(outcome.finalFailure ? 'a queued transfer failed' : 'a queued transfer failed; it will be retried', { job: id, code: error?.code, error: error?.message });
     if (outcome.event) this.book.apply(id, outcome.event);
     if (outcome.finalFailure) (this.ports.notifications ?? noNotifications).notify({ kind: 'job-failed', title: `${job.label} failed`, body: error?.message ?? 'Failed.' });
     this.host.ended();

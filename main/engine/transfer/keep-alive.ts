@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorCode, errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Timers } from '../timers.js';
 
@@ -47,7 +47,10 @@ export class KeepAlive {
     try {
       await this.targets.extend().catch((err: unknown) => this.log.warn('extend failed', { error: errorMessage(err) }));
       if (!this.dataFlowing)
-        await this.targets.ping().catch((err: unknown) => this.log.warn('keep-alive OPTIONS failed', { error: errorMessage(err) }));
+        await this.targets.ping().catch((err: unknown) => {
+          // Stopped meanwhile (Ctrl-C, a pause): nothing went wrong worth a warning.
+          if (errorCode(err) !== 'cancelled') this.log.warn('keep-alive OPTIONS failed', { error: errorMessage(err) });
+        });
     } finally {
       this.busy = false;
     }

@@ -36,7 +36,7 @@ describe('upload rules', () => {
     expect(acceptsUploads({ type: 'iso', status: 'active' })).toBe(false);
     expect(acceptsUploads({ type: 'data', status: 'maintenance' })).toBe(false);
     expect(() => checkUploadDomain({ name: 'iso-old', type: 'iso', status: 'active' })).toThrow(/iso-old is not a data domain/);
-    expect(() => checkUploadDomain({ name: 'data-maint', type: 'data', status: 'preparing_for_maintenance' })).toThrow(/data-maint is preparing for maintenance, not active/);
+    expect(() => checkUploadDomain({ name: 'data-maint', type: 'data', status: 'preparing_for_maintenance' })).toThrow(/data-maint is not active \(its status: preparing for maintenance\)/);
     expect(() => checkUploadDomain({ name: 'data-nfs', type: 'data', status: 'active' })).not.toThrow();
   });
 
