@@ -38,11 +38,17 @@ describe('the engine transfers in the window, with the command line on the same 
     await rm(base, { recursive: true, force: true });
   });
 
-  it('names the killed command as the owner of the transfer it left, and ends it without asking whose it is', { timeout: 90_000 }, async () => {
-    const diskId = await addSimDisk(h.sim, 'left-by-a-killed-command', 16 * MiB, [{ start: 0, length: 16 * MiB }]);
-    const out = join(base, 'out');
-    await mkdir(out);
+  /** A 16 MiB disk full of data and a folder for it, with the data slowed so its transfer stays open a while. */
+  const slowDisk = async (name: string, folderName: string) => {
+    const diskId = await addSimDisk(h.sim, name, 16 * MiB, [{ start: 0, length: 16 * MiB }]);
+    const folder = join(base, folderName);
+    await mkdir(folder);
     h.sim.faults.bandwidthBytesPerSecond = 512 * 1024;
+    return { diskId, folder };
+  };
+
+  it('names the killed command as the owner of the transfer it left, and ends it without asking whose it is', { timeout: 90_000 }, async () => {
+    const { diskId, folder: out } = await slowDisk('left-by-a-killed-command', 'out');
     const run = c.start(['download', diskId, '--output', out, '--inactivity-timeout', '0', '--password-file', c.pw]);
     const records = join(base, 'config', 'transfers');
     let rec: { transferId: string | null; pid: number } | undefined;
@@ -72,10 +78,7 @@ describe('the engine transfers in the window, with the command line on the same 
   });
 
   it('names a diskferry queue job as the owner of its transfer, held while the job goes on, and says which command ends it', { timeout: 90_000 }, async () => {
-    const diskId = await addSimDisk(h.sim, 'queued-on-the-command-line', 16 * MiB, [{ start: 0, length: 16 * MiB }]);
-    const out = join(base, 'queued');
-    await mkdir(out);
-    h.sim.faults.bandwidthBytesPerSecond = 512 * 1024;
+    const { diskId, folder: out } = await slowDisk('queued-on-the-command-line', 'queued');
     const added = await c.cli('queue', 'add', 'download', diskId, '--output', out, '--password-file', c.pw);
     expect(added.code, added.err).toBe(0);
     const run = c.startRun();
@@ -109,10 +112,7 @@ describe('the engine transfers in the window, with the command line on the same 
   });
 
   it("diskferry transfers names a job of the window's queue as the owner of its transfer", { timeout: 90_000 }, async () => {
-    const diskId = await addSimDisk(h.sim, 'queued-in-the-window', 16 * MiB, [{ start: 0, length: 16 * MiB }]);
-    const folder = join(base, 'window');
-    await mkdir(folder);
-    h.sim.faults.bandwidthBytesPerSecond = 512 * 1024;
+    const { diskId, folder } = await slowDisk('queued-in-the-window', 'window');
     const {
       queued: [queued],
     } = await h.call('transfers:addDownloads', { diskIds: [diskId], folder, format: 'raw', existing: 'overwrite' });
