@@ -4,6 +4,7 @@
  * disk, sending only what the server had not flushed, or from the start when the file changed or the
  * disk cannot be continued, after removing what the interrupted upload left on the engine.
  */
+import { formatBytes } from '../../shared/format.js';
 import { errorMessage } from '../engine/errors.js';
 import { imageStamp, type ImageProbe } from '../engine/image/probe.js';
 import type { Disk } from '../engine/ovirt/types.js';
@@ -51,7 +52,7 @@ export async function findResumable(deps: TransferDeps, probe: ImageProbe, diskN
   const open = transfer !== null && REATTACHABLE_PHASES.has(transfer.phase);
   if (!changed && (open || disk.status === 'ok')) {
     const kept = journal.done.size;
-    note(`continuing the interrupted upload of ${probe.path} on disk '${disk.name}' (${disk.id}); the server already has ${kept} bytes of it.`);
+    note(`continuing the interrupted upload of ${probe.path} on disk '${disk.name}' (${disk.id}); the server already has ${formatBytes(kept)} of it.`);
     return { kind: 'continue', attachment: { diskId, transferId: open ? transfer.id : null } };
   }
   const why = changed ?? `its disk is ${disk.status}`;

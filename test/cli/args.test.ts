@@ -72,8 +72,8 @@ describe('argument parsers', () => {
     try {
       await writeFile(join(dir, 'file'), '');
       expect(await outputDir(relative(process.cwd(), dir))).toBe(dir);
-      await expect(outputDir(join(dir, 'file'))).rejects.toThrow(usage(/^--output .*file is not an existing folder\. Create it, or choose another\.$/));
-      await expect(outputDir(join(dir, 'missing'))).rejects.toThrow(UsageError);
+      await expect(outputDir(join(dir, 'file'))).rejects.toThrow(usage(/^--output .*file is a file, not a folder: downloads go into a folder\. Choose the folder it is in, or another\.$/));
+      await expect(outputDir(join(dir, 'missing'))).rejects.toThrow(usage(/^--output .*missing is not an existing folder\. Create it, or choose another\.$/));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

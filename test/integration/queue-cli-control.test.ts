@@ -64,6 +64,11 @@ describe('diskferry queue pause, resume and cancel', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('No job ffffffff in the queue; nothing was changed.');
     expect(await exists(join(c.configDir, 'queue.lock'))).toBe(false);
+    const retry = await c.cli('queue', 'retry', id.slice(0, 8));
+    expect(retry.code, retry.err).toBe(0);
+    expect(retry.out).toBe(`${id.slice(0, 8)} ctl-a is queued again; diskferry queue run runs it.\n`);
+    expect((await stateOf('ctl-a')).state).toBe('queued');
+    expect((await c.cli('queue', 'cancel', id.slice(0, 8))).code).toBe(0);
     expect((await c.cli('queue', 'remove', '--finished')).code).toBe(0);
   });
 

@@ -45,8 +45,12 @@ describe('diskferry queue', () => {
 
     let jobs = await listed();
     expect(jobs.map((j) => j.name)).toEqual(['cli-a', 'cli-b', 'cli-c', 'cli-dl']);
-    expect((await c.cli('queue', 'move', jobs[3]!.job.slice(0, 8), 'top')).code).toBe(0);
-    expect((await c.cli('queue', 'priority', jobs[2]!.job.slice(0, 8), '5')).code).toBe(0);
+    const moved = await c.cli('queue', 'move', jobs[3]!.job.slice(0, 8), 'top');
+    expect(moved.code, moved.err).toBe(0);
+    expect(moved.out).toBe(`Moved ${jobs[3]!.job.slice(0, 8)} cli-dl to the top.\n`);
+    const priority = await c.cli('queue', 'priority', jobs[2]!.job.slice(0, 8), '5');
+    expect(priority.code, priority.err).toBe(0);
+    expect(priority.out).toBe(`${jobs[2]!.job.slice(0, 8)} cli-c now has priority 5 (higher runs first).\n`);
     expect((await c.cli('queue', 'remove', jobs[1]!.job.slice(0, 8))).code).toBe(0);
     jobs = await listed();
     expect(jobs.map((j) => [j.name, j.priority])).toEqual([

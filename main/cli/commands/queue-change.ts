@@ -3,6 +3,7 @@ import { parseCommand, parseInteger } from '../args.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EngineConnections, openQueue } from '../queue/open.js';
+import { shortId } from '../queue/output.js';
 import { ensureNoRun, queuePaths } from '../queue/ports.js';
 
 /** The queue commands that change jobs (only while no `queue run` owns the queue). */
@@ -13,7 +14,7 @@ export async function runQueueChange(ctx: CliContext, sub: QueueChange, args: st
   const { values, positionals } = parseCommand(args, { finished: { type: 'boolean' } });
   ctx.applyGlobals(values);
   const paths = queuePaths();
-  await ensureNoRun(paths, `${sub} jobs`);
+  await ensureNoRun(paths, sub === 'priority' ? 'change priorities' : `${sub} jobs`);
   // Removing a job cleans up what it left on the engine: that logs in with these options.
   const connections = new EngineConnections(ctx, values);
   const q = await openQueue(ctx, { connections }, paths);
@@ -32,13 +33,19 @@ export async function runQueueChange(ctx: CliContext, sub: QueueChange, args: st
     } else if (sub === 'move') {
       const to = positionals[1];
       if (to !== 'up' && to !== 'down' && to !== 'top' && to !== 'bottom') throw new UsageError('Move a job up, down, top or bottom: diskferry queue move ID up.');
-      q.move(find(positionals[0]), to);
+      const id = find(positionals[0]);
+      q.move(id, to);
+      ctx.result(`Moved ${shortId(id)} ${q.get(id).label} ${to === 'up' || to === 'down' ? to : `to the ${to}`}.`, { job: id, action: 'move', to });
     } else if (sub === 'priority') {
       const p = parseInteger(positionals[1], 'The priority');
       if (p === undefined) throw new UsageError('Give the priority: diskferry queue priority ID N (higher runs first).');
-      q.setPriority(find(positionals[0]), p);
+      const id = find(positionals[0]);
+      q.setPriority(id, p);
+      ctx.result(`${shortId(id)} ${q.get(id).label} now has priority ${p} (higher runs first).`, { job: id, action: 'priority', priority: p });
     } else {
-      q.retry(find(positionals[0]));
+      const id = find(positionals[0]);
+      q.retry(id);
+      ctx.result(`${shortId(id)} ${q.get(id).label} is queued again; diskferry queue run runs it.`, { job: id, action: 'retry', state: q.get(id).state });
     }
   } finally {
     await q.close();

@@ -182,6 +182,9 @@ export async function probeImage(path: string): Promise<ImageProbe> {
   if (st.size === 0) throw unsupported(`${name} is empty (0 bytes): it holds no disk image. Check that you chose the image file itself.`, name);
 
   const fh = await open(path, 'r').catch((err: unknown) => {
+    const code = errorCode(err);
+    // Listed but not readable by this user (stat passes where open does not).
+    if (code === 'EACCES' || code === 'EPERM') throw new DiskFerryError('bad-input', `${path} cannot be read: permission denied. Check its permissions, or copy it where you can read it.`, { cause: err, retryable: false });
     throw new DiskFerryError('bad-input', `${name} cannot be opened: ${errorMessage(err)}`, { cause: err, retryable: false });
   });
   try {

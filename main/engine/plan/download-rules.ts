@@ -31,8 +31,9 @@ export function downloadPath(output: { readonly file: string } | { readonly dir:
  * before anything is queued or a transfer locks the disk. `named` is how the message names it.
  */
 export async function checkOutputFolder(dir: string, named = dir): Promise<void> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new DiskFerryError('bad-input', `${named} is not an existing folder. Create it, or choose another.`, { retryable: false });
+  const kind = await stat(dir).then((s) => (s.isDirectory() ? 'folder' : 'other'), () => 'none');
+  if (kind === 'other') throw new DiskFerryError('bad-input', `${named} is a file, not a folder: downloads go into a folder. Choose the folder it is in, or another.`, { retryable: false });
+  if (kind === 'none') throw new DiskFerryError('bad-input', `${named} is not an existing folder. Create it, or choose another.`, { retryable: false });
   if (!(await access(dir, constants.W_OK).then(() => true, () => false)))
     throw new DiskFerryError('bad-input', `${named} is a folder you cannot write to. Choose another, or fix its permissions.`, { retryable: false });
 }

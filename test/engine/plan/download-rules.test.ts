@@ -53,7 +53,7 @@ describe('download rules', () => {
     await expect(checkOutputFolder(dir)).resolves.toBeUndefined();
     await expect(checkOutputFolder(join(dir, 'missing'), '--output missing')).rejects.toMatchObject({ code: 'bad-input', message: '--output missing is not an existing folder. Create it, or choose another.' });
     await writeFile(join(dir, 'file'), 'x');
-    await expect(checkOutputFolder(join(dir, 'file'))).rejects.toMatchObject({ code: 'bad-input' });
+    await expect(checkOutputFolder(join(dir, 'file'), '--output file')).rejects.toMatchObject({ code: 'bad-input', message: '--output file is a file, not a folder: downloads go into a folder. Choose the folder it is in, or another.' });
   });
 
   it.skipIf(process.getuid?.() === 0)('refuses a folder it cannot write to', async () => {
