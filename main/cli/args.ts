@@ -41,7 +41,11 @@ export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(
     // Node's text goes on about positionals after '--', which is not what a mistyped option needs.
     const message = errorMessage(err);
     const unknown = /^Unknown option '([^']+)'/.exec(message);
-    throw new UsageError(unknown ? `Unknown option '${unknown[1]}'. Run diskferry COMMAND --help for the command's options.` : message);
+    if (unknown) throw new UsageError(`Unknown option '${unknown[1]}'. Run diskferry COMMAND --help for the command's options.`);
+    // `--retries -1`: Node calls the value ambiguous and goes on for three lines.
+    const dashed = /^Option '([^']+)' argument is ambiguous/.exec(message);
+    if (dashed) throw new UsageError(`${dashed[1]} needs a value; one that starts with a dash is written ${dashed[1]}=-VALUE.`);
+    throw new UsageError(message);
   }
 }
 

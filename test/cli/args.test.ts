@@ -83,6 +83,8 @@ describe('argument parsers', () => {
     expect(required('x', '--output')).toBe('x');
     expect(() => required('', '--output DIR')).toThrow(usage(/^--output DIR is required\.$/));
     expect(() => parseCommand(['--ouput', 'x'], { output: { type: 'string' } })).toThrow(usage(/^Unknown option '--ouput'\. Run diskferry COMMAND --help/));
+    // A value that starts with a dash: said in one line, with how to write it.
+    expect(() => parseCommand(['--retries', '-1'], { retries: { type: 'string' } })).toThrow(usage(/^--retries needs a value; one that starts with a dash is written --retries=-VALUE\.$/));
     expect(parseCommand(['a', '--json', '-q'], {}).values).toMatchObject({ json: true, quiet: true });
   });
 });

@@ -74,6 +74,9 @@ describe('transfer queue: kill -9 and restart', () => {
     expect(h.sim.engine.state.disks.get(diskId)!.status).toBe('locked');
     const journaledAtKill = await journaledData(target, dlRuns);
     expect(await exists(target)).toBe(false);
+    // queue list says what the file cannot: no run is there, and the two go on with the next one.
+    const listed = await c.cli('queue', 'list');
+    expect(listed.out.endsWith('No queue run is active: the 2 jobs shown moving were cut short, and continue where they stopped when diskferry queue run starts.\n')).toBe(true);
 
     const second = c.startRun();
     const code = await second.exited;

@@ -1,7 +1,9 @@
 import { reportCsv } from '../../engine/queue/report.js';
 import { parseCommand } from '../args.js';
 import type { CliContext } from '../context.js';
+import { isActive } from '../../engine/queue/states.js';
 import { readQueue } from '../queue/jobs.js';
+import { liveRunPid, queuePaths } from '../queue/ports.js';
 import { jobJson, jobsTable, reportTable, shortId } from '../queue/output.js';
 
 /** `diskferry queue list [--json]`: the jobs, read from the queue file (also while a run owns it). */
@@ -11,6 +13,10 @@ export async function runQueueList(ctx: CliContext, args: string[]): Promise<num
   const { jobs } = await readQueue();
   if (ctx.json) for (const j of jobs) ctx.io.stdout.write(JSON.stringify(jobJson(j)) + '\n');
   else ctx.io.stdout.write(jobs.length === 0 ? 'The queue is empty.\n' : jobsTable(jobs) + '\n');
+  // Jobs the file says are moving while no run is there: a run was killed or the machine stopped.
+  const cut = jobs.filter((j) => isActive(j.state)).length;
+  if (!ctx.json && cut > 0 && (await liveRunPid(queuePaths())) === null)
+    ctx.io.stdout.write(`No queue run is active: the ${cut === 1 ? 'job shown moving was' : `${cut} jobs shown moving were`} cut short, and ${cut === 1 ? 'continues' : 'continue'} where ${cut === 1 ? 'it' : 'they'} stopped when diskferry queue run starts.\n`);
   return 0;
 }
 
