@@ -1,5 +1,5 @@
 import { INCREMENTAL_NOT_VERIFIED, type BackupSource } from './backup-source.js';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RangeSet } from '../../../shared/range-set.js';
 import { DiskFerryError, asDiskFerryError, errorMessage } from '../errors.js';
@@ -215,6 +215,7 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
       const present = await stat(PartFile.partPath(this.path)).then((s) => Math.min(s.size, s.blocks * 512), () => 0);
       await ensureFreeSpace(dir, whole - present, `Downloading disk '${disk.name}'`, freeBytes, note ?? undefined);
     }
+    const hadPart = await stat(PartFile.partPath(this.path)).then(() => true, () => false);
     const target = (this.target = await JournaledTarget.open(this.path, {
       size,
       identity: `${disk.id}:${size}`,
@@ -227,7 +228,18 @@ class DownloadStrategy implements TransferStrategy<DownloadFields> {
     this.resumedBytes = presentData(plan, target.done);
     if (this.resumedBytes > 0) deps.log.info('resuming a download', { disk: disk.name, bytesPresent: this.resumedBytes });
     // Not enough room for the data still to come: say so before writing, not when the disk fills.
-    if (volume.sparse) await ensureFreeSpace(dir, planTotals(plan).dataBytes - this.resumedBytes, `Downloading disk '${disk.name}'`);
+    if (volume.sparse)
+      await ensureFreeSpace(dir, planTotals(plan).dataBytes - this.resumedBytes, `Downloading disk '${disk.name}'`).catch(async (err: unknown) => {
+        // Refused before a byte was written: a partial file this run made holds nothing to keep
+        // (it was left, and the message called it kept).
+        if (!hadPart) {
+          this.target = null;
+          await target.close();
+          await rm(PartFile.partPath(this.path), { force: true });
+          await rm(PartFile.journalPath(this.path), { force: true });
+        }
+        throw err;
+      });
     target.startSaving();
     // Zero ranges need nothing: the part file is sparse. They count as done at once.
     for (const r of plan) if (r.zero) target.markDone(r.start, r.length);
