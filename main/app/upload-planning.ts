@@ -9,6 +9,7 @@ import { asDiskFerryError } from '../engine/errors.js';
 import { probeImage, type ImageProbe } from '../engine/image/probe.js';
 import { dataBytesAtMost } from '../engine/image/data-size.js';
 import { defaultDiskName, diskFormatFor, namedIsoButNotIso, uploadLayout, uploadSpaceNeeded } from '../engine/plan/upload-rules.js';
+import { fewAtATime } from '../engine/few-at-a-time.js';
 
 /** The room the file's disk takes for each choice that changes it (the upload rules decide each). */
 export function spaceNeeds(probe: Pick<ImageProbe, 'format' | 'virtualSize'>, dataBytes: number): SpaceNeed[] {
@@ -71,23 +72,16 @@ export class PlannedImages {
 
 /** Probes every path (in parallel, a few at a time); a file that cannot go up gets its problem. */
 export async function planUploads(paths: readonly string[], suggestedDomain: string | null, planned: PlannedImages, countByName?: CountDisksByName): Promise<UploadPlan> {
-  const items: UploadPlanItem[] = new Array<UploadPlanItem>(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const i = next++;
-      const path = paths[i]!;
-      try {
-        const probe = await probeImage(path);
-        planned.remember(probe);
-        items[i] = planItemFromProbe(probe, await dataBytesAtMost(probe));
-      } catch (err) {
-        const name = basename(path);
-        items[i] = { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: defaultDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null, notIso: false, spaceNeeded: [] };
-      }
+  const items = await fewAtATime(paths, 4, async (path): Promise<UploadPlanItem> => {
+    try {
+      const probe = await probeImage(path);
+      planned.remember(probe);
+      return planItemFromProbe(probe, await dataBytesAtMost(probe));
+    } catch (err) {
+      const name = basename(path);
+      return { path, fileName: name, format: null, virtualSize: null, fileSize: null, diskName: defaultDiskName(name), diskFormat: 'raw', problem: asDiskFerryError(err).toInfo(), sameNameDisks: null, notIso: false, spaceNeeded: [] };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, paths.length) }, worker));
+  });
   const names = [...new Set(items.filter((i) => i.problem === null).map((i) => i.diskName))];
   const counts = countByName && names.length > 0 && names.length <= SAME_NAME_CHECK_LIMIT ? await countByName(names).catch(() => null) : null;
   return { items: counts ? items.map((i) => (i.problem === null ? { ...i, sameNameDisks: counts.get(i.diskName) ?? 0 } : i)) : items, storageDomainId: suggestedDomain };

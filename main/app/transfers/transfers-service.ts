@@ -37,6 +37,7 @@ import { DEFAULT_NAME_TEMPLATE, safeFileName } from '../../../shared/file-names.
 import { actOnTransfers, reportFile, saveReport } from './queue-actions.js';
 import type { NewTransfer, TransferQueuePort } from './queue-port.js';
 import type { TransferMeta } from './record.js';
+import { fewAtATime } from '../../engine/few-at-a-time.js';
 
 /** Ports and tunables of the service. */
 export interface TransfersServiceOptions {
@@ -140,7 +141,8 @@ export class TransfersService {
     const client = await this.o.engines.connect(engineId);
     const template = request.nameTemplate ?? DEFAULT_NAME_TEMPLATE;
     const [disks, vmNames] = await Promise.all([
-      Promise.all(request.diskIds.map((id) => client.disk(id))),
+      // A few at a time: a thousand selected disks are not a thousand requests at once.
+      fewAtATime(request.diskIds, 4, (id) => client.disk(id)),
       // `{vm}` needs the VMs; a user who may not list them gets the names without it.
       template.includes('{vm}') ? client.vms().then(vmNamesByDisk, () => null) : null,
     ]);
