@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { rangedGetDispatcherFrom } from '../engine/imageio/connection.js';
 import { openImageio, type ImageioSession } from '../engine/imageio/session.js';
 import { planRanges, planTotals } from '../engine/imageio/plan.js';
@@ -8,12 +9,11 @@ import { openLocalSource } from '../engine/image/local-source.js';
 import { qcow2Layout } from '../engine/image/qcow2-layout.js';
 import { earlyChecksumWanted, hashThreadWanted, TransferDigest, VERIFY_OFF } from '../engine/image/verify.js';
 import { JournaledTarget } from '../engine/transfer/journaled-target.js';
-import { PartFile } from '../engine/transfer/part-file.js';
+import { PartFile, ensureTargetFree } from '../engine/transfer/part-file.js';
 import { realTimers } from '../engine/timers.js';
 import { ProgressTracker } from '../engine/transfer/progress-tracker.js';
 import { throttledSource } from '../engine/transfer/throttled-source.js';
 import type { TransferOptions } from '../engine/transfer/deps.js';
-import { rm, stat } from 'node:fs/promises';
 import { DiskFerryError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../shared/format.js';
 import type { CliContext } from './context.js';
@@ -128,8 +128,7 @@ export interface TicketDownloadOptions {
 /** Downloads an existing imageio ticket into a sparse raw or qcow2 file (no engine involved). */
 export async function downloadFromTicket(ctx: CliContext, values: DataPlaneValues, output: string, options: TicketDownloadOptions): Promise<number> {
   // Into one named file: replacing it is the choice (keeping both is for disk downloads into a folder).
-  if (!options.overwrite && (await stat(output).then(() => true, () => false)))
-    throw new DiskFerryError('bad-input', `${output} already exists. Give another --output file, or replace it with --if-exists overwrite.`, { retryable: false, subject: { kind: 'file', name: output } });
+  await ensureTargetFree(output, options.overwrite, 'Give another --output file, or replace it with --if-exists overwrite.');
   const session = await open(ctx, values);
   const printer = ctx.progress();
   const tracker = new ProgressTracker(Date.now, (p) => printer.update(output, p));

@@ -16,7 +16,9 @@ export async function runQueueList(ctx: CliContext, args: string[]): Promise<num
   // Jobs the file says are moving while no run is there: a run was killed or the machine stopped.
   const cut = jobs.filter((j) => isActive(j.state)).length;
   if (!ctx.json && cut > 0 && (await liveRunPid(queuePaths())) === null)
-    ctx.io.stdout.write(`No queue run is active: the ${cut === 1 ? 'job shown moving was' : `${cut} jobs shown moving were`} cut short, and ${cut === 1 ? 'continues' : 'continue'} where ${cut === 1 ? 'it' : 'they'} stopped when diskferry queue run starts.\n`);
+    ctx.io.stdout.write(
+      `No queue run is active: ${cut === 1 ? 'the job shown moving was cut short, and continues where it stopped' : `the ${cut} jobs shown moving were cut short, and continue where they stopped`} when diskferry queue run starts.\n`,
+    );
   return 0;
 }
 

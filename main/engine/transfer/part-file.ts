@@ -236,11 +236,18 @@ async function readJournal(path: string): Promise<Journal | null> {
   }
 }
 
-/** Refuses to overwrite an existing complete file unless asked to. */
-export async function ensureTargetFree(finalPath: string, overwrite: boolean): Promise<void> {
+/**
+ * Refuses to overwrite an existing complete file unless asked to; `howToGoOn` says what the user can
+ * do instead (a download into a folder may also keep both).
+ */
+export async function ensureTargetFree(
+  finalPath: string,
+  overwrite: boolean,
+  howToGoOn = 'Download to another folder, or choose to replace it or to keep both (--if-exists overwrite or rename on the command line).',
+): Promise<void> {
   const exists = await stat(finalPath).then(() => true, () => false);
   if (exists && !overwrite)
-    throw new DiskFerryError('bad-input', `${finalPath} already exists. Download to another folder, or choose to replace it or to keep both (--if-exists overwrite or rename on the command line).`, {
+    throw new DiskFerryError('bad-input', `${finalPath} already exists. ${howToGoOn}`, {
       retryable: false,
       subject: { kind: 'file', name: finalPath },
     });
